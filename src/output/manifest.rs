@@ -1,0 +1,49 @@
+//! `manifest.json`: what produced a result — the resolved scenario with every default filled in, its
+//! hash, the seed, the program version, the files read and the wall time.
+
+use crate::scenario::Scenario;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Manifest {
+    pub program: String,
+    pub version: String,
+    pub scenario_name: String,
+    /// SHA-256 of the resolved scenario's canonical JSON.
+    pub scenario_hash: String,
+    pub seed: u64,
+    pub start: String,
+    pub months: u32,
+    /// The scenario files read, base first.
+    pub files: Vec<String>,
+    /// Rows per table.
+    pub rows: std::collections::BTreeMap<String, usize>,
+    pub wall_time_seconds: f64,
+    pub scenario: Scenario,
+}
+
+impl Manifest {
+    pub fn new(scenario: &Scenario, seed: u64, files: Vec<String>) -> Self {
+        Manifest {
+            program: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            scenario_name: scenario.scenario.name.clone(),
+            scenario_hash: scenario_hash(scenario),
+            seed,
+            start: scenario.scenario.start.to_string(),
+            months: scenario.scenario.months,
+            files,
+            rows: Default::default(),
+            wall_time_seconds: 0.0,
+            scenario: scenario.clone(),
+        }
+    }
+}
+
+/// A stable fingerprint of a resolved scenario (field order is the struct's, maps are sorted).
+pub fn scenario_hash(scenario: &Scenario) -> String {
+    let json = serde_json::to_vec(scenario).expect("a scenario always serialises");
+    let digest = Sha256::digest(&json);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,64 @@
+//! Writing a run to disk: the five Parquet tables and `manifest.json`, all in a temporary folder beside
+//! the destination that is renamed into place only when everything is written, so a failed or interrupted
+//! run never leaves a half-written result.
+
+mod manifest;
+mod parquet;
+
+pub use manifest::Manifest;
+pub use parquet::{read_parquet, write_parquet};
+
+use crate::tables::Outputs;
+use anyhow::{Context, Result, bail};
+use std::path::Path;
+
+/// Fails unless `dir` may be written: it must not exist, or `force` must be given.
+pub fn check_destination(dir: &Path, force: bool) -> Result<()> {
+    if dir.exists() && !force {
+        bail!(
+            "{} already exists: pass --force to replace it, or --out to write elsewhere",
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// Writes the tables and the manifest to `dir` atomically, replacing an existing folder if `force`.
+pub fn write_run(dir: &Path, outputs: &Outputs, manifest: &Manifest, force: bool) -> Result<()> {
+    check_destination(dir, force)?;
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent)
+        .with_context(|| format!("cannot create {}", parent.display()))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".fracture-staging-")
+        .tempdir_in(&parent)
+        .with_context(|| format!("cannot create a temporary folder in {}", parent.display()))?;
+    for (name, frame) in outputs.tables() {
+        let mut frame = frame.clone();
+        write_parquet(&staging.path().join(format!("{name}.parquet")), &mut frame)?;
+    }
+    let json = serde_json::to_string_pretty(manifest)?;
+    std::fs::write(staging.path().join("manifest.json"), json + "\n")?;
+
+    let staged = staging.keep();
+    if dir.exists() {
+        // Move the old result aside first so that the new one appears in a single rename.
+        let trash = tempfile::Builder::new()
+            .prefix(".fracture-replaced-")
+            .tempdir_in(&parent)?
+            .keep();
+        std::fs::remove_dir(&trash)?;
+        std::fs::rename(dir, &trash)
+            .with_context(|| format!("cannot move the old {} aside", dir.display()))?;
+        std::fs::rename(&staged, dir)
+            .with_context(|| format!("cannot move the new result to {}", dir.display()))?;
+        std::fs::remove_dir_all(&trash)?;
+    } else {
+        std::fs::rename(&staged, dir)
+            .with_context(|| format!("cannot move the result to {}", dir.display()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,344 @@
+//! ECS resources: the clock, parameters, the world's index, the rules in force this month, the chip
+//! ledger, random streams, and the event log — state that belongs to the world rather than to one agent.
+
+use crate::components::Alignment;
+use crate::month::YearMonth;
+use crate::parameters::Parameters;
+use bevy_ecs::prelude::*;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::collections::HashMap;
+
+/// The model's parameters.
+#[derive(Resource, Clone, Debug)]
+pub struct Params(pub Parameters);
+
+/// Simulation time: `t` months after `start`.
+#[derive(Resource, Clone, Debug)]
+pub struct Clock {
+    pub t: u32,
+    pub start: YearMonth,
+    pub months: u32,
+}
+
+impl Clock {
+    pub fn month(&self) -> YearMonth {
+        self.start.plus(self.t as i32)
+    }
+}
+
+/// A dense row-major matrix of numbers, e.g. [provider][nation].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Grid {
+    pub cols: usize,
+    pub data: Vec<f64>,
+}
+
+impl Grid {
+    pub fn new(rows: usize, cols: usize, value: f64) -> Self {
+        Grid {
+            cols,
+            data: vec![value; rows * cols],
+        }
+    }
+    pub fn get(&self, r: usize, c: usize) -> f64 {
+        self.data[r * self.cols + c]
+    }
+    pub fn set(&mut self, r: usize, c: usize, v: f64) {
+        self.data[r * self.cols + c] = v;
+    }
+    /// Keeps the larger of the current and the new value.
+    pub fn raise(&mut self, r: usize, c: usize, v: f64) {
+        let x = &mut self.data[r * self.cols + c];
+        *x = x.max(v);
+    }
+    /// Keeps the smaller of the current and the new value.
+    pub fn lower(&mut self, r: usize, c: usize, v: f64) {
+        let x = &mut self.data[r * self.cols + c];
+        *x = x.min(v);
+    }
+    pub fn fill(&mut self, v: f64) {
+        self.data.fill(v);
+    }
+    pub fn row(&self, r: usize) -> &[f64] {
+        &self.data[r * self.cols..(r + 1) * self.cols]
+    }
+}
+
+/// Static facts about the world that systems look up by index: ids, memberships, entity order.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct WorldIndex {
+    pub bloc_ids: Vec<String>,
+    pub bloc_leaders: Vec<usize>,
+    pub nation_ids: Vec<String>,
+    pub nation_index: HashMap<String, usize>,
+    pub coalitions: HashMap<String, Vec<usize>>,
+    pub chip_ids: Vec<String>,
+    pub chip_index: HashMap<String, usize>,
+    /// Per chip class: h100e per unit and the designer nation.
+    pub chip_h100e: Vec<f64>,
+    pub chip_designer: Vec<usize>,
+    pub chip_fab_nations: Vec<Vec<usize>>,
+    pub input_ids: Vec<String>,
+    pub input_index: HashMap<String, usize>,
+    /// Per input: (supplier nation, share of supply).
+    pub input_suppliers: Vec<Vec<(usize, f64)>>,
+    pub provider_ids: Vec<String>,
+    pub provider_index: HashMap<String, usize>,
+    pub provider_bloc: Vec<usize>,
+    pub lab_ids: Vec<String>,
+    pub lab_index: HashMap<String, usize>,
+    pub lab_nation: Vec<usize>,
+    /// Entities of each kind in index order.
+    pub nations: Vec<Entity>,
+    pub labs: Vec<Entity>,
+    pub regions: Vec<Entity>,
+    pub fabs: Vec<Entity>,
+    pub intermediaries: Vec<Entity>,
+    /// Number of market pools (nation, contracts) the labs fall into.
+    pub pools: usize,
+    /// Per pool: its nation and its allowed providers (none = all).
+    pub pool_nation: Vec<usize>,
+    pub pool_contracts: Vec<Option<Vec<bool>>>,
+}
+
+impl WorldIndex {
+    pub fn blocs(&self) -> usize {
+        self.bloc_ids.len()
+    }
+
+    /// The nations a list of party ids (nations, coalitions, blocs) stands for this month: a bloc means the
+    /// nations on its side.
+    pub fn members(&self, parties: &[String], sides: &[Option<usize>]) -> Vec<bool> {
+        let mut set = vec![false; self.nation_ids.len()];
+        for party in parties {
+            if let Some(&n) = self.nation_index.get(party) {
+                set[n] = true;
+            } else if let Some(members) = self.coalitions.get(party) {
+                for &n in members {
+                    set[n] = true;
+                }
+            } else if let Some(b) = self.bloc_ids.iter().position(|b| b == party) {
+                for (n, side) in sides.iter().enumerate() {
+                    if *side == Some(b) {
+                        set[n] = true;
+                    }
+                }
+            }
+        }
+        set
+    }
+
+    /// Providers named directly or through their bloc.
+    pub fn providers_named(&self, names: &[String]) -> Vec<bool> {
+        let mut set = vec![false; self.provider_ids.len()];
+        for name in names {
+            if let Some(&p) = self.provider_index.get(name) {
+                set[p] = true;
+            } else if let Some(b) = self.bloc_ids.iter().position(|b| b == name) {
+                for (p, &pb) in self.provider_bloc.iter().enumerate() {
+                    if pb == b {
+                        set[p] = true;
+                    }
+                }
+            }
+        }
+        set
+    }
+
+    pub fn blocs_named(&self, names: &[String]) -> Vec<bool> {
+        self.bloc_ids.iter().map(|b| names.contains(b)).collect()
+    }
+}
+
+/// The sides of all nations, in nation order, refreshed by the alignment system.
+pub fn sides_of<'a>(
+    alignments: impl Iterator<Item = (usize, &'a Alignment)>,
+    n: usize,
+) -> Vec<Option<usize>> {
+    let mut sides = vec![None; n];
+    for (idx, a) in alignments {
+        sides[idx] = a.side;
+    }
+    sides
+}
+
+/// What the policies in force mean this month, compiled by the policy system for the others to read.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct Rules {
+    /// [chip][nation]: share of sales blocked by export controls.
+    pub chip_block: Grid,
+    /// [chip][nation]: secondary-sanction strength on buying the chip.
+    pub chip_sanction: Grid,
+    /// [nation]: under any chip export control (indigenous fabs invest more).
+    pub under_chip_control: Vec<bool>,
+    /// [nation]: H100e it may receive per year.
+    pub import_cap: Vec<Option<f64>>,
+    /// Per input, [supplier][nation]: share withheld.
+    pub input_block: Vec<Grid>,
+    /// [owner nation][target nation]: weights-control strength and the open-release cap (log10 FLOP).
+    pub weights_strength: Grid,
+    pub weights_cap: Grid,
+    /// [provider][nation]: KYC strength on large training; [nation]: smallest training threshold.
+    pub kyc: Grid,
+    pub kyc_threshold: Vec<f64>,
+    /// [provider][nation]: 1 where the provider is banned or closed (customers lose it, regions freeze).
+    pub closed: Grid,
+    /// [provider][nation]: secondary-sanction strength on using the provider.
+    pub sanction: Grid,
+    /// [nation]: strength of indigenous-push programmes.
+    pub indigenous_push: Vec<f64>,
+}
+
+impl Rules {
+    pub fn new(chips: usize, nations: usize, inputs: usize, providers: usize) -> Self {
+        Rules {
+            chip_block: Grid::new(chips, nations, 0.0),
+            chip_sanction: Grid::new(chips, nations, 0.0),
+            under_chip_control: vec![false; nations],
+            import_cap: vec![None; nations],
+            input_block: vec![Grid::new(nations, nations, 0.0); inputs],
+            weights_strength: Grid::new(nations, nations, 0.0),
+            weights_cap: Grid::new(nations, nations, f64::INFINITY),
+            kyc: Grid::new(providers, nations, 0.0),
+            kyc_threshold: vec![f64::INFINITY; nations],
+            closed: Grid::new(providers, nations, 0.0),
+            sanction: Grid::new(providers, nations, 0.0),
+            indigenous_push: vec![0.0; nations],
+        }
+    }
+
+    pub fn reset(&mut self) {
+        self.chip_block.fill(0.0);
+        self.chip_sanction.fill(0.0);
+        self.under_chip_control.fill(false);
+        self.import_cap.fill(None);
+        for g in &mut self.input_block {
+            g.fill(0.0);
+        }
+        self.weights_strength.fill(0.0);
+        self.weights_cap.fill(f64::INFINITY);
+        self.kyc.fill(0.0);
+        self.kyc_threshold.fill(f64::INFINITY);
+        self.closed.fill(0.0);
+        self.sanction.fill(0.0);
+        self.indigenous_push.fill(0.0);
+    }
+
+    /// Whether a provider is closed to a nation's labs (ban or reciprocity).
+    pub fn is_closed(&self, provider: usize, nation: usize) -> bool {
+        self.closed.get(provider, nation) > 0.0
+    }
+}
+
+/// Chips in stock and the month's and run's flows, in units and H100e; the conservation law
+/// `produced = delivered + seized + stock` holds on the cumulative H100e columns.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct ChipLedger {
+    /// Unsold units by chip class.
+    pub stock: Vec<f64>,
+    pub produced_cum: f64,
+    pub delivered_cum: f64,
+    pub seized_cum: f64,
+    /// This month.
+    pub produced_by_bloc: Vec<f64>,
+    pub new_compute_by_bloc: Vec<f64>,
+    pub indigenous_new_by_bloc: Vec<f64>,
+    pub smuggled: f64,
+    pub seized: f64,
+    /// Smuggled H100e still in service, by the receiving nation's side (retired at 1/lifetime a month).
+    pub smuggled_stock_by_bloc: Vec<f64>,
+    /// H100e received legally by each nation in the current simulation year (import caps).
+    pub received_this_year: Vec<f64>,
+}
+
+impl ChipLedger {
+    pub fn stock_h100e(&self, h100e: &[f64]) -> f64 {
+        self.stock.iter().zip(h100e).map(|(u, h)| u * h).sum()
+    }
+}
+
+/// Purposes of random draws; each has its own stream so that draws in one system never shift another's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u64)]
+pub enum Stream {
+    Smuggling = 1,
+    Seizure = 2,
+    Kyc = 3,
+    Extraction = 4,
+    FalsePositive = 5,
+    Alignment = 6,
+    Trigger = 7,
+}
+
+/// One seeded ChaCha8 generator per purpose, all derived from the run's seed.
+#[derive(Resource, Clone, Debug)]
+pub struct Rngs {
+    pub smuggling: ChaCha8Rng,
+    pub seizure: ChaCha8Rng,
+    pub kyc: ChaCha8Rng,
+    pub extraction: ChaCha8Rng,
+    pub false_positive: ChaCha8Rng,
+    pub alignment: ChaCha8Rng,
+    pub trigger: ChaCha8Rng,
+}
+
+impl Rngs {
+    pub fn new(seed: u64) -> Self {
+        let stream = |s: Stream| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            rng.set_stream(s as u64);
+            rng
+        };
+        Rngs {
+            smuggling: stream(Stream::Smuggling),
+            seizure: stream(Stream::Seizure),
+            kyc: stream(Stream::Kyc),
+            extraction: stream(Stream::Extraction),
+            false_positive: stream(Stream::FalsePositive),
+            alignment: stream(Stream::Alignment),
+            trigger: stream(Stream::Trigger),
+        }
+    }
+}
+
+/// What happened: one row of `events.parquet`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventRecord {
+    pub month: u32,
+    pub kind: &'static str,
+    pub actor: String,
+    pub target: String,
+    pub nation: String,
+    pub provider: String,
+    pub detail: String,
+    /// For `theft_detected`: the accused lab did not in fact extract. Never read by the rules.
+    pub false_positive: bool,
+}
+
+/// Every event of the run, in order.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct EventLog {
+    pub events: Vec<EventRecord>,
+}
+
+/// An accusation waiting for the triggers (read by the policy system next month).
+#[derive(Clone, Debug)]
+pub struct Accusation {
+    pub month: u32,
+    pub lab: usize,
+    pub nation: usize,
+    pub provider: Option<usize>,
+}
+
+/// The scenario's triggers, in scenario order.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct Triggers(pub Vec<crate::scenario::Trigger>);
+
+/// Accusations of the month just simulated, and how often each trigger has fired.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct TriggerState {
+    pub pending: Vec<Accusation>,
+    pub fires: Vec<u32>,
+    pub next_policy_idx: usize,
+}

@@ -1,0 +1,471 @@
+//! The scenario: the world (blocs, nations, fabs, chips, clouds, labs, intermediaries), the policies in
+//! force and the triggers that add more, as read from a TOML file.
+//!
+//! The structs here are the schema: each TOML key is the Rust field of the same name, and the systems read
+//! these values (through the ECS components built from them) under the same names.
+
+mod error;
+mod library;
+mod load;
+mod overrides;
+mod validate;
+
+pub use error::{Diagnostic, ScenarioError};
+pub use library::{SHIPPED, ShippedScenario, shipped};
+pub use load::{load, load_path, load_shipped, load_str};
+
+use crate::month::YearMonth;
+use crate::parameters::Parameters;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A resolved scenario: every file it extends merged, overrides applied, defaults filled in, validated.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub scenario: ScenarioMeta,
+    #[serde(default)]
+    pub parameters: Parameters,
+    #[serde(default)]
+    pub bloc: Vec<Bloc>,
+    #[serde(default)]
+    pub nation: Vec<Nation>,
+    #[serde(default)]
+    pub coalition: Vec<Coalition>,
+    #[serde(default)]
+    pub input: Vec<Input>,
+    #[serde(default)]
+    pub chip: Vec<ChipClass>,
+    #[serde(default)]
+    pub fab: Vec<Fab>,
+    #[serde(default)]
+    pub provider: Vec<Provider>,
+    #[serde(default)]
+    pub lab: Vec<Lab>,
+    #[serde(default)]
+    pub intermediary: Vec<Intermediary>,
+    #[serde(default)]
+    pub policy: Vec<Policy>,
+    #[serde(default)]
+    pub trigger: Vec<Trigger>,
+}
+
+/// `[scenario]`: what the run is called, when it starts and how long it lasts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioMeta {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default = "default_start")]
+    pub start: YearMonth,
+    #[serde(default = "default_months")]
+    pub months: u32,
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Nations whose compute per capita the summary and charts single out.
+    #[serde(default)]
+    pub focus: Vec<String>,
+}
+
+fn default_start() -> YearMonth {
+    YearMonth::new(2025, 1).expect("valid month")
+}
+fn default_months() -> u32 {
+    120
+}
+fn default_seed() -> u64 {
+    42
+}
+
+/// `[[bloc]]`: a pole of the contest, led by one nation whose alignment never moves.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bloc {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    pub leader: String,
+}
+
+/// `[[nation]]`: a state, its people and economy, and where it leans.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Nation {
+    /// ISO 3166 alpha-2 code.
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    /// Millions of people.
+    pub population: f64,
+    /// Billions of USD.
+    pub gdp: f64,
+    /// Weight over blocs (bloc id → weight), summing to 1.
+    pub alignment: BTreeMap<String, f64>,
+    /// Share of the nation's trade with each bloc (bloc id → share in [0, 1]); the rest is with non-aligned partners.
+    #[serde(default)]
+    pub trade: BTreeMap<String, f64>,
+    /// Most accelerator capacity (H100e) the nation's datacentres can add in a month (power, sites); none = unbounded.
+    #[serde(default)]
+    pub datacentre_headroom: Option<f64>,
+}
+
+/// `[[coalition]]`: a named set of nations that acts together (a ban's signatories, an export-control club).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coalition {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    pub members: Vec<String>,
+}
+
+/// `[[input]]`: something fabs need that few nations supply (EUV tools, HBM, gallium).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Input {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    /// Supplier nation → share of world supply, summing to 1.
+    pub suppliers: BTreeMap<String, f64>,
+}
+
+/// Who may buy a chip class.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SoldTo {
+    #[default]
+    All,
+    /// Only buyers in nations on the designer nation's side.
+    HomeBloc,
+    /// Only buyers in the designer nation.
+    HomeNation,
+}
+
+/// `[[chip]]`: an accelerator class.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChipClass {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    /// Nation whose firm designs the chip (its export controls apply).
+    pub designer: String,
+    /// H100-equivalents per unit.
+    pub h100e: f64,
+    /// USD per unit.
+    pub price: f64,
+    /// First month it can be produced; default: the scenario start.
+    #[serde(default)]
+    pub available: Option<YearMonth>,
+    #[serde(default)]
+    pub sold_to: SoldTo,
+}
+
+/// `[[fab]]`: a fabrication (and packaging) line making chip classes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fab {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    /// Nation whose jurisdiction the fab is in.
+    pub owner: String,
+    /// Chip class → share of output, summing to 1.
+    pub chips: BTreeMap<String, f64>,
+    /// Units per month at the start.
+    pub capacity: f64,
+    /// Share of units that work.
+    #[serde(rename = "yield")]
+    pub yield_rate: f64,
+    /// Monthly share of the gap to the capacity target closed.
+    #[serde(default = "default_ramp")]
+    pub ramp: f64,
+    /// Yearly growth of the capacity target (0.3 = +30 % a year).
+    #[serde(default)]
+    pub target_growth: f64,
+    /// Inputs the fab cannot run without.
+    #[serde(default)]
+    pub inputs: Vec<String>,
+    /// An indigenous programme: invests more when its nation is cut off, or under `indigenous_push`.
+    #[serde(default)]
+    pub indigenous: bool,
+}
+
+fn default_ramp() -> f64 {
+    0.1
+}
+
+/// `[[provider]]`: a cloud provider and its regions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provider {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    /// Nation of the headquarters.
+    pub home: String,
+    /// Bloc the provider belongs to; default: the bloc its home nation leans to most.
+    #[serde(default)]
+    pub bloc: Option<String>,
+    /// USD per H100e-hour.
+    pub price: f64,
+    /// Share of KYC refusals the provider actually enforces (1 = every one).
+    #[serde(default = "one")]
+    pub kyc_compliance: f64,
+    /// Billions of USD a year spent on accelerators at most.
+    pub capex: f64,
+    /// Yearly growth of the capex budget (0.3 = +30 % a year).
+    #[serde(default)]
+    pub capex_growth: f64,
+    pub region: Vec<Region>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// `[[provider.region]]`: a provider's datacentres in one host nation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Region {
+    pub id: String,
+    pub host: String,
+    /// Installed H100e at the start.
+    pub capacity: f64,
+}
+
+/// What a lab is, which decides who it is and whether it tries extraction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LabKind {
+    Frontier,
+    NationalChampion,
+    Startup,
+    Academic,
+}
+
+impl LabKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LabKind::Frontier => "frontier",
+            LabKind::NationalChampion => "national_champion",
+            LabKind::Startup => "startup",
+            LabKind::Academic => "academic",
+        }
+    }
+}
+
+/// Whether a lab publishes its weights.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Weights {
+    Open,
+    #[default]
+    Closed,
+}
+
+/// `[[lab]]`: an AI developer, or with `count` a population of alike ones (`id-0001`, `id-0002`, …).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Lab {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    pub nation: String,
+    pub kind: LabKind,
+    /// How many alike labs this entry stands for.
+    #[serde(default = "one_u32")]
+    pub count: u32,
+    /// Compute demand of one lab at the start, H100e.
+    pub demand: f64,
+    /// Yearly factor of demand growth (2.0 = doubles a year).
+    #[serde(default = "default_demand_growth")]
+    pub demand_growth: f64,
+    /// Share of demand that is training (the rest is inference).
+    #[serde(default = "half")]
+    pub training_share: f64,
+    /// Own cluster at the start, H100e.
+    #[serde(default)]
+    pub owned: f64,
+    /// Share of demand the lab plans to serve from its own cluster.
+    #[serde(default)]
+    pub own_share: f64,
+    /// Billions of USD a year for its own cluster.
+    #[serde(default)]
+    pub capex: f64,
+    #[serde(default)]
+    pub weights: Weights,
+    /// Providers it may use (contracts); empty = any it is allowed.
+    #[serde(default)]
+    pub providers: Vec<String>,
+    /// Whether it attempts extraction from rival frontier labs; default: frontier labs and national champions.
+    #[serde(default)]
+    pub extraction: Option<bool>,
+}
+
+fn one_u32() -> u32 {
+    1
+}
+fn default_demand_growth() -> f64 {
+    2.0
+}
+fn half() -> f64 {
+    0.5
+}
+
+/// `[[intermediary]]`: a trans-shipment route for chips a buyer is not allowed to buy.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Intermediary {
+    pub id: String,
+    pub nation: String,
+    /// Share of blocked demand that leaks through when unenforced.
+    pub leakage_rate: f64,
+    /// Enforcement: cuts the attempted flow by this share, and seizes each shipped chip with this probability.
+    pub enforcement: f64,
+    /// Share of blocked demand routed through here; default: an equal split over all intermediaries.
+    #[serde(default)]
+    pub share: Option<f64>,
+}
+
+/// The kinds of `[[policy]]` (MODEL.md's table).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyKind {
+    ChipExportControl,
+    ImportCap,
+    InputExportControl,
+    WeightsExportControl,
+    CloudKyc,
+    CloudBan,
+    SecondarySanctions,
+    Reciprocity,
+    IndigenousPush,
+}
+
+impl PolicyKind {
+    pub const ALL: [PolicyKind; 9] = [
+        PolicyKind::ChipExportControl,
+        PolicyKind::ImportCap,
+        PolicyKind::InputExportControl,
+        PolicyKind::WeightsExportControl,
+        PolicyKind::CloudKyc,
+        PolicyKind::CloudBan,
+        PolicyKind::SecondarySanctions,
+        PolicyKind::Reciprocity,
+        PolicyKind::IndigenousPush,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyKind::ChipExportControl => "chip_export_control",
+            PolicyKind::ImportCap => "import_cap",
+            PolicyKind::InputExportControl => "input_export_control",
+            PolicyKind::WeightsExportControl => "weights_export_control",
+            PolicyKind::CloudKyc => "cloud_kyc",
+            PolicyKind::CloudBan => "cloud_ban",
+            PolicyKind::SecondarySanctions => "secondary_sanctions",
+            PolicyKind::Reciprocity => "reciprocity",
+            PolicyKind::IndigenousPush => "indigenous_push",
+        }
+    }
+}
+
+/// `[[policy]]`: a rule in force from `start` to `end`. Which fields a kind needs is checked by validation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// Unique name; default `policy-N`. Used by `remove` and by `--set policy.NAME.strength=…`.
+    #[serde(default)]
+    pub name: String,
+    pub kind: PolicyKind,
+    /// Default: the scenario start.
+    #[serde(default)]
+    pub start: Option<YearMonth>,
+    /// Last month in force; none = to the end.
+    #[serde(default)]
+    pub end: Option<YearMonth>,
+    #[serde(default = "one")]
+    pub strength: f64,
+    /// Who imposes it: nations, coalitions or blocs.
+    #[serde(default)]
+    pub by: Vec<String>,
+    /// On whom: nations, coalitions or blocs (a bloc means the nations on its side that month).
+    #[serde(default)]
+    pub targets: Vec<String>,
+    /// Chip classes controlled (with or instead of `h100e_threshold`).
+    #[serde(default)]
+    pub chips: Vec<String>,
+    /// Chip classes with at least this many H100e per unit are controlled.
+    #[serde(default)]
+    pub h100e_threshold: Option<f64>,
+    /// Foreign-direct-product reach: chips made in the imposers' fabs are controlled too, whoever designed them.
+    #[serde(default)]
+    pub foreign_direct_product: bool,
+    /// `import_cap`: H100e a target nation may receive per year.
+    #[serde(default)]
+    pub cap_h100e_per_year: Option<f64>,
+    /// Inputs withheld (`input_export_control`, `reciprocity`).
+    #[serde(default)]
+    pub inputs: Vec<String>,
+    /// Providers (or blocs, meaning all their providers) concerned (`cloud_kyc`, `cloud_ban`).
+    #[serde(default)]
+    pub providers: Vec<String>,
+    /// `cloud_kyc`: a lab training on more H100e than this in a month is refused.
+    #[serde(default)]
+    pub training_threshold_h100e: Option<f64>,
+    /// `weights_export_control`: open releases above this capability (log10 FLOP) are blocked for targets.
+    #[serde(default)]
+    pub capability_threshold: Option<f64>,
+    /// `reciprocity`: whether the imposer's providers are closed in the retaliating bloc.
+    #[serde(default = "yes")]
+    pub close_providers: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Events a trigger can listen to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerEvent {
+    TheftDetected,
+}
+
+/// `[[trigger]]`: a policy that comes into force when an event happens (an accusation → a ban).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Trigger {
+    pub name: String,
+    pub on: TriggerEvent,
+    /// Fire only for events whose accused lab is in one of these nations (empty = any).
+    #[serde(default)]
+    pub nations: Vec<String>,
+    /// Fire only for events whose accused lab's nation is on one of these blocs' side (empty = any).
+    #[serde(default)]
+    pub blocs: Vec<String>,
+    /// Chance that a matching event sets the response in motion.
+    #[serde(default = "one")]
+    pub probability: f64,
+    /// Months from the event to the policy coming into force (at least 1).
+    #[serde(default = "one_u32")]
+    pub delay_months: u32,
+    /// How long the policy lasts; none = to the end.
+    #[serde(default)]
+    pub duration_months: Option<u32>,
+    /// Most times the trigger fires; none = unlimited (an identical policy is never added twice).
+    #[serde(default)]
+    pub max_fires: Option<u32>,
+    /// The policy to put in force; strings may use `$provider`, `$nation`, `$lab` from the event.
+    pub policy: Policy,
+}
+
+impl Scenario {
+    /// The start month of a policy, defaulting to the scenario's start.
+    pub fn policy_start(&self, policy: &Policy) -> YearMonth {
+        policy.start.unwrap_or(self.scenario.start)
+    }
+}

@@ -1,0 +1,652 @@
+//! Semantic checks of a scenario: references resolve, ids are unique, shares and probabilities are in
+//! range, alignment weights sum to one, each policy kind has the fields it needs. Every problem is
+//! reported, as (key path, what was expected), and located in its file by the loader.
+
+use super::{Policy, PolicyKind, Scenario};
+use std::collections::{BTreeMap, HashSet};
+
+type Problems = Vec<(String, String)>;
+
+const TOLERANCE: f64 = 1e-6;
+/// Placeholders a trigger's policy template may use; they are filled from the event.
+pub const PLACEHOLDERS: [&str; 3] = ["$provider", "$nation", "$lab"];
+
+struct Ids<'a> {
+    nations: HashSet<&'a str>,
+    blocs: HashSet<&'a str>,
+    coalitions: HashSet<&'a str>,
+    chips: HashSet<&'a str>,
+    inputs: HashSet<&'a str>,
+    providers: HashSet<&'a str>,
+}
+
+impl Ids<'_> {
+    /// Nations, coalitions and blocs share one namespace: a policy's `by`/`targets` may name any of them.
+    fn is_party(&self, id: &str) -> bool {
+        self.nations.contains(id) || self.blocs.contains(id) || self.coalitions.contains(id)
+    }
+}
+
+pub(crate) fn validate(s: &Scenario) -> Problems {
+    let mut p = Problems::new();
+    let ids = Ids {
+        nations: s.nation.iter().map(|n| n.id.as_str()).collect(),
+        blocs: s.bloc.iter().map(|b| b.id.as_str()).collect(),
+        coalitions: s.coalition.iter().map(|c| c.id.as_str()).collect(),
+        chips: s.chip.iter().map(|c| c.id.as_str()).collect(),
+        inputs: s.input.iter().map(|c| c.id.as_str()).collect(),
+        providers: s.provider.iter().map(|c| c.id.as_str()).collect(),
+    };
+    meta(s, &ids, &mut p);
+    parameters(s, &mut p);
+    unique(&mut p, "bloc", s.bloc.iter().map(|x| x.id.as_str()), "id");
+    unique(
+        &mut p,
+        "nation",
+        s.nation.iter().map(|x| x.id.as_str()),
+        "id",
+    );
+    unique(
+        &mut p,
+        "coalition",
+        s.coalition.iter().map(|x| x.id.as_str()),
+        "id",
+    );
+    unique(&mut p, "input", s.input.iter().map(|x| x.id.as_str()), "id");
+    unique(&mut p, "chip", s.chip.iter().map(|x| x.id.as_str()), "id");
+    unique(&mut p, "fab", s.fab.iter().map(|x| x.id.as_str()), "id");
+    unique(
+        &mut p,
+        "provider",
+        s.provider.iter().map(|x| x.id.as_str()),
+        "id",
+    );
+    unique(&mut p, "lab", s.lab.iter().map(|x| x.id.as_str()), "id");
+    unique(
+        &mut p,
+        "intermediary",
+        s.intermediary.iter().map(|x| x.id.as_str()),
+        "id",
+    );
+    unique(
+        &mut p,
+        "policy",
+        s.policy.iter().map(|x| x.name.as_str()),
+        "name",
+    );
+    unique(
+        &mut p,
+        "trigger",
+        s.trigger.iter().map(|x| x.name.as_str()),
+        "name",
+    );
+    shared_namespace(s, &mut p);
+    blocs(s, &ids, &mut p);
+    nations(s, &ids, &mut p);
+    world(s, &ids, &mut p);
+    labs(s, &ids, &mut p);
+    for (i, policy) in s.policy.iter().enumerate() {
+        check_policy(policy, &format!("policy[{i}]"), &ids, false, &mut p);
+        if let (Some(start), Some(end)) = (policy.start, policy.end)
+            && end < start
+        {
+            p.push((
+                format!("policy[{i}].end"),
+                format!("expected a month on or after start ({start})"),
+            ));
+        }
+    }
+    triggers(s, &ids, &mut p);
+    p
+}
+
+fn unique<'a>(p: &mut Problems, section: &str, ids: impl Iterator<Item = &'a str>, key: &str) {
+    let mut seen = HashSet::new();
+    for (i, id) in ids.enumerate() {
+        if id.is_empty() {
+            p.push((
+                format!("{section}[{i}].{key}"),
+                "expected a non-empty id".into(),
+            ));
+        } else if !seen.insert(id) {
+            p.push((
+                format!("{section}[{i}].{key}"),
+                format!("duplicate {section} {key} `{id}`"),
+            ));
+        }
+    }
+}
+
+fn shared_namespace(s: &Scenario, p: &mut Problems) {
+    let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
+    let named = s
+        .nation
+        .iter()
+        .map(|n| ("nation", n.id.as_str()))
+        .chain(s.bloc.iter().map(|b| ("bloc", b.id.as_str())))
+        .chain(s.coalition.iter().map(|c| ("coalition", c.id.as_str())));
+    for (section, id) in named {
+        if let Some(other) = owner.insert(id, section)
+            && other != section
+        {
+            let i = match section {
+                "bloc" => s.bloc.iter().position(|b| b.id == id),
+                _ => s.coalition.iter().position(|c| c.id == id),
+            }
+            .unwrap_or(0);
+            p.push((
+                format!("{section}[{i}].id"),
+                format!("`{id}` is already a {other} id: nations, blocs and coalitions share one namespace"),
+            ));
+        }
+    }
+}
+
+fn in_range(p: &mut Problems, path: String, v: f64, lo: f64, hi: f64) {
+    if !(v >= lo && v <= hi) {
+        p.push((
+            path,
+            format!("expected a number in [{lo}, {hi}], found {v}"),
+        ));
+    }
+}
+
+fn positive(p: &mut Problems, path: String, v: f64) {
+    if !(v > 0.0 && v.is_finite()) {
+        p.push((path, format!("expected a positive number, found {v}")));
+    }
+}
+
+fn non_negative(p: &mut Problems, path: String, v: f64) {
+    if !(v >= 0.0 && v.is_finite()) {
+        p.push((path, format!("expected a number ≥ 0, found {v}")));
+    }
+}
+
+fn refers(p: &mut Problems, path: String, id: &str, set: &HashSet<&str>, what: &str) {
+    if !set.contains(id) {
+        let mut known: Vec<&&str> = set.iter().collect();
+        known.sort();
+        let hint = if known.len() <= 12 {
+            format!(
+                " (known: {})",
+                known.iter().map(|s| **s).collect::<Vec<_>>().join(", ")
+            )
+        } else {
+            String::new()
+        };
+        p.push((path, format!("unknown {what} `{id}`{hint}")));
+    }
+}
+
+fn shares(p: &mut Problems, path: &str, map: &BTreeMap<String, f64>, must_sum_to_one: bool) {
+    for (k, v) in map {
+        in_range(p, format!("{path}.{k}"), *v, 0.0, 1.0);
+    }
+    let sum: f64 = map.values().sum();
+    if must_sum_to_one && (sum - 1.0).abs() > TOLERANCE {
+        p.push((
+            path.to_string(),
+            format!("expected shares summing to 1 (within 1e-6), found {sum}"),
+        ));
+    } else if !must_sum_to_one && sum > 1.0 + TOLERANCE {
+        p.push((
+            path.to_string(),
+            format!("expected shares summing to at most 1, found {sum}"),
+        ));
+    }
+}
+
+fn meta(s: &Scenario, ids: &Ids, p: &mut Problems) {
+    let name = &s.scenario.name;
+    if name.is_empty()
+        || name.starts_with('.')
+        || !name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "-_.".contains(c))
+    {
+        p.push((
+            "scenario.name".into(),
+            "expected a non-empty name of letters, digits, `-`, `_` or `.` (it names the output folder)".into(),
+        ));
+    }
+    if s.scenario.months < 1 {
+        p.push(("scenario.months".into(), "expected at least 1 month".into()));
+    }
+    for (i, f) in s.scenario.focus.iter().enumerate() {
+        refers(p, format!("scenario.focus[{i}]"), f, &ids.nations, "nation");
+    }
+}
+
+fn parameters(s: &Scenario, p: &mut Problems) {
+    let q = &s.parameters;
+    let path = |k: &str| format!("parameters.{k}");
+    for (k, v) in [
+        ("kyc_evasion_rate", q.kyc_evasion_rate),
+        ("kyc_detection_rate", q.kyc_detection_rate),
+        ("lambda", q.lambda),
+        ("extraction_success", q.extraction_success),
+        ("p_detect", q.p_detect),
+        ("false_positive_rate", q.false_positive_rate),
+        ("weights_protection", q.weights_protection),
+        ("eta", q.eta),
+        ("substitution_ceiling", q.substitution_ceiling),
+        ("stranded_loss", q.stranded_loss),
+        ("demand_growth_decay", q.demand_growth_decay),
+    ] {
+        in_range(p, path(k), v, 0.0, 1.0);
+    }
+    for (k, v) in [
+        ("tau", q.tau),
+        (
+            "algorithmic_efficiency_per_year",
+            q.algorithmic_efficiency_per_year,
+        ),
+        ("flop_per_h100e_month", q.flop_per_h100e_month),
+        ("chip_price_per_h100e", q.chip_price_per_h100e),
+        ("hours_per_month", q.hours_per_month),
+        ("reference_frontier_growth", q.reference_frontier_growth),
+        ("max_stock_months", q.max_stock_months),
+    ] {
+        positive(p, path(k), v);
+    }
+    for (k, v) in [
+        ("beta", q.beta),
+        ("capacity_weight", q.capacity_weight),
+        ("bloc_friction", q.bloc_friction),
+        ("sanction_premium", q.sanction_premium),
+        ("capacity_margin", q.capacity_margin),
+        ("smuggling_sigma", q.smuggling_sigma),
+        ("smuggling_premium", q.smuggling_premium),
+        ("indigenous_push_growth", q.indigenous_push_growth),
+        ("cutoff_investment_boost", q.cutoff_investment_boost),
+        ("open_lag", q.open_lag),
+        ("extraction_gap", q.extraction_gap),
+        ("w_access", q.w_access),
+        ("w_trade", q.w_trade),
+        ("w_prior", q.w_prior),
+        ("w_sanction", q.w_sanction),
+        ("alignment_noise", q.alignment_noise),
+    ] {
+        non_negative(p, path(k), v);
+    }
+    for (k, v) in [
+        ("lifetime_months", q.lifetime_months),
+        ("training_run_months", q.training_run_months),
+        ("months_to_substitute", q.months_to_substitute),
+    ] {
+        if v < 1 {
+            p.push((path(k), "expected at least 1".into()));
+        }
+    }
+}
+
+fn blocs(s: &Scenario, ids: &Ids, p: &mut Problems) {
+    if s.bloc.len() < 2 {
+        p.push((
+            "bloc".into(),
+            format!("expected at least 2 blocs, found {}", s.bloc.len()),
+        ));
+    }
+    let mut leaders = HashSet::new();
+    for (i, b) in s.bloc.iter().enumerate() {
+        refers(
+            p,
+            format!("bloc[{i}].leader"),
+            &b.leader,
+            &ids.nations,
+            "nation",
+        );
+        if !leaders.insert(b.leader.as_str()) {
+            p.push((
+                format!("bloc[{i}].leader"),
+                format!("`{}` already leads another bloc", b.leader),
+            ));
+        }
+        if let Some(n) = s.nation.iter().position(|n| n.id == b.leader) {
+            let w = s.nation[n].alignment.get(&b.id).copied().unwrap_or(0.0);
+            if (w - 1.0).abs() > TOLERANCE {
+                p.push((
+                    format!("nation[{n}].alignment"),
+                    format!(
+                        "`{}` leads bloc `{}`: expected alignment {{ {} = 1.0 }}",
+                        b.leader, b.id, b.id
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+fn nations(s: &Scenario, ids: &Ids, p: &mut Problems) {
+    if s.nation.is_empty() {
+        p.push(("nation".into(), "expected at least one nation".into()));
+    }
+    for (i, n) in s.nation.iter().enumerate() {
+        let at = |k: &str| format!("nation[{i}].{k}");
+        positive(p, at("population"), n.population);
+        non_negative(p, at("gdp"), n.gdp);
+        for k in n.alignment.keys().chain(n.trade.keys()) {
+            if !ids.blocs.contains(k.as_str()) {
+                let section = if n.alignment.contains_key(k) {
+                    "alignment"
+                } else {
+                    "trade"
+                };
+                refers(
+                    p,
+                    format!("nation[{i}].{section}.{k}"),
+                    k,
+                    &ids.blocs,
+                    "bloc",
+                );
+            }
+        }
+        shares(p, &at("alignment"), &n.alignment, true);
+        shares(p, &at("trade"), &n.trade, false);
+        if let Some(h) = n.datacentre_headroom {
+            positive(p, at("datacentre_headroom"), h);
+        }
+    }
+}
+
+fn world(s: &Scenario, ids: &Ids, p: &mut Problems) {
+    for (i, c) in s.coalition.iter().enumerate() {
+        if c.members.is_empty() {
+            p.push((
+                format!("coalition[{i}].members"),
+                "expected at least one member nation".into(),
+            ));
+        }
+        for (j, m) in c.members.iter().enumerate() {
+            refers(
+                p,
+                format!("coalition[{i}].members[{j}]"),
+                m,
+                &ids.nations,
+                "nation",
+            );
+        }
+    }
+    for (i, x) in s.input.iter().enumerate() {
+        for k in x.suppliers.keys() {
+            refers(
+                p,
+                format!("input[{i}].suppliers.{k}"),
+                k,
+                &ids.nations,
+                "nation",
+            );
+        }
+        shares(p, &format!("input[{i}].suppliers"), &x.suppliers, true);
+    }
+    for (i, c) in s.chip.iter().enumerate() {
+        refers(
+            p,
+            format!("chip[{i}].designer"),
+            &c.designer,
+            &ids.nations,
+            "nation",
+        );
+        positive(p, format!("chip[{i}].h100e"), c.h100e);
+        positive(p, format!("chip[{i}].price"), c.price);
+    }
+    for (i, f) in s.fab.iter().enumerate() {
+        let at = |k: &str| format!("fab[{i}].{k}");
+        refers(p, at("owner"), &f.owner, &ids.nations, "nation");
+        if f.chips.is_empty() {
+            p.push((
+                at("chips"),
+                "expected at least one chip class with its share of output".into(),
+            ));
+        }
+        for k in f.chips.keys() {
+            refers(
+                p,
+                format!("fab[{i}].chips.{k}"),
+                k,
+                &ids.chips,
+                "chip class",
+            );
+        }
+        shares(p, &at("chips"), &f.chips, true);
+        positive(p, at("capacity"), f.capacity);
+        if !(f.yield_rate > 0.0 && f.yield_rate <= 1.0) {
+            p.push((
+                at("yield"),
+                format!("expected a share in (0, 1], found {}", f.yield_rate),
+            ));
+        }
+        in_range(p, at("ramp"), f.ramp, 0.0, 1.0);
+        in_range(p, at("target_growth"), f.target_growth, -0.99, 100.0);
+        for (j, x) in f.inputs.iter().enumerate() {
+            refers(p, format!("fab[{i}].inputs[{j}]"), x, &ids.inputs, "input");
+        }
+    }
+    let mut regions = HashSet::new();
+    for (i, v) in s.provider.iter().enumerate() {
+        let at = |k: &str| format!("provider[{i}].{k}");
+        refers(p, at("home"), &v.home, &ids.nations, "nation");
+        if let Some(b) = &v.bloc {
+            refers(p, at("bloc"), b, &ids.blocs, "bloc");
+        }
+        positive(p, at("price"), v.price);
+        in_range(p, at("kyc_compliance"), v.kyc_compliance, 0.0, 1.0);
+        non_negative(p, at("capex"), v.capex);
+        in_range(p, at("capex_growth"), v.capex_growth, -0.99, 100.0);
+        if v.region.is_empty() {
+            p.push((
+                at("region"),
+                "expected at least one [[provider.region]]".into(),
+            ));
+        }
+        for (j, r) in v.region.iter().enumerate() {
+            let rat = |k: &str| format!("provider[{i}].region[{j}].{k}");
+            if !regions.insert(r.id.as_str()) {
+                p.push((rat("id"), format!("duplicate region id `{}`", r.id)));
+            }
+            refers(p, rat("host"), &r.host, &ids.nations, "nation");
+            non_negative(p, rat("capacity"), r.capacity);
+        }
+    }
+    let explicit: f64 = s.intermediary.iter().filter_map(|m| m.share).sum();
+    for (i, m) in s.intermediary.iter().enumerate() {
+        let at = |k: &str| format!("intermediary[{i}].{k}");
+        refers(p, at("nation"), &m.nation, &ids.nations, "nation");
+        in_range(p, at("leakage_rate"), m.leakage_rate, 0.0, 1.0);
+        in_range(p, at("enforcement"), m.enforcement, 0.0, 1.0);
+        if let Some(sh) = m.share {
+            in_range(p, at("share"), sh, 0.0, 1.0);
+        }
+    }
+    if explicit > 1.0 + TOLERANCE {
+        p.push((
+            "intermediary".into(),
+            format!("expected route shares summing to at most 1, found {explicit}"),
+        ));
+    }
+}
+
+fn labs(s: &Scenario, ids: &Ids, p: &mut Problems) {
+    for (i, l) in s.lab.iter().enumerate() {
+        let at = |k: &str| format!("lab[{i}].{k}");
+        refers(p, at("nation"), &l.nation, &ids.nations, "nation");
+        if l.count < 1 {
+            p.push((at("count"), "expected at least 1".into()));
+        }
+        non_negative(p, at("demand"), l.demand);
+        positive(p, at("demand_growth"), l.demand_growth);
+        in_range(p, at("training_share"), l.training_share, 0.0, 1.0);
+        non_negative(p, at("owned"), l.owned);
+        in_range(p, at("own_share"), l.own_share, 0.0, 1.0);
+        non_negative(p, at("capex"), l.capex);
+        for (j, v) in l.providers.iter().enumerate() {
+            refers(
+                p,
+                format!("lab[{i}].providers[{j}]"),
+                v,
+                &ids.providers,
+                "provider",
+            );
+        }
+    }
+}
+
+/// Which optional policy fields each kind requires and which it allows.
+fn policy_fields(kind: PolicyKind) -> (&'static [&'static str], &'static [&'static str]) {
+    use PolicyKind::*;
+    match kind {
+        ChipExportControl => (
+            &["by", "targets"],
+            &["chips", "h100e_threshold", "foreign_direct_product"],
+        ),
+        ImportCap => (&["targets", "cap_h100e_per_year"], &["by"]),
+        InputExportControl => (&["by", "targets", "inputs"], &[]),
+        WeightsExportControl => (&["by", "targets"], &["capability_threshold"]),
+        CloudKyc => (
+            &["providers", "targets", "training_threshold_h100e"],
+            &["by"],
+        ),
+        CloudBan => (&["providers", "targets"], &["by"]),
+        SecondarySanctions => (&["by", "targets"], &[]),
+        Reciprocity => (&["by", "targets"], &["inputs", "close_providers"]),
+        IndigenousPush => (&["targets"], &["by"]),
+    }
+}
+
+fn fields_set(policy: &Policy) -> Vec<&'static str> {
+    let mut set = Vec::new();
+    let mut mark = |cond: bool, name: &'static str| {
+        if cond {
+            set.push(name);
+        }
+    };
+    mark(!policy.by.is_empty(), "by");
+    mark(!policy.targets.is_empty(), "targets");
+    mark(!policy.chips.is_empty(), "chips");
+    mark(policy.h100e_threshold.is_some(), "h100e_threshold");
+    mark(policy.foreign_direct_product, "foreign_direct_product");
+    mark(policy.cap_h100e_per_year.is_some(), "cap_h100e_per_year");
+    mark(!policy.inputs.is_empty(), "inputs");
+    mark(!policy.providers.is_empty(), "providers");
+    mark(
+        policy.training_threshold_h100e.is_some(),
+        "training_threshold_h100e",
+    );
+    mark(
+        policy.capability_threshold.is_some(),
+        "capability_threshold",
+    );
+    mark(!policy.close_providers, "close_providers");
+    set
+}
+
+fn is_placeholder(v: &str, template: bool) -> bool {
+    template && PLACEHOLDERS.contains(&v)
+}
+
+fn check_policy(policy: &Policy, at: &str, ids: &Ids, template: bool, p: &mut Problems) {
+    let kind = policy.kind.as_str();
+    let (required, allowed) = policy_fields(policy.kind);
+    let set = fields_set(policy);
+    for r in required {
+        if !set.contains(r) {
+            p.push((
+                format!("{at}.{r}"),
+                format!("a `{kind}` policy needs `{r}`"),
+            ));
+        }
+    }
+    for f in &set {
+        if !required.contains(f) && !allowed.contains(f) {
+            p.push((
+                format!("{at}.{f}"),
+                format!("`{f}` does not apply to a `{kind}` policy"),
+            ));
+        }
+    }
+    if policy.kind == PolicyKind::ChipExportControl
+        && policy.chips.is_empty()
+        && policy.h100e_threshold.is_none()
+    {
+        p.push((
+            format!("{at}.chips"),
+            "a `chip_export_control` needs `chips` or `h100e_threshold`".into(),
+        ));
+    }
+    in_range(p, format!("{at}.strength"), policy.strength, 0.0, 1.0);
+    for (field, list) in [("by", &policy.by), ("targets", &policy.targets)] {
+        for (j, v) in list.iter().enumerate() {
+            if !ids.is_party(v) && !is_placeholder(v, template) {
+                p.push((
+                    format!("{at}.{field}[{j}]"),
+                    format!("unknown nation, coalition or bloc `{v}`"),
+                ));
+            }
+        }
+    }
+    for (j, v) in policy.chips.iter().enumerate() {
+        refers(p, format!("{at}.chips[{j}]"), v, &ids.chips, "chip class");
+    }
+    for (j, v) in policy.inputs.iter().enumerate() {
+        refers(p, format!("{at}.inputs[{j}]"), v, &ids.inputs, "input");
+    }
+    for (j, v) in policy.providers.iter().enumerate() {
+        if !ids.providers.contains(v.as_str())
+            && !ids.blocs.contains(v.as_str())
+            && !is_placeholder(v, template)
+        {
+            p.push((
+                format!("{at}.providers[{j}]"),
+                format!("unknown provider or bloc `{v}`"),
+            ));
+        }
+    }
+    if let Some(t) = policy.h100e_threshold {
+        positive(p, format!("{at}.h100e_threshold"), t);
+    }
+    if let Some(c) = policy.cap_h100e_per_year {
+        non_negative(p, format!("{at}.cap_h100e_per_year"), c);
+    }
+    if let Some(t) = policy.training_threshold_h100e {
+        non_negative(p, format!("{at}.training_threshold_h100e"), t);
+    }
+    if let Some(t) = policy.capability_threshold {
+        positive(p, format!("{at}.capability_threshold"), t);
+    }
+}
+
+fn triggers(s: &Scenario, ids: &Ids, p: &mut Problems) {
+    for (i, t) in s.trigger.iter().enumerate() {
+        let at = |k: &str| format!("trigger[{i}].{k}");
+        in_range(p, at("probability"), t.probability, 0.0, 1.0);
+        if t.delay_months < 1 {
+            p.push((at("delay_months"), "expected at least 1: a response comes into force the month after the event at the earliest".into()));
+        }
+        for (j, n) in t.nations.iter().enumerate() {
+            refers(
+                p,
+                format!("trigger[{i}].nations[{j}]"),
+                n,
+                &ids.nations,
+                "nation",
+            );
+        }
+        for (j, b) in t.blocs.iter().enumerate() {
+            refers(p, format!("trigger[{i}].blocs[{j}]"), b, &ids.blocs, "bloc");
+        }
+        if t.policy.start.is_some() {
+            p.push((
+                at("policy.start"),
+                "a trigger's policy starts `delay_months` after the event: remove `start`".into(),
+            ));
+        }
+        if t.policy.end.is_some() {
+            p.push((
+                at("policy.end"),
+                "use the trigger's `duration_months` instead of `end`".into(),
+            ));
+        }
+        check_policy(&t.policy, &at("policy"), ids, true, p);
+    }
+}

@@ -1,0 +1,40 @@
+//! Running a scenario in memory: build the world, run the monthly schedule, return the tables. No I/O, so
+//! sweeps can run many simulations side by side.
+
+use crate::resources::{Clock, EventLog};
+use crate::scenario::Scenario;
+use crate::systems::monthly_schedule;
+use crate::tables::{Outputs, Recorder, events_frame};
+use crate::world;
+use polars::prelude::PolarsResult;
+
+/// Simulates `scenario` with `seed`; `on_month` is called after each month with the number done.
+pub fn simulate_with_progress(
+    scenario: &Scenario,
+    seed: u64,
+    mut on_month: impl FnMut(u32),
+) -> PolarsResult<Outputs> {
+    let mut world = world::build(scenario, seed);
+    let mut schedule = monthly_schedule();
+    let months = scenario.scenario.months;
+    for t in 0..months {
+        world.resource_mut::<Clock>().t = t;
+        schedule.run(&mut world);
+        on_month(t + 1);
+    }
+    let start = scenario.scenario.start;
+    let recorder = world.remove_resource::<Recorder>().expect("recorder");
+    let log = world.remove_resource::<EventLog>().expect("event log");
+    Ok(Outputs {
+        global: recorder.global.to_frame()?,
+        nations: recorder.nations.to_frame()?,
+        labs: recorder.labs.to_frame()?,
+        providers: recorder.providers.to_frame()?,
+        events: events_frame(&log.events, |m| start.plus(m as i32).to_string())?,
+    })
+}
+
+/// Simulates `scenario` with `seed`.
+pub fn simulate(scenario: &Scenario, seed: u64) -> PolarsResult<Outputs> {
+    simulate_with_progress(scenario, seed, |_| {})
+}

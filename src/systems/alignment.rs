@@ -1,0 +1,80 @@
+//! Alignment (step 7): each nation that leads no bloc moves its alignment weights a step `eta` toward
+//! `softmax(U / tau)`, where `U[k] = w_access × share of its compute supplied by bloc k + w_trade × trade
+//! share with k + w_prior × current weight − w_sanction × secondary-sanction exposure to k + Gumbel noise`.
+//! Its side is the bloc with weight ≥ 0.5, if any.
+
+use crate::components::*;
+use crate::resources::*;
+use bevy_ecs::prelude::*;
+use rand_distr::{Distribution, Gumbel};
+
+pub fn alignment(
+    params: Res<Params>,
+    index: Res<WorldIndex>,
+    mut rngs: ResMut<Rngs>,
+    mut nations: Query<(&Nation, &NationCompute, &mut Alignment)>,
+) {
+    let p = &params.0;
+    let k = index.blocs();
+    let gumbel = (p.alignment_noise > 0.0)
+        .then(|| Gumbel::new(0.0, p.alignment_noise).expect("positive scale"));
+    let mut utility = vec![0.0; k];
+    let mut iter = nations.iter_many_mut(&index.nations);
+    while let Some(item) = iter.fetch_next() {
+        let (nation, compute, mut alignment) = item.expect("every indexed nation exists");
+        if let Some(b) = nation.leads {
+            alignment.weights.fill(0.0);
+            alignment.weights[b] = 1.0;
+            alignment.side = Some(b);
+            continue;
+        }
+        for b in 0..k {
+            let (supplied, exposure) = if compute.compute > 0.0 {
+                (
+                    compute.by_bloc[b] / compute.compute,
+                    compute.sanctioned_by_bloc[b] / compute.compute,
+                )
+            } else {
+                (0.0, 0.0)
+            };
+            let noise = gumbel.map_or(0.0, |g| g.sample(&mut rngs.alignment));
+            utility[b] = p.w_access * supplied
+                + p.w_trade * nation.trade[b]
+                + p.w_prior * alignment.weights[b]
+                - p.w_sanction * exposure
+                + noise;
+        }
+        let target = softmax(&utility, p.tau);
+        for (w, x) in alignment.weights.iter_mut().zip(&target) {
+            *w = (1.0 - p.eta) * *w + p.eta * x;
+        }
+        // Renormalise so rounding never lets the weights drift from summing to one.
+        let sum: f64 = alignment.weights.iter().sum();
+        for w in alignment.weights.iter_mut() {
+            *w /= sum;
+        }
+        alignment.side = Alignment::side_of(&alignment.weights);
+    }
+}
+
+/// `softmax(u / tau)`, computed stably.
+pub fn softmax(u: &[f64], tau: f64) -> Vec<f64> {
+    let max = u.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let e: Vec<f64> = u.iter().map(|x| ((x - max) / tau).exp()).collect();
+    let sum: f64 = e.iter().sum();
+    e.into_iter().map(|x| x / sum).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn softmax_sums_to_one_and_prefers_the_larger() {
+        let s = softmax(&[1.0, 0.0], 0.25);
+        assert!((s.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert!(s[0] > 0.98);
+        let even = softmax(&[0.3, 0.3, 0.3], 0.1);
+        assert!(even.iter().all(|x| (x - 1.0 / 3.0).abs() < 1e-12));
+    }
+}

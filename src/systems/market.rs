@@ -1,0 +1,454 @@
+//! Compute market (step 5): every lab serves its demand from its own cluster first, then splits the rest
+//! over the providers it may use by logit shares on effective price
+//! `price × (1 + sanction premium + bloc friction)`; oversubscribed providers ration pro rata and unmet
+//! demand is re-offered to the capacity left for `reoffer_rounds` rounds.
+//!
+//! Labs that face the same choice — same nation, same provider contracts, same KYC standing — form a
+//! *segment*; shares, rationing and re-offers are solved per segment, and each lab gets its segment's
+//! fulfilled fraction. That is exactly the per-lab rule (pro-rata rationing treats alike demands alike) at
+//! O(labs + segments × providers × rounds) a month, with no allocation per lab.
+//!
+//! Access: a provider is closed to a nation's labs when banned there or closed by reciprocity; under KYC,
+//! large training demand (above the rule's threshold) is refused in proportion to the rule's strength and
+//! the provider's compliance, inference passes, and a refused lab evades through shell companies with
+//! `kyc_evasion_rate` (detected with `kyc_detection_rate`).
+
+use crate::components::*;
+use crate::resources::*;
+use bevy_ecs::prelude::*;
+use rand::RngExt;
+
+/// Per-segment and per-provider working memory, allocated once for the run.
+#[derive(Resource, Clone, Debug)]
+pub struct MarketScratch {
+    segments: usize,
+    providers: usize,
+    blocs: usize,
+    demand: Vec<f64>,
+    remaining_demand: Vec<f64>,
+    growth: Vec<f64>,
+    remaining_capacity: Vec<f64>,
+    requests: Vec<f64>,
+    /// Demand directed at each provider, and the shares, in the first round (before re-offers).
+    first_requests: Vec<f64>,
+    first_share: Grid,
+    served: Vec<f64>,
+    share: Grid,
+    alloc: Grid,
+    eff_price: Grid,
+    /// 1 where a policy (ban, closure, full KYC refusal) keeps the segment from the provider.
+    policy_blocked: Grid,
+    leak: Grid,
+    prev_share: Grid,
+    fraction: Vec<f64>,
+    by_bloc: Grid,
+    sanctioned_by_bloc: Grid,
+    price: Vec<f64>,
+    main: Vec<Option<usize>>,
+    used: Vec<u32>,
+    splits: Vec<LabSplit>,
+}
+
+impl MarketScratch {
+    pub fn new(pools: usize, providers: usize, blocs: usize) -> Self {
+        let s = pools * 2;
+        MarketScratch {
+            segments: s,
+            providers,
+            blocs,
+            demand: vec![0.0; s],
+            remaining_demand: vec![0.0; s],
+            growth: vec![0.0; s],
+            remaining_capacity: vec![0.0; providers],
+            requests: vec![0.0; providers],
+            first_requests: vec![0.0; providers],
+            first_share: Grid::new(s, providers, 0.0),
+            served: vec![0.0; providers],
+            share: Grid::new(s, providers, 0.0),
+            alloc: Grid::new(s, providers, 0.0),
+            eff_price: Grid::new(s, providers, 0.0),
+            policy_blocked: Grid::new(s, providers, 0.0),
+            leak: Grid::new(s, providers, 0.0),
+            prev_share: Grid::new(s, providers, 0.0),
+            fraction: vec![0.0; s],
+            by_bloc: Grid::new(s, blocs, 0.0),
+            sanctioned_by_bloc: Grid::new(s, blocs, 0.0),
+            price: vec![0.0; s],
+            main: vec![None; s],
+            used: vec![0; s],
+            splits: Vec::new(),
+        }
+    }
+}
+
+/// A lab's demand this month and how it splits before the market.
+#[derive(Clone, Debug)]
+struct LabSplit {
+    own_used: f64,
+    own_scale: f64,
+    training: f64,
+    inference: f64,
+    large: bool,
+}
+
+pub fn market(
+    clock: Res<Clock>,
+    params: Res<Params>,
+    index: Res<WorldIndex>,
+    rules: Res<Rules>,
+    mut scratch: ResMut<MarketScratch>,
+    mut rngs: ResMut<Rngs>,
+    mut log: ResMut<EventLog>,
+    mut providers: Query<(&Provider, &mut ProviderBook)>,
+    mut nations: Query<(&Nation, &Alignment, &mut NationCompute)>,
+    mut labs: Query<(&Lab, &Capacity, &mut LabState)>,
+) {
+    let p = &params.0;
+    let t = clock.t;
+    let m = &mut *scratch;
+    let np = m.providers;
+    let k = m.blocs;
+
+    // Provider facts in index order.
+    let mut price = vec![0.0; np];
+    let mut compliance = vec![1.0; np];
+    let mut bloc = vec![0usize; np];
+    for (provider, book) in &providers {
+        price[provider.idx] = provider.price;
+        compliance[provider.idx] = provider.kyc_compliance;
+        bloc[provider.idx] = provider.bloc;
+        m.remaining_capacity[provider.idx] = book.open_capacity;
+    }
+    let mut weights: Vec<Vec<f64>> = vec![Vec::new(); index.nation_ids.len()];
+    for (nation, alignment, _) in &nations {
+        weights[nation.idx] = alignment.weights.clone();
+    }
+
+    // Effective prices and access per segment.
+    for s in 0..m.segments {
+        let pool = s / 2;
+        let large = s % 2 == 1;
+        let n = index.pool_nation[pool];
+        let contracts = index.pool_contracts[pool].as_ref();
+        for v in 0..np {
+            let mut leak = 1.0;
+            let mut blocked = false;
+            if contracts.is_some_and(|c| !c[v]) {
+                leak = 0.0;
+            } else if rules.is_closed(v, n) {
+                leak = 0.0;
+                blocked = true;
+            } else if large && rules.kyc.get(v, n) > 0.0 {
+                leak = 1.0 - rules.kyc.get(v, n) * compliance[v];
+                blocked = leak <= 0.0;
+            }
+            m.leak.set(s, v, leak.max(0.0));
+            m.policy_blocked.set(s, v, if blocked { 1.0 } else { 0.0 });
+            let friction = p.bloc_friction * (1.0 - weights[n][bloc[v]]);
+            let premium = p.sanction_premium * rules.sanction.get(v, n);
+            m.eff_price.set(s, v, price[v] * (1.0 + premium + friction));
+        }
+    }
+
+    // Pass 1: each lab's demand, own cluster first, the rest into its segments.
+    m.demand.fill(0.0);
+    m.growth.fill(0.0);
+    let mut splits = std::mem::take(&mut m.splits);
+    splits.clear();
+    {
+        let mut iter = labs.iter_many_mut(&index.labs);
+        while let Some(item) = iter.fetch_next() {
+            let (lab, capacity, mut state) = item.expect("every indexed lab exists");
+            let growth = lab.monthly_growth(t, p.demand_growth_decay);
+            let demand = if t == 0 {
+                lab.demand0
+            } else {
+                state.demand * growth
+            };
+            let own_used = capacity.total.min(demand);
+            let residual = demand - own_used;
+            let training = residual * lab.training_share;
+            let inference = residual - training;
+            let mut large = training > rules.kyc_threshold[lab.nation];
+            if large && rngs.kyc.random_bool(p.kyc_evasion_rate) {
+                large = false;
+                if rngs.kyc.random_bool(p.kyc_detection_rate) {
+                    log.events.push(EventRecord {
+                        month: t,
+                        kind: "kyc_evasion_detected",
+                        actor: lab.id.clone(),
+                        target: String::new(),
+                        nation: index.nation_ids[lab.nation].clone(),
+                        provider: String::new(),
+                        detail: format!("{training:.0} H100e of training through shell companies"),
+                        false_positive: false,
+                    });
+                }
+            }
+            let s0 = lab.pool * 2;
+            let st = s0 + usize::from(large);
+            m.demand[s0] += inference;
+            m.demand[st] += training;
+            m.growth[s0] += inference * growth;
+            m.growth[st] += training * growth;
+            state.prev_segment = (t > 0).then_some(state.segment);
+            state.segment = st;
+            state.demand = demand;
+            splits.push(LabSplit {
+                own_used,
+                own_scale: if capacity.total > 0.0 {
+                    own_used / capacity.total
+                } else {
+                    0.0
+                },
+                training,
+                inference,
+                large,
+            });
+        }
+    }
+
+    solve(m, p.beta, p.capacity_weight, p.reoffer_rounds);
+
+    // Segment summaries.
+    for s in 0..m.segments {
+        let n = index.pool_nation[s / 2];
+        let got: f64 = m.alloc.row(s).iter().sum();
+        m.fraction[s] = if m.demand[s] > 0.0 {
+            got / m.demand[s]
+        } else {
+            0.0
+        };
+        let mut spend = 0.0;
+        let mut best: Option<usize> = None;
+        let mut used = 0;
+        for kk in 0..k {
+            m.by_bloc.set(s, kk, 0.0);
+            m.sanctioned_by_bloc.set(s, kk, 0.0);
+        }
+        for v in 0..np {
+            let a = m.alloc.get(s, v);
+            if a <= 0.0 {
+                continue;
+            }
+            used += 1;
+            spend += a * m.eff_price.get(s, v);
+            if best.is_none_or(|b| a > m.alloc.get(s, b)) {
+                best = Some(v);
+            }
+            let d = m.demand[s];
+            m.by_bloc.set(s, bloc[v], m.by_bloc.get(s, bloc[v]) + a / d);
+            let sanc = rules.sanction.get(v, n);
+            if sanc > 0.0 {
+                m.sanctioned_by_bloc.set(
+                    s,
+                    bloc[v],
+                    m.sanctioned_by_bloc.get(s, bloc[v]) + a * sanc / d,
+                );
+            }
+        }
+        m.price[s] = if got > 0.0 { spend / got } else { 0.0 };
+        m.main[s] = best;
+        m.used[s] = used;
+    }
+
+    // Pass 2: each lab's compute, and the nations' sums.
+    let nn = index.nation_ids.len();
+    let mut n_compute = vec![0.0; nn];
+    let mut n_demand = vec![0.0; nn];
+    let mut n_cloud = vec![0.0; nn];
+    let mut n_spend = vec![0.0; nn];
+    let mut n_by_bloc = vec![0.0; nn * k];
+    let mut n_sanctioned = vec![0.0; nn * k];
+    {
+        let mut iter = labs.iter_many_mut(&index.labs);
+        let mut i = 0;
+        while let Some(item) = iter.fetch_next() {
+            let (lab, capacity, mut state) = item.expect("every indexed lab exists");
+            let split = &splits[i];
+            i += 1;
+            let s0 = lab.pool * 2;
+            let st = state.segment;
+            let cloud_inf = split.inference * m.fraction[s0];
+            let cloud_train = split.training * m.fraction[st];
+            let compute = split.own_used + cloud_inf + cloud_train;
+            state.prev_compute = state.compute;
+            state.compute = compute;
+            state.training = split.own_used * lab.training_share + cloud_train;
+            state.unmet = (state.demand - compute).max(0.0);
+            state.kyc_refused = split.large;
+            let n = lab.nation;
+            let mut sanctioned = 0.0;
+            for kk in 0..k {
+                let own = capacity.by_origin[kk] * split.own_scale;
+                let b = own
+                    + split.inference * m.by_bloc.get(s0, kk)
+                    + split.training * m.by_bloc.get(st, kk);
+                state.by_bloc[kk] = b;
+                n_by_bloc[n * k + kk] += b;
+                let sb = split.inference * m.sanctioned_by_bloc.get(s0, kk)
+                    + split.training * m.sanctioned_by_bloc.get(st, kk);
+                n_sanctioned[n * k + kk] += sb;
+                sanctioned += sb;
+            }
+            state.uses_sanctioned_provider = sanctioned > 0.0;
+            let cloud = cloud_inf + cloud_train;
+            let spend = cloud_inf * m.price[s0] + cloud_train * m.price[st];
+            state.price_paid = if cloud > 0.0 { spend / cloud } else { 0.0 };
+            state.main_provider = if split.inference >= split.training {
+                m.main[s0]
+            } else {
+                m.main[st]
+            };
+            state.providers_used = if st == s0 {
+                m.used[s0]
+            } else {
+                (0..np)
+                    .filter(|&v| m.alloc.get(s0, v) > 0.0 || m.alloc.get(st, v) > 0.0)
+                    .count() as u32
+            };
+            // Stranded: lost most of last month's compute, and a provider it used is now shut by policy.
+            state.stranded = false;
+            if let Some(prev) = state.prev_segment
+                && compute < (1.0 - p.stranded_loss) * state.prev_compute
+            {
+                state.stranded = (0..np).any(|v| {
+                    let used_before =
+                        m.prev_share.get(prev, v) > 0.0 || m.prev_share.get(s0, v) > 0.0;
+                    used_before
+                        && (m.policy_blocked.get(st, v) > 0.0 || m.policy_blocked.get(s0, v) > 0.0)
+                });
+            }
+            n_compute[n] += compute;
+            n_demand[n] += state.demand;
+            n_cloud[n] += cloud;
+            n_spend[n] += spend * p.hours_per_month;
+        }
+    }
+    m.splits = splits;
+    for (nation, _, mut nc) in nations.iter_mut() {
+        let n = nation.idx;
+        nc.compute = n_compute[n];
+        nc.demand = n_demand[n];
+        nc.unmet = (n_demand[n] - n_compute[n]).max(0.0);
+        nc.cloud = n_cloud[n];
+        nc.spend = n_spend[n];
+        nc.by_bloc.copy_from_slice(&n_by_bloc[n * k..(n + 1) * k]);
+        nc.sanctioned_by_bloc
+            .copy_from_slice(&n_sanctioned[n * k..(n + 1) * k]);
+    }
+
+    for (provider, mut book) in providers.iter_mut() {
+        let v = provider.idx;
+        let served: f64 = (0..m.segments).map(|s| m.alloc.get(s, v)).sum();
+        book.served = served;
+        book.revenue = served * provider.price * p.hours_per_month / 1e9;
+        book.requested = m.first_requests[v];
+        book.requested_growth = if m.first_requests[v] > 0.0 {
+            let num: f64 = (0..m.segments)
+                .map(|s| m.first_share.get(s, v) * m.growth[s])
+                .sum();
+            (num / m.first_requests[v]).max(1.0)
+        } else {
+            1.0
+        };
+    }
+
+    // Remember who served each segment, for next month's stranded test.
+    for s in 0..m.segments {
+        let got: f64 = m.alloc.row(s).iter().sum();
+        for v in 0..np {
+            let share = if got > 0.0 {
+                m.alloc.get(s, v) / got
+            } else {
+                0.0
+            };
+            m.prev_share.set(s, v, share);
+        }
+    }
+}
+
+/// Logit shares, pro-rata rationing and re-offer rounds over segments. Fills `alloc` and, from the first
+/// round, `first_requests` (demand directed at each provider before rationing) and `first_share`.
+fn solve(m: &mut MarketScratch, beta: f64, capacity_weight: f64, reoffer_rounds: u32) {
+    let np = m.providers;
+    m.alloc.fill(0.0);
+    m.remaining_demand.copy_from_slice(&m.demand);
+    for round in 0..=reoffer_rounds {
+        // Shares on what is left.
+        for s in 0..m.segments {
+            let mut max_u = f64::NEG_INFINITY;
+            for v in 0..np {
+                let cap = m.remaining_capacity[v];
+                let leak = m.leak.get(s, v);
+                let u = if cap > 1e-9 && leak > 0.0 && m.remaining_demand[s] > 0.0 {
+                    -beta * m.eff_price.get(s, v).ln() + capacity_weight * cap.ln() + leak.ln()
+                } else {
+                    f64::NEG_INFINITY
+                };
+                m.share.set(s, v, u);
+                max_u = max_u.max(u);
+            }
+            let mut sum = 0.0;
+            for v in 0..np {
+                let e = if max_u.is_finite() {
+                    (m.share.get(s, v) - max_u).exp()
+                } else {
+                    0.0
+                };
+                m.share.set(s, v, e);
+                sum += e;
+            }
+            for v in 0..np {
+                let x = if sum > 0.0 {
+                    m.share.get(s, v) / sum
+                } else {
+                    0.0
+                };
+                m.share.set(s, v, x);
+            }
+        }
+        m.requests.fill(0.0);
+        for s in 0..m.segments {
+            let d = m.remaining_demand[s];
+            if d > 0.0 {
+                for v in 0..np {
+                    m.requests[v] += d * m.share.get(s, v);
+                }
+            }
+        }
+        if round == 0 {
+            m.first_requests.copy_from_slice(&m.requests);
+            m.first_share.data.copy_from_slice(&m.share.data);
+        }
+        m.served.fill(0.0);
+        for s in 0..m.segments {
+            let d = m.remaining_demand[s];
+            if d <= 0.0 {
+                continue;
+            }
+            let mut got = 0.0;
+            for v in 0..np {
+                let r = m.requests[v];
+                if r <= 0.0 {
+                    continue;
+                }
+                let fill = (m.remaining_capacity[v] / r).min(1.0);
+                let a = d * m.share.get(s, v) * fill;
+                if a > 0.0 {
+                    m.alloc.set(s, v, m.alloc.get(s, v) + a);
+                    m.served[v] += a;
+                    got += a;
+                }
+            }
+            m.remaining_demand[s] = (d - got).max(0.0);
+        }
+        for v in 0..np {
+            m.remaining_capacity[v] = (m.remaining_capacity[v] - m.served[v]).max(0.0);
+        }
+        let left: f64 = m.remaining_demand.iter().sum();
+        if left <= 1e-9 || m.remaining_capacity.iter().all(|&c| c <= 1e-9) {
+            break;
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! Policy (step 1): triggers answer last month's accusations, policies switch on and off on their dates,
+//! and the policies in force are compiled into [`Rules`], the one place other systems read them from.
+//!
+//! A bloc named in `by` or `targets` stands for the nations on its side this month, so a nation that drifts
+//! to a side comes under that side's measures.
+
+use crate::components::{Alignment, Nation, PolicyRule};
+use crate::resources::*;
+use crate::scenario::{Policy, PolicyKind};
+use bevy_ecs::prelude::*;
+use rand::RngExt;
+
+/// Fires triggers on the accusations recorded last month, putting new policies in force after their delay.
+pub fn fire_triggers(
+    mut commands: Commands,
+    clock: Res<Clock>,
+    index: Res<WorldIndex>,
+    triggers: Res<Triggers>,
+    mut state: ResMut<TriggerState>,
+    mut rngs: ResMut<Rngs>,
+    mut log: ResMut<EventLog>,
+    nations: Query<(&Nation, &Alignment)>,
+    policies: Query<&PolicyRule>,
+) {
+    if state.pending.is_empty() || triggers.0.is_empty() {
+        state.pending.clear();
+        return;
+    }
+    let sides = sides_of(
+        nations.iter().map(|(n, a)| (n.idx, a)),
+        index.nation_ids.len(),
+    );
+    let mut names: Vec<String> = policies.iter().map(|p| p.spec.name.clone()).collect();
+    let pending = std::mem::take(&mut state.pending);
+    for accusation in &pending {
+        let nation = &index.nation_ids[accusation.nation];
+        let lab = &index.lab_ids[accusation.lab];
+        for (ti, trigger) in triggers.0.iter().enumerate() {
+            let nation_ok = trigger.nations.is_empty() || trigger.nations.contains(nation);
+            let bloc_ok = trigger.blocs.is_empty()
+                || sides[accusation.nation]
+                    .is_some_and(|s| trigger.blocs.contains(&index.bloc_ids[s]));
+            if !(nation_ok && bloc_ok) {
+                continue;
+            }
+            if trigger.max_fires.is_some_and(|m| state.fires[ti] >= m) {
+                continue;
+            }
+            // Drawn for every matching event, so the stream does not depend on what fired before.
+            let draw = rngs.trigger.random::<f64>();
+            if draw >= trigger.probability {
+                continue;
+            }
+            let provider = accusation.provider.map(|p| index.provider_ids[p].as_str());
+            let Some(spec) = instantiate(&trigger.policy, &trigger.name, lab, nation, provider)
+            else {
+                log.events.push(EventRecord {
+                    month: clock.t,
+                    kind: "trigger_skipped",
+                    actor: trigger.name.clone(),
+                    target: lab.clone(),
+                    nation: nation.clone(),
+                    provider: String::new(),
+                    detail: "the accused lab used no provider for `$provider`".into(),
+                    false_positive: false,
+                });
+                continue;
+            };
+            if names.contains(&spec.name) {
+                continue;
+            }
+            state.fires[ti] += 1;
+            let start = accusation.month as i32 + trigger.delay_months as i32;
+            let end = trigger.duration_months.map(|d| start + d as i32 - 1);
+            log.events.push(EventRecord {
+                month: clock.t,
+                kind: "trigger_fired",
+                actor: trigger.name.clone(),
+                target: spec.name.clone(),
+                nation: nation.clone(),
+                provider: provider.unwrap_or_default().to_string(),
+                detail: format!("{} from month {start}", spec.kind.as_str()),
+                false_positive: false,
+            });
+            names.push(spec.name.clone());
+            let idx = state.next_policy_idx;
+            state.next_policy_idx += 1;
+            commands.spawn(PolicyRule {
+                idx,
+                spec,
+                start,
+                end,
+                origin: trigger.name.clone(),
+                active: false,
+            });
+        }
+    }
+}
+
+/// Fills a trigger's policy template from the event; `None` if it needs a provider the event lacks.
+fn instantiate(
+    template: &Policy,
+    trigger: &str,
+    lab: &str,
+    nation: &str,
+    provider: Option<&str>,
+) -> Option<Policy> {
+    let mut missing = false;
+    let mut fill = |s: &str| -> String {
+        match s {
+            "$lab" => lab.to_string(),
+            "$nation" => nation.to_string(),
+            "$provider" => provider.map(str::to_string).unwrap_or_else(|| {
+                missing = true;
+                String::new()
+            }),
+            other => other
+                .replace("$lab", lab)
+                .replace("$nation", nation)
+                .replace("$provider", provider.unwrap_or("")),
+        }
+    };
+    let mut p = template.clone();
+    for list in [&mut p.by, &mut p.targets, &mut p.providers] {
+        for v in list.iter_mut() {
+            *v = fill(v);
+        }
+    }
+    let base = if template.name.is_empty() {
+        format!("{trigger}-{}", provider.unwrap_or(lab))
+    } else {
+        template.name.clone()
+    };
+    p.name = fill(&base);
+    (!missing).then_some(p)
+}
+
+/// Switches policies on and off and compiles those in force into [`Rules`].
+pub fn apply_policies(
+    clock: Res<Clock>,
+    index: Res<WorldIndex>,
+    mut rules: ResMut<Rules>,
+    mut log: ResMut<EventLog>,
+    nations: Query<(&Nation, &Alignment)>,
+    mut policies: Query<&mut PolicyRule>,
+) {
+    let t = clock.t as i32;
+    let sides = sides_of(
+        nations.iter().map(|(n, a)| (n.idx, a)),
+        index.nation_ids.len(),
+    );
+    let mut ordered: Vec<Mut<PolicyRule>> = policies.iter_mut().collect();
+    ordered.sort_by_key(|p| p.idx);
+    rules.reset();
+    for mut policy in ordered {
+        let active = policy.start <= t && policy.end.is_none_or(|e| t <= e);
+        if active != policy.active {
+            policy.active = active;
+            let spec = &policy.spec;
+            log.events.push(EventRecord {
+                month: clock.t,
+                kind: if active { "policy_on" } else { "policy_off" },
+                actor: spec.by.join(","),
+                target: spec.targets.join(","),
+                nation: String::new(),
+                provider: spec.providers.join(","),
+                detail: format!("{} {}", spec.kind.as_str(), spec.name),
+                false_positive: false,
+            });
+            if active && spec.kind == PolicyKind::CloudBan {
+                log.events.push(EventRecord {
+                    month: clock.t,
+                    kind: "ban",
+                    actor: spec.by.join(","),
+                    target: spec.targets.join(","),
+                    nation: String::new(),
+                    provider: spec.providers.join(","),
+                    detail: spec.name.clone(),
+                    false_positive: false,
+                });
+            }
+        }
+        if active {
+            compile(&policy.spec, &index, &sides, &mut rules);
+        }
+    }
+}
+
+/// Adds one policy in force to the month's rules; overlapping policies combine by the strongest.
+pub fn compile(spec: &Policy, index: &WorldIndex, sides: &[Option<usize>], rules: &mut Rules) {
+    let by = index.members(&spec.by, sides);
+    let targets = index.members(&spec.targets, sides);
+    let nations = index.nation_ids.len();
+    let strength = spec.strength;
+    let targeted = || (0..nations).filter(|&n| targets[n]);
+    match spec.kind {
+        PolicyKind::ChipExportControl => {
+            for c in 0..index.chip_ids.len() {
+                let listed = spec.chips.contains(&index.chip_ids[c])
+                    || spec
+                        .h100e_threshold
+                        .is_some_and(|h| index.chip_h100e[c] >= h);
+                let jurisdiction = by[index.chip_designer[c]]
+                    || (spec.foreign_direct_product
+                        && index.chip_fab_nations[c].iter().any(|&f| by[f]));
+                if listed && jurisdiction {
+                    for n in targeted().filter(|&n| !by[n]) {
+                        rules.chip_block.raise(c, n, strength);
+                        rules.under_chip_control[n] = true;
+                    }
+                }
+            }
+        }
+        PolicyKind::ImportCap => {
+            let cap = spec.cap_h100e_per_year.unwrap_or(f64::INFINITY);
+            for n in targeted() {
+                rules.import_cap[n] = Some(rules.import_cap[n].map_or(cap, |c| c.min(cap)));
+            }
+        }
+        PolicyKind::InputExportControl => withhold_inputs(spec, index, &by, &targets, rules),
+        PolicyKind::WeightsExportControl => {
+            let cap = spec.capability_threshold.unwrap_or(f64::INFINITY);
+            for o in (0..nations).filter(|&o| by[o]) {
+                for n in targeted().filter(|&n| !by[n]) {
+                    rules.weights_strength.raise(o, n, strength);
+                    rules.weights_cap.lower(o, n, cap);
+                }
+            }
+        }
+        PolicyKind::CloudKyc => {
+            let providers = index.providers_named(&spec.providers);
+            let threshold = spec.training_threshold_h100e.unwrap_or(0.0);
+            for n in targeted() {
+                rules.kyc_threshold[n] = rules.kyc_threshold[n].min(threshold);
+                for p in (0..providers.len()).filter(|&p| providers[p]) {
+                    rules.kyc.raise(p, n, strength);
+                }
+            }
+        }
+        PolicyKind::CloudBan => {
+            if strength > 0.0 {
+                let providers = index.providers_named(&spec.providers);
+                for n in targeted() {
+                    for p in (0..providers.len()).filter(|&p| providers[p]) {
+                        rules.closed.set(p, n, 1.0);
+                    }
+                }
+            }
+        }
+        PolicyKind::SecondarySanctions => {
+            // Third countries: every nation not on a sanctioned bloc's side.
+            let sanctioned = index.blocs_named(&spec.targets);
+            let third = |n: usize| !sides[n].is_some_and(|s| sanctioned[s]);
+            for (p, &b) in index.provider_bloc.iter().enumerate() {
+                if sanctioned[b] {
+                    for n in (0..nations).filter(|&n| third(n)) {
+                        rules.sanction.raise(p, n, strength);
+                    }
+                }
+            }
+            for c in 0..index.chip_ids.len() {
+                if sides[index.chip_designer[c]].is_some_and(|s| sanctioned[s]) {
+                    for n in (0..nations).filter(|&n| third(n)) {
+                        rules.chip_sanction.raise(c, n, strength);
+                    }
+                }
+            }
+        }
+        PolicyKind::Reciprocity => {
+            if spec.close_providers && strength > 0.0 {
+                let closed_blocs = index.blocs_named(&spec.targets);
+                for (p, &b) in index.provider_bloc.iter().enumerate() {
+                    if closed_blocs[b] {
+                        for n in (0..nations).filter(|&n| by[n]) {
+                            rules.closed.set(p, n, 1.0);
+                        }
+                    }
+                }
+            }
+            withhold_inputs(spec, index, &by, &targets, rules);
+        }
+        PolicyKind::IndigenousPush => {
+            for n in targeted() {
+                rules.indigenous_push[n] = rules.indigenous_push[n].max(strength);
+            }
+        }
+    }
+}
+
+fn withhold_inputs(
+    spec: &Policy,
+    index: &WorldIndex,
+    by: &[bool],
+    targets: &[bool],
+    rules: &mut Rules,
+) {
+    for name in &spec.inputs {
+        let Some(&i) = index.input_index.get(name) else {
+            continue;
+        };
+        for &(supplier, _) in &index.input_suppliers[i] {
+            if by[supplier] {
+                for n in (0..targets.len()).filter(|&n| targets[n] && !by[n]) {
+                    rules.input_block[i].raise(supplier, n, spec.strength);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,338 @@
+//! The output tables as the metrics system records them: column stores with a fixed schema per table,
+//! turned into polars DataFrames at the end of a run. The column names are the ones documented in the
+//! README and used in charts and sweeps.
+
+use crate::resources::EventRecord;
+use bevy_ecs::prelude::*;
+use polars::prelude::*;
+
+/// The type of a column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    F64,
+    U32,
+    Str,
+    Bool,
+}
+
+#[derive(Clone, Debug)]
+enum Values {
+    F64(Vec<f64>),
+    U32(Vec<u32>),
+    Str(Vec<String>),
+    Bool(Vec<bool>),
+}
+
+/// A table built row by row, columns pushed in schema order.
+#[derive(Clone, Debug)]
+pub struct Table {
+    names: Vec<String>,
+    values: Vec<Values>,
+    rows: usize,
+}
+
+impl Table {
+    pub fn new(schema: Vec<(String, Kind)>) -> Self {
+        let (names, values) = schema
+            .into_iter()
+            .map(|(n, k)| {
+                let v = match k {
+                    Kind::F64 => Values::F64(Vec::new()),
+                    Kind::U32 => Values::U32(Vec::new()),
+                    Kind::Str => Values::Str(Vec::new()),
+                    Kind::Bool => Values::Bool(Vec::new()),
+                };
+                (n, v)
+            })
+            .unzip();
+        Table {
+            names,
+            values,
+            rows: 0,
+        }
+    }
+
+    /// Starts a row; push every column in schema order, then `end`.
+    pub fn row(&mut self) -> Row<'_> {
+        Row {
+            table: self,
+            col: 0,
+        }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    pub fn to_frame(&self) -> PolarsResult<DataFrame> {
+        let columns = self
+            .names
+            .iter()
+            .zip(&self.values)
+            .map(|(name, v)| {
+                let name = PlSmallStr::from(name.as_str());
+                match v {
+                    Values::F64(x) => Column::new(name, x),
+                    Values::U32(x) => Column::new(name, x),
+                    Values::Str(x) => Column::new(name, x),
+                    Values::Bool(x) => Column::new(name, x),
+                }
+            })
+            .collect();
+        DataFrame::new(self.rows, columns)
+    }
+}
+
+/// One row being written.
+pub struct Row<'a> {
+    table: &'a mut Table,
+    col: usize,
+}
+
+impl Row<'_> {
+    fn next(&mut self, name: &str) -> &mut Values {
+        debug_assert_eq!(
+            self.table.names[self.col], name,
+            "columns pushed out of schema order"
+        );
+        let v = &mut self.table.values[self.col];
+        self.col += 1;
+        v
+    }
+    pub fn f64(mut self, name: &str, x: f64) -> Self {
+        match self.next(name) {
+            Values::F64(v) => v.push(x),
+            _ => panic!("column {name} is not f64"),
+        }
+        self
+    }
+    pub fn u32(mut self, name: &str, x: u32) -> Self {
+        match self.next(name) {
+            Values::U32(v) => v.push(x),
+            _ => panic!("column {name} is not u32"),
+        }
+        self
+    }
+    pub fn str(mut self, name: &str, x: &str) -> Self {
+        match self.next(name) {
+            Values::Str(v) => v.push(x.to_string()),
+            _ => panic!("column {name} is not a string"),
+        }
+        self
+    }
+    pub fn bool(mut self, name: &str, x: bool) -> Self {
+        match self.next(name) {
+            Values::Bool(v) => v.push(x),
+            _ => panic!("column {name} is not bool"),
+        }
+        self
+    }
+    /// One f64 column per bloc, named `{prefix}_{bloc}`.
+    pub fn per_bloc(mut self, prefix: &str, blocs: &[String], xs: &[f64]) -> Self {
+        for (b, x) in blocs.iter().zip(xs) {
+            self = self.f64(&format!("{prefix}_{b}"), *x);
+        }
+        self
+    }
+    pub fn end(self) {
+        assert_eq!(
+            self.col,
+            self.table.names.len(),
+            "row ended before its last column"
+        );
+        self.table.rows += 1;
+    }
+}
+
+fn schema(
+    fixed: &[(&str, Kind)],
+    per_bloc: &[&str],
+    blocs: &[String],
+    tail: &[(&str, Kind)],
+) -> Vec<(String, Kind)> {
+    let mut s: Vec<(String, Kind)> = fixed.iter().map(|(n, k)| (n.to_string(), *k)).collect();
+    for prefix in per_bloc {
+        for b in blocs {
+            s.push((format!("{prefix}_{b}"), Kind::F64));
+        }
+    }
+    s.extend(tail.iter().map(|(n, k)| (n.to_string(), *k)));
+    s
+}
+
+/// Per-bloc columns of the global table, in order.
+pub const GLOBAL_PER_BLOC: [&str; 6] = [
+    "compute_share",
+    "unmet_share",
+    "chip_production_h100e",
+    "indigenous_share",
+    "frontier_capability",
+    "smuggled_share",
+];
+
+/// The tables of a run being recorded.
+#[derive(Resource, Clone, Debug)]
+pub struct Recorder {
+    pub blocs: Vec<String>,
+    pub global: Table,
+    pub nations: Table,
+    pub labs: Table,
+    pub providers: Table,
+}
+
+impl Recorder {
+    pub fn new(blocs: Vec<String>) -> Self {
+        use Kind::*;
+        let global = schema(
+            &[
+                ("month", Str),
+                ("t", U32),
+                ("bifurcation_index", F64),
+                ("cross_bloc_share", F64),
+                ("capability_gap_oom", F64),
+                ("capability_lag_months", F64),
+                ("compute_gini", F64),
+                ("unmet_share", F64),
+                ("smuggled_h100e", F64),
+                ("seized_h100e", F64),
+                ("stranded_labs", U32),
+                ("polarization", F64),
+                ("compute_h100e", F64),
+                ("installed_h100e", F64),
+                ("frozen_h100e", F64),
+                ("frontier_capability", F64),
+                ("produced_h100e_cum", F64),
+                ("delivered_h100e_cum", F64),
+                ("seized_h100e_cum", F64),
+                ("stock_h100e", F64),
+                ("compute_share_non_aligned", F64),
+            ],
+            &GLOBAL_PER_BLOC,
+            &blocs,
+            &[],
+        );
+        let nations = schema(
+            &[("month", Str), ("t", U32), ("nation", Str), ("side", Str)],
+            &["alignment"],
+            &blocs,
+            &[
+                ("compute_h100e", F64),
+                ("compute_per_capita", F64),
+                ("demand_h100e", F64),
+                ("unmet_h100e", F64),
+            ],
+        );
+        let mut nations = nations;
+        nations.extend(schema(
+            &[],
+            &["supplied_share"],
+            &blocs,
+            &[("price_paid", F64)],
+        ));
+        let labs = schema(
+            &[
+                ("month", Str),
+                ("t", U32),
+                ("lab", Str),
+                ("nation", Str),
+                ("kind", Str),
+                ("compute_h100e", F64),
+                ("training_h100e", F64),
+                ("demand_h100e", F64),
+                ("unmet_h100e", F64),
+                ("capability", F64),
+                ("providers_used", U32),
+                ("main_provider", Str),
+                ("kyc_refused", Bool),
+                ("uses_sanctioned_provider", Bool),
+                ("stranded", Bool),
+                ("accused", Bool),
+            ],
+            &[],
+            &blocs,
+            &[],
+        );
+        let providers = schema(
+            &[
+                ("month", Str),
+                ("t", U32),
+                ("provider", Str),
+                ("bloc", Str),
+                ("capacity_h100e", F64),
+                ("frozen_h100e", F64),
+                ("frozen_regions", U32),
+                ("requested_h100e", F64),
+                ("served_h100e", F64),
+                ("utilization", F64),
+                ("revenue_busd", F64),
+            ],
+            &[],
+            &blocs,
+            &[],
+        );
+        Recorder {
+            global: Table::new(global),
+            nations: Table::new(nations),
+            labs: Table::new(labs),
+            providers: Table::new(providers),
+            blocs,
+        }
+    }
+}
+
+/// The tables of a finished run.
+#[derive(Clone, Debug)]
+pub struct Outputs {
+    pub global: DataFrame,
+    pub nations: DataFrame,
+    pub labs: DataFrame,
+    pub providers: DataFrame,
+    pub events: DataFrame,
+}
+
+impl Outputs {
+    /// (file stem, table) pairs, in the order they are written.
+    pub fn tables(&self) -> [(&'static str, &DataFrame); 5] {
+        [
+            ("global", &self.global),
+            ("nations", &self.nations),
+            ("labs", &self.labs),
+            ("providers", &self.providers),
+            ("events", &self.events),
+        ]
+    }
+}
+
+/// The events table, with its month labels.
+pub fn events_frame(
+    events: &[EventRecord],
+    month_label: impl Fn(u32) -> String,
+) -> PolarsResult<DataFrame> {
+    let n = events.len();
+    let col = |name: &str, f: &dyn Fn(&EventRecord) -> String| {
+        Column::new(name.into(), events.iter().map(f).collect::<Vec<String>>())
+    };
+    DataFrame::new(
+        n,
+        vec![
+            col("month", &|e| month_label(e.month)),
+            Column::new(
+                "t".into(),
+                events.iter().map(|e| e.month).collect::<Vec<u32>>(),
+            ),
+            col("kind", &|e| e.kind.to_string()),
+            col("actor", &|e| e.actor.clone()),
+            col("target", &|e| e.target.clone()),
+            col("nation", &|e| e.nation.clone()),
+            col("provider", &|e| e.provider.clone()),
+            col("detail", &|e| e.detail.clone()),
+            Column::new(
+                "false_positive".into(),
+                events
+                    .iter()
+                    .map(|e| e.false_positive)
+                    .collect::<Vec<bool>>(),
+            ),
+        ],
+    )
+}

@@ -1,0 +1,430 @@
+//! Building the ECS world from a scenario: one entity per agent, in sorted order, and the resources.
+
+use crate::components::*;
+use crate::resources::*;
+use crate::scenario::{LabKind, Scenario};
+use crate::tables::Recorder;
+use bevy_ecs::prelude::*;
+use std::collections::{HashMap, VecDeque};
+
+/// Index of the largest weight (the first on ties).
+fn argmax(weights: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, &w) in weights.iter().enumerate() {
+        if w > weights[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+fn sorted_by_id<T>(items: &[T], id: impl Fn(&T) -> &str) -> Vec<&T> {
+    let mut v: Vec<&T> = items.iter().collect();
+    v.sort_by(|a, b| id(a).cmp(id(b)));
+    v
+}
+
+/// Spreads an initial stock over the months before the start so that it retires gradually.
+fn initial_vintages(h100e: f64, age_months: u32, origin: usize, blocs: usize) -> Capacity {
+    let mut c = Capacity {
+        vintages: VecDeque::new(),
+        total: 0.0,
+        by_origin: vec![0.0; blocs],
+    };
+    if h100e > 0.0 {
+        let months = age_months.max(1);
+        for m in (1..=months).rev() {
+            c.vintages.push_back(Vintage {
+                month: -(m as i32),
+                h100e: h100e / months as f64,
+                origin,
+            });
+        }
+        c.total = h100e;
+        c.by_origin[origin] = h100e;
+    }
+    c
+}
+
+/// Builds the world for `scenario`, with all random streams derived from `seed`.
+pub fn build(scenario: &Scenario, seed: u64) -> World {
+    let params = &scenario.parameters;
+    let start = scenario.scenario.start;
+    let mut world = World::new();
+    let k = scenario.bloc.len();
+    let mut index = WorldIndex {
+        bloc_ids: scenario.bloc.iter().map(|b| b.id.clone()).collect(),
+        ..Default::default()
+    };
+    let bloc_of = |id: &str| scenario.bloc.iter().position(|b| b.id == id);
+
+    // Nations.
+    let nations = sorted_by_id(&scenario.nation, |n| &n.id);
+    for (i, n) in nations.iter().enumerate() {
+        index.nation_ids.push(n.id.clone());
+        index.nation_index.insert(n.id.clone(), i);
+    }
+    index.bloc_leaders = scenario
+        .bloc
+        .iter()
+        .map(|b| index.nation_index[&b.leader])
+        .collect();
+    let mut initial_weights = Vec::new();
+    for (i, n) in nations.iter().enumerate() {
+        let mut weights = vec![0.0; k];
+        let mut trade = vec![0.0; k];
+        for (b, w) in &n.alignment {
+            weights[bloc_of(b).expect("validated")] = *w;
+        }
+        for (b, w) in &n.trade {
+            trade[bloc_of(b).expect("validated")] = *w;
+        }
+        let leads = index.bloc_leaders.iter().position(|&l| l == i);
+        initial_weights.push(weights.clone());
+        let e = world
+            .spawn((
+                Nation {
+                    idx: i,
+                    id: n.id.clone(),
+                    population: n.population,
+                    gdp: n.gdp,
+                    trade,
+                    datacentre_headroom: n.datacentre_headroom,
+                    leads,
+                },
+                Alignment {
+                    side: Alignment::side_of(&weights),
+                    weights,
+                },
+                NationCompute {
+                    by_bloc: vec![0.0; k],
+                    sanctioned_by_bloc: vec![0.0; k],
+                    ..Default::default()
+                },
+            ))
+            .id();
+        index.nations.push(e);
+    }
+    let home_bloc = |nation: usize| argmax(&initial_weights[nation]);
+
+    for (i, b) in scenario.bloc.iter().enumerate() {
+        world.spawn(Bloc {
+            idx: i,
+            id: b.id.clone(),
+            leader: index.nation_index[&b.leader],
+        });
+    }
+    for c in &scenario.coalition {
+        index.coalitions.insert(
+            c.id.clone(),
+            c.members.iter().map(|m| index.nation_index[m]).collect(),
+        );
+    }
+
+    // Inputs.
+    for (i, x) in sorted_by_id(&scenario.input, |x| &x.id).iter().enumerate() {
+        index.input_ids.push(x.id.clone());
+        index.input_index.insert(x.id.clone(), i);
+        index.input_suppliers.push(
+            x.suppliers
+                .iter()
+                .map(|(n, s)| (index.nation_index[n], *s))
+                .collect(),
+        );
+    }
+
+    // Chip classes; which nations' fabs make each one.
+    let chips = sorted_by_id(&scenario.chip, |c| &c.id);
+    for (i, c) in chips.iter().enumerate() {
+        index.chip_ids.push(c.id.clone());
+        index.chip_index.insert(c.id.clone(), i);
+    }
+    let mut fab_nations: Vec<Vec<usize>> = vec![Vec::new(); chips.len()];
+    for f in &scenario.fab {
+        for c in f.chips.keys() {
+            let n = index.nation_index[&f.owner];
+            let list = &mut fab_nations[index.chip_index[c]];
+            if !list.contains(&n) {
+                list.push(n);
+            }
+        }
+    }
+    for (i, c) in chips.iter().enumerate() {
+        let designer = index.nation_index[&c.designer];
+        fab_nations[i].sort_unstable();
+        index.chip_h100e.push(c.h100e);
+        index.chip_designer.push(designer);
+        index.chip_fab_nations.push(fab_nations[i].clone());
+        world.spawn(ChipClass {
+            idx: i,
+            id: c.id.clone(),
+            designer,
+            origin: home_bloc(designer),
+            h100e: c.h100e,
+            price: c.price,
+            available: c.available.map_or(0, |m| start.months_until(m)),
+            sold_to: c.sold_to,
+            fab_nations: fab_nations[i].clone(),
+        });
+    }
+
+    // Fabs.
+    for (i, f) in sorted_by_id(&scenario.fab, |f| &f.id).iter().enumerate() {
+        let inputs: Vec<usize> = f.inputs.iter().map(|x| index.input_index[x]).collect();
+        let e = world
+            .spawn(Fab {
+                idx: i,
+                id: f.id.clone(),
+                owner: index.nation_index[&f.owner],
+                chips: f
+                    .chips
+                    .iter()
+                    .map(|(c, s)| (index.chip_index[c], *s))
+                    .collect(),
+                capacity: f.capacity,
+                target: f.capacity,
+                yield_rate: f.yield_rate,
+                ramp: f.ramp,
+                target_growth: f.target_growth,
+                shortage_since: vec![None; inputs.len()],
+                inputs,
+                indigenous: f.indigenous,
+                produced: 0.0,
+                input_availability: 1.0,
+            })
+            .id();
+        index.fabs.push(e);
+    }
+
+    // Providers and their regions.
+    let providers = sorted_by_id(&scenario.provider, |p| &p.id);
+    for (i, p) in providers.iter().enumerate() {
+        index.provider_ids.push(p.id.clone());
+        index.provider_index.insert(p.id.clone(), i);
+        let home = index.nation_index[&p.home];
+        let bloc = p
+            .bloc
+            .as_deref()
+            .and_then(bloc_of)
+            .unwrap_or_else(|| home_bloc(home));
+        index.provider_bloc.push(bloc);
+        world.spawn((
+            Provider {
+                idx: i,
+                id: p.id.clone(),
+                home,
+                bloc,
+                price: p.price,
+                kyc_compliance: p.kyc_compliance,
+                capex: p.capex,
+                capex_growth: p.capex_growth,
+            },
+            ProviderBook::default(),
+        ));
+    }
+    let mut regions: Vec<(String, usize, usize, f64)> = Vec::new();
+    for p in &scenario.provider {
+        for r in &p.region {
+            regions.push((
+                r.id.clone(),
+                index.provider_index[&p.id],
+                index.nation_index[&r.host],
+                r.capacity,
+            ));
+        }
+    }
+    regions.sort_by(|a, b| a.0.cmp(&b.0));
+    for (i, (id, provider, host, capacity)) in regions.into_iter().enumerate() {
+        let origin = index.provider_bloc[provider];
+        let e = world
+            .spawn((
+                Region {
+                    idx: i,
+                    id,
+                    provider,
+                    host,
+                    frozen: false,
+                },
+                initial_vintages(capacity, params.initial_age_months, origin, k),
+                Purchase {
+                    bought: vec![0.0; k],
+                    ..Default::default()
+                },
+            ))
+            .id();
+        index.regions.push(e);
+    }
+
+    // Labs, a population entry expanded into its members; pools group labs that face the same choice.
+    let mut labs: Vec<(String, &crate::scenario::Lab)> = Vec::new();
+    for l in &scenario.lab {
+        if l.count == 1 {
+            labs.push((l.id.clone(), l));
+        } else {
+            let width = l.count.to_string().len().max(4);
+            for m in 1..=l.count {
+                labs.push((format!("{}-{:0width$}", l.id, m), l));
+            }
+        }
+    }
+    labs.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut pools: HashMap<(usize, Vec<usize>), usize> = HashMap::new();
+    let efficiency = |t: i32| params.algorithmic_efficiency_per_year.powf(t as f64 / 12.0);
+    let window = params.training_run_months as usize;
+    for (i, (id, l)) in labs.iter().enumerate() {
+        let nation = index.nation_index[&l.nation];
+        let mut contracts: Vec<usize> = l
+            .providers
+            .iter()
+            .map(|p| index.provider_index[p])
+            .collect();
+        contracts.sort_unstable();
+        contracts.dedup();
+        let next = pools.len();
+        let pool = *pools.entry((nation, contracts.clone())).or_insert_with(|| {
+            index.pool_nation.push(nation);
+            index.pool_contracts.push((!contracts.is_empty()).then(|| {
+                let mut allowed = vec![false; index.provider_ids.len()];
+                for &p in &contracts {
+                    allowed[p] = true;
+                }
+                allowed
+            }));
+            next
+        });
+        let monthly_growth = l.demand_growth.powf(1.0 / 12.0);
+        // The runs before the start, as if demand had grown steadily, so capability starts where it stands.
+        let runs: Vec<f64> = (0..window)
+            .map(|j| {
+                let tau = j as i32 - window as i32;
+                l.demand
+                    * monthly_growth.powi(tau)
+                    * l.training_share
+                    * efficiency(tau)
+                    * params.flop_per_h100e_month
+            })
+            .collect();
+        let total: f64 = runs.iter().sum();
+        let capability = if total > 0.0 { total.log10() } else { 0.0 };
+        index.lab_ids.push(id.clone());
+        index.lab_index.insert(id.clone(), i);
+        index.lab_nation.push(nation);
+        let origin = home_bloc(nation);
+        let e = world
+            .spawn((
+                Lab {
+                    idx: i,
+                    id: id.clone(),
+                    nation,
+                    kind: l.kind,
+                    demand0: l.demand,
+                    demand_growth: l.demand_growth,
+                    training_share: l.training_share,
+                    own_share: l.own_share,
+                    capex: l.capex,
+                    weights: l.weights,
+                    pool,
+                    extraction: l.extraction.unwrap_or(matches!(
+                        l.kind,
+                        LabKind::Frontier | LabKind::NationalChampion
+                    )),
+                },
+                LabState {
+                    by_bloc: vec![0.0; k],
+                    runs,
+                    own_capability: capability,
+                    capability,
+                    ..Default::default()
+                },
+                initial_vintages(l.owned, params.initial_age_months, origin, k),
+                Purchase {
+                    bought: vec![0.0; k],
+                    ..Default::default()
+                },
+            ))
+            .id();
+        index.labs.push(e);
+    }
+    index.pools = pools.len();
+
+    // Intermediaries; routes without an explicit share split what the others leave.
+    let explicit: f64 = scenario.intermediary.iter().filter_map(|m| m.share).sum();
+    let implicit = scenario
+        .intermediary
+        .iter()
+        .filter(|m| m.share.is_none())
+        .count();
+    let default_share = if implicit > 0 {
+        ((1.0 - explicit) / implicit as f64).max(0.0)
+    } else {
+        0.0
+    };
+    for (i, m) in sorted_by_id(&scenario.intermediary, |m| &m.id)
+        .iter()
+        .enumerate()
+    {
+        let e = world
+            .spawn(Intermediary {
+                idx: i,
+                id: m.id.clone(),
+                nation: index.nation_index[&m.nation],
+                leakage_rate: m.leakage_rate,
+                enforcement: m.enforcement,
+                share: m.share.unwrap_or(default_share),
+            })
+            .id();
+        index.intermediaries.push(e);
+    }
+
+    // Policies, in scenario order.
+    for (i, p) in scenario.policy.iter().enumerate() {
+        world.spawn(PolicyRule {
+            idx: i,
+            spec: p.clone(),
+            start: start.months_until(scenario.policy_start(p)),
+            end: p.end.map(|e| start.months_until(e)),
+            origin: "scenario".into(),
+            active: false,
+        });
+    }
+
+    let n = index.nation_ids.len();
+    world.insert_resource(Rules::new(
+        index.chip_ids.len(),
+        n,
+        index.input_ids.len(),
+        index.provider_ids.len(),
+    ));
+    world.insert_resource(ChipLedger {
+        stock: vec![0.0; index.chip_ids.len()],
+        produced_by_bloc: vec![0.0; k],
+        new_compute_by_bloc: vec![0.0; k],
+        indigenous_new_by_bloc: vec![0.0; k],
+        smuggled_stock_by_bloc: vec![0.0; k],
+        received_this_year: vec![0.0; n],
+        ..Default::default()
+    });
+    world.insert_resource(TriggerState {
+        fires: vec![0; scenario.trigger.len()],
+        next_policy_idx: scenario.policy.len(),
+        ..Default::default()
+    });
+    world.insert_resource(Triggers(scenario.trigger.clone()));
+    world.insert_resource(crate::systems::market::MarketScratch::new(
+        index.pools,
+        index.provider_ids.len(),
+        k,
+    ));
+    world.insert_resource(crate::systems::metrics::History::default());
+    world.insert_resource(Recorder::new(index.bloc_ids.clone()));
+    world.insert_resource(index);
+    world.insert_resource(Params(params.clone()));
+    world.insert_resource(Clock {
+        t: 0,
+        start,
+        months: scenario.scenario.months,
+    });
+    world.insert_resource(Rngs::new(seed));
+    world.insert_resource(EventLog::default());
+    world
+}
