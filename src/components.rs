@@ -53,6 +53,10 @@ pub struct NationCompute {
     pub by_bloc: Vec<f64>,
     /// Compute from providers under secondary sanctions, by the sanctioned provider's bloc, times strength.
     pub sanctioned_by_bloc: Vec<f64>,
+    /// Cloud compute by provider (provider index).
+    pub by_provider: Vec<f64>,
+    /// Compute from the labs' own clusters.
+    pub own_cluster: f64,
     /// USD spent on cloud compute this month.
     pub spend: f64,
     pub cloud: f64,
@@ -176,6 +180,8 @@ pub struct Lab {
     /// Yearly growth factor of demand at the start (it decays with `demand_growth_decay`).
     pub demand_growth: f64,
     pub training_share: f64,
+    /// USD billions a year for cloud compute at the start (grows with demand); none = unconstrained.
+    pub budget: Option<f64>,
     pub own_share: f64,
     /// USD billions a year for its own cluster.
     pub capex: f64,

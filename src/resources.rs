@@ -248,6 +248,10 @@ pub struct ChipLedger {
     pub seized: f64,
     /// Smuggled H100e still in service, by the receiving nation's side (retired at 1/lifetime a month).
     pub smuggled_stock_by_bloc: Vec<f64>,
+    /// This month, [nation × bloc]: H100e installed by chip origin bloc (legal and smuggled).
+    pub received: Vec<f64>,
+    /// This month, [nation]: smuggled H100e delivered.
+    pub smuggled_received: Vec<f64>,
     /// H100e received legally by each nation in the current simulation year (import caps).
     pub received_this_year: Vec<f64>,
 }

@@ -30,6 +30,7 @@ pub fn simulate_with_progress(
         nations: recorder.nations.to_frame()?,
         labs: recorder.labs.to_frame()?,
         providers: recorder.providers.to_frame()?,
+        usage: recorder.usage.to_frame()?,
         events: events_frame(&log.events, |m| start.plus(m as i32).to_string())?,
     })
 }

@@ -178,6 +178,7 @@ pub struct Recorder {
     pub nations: Table,
     pub labs: Table,
     pub providers: Table,
+    pub usage: Table,
 }
 
 impl Recorder {
@@ -224,10 +225,16 @@ impl Recorder {
         );
         let mut nations = nations;
         nations.extend(schema(
-            &[],
+            &[("own_cluster_h100e", F64)],
             &["supplied_share"],
             &blocs,
             &[("price_paid", F64)],
+        ));
+        nations.extend(schema(
+            &[],
+            &["received_h100e"],
+            &blocs,
+            &[("smuggled_received_h100e", F64)],
         ));
         let labs = schema(
             &[
@@ -270,7 +277,20 @@ impl Recorder {
             &blocs,
             &[],
         );
+        let usage = schema(
+            &[
+                ("month", Str),
+                ("t", U32),
+                ("nation", Str),
+                ("provider", Str),
+                ("compute_h100e", F64),
+            ],
+            &[],
+            &blocs,
+            &[],
+        );
         Recorder {
+            usage: Table::new(usage),
             global: Table::new(global),
             nations: Table::new(nations),
             labs: Table::new(labs),
@@ -287,17 +307,19 @@ pub struct Outputs {
     pub nations: DataFrame,
     pub labs: DataFrame,
     pub providers: DataFrame,
+    pub usage: DataFrame,
     pub events: DataFrame,
 }
 
 impl Outputs {
     /// (file stem, table) pairs, in the order they are written.
-    pub fn tables(&self) -> [(&'static str, &DataFrame); 5] {
+    pub fn tables(&self) -> [(&'static str, &DataFrame); 6] {
         [
             ("global", &self.global),
             ("nations", &self.nations),
             ("labs", &self.labs),
             ("providers", &self.providers),
+            ("usage", &self.usage),
             ("events", &self.events),
         ]
     }

@@ -98,6 +98,7 @@ pub fn build(scenario: &Scenario, seed: u64) -> World {
                 },
                 NationCompute {
                     by_bloc: vec![0.0; k],
+                    by_provider: vec![0.0; scenario.provider.len()],
                     sanctioned_by_bloc: vec![0.0; k],
                     ..Default::default()
                 },
@@ -320,6 +321,7 @@ pub fn build(scenario: &Scenario, seed: u64) -> World {
                     demand0: l.demand,
                     demand_growth: l.demand_growth,
                     training_share: l.training_share,
+                    budget: l.budget,
                     own_share: l.own_share,
                     capex: l.capex,
                     weights: l.weights,
@@ -402,6 +404,8 @@ pub fn build(scenario: &Scenario, seed: u64) -> World {
         indigenous_new_by_bloc: vec![0.0; k],
         smuggled_stock_by_bloc: vec![0.0; k],
         received_this_year: vec![0.0; n],
+        received: vec![0.0; n * k],
+        smuggled_received: vec![0.0; n],
         ..Default::default()
     });
     world.insert_resource(TriggerState {

@@ -12,6 +12,19 @@ use crate::tables::Outputs;
 use anyhow::{Context, Result, bail};
 use std::path::Path;
 
+/// Temporary files are private to their owner; results are for everyone who can read the folder.
+pub(crate) fn readable_by_all(path: &Path, mode: u32) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .with_context(|| format!("cannot set permissions of {}", path.display()))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
+}
+
 /// Fails unless `dir` may be written: it must not exist, or `force` must be given.
 pub fn check_destination(dir: &Path, force: bool) -> Result<()> {
     if dir.exists() && !force {
@@ -36,6 +49,7 @@ pub fn write_run(dir: &Path, outputs: &Outputs, manifest: &Manifest, force: bool
         .prefix(".fracture-staging-")
         .tempdir_in(&parent)
         .with_context(|| format!("cannot create a temporary folder in {}", parent.display()))?;
+    readable_by_all(staging.path(), 0o755)?;
     for (name, frame) in outputs.tables() {
         let mut frame = frame.clone();
         write_parquet(&staging.path().join(format!("{name}.parquet")), &mut frame)?;

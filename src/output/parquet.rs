@@ -18,6 +18,7 @@ pub fn write_parquet(path: &Path, frame: &mut DataFrame) -> Result<()> {
         .finish(frame)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     tmp.as_file().sync_all()?;
+    super::readable_by_all(tmp.path(), 0o644)?;
     tmp.persist(path)
         .with_context(|| format!("cannot rename into {}", path.display()))?;
     Ok(())

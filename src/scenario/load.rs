@@ -175,8 +175,9 @@ impl Sources {
                 return (Some(f), self.files[f].nearest(&p));
             }
         }
-        let most_derived = self.files.len().checked_sub(1);
-        for f in (0..self.files.len()).rev() {
+        // Files are numbered in reading order, so the extending file (the most derived) is file 0.
+        let most_derived = (!self.files.is_empty()).then_some(0);
+        for f in 0..self.files.len() {
             if let Some(&pos) = self.files[f].positions.get(path) {
                 return (Some(f), Some(pos));
             }
@@ -407,6 +408,7 @@ fn merge_file(
     if let Some(remove) = table.remove("remove") {
         apply_removals(merged, file, remove, sources, located);
     }
+    let mut duplicates: Vec<(String, String)> = Vec::new();
     for (key, value) in table {
         match id_key(&key) {
             Some(id) => {
@@ -429,6 +431,9 @@ fn merge_file(
                             .position(|t| element_key(t, id).as_deref() == Some(&k))
                     });
                     match existing {
+                        Some(i) if origins[i].iter().any(|&(f, _)| f == file) => {
+                            duplicates.push((format!("{key}[{j}].{id}"), key.clone()));
+                        }
                         Some(i) => {
                             deep_merge(&mut target[i], item);
                             origins[i].insert(0, (file, j));
@@ -447,6 +452,14 @@ fn merge_file(
                 }
             },
         }
+    }
+    for (path, section) in duplicates {
+        let id = id_key(&section).unwrap_or("id");
+        located.push(sources.diagnostic_in(
+            file,
+            &path,
+            format!("duplicate {section} {id}: each {section} may appear once in a file"),
+        ));
     }
 }
 

@@ -283,6 +283,10 @@ pub struct Lab {
     /// Yearly factor of demand growth (2.0 = doubles a year).
     #[serde(default = "default_demand_growth")]
     pub demand_growth: f64,
+    /// Billions of USD a year one lab can spend on cloud compute at the start, growing with its demand; none =
+    /// whatever its demand costs. A lab pushed to a dearer provider buys less.
+    #[serde(default)]
+    pub budget: Option<f64>,
     /// Share of demand that is training (the rest is inference).
     #[serde(default = "half")]
     pub training_share: f64,

@@ -475,6 +475,9 @@ fn labs(s: &Scenario, ids: &Ids, p: &mut Problems) {
             p.push((at("count"), "expected at least 1".into()));
         }
         non_negative(p, at("demand"), l.demand);
+        if let Some(b) = l.budget {
+            non_negative(p, at("budget"), b);
+        }
         positive(p, at("demand_growth"), l.demand_growth);
         in_range(p, at("training_share"), l.training_share, 0.0, 1.0);
         non_negative(p, at("owned"), l.owned);
@@ -553,7 +556,7 @@ fn check_policy(policy: &Policy, at: &str, ids: &Ids, template: bool, p: &mut Pr
         if !set.contains(r) {
             p.push((
                 format!("{at}.{r}"),
-                format!("a `{kind}` policy needs `{r}`"),
+                format!("a policy of kind `{kind}` needs `{r}`"),
             ));
         }
     }
@@ -561,7 +564,7 @@ fn check_policy(policy: &Policy, at: &str, ids: &Ids, template: bool, p: &mut Pr
         if !required.contains(f) && !allowed.contains(f) {
             p.push((
                 format!("{at}.{f}"),
-                format!("`{f}` does not apply to a `{kind}` policy"),
+                format!("`{f}` does not apply to a policy of kind `{kind}`"),
             ));
         }
     }
@@ -571,7 +574,7 @@ fn check_policy(policy: &Policy, at: &str, ids: &Ids, template: bool, p: &mut Pr
     {
         p.push((
             format!("{at}.chips"),
-            "a `chip_export_control` needs `chips` or `h100e_threshold`".into(),
+            "a policy of kind `chip_export_control` needs `chips` or `h100e_threshold`".into(),
         ));
     }
     in_range(p, format!("{at}.strength"), policy.strength, 0.0, 1.0);

@@ -27,7 +27,9 @@ pub struct MarketScratch {
     demand: Vec<f64>,
     remaining_demand: Vec<f64>,
     growth: Vec<f64>,
+    capacity: Vec<f64>,
     remaining_capacity: Vec<f64>,
+    expected_price: Vec<f64>,
     requests: Vec<f64>,
     /// Demand directed at each provider, and the shares, in the first round (before re-offers).
     first_requests: Vec<f64>,
@@ -59,7 +61,9 @@ impl MarketScratch {
             demand: vec![0.0; s],
             remaining_demand: vec![0.0; s],
             growth: vec![0.0; s],
+            capacity: vec![0.0; providers],
             remaining_capacity: vec![0.0; providers],
+            expected_price: vec![0.0; s],
             requests: vec![0.0; providers],
             first_requests: vec![0.0; providers],
             first_share: Grid::new(s, providers, 0.0),
@@ -117,7 +121,7 @@ pub fn market(
         price[provider.idx] = provider.price;
         compliance[provider.idx] = provider.kyc_compliance;
         bloc[provider.idx] = provider.bloc;
-        m.remaining_capacity[provider.idx] = book.open_capacity;
+        m.capacity[provider.idx] = book.open_capacity;
     }
     let mut weights: Vec<Vec<f64>> = vec![Vec::new(); index.nation_ids.len()];
     for (nation, alignment, _) in &nations {
@@ -150,7 +154,16 @@ pub fn market(
         }
     }
 
-    // Pass 1: each lab's demand, own cluster first, the rest into its segments.
+    // What a segment expects to pay: first-round shares on this month's capacity and prices.
+    m.remaining_capacity.copy_from_slice(&m.capacity);
+    logit_shares(m, p.beta, p.capacity_weight);
+    for s in 0..m.segments {
+        m.expected_price[s] = (0..np)
+            .map(|v| m.share.get(s, v) * m.eff_price.get(s, v))
+            .sum();
+    }
+
+    // Pass 1: each lab's demand, own cluster first, the rest (what its budget affords) into its segments.
     m.demand.fill(0.0);
     m.growth.fill(0.0);
     let mut splits = std::mem::take(&mut m.splits);
@@ -166,7 +179,15 @@ pub fn market(
                 state.demand * growth
             };
             let own_used = capacity.total.min(demand);
-            let residual = demand - own_used;
+            let mut residual = demand - own_used;
+            let s0 = lab.pool * 2;
+            if let Some(budget) = lab.budget {
+                let price = m.expected_price[s0];
+                if price > 0.0 {
+                    let usd_month = budget * 1e9 / 12.0 * demand / lab.demand0.max(1e-12);
+                    residual = residual.min(usd_month / (price * p.hours_per_month));
+                }
+            }
             let training = residual * lab.training_share;
             let inference = residual - training;
             let mut large = training > rules.kyc_threshold[lab.nation];
@@ -185,7 +206,6 @@ pub fn market(
                     });
                 }
             }
-            let s0 = lab.pool * 2;
             let st = s0 + usize::from(large);
             m.demand[s0] += inference;
             m.demand[st] += training;
@@ -255,6 +275,7 @@ pub fn market(
     // Pass 2: each lab's compute, and the nations' sums.
     let nn = index.nation_ids.len();
     let mut n_compute = vec![0.0; nn];
+    let mut n_own = vec![0.0; nn];
     let mut n_demand = vec![0.0; nn];
     let mut n_cloud = vec![0.0; nn];
     let mut n_spend = vec![0.0; nn];
@@ -320,6 +341,7 @@ pub fn market(
                 });
             }
             n_compute[n] += compute;
+            n_own[n] += split.own_used;
             n_demand[n] += state.demand;
             n_cloud[n] += cloud;
             n_spend[n] += spend * p.hours_per_month;
@@ -328,6 +350,16 @@ pub fn market(
     m.splits = splits;
     for (nation, _, mut nc) in nations.iter_mut() {
         let n = nation.idx;
+        nc.own_cluster = n_own[n];
+        // Segments belong to one nation each, so their allocations add up to the nation's use.
+        nc.by_provider.fill(0.0);
+        for pool in (0..index.pools).filter(|&pool| index.pool_nation[pool] == n) {
+            for s in [pool * 2, pool * 2 + 1] {
+                for v in 0..np {
+                    nc.by_provider[v] += m.alloc.get(s, v);
+                }
+            }
+        }
         nc.compute = n_compute[n];
         nc.demand = n_demand[n];
         nc.unmet = (n_demand[n] - n_compute[n]).max(0.0);
@@ -374,40 +406,9 @@ fn solve(m: &mut MarketScratch, beta: f64, capacity_weight: f64, reoffer_rounds:
     let np = m.providers;
     m.alloc.fill(0.0);
     m.remaining_demand.copy_from_slice(&m.demand);
+    m.remaining_capacity.copy_from_slice(&m.capacity);
     for round in 0..=reoffer_rounds {
-        // Shares on what is left.
-        for s in 0..m.segments {
-            let mut max_u = f64::NEG_INFINITY;
-            for v in 0..np {
-                let cap = m.remaining_capacity[v];
-                let leak = m.leak.get(s, v);
-                let u = if cap > 1e-9 && leak > 0.0 && m.remaining_demand[s] > 0.0 {
-                    -beta * m.eff_price.get(s, v).ln() + capacity_weight * cap.ln() + leak.ln()
-                } else {
-                    f64::NEG_INFINITY
-                };
-                m.share.set(s, v, u);
-                max_u = max_u.max(u);
-            }
-            let mut sum = 0.0;
-            for v in 0..np {
-                let e = if max_u.is_finite() {
-                    (m.share.get(s, v) - max_u).exp()
-                } else {
-                    0.0
-                };
-                m.share.set(s, v, e);
-                sum += e;
-            }
-            for v in 0..np {
-                let x = if sum > 0.0 {
-                    m.share.get(s, v) / sum
-                } else {
-                    0.0
-                };
-                m.share.set(s, v, x);
-            }
-        }
+        logit_shares(m, beta, capacity_weight);
         m.requests.fill(0.0);
         for s in 0..m.segments {
             let d = m.remaining_demand[s];
@@ -450,5 +451,119 @@ fn solve(m: &mut MarketScratch, beta: f64, capacity_weight: f64, reoffer_rounds:
         if left <= 1e-9 || m.remaining_capacity.iter().all(|&c| c <= 1e-9) {
             break;
         }
+    }
+}
+
+/// Logit shares of each segment over the providers with capacity left: attraction
+/// `−beta × ln(effective price) + capacity_weight × ln(capacity left) + ln(share KYC lets through)`.
+fn logit_shares(m: &mut MarketScratch, beta: f64, capacity_weight: f64) {
+    let np = m.providers;
+    for s in 0..m.segments {
+        let mut max_u = f64::NEG_INFINITY;
+        for v in 0..np {
+            let cap = m.remaining_capacity[v];
+            let leak = m.leak.get(s, v);
+            let u = if cap > 1e-9 && leak > 0.0 {
+                -beta * m.eff_price.get(s, v).ln() + capacity_weight * cap.ln() + leak.ln()
+            } else {
+                f64::NEG_INFINITY
+            };
+            m.share.set(s, v, u);
+            max_u = max_u.max(u);
+        }
+        let mut sum = 0.0;
+        for v in 0..np {
+            let e = if max_u.is_finite() {
+                (m.share.get(s, v) - max_u).exp()
+            } else {
+                0.0
+            };
+            m.share.set(s, v, e);
+            sum += e;
+        }
+        for v in 0..np {
+            let x = if sum > 0.0 {
+                m.share.get(s, v) / sum
+            } else {
+                0.0
+            };
+            m.share.set(s, v, x);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One pool (two segments) and two providers at the given prices and capacities.
+    fn market(prices: [f64; 2], capacity: [f64; 2], demand: [f64; 2]) -> MarketScratch {
+        let mut m = MarketScratch::new(1, 2, 1);
+        for s in 0..2 {
+            for v in 0..2 {
+                m.eff_price.set(s, v, prices[v]);
+                m.leak.set(s, v, 1.0);
+            }
+        }
+        m.capacity.copy_from_slice(&capacity);
+        m.demand.copy_from_slice(&demand);
+        m
+    }
+
+    fn total(m: &MarketScratch, s: usize) -> f64 {
+        m.alloc.row(s).iter().sum()
+    }
+
+    #[test]
+    fn ample_capacity_serves_all_demand_by_logit_shares() {
+        let mut m = market([1.0, 2.0], [1e6, 1e6], [100.0, 0.0]);
+        solve(&mut m, 2.0, 1.0, 3);
+        assert!((total(&m, 0) - 100.0).abs() < 1e-9);
+        // Equal capacity: shares ∝ price^-beta = 1 : 1/4.
+        assert!((m.alloc.get(0, 0) / m.alloc.get(0, 1) - 4.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn scarce_capacity_is_rationed_pro_rata() {
+        let mut m = market([1.0, 1.0], [40.0, 0.0], [300.0, 100.0]);
+        solve(&mut m, 2.0, 1.0, 3);
+        assert!(
+            (total(&m, 0) + total(&m, 1) - 40.0).abs() < 1e-9,
+            "all capacity is used"
+        );
+        assert!(
+            (total(&m, 0) / total(&m, 1) - 3.0).abs() < 1e-9,
+            "alike demands alike"
+        );
+    }
+
+    #[test]
+    fn unmet_demand_is_re_offered_to_capacity_left() {
+        let once = {
+            let mut m = market([1.0, 3.0], [50.0, 1000.0], [200.0, 0.0]);
+            solve(&mut m, 4.0, 0.0, 0);
+            total(&m, 0)
+        };
+        let mut m = market([1.0, 3.0], [50.0, 1000.0], [200.0, 0.0]);
+        solve(&mut m, 4.0, 0.0, 3);
+        assert!(
+            total(&m, 0) > once,
+            "re-offers serve more: {} vs {once}",
+            total(&m, 0)
+        );
+        assert!(
+            (m.alloc.get(0, 0) - 50.0).abs() < 1e-9,
+            "the cheap provider is full"
+        );
+        assert!((total(&m, 0) - 200.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn a_closed_provider_gets_nothing() {
+        let mut m = market([1.0, 1.0], [1e6, 1e6], [100.0, 0.0]);
+        m.leak.set(0, 0, 0.0);
+        solve(&mut m, 2.0, 1.0, 3);
+        assert_eq!(m.alloc.get(0, 0), 0.0);
+        assert!((m.alloc.get(0, 1) - 100.0).abs() < 1e-9);
     }
 }

@@ -190,9 +190,29 @@ pub fn metrics(
             .f64("compute_per_capita", c.compute / (nation.population * 1e6))
             .f64("demand_h100e", c.demand)
             .f64("unmet_h100e", c.unmet)
+            .f64("own_cluster_h100e", c.own_cluster)
             .per_bloc("supplied_share", &blocs, &supplied)
             .f64("price_paid", share(c.spend, c.cloud * p.hours_per_month))
+            .per_bloc(
+                "received_h100e",
+                &blocs,
+                &ledger.received[nation.idx * k..(nation.idx + 1) * k],
+            )
+            .f64(
+                "smuggled_received_h100e",
+                ledger.smuggled_received[nation.idx],
+            )
             .end();
+        for (v, provider) in index.provider_ids.iter().enumerate() {
+            rec.usage
+                .row()
+                .str("month", &month)
+                .u32("t", t)
+                .str("nation", &nation.id)
+                .str("provider", provider)
+                .f64("compute_h100e", c.by_provider[v])
+                .end();
+        }
     }
 
     for (lab, state) in lab_rows {

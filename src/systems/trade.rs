@@ -75,6 +75,8 @@ pub fn trade(
     ledger.indigenous_new_by_bloc.fill(0.0);
     ledger.smuggled = 0.0;
     ledger.seized = 0.0;
+    ledger.received.fill(0.0);
+    ledger.smuggled_received.fill(0.0);
     let h100e_budget = |capex_busd_year: f64| capex_busd_year * 1e9 / 12.0 / p.chip_price_per_h100e;
     let horizon = p.planning_months as i32;
 
@@ -320,6 +322,10 @@ pub fn trade(
     for b in &buyers[..installers] {
         let total: f64 = b.bought.iter().sum();
         ledger.delivered_cum += total;
+        for (origin, &h) in b.bought.iter().enumerate() {
+            ledger.received[b.nation * k + origin] += h;
+        }
+        ledger.smuggled_received[b.nation] += b.smuggled;
         if let Some(side) = sides[b.nation] {
             ledger.smuggled_stock_by_bloc[side] += b.smuggled;
             ledger.new_compute_by_bloc[side] += total;

@@ -1,0 +1,142 @@
+//! The command line as a user meets it: run, refuse to overwrite, validate, list, and bad input that
+//! writes nothing.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn fracture(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fracture"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn run_writes_tables_and_manifest_and_refuses_to_overwrite_without_force() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = fracture(
+        &["run", "--months", "6", "--seed", "3", "--out", "res", "-q"],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let res = tmp.path().join("res");
+    for f in ["global", "nations", "labs", "providers", "usage", "events"] {
+        assert!(res.join(format!("{f}.parquet")).is_file(), "{f}.parquet");
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(res.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["seed"], 3);
+    assert_eq!(manifest["months"], 6);
+    assert_eq!(
+        manifest["scenario"]["parameters"]["beta"], 2.0,
+        "defaults are filled in"
+    );
+    assert_eq!(manifest["scenario_hash"].as_str().unwrap().len(), 64);
+    assert_eq!(manifest["rows"]["global"], 6);
+
+    let again = fracture(&["run", "--months", "6", "--out", "res", "-q"], tmp.path());
+    assert!(!again.status.success());
+    assert!(
+        text(&again.stderr).contains("--force"),
+        "{}",
+        text(&again.stderr)
+    );
+
+    let forced = fracture(
+        &["run", "--months", "4", "--out", "res", "--force", "-q"],
+        tmp.path(),
+    );
+    assert!(forced.status.success(), "{}", text(&forced.stderr));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(res.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["months"], 4);
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with(".fracture"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "temporary folders left behind: {leftovers:?}"
+    );
+}
+
+#[test]
+fn run_with_no_arguments_runs_the_embedded_baseline_from_any_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = fracture(&[], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(tmp.path().join("output/baseline/global.parquet").is_file());
+    let summary = text(&out.stdout);
+    for needle in [
+        "bifurcation index",
+        "capability gap",
+        "compute share, west",
+        "KE: H100e per 1000 people",
+    ] {
+        assert!(
+            summary.contains(needle),
+            "summary lacks {needle}:\n{summary}"
+        );
+    }
+}
+
+#[test]
+fn an_invalid_scenario_exits_non_zero_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("bad.toml"),
+        "extends = \"baseline\"\n[scenario]\nname = \"bad\"\n[parameters]\nbeta = \"x\"\ntau = -1\n",
+    )
+    .unwrap();
+    let out = fracture(&["run", "bad.toml", "--out", "res"], tmp.path());
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("bad.toml:5:1: `parameters.beta`"), "{err}");
+    assert!(!tmp.path().join("res").exists());
+    assert!(!tmp.path().join("output").exists());
+
+    let v = fracture(&["validate", "bad.toml", "baseline"], tmp.path());
+    assert!(!v.status.success());
+    assert!(text(&v.stdout).contains("ok: baseline"));
+    assert!(text(&v.stderr).contains("1 of 2 scenario files are invalid"));
+}
+
+#[test]
+fn list_names_the_shipped_scenarios() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = fracture(&["list"], tmp.path());
+    assert!(out.status.success());
+    assert!(text(&out.stdout).starts_with("baseline"));
+}
+
+#[test]
+fn set_overrides_reach_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = fracture(
+        &[
+            "run",
+            "--months",
+            "3",
+            "--out",
+            "r",
+            "-q",
+            "--set",
+            "parameters.beta=3.5",
+            "--set",
+            "scenario.name=tuned",
+        ],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("r/manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["scenario"]["parameters"]["beta"], 3.5);
+    assert_eq!(manifest["scenario_name"], "tuned");
+}

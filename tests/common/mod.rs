@@ -1,0 +1,110 @@
+//! Helpers shared by the integration tests: scenarios written as small files over the shipped baseline,
+//! and columns pulled out of the output tables.
+#![allow(dead_code)]
+
+use fracture::Outputs;
+use fracture::scenario::{Scenario, load_str};
+use polars::prelude::*;
+
+/// The baseline, shortened to `months`, with `extra` TOML merged over it (as a file that extends it).
+pub fn scenario(extra: &str, months: u32, sets: &[&str]) -> Scenario {
+    let text = format!("extends = \"baseline\"\n{extra}");
+    let mut all: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    all.push(format!("scenario.months={months}"));
+    match load_str("test.toml", &text, &all) {
+        Ok(l) => l.scenario,
+        Err(e) => panic!("test scenario is invalid: {e}"),
+    }
+}
+
+pub fn run(s: &Scenario) -> Outputs {
+    fracture::simulate(s, s.scenario.seed).expect("simulation runs")
+}
+
+pub fn f64s(df: &DataFrame, column: &str) -> Vec<f64> {
+    let c = df
+        .column(column)
+        .unwrap_or_else(|_| panic!("no column {column}"));
+    match c.dtype() {
+        DataType::Float64 => c.f64().unwrap().into_no_null_iter().collect(),
+        DataType::UInt32 => c
+            .u32()
+            .unwrap()
+            .into_no_null_iter()
+            .map(f64::from)
+            .collect(),
+        other => panic!("column {column} is {other:?}"),
+    }
+}
+
+pub fn strs(df: &DataFrame, column: &str) -> Vec<String> {
+    df.column(column)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|x| x.unwrap_or_default().to_string())
+        .collect()
+}
+
+pub fn bools(df: &DataFrame, column: &str) -> Vec<bool> {
+    df.column(column)
+        .unwrap()
+        .bool()
+        .unwrap()
+        .iter()
+        .map(|x| x.unwrap_or(false))
+        .collect()
+}
+
+/// The rows of `df` whose string column `key` equals `value`, in table order (by month).
+pub fn rows_where(df: &DataFrame, key: &str, value: &str) -> DataFrame {
+    let mask = df.column(key).unwrap().str().unwrap().equal(value);
+    df.filter(&mask).unwrap()
+}
+
+/// A nation's monthly series of a `nations` column.
+pub fn nation(out: &Outputs, nation: &str, column: &str) -> Vec<f64> {
+    f64s(&rows_where(&out.nations, "nation", nation), column)
+}
+
+/// A nation's monthly use of one provider.
+pub fn usage(out: &Outputs, nation: &str, provider: &str) -> Vec<f64> {
+    let n = rows_where(&out.usage, "nation", nation);
+    f64s(&rows_where(&n, "provider", provider), "compute_h100e")
+}
+
+pub fn global(out: &Outputs, column: &str) -> Vec<f64> {
+    f64s(&out.global, column)
+}
+
+/// Events of one kind, as (t, actor, target, provider, false_positive).
+pub fn events(out: &Outputs, kind: &str) -> Vec<(u32, String, String, String, bool)> {
+    let e = rows_where(&out.events, "kind", kind);
+    let t: Vec<u32> = e
+        .column("t")
+        .unwrap()
+        .u32()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    let actor = strs(&e, "actor");
+    let target = strs(&e, "target");
+    let provider = strs(&e, "provider");
+    let fp = bools(&e, "false_positive");
+    (0..t.len())
+        .map(|i| {
+            (
+                t[i],
+                actor[i].clone(),
+                target[i].clone(),
+                provider[i].clone(),
+                fp[i],
+            )
+        })
+        .collect()
+}
+
+pub fn sum(xs: &[f64]) -> f64 {
+    xs.iter().sum()
+}

@@ -1,0 +1,493 @@
+//! Each policy kind against the same world without it: the direction of its effect, not merely that it
+//! runs. Runs are short (24–36 months) and share the baseline's seed.
+
+mod common;
+use common::*;
+
+const SIGNATORIES: [&str; 8] = ["GB", "KE", "BR", "IN", "NG", "DE", "FR", "NL"];
+
+#[test]
+fn cloud_ban_cuts_the_banned_provider_in_member_nations_without_raising_their_access() {
+    let without = run(&scenario("", 24, &[]));
+    let with = run(&scenario(
+        r#"
+[[policy]]
+name = "alibaba-ban"
+kind = "cloud_ban"
+providers = ["alibaba-cloud"]
+targets = ["uk-board-signatories"]
+start = "2025-07"
+"#,
+        24,
+        &[],
+    ));
+    for n in ["KE", "BR"] {
+        assert!(
+            usage(&without, n, "alibaba-cloud")[6] > 0.0,
+            "{n} relies on Alibaba without the ban"
+        );
+        assert!(
+            usage(&with, n, "alibaba-cloud")[5] > 0.0,
+            "{n} uses Alibaba before the ban"
+        );
+    }
+    let mut members_with = [0.0; 24];
+    let mut members_without = [0.0; 24];
+    for n in SIGNATORIES {
+        let banned = usage(&with, n, "alibaba-cloud");
+        assert!(
+            banned[6..].iter().all(|&x| x == 0.0),
+            "{n} still uses Alibaba: {banned:?}"
+        );
+        for (t, (a, b)) in nation(&with, n, "compute_h100e")
+            .into_iter()
+            .zip(nation(&without, n, "compute_h100e"))
+            .enumerate()
+        {
+            members_with[t] += a;
+            members_without[t] += b;
+        }
+    }
+    // For a year after the ban no member gains and the members together lose. (Later, the demand the ban
+    // sent to Western clouds makes them buy more of the scarce chips, which can lift the richer members a
+    // little: a second-order effect the model document describes.)
+    for t in 6..18 {
+        assert!(
+            members_with[t] <= members_without[t] * (1.0 + 1e-9),
+            "the members' access rose at t={t}: {} > {}",
+            members_with[t],
+            members_without[t]
+        );
+    }
+    assert!(members_with[6..18].iter().sum::<f64>() < members_without[6..18].iter().sum::<f64>());
+    // Those who relied on Alibaba lose access outright.
+    for n in ["KE", "BR"] {
+        let a = nation(&with, n, "compute_h100e");
+        let b = nation(&without, n, "compute_h100e");
+        assert!(
+            a[6..18].iter().zip(&b[6..18]).all(|(x, y)| x < y),
+            "{n}: {a:?} vs {b:?}"
+        );
+    }
+    // Alibaba's region in Brazil is frozen; the rest of Alibaba's footprint is not.
+    let alibaba = rows_where(&with.providers, "provider", "alibaba-cloud");
+    let frozen = f64s(&alibaba, "frozen_regions");
+    assert_eq!(frozen[5], 0.0);
+    assert_eq!(frozen[6], 1.0, "only alibaba-br is in a signatory nation");
+    assert!(f64s(&alibaba, "frozen_h100e")[6] > 0.0);
+    assert!(!events(&with, "ban").is_empty());
+}
+
+#[test]
+fn a_ban_of_every_provider_strands_the_nations_labs() {
+    let with = run(&scenario(
+        r#"
+[[policy]]
+name = "ke-blackout"
+kind = "cloud_ban"
+providers = ["west", "china"]
+targets = ["KE"]
+start = "2025-04"
+"#,
+        12,
+        &[],
+    ));
+    let stranded = global(&with, "stranded_labs");
+    assert_eq!(stranded[2], 0.0);
+    assert!(
+        stranded[3] >= 33.0,
+        "all 33 Kenyan labs are stranded, found {}",
+        stranded[3]
+    );
+    assert_eq!(nation(&with, "KE", "compute_h100e")[3], 0.0);
+    let ke = rows_where(&with.labs, "nation", "KE");
+    let flags = bools(&ke, "stranded");
+    assert!(flags.iter().any(|&f| f));
+}
+
+#[test]
+fn watertight_export_control_sends_no_controlled_chips_to_targets() {
+    let leak_free = [
+        "intermediary.singapore-route.leakage_rate=0",
+        "intermediary.malaysia-route.leakage_rate=0",
+        "intermediary.uae-route.leakage_rate=0",
+    ];
+    // Control every US-designed class, enforcement total and no leakage.
+    let with = run(&scenario(
+        "",
+        24,
+        &[
+            "policy.us-chip-controls.h100e_threshold=0.01",
+            leak_free[0],
+            leak_free[1],
+            leak_free[2],
+        ],
+    ));
+    let without = run(&scenario(
+        "[remove]\npolicy = [\"us-chip-controls\"]\n",
+        24,
+        &leak_free,
+    ));
+    for n in ["CN", "RU"] {
+        let got = nation(&with, n, "received_h100e_west");
+        assert!(
+            got.iter().all(|&x| x == 0.0),
+            "{n} received US chips: {got:?}"
+        );
+        assert!(
+            sum(&nation(&without, n, "received_h100e_west")) > 0.0,
+            "{n} buys US chips when free to"
+        );
+    }
+    assert_eq!(sum(&global(&with, "smuggled_h100e")), 0.0);
+    assert_eq!(sum(&global(&with, "seized_h100e")), 0.0);
+}
+
+#[test]
+fn leakage_produces_smuggled_and_seized_volumes_and_enforcement_cuts_them() {
+    let leaky = run(&scenario("", 24, &[]));
+    assert!(sum(&global(&leaky, "smuggled_h100e")) > 0.0);
+    assert!(sum(&global(&leaky, "seized_h100e")) > 0.0);
+    assert!(!events(&leaky, "seizure").is_empty());
+    assert!(sum(&nation(&leaky, "CN", "smuggled_received_h100e")) > 0.0);
+
+    let sets = |e: &'static str| -> Vec<String> {
+        ["singapore-route", "malaysia-route", "uae-route"]
+            .iter()
+            .map(|r| format!("intermediary.{r}.enforcement={e}"))
+            .collect()
+    };
+    let lax: Vec<String> = sets("0.05");
+    let strict: Vec<String> = sets("0.8");
+    let lax = run(&scenario(
+        "",
+        24,
+        &lax.iter().map(String::as_str).collect::<Vec<_>>(),
+    ));
+    let strict = run(&scenario(
+        "",
+        24,
+        &strict.iter().map(String::as_str).collect::<Vec<_>>(),
+    ));
+    assert!(sum(&global(&strict, "smuggled_h100e")) < 0.5 * sum(&global(&lax, "smuggled_h100e")));
+}
+
+#[test]
+fn import_cap_bounds_what_a_nation_receives_in_a_year() {
+    let cap = 2000.0;
+    let extra = format!(
+        "[[policy]]\nname = \"cap-in\"\nkind = \"import_cap\"\ntargets = [\"IN\"]\ncap_h100e_per_year = {cap}\n"
+    );
+    let with = run(&scenario(&extra, 24, &[]));
+    let without = run(&scenario("", 24, &[]));
+    let legal = |out: &fracture::Outputs| -> Vec<f64> {
+        let received: Vec<f64> = nation(out, "IN", "received_h100e_west")
+            .iter()
+            .zip(nation(out, "IN", "received_h100e_china"))
+            .zip(nation(out, "IN", "smuggled_received_h100e"))
+            .map(|((w, c), s)| w + c - s)
+            .collect();
+        received
+    };
+    let (a, b) = (legal(&with), legal(&without));
+    for year in 0..2 {
+        let got: f64 = a[year * 12..(year + 1) * 12].iter().sum();
+        let free: f64 = b[year * 12..(year + 1) * 12].iter().sum();
+        assert!(got <= cap * (1.0 + 1e-9), "year {year}: {got} > {cap}");
+        assert!(
+            free > cap,
+            "without the cap India receives more than {cap}: {free}"
+        );
+    }
+}
+
+#[test]
+fn input_export_control_cuts_production_and_substitution_recovers_part() {
+    let control = r#"
+[[policy]]
+name = "euv-embargo"
+kind = "input_export_control"
+by = ["NL"]
+targets = ["TW"]
+inputs = ["euv-tools"]
+"#;
+    let with = run(&scenario(control, 36, &[]));
+    let without = run(&scenario("", 36, &[]));
+    let a = global(&with, "chip_production_h100e_west");
+    let b = global(&without, "chip_production_h100e_west");
+    assert!(
+        a[0] < 0.05 * b[0],
+        "the embargo stops TSMC at first: {} vs {}",
+        a[0],
+        b[0]
+    );
+    assert!(
+        a[30] / b[30] > a[1] / b[1],
+        "substitution recovers part of the output"
+    );
+    assert!(a[35] < b[35]);
+}
+
+#[test]
+fn weights_export_control_stops_extraction_by_targets() {
+    let hot = [
+        "parameters.lambda=0.5",
+        "parameters.p_detect=1.0",
+        "parameters.weights_protection=1.0",
+        "parameters.extraction_gap=0.1",
+    ];
+    let control = r#"
+[[policy]]
+name = "weights-rule"
+kind = "weights_export_control"
+by = ["west"]
+targets = ["china"]
+capability_threshold = 20.0
+"#;
+    let with = run(&scenario(control, 24, &hot));
+    let without = run(&scenario("", 24, &hot));
+    let thefts = |o: &fracture::Outputs| {
+        events(o, "theft_detected")
+            .into_iter()
+            .filter(|e| !e.4 && !e.1.starts_with("us-"))
+            .filter(|e| {
+                [
+                    "alibaba-qwen",
+                    "deepseek",
+                    "bytedance",
+                    "baidu",
+                    "tencent",
+                    "moonshot",
+                ]
+                .contains(&e.1.as_str())
+            })
+            .count()
+    };
+    assert!(
+        thefts(&without) > 0,
+        "Chinese labs attempt extraction without the control"
+    );
+    assert_eq!(
+        thefts(&with),
+        0,
+        "fully protected weights are not extracted"
+    );
+    let a = global(&with, "frontier_capability_china");
+    let b = global(&without, "frontier_capability_china");
+    assert!(a.iter().zip(&b).all(|(x, y)| x <= &(y + 1e-12)));
+    assert!(a[23] < b[23]);
+}
+
+#[test]
+fn cloud_kyc_refuses_large_training_and_lets_inference_pass() {
+    let kyc = r#"
+[[policy]]
+name = "kyc"
+kind = "cloud_kyc"
+providers = ["west"]
+targets = ["CN"]
+training_threshold_h100e = 0
+"#;
+    let with = run(&scenario(kyc, 24, &["parameters.kyc_evasion_rate=0"]));
+    let without = run(&scenario("", 24, &[]));
+    let west = ["aws", "azure", "google-cloud", "oracle", "coreweave"];
+    let use_of =
+        |o: &fracture::Outputs| -> f64 { west.iter().map(|p| sum(&usage(o, "CN", p))).sum() };
+    assert!(use_of(&without) > 0.0);
+    assert!(use_of(&with) < use_of(&without));
+    let cn = rows_where(&with.labs, "nation", "CN");
+    assert!(bools(&cn, "kyc_refused").iter().any(|&f| f));
+    let us = rows_where(&with.labs, "nation", "US");
+    assert!(
+        bools(&us, "kyc_refused").iter().all(|&f| !f),
+        "KYC applies to the listed nations only"
+    );
+}
+
+#[test]
+fn secondary_sanctions_push_third_countries_off_the_sanctioned_bloc() {
+    let sanctions = r#"
+[[policy]]
+name = "secondary"
+kind = "secondary_sanctions"
+by = ["west"]
+targets = ["china"]
+"#;
+    let with = run(&scenario(sanctions, 36, &[]));
+    let without = run(&scenario("", 36, &[]));
+    let china_clouds = [
+        "alibaba-cloud",
+        "huawei-cloud",
+        "tencent-cloud",
+        "baidu-ai-cloud",
+    ];
+    for n in ["KE", "BR", "ID"] {
+        let a: f64 = china_clouds.iter().map(|p| sum(&usage(&with, n, p))).sum();
+        let b: f64 = china_clouds
+            .iter()
+            .map(|p| sum(&usage(&without, n, p)))
+            .sum();
+        assert!(
+            a < b,
+            "{n} uses China's clouds less under sanctions: {a} vs {b}"
+        );
+    }
+    let labs = rows_where(&with.labs, "nation", "KE");
+    assert!(bools(&labs, "uses_sanctioned_provider").iter().any(|&f| f));
+    let a = global(&with, "bifurcation_index");
+    let b = global(&without, "bifurcation_index");
+    assert!(a[35] > b[35], "bifurcation rises: {} vs {}", a[35], b[35]);
+}
+
+#[test]
+fn reciprocity_closes_the_imposers_clouds_and_withholds_inputs() {
+    let extra = r#"
+[[fab]]
+id = "tsmc-nvidia"
+inputs = ["euv-tools", "hbm", "gallium"]
+
+[[policy]]
+name = "beijing-answers"
+kind = "reciprocity"
+by = ["china"]
+targets = ["west"]
+inputs = ["gallium"]
+start = "2025-04"
+"#;
+    let with = run(&scenario(extra, 24, &[]));
+    let without = run(&scenario(
+        "[[fab]]\nid = \"tsmc-nvidia\"\ninputs = [\"euv-tools\", \"hbm\", \"gallium\"]\n",
+        24,
+        &[],
+    ));
+    for p in ["aws", "azure", "google-cloud"] {
+        assert!(sum(&usage(&without, "CN", p)) > 0.0);
+        assert!(
+            usage(&with, "CN", p)[3..].iter().all(|&x| x == 0.0),
+            "{p} closed in China"
+        );
+        assert!(
+            usage(&with, "RU", p)[3..].iter().all(|&x| x == 0.0),
+            "{p} closed on China's side"
+        );
+    }
+    let a = global(&with, "chip_production_h100e_west");
+    let b = global(&without, "chip_production_h100e_west");
+    assert!(a[4] < b[4], "gallium withheld from TSMC cuts output");
+}
+
+#[test]
+fn indigenous_push_raises_the_pushers_chip_production() {
+    let with = run(&scenario(
+        "",
+        36,
+        &["policy.china-indigenous-push.strength=1.0"],
+    ));
+    let without = run(&scenario(
+        "[remove]\npolicy = [\"china-indigenous-push\"]\n",
+        36,
+        &[],
+    ));
+    let a = global(&with, "chip_production_h100e_china");
+    let b = global(&without, "chip_production_h100e_china");
+    assert!(a[35] > b[35] * 1.05, "{} vs {}", a[35], b[35]);
+}
+
+#[test]
+fn theft_trigger_fires_its_policy_after_its_delay() {
+    let extra = r#"
+[[trigger]]
+name = "board-ban"
+on = "theft_detected"
+nations = ["CN"]
+delay_months = 3
+max_fires = 1
+policy = { kind = "cloud_ban", providers = ["$provider"], targets = ["uk-board-signatories"] }
+"#;
+    let s = scenario(
+        extra,
+        18,
+        &[
+            "parameters.lambda=1.0",
+            "parameters.p_detect=1.0",
+            "parameters.false_positive_rate=0",
+        ],
+    );
+    let out = run(&s);
+    let thefts: Vec<_> = events(&out, "theft_detected")
+        .into_iter()
+        .filter(|e| {
+            ["alibaba-qwen", "baidu", "moonshot"].contains(&e.1.as_str()) && !e.3.is_empty()
+        })
+        .collect();
+    assert!(!thefts.is_empty(), "a Chinese cloud customer is caught");
+    let fired = events(&out, "trigger_fired");
+    assert_eq!(fired.len(), 1, "max_fires = 1");
+    let first_theft = events(&out, "theft_detected")
+        .into_iter()
+        .filter(|e| {
+            let cn = [
+                "alibaba-qwen",
+                "deepseek",
+                "bytedance",
+                "baidu",
+                "tencent",
+                "moonshot",
+            ];
+            cn.contains(&e.1.as_str()) || e.1.starts_with("cn-startup")
+        })
+        .min_by_key(|e| e.0)
+        .unwrap();
+    let banned = first_theft.3.clone();
+    assert_eq!(
+        fired[0].0,
+        first_theft.0 + 1,
+        "the trigger answers the next month"
+    );
+    let on: Vec<_> = events(&out, "policy_on")
+        .into_iter()
+        .filter(|e| e.3 == banned)
+        .collect();
+    assert_eq!(on.len(), 1);
+    assert_eq!(
+        on[0].0,
+        first_theft.0 + 3,
+        "the ban starts delay_months after the theft"
+    );
+    let m = (first_theft.0 + 3) as usize;
+    for n in ["KE", "BR", "GB"] {
+        let u = usage(&out, n, &banned);
+        assert!(
+            u[m..].iter().all(|&x| x == 0.0),
+            "{n} lost {banned} from month {m}"
+        );
+    }
+}
+
+#[test]
+fn false_accusations_are_marked_but_still_set_off_triggers() {
+    let extra = r#"
+[[trigger]]
+name = "board-ban"
+on = "theft_detected"
+probability = 1.0
+delay_months = 1
+policy = { name = "ban-$provider", kind = "cloud_ban", providers = ["$provider"], targets = ["uk-board-signatories"] }
+"#;
+    let s = scenario(
+        extra,
+        12,
+        &["parameters.lambda=0", "parameters.false_positive_rate=0.02"],
+    );
+    let out = run(&s);
+    let accusations = events(&out, "theft_detected");
+    assert!(accusations.len() > 10);
+    assert!(
+        accusations.iter().all(|e| e.4),
+        "nobody extracted, so every accusation is false"
+    );
+    assert!(
+        !events(&out, "trigger_fired").is_empty(),
+        "the rules cannot tell a false accusation"
+    );
+}
