@@ -1,0 +1,115 @@
+//! Speed of the engine (run with `cargo bench --bench engine`):
+//! - the baseline end to end — load, simulate 120 months, write the Parquet tables — target < 50 ms;
+//! - the compute market per lab-month on a synthetic world of 100 000 labs — target ≤ 100 ns.
+//!
+//! Plain timing with medians over repeated runs; numbers are printed, never asserted.
+
+use bevy_ecs::prelude::*;
+use fracture::output::{Manifest, write_run};
+use fracture::resources::Clock;
+use fracture::scenario::{Lab, LabKind, load};
+use fracture::systems::{market, monthly_schedule};
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+fn median(mut xs: Vec<Duration>) -> Duration {
+    xs.sort();
+    xs[xs.len() / 2]
+}
+
+fn baseline_end_to_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut times = Vec::new();
+    let mut sim_times = Vec::new();
+    for i in 0..15 {
+        let start = Instant::now();
+        let loaded = load("baseline", &[]).unwrap();
+        let s = &loaded.scenario;
+        let sim = Instant::now();
+        let out = fracture::simulate(s, s.scenario.seed).unwrap();
+        sim_times.push(sim.elapsed());
+        write_run(
+            &tmp.path().join(format!("run{i}")),
+            &out,
+            &Manifest::new(s, 42, vec![]),
+            false,
+        )
+        .unwrap();
+        times.push(start.elapsed());
+        black_box(out);
+    }
+    let loaded = load("baseline", &[]).unwrap();
+    let labs: u32 = loaded.scenario.lab.iter().map(|l| l.count).sum();
+    println!(
+        "baseline end to end ({} months, {labs} labs): median {:.1} ms (simulation alone {:.1} ms)",
+        loaded.scenario.scenario.months,
+        median(times).as_secs_f64() * 1e3,
+        median(sim_times).as_secs_f64() * 1e3
+    );
+}
+
+fn market_per_lab_month() {
+    // The baseline's world with its labs replaced by 100 000 startups spread over every nation, some
+    // with provider contracts.
+    let mut s = load("baseline", &[]).unwrap().scenario;
+    let nations: Vec<String> = s.nation.iter().map(|n| n.id.clone()).collect();
+    let providers: Vec<String> = s.provider.iter().map(|p| p.id.clone()).collect();
+    let labs = 100_000u32;
+    let per_entry = labs / (nations.len() as u32 * 2);
+    let mut entries = Vec::new();
+    for (i, n) in nations.iter().enumerate() {
+        for contract in [false, true] {
+            entries.push(Lab {
+                id: format!("synthetic-{n}-{contract}"),
+                name: String::new(),
+                nation: n.clone(),
+                kind: LabKind::Startup,
+                count: per_entry,
+                demand: 20.0,
+                demand_growth: 2.0,
+                budget: Some(0.0005),
+                training_share: 0.3,
+                owned: 0.0,
+                own_share: 0.0,
+                capex: 0.0,
+                weights: Default::default(),
+                providers: if contract {
+                    vec![providers[i % providers.len()].clone()]
+                } else {
+                    vec![]
+                },
+                extraction: Some(false),
+            });
+        }
+    }
+    let total: u32 = entries.iter().map(|l| l.count).sum();
+    s.lab = entries;
+    let mut world = fracture::world::build(&s, 1);
+    // One full month first, so that providers have books and labs have demand.
+    let mut month = monthly_schedule();
+    month.run(&mut world);
+    world.resource_mut::<Clock>().t = 1;
+    let mut only_market = Schedule::default();
+    only_market.add_systems(market::market);
+    only_market.run(&mut world);
+    let rounds = 30;
+    let mut times = Vec::new();
+    for _ in 0..rounds {
+        let start = Instant::now();
+        only_market.run(&mut world);
+        times.push(start.elapsed());
+    }
+    let per = median(times).as_secs_f64() * 1e9 / total as f64;
+    println!(
+        "compute market: {total} labs, {} providers: median {per:.1} ns per lab-month",
+        s.provider.len()
+    );
+}
+
+fn main() {
+    // `cargo test --benches` runs this binary with --test-ish flags; do the work only under `cargo bench`.
+    if std::env::args().any(|a| a == "--bench") {
+        baseline_end_to_end();
+        market_per_lab_month();
+    }
+}
