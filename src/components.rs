@@ -207,8 +207,6 @@ pub struct LabState {
     pub training: f64,
     pub unmet: f64,
     pub prev_compute: f64,
-    /// Compute by supplier bloc.
-    pub by_bloc: Vec<f64>,
     /// Market segment used this month and last (pool × 2 + large-training flag).
     pub segment: usize,
     pub prev_segment: Option<usize>,

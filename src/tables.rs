@@ -3,16 +3,19 @@
 //! README and used in charts and sweeps.
 
 use crate::resources::EventRecord;
+use crate::scenario::LabKind;
 use bevy_ecs::prelude::*;
 use polars::prelude::*;
 
 /// The type of a column.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Kind {
     F64,
     U32,
     Str,
     Bool,
+    /// Strings from a fixed list (ids, months), pushed as their position in it: no allocation per row.
+    Dict(Vec<String>),
 }
 
 #[derive(Clone, Debug)]
@@ -21,6 +24,7 @@ enum Values {
     U32(Vec<u32>),
     Str(Vec<String>),
     Bool(Vec<bool>),
+    Dict(Vec<String>, Vec<u32>),
 }
 
 /// A table built row by row, columns pushed in schema order.
@@ -41,6 +45,7 @@ impl Table {
                     Kind::U32 => Values::U32(Vec::new()),
                     Kind::Str => Values::Str(Vec::new()),
                     Kind::Bool => Values::Bool(Vec::new()),
+                    Kind::Dict(words) => Values::Dict(words, Vec::new()),
                 };
                 (n, v)
             })
@@ -64,6 +69,19 @@ impl Table {
         self.rows
     }
 
+    /// Makes room for `rows` more rows at once, instead of growing as they come.
+    pub fn reserve(&mut self, rows: usize) {
+        for v in &mut self.values {
+            match v {
+                Values::F64(x) => x.reserve(rows),
+                Values::U32(x) => x.reserve(rows),
+                Values::Str(x) => x.reserve(rows),
+                Values::Bool(x) => x.reserve(rows),
+                Values::Dict(_, x) => x.reserve(rows),
+            }
+        }
+    }
+
     pub fn to_frame(&self) -> PolarsResult<DataFrame> {
         let columns = self
             .names
@@ -76,6 +94,13 @@ impl Table {
                     Values::U32(x) => Column::new(name, x),
                     Values::Str(x) => Column::new(name, x),
                     Values::Bool(x) => Column::new(name, x),
+                    Values::Dict(words, codes) => Column::new(
+                        name,
+                        codes
+                            .iter()
+                            .map(|&c| words[c as usize].as_str())
+                            .collect::<Vec<&str>>(),
+                    ),
                 }
             })
             .collect();
@@ -120,6 +145,17 @@ impl Row<'_> {
         }
         self
     }
+    /// A string from the column's fixed list, given by its position.
+    pub fn code(mut self, name: &str, code: usize) -> Self {
+        match self.next(name) {
+            Values::Dict(words, v) => {
+                debug_assert!(code < words.len());
+                v.push(code as u32)
+            }
+            _ => panic!("column {name} is not a dictionary column"),
+        }
+        self
+    }
     pub fn bool(mut self, name: &str, x: bool) -> Self {
         match self.next(name) {
             Values::Bool(v) => v.push(x),
@@ -150,13 +186,16 @@ fn schema(
     blocs: &[String],
     tail: &[(&str, Kind)],
 ) -> Vec<(String, Kind)> {
-    let mut s: Vec<(String, Kind)> = fixed.iter().map(|(n, k)| (n.to_string(), *k)).collect();
+    let mut s: Vec<(String, Kind)> = fixed
+        .iter()
+        .map(|(n, k)| (n.to_string(), k.clone()))
+        .collect();
     for prefix in per_bloc {
         for b in blocs {
             s.push((format!("{prefix}_{b}"), Kind::F64));
         }
     }
-    s.extend(tail.iter().map(|(n, k)| (n.to_string(), *k)));
+    s.extend(tail.iter().map(|(n, k)| (n.to_string(), k.clone())));
     s
 }
 
@@ -181,12 +220,33 @@ pub struct Recorder {
     pub usage: Table,
 }
 
+/// The fixed lists the dictionary columns draw from.
+#[derive(Clone, Debug, Default)]
+pub struct Dictionaries {
+    pub months: Vec<String>,
+    pub blocs: Vec<String>,
+    pub nations: Vec<String>,
+    pub labs: Vec<String>,
+    pub providers: Vec<String>,
+}
+
+/// Codes of the `side` column beyond the blocs, and of `main_provider` before the providers.
+pub const NON_ALIGNED: &str = "non_aligned";
+pub const NO_PROVIDER: &str = "";
+
 impl Recorder {
-    pub fn new(blocs: Vec<String>) -> Self {
+    pub fn new(d: Dictionaries) -> Self {
         use Kind::*;
+        let blocs = d.blocs.clone();
+        let month = || ("month", Dict(d.months.clone()));
+        let nation = || ("nation", Dict(d.nations.clone()));
+        let mut sides = d.blocs.clone();
+        sides.push(NON_ALIGNED.into());
+        let mut main_providers = vec![NO_PROVIDER.to_string()];
+        main_providers.extend(d.providers.iter().cloned());
         let global = schema(
             &[
-                ("month", Str),
+                month(),
                 ("t", U32),
                 ("bifurcation_index", F64),
                 ("cross_bloc_share", F64),
@@ -212,8 +272,8 @@ impl Recorder {
             &blocs,
             &[],
         );
-        let nations = schema(
-            &[("month", Str), ("t", U32), ("nation", Str), ("side", Str)],
+        let mut nations = schema(
+            &[month(), ("t", U32), nation(), ("side", Dict(sides))],
             &["alignment"],
             &blocs,
             &[
@@ -221,11 +281,11 @@ impl Recorder {
                 ("compute_per_capita", F64),
                 ("demand_h100e", F64),
                 ("unmet_h100e", F64),
+                ("own_cluster_h100e", F64),
             ],
         );
-        let mut nations = nations;
         nations.extend(schema(
-            &[("own_cluster_h100e", F64)],
+            &[],
             &["supplied_share"],
             &blocs,
             &[("price_paid", F64)],
@@ -238,18 +298,21 @@ impl Recorder {
         ));
         let labs = schema(
             &[
-                ("month", Str),
+                month(),
                 ("t", U32),
-                ("lab", Str),
-                ("nation", Str),
-                ("kind", Str),
+                ("lab", Dict(d.labs.clone())),
+                nation(),
+                (
+                    "kind",
+                    Dict(LabKind::ALL.map(|k| k.as_str().to_string()).to_vec()),
+                ),
                 ("compute_h100e", F64),
                 ("training_h100e", F64),
                 ("demand_h100e", F64),
                 ("unmet_h100e", F64),
                 ("capability", F64),
                 ("providers_used", U32),
-                ("main_provider", Str),
+                ("main_provider", Dict(main_providers)),
                 ("kyc_refused", Bool),
                 ("uses_sanctioned_provider", Bool),
                 ("stranded", Bool),
@@ -259,12 +322,13 @@ impl Recorder {
             &blocs,
             &[],
         );
+        let provider = || ("provider", Dict(d.providers.clone()));
         let providers = schema(
             &[
-                ("month", Str),
+                month(),
                 ("t", U32),
-                ("provider", Str),
-                ("bloc", Str),
+                provider(),
+                ("bloc", Dict(d.blocs.clone())),
                 ("capacity_h100e", F64),
                 ("frozen_h100e", F64),
                 ("frozen_regions", U32),
@@ -279,22 +343,28 @@ impl Recorder {
         );
         let usage = schema(
             &[
-                ("month", Str),
+                month(),
                 ("t", U32),
-                ("nation", Str),
-                ("provider", Str),
+                nation(),
+                provider(),
                 ("compute_h100e", F64),
             ],
             &[],
             &blocs,
             &[],
         );
+        let months = d.months.len();
+        let table = |schema, per_month: usize| {
+            let mut t = Table::new(schema);
+            t.reserve(months * per_month);
+            t
+        };
         Recorder {
-            usage: Table::new(usage),
-            global: Table::new(global),
-            nations: Table::new(nations),
-            labs: Table::new(labs),
-            providers: Table::new(providers),
+            global: table(global, 1),
+            nations: table(nations, d.nations.len()),
+            labs: table(labs, d.labs.len()),
+            providers: table(providers, d.providers.len()),
+            usage: table(usage, d.nations.len() * d.providers.len()),
             blocs,
         }
     }

@@ -3,7 +3,7 @@
 use crate::components::*;
 use crate::resources::*;
 use crate::scenario::{LabKind, Scenario};
-use crate::tables::Recorder;
+use crate::tables::{Dictionaries, Recorder};
 use bevy_ecs::prelude::*;
 use std::collections::{HashMap, VecDeque};
 
@@ -332,7 +332,6 @@ pub fn build(scenario: &Scenario, seed: u64) -> World {
                     )),
                 },
                 LabState {
-                    by_bloc: vec![0.0; k],
                     runs,
                     own_capability: capability,
                     capability,
@@ -420,7 +419,15 @@ pub fn build(scenario: &Scenario, seed: u64) -> World {
         k,
     ));
     world.insert_resource(crate::systems::metrics::History::default());
-    world.insert_resource(Recorder::new(index.bloc_ids.clone()));
+    world.insert_resource(Recorder::new(Dictionaries {
+        months: (0..scenario.scenario.months)
+            .map(|t| start.plus(t as i32).to_string())
+            .collect(),
+        blocs: index.bloc_ids.clone(),
+        nations: index.nation_ids.clone(),
+        labs: index.lab_ids.clone(),
+        providers: index.provider_ids.clone(),
+    }));
     world.insert_resource(index);
     world.insert_resource(Params(params.clone()));
     world.insert_resource(Clock {

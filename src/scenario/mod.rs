@@ -247,6 +247,14 @@ pub enum LabKind {
 }
 
 impl LabKind {
+    /// Every kind, in declaration order (their `as usize` codes).
+    pub const ALL: [LabKind; 4] = [
+        LabKind::Frontier,
+        LabKind::NationalChampion,
+        LabKind::Startup,
+        LabKind::Academic,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             LabKind::Frontier => "frontier",

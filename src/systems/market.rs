@@ -168,65 +168,69 @@ pub fn market(
     m.growth.fill(0.0);
     let mut splits = std::mem::take(&mut m.splits);
     splits.clear();
-    {
-        let mut iter = labs.iter_many_mut(&index.labs);
-        while let Some(item) = iter.fetch_next() {
-            let (lab, capacity, mut state) = item.expect("every indexed lab exists");
-            let growth = lab.monthly_growth(t, p.demand_growth_decay);
-            let demand = if t == 0 {
-                lab.demand0
-            } else {
-                state.demand * growth
-            };
-            let own_used = capacity.total.min(demand);
-            let mut residual = demand - own_used;
-            let s0 = lab.pool * 2;
-            if let Some(budget) = lab.budget {
-                let price = m.expected_price[s0];
-                if price > 0.0 {
-                    let usd_month = budget * 1e9 / 12.0 * demand / lab.demand0.max(1e-12);
-                    residual = residual.min(usd_month / (price * p.hours_per_month));
-                }
-            }
-            let training = residual * lab.training_share;
-            let inference = residual - training;
-            let mut large = training > rules.kyc_threshold[lab.nation];
-            if large && rngs.kyc.random_bool(p.kyc_evasion_rate) {
-                large = false;
-                if rngs.kyc.random_bool(p.kyc_detection_rate) {
-                    log.events.push(EventRecord {
-                        month: t,
-                        kind: "kyc_evasion_detected",
-                        actor: lab.id.clone(),
-                        target: String::new(),
-                        nation: index.nation_ids[lab.nation].clone(),
-                        provider: String::new(),
-                        detail: format!("{training:.0} H100e of training through shell companies"),
-                        false_positive: false,
-                    });
-                }
-            }
-            let st = s0 + usize::from(large);
-            m.demand[s0] += inference;
-            m.demand[st] += training;
-            m.growth[s0] += inference * growth;
-            m.growth[st] += training * growth;
-            state.prev_segment = (t > 0).then_some(state.segment);
-            state.segment = st;
-            state.demand = demand;
-            splits.push(LabSplit {
-                own_used,
-                own_scale: if capacity.total > 0.0 {
-                    own_used / capacity.total
-                } else {
-                    0.0
-                },
-                training,
-                inference,
-                large,
-            });
+    // Populations share a growth rate, so remember the last one computed.
+    let mut growth_memo = (f64::NAN, 1.0);
+    for_each_in_order!(labs, &index.labs, |(lab, capacity, mut state)| {
+        if lab.demand_growth != growth_memo.0 {
+            growth_memo = (
+                lab.demand_growth,
+                lab.monthly_growth(t, p.demand_growth_decay),
+            );
         }
-    }
+        let growth = growth_memo.1;
+        let demand = if t == 0 {
+            lab.demand0
+        } else {
+            state.demand * growth
+        };
+        let own_used = capacity.total.min(demand);
+        let mut residual = demand - own_used;
+        let s0 = lab.pool * 2;
+        if let Some(budget) = lab.budget {
+            let price = m.expected_price[s0];
+            if price > 0.0 {
+                let usd_month = budget * 1e9 / 12.0 * demand / lab.demand0.max(1e-12);
+                residual = residual.min(usd_month / (price * p.hours_per_month));
+            }
+        }
+        let training = residual * lab.training_share;
+        let inference = residual - training;
+        let mut large = training > rules.kyc_threshold[lab.nation];
+        if large && rngs.kyc.random_bool(p.kyc_evasion_rate) {
+            large = false;
+            if rngs.kyc.random_bool(p.kyc_detection_rate) {
+                log.events.push(EventRecord {
+                    month: t,
+                    kind: "kyc_evasion_detected",
+                    actor: lab.id.clone(),
+                    target: String::new(),
+                    nation: index.nation_ids[lab.nation].clone(),
+                    provider: String::new(),
+                    detail: format!("{training:.0} H100e of training through shell companies"),
+                    false_positive: false,
+                });
+            }
+        }
+        let st = s0 + usize::from(large);
+        m.demand[s0] += inference;
+        m.demand[st] += training;
+        m.growth[s0] += inference * growth;
+        m.growth[st] += training * growth;
+        state.prev_segment = (t > 0).then_some(state.segment);
+        state.segment = st;
+        state.demand = demand;
+        splits.push(LabSplit {
+            own_used,
+            own_scale: if capacity.total > 0.0 {
+                own_used / capacity.total
+            } else {
+                0.0
+            },
+            training,
+            inference,
+            large,
+        });
+    });
 
     solve(m, p.beta, p.capacity_weight, p.reoffer_rounds);
 
@@ -281,72 +285,70 @@ pub fn market(
     let mut n_spend = vec![0.0; nn];
     let mut n_by_bloc = vec![0.0; nn * k];
     let mut n_sanctioned = vec![0.0; nn * k];
-    {
-        let mut iter = labs.iter_many_mut(&index.labs);
-        let mut i = 0;
-        while let Some(item) = iter.fetch_next() {
-            let (lab, capacity, mut state) = item.expect("every indexed lab exists");
-            let split = &splits[i];
-            i += 1;
-            let s0 = lab.pool * 2;
-            let st = state.segment;
-            let cloud_inf = split.inference * m.fraction[s0];
-            let cloud_train = split.training * m.fraction[st];
-            let compute = split.own_used + cloud_inf + cloud_train;
-            state.prev_compute = state.compute;
-            state.compute = compute;
-            state.training = split.own_used * lab.training_share + cloud_train;
-            state.unmet = (state.demand - compute).max(0.0);
-            state.kyc_refused = split.large;
-            let n = lab.nation;
-            let mut sanctioned = 0.0;
-            for kk in 0..k {
-                let own = capacity.by_origin[kk] * split.own_scale;
-                let b = own
-                    + split.inference * m.by_bloc.get(s0, kk)
-                    + split.training * m.by_bloc.get(st, kk);
-                state.by_bloc[kk] = b;
-                n_by_bloc[n * k + kk] += b;
-                let sb = split.inference * m.sanctioned_by_bloc.get(s0, kk)
-                    + split.training * m.sanctioned_by_bloc.get(st, kk);
-                n_sanctioned[n * k + kk] += sb;
-                sanctioned += sb;
-            }
-            state.uses_sanctioned_provider = sanctioned > 0.0;
-            let cloud = cloud_inf + cloud_train;
-            let spend = cloud_inf * m.price[s0] + cloud_train * m.price[st];
-            state.price_paid = if cloud > 0.0 { spend / cloud } else { 0.0 };
-            state.main_provider = if split.inference >= split.training {
-                m.main[s0]
+    let mut i = 0;
+    for_each_in_order!(labs, &index.labs, |(lab, capacity, mut state)| {
+        let split = &splits[i];
+        i += 1;
+        let s0 = lab.pool * 2;
+        let st = state.segment;
+        let cloud_inf = split.inference * m.fraction[s0];
+        let cloud_train = split.training * m.fraction[st];
+        let compute = split.own_used + cloud_inf + cloud_train;
+        state.prev_compute = state.compute;
+        state.compute = compute;
+        state.training = split.own_used * lab.training_share + cloud_train;
+        state.unmet = (state.demand - compute).max(0.0);
+        state.kyc_refused = split.large;
+        let n = lab.nation;
+        let mut sanctioned = 0.0;
+        for kk in 0..k {
+            let own = if split.own_scale > 0.0 {
+                capacity.by_origin[kk] * split.own_scale
             } else {
-                m.main[st]
+                0.0
             };
-            state.providers_used = if st == s0 {
-                m.used[s0]
-            } else {
-                (0..np)
-                    .filter(|&v| m.alloc.get(s0, v) > 0.0 || m.alloc.get(st, v) > 0.0)
-                    .count() as u32
-            };
-            // Stranded: lost most of last month's compute, and a provider it used is now shut by policy.
-            state.stranded = false;
-            if let Some(prev) = state.prev_segment
-                && compute < (1.0 - p.stranded_loss) * state.prev_compute
-            {
-                state.stranded = (0..np).any(|v| {
-                    let used_before =
-                        m.prev_share.get(prev, v) > 0.0 || m.prev_share.get(s0, v) > 0.0;
-                    used_before
-                        && (m.policy_blocked.get(st, v) > 0.0 || m.policy_blocked.get(s0, v) > 0.0)
-                });
-            }
-            n_compute[n] += compute;
-            n_own[n] += split.own_used;
-            n_demand[n] += state.demand;
-            n_cloud[n] += cloud;
-            n_spend[n] += spend * p.hours_per_month;
+            let b = own
+                + split.inference * m.by_bloc.get(s0, kk)
+                + split.training * m.by_bloc.get(st, kk);
+            n_by_bloc[n * k + kk] += b;
+            let sb = split.inference * m.sanctioned_by_bloc.get(s0, kk)
+                + split.training * m.sanctioned_by_bloc.get(st, kk);
+            n_sanctioned[n * k + kk] += sb;
+            sanctioned += sb;
         }
-    }
+        state.uses_sanctioned_provider = sanctioned > 0.0;
+        let cloud = cloud_inf + cloud_train;
+        let spend = cloud_inf * m.price[s0] + cloud_train * m.price[st];
+        state.price_paid = if cloud > 0.0 { spend / cloud } else { 0.0 };
+        state.main_provider = if split.inference >= split.training {
+            m.main[s0]
+        } else {
+            m.main[st]
+        };
+        state.providers_used = if st == s0 {
+            m.used[s0]
+        } else {
+            (0..np)
+                .filter(|&v| m.alloc.get(s0, v) > 0.0 || m.alloc.get(st, v) > 0.0)
+                .count() as u32
+        };
+        // Stranded: lost most of last month's compute, and a provider it used is now shut by policy.
+        state.stranded = false;
+        if let Some(prev) = state.prev_segment
+            && compute < (1.0 - p.stranded_loss) * state.prev_compute
+        {
+            state.stranded = (0..np).any(|v| {
+                let used_before = m.prev_share.get(prev, v) > 0.0 || m.prev_share.get(s0, v) > 0.0;
+                used_before
+                    && (m.policy_blocked.get(st, v) > 0.0 || m.policy_blocked.get(s0, v) > 0.0)
+            });
+        }
+        n_compute[n] += compute;
+        n_own[n] += split.own_used;
+        n_demand[n] += state.demand;
+        n_cloud[n] += cloud;
+        n_spend[n] += spend * p.hours_per_month;
+    });
     m.splits = splits;
     for (nation, _, mut nc) in nations.iter_mut() {
         let n = nation.idx;

@@ -22,13 +22,13 @@ pub fn metrics(
     mut history: ResMut<History>,
     mut recorder: ResMut<Recorder>,
     nations: Query<(&Nation, &Alignment, &NationCompute)>,
-    labs: Query<(&Lab, &LabState, &Capacity)>,
+    mut labs: Query<(&Lab, &LabState, &Capacity)>,
     regions: Query<(&Region, &Capacity), Without<Lab>>,
     providers: Query<(&Provider, &ProviderBook)>,
 ) {
     let p = &params.0;
     let t = clock.t;
-    let month = clock.month().to_string();
+    let month = t as usize;
     let k = index.blocs();
     let nn = index.nation_ids.len();
     let rec = &mut *recorder;
@@ -78,7 +78,6 @@ pub fn metrics(
     let mut stranded = 0u32;
     let mut installed = 0.0;
     let mut installed_by_side = vec![0.0; k];
-    let mut lab_rows: Vec<(&Lab, &LabState)> = Vec::with_capacity(index.labs.len());
     for (lab, state, capacity) in &labs {
         frontier = frontier.max(state.capability);
         if let Some(s) = sides[lab.nation]
@@ -91,9 +90,7 @@ pub fn metrics(
         if let Some(s) = sides[lab.nation] {
             installed_by_side[s] += capacity.total;
         }
-        lab_rows.push((lab, state));
     }
-    lab_rows.sort_by_key(|(l, _)| l.idx);
     let mut frozen = 0.0;
     for (region, capacity) in &regions {
         installed += capacity.total;
@@ -144,7 +141,7 @@ pub fn metrics(
     let mut row = rec
         .global
         .row()
-        .str("month", &month)
+        .code("month", month)
         .u32("t", t)
         .f64("bifurcation_index", indices::bifurcation_index(&flows))
         .f64("cross_bloc_share", indices::cross_bloc_share(&flows))
@@ -177,14 +174,13 @@ pub fn metrics(
     row.end();
 
     for (nation, alignment, c) in &ordered {
-        let side = alignment.side.map_or("non_aligned", |s| blocs[s].as_str());
         let supplied: Vec<f64> = c.by_bloc.iter().map(|x| share(*x, c.compute)).collect();
         rec.nations
             .row()
-            .str("month", &month)
+            .code("month", month)
             .u32("t", t)
-            .str("nation", &nation.id)
-            .str("side", side)
+            .code("nation", nation.idx)
+            .code("side", alignment.side.unwrap_or(k))
             .per_bloc("alignment", &blocs, &alignment.weights)
             .f64("compute_h100e", c.compute)
             .f64("compute_per_capita", c.compute / (nation.population * 1e6))
@@ -203,54 +199,49 @@ pub fn metrics(
                 ledger.smuggled_received[nation.idx],
             )
             .end();
-        for (v, provider) in index.provider_ids.iter().enumerate() {
+        for v in 0..index.provider_ids.len() {
             rec.usage
                 .row()
-                .str("month", &month)
+                .code("month", month)
                 .u32("t", t)
-                .str("nation", &nation.id)
-                .str("provider", provider)
+                .code("nation", nation.idx)
+                .code("provider", v)
                 .f64("compute_h100e", c.by_provider[v])
                 .end();
         }
     }
 
-    for (lab, state) in lab_rows {
+    for_each_in_order!(labs, &index.labs, |(lab, state, _)| {
         rec.labs
             .row()
-            .str("month", &month)
+            .code("month", month)
             .u32("t", t)
-            .str("lab", &lab.id)
-            .str("nation", &index.nation_ids[lab.nation])
-            .str("kind", lab.kind.as_str())
+            .code("lab", lab.idx)
+            .code("nation", lab.nation)
+            .code("kind", lab.kind as usize)
             .f64("compute_h100e", state.compute)
             .f64("training_h100e", state.training)
             .f64("demand_h100e", state.demand)
             .f64("unmet_h100e", state.unmet)
             .f64("capability", state.capability)
             .u32("providers_used", state.providers_used)
-            .str(
-                "main_provider",
-                state
-                    .main_provider
-                    .map_or("", |v| index.provider_ids[v].as_str()),
-            )
+            .code("main_provider", state.main_provider.map_or(0, |v| v + 1))
             .bool("kyc_refused", state.kyc_refused)
             .bool("uses_sanctioned_provider", state.uses_sanctioned_provider)
             .bool("stranded", state.stranded)
             .bool("accused", state.accused)
             .end();
-    }
+    });
 
     let mut books: Vec<(&Provider, &ProviderBook)> = providers.iter().collect();
     books.sort_by_key(|(v, _)| v.idx);
     for (provider, book) in books {
         rec.providers
             .row()
-            .str("month", &month)
+            .code("month", month)
             .u32("t", t)
-            .str("provider", &provider.id)
-            .str("bloc", &blocs[provider.bloc])
+            .code("provider", provider.idx)
+            .code("bloc", provider.bloc)
             .f64("capacity_h100e", book.open_capacity)
             .f64("frozen_h100e", book.frozen_capacity)
             .u32("frozen_regions", book.frozen_regions)

@@ -37,12 +37,11 @@ pub fn research(
     // Last month's capabilities: each bloc's frontier lab and each nation's best open release.
     let mut frontier: Vec<Option<(usize, f64)>> = vec![None; k];
     let mut open_by_owner = vec![f64::NEG_INFINITY; nn];
-    for (lab, state) in labs
-        .iter_many(&index.labs)
-        .map(|r| r.expect("every indexed lab exists"))
-    {
+    // Order does not matter here: maxima, with ties broken by index.
+    for (lab, state) in labs.iter() {
         if let Some(side) = sides[lab.nation]
-            && frontier[side].is_none_or(|(_, c)| state.capability > c)
+            && frontier[side]
+                .is_none_or(|(i, c)| state.capability > c || (state.capability == c && lab.idx < i))
         {
             frontier[side] = Some((lab.idx, state.capability));
         }
@@ -72,9 +71,7 @@ pub fn research(
     };
 
     let mut attempted = vec![false; index.labs.len()];
-    let mut iter = labs.iter_many_mut(&index.labs);
-    while let Some(item) = iter.fetch_next() {
-        let (lab, mut state) = item.expect("every indexed lab exists");
+    for_each_in_order!(labs, &index.labs, |(lab, mut state)| {
         let pos = t as usize % window;
         state.runs[pos] = state.training * efficiency * p.flop_per_h100e_month;
         let run: f64 = state.runs.iter().sum();
@@ -119,7 +116,7 @@ pub fn research(
             }
         }
         state.capability = cap;
-    }
+    });
 
     // Forensic false positives: skip ahead geometrically instead of drawing once per lab.
     if p.false_positive_rate > 0.0
