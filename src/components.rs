@@ -125,6 +125,8 @@ pub struct ProviderBook {
     pub frozen_regions: u32,
     /// Demand directed at the provider before rationing.
     pub requested: f64,
+    /// The first month's requested demand, the base its capex scales from.
+    pub first_requested: f64,
     /// Demand-weighted monthly growth factor of the labs that requested it.
     pub requested_growth: f64,
     pub served: f64,
@@ -186,8 +188,6 @@ pub struct Lab {
     /// USD billions a year for its own cluster.
     pub capex: f64,
     pub weights: Weights,
-    /// The market pool it competes in (its nation and, if any, its provider contracts).
-    pub pool: usize,
     pub extraction: bool,
 }
 
@@ -207,6 +207,12 @@ pub struct LabState {
     pub training: f64,
     pub unmet: f64,
     pub prev_compute: f64,
+    /// The market pool it competes in (its nation and, if any, its provider contracts); a lab whose every
+    /// contracted provider is shut to it for `switching_months` drops its contracts and joins its
+    /// nation's contract-free pool.
+    pub pool: usize,
+    /// Consecutive months all its contracted providers have been shut to it.
+    pub stuck_months: u32,
     /// Market segment used this month and last (pool × 2 + large-training flag).
     pub segment: usize,
     pub prev_segment: Option<usize>,

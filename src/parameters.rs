@@ -57,6 +57,9 @@ parameters! {
     kyc_evasion_rate: f64 = 0.05, ["per lab-month"];
     /// Probability that a KYC evasion is detected (an event; the lab keeps the compute this month).
     kyc_detection_rate: f64 = 0.3, ["per evasion"];
+    /// Months a lab waits, with every contracted provider shut to it, before it drops its contracts and
+    /// buys from any provider it may use.
+    switching_months: u32 = 6, ["months"];
     /// Hours in a month, converting cloud prices per H100e-hour into revenue per H100e-month.
     hours_per_month: f64 = 730.0, ["h"];
 
@@ -80,8 +83,8 @@ parameters! {
     smuggling_premium: f64 = 0.5, ["share of price"];
 
     // --- production ---
-    /// A fab stops adding to the unsold stock of its chip classes beyond this many months of its output.
-    max_stock_months: f64 = 3.0, ["months"];
+    /// Months of last month's sales a fab keeps in stock at most; beyond that it produces only what sells.
+    max_stock_months: f64 = 1.0, ["months"];
     /// Months for a fab cut off from an input to substitute the lost supply (linear ramp).
     months_to_substitute: u32 = 36, ["months"];
     /// Share of a withheld input that substitution can replace in the end.
@@ -117,9 +120,9 @@ parameters! {
 
     // --- alignment ---
     /// Step toward the target alignment each month.
-    eta: f64 = 0.05, ["per month"];
+    eta: f64 = 0.02, ["per month"];
     /// Softmax temperature of the target alignment (lower: sharper choice of side).
-    tau: f64 = 0.25, ["1"];
+    tau: f64 = 0.5, ["1"];
     /// Weight of the share of a nation's compute supplied by a bloc.
     w_access: f64 = 1.0, ["1"];
     /// Weight of a nation's trade share with a bloc.

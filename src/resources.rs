@@ -237,6 +237,8 @@ impl Rules {
 pub struct ChipLedger {
     /// Unsold units by chip class.
     pub stock: Vec<f64>,
+    /// Units of each class sold last month (legal sales, smugglers included): the fabs' demand signal.
+    pub sold_last_month: Vec<f64>,
     pub produced_cum: f64,
     pub delivered_cum: f64,
     pub seized_cum: f64,

@@ -262,6 +262,7 @@ impl Recorder {
                 ("installed_h100e", F64),
                 ("frozen_h100e", F64),
                 ("frontier_capability", F64),
+                ("largest_run_flop", F64),
                 ("produced_h100e_cum", F64),
                 ("delivered_h100e_cum", F64),
                 ("seized_h100e_cum", F64),

@@ -269,7 +269,14 @@ pub fn build(scenario: &Scenario, seed: u64) -> World {
         }
     }
     labs.sort_by(|a, b| a.0.cmp(&b.0));
+    // Every nation has a contract-free pool (pool n for nation n), which labs join when they drop
+    // contracts; pools with contracts follow.
     let mut pools: HashMap<(usize, Vec<usize>), usize> = HashMap::new();
+    for n in 0..index.nation_ids.len() {
+        pools.insert((n, Vec::new()), n);
+        index.pool_nation.push(n);
+        index.pool_contracts.push(None);
+    }
     let efficiency = |t: i32| params.algorithmic_efficiency_per_year.powf(t as f64 / 12.0);
     let window = params.training_run_months as usize;
     for (i, (id, l)) in labs.iter().enumerate() {
@@ -325,13 +332,13 @@ pub fn build(scenario: &Scenario, seed: u64) -> World {
                     own_share: l.own_share,
                     capex: l.capex,
                     weights: l.weights,
-                    pool,
                     extraction: l.extraction.unwrap_or(matches!(
                         l.kind,
                         LabKind::Frontier | LabKind::NationalChampion
                     )),
                 },
                 LabState {
+                    pool,
                     runs,
                     own_capability: capability,
                     capability,
@@ -398,6 +405,7 @@ pub fn build(scenario: &Scenario, seed: u64) -> World {
     ));
     world.insert_resource(ChipLedger {
         stock: vec![0.0; index.chip_ids.len()],
+        sold_last_month: vec![0.0; index.chip_ids.len()],
         produced_by_bloc: vec![0.0; k],
         new_compute_by_bloc: vec![0.0; k],
         indigenous_new_by_bloc: vec![0.0; k],

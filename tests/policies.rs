@@ -48,10 +48,11 @@ start = "2025-07"
             members_without[t] += b;
         }
     }
-    // For a year after the ban no member gains and the members together lose. (Later, the demand the ban
-    // sent to Western clouds makes them buy more of the scarce chips, which can lift the richer members a
-    // little: a second-order effect the model document describes.)
-    for t in 6..18 {
+    // While the labs locked into Alibaba wait out `switching_months` (6) before dropping their contracts,
+    // no member gains and the members together lose. (Afterwards the freed labs, and the demand the ban
+    // sent to Western clouds, can lift members a little above a world without the ban: second-order
+    // effects the model document describes.)
+    for t in 6..12 {
         assert!(
             members_with[t] <= members_without[t] * (1.0 + 1e-9),
             "the members' access rose at t={t}: {} > {}",
@@ -59,13 +60,13 @@ start = "2025-07"
             members_without[t]
         );
     }
-    assert!(members_with[6..18].iter().sum::<f64>() < members_without[6..18].iter().sum::<f64>());
+    assert!(members_with[6..12].iter().sum::<f64>() < members_without[6..12].iter().sum::<f64>());
     // Those who relied on Alibaba lose access outright.
     for n in ["KE", "BR"] {
         let a = nation(&with, n, "compute_h100e");
         let b = nation(&without, n, "compute_h100e");
         assert!(
-            a[6..18].iter().zip(&b[6..18]).all(|(x, y)| x < y),
+            a[6..12].iter().zip(&b[6..12]).all(|(x, y)| x < y),
             "{n}: {a:?} vs {b:?}"
         );
     }
@@ -73,7 +74,10 @@ start = "2025-07"
     let alibaba = rows_where(&with.providers, "provider", "alibaba-cloud");
     let frozen = f64s(&alibaba, "frozen_regions");
     assert_eq!(frozen[5], 0.0);
-    assert_eq!(frozen[6], 1.0, "only alibaba-br is in a signatory nation");
+    assert_eq!(
+        frozen[6], 2.0,
+        "alibaba-br and alibaba-de are in signatory nations"
+    );
     assert!(f64s(&alibaba, "frozen_h100e")[6] > 0.0);
     assert!(!events(&with, "ban").is_empty());
 }
@@ -107,27 +111,21 @@ start = "2025-04"
 
 #[test]
 fn watertight_export_control_sends_no_controlled_chips_to_targets() {
-    let leak_free = [
-        "intermediary.singapore-route.leakage_rate=0",
-        "intermediary.malaysia-route.leakage_rate=0",
-        "intermediary.uae-route.leakage_rate=0",
-    ];
-    // Control every US-designed class, enforcement total and no leakage.
-    let with = run(&scenario(
-        "",
-        24,
-        &[
-            "policy.us-chip-controls.h100e_threshold=0.01",
-            leak_free[0],
-            leak_free[1],
-            leak_free[2],
-        ],
-    ));
+    let routes = scenario("", 1, &[]).intermediary;
+    assert!(routes.len() >= 3);
+    let leak_free: Vec<String> = routes
+        .iter()
+        .map(|r| format!("intermediary.{}.leakage_rate=0", r.id))
+        .collect();
+    let mut sets: Vec<&str> = leak_free.iter().map(String::as_str).collect();
     let without = run(&scenario(
         "[remove]\npolicy = [\"us-chip-controls\"]\n",
         24,
-        &leak_free,
+        &sets,
     ));
+    // Control every US-designed class, with no leakage anywhere.
+    sets.push("policy.us-chip-controls.h100e_threshold=0.01");
+    let with = run(&scenario("", 24, &sets));
     for n in ["CN", "RU"] {
         let got = nation(&with, n, "received_h100e_west");
         assert!(
@@ -321,7 +319,8 @@ targets = ["china"]
         "tencent-cloud",
         "baidu-ai-cloud",
     ];
-    for n in ["KE", "BR", "ID"] {
+    // Third countries (not on China's side) without start-ups locked into a Chinese cloud.
+    for n in ["TH", "TR", "SA"] {
         let a: f64 = china_clouds.iter().map(|p| sum(&usage(&with, n, p))).sum();
         let b: f64 = china_clouds
             .iter()

@@ -103,7 +103,7 @@ alignment = { west = 0.5, china = 0.4 }
         &d,
         8,
         1,
-        "nation[22].alignment",
+        "nation[48].alignment",
         "summing to 1 (within 1e-6), found 0.9",
     );
 }

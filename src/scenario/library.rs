@@ -22,7 +22,17 @@ macro_rules! shipped {
     };
 }
 
-shipped!["baseline"];
+shipped![
+    "baseline",
+    "tightened-controls",
+    "weights-and-kyc",
+    "alibaba-ban",
+    "secondary-sanctions",
+    "reciprocity",
+    "indigenous-push",
+    "forensic-false-positives",
+    "full-decoupling",
+];
 
 /// Finds a shipped scenario by name, with or without `.toml`.
 pub fn shipped(name: &str) -> Option<&'static ShippedScenario> {

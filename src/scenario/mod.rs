@@ -214,9 +214,10 @@ pub struct Provider {
     /// Share of KYC refusals the provider actually enforces (1 = every one).
     #[serde(default = "one")]
     pub kyc_compliance: f64,
-    /// Billions of USD a year spent on accelerators at most.
+    /// Billions of USD a year spent on accelerators at most, at the start; it scales with the demand the
+    /// provider sees.
     pub capex: f64,
-    /// Yearly growth of the capex budget (0.3 = +30 % a year).
+    /// Extra yearly growth of the capex budget beyond demand (0.3 = +30 % a year).
     #[serde(default)]
     pub capex_growth: f64,
     pub region: Vec<Region>,
@@ -304,7 +305,7 @@ pub struct Lab {
     /// Share of demand the lab plans to serve from its own cluster.
     #[serde(default)]
     pub own_share: f64,
-    /// Billions of USD a year for its own cluster.
+    /// Billions of USD a year for its own cluster at the start (scales with its demand).
     #[serde(default)]
     pub capex: f64,
     #[serde(default)]
@@ -459,6 +460,9 @@ pub struct Trigger {
     /// Fire only for events whose accused lab's nation is on one of these blocs' side (empty = any).
     #[serde(default)]
     pub blocs: Vec<String>,
+    /// Fire only for events whose accused lab's main provider is one of these (empty = any).
+    #[serde(default)]
+    pub providers: Vec<String>,
     /// Chance that a matching event sets the response in motion.
     #[serde(default = "one")]
     pub probability: f64,

@@ -638,6 +638,15 @@ fn triggers(s: &Scenario, ids: &Ids, p: &mut Problems) {
         for (j, b) in t.blocs.iter().enumerate() {
             refers(p, format!("trigger[{i}].blocs[{j}]"), b, &ids.blocs, "bloc");
         }
+        for (j, v) in t.providers.iter().enumerate() {
+            refers(
+                p,
+                format!("trigger[{i}].providers[{j}]"),
+                v,
+                &ids.providers,
+                "provider",
+            );
+        }
         if t.policy.start.is_some() {
             p.push((
                 at("policy.start"),

@@ -185,7 +185,26 @@ pub fn market(
         };
         let own_used = capacity.total.min(demand);
         let mut residual = demand - own_used;
-        let s0 = lab.pool * 2;
+        // Contracts with providers that are all shut by policy are dropped after `switching_months`.
+        if let Some(allowed) = index.pool_contracts[state.pool].as_ref() {
+            let stuck = (0..np).all(|v| !allowed[v] || rules.is_closed(v, lab.nation));
+            state.stuck_months = if stuck { state.stuck_months + 1 } else { 0 };
+            if stuck && state.stuck_months > p.switching_months {
+                state.pool = lab.nation;
+                state.stuck_months = 0;
+                log.events.push(EventRecord {
+                    month: t,
+                    kind: "contracts_dropped",
+                    actor: lab.id.clone(),
+                    target: String::new(),
+                    nation: index.nation_ids[lab.nation].clone(),
+                    provider: String::new(),
+                    detail: "every contracted provider shut by policy".into(),
+                    false_positive: false,
+                });
+            }
+        }
+        let s0 = state.pool * 2;
         if let Some(budget) = lab.budget {
             let price = m.expected_price[s0];
             if price > 0.0 {
@@ -289,7 +308,7 @@ pub fn market(
     for_each_in_order!(labs, &index.labs, |(lab, capacity, mut state)| {
         let split = &splits[i];
         i += 1;
-        let s0 = lab.pool * 2;
+        let s0 = state.pool * 2;
         let st = state.segment;
         let cloud_inf = split.inference * m.fraction[s0];
         let cloud_train = split.training * m.fraction[st];
@@ -378,6 +397,9 @@ pub fn market(
         book.served = served;
         book.revenue = served * provider.price * p.hours_per_month / 1e9;
         book.requested = m.first_requests[v];
+        if book.first_requested <= 0.0 {
+            book.first_requested = book.requested;
+        }
         book.requested_growth = if m.first_requests[v] > 0.0 {
             let num: f64 = (0..m.segments)
                 .map(|s| m.first_share.get(s, v) * m.growth[s])

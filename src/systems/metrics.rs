@@ -76,10 +76,12 @@ pub fn metrics(
     let mut frontier_by_bloc = vec![f64::NAN; k];
     let mut frontier = f64::NEG_INFINITY;
     let mut stranded = 0u32;
+    let mut largest_training: f64 = 0.0;
     let mut installed = 0.0;
     let mut installed_by_side = vec![0.0; k];
     for (lab, state, capacity) in &labs {
         frontier = frontier.max(state.capability);
+        largest_training = largest_training.max(state.training);
         if let Some(s) = sides[lab.nation]
             && (frontier_by_bloc[s].is_nan() || state.capability > frontier_by_bloc[s])
         {
@@ -160,6 +162,12 @@ pub fn metrics(
         .f64("installed_h100e", installed)
         .f64("frozen_h100e", frozen)
         .f64("frontier_capability", frontier)
+        .f64(
+            "largest_run_flop",
+            (largest_training * p.flop_per_h100e_month * p.training_run_months as f64)
+                .max(1.0)
+                .log10(),
+        )
         .f64("produced_h100e_cum", ledger.produced_cum)
         .f64("delivered_h100e_cum", ledger.delivered_cum)
         .f64("seized_h100e_cum", ledger.seized_cum)

@@ -40,7 +40,11 @@ pub fn fire_triggers(
             let bloc_ok = trigger.blocs.is_empty()
                 || sides[accusation.nation]
                     .is_some_and(|s| trigger.blocs.contains(&index.bloc_ids[s]));
-            if !(nation_ok && bloc_ok) {
+            let provider_ok = trigger.providers.is_empty()
+                || accusation
+                    .provider
+                    .is_some_and(|v| trigger.providers.contains(&index.provider_ids[v]));
+            if !(nation_ok && bloc_ok && provider_ok) {
                 continue;
             }
             if trigger.max_fires.is_some_and(|m| state.fires[ti] >= m) {

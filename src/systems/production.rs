@@ -60,7 +60,8 @@ pub fn production(
             .map(|(_, s)| s)
             .sum();
         let mut units = fab.capacity * fab.yield_rate * availability;
-        // Do not pile up stock nobody buys: produce at most up to `max_stock_months` of output in stock.
+        // Produce what sells: with stock on hand, make at most last month's sales plus what keeps the
+        // stock within `max_stock_months` of them. A fab that sold out runs at capacity.
         let output_h100e: f64 = fab
             .chips
             .iter()
@@ -72,9 +73,16 @@ pub fn production(
             .iter()
             .map(|(c, _)| ledger.stock[*c] * index.chip_h100e[*c])
             .sum();
-        let room = (p.max_stock_months * output_h100e - stock_h100e).max(0.0);
-        if output_h100e > room {
-            units *= room / output_h100e;
+        let sold_h100e: f64 = fab
+            .chips
+            .iter()
+            .map(|(c, _)| ledger.sold_last_month[*c] * index.chip_h100e[*c])
+            .sum();
+        if stock_h100e > 0.0 && output_h100e > 0.0 {
+            let room = (sold_h100e * (1.0 + p.max_stock_months) - stock_h100e).max(0.0);
+            if output_h100e > room {
+                units *= room / output_h100e;
+            }
         }
         fab.produced = if share_available > 0.0 { units } else { 0.0 };
         if share_available > 0.0 {
@@ -93,6 +101,14 @@ pub fn production(
 
         // Investment: the target grows at the fab's own rate, faster for an indigenous programme that is
         // pushed or cut off.
+        // A fab whose chips sit unsold invests less: growth scales with the room left in its stock cap.
+        let fill = if stock_h100e <= 0.0 {
+            0.0
+        } else if sold_h100e > 0.0 {
+            (stock_h100e / (p.max_stock_months * sold_h100e)).clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
         let mut growth = fab.target_growth;
         if fab.indigenous {
             growth += rules.indigenous_push[owner] * p.indigenous_push_growth;
@@ -100,6 +116,7 @@ pub fn production(
                 growth += p.cutoff_investment_boost;
             }
         }
+        growth *= 1.0 - fill;
         fab.target *= (1.0 + growth).max(0.0).powf(1.0 / 12.0);
         let gap = fab.target - fab.capacity;
         fab.capacity = (fab.capacity + fab.ramp * gap).max(0.0);

@@ -76,6 +76,7 @@ pub fn trade(
     ledger.smuggled = 0.0;
     ledger.seized = 0.0;
     ledger.received.fill(0.0);
+    ledger.sold_last_month.fill(0.0);
     ledger.smuggled_received.fill(0.0);
     let h100e_budget = |capex_busd_year: f64| capex_busd_year * 1e9 / 12.0 / p.chip_price_per_h100e;
     let horizon = p.planning_months as i32;
@@ -102,7 +103,14 @@ pub fn trade(
     for (provider, book) in &providers {
         let target =
             book.requested * book.requested_growth.powi(horizon) * (1.0 + p.capacity_margin);
-        let capex = provider.capex * (1.0 + provider.capex_growth).powf(t as f64 / 12.0);
+        // Investment follows the business: capex scales with the demand the provider sees relative to
+        // its first month, times its own exogenous growth.
+        let business = if book.first_requested > 0.0 {
+            (book.requested / book.first_requested).max(1.0)
+        } else {
+            1.0
+        };
+        let capex = provider.capex * business * (1.0 + provider.capex_growth).powf(t as f64 / 12.0);
         provider_want[provider.idx] = (target - open_capacity[provider.idx])
             .max(0.0)
             .min(h100e_budget(capex));
@@ -135,9 +143,8 @@ pub fn trade(
         let growth = lab.monthly_growth(t, p.demand_growth_decay);
         let demand = state.demand.max(lab.demand0) * growth.powi(horizon);
         let target = lab.own_share * demand * (1.0 + p.capacity_margin);
-        let want = (target - capacity.total)
-            .max(0.0)
-            .min(h100e_budget(lab.capex));
+        let capex = lab.capex * (demand / lab.demand0.max(1e-12)).max(1.0);
+        let want = (target - capacity.total).max(0.0).min(h100e_budget(capex));
         lab_rows.push((lab.idx, purchase, want, lab.nation));
     }
     lab_rows.sort_by_key(|r| r.0);
@@ -268,6 +275,7 @@ pub fn trade(
             sold += got;
         }
         ledger.stock[c.idx] = (ledger.stock[c.idx] - sold / c.h100e).max(0.0);
+        ledger.sold_last_month[c.idx] = sold / c.h100e;
     }
 
     // Smuggled chips are shipped on: seizures, then delivery to the blocked buyers pro rata.
