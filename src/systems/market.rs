@@ -41,6 +41,10 @@ pub struct MarketScratch {
     /// 1 where a policy (ban, closure, full KYC refusal) keeps the segment from the provider.
     policy_blocked: Grid,
     leak: Grid,
+    /// This month's part of the attraction that does not change between rounds:
+    /// `−beta ln(effective price) + ln(share let through)`, or −∞ where the provider is out of reach.
+    static_attraction: Grid,
+    log_capacity: Vec<f64>,
     prev_share: Grid,
     fraction: Vec<f64>,
     by_bloc: Grid,
@@ -73,6 +77,8 @@ impl MarketScratch {
             eff_price: Grid::new(s, providers, 0.0),
             policy_blocked: Grid::new(s, providers, 0.0),
             leak: Grid::new(s, providers, 0.0),
+            static_attraction: Grid::new(s, providers, f64::NEG_INFINITY),
+            log_capacity: vec![0.0; providers],
             prev_share: Grid::new(s, providers, 0.0),
             fraction: vec![0.0; s],
             by_bloc: Grid::new(s, blocs, 0.0),
@@ -150,13 +156,21 @@ pub fn market(
             m.policy_blocked.set(s, v, if blocked { 1.0 } else { 0.0 });
             let friction = p.bloc_friction * (1.0 - weights[n][bloc[v]]);
             let premium = p.sanction_premium * rules.sanction.get(v, n);
-            m.eff_price.set(s, v, price[v] * (1.0 + premium + friction));
+            let eff = price[v] * (1.0 + premium + friction);
+            m.eff_price.set(s, v, eff);
+            let leak = m.leak.get(s, v);
+            let u = if leak > 0.0 {
+                -p.beta * eff.ln() + leak.ln()
+            } else {
+                f64::NEG_INFINITY
+            };
+            m.static_attraction.set(s, v, u);
         }
     }
 
     // What a segment expects to pay: first-round shares on this month's capacity and prices.
     m.remaining_capacity.copy_from_slice(&m.capacity);
-    logit_shares(m, p.beta, p.capacity_weight);
+    logit_shares(m, p.capacity_weight, false);
     for s in 0..m.segments {
         m.expected_price[s] = (0..np)
             .map(|v| m.share.get(s, v) * m.eff_price.get(s, v))
@@ -251,7 +265,7 @@ pub fn market(
         });
     });
 
-    solve(m, p.beta, p.capacity_weight, p.reoffer_rounds);
+    solve(m, p.capacity_weight, p.reoffer_rounds);
 
     // Segment summaries.
     for s in 0..m.segments {
@@ -426,13 +440,14 @@ pub fn market(
 
 /// Logit shares, pro-rata rationing and re-offer rounds over segments. Fills `alloc` and, from the first
 /// round, `first_requests` (demand directed at each provider before rationing) and `first_share`.
-fn solve(m: &mut MarketScratch, beta: f64, capacity_weight: f64, reoffer_rounds: u32) {
+fn solve(m: &mut MarketScratch, capacity_weight: f64, reoffer_rounds: u32) {
     let np = m.providers;
     m.alloc.fill(0.0);
     m.remaining_demand.copy_from_slice(&m.demand);
     m.remaining_capacity.copy_from_slice(&m.capacity);
     for round in 0..=reoffer_rounds {
-        logit_shares(m, beta, capacity_weight);
+        // Segments without demand left keep stale shares; nothing reads them this round.
+        logit_shares(m, capacity_weight, round > 0);
         m.requests.fill(0.0);
         for s in 0..m.segments {
             let d = m.remaining_demand[s];
@@ -478,40 +493,43 @@ fn solve(m: &mut MarketScratch, beta: f64, capacity_weight: f64, reoffer_rounds:
     }
 }
 
-/// Logit shares of each segment over the providers with capacity left: attraction
-/// `−beta × ln(effective price) + capacity_weight × ln(capacity left) + ln(share KYC lets through)`.
-fn logit_shares(m: &mut MarketScratch, beta: f64, capacity_weight: f64) {
+/// Logit shares of the segments (all, or only those with demand left) over the providers with capacity
+/// left: attraction `−beta ln(effective price) + ln(share KYC lets through) + capacity_weight ln(capacity
+/// left)`.
+fn logit_shares(m: &mut MarketScratch, capacity_weight: f64, only_with_demand: bool) {
     let np = m.providers;
+    for v in 0..np {
+        let cap = m.remaining_capacity[v];
+        m.log_capacity[v] = if cap > 1e-9 {
+            capacity_weight * cap.ln()
+        } else {
+            f64::NEG_INFINITY
+        };
+    }
     for s in 0..m.segments {
+        if only_with_demand && m.remaining_demand[s] <= 0.0 {
+            continue;
+        }
+        let base = s * np;
         let mut max_u = f64::NEG_INFINITY;
         for v in 0..np {
-            let cap = m.remaining_capacity[v];
-            let leak = m.leak.get(s, v);
-            let u = if cap > 1e-9 && leak > 0.0 {
-                -beta * m.eff_price.get(s, v).ln() + capacity_weight * cap.ln() + leak.ln()
-            } else {
-                f64::NEG_INFINITY
-            };
-            m.share.set(s, v, u);
+            let u = m.static_attraction.data[base + v] + m.log_capacity[v];
+            m.share.data[base + v] = u;
             max_u = max_u.max(u);
         }
         let mut sum = 0.0;
         for v in 0..np {
             let e = if max_u.is_finite() {
-                (m.share.get(s, v) - max_u).exp()
+                (m.share.data[base + v] - max_u).exp()
             } else {
                 0.0
             };
-            m.share.set(s, v, e);
+            m.share.data[base + v] = e;
             sum += e;
         }
+        let scale = if sum > 0.0 { 1.0 / sum } else { 0.0 };
         for v in 0..np {
-            let x = if sum > 0.0 {
-                m.share.get(s, v) / sum
-            } else {
-                0.0
-            };
-            m.share.set(s, v, x);
+            m.share.data[base + v] *= scale;
         }
     }
 }
@@ -534,6 +552,21 @@ mod tests {
         m
     }
 
+    /// The month's fixed attraction, as the market system computes it from prices and access.
+    fn prepare(m: &mut MarketScratch, beta: f64) {
+        for s in 0..2 {
+            for v in 0..2 {
+                let leak = m.leak.get(s, v);
+                let u = if leak > 0.0 {
+                    -beta * m.eff_price.get(s, v).ln() + leak.ln()
+                } else {
+                    f64::NEG_INFINITY
+                };
+                m.static_attraction.set(s, v, u);
+            }
+        }
+    }
+
     fn total(m: &MarketScratch, s: usize) -> f64 {
         m.alloc.row(s).iter().sum()
     }
@@ -541,7 +574,8 @@ mod tests {
     #[test]
     fn ample_capacity_serves_all_demand_by_logit_shares() {
         let mut m = market([1.0, 2.0], [1e6, 1e6], [100.0, 0.0]);
-        solve(&mut m, 2.0, 1.0, 3);
+        prepare(&mut m, 2.0);
+        solve(&mut m, 1.0, 3);
         assert!((total(&m, 0) - 100.0).abs() < 1e-9);
         // Equal capacity: shares ∝ price^-beta = 1 : 1/4.
         assert!((m.alloc.get(0, 0) / m.alloc.get(0, 1) - 4.0).abs() < 1e-9);
@@ -550,7 +584,8 @@ mod tests {
     #[test]
     fn scarce_capacity_is_rationed_pro_rata() {
         let mut m = market([1.0, 1.0], [40.0, 0.0], [300.0, 100.0]);
-        solve(&mut m, 2.0, 1.0, 3);
+        prepare(&mut m, 2.0);
+        solve(&mut m, 1.0, 3);
         assert!(
             (total(&m, 0) + total(&m, 1) - 40.0).abs() < 1e-9,
             "all capacity is used"
@@ -565,11 +600,13 @@ mod tests {
     fn unmet_demand_is_re_offered_to_capacity_left() {
         let once = {
             let mut m = market([1.0, 3.0], [50.0, 1000.0], [200.0, 0.0]);
-            solve(&mut m, 4.0, 0.0, 0);
+            prepare(&mut m, 4.0);
+            solve(&mut m, 0.0, 0);
             total(&m, 0)
         };
         let mut m = market([1.0, 3.0], [50.0, 1000.0], [200.0, 0.0]);
-        solve(&mut m, 4.0, 0.0, 3);
+        prepare(&mut m, 4.0);
+        solve(&mut m, 0.0, 3);
         assert!(
             total(&m, 0) > once,
             "re-offers serve more: {} vs {once}",
@@ -586,7 +623,8 @@ mod tests {
     fn a_closed_provider_gets_nothing() {
         let mut m = market([1.0, 1.0], [1e6, 1e6], [100.0, 0.0]);
         m.leak.set(0, 0, 0.0);
-        solve(&mut m, 2.0, 1.0, 3);
+        prepare(&mut m, 2.0);
+        solve(&mut m, 1.0, 3);
         assert_eq!(m.alloc.get(0, 0), 0.0);
         assert!((m.alloc.get(0, 1) - 100.0).abs() < 1e-9);
     }
