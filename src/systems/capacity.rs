@@ -8,6 +8,10 @@ use bevy_ecs::prelude::*;
 
 /// Installs this month's purchases and retires worn-out vintages; returns nothing, updates totals.
 fn install(capacity: &mut Capacity, purchase: &Purchase, month: i32, lifetime: i32) {
+    // Most labs own no cluster and buy nothing: nothing to install, retire or recount.
+    if capacity.vintages.is_empty() && purchase.bought.iter().all(|&h| h <= 0.0) {
+        return;
+    }
     for (origin, &h) in purchase.bought.iter().enumerate() {
         if h > 0.0 {
             capacity.vintages.push_back(Vintage {
