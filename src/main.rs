@@ -1,12 +1,14 @@
-//! The `fracture` command line: run a scenario, validate files, list the shipped scenarios.
+//! The `fracture` command line: run a scenario, validate files, list the shipped scenarios, and draw a
+//! run's charts, its report, or a comparison of runs.
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use fracture::charts::{self, RunData};
 use fracture::output::{self, Manifest};
 use fracture::scenario::{self, SHIPPED, ScenarioError};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -43,6 +45,13 @@ struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+    /// Nations whose compute per capita the charts and summary single out, e.g. --focus KE,BR,IN
+    /// (default: the scenario's `focus`, else KE,BR,IN,US,CN).
+    #[arg(long, value_delimiter = ',', value_name = "NATIONS")]
+    focus: Vec<String>,
+    /// Also write report.html, a self-contained page with the story, key numbers and every chart.
+    #[arg(long)]
+    report: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -60,6 +69,29 @@ enum Command {
     List,
     /// List every model parameter with its default, unit and meaning.
     Parameters,
+    /// Redraw the charts of an existing run folder from its Parquet files, without simulating.
+    Plot {
+        run_dir: PathBuf,
+        /// Focus nations for the compute-per-capita chart, e.g. --focus KE,BR,IN.
+        #[arg(long, value_delimiter = ',', value_name = "NATIONS")]
+        focus: Vec<String>,
+    },
+    /// Overlay several runs (e.g. a scenario against the baseline) and chart their differences.
+    Compare {
+        /// Two or more run folders; differences are taken against the first.
+        #[arg(required = true, num_args = 2..)]
+        run_dirs: Vec<PathBuf>,
+        /// Folder for the comparison charts (default: output/compare).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Write report.html into a run folder: the story, key numbers and every chart in one offline page.
+    Report {
+        run_dir: PathBuf,
+        /// Focus nations for the key numbers and the compute-per-capita chart.
+        #[arg(long, value_delimiter = ',', value_name = "NATIONS")]
+        focus: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -76,6 +108,9 @@ fn main() -> ExitCode {
             parameters();
             Ok(())
         }
+        Some(Command::Plot { run_dir, focus }) => plot(&run_dir, &focus),
+        Some(Command::Compare { run_dirs, out }) => compare(&run_dirs, out),
+        Some(Command::Report { run_dir, focus }) => report(&run_dir, &focus),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -134,15 +169,19 @@ fn run(args: RunArgs) -> Result<()> {
         manifest.rows.insert(table.to_string(), frame.height());
     }
     manifest.wall_time_seconds = started.elapsed().as_secs_f64();
-    output::write_run(&dir, &outputs, &manifest, args.force)?;
+    let data = RunData::new(&outputs, &serde_json::to_value(&manifest)?, &args.focus)?;
+    // Charts and report go into the staging folder, so the run folder appears complete at once.
+    output::write_run_with(&dir, &outputs, &manifest, args.force, |staging| {
+        charts::write_charts(staging, &data)?;
+        if args.report {
+            fracture::report::write(staging, &data)?;
+        }
+        Ok(())
+    })?;
 
     if !args.quiet {
         let blocs: Vec<String> = scenario.bloc.iter().map(|b| b.id.clone()).collect();
-        let focus = if scenario.scenario.focus.is_empty() {
-            ["KE", "BR", "IN", "US", "CN"].map(String::from).to_vec()
-        } else {
-            scenario.scenario.focus.clone()
-        };
+        let focus = data.focus.clone();
         println!(
             "{} ({} months from {}, seed {}) → {}",
             scenario.scenario.name,
@@ -156,6 +195,31 @@ fn run(args: RunArgs) -> Result<()> {
             fracture::summary::final_month(&outputs, &blocs, &focus)
         );
     }
+    Ok(())
+}
+
+fn plot(run_dir: &Path, focus: &[String]) -> Result<()> {
+    let data = RunData::read(run_dir, focus)?;
+    let written = charts::write_charts(run_dir, &data)?;
+    println!("{} charts → {}", written.len(), run_dir.display());
+    Ok(())
+}
+
+fn compare(run_dirs: &[PathBuf], out: Option<PathBuf>) -> Result<()> {
+    let runs = run_dirs
+        .iter()
+        .map(|d| RunData::read(d, &[]))
+        .collect::<Result<Vec<_>>>()?;
+    let out = out.unwrap_or_else(|| PathBuf::from("output").join("compare"));
+    let written = charts::compare::write_compare(&out, &runs)?;
+    println!("{} comparison charts → {}", written.len(), out.display());
+    Ok(())
+}
+
+fn report(run_dir: &Path, focus: &[String]) -> Result<()> {
+    let data = RunData::read(run_dir, focus)?;
+    let path = fracture::report::write(run_dir, &data)?;
+    println!("report → {}", path.display());
     Ok(())
 }
 

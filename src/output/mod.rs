@@ -1,6 +1,7 @@
-//! Writing a run to disk: the five Parquet tables and `manifest.json`, all in a temporary folder beside
-//! the destination that is renamed into place only when everything is written, so a failed or interrupted
-//! run never leaves a half-written result.
+//! Writing a run to disk: the Parquet tables and `manifest.json` — and whatever else the caller adds
+//! (the CLI adds the charts and the report) — all in a temporary folder beside the destination that is
+//! renamed into place only when everything is written, so a failed or interrupted run never leaves a
+//! half-written result.
 
 mod manifest;
 mod parquet;
@@ -38,6 +39,18 @@ pub fn check_destination(dir: &Path, force: bool) -> Result<()> {
 
 /// Writes the tables and the manifest to `dir` atomically, replacing an existing folder if `force`.
 pub fn write_run(dir: &Path, outputs: &Outputs, manifest: &Manifest, force: bool) -> Result<()> {
+    write_run_with(dir, outputs, manifest, force, |_| Ok(()))
+}
+
+/// As [`write_run`], and `extra` writes more files into the staging folder (its argument) before the
+/// folder is renamed into place; if `extra` fails, nothing appears at `dir`.
+pub fn write_run_with(
+    dir: &Path,
+    outputs: &Outputs,
+    manifest: &Manifest,
+    force: bool,
+    extra: impl FnOnce(&Path) -> Result<()>,
+) -> Result<()> {
     check_destination(dir, force)?;
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -56,6 +69,7 @@ pub fn write_run(dir: &Path, outputs: &Outputs, manifest: &Manifest, force: bool
     }
     let json = serde_json::to_string_pretty(manifest)?;
     std::fs::write(staging.path().join("manifest.json"), json + "\n")?;
+    extra(staging.path())?;
 
     let staged = staging.keep();
     if dir.exists() {

@@ -1,0 +1,325 @@
+//! What the charts and the report read from a run: the global, nations and events tables, with the
+//! scenario's name, story, blocs and focus nations from its manifest. Built from a run in memory or read
+//! back from a run folder, so `run` and `plot` draw the same charts.
+
+use crate::output::read_parquet;
+use crate::tables::Outputs;
+use anyhow::{Context, Result, anyhow};
+use polars::prelude::*;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::Path;
+
+/// The nations singled out when neither `--focus` nor the scenario names any.
+pub const DEFAULT_FOCUS: [&str; 5] = ["KE", "BR", "IN", "US", "CN"];
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BlocInfo {
+    /// The id, as in the column suffixes (`compute_share_<id>`).
+    pub id: String,
+    /// The display name from the scenario, or the id.
+    pub name: String,
+}
+
+/// One run, as the charts see it.
+#[derive(Clone, Debug)]
+pub struct RunData {
+    pub name: String,
+    pub description: String,
+    /// The run folder's name when read from disk: it tells runs of one scenario apart in comparisons.
+    pub folder: Option<String>,
+    pub seed: Option<u64>,
+    /// In column order, which is the scenario's order: the first bloc is the one `alignment_*` and the
+    /// capability gap are measured from.
+    pub blocs: Vec<BlocInfo>,
+    pub focus: Vec<String>,
+    pub nation_names: BTreeMap<String, String>,
+    pub global: DataFrame,
+    pub nations: DataFrame,
+    pub events: DataFrame,
+    /// Month numbers (`year * 12 + month - 1`) of the global table's rows.
+    pub months: Vec<f64>,
+    month_labels: Vec<String>,
+}
+
+impl RunData {
+    /// From a run in memory and its manifest (as JSON, so that old and new manifests read alike).
+    /// `focus` overrides the scenario's focus list; an empty list means the scenario's, then the default.
+    pub fn new(outputs: &Outputs, manifest: &Value, focus: &[String]) -> Result<Self> {
+        Self::from_frames(
+            outputs.global.clone(),
+            outputs.nations.clone(),
+            outputs.events.clone(),
+            manifest,
+            focus,
+            None,
+        )
+    }
+
+    /// Reads a run folder written by `fracture run`: `global`, `nations` and `events` Parquet and
+    /// `manifest.json` (optional: without it the folder name stands for the scenario's).
+    pub fn read(dir: &Path, focus: &[String]) -> Result<Self> {
+        if !dir.is_dir() {
+            anyhow::bail!("{} is not a run folder", dir.display());
+        }
+        let global = read_parquet(&dir.join("global.parquet"))?;
+        let nations = read_parquet(&dir.join("nations.parquet"))?;
+        let events = read_parquet(&dir.join("events.parquet"))?;
+        let manifest_path = dir.join("manifest.json");
+        let manifest: Value = if manifest_path.is_file() {
+            let text = std::fs::read_to_string(&manifest_path)
+                .with_context(|| format!("cannot read {}", manifest_path.display()))?;
+            serde_json::from_str(&text)
+                .with_context(|| format!("{} is not valid JSON", manifest_path.display()))?
+        } else {
+            Value::Null
+        };
+        let folder = dir
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
+        Self::from_frames(global, nations, events, &manifest, focus, folder)
+    }
+
+    fn from_frames(
+        global: DataFrame,
+        nations: DataFrame,
+        events: DataFrame,
+        manifest: &Value,
+        focus: &[String],
+        folder: Option<String>,
+    ) -> Result<Self> {
+        let meta = &manifest["scenario"]["scenario"];
+        let name = manifest["scenario_name"]
+            .as_str()
+            .or_else(|| meta["name"].as_str())
+            .map(str::to_string)
+            .or_else(|| folder.clone())
+            .unwrap_or_else(|| "run".into());
+        let description = meta["description"].as_str().unwrap_or("").to_string();
+        let seed = manifest["seed"].as_u64();
+
+        let bloc_names: BTreeMap<String, String> = manifest["scenario"]["bloc"]
+            .as_array()
+            .map(|blocs| {
+                blocs
+                    .iter()
+                    .filter_map(|b| {
+                        let id = b["id"].as_str()?;
+                        let name = b["name"].as_str().filter(|n| !n.is_empty()).unwrap_or(id);
+                        Some((id.to_string(), name.to_string()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let blocs: Vec<BlocInfo> = global
+            .get_column_names()
+            .iter()
+            .filter_map(|c| c.as_str().strip_prefix("compute_share_"))
+            .filter(|b| *b != crate::tables::NON_ALIGNED)
+            .map(|id| BlocInfo {
+                id: id.to_string(),
+                name: bloc_names
+                    .get(id)
+                    .cloned()
+                    .unwrap_or_else(|| id.to_string()),
+            })
+            .collect();
+        if blocs.len() < 2 {
+            anyhow::bail!(
+                "the global table has {} compute_share_<bloc> columns; a run has at least two blocs",
+                blocs.len()
+            );
+        }
+
+        let nation_names = manifest["scenario"]["nation"]
+            .as_array()
+            .map(|ns| {
+                ns.iter()
+                    .filter_map(|n| {
+                        let id = n["id"].as_str()?;
+                        let name = n["name"].as_str().filter(|s| !s.is_empty()).unwrap_or(id);
+                        Some((id.to_string(), name.to_string()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+
+        let focus = if !focus.is_empty() {
+            focus.to_vec()
+        } else {
+            let listed: Vec<String> = meta["focus"]
+                .as_array()
+                .map(|f| {
+                    f.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if listed.is_empty() {
+                DEFAULT_FOCUS.map(String::from).to_vec()
+            } else {
+                listed
+            }
+        };
+
+        let month_labels = strings(&global, "month")?;
+        let months = month_labels
+            .iter()
+            .map(|m| month_number(m))
+            .collect::<Result<Vec<f64>>>()?;
+        Ok(RunData {
+            name,
+            description,
+            folder,
+            seed,
+            blocs,
+            focus,
+            nation_names,
+            global,
+            nations,
+            events,
+            months,
+            month_labels,
+        })
+    }
+
+    pub fn first_month(&self) -> &str {
+        self.month_labels.first().map_or("–", |s| s.as_str())
+    }
+
+    pub fn last_month(&self) -> &str {
+        self.month_labels.last().map_or("–", |s| s.as_str())
+    }
+
+    pub fn seed_label(&self) -> String {
+        self.seed.map_or("unknown".into(), |s| s.to_string())
+    }
+
+    /// The x range of the time axes: first to last month.
+    pub fn month_range(&self) -> Range<f64> {
+        let first = self.months.first().copied().unwrap_or(0.0);
+        let last = self.months.last().copied().unwrap_or(first);
+        first..last
+    }
+
+    /// A column of the global table as (month number, value) points.
+    pub fn global_series(&self, column: &str) -> Result<Vec<(f64, f64)>> {
+        let v = floats(&self.global, column)?;
+        Ok(self.months.iter().copied().zip(v).collect())
+    }
+
+    /// The final month's value of a global column.
+    pub fn global_last(&self, column: &str) -> Option<f64> {
+        floats(&self.global, column).ok()?.last().copied()
+    }
+
+    /// A column of the nations table as points per nation.
+    pub fn nation_series(&self, column: &str) -> Result<BTreeMap<String, Vec<(f64, f64)>>> {
+        let nation = strings(&self.nations, "nation")?;
+        let month = strings(&self.nations, "month")?;
+        let v = floats(&self.nations, column)?;
+        let mut out: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+        for ((n, m), v) in nation.into_iter().zip(month).zip(v) {
+            out.entry(n).or_default().push((month_number(&m)?, v));
+        }
+        for points in out.values_mut() {
+            points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        }
+        Ok(out)
+    }
+
+    /// A nation's display name: `Kenya (KE)`, or the code alone when the scenario gives no name.
+    pub fn nation_label(&self, id: &str) -> String {
+        match self.nation_names.get(id) {
+            Some(name) if name != id => format!("{name} ({id})"),
+            _ => id.to_string(),
+        }
+    }
+
+    /// The events of the given kinds as (month number, kind, detail), in table order.
+    pub fn events_of(&self, kinds: &[&str]) -> Result<Vec<Event>> {
+        if self.events.height() == 0 {
+            return Ok(Vec::new());
+        }
+        let kind = strings(&self.events, "kind")?;
+        let month = strings(&self.events, "month")?;
+        let detail = strings(&self.events, "detail")?;
+        let provider = strings(&self.events, "provider").unwrap_or_default();
+        let target = strings(&self.events, "target").unwrap_or_default();
+        let mut out = Vec::new();
+        for i in 0..kind.len() {
+            if kinds.contains(&kind[i].as_str()) {
+                out.push(Event {
+                    month: month_number(&month[i])?,
+                    month_label: month[i].clone(),
+                    kind: kind[i].clone(),
+                    detail: detail[i].clone(),
+                    provider: provider.get(i).cloned().unwrap_or_default(),
+                    target: target.get(i).cloned().unwrap_or_default(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The label a comparison gives this run: the scenario's name, or the folder's when runs share one.
+    pub fn label_among(&self, runs: &[RunData]) -> String {
+        let clashes = runs.iter().filter(|r| r.name == self.name).count() > 1;
+        match (&self.folder, clashes) {
+            (Some(f), true) => f.clone(),
+            _ => self.name.clone(),
+        }
+    }
+}
+
+/// A row of the events table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    pub month: f64,
+    pub month_label: String,
+    pub kind: String,
+    pub detail: String,
+    pub provider: String,
+    pub target: String,
+}
+
+/// `YYYY-MM` as `year * 12 + month - 1`.
+pub fn month_number(label: &str) -> Result<f64> {
+    let bad = || anyhow!("{label:?} is not a month (YYYY-MM)");
+    let (y, m) = label.split_once('-').ok_or_else(bad)?;
+    let y: i64 = y.parse().map_err(|_| bad())?;
+    let m: i64 = m.parse().map_err(|_| bad())?;
+    if !(1..=12).contains(&m) {
+        return Err(bad());
+    }
+    Ok((y * 12 + m - 1) as f64)
+}
+
+/// A numeric column as f64 (integers widened, nulls as NaN).
+pub fn floats(df: &DataFrame, column: &str) -> Result<Vec<f64>> {
+    let c = df
+        .column(column)
+        .map_err(|_| anyhow!("the table has no column {column}"))?;
+    let c = c
+        .cast(&DataType::Float64)
+        .map_err(|e| anyhow!("column {column} is not numeric: {e}"))?;
+    Ok(c.f64()
+        .map_err(|e| anyhow!("column {column}: {e}"))?
+        .iter()
+        .map(|v| v.unwrap_or(f64::NAN))
+        .collect())
+}
+
+/// A string column (nulls as empty strings).
+pub fn strings(df: &DataFrame, column: &str) -> Result<Vec<String>> {
+    let c = df
+        .column(column)
+        .map_err(|_| anyhow!("the table has no column {column}"))?;
+    Ok(c.str()
+        .map_err(|e| anyhow!("column {column} is not text: {e}"))?
+        .iter()
+        .map(|v| v.unwrap_or("").to_string())
+        .collect())
+}

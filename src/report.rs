@@ -1,0 +1,335 @@
+//! `report.html`: one self-contained page per run for students — the scenario's story, a table of the
+//! final month's key numbers, every chart as inline SVG with a "how to read this" note beside it, and the
+//! policy events. It loads nothing: no scripts, no stylesheets or fonts from elsewhere (Noto Sans is
+//! embedded as a data URI), so it opens offline and looks the same on every machine.
+
+use crate::charts::{self, Chart, RunData, fmt_num};
+use anyhow::Result;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+/// The report's file name inside a run folder.
+pub const FILE: &str = "report.html";
+
+/// At most this many policy events are listed; the rest are in `events.parquet`.
+const MAX_EVENTS: usize = 60;
+
+/// One row of the key-number table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyNumber {
+    pub label: String,
+    pub value: String,
+    pub meaning: String,
+}
+
+/// The final month's key numbers, in the order the table shows them.
+pub fn key_numbers(data: &RunData) -> Vec<KeyNumber> {
+    let num = |c: &str, digits: usize| {
+        data.global_last(c)
+            .filter(|v| v.is_finite())
+            .map_or("–".to_string(), |v| format!("{v:.digits$}"))
+    };
+    let pct = |c: &str| {
+        data.global_last(c)
+            .filter(|v| v.is_finite())
+            .map_or("–".to_string(), |v| format!("{:.1} %", 100.0 * v))
+    };
+    let row = |label: &str, value: String, meaning: &str| KeyNumber {
+        label: label.into(),
+        value,
+        meaning: meaning.into(),
+    };
+    let (a, b) = (&data.blocs[0].name, &data.blocs[1].name);
+    let mut rows = vec![
+        row(
+            "Bifurcation index",
+            num("bifurcation_index", 3),
+            "0: compute flows ignore blocs; 1: every bloc uses only its own",
+        ),
+        row(
+            "Cross-bloc share",
+            pct("cross_bloc_share"),
+            "compute that nations get from another bloc's suppliers",
+        ),
+        row(
+            "Capability gap",
+            format!(
+                "{} OOM ({} months)",
+                num("capability_gap_oom", 2),
+                num("capability_lag_months", 1)
+            ),
+            &format!(
+                "how far the {b}'s frontier trails the {a}'s, in orders of magnitude of training \
+                 compute and in months"
+            ),
+        ),
+    ];
+    for bloc in &data.blocs {
+        rows.push(row(
+            &format!("Compute share, {}", bloc.name),
+            pct(&format!("compute_share_{}", bloc.id)),
+            &format!(
+                "share of the world's compute in use on the {}'s side",
+                bloc.name
+            ),
+        ));
+    }
+    if data.global_last("compute_share_non_aligned").unwrap_or(0.0) > 0.0 {
+        rows.push(row(
+            "Compute share, non-aligned",
+            pct("compute_share_non_aligned"),
+            "share used by nations on no bloc's side",
+        ));
+    }
+    rows.push(row(
+        "Stranded labs",
+        num("stranded_labs", 0),
+        "labs cut off from every cloud they could use",
+    ));
+    rows.push(row(
+        "Smuggled chips",
+        data.global_last("smuggled_h100e")
+            .map_or("–".into(), |v| format!("{} H100e", fmt_num(v))),
+        "H100e delivered past export controls in the final month",
+    ));
+    if let Ok(series) = charts::per_capita_of_focus(data) {
+        for (id, pts) in series {
+            let v = pts.last().map(|p| p.1).filter(|v| v.is_finite());
+            rows.push(row(
+                &format!("Compute per capita, {}", data.nation_label(&id)),
+                v.map_or("–".into(), |v| {
+                    format!("{} H100e per 1000 people", per_thousand(v))
+                }),
+                "a focus nation's compute in use for every 1000 inhabitants",
+            ));
+        }
+    }
+    rows
+}
+
+/// Per-1000 values span six orders of magnitude: three significant digits whatever the size.
+fn per_thousand(v: f64) -> String {
+    if v == 0.0 {
+        "0".into()
+    } else if v >= 100.0 {
+        fmt_num(v)
+    } else {
+        let digits = (2 - v.abs().log10().floor() as i32).clamp(0, 8) as usize;
+        format!("{v:.digits$}")
+    }
+}
+
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Standard base64, for the embedded font.
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+const STYLE: &str = r#"
+:root { color-scheme: light; }
+body { font-family: "Noto Sans", sans-serif; color: #1e1e1e; background: #fff; margin: 0;
+       line-height: 1.5; font-size: 17px; }
+main { max-width: 1480px; margin: 0 auto; padding: 24px 32px 64px; }
+h1 { font-size: 2rem; margin: 0.2em 0 0.1em; }
+h2 { font-size: 1.35rem; margin: 1.8em 0 0.5em; border-top: 1px solid #ddd; padding-top: 1em; }
+.meta { color: #5a5a5a; margin: 0 0 1em; }
+.story { font-size: 1.1rem; max-width: 60em; background: #f4f8fb; border-left: 4px solid #0072B2;
+         padding: 0.8em 1.1em; margin: 1em 0; }
+table { border-collapse: collapse; margin: 0.5em 0 1em; }
+th, td { text-align: left; padding: 0.35em 0.9em; border-bottom: 1px solid #e2e2e2; vertical-align: top; }
+th { background: #f2f2f2; }
+td.value { font-variant-numeric: tabular-nums; white-space: nowrap; font-weight: 600; }
+td.meaning { color: #444; }
+.chart { display: grid; grid-template-columns: minmax(0, 3fr) minmax(16em, 1fr); gap: 24px; align-items: start; }
+.chart figure { margin: 0; }
+.chart svg { width: 100%; height: auto; display: block; border: 1px solid #eee; }
+.chart svg text { font-family: "Noto Sans", sans-serif; }
+.howto { background: #fbf7ee; border-left: 4px solid #E69F00; padding: 0.7em 1em; }
+.howto h3 { margin: 0 0 0.3em; font-size: 1.05rem; }
+.howto p { margin: 0; }
+.files { color: #5a5a5a; font-size: 0.95rem; }
+@media (max-width: 900px) { .chart { grid-template-columns: 1fr; } }
+"#;
+
+/// The report of a run as one HTML document.
+pub fn render(data: &RunData) -> Result<String> {
+    let mut h = String::new();
+    let title = format!("fracture: {}", data.name);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>\n@font-face {{ font-family: \"Noto Sans\"; font-style: normal; \
+         font-weight: 400; src: url(data:font/ttf;base64,{}) format(\"truetype\"); }}\n{STYLE}</style>\n\
+         </head>\n<body>\n<main>\n",
+        esc(&title),
+        base64(charts::FONT_REGULAR_TTF)
+    );
+    let _ = writeln!(h, "<h1>Scenario \u{201c}{}\u{201d}</h1>", esc(&data.name));
+    let _ = writeln!(
+        h,
+        "<p class=\"meta\">Simulated by fracture from {} to {} ({} months), seed {}.</p>",
+        esc(data.first_month()),
+        esc(data.last_month()),
+        data.months.len(),
+        esc(&data.seed_label())
+    );
+    let story = if data.description.trim().is_empty() {
+        "This scenario has no description.".to_string()
+    } else {
+        data.description.trim().to_string()
+    };
+    let _ = writeln!(
+        h,
+        "<h2>The story</h2>\n<p class=\"story\">{}</p>",
+        esc(&story)
+    );
+
+    let _ = writeln!(
+        h,
+        "<h2>Key numbers in the final month ({})</h2>\n<table class=\"key-numbers\">\n\
+         <thead><tr><th>Measure</th><th>Value</th><th>What it means</th></tr></thead>\n<tbody>",
+        esc(data.last_month())
+    );
+    for k in key_numbers(data) {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td class=\"value\">{}</td><td class=\"meaning\">{}</td></tr>",
+            esc(&k.label),
+            esc(&k.value),
+            esc(&k.meaning)
+        );
+    }
+    let _ = writeln!(h, "</tbody>\n</table>");
+
+    for chart in Chart::ALL {
+        let svg = chart.svg(data)?;
+        let title = chart.title(data);
+        let svg = svg.replacen(
+            "<svg ",
+            &format!("<svg role=\"img\" aria-label=\"{}\" ", esc(&title)),
+            1,
+        );
+        let _ = writeln!(
+            h,
+            "<section class=\"chart-section\" id=\"{stem}\">\n<h2>{t}</h2>\n<div class=\"chart\">\n\
+             <figure>\n{svg}</figure>\n<aside class=\"howto\"><h3>How to read this</h3>\n<p>{how}</p>\
+             </aside>\n</div>\n</section>",
+            stem = chart.stem(),
+            t = esc(&title),
+            how = esc(&chart.how_to_read(data)),
+        );
+    }
+
+    events_section(&mut h, data)?;
+    let _ = writeln!(
+        h,
+        "<p class=\"files\">The numbers behind this page are in the run folder: global.parquet, \
+         nations.parquet, labs.parquet, providers.parquet, usage.parquet and events.parquet, described \
+         in the project README; the charts are also there as PNG and SVG files.</p>\n</main>\n</body>\n</html>"
+    );
+    Ok(h)
+}
+
+fn events_section(h: &mut String, data: &RunData) -> Result<()> {
+    let kinds: Vec<&str> = charts::EVENT_KINDS.iter().map(|k| k.0).collect();
+    let events = data.events_of(&kinds)?;
+    let _ = writeln!(h, "<h2>Policy events</h2>");
+    if events.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p>No policy was switched on, no ban imposed and no trigger fired.</p>"
+        );
+        return Ok(());
+    }
+    let _ = writeln!(
+        h,
+        "<p>Policies switched on, cloud bans and triggers fired, in order ({} in all{}).</p>\n\
+         <table class=\"events\">\n<thead><tr><th>Month</th><th>Event</th><th>Detail</th></tr></thead>\n<tbody>",
+        events.len(),
+        if events.len() > MAX_EVENTS {
+            format!("; the first {MAX_EVENTS} are listed, the rest are in events.parquet")
+        } else {
+            String::new()
+        }
+    );
+    for e in events.iter().take(MAX_EVENTS) {
+        let kind = charts::EVENT_KINDS
+            .iter()
+            .find(|k| k.0 == e.kind)
+            .map_or(e.kind.as_str(), |k| k.1);
+        let mut detail = e.detail.clone();
+        if !e.provider.is_empty() && !detail.contains(&e.provider) {
+            detail = format!("{detail} (provider {})", e.provider);
+        }
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&e.month_label),
+            esc(kind),
+            esc(&detail)
+        );
+    }
+    let _ = writeln!(h, "</tbody>\n</table>");
+    Ok(())
+}
+
+/// Writes `report.html` into `dir` atomically; returns its path.
+pub fn write(dir: &Path, data: &RunData) -> Result<PathBuf> {
+    let path = dir.join(FILE);
+    charts::write_atomic(&path, render(data)?.as_bytes())?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_standard() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn escaping_and_small_numbers() {
+        assert_eq!(esc("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+        assert_eq!(per_thousand(0.000123), "0.000123");
+        assert_eq!(per_thousand(14279.9), "14,280");
+        assert_eq!(per_thousand(1.5), "1.50");
+    }
+}

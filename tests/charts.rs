@@ -1,0 +1,441 @@
+//! Charts and the report as a reader meets them: real PNG and SVG files of the promised size with their
+//! titles and axis labels, `run`, `plot`, `compare` and `report` from the command line, a report that
+//! holds every chart and the key numbers and loads nothing from elsewhere, and that report opened in a
+//! real headless browser without console errors.
+
+use fracture::charts::compare::CompareChart;
+use fracture::charts::{self, Chart, RunData};
+use fracture::output::Manifest;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+const MONTHS: u32 = 24;
+
+/// A 24-month baseline run in memory, shared by the tests of this file.
+fn baseline() -> &'static RunData {
+    static DATA: OnceLock<RunData> = OnceLock::new();
+    DATA.get_or_init(|| run_data("baseline", &[]))
+}
+
+fn run_data(scenario: &str, focus: &[&str]) -> RunData {
+    let loaded = fracture::scenario::load(scenario, &[format!("scenario.months={MONTHS}")])
+        .expect("shipped scenario loads");
+    let s = &loaded.scenario;
+    let outputs = fracture::simulate(s, s.scenario.seed).expect("simulation runs");
+    let manifest = Manifest::new(s, s.scenario.seed, loaded.files.clone());
+    let focus: Vec<String> = focus.iter().map(|f| f.to_string()).collect();
+    RunData::new(&outputs, &serde_json::to_value(&manifest).unwrap(), &focus).unwrap()
+}
+
+fn fracture(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fracture"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Width and height from a PNG's signature and IHDR chunk; panics unless the file is a PNG.
+fn png_size(path: &Path) -> (u32, u32) {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(
+        bytes.len() > 33,
+        "{} is too short for a PNG",
+        path.display()
+    );
+    assert_eq!(
+        &bytes[..8],
+        b"\x89PNG\r\n\x1a\n",
+        "{} has no PNG signature",
+        path.display()
+    );
+    assert_eq!(&bytes[8..12], &[0, 0, 0, 13], "IHDR length");
+    assert_eq!(&bytes[12..16], b"IHDR", "{}: first chunk", path.display());
+    let be = |b: &[u8]| u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+    assert_eq!(
+        &bytes[bytes.len() - 8..bytes.len() - 4],
+        b"IEND",
+        "PNG ends"
+    );
+    (be(&bytes[16..20]), be(&bytes[20..24]))
+}
+
+/// Width and height of an SVG document's root element; panics unless it is one.
+fn svg_size(svg: &str) -> (u32, u32) {
+    let start = svg.find("<svg").expect("an <svg> element");
+    let tag = &svg[start..start + svg[start..].find('>').expect("the tag closes")];
+    let attr = |name: &str| -> u32 {
+        let key = format!(" {name}=\"");
+        let i = tag
+            .find(&key)
+            .unwrap_or_else(|| panic!("no {name} in {tag}"))
+            + key.len();
+        tag[i..i + tag[i..].find('"').unwrap()].parse().unwrap()
+    };
+    assert!(tag.contains("xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(svg.trim_end().ends_with("</svg>"), "the SVG is complete");
+    (attr("width"), attr("height"))
+}
+
+/// Text as the SVG backend escapes it.
+fn svg_escaped(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
+fn no_temporary_files(dir: &Path) {
+    let left: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(
+        left.is_empty(),
+        "temporary files left in {}: {left:?}",
+        dir.display()
+    );
+}
+
+#[test]
+fn every_chart_is_a_png_and_an_svg_of_its_size_with_title_and_axis_labels() {
+    let data = baseline();
+    let dir = tempfile::tempdir().unwrap();
+    let written = charts::write_charts(dir.path(), data).unwrap();
+    assert_eq!(written.len(), 2 * Chart::ALL.len());
+    for chart in Chart::ALL {
+        let (w, h) = chart.size(data);
+        let png = dir.path().join(format!("{}.png", chart.stem()));
+        assert_eq!(png_size(&png), (w, h), "{}", png.display());
+        let svg_path = dir.path().join(format!("{}.svg", chart.stem()));
+        let svg = std::fs::read_to_string(&svg_path).unwrap();
+        assert_eq!(svg_size(&svg), (w, h), "{}", svg_path.display());
+        let title = chart.title(data);
+        assert!(
+            svg.contains(&svg_escaped(&title)),
+            "{}: no title {title:?}",
+            chart.stem()
+        );
+        let labels = chart.axis_labels(data);
+        assert!(
+            labels.len() >= 2,
+            "{}: an x and a y axis label",
+            chart.stem()
+        );
+        for label in labels {
+            assert!(
+                svg.contains(&svg_escaped(&label)),
+                "{}: no axis label {label:?}",
+                chart.stem()
+            );
+        }
+        // Text is drawn in the embedded font's family, with a sans-serif fallback for SVG viewers.
+        assert!(svg.contains(&format!("font-family=\"{}\"", charts::FONT)));
+        // A PNG with drawn text and lines is far from blank: it compresses to more than a few KB.
+        assert!(
+            std::fs::metadata(&png).unwrap().len() > 20_000,
+            "{}",
+            png.display()
+        );
+    }
+    no_temporary_files(dir.path());
+}
+
+#[test]
+fn bloc_names_come_from_the_columns_and_the_legend_names_every_bloc() {
+    let data = baseline();
+    let ids: Vec<&str> = data.blocs.iter().map(|b| b.id.as_str()).collect();
+    assert_eq!(ids, ["west", "china"]);
+    let svg = Chart::ComputeAccess.svg(data).unwrap();
+    for b in &data.blocs {
+        assert!(
+            svg.contains(&svg_escaped(&b.name)),
+            "legend names {}",
+            b.name
+        );
+    }
+    assert!(svg.contains("World total"));
+}
+
+#[test]
+fn focus_nations_pick_the_per_capita_lines() {
+    let default = baseline();
+    assert_eq!(default.focus, ["KE", "BR", "IN", "US", "CN"]);
+    let svg = Chart::ComputePerCapita.svg(default).unwrap();
+    assert!(svg.contains("Kenya (KE)"));
+
+    let chosen = run_data("baseline", &["NG", "DE"]);
+    let svg = Chart::ComputePerCapita.svg(&chosen).unwrap();
+    assert!(svg.contains("Nigeria (NG)") && svg.contains("Germany (DE)"));
+    assert!(
+        !svg.contains("Kenya (KE)"),
+        "only the chosen nations are drawn"
+    );
+}
+
+#[test]
+fn the_report_holds_every_chart_the_key_numbers_and_nothing_from_elsewhere() {
+    let data = baseline();
+    let html = fracture::report::render(data).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert_eq!(
+        html.matches("<svg ").count(),
+        Chart::ALL.len(),
+        "one inline SVG per chart"
+    );
+    assert_eq!(html.matches("How to read this").count(), Chart::ALL.len());
+    for chart in Chart::ALL {
+        assert!(
+            html.contains(&format!("id=\"{}\"", chart.stem())),
+            "{}",
+            chart.stem()
+        );
+    }
+    let story = data
+        .description
+        .trim()
+        .replace('&', "&amp;")
+        .replace('\'', "&#39;");
+    assert!(
+        !story.is_empty() && html.contains(&story),
+        "the scenario's story"
+    );
+
+    // The key-number table: every promised row, with the final month's values.
+    let table = &html[html.find("class=\"key-numbers\"").expect("the table")..];
+    let table = &table[..table.find("</table>").unwrap()];
+    let bif = data.global_last("bifurcation_index").unwrap();
+    let stranded = data.global_last("stranded_labs").unwrap();
+    for needle in [
+        "Bifurcation index".to_string(),
+        format!("{bif:.3}"),
+        "Cross-bloc share".into(),
+        "Capability gap".into(),
+        "OOM".into(),
+        "Compute share, US-led bloc".into(),
+        "Compute share, China-led bloc".into(),
+        "Stranded labs".into(),
+        format!("{stranded:.0}"),
+        "Smuggled chips".into(),
+        "Compute per capita, Kenya (KE)".into(),
+        "Compute per capita, United States (US)".into(),
+    ] {
+        assert!(table.contains(&needle), "the key numbers lack {needle:?}");
+    }
+    let rows = fracture::report::key_numbers(data);
+    assert_eq!(
+        table.matches("<tr>").count(),
+        rows.len() + 1,
+        "a header and the rows"
+    );
+
+    // Self-contained: no scripts, no linked files, nothing fetched; the font is embedded.
+    for banned in [
+        "<script",
+        "<link",
+        "<img",
+        "src=\"http",
+        "href=\"http",
+        "url(http",
+        "@import",
+    ] {
+        assert!(
+            !html.contains(banned),
+            "the report must not contain {banned}"
+        );
+    }
+    assert!(html.contains("url(data:font/ttf;base64,"));
+}
+
+#[test]
+fn run_writes_charts_and_report_and_plot_and_report_redraw_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = fracture(
+        &["run", "--months", "24", "--out", "res", "-q", "--report"],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let res = tmp.path().join("res");
+    for chart in Chart::ALL {
+        for ext in ["png", "svg"] {
+            assert!(res.join(format!("{}.{ext}", chart.stem())).is_file());
+        }
+    }
+    assert!(res.join("report.html").is_file());
+    no_temporary_files(tmp.path());
+    no_temporary_files(&res);
+
+    // `plot` redraws from the Parquet files, with other focus nations.
+    let per_capita = res.join("compute_per_capita.svg");
+    std::fs::remove_file(&per_capita).unwrap();
+    std::fs::remove_file(res.join("alignment_heatmap.png")).unwrap();
+    let out = fracture(&["plot", "res", "--focus", "NG,DE"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(res.join("alignment_heatmap.png").is_file());
+    let svg = std::fs::read_to_string(&per_capita).unwrap();
+    assert!(svg.contains("Nigeria (NG)") && !svg.contains("Kenya (KE)"));
+
+    // `report` rewrites report.html from the folder.
+    std::fs::remove_file(res.join("report.html")).unwrap();
+    let out = fracture(&["report", "res", "--focus", "BR"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let html = std::fs::read_to_string(res.join("report.html")).unwrap();
+    assert!(html.contains("Compute per capita, Brazil (BR)"));
+    assert!(html.contains("Scenario \u{201c}baseline\u{201d}"));
+    no_temporary_files(&res);
+
+    // Without --report, run writes the charts but no report.
+    let out = fracture(
+        &["run", "--months", "6", "--out", "plain", "-q"],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(tmp.path().join("plain/bifurcation.png").is_file());
+    assert!(!tmp.path().join("plain/report.html").exists());
+
+    // Plotting a folder that is not a run fails and says why.
+    let out = fracture(&["plot", "nothing-here"], tmp.path());
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("nothing-here"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn compare_overlays_runs_and_draws_their_differences() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (scenario, out) in [("baseline", "a"), ("full-decoupling", "b")] {
+        let o = fracture(
+            &["run", scenario, "--months", "24", "--out", out, "-q"],
+            tmp.path(),
+        );
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    let out = fracture(&["compare", "a", "b", "--out", "cmp"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let runs: Vec<RunData> = ["a", "b"]
+        .iter()
+        .map(|d| RunData::read(&tmp.path().join(d), &[]).unwrap())
+        .collect();
+    let cmp = tmp.path().join("cmp");
+    for chart in CompareChart::ALL {
+        let size = chart.size(&runs);
+        assert_eq!(png_size(&cmp.join(format!("{}.png", chart.stem()))), size);
+        let svg = std::fs::read_to_string(cmp.join(format!("{}.svg", chart.stem()))).unwrap();
+        assert_eq!(svg_size(&svg), size);
+        assert!(svg.contains(&svg_escaped(&chart.title(&runs))));
+        for label in chart.axis_labels(&runs) {
+            assert!(
+                svg.contains(&svg_escaped(&label)),
+                "{}: {label}",
+                chart.stem()
+            );
+        }
+    }
+    let diff = std::fs::read_to_string(cmp.join("compare_difference.svg")).unwrap();
+    assert!(diff.contains("full-decoupling") && diff.contains("baseline"));
+    no_temporary_files(&cmp);
+
+    let one = fracture(&["compare", "a", "--out", "cmp1"], tmp.path());
+    assert!(!one.status.success(), "a comparison needs two runs");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The report in a real browser.
+
+fn chromium() -> PathBuf {
+    let path = PathBuf::from("/usr/bin/chromium");
+    if !path.exists() {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/install-chromium");
+        let status = Command::new("bash")
+            .arg(&script)
+            .status()
+            .expect("the install script runs");
+        assert!(status.success(), "{} failed", script.display());
+    }
+    assert!(path.exists(), "chromium is installed");
+    path
+}
+
+/// Opens `page` in headless chromium; returns (DOM after load, console lines from its log).
+fn open_in_chromium(page: &Path, extra: &[String]) -> (String, Vec<String>) {
+    let profile = tempfile::tempdir().unwrap();
+    let mut args: Vec<String> = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--enable-logging=stderr",
+        "--v=0",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.push(format!("--user-data-dir={}", profile.path().display()));
+    args.extend(extra.iter().cloned());
+    args.push(format!("file://{}", page.display()));
+    let out = Command::new(chromium())
+        .args(&args)
+        .output()
+        .expect("chromium runs");
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "chromium failed: {stderr}");
+    let console = stderr
+        .lines()
+        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught"))
+        .map(str::to_string)
+        .collect();
+    (text(&out.stdout), console)
+}
+
+#[test]
+fn the_report_opens_in_headless_chromium_without_console_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = fracture::report::write(dir.path(), baseline()).unwrap();
+
+    // The check can fail: a page that logs an error is caught.
+    let broken = dir.path().join("broken.html");
+    std::fs::write(
+        &broken,
+        "<!DOCTYPE html><html><body><script>console.error('boom'); undefinedFunction();</script></body></html>",
+    )
+    .unwrap();
+    let (_, console) = open_in_chromium(&broken, &["--dump-dom".into()]);
+    assert!(
+        console.iter().any(|l| l.contains("boom")),
+        "console errors are visible in chromium's log: {console:?}"
+    );
+
+    let (dom, console) = open_in_chromium(&report, &["--dump-dom".into()]);
+    assert!(console.is_empty(), "console messages: {console:#?}");
+    assert_eq!(
+        dom.matches("<svg ").count(),
+        Chart::ALL.len(),
+        "every chart renders"
+    );
+    assert!(dom.contains("Key numbers in the final month"));
+
+    let shot = dir.path().join("report.png");
+    let (_, console) = open_in_chromium(
+        &report,
+        &[
+            format!("--screenshot={}", shot.display()),
+            "--window-size=1280,2400".into(),
+        ],
+    );
+    assert!(console.is_empty(), "console messages: {console:#?}");
+    assert_eq!(png_size(&shot), (1280, 2400));
+}
