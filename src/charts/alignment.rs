@@ -135,14 +135,15 @@ where
         }
     }
 
-    // The colour bar, with its ends named after the blocs.
-    let bar_w = (w as i32 - 640).max(300);
+    // The colour bar, its ends named after the blocs underneath: beside the bar, long bloc names (or
+    // several blocs at the 0 end) would run off the image.
+    let bar_w = w as i32 - 240;
     let x0 = (w as i32 - bar_w) / 2;
     let cell = bar_w as f64 / STEPS as f64;
-    let y0 = 52;
+    let y0 = 48;
     bar.draw(&Text::new(
         colour_label(data),
-        (w as i32 / 2, 14),
+        (w as i32 / 2, 10),
         text(size::AXIS).pos(Pos::new(HPos::Center, VPos::Top)),
     ))?;
     for s in 0..STEPS {
@@ -155,31 +156,29 @@ where
         palette::MUTED.stroke_width(1),
     ))?;
     let others: Vec<&str> = data.blocs[1..].iter().map(|b| b.name.as_str()).collect();
-    let ends = [
-        (
-            x0 - 12,
-            HPos::Right,
-            format!("0: with the {}", others.join(" / ")),
-        ),
-        (
-            x0 + bar_w + 12,
-            HPos::Left,
-            format!("1: with the {}", data.blocs[0].name),
-        ),
-    ];
-    for (x, h, label) in ends {
+    let style = text(size::TICK);
+    let left = format!("0: with the {}", others.join(" / "));
+    let right = format!("1: with the {}", data.blocs[0].name);
+    let below = y0 + 30;
+    bar.draw(&Text::new(
+        left.clone(),
+        (x0, below),
+        style.pos(Pos::new(HPos::Left, VPos::Top)),
+    ))?;
+    bar.draw(&Text::new(
+        right.clone(),
+        (x0 + bar_w, below),
+        style.pos(Pos::new(HPos::Right, VPos::Top)),
+    ))?;
+    // The middle mark only where it clears both end labels.
+    let width = |t: &str| bar.estimate_text_size(t, &style).map_or(0, |d| d.0 as i32);
+    let mid = "0.5: undecided";
+    let (lw, rw, mw) = (width(&left), width(&right), width(mid));
+    if x0 + lw + 20 < w as i32 / 2 - mw / 2 && w as i32 / 2 + mw / 2 + 20 < x0 + bar_w - rw {
         bar.draw(&Text::new(
-            label,
-            (x, y0 + 12),
-            text(size::TICK).pos(Pos::new(h, VPos::Center)),
-        ))?;
-    }
-    for (v, label) in [(0.0, "0"), (0.5, "0.5"), (1.0, "1")] {
-        let x = x0 + (v * bar_w as f64).round() as i32;
-        bar.draw(&Text::new(
-            label.to_string(),
-            (x, y0 + 30),
-            text(size::TICK).pos(Pos::new(HPos::Center, VPos::Top)),
+            mid.to_string(),
+            (w as i32 / 2, below),
+            style.pos(Pos::new(HPos::Center, VPos::Top)),
         ))?;
     }
     Ok(())
