@@ -328,6 +328,23 @@ pub struct EventLog {
     pub events: Vec<EventRecord>,
 }
 
+impl EventLog {
+    /// Appends an event with the given month, kind and actor; the caller fills in what else applies.
+    pub fn record(&mut self, month: u32, kind: &'static str, actor: &str) -> &mut EventRecord {
+        self.events.push(EventRecord {
+            month,
+            kind,
+            actor: actor.to_string(),
+            target: String::new(),
+            nation: String::new(),
+            provider: String::new(),
+            detail: String::new(),
+            false_positive: false,
+        });
+        self.events.last_mut().expect("just pushed")
+    }
+}
+
 /// An accusation waiting for the triggers (read by the policy system next month).
 #[derive(Clone, Debug)]
 pub struct Accusation {

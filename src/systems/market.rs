@@ -206,16 +206,9 @@ pub fn market(
             if stuck && state.stuck_months > p.switching_months {
                 state.pool = lab.nation;
                 state.stuck_months = 0;
-                log.events.push(EventRecord {
-                    month: t,
-                    kind: "contracts_dropped",
-                    actor: lab.id.clone(),
-                    target: String::new(),
-                    nation: index.nation_ids[lab.nation].clone(),
-                    provider: String::new(),
-                    detail: "every contracted provider shut by policy".into(),
-                    false_positive: false,
-                });
+                let event = log.record(t, "contracts_dropped", &lab.id);
+                event.nation = index.nation_ids[lab.nation].clone();
+                event.detail = "every contracted provider shut by policy".into();
             }
         }
         let s0 = state.pool * 2;
@@ -232,16 +225,9 @@ pub fn market(
         if large && rngs.kyc.random_bool(p.kyc_evasion_rate) {
             large = false;
             if rngs.kyc.random_bool(p.kyc_detection_rate) {
-                log.events.push(EventRecord {
-                    month: t,
-                    kind: "kyc_evasion_detected",
-                    actor: lab.id.clone(),
-                    target: String::new(),
-                    nation: index.nation_ids[lab.nation].clone(),
-                    provider: String::new(),
-                    detail: format!("{training:.0} H100e of training through shell companies"),
-                    false_positive: false,
-                });
+                let event = log.record(t, "kyc_evasion_detected", &lab.id);
+                event.nation = index.nation_ids[lab.nation].clone();
+                event.detail = format!("{training:.0} H100e of training through shell companies");
             }
         }
         let st = s0 + usize::from(large);

@@ -58,16 +58,10 @@ pub fn fire_triggers(
             let provider = accusation.provider.map(|p| index.provider_ids[p].as_str());
             let Some(spec) = instantiate(&trigger.policy, &trigger.name, lab, nation, provider)
             else {
-                log.events.push(EventRecord {
-                    month: clock.t,
-                    kind: "trigger_skipped",
-                    actor: trigger.name.clone(),
-                    target: lab.clone(),
-                    nation: nation.clone(),
-                    provider: String::new(),
-                    detail: "the accused lab used no provider for `$provider`".into(),
-                    false_positive: false,
-                });
+                let event = log.record(clock.t, "trigger_skipped", &trigger.name);
+                event.target = lab.clone();
+                event.nation = nation.clone();
+                event.detail = "the accused lab used no provider for `$provider`".into();
                 continue;
             };
             if names.contains(&spec.name) {
@@ -76,16 +70,11 @@ pub fn fire_triggers(
             state.fires[ti] += 1;
             let start = accusation.month as i32 + trigger.delay_months as i32;
             let end = trigger.duration_months.map(|d| start + d as i32 - 1);
-            log.events.push(EventRecord {
-                month: clock.t,
-                kind: "trigger_fired",
-                actor: trigger.name.clone(),
-                target: spec.name.clone(),
-                nation: nation.clone(),
-                provider: provider.unwrap_or_default().to_string(),
-                detail: format!("{} from month {start}", spec.kind.as_str()),
-                false_positive: false,
-            });
+            let event = log.record(clock.t, "trigger_fired", &trigger.name);
+            event.target = spec.name.clone();
+            event.nation = nation.clone();
+            event.provider = provider.unwrap_or_default().to_string();
+            event.detail = format!("{} from month {start}", spec.kind.as_str());
             names.push(spec.name.clone());
             let idx = state.next_policy_idx;
             state.next_policy_idx += 1;
@@ -161,27 +150,19 @@ pub fn apply_policies(
         if active != policy.active {
             policy.active = active;
             let spec = &policy.spec;
-            log.events.push(EventRecord {
-                month: clock.t,
-                kind: if active { "policy_on" } else { "policy_off" },
-                actor: spec.by.join(","),
-                target: spec.targets.join(","),
-                nation: String::new(),
-                provider: spec.providers.join(","),
-                detail: format!("{} {}", spec.kind.as_str(), spec.name),
-                false_positive: false,
-            });
+            let event = log.record(
+                clock.t,
+                if active { "policy_on" } else { "policy_off" },
+                &spec.by.join(","),
+            );
+            event.target = spec.targets.join(",");
+            event.provider = spec.providers.join(",");
+            event.detail = format!("{} {}", spec.kind.as_str(), spec.name);
             if active && spec.kind == PolicyKind::CloudBan {
-                log.events.push(EventRecord {
-                    month: clock.t,
-                    kind: "ban",
-                    actor: spec.by.join(","),
-                    target: spec.targets.join(","),
-                    nation: String::new(),
-                    provider: spec.providers.join(","),
-                    detail: spec.name.clone(),
-                    false_positive: false,
-                });
+                let event = log.record(clock.t, "ban", &spec.by.join(","));
+                event.target = spec.targets.join(",");
+                event.provider = spec.providers.join(",");
+                event.detail = spec.name.clone();
             }
         }
         if active {

@@ -162,19 +162,15 @@ fn accuse(
     target: usize,
     false_positive: bool,
 ) {
-    log.events.push(EventRecord {
-        month,
-        kind: "theft_detected",
-        actor: lab.id.clone(),
-        target: index.lab_ids[target].clone(),
-        nation: index.nation_ids[lab.nation].clone(),
-        provider: state
-            .main_provider
-            .map(|p| index.provider_ids[p].clone())
-            .unwrap_or_default(),
-        detail: format!("extraction from {}", index.lab_ids[target]),
-        false_positive,
-    });
+    let event = log.record(month, "theft_detected", &lab.id);
+    event.target = index.lab_ids[target].clone();
+    event.nation = index.nation_ids[lab.nation].clone();
+    event.provider = state
+        .main_provider
+        .map(|p| index.provider_ids[p].clone())
+        .unwrap_or_default();
+    event.detail = format!("extraction from {}", index.lab_ids[target]);
+    event.false_positive = false_positive;
     triggers.pending.push(Accusation {
         month,
         lab: lab.idx,

@@ -299,16 +299,10 @@ pub fn trade(
             ledger.smuggled += delivered;
             delivered_to[target][origin_of(c)] += delivered;
             if seized > 0.0 {
-                log.events.push(EventRecord {
-                    month: t,
-                    kind: "seizure",
-                    actor: routes[route].id.clone(),
-                    target: index.nation_ids[target].clone(),
-                    nation: index.nation_ids[routes[route].nation].clone(),
-                    provider: String::new(),
-                    detail: format!("{seized} of {whole} units of {} seized", index.chip_ids[c]),
-                    false_positive: false,
-                });
+                let event = log.record(t, "seizure", &routes[route].id);
+                event.target = index.nation_ids[target].clone();
+                event.nation = index.nation_ids[routes[route].nation].clone();
+                event.detail = format!("{seized} of {whole} units of {} seized", index.chip_ids[c]);
             }
         }
     }
