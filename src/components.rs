@@ -221,6 +221,8 @@ pub struct LabState {
     pub kyc_refused: bool,
     pub uses_sanctioned_provider: bool,
     pub stranded: bool,
+    /// While stranded, the compute it had before the policy cut it off (0 when not stranded).
+    pub stranded_from: f64,
     pub accused: bool,
     /// USD per H100e-hour paid on average for cloud compute.
     pub price_paid: f64,

@@ -351,17 +351,25 @@ pub fn market(
                 .filter(|&v| m.alloc.get(s0, v) > 0.0 || m.alloc.get(st, v) > 0.0)
                 .count() as u32
         };
-        // Stranded: lost most of last month's compute, and a provider it used is now shut by policy.
-        state.stranded = false;
-        if let Some(prev) = state.prev_segment
+        // Stranded: lost most of last month's compute while a provider it used is now shut by policy;
+        // it stays stranded until it gets back above that share of what it had.
+        if state.stranded_from > 0.0 {
+            if compute >= (1.0 - p.stranded_loss) * state.stranded_from {
+                state.stranded_from = 0.0;
+            }
+        } else if let Some(prev) = state.prev_segment
             && compute < (1.0 - p.stranded_loss) * state.prev_compute
         {
-            state.stranded = (0..np).any(|v| {
+            let shut = (0..np).any(|v| {
                 let used_before = m.prev_share.get(prev, v) > 0.0 || m.prev_share.get(s0, v) > 0.0;
                 used_before
                     && (m.policy_blocked.get(st, v) > 0.0 || m.policy_blocked.get(s0, v) > 0.0)
             });
+            if shut {
+                state.stranded_from = state.prev_compute;
+            }
         }
+        state.stranded = state.stranded_from > 0.0;
         n_compute[n] += compute;
         n_own[n] += split.own_used;
         n_demand[n] += state.demand;
