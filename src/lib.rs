@@ -20,6 +20,7 @@ pub mod resources;
 pub mod scenario;
 pub mod simulation;
 pub mod summary;
+pub mod sweep;
 pub mod systems;
 pub mod tables;
 pub mod world;

@@ -85,6 +85,11 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Parameter sweeps: plan, run (sharded, resumable), check and analyse (see README, "Parameter sweeps").
+    Sweep {
+        #[command(subcommand)]
+        command: SweepCommand,
+    },
     /// Write report.html into a run folder: the story, key numbers and every chart in one offline page.
     Report {
         run_dir: PathBuf,
@@ -111,6 +116,7 @@ fn main() -> ExitCode {
         Some(Command::Plot { run_dir, focus }) => plot(&run_dir, &focus),
         Some(Command::Compare { run_dirs, out }) => compare(&run_dirs, out),
         Some(Command::Report { run_dir, focus }) => report(&run_dir, &focus),
+        Some(Command::Sweep { command }) => sweep_command(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -277,4 +283,219 @@ fn parameters() {
             p.doc.trim()
         );
     }
+}
+
+#[derive(Subcommand, Debug)]
+enum SweepCommand {
+    /// Fix a sweep's shard count: write OUT/sweep=NAME/_plan.json.
+    Plan {
+        spec: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        shards: u32,
+        #[arg(long, default_value = "output/sweeps")]
+        out: PathBuf,
+    },
+    /// Run one shard of a sweep (all of it when unsharded) into OUT/sweep=NAME/shard=I/.
+    Run {
+        spec: PathBuf,
+        #[arg(long, default_value = "output/sweeps")]
+        out: PathBuf,
+        /// I/N; else SLURM_ARRAY_TASK_ID, else JOB_COMPLETION_INDEX (N always comes from the plan).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Worker threads (default: SLURM_CPUS_PER_TASK, else the available parallelism).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Finish an interrupted shard, keeping its complete parts.
+        #[arg(long)]
+        resume: bool,
+        /// Stop after writing this many parts, as if killed (for testing --resume).
+        #[arg(long, hide = true)]
+        stop_after_parts: Option<usize>,
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Print the shards without _SUCCESS in sbatch --array form (e.g. 2,7,19); empty when complete.
+    Status { dir: PathBuf },
+    /// Check that every run_id is present exactly once; non-zero exit otherwise.
+    Verify { dir: PathBuf },
+    /// Print the merged dataset as tab-separated text, one line per run in run_id order.
+    Dump { dir: PathBuf },
+    /// Sobol indices (Saltelli designs) or Morris μ*, σ (Morris designs) for the chosen outcomes.
+    Analyze {
+        dir: PathBuf,
+        /// A summary column, e.g. bifurcation_index_final (repeatable).
+        #[arg(long = "outcome", value_name = "COLUMN")]
+        outcomes: Vec<String>,
+        /// Bootstrap resamples for the Sobol confidence intervals.
+        #[arg(long, default_value_t = 1000)]
+        bootstrap: usize,
+    },
+}
+
+fn sweep_command(command: SweepCommand) -> Result<()> {
+    use fracture::sweep::{Plan, Prepared, RunOptions, ShardOutcome, SweepSpec, dataset};
+    match command {
+        SweepCommand::Plan { spec, shards, out } => {
+            anyhow::ensure!(shards >= 1, "--shards must be at least 1");
+            let prepared = Prepared::new(&SweepSpec::read(&spec)?)?;
+            let plan = Plan::new(&prepared, shards);
+            plan.write_or_check(&out)?;
+            println!(
+                "{}: {} runs ({} points × {} replicates) in {} shards → {}",
+                plan.sweep,
+                plan.runs,
+                plan.points,
+                plan.replicates,
+                plan.shards,
+                dataset::sweep_dir(&out, &plan.sweep).display()
+            );
+        }
+        SweepCommand::Run {
+            spec,
+            out,
+            shard,
+            threads,
+            resume,
+            stop_after_parts,
+            quiet,
+        } => {
+            let file = SweepSpec::read(&spec)?;
+            let given = shard.as_deref().map(parse_shard).transpose()?;
+            let sweep_dir = dataset::sweep_dir(&out, &file.spec.sweep.name);
+            let prepared = Prepared::new(&file)?;
+            let shards = if sweep_dir.join(dataset::PLAN).exists() {
+                let plan = Plan::read(&sweep_dir)?;
+                plan.check(&prepared.spec_hash)?;
+                if let Some((_, n)) = given
+                    && n != plan.shards
+                {
+                    anyhow::bail!("--shard says {n} shards, the plan {}", plan.shards);
+                }
+                plan.shards
+            } else {
+                let n = given.map_or(1, |(_, n)| n);
+                Plan::new(&prepared, n).write_or_check(&out)?;
+                n
+            };
+            let index = match given {
+                Some((i, _)) => i,
+                None => match env_shard()? {
+                    Some(i) => i,
+                    None if shards == 1 => 0,
+                    None => anyhow::bail!(
+                        "which shard? pass --shard I/{shards}, or set SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX"
+                    ),
+                },
+            };
+            anyhow::ensure!(
+                index < shards,
+                "shard {index} does not exist: the plan has {shards} shards"
+            );
+            let options = RunOptions {
+                threads,
+                resume,
+                stop_after_parts,
+                progress: !quiet,
+            };
+            let started = Instant::now();
+            match prepared.run_shard(&out, index, shards, &options)? {
+                ShardOutcome::AlreadyComplete => {
+                    if !quiet {
+                        eprintln!("shard {index}/{shards} is already complete");
+                    }
+                }
+                ShardOutcome::Stopped { parts } => {
+                    eprintln!("stopped after {parts} parts, as asked");
+                }
+                ShardOutcome::Completed { runs, ran, failed } => {
+                    if !quiet {
+                        println!(
+                            "shard {index}/{shards}: {runs} runs complete ({ran} run now in {:.1} s, {failed} failed) → {}",
+                            started.elapsed().as_secs_f64(),
+                            dataset::shard_dir(&out, &prepared.spec.sweep.name, index).display()
+                        );
+                    }
+                }
+            }
+        }
+        SweepCommand::Status { dir } => {
+            let status = dataset::status(&dir)?;
+            eprintln!(
+                "{} of {} shards missing",
+                status.missing.len(),
+                status.shards
+            );
+            println!("{}", status.array_spec());
+        }
+        SweepCommand::Verify { dir } => {
+            let v = dataset::verify(&dir)?;
+            let show = |ids: &[u64]| {
+                let mut s: Vec<String> = ids.iter().take(20).map(u64::to_string).collect();
+                if ids.len() > 20 {
+                    s.push("…".into());
+                }
+                s.join(",")
+            };
+            if !v.incomplete_shards.is_empty() {
+                eprintln!("shards without _SUCCESS: {:?}", v.incomplete_shards);
+            }
+            if !v.ok() {
+                anyhow::bail!(
+                    "{} runs: {} missing ({}), {} duplicated ({}), {} in the wrong shard ({})",
+                    v.runs,
+                    v.missing.len(),
+                    show(&v.missing),
+                    v.duplicated.len(),
+                    show(&v.duplicated),
+                    v.misplaced.len(),
+                    show(&v.misplaced)
+                );
+            }
+            println!("ok: all {} runs present exactly once", v.runs);
+        }
+        SweepCommand::Dump { dir } => {
+            let frame = dataset::read_all(&dataset::locate(&dir)?)?;
+            print!("{}", dataset::to_text(&frame)?);
+        }
+        SweepCommand::Analyze {
+            dir,
+            outcomes,
+            bootstrap,
+        } => {
+            for path in fracture::sweep::analysis::analyze(&dir, &outcomes, bootstrap)? {
+                println!("→ {}", path.display());
+            }
+            println!(
+                "note: tornado and fan charts are not drawn yet (the sweep analysis writes Parquet only)"
+            );
+        }
+    }
+    Ok(())
+}
+
+fn parse_shard(s: &str) -> Result<(u32, u32)> {
+    let (i, n) = s
+        .split_once('/')
+        .ok_or_else(|| anyhow::anyhow!("--shard wants I/N, e.g. 3/8, not `{s}`"))?;
+    let (i, n): (u32, u32) = (
+        i.trim().parse().context("--shard I/N: I is not a number")?,
+        n.trim().parse().context("--shard I/N: N is not a number")?,
+    );
+    anyhow::ensure!(n >= 1 && i < n, "--shard {i}/{n}: need 0 ≤ I < N");
+    Ok((i, n))
+}
+
+/// The shard index an engine gives: Slurm job arrays, then Kubernetes indexed jobs.
+fn env_shard() -> Result<Option<u32>> {
+    for var in ["SLURM_ARRAY_TASK_ID", "JOB_COMPLETION_INDEX"] {
+        if let Ok(v) = std::env::var(var) {
+            let i = v
+                .trim()
+                .parse()
+                .with_context(|| format!("{var}={v} is not a shard index"))?;
+            return Ok(Some(i));
+        }
+    }
+    Ok(None)
 }

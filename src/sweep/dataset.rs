@@ -1,0 +1,394 @@
+//! The sweep dataset on disk (the contract of `shared/DISTRIBUTED.md`):
+//!
+//! ```text
+//! OUT/sweep=NAME/_plan.json                 spec, spec hash, shards N, run count, version, seed rule
+//! OUT/sweep=NAME/shard=I/part-NNNNN.parquet one row per run, run_id % N == I, written whole and renamed
+//! OUT/sweep=NAME/shard=I/_SUCCESS           rows, runs, spec hash: the shard is complete
+//! ```
+//!
+//! Readers skip `_`-prefixed files, so pyarrow, DuckDB and polars read the parts as one hive-partitioned
+//! table. Part k of a shard holds that shard's k-th chunk of run_ids, so a resumed shard rewrites exactly
+//! the parts an uninterrupted one would have written, byte for byte.
+
+use super::run::Prepared;
+use super::spec::SweepSpec;
+use anyhow::{Context, Result, bail};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+pub const PLAN: &str = "_plan.json";
+pub const SUCCESS: &str = "_SUCCESS";
+
+/// What a sweep is, fixed once for all its shards.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub program: String,
+    pub version: String,
+    pub sweep: String,
+    /// SHA-256 of the canonical spec and the resolved base scenario.
+    pub spec_hash: String,
+    pub shards: u32,
+    pub runs: u64,
+    pub points: u64,
+    pub replicates: u32,
+    pub seed_rule: String,
+    /// The base scenario as resolved when planned.
+    pub base: String,
+    pub summary_columns: Vec<String>,
+    pub spec: SweepSpec,
+}
+
+/// The `_SUCCESS` marker of a complete shard.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Success {
+    pub rows: u64,
+    pub runs: u64,
+    pub spec_hash: String,
+    pub shard: u32,
+    pub shards: u32,
+    pub parts: usize,
+}
+
+/// What running a shard did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ShardOutcome {
+    /// `_SUCCESS` was already there: nothing to do.
+    AlreadyComplete,
+    /// Every run is written; `ran` of them in this invocation, `failed` of those recorded as errors.
+    Completed { runs: u64, ran: u64, failed: u64 },
+    /// Stopped on request after writing `parts` parts (tests of resuming).
+    Stopped { parts: usize },
+}
+
+pub fn sweep_dir(root: &Path, name: &str) -> PathBuf {
+    root.join(format!("sweep={name}"))
+}
+
+pub fn shard_dir(root: &Path, name: &str, shard: u32) -> PathBuf {
+    sweep_dir(root, name).join(format!("shard={shard}"))
+}
+
+pub fn part_path(dir: &Path, k: usize) -> PathBuf {
+    dir.join(format!("part-{k:05}.parquet"))
+}
+
+impl Plan {
+    pub fn new(prepared: &Prepared, shards: u32) -> Plan {
+        Plan {
+            program: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            sweep: prepared.spec.sweep.name.clone(),
+            spec_hash: prepared.spec_hash.clone(),
+            shards,
+            runs: prepared.runs,
+            points: prepared.design.points.len() as u64,
+            replicates: prepared.spec.sweep.replicates,
+            seed_rule: super::SEED_RULE.into(),
+            base: prepared.base.clone(),
+            summary_columns: prepared.summary_columns(),
+            spec: prepared.spec.clone(),
+        }
+    }
+
+    /// Reads `_plan.json` from a sweep folder.
+    pub fn read(sweep_dir: &Path) -> Result<Plan> {
+        let path = sweep_dir.join(PLAN);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read the plan {}", path.display()))?;
+        serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a sweep plan", path.display()))
+    }
+
+    /// Writes the plan into `root/sweep=NAME/`, or checks an existing one agrees. Shards started at
+    /// once may race here: they write identical text, and each write is a rename.
+    pub fn write_or_check(&self, root: &Path) -> Result<()> {
+        let dir = sweep_dir(root, &self.sweep);
+        if dir.join(PLAN).exists() {
+            let old = Plan::read(&dir)?;
+            old.check(&self.spec_hash)?;
+            if old.shards != self.shards {
+                bail!(
+                    "{} is planned with {} shards, not {}: keep its shard count, or plan into another folder",
+                    dir.display(),
+                    old.shards,
+                    self.shards
+                );
+            }
+            return Ok(());
+        }
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        write_atomic(
+            &dir.join(PLAN),
+            &(serde_json::to_string_pretty(self)? + "\n"),
+        )
+    }
+
+    /// Refuses a spec that is not the one planned.
+    pub fn check(&self, spec_hash: &str) -> Result<()> {
+        if self.spec_hash != spec_hash {
+            bail!(
+                "the sweep `{}` was planned from another spec (plan hash {}, spec on disk {}): results would \
+                 mix; plan the changed spec into a new folder",
+                self.sweep,
+                &self.spec_hash[..12],
+                &spec_hash[..12]
+            );
+        }
+        Ok(())
+    }
+}
+
+fn write_atomic(path: &Path, text: &str) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let tmp = tempfile::Builder::new()
+        .prefix(".tmp-")
+        .tempfile_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    std::fs::write(tmp.path(), text)?;
+    tmp.as_file().sync_all()?;
+    crate::output::readable_by_all(tmp.path(), 0o644)?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot rename into {}", path.display()))?;
+    Ok(())
+}
+
+pub(crate) fn write_success(dir: &Path, marker: &Success) -> Result<()> {
+    write_atomic(
+        &dir.join(SUCCESS),
+        &(serde_json::to_string_pretty(marker)? + "\n"),
+    )
+}
+
+/// The chunk numbers of the parts already complete in a shard folder (a part exists only once renamed).
+pub(crate) fn complete_parts(dir: &Path) -> Result<BTreeSet<usize>> {
+    let mut out = BTreeSet::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if let Some(k) = name
+            .strip_prefix("part-")
+            .and_then(|s| s.strip_suffix(".parquet"))
+            .and_then(|s| s.parse().ok())
+        {
+            out.insert(k);
+        }
+    }
+    Ok(out)
+}
+
+/// Removes temporary files an interrupted writer left behind.
+pub(crate) fn remove_temporaries(dir: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_name().to_string_lossy().starts_with(".tmp-") {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+/// The sweep folder under `dir`: `dir` itself when it holds a plan, else its only `sweep=*` child.
+pub fn locate(dir: &Path) -> Result<PathBuf> {
+    if dir.join(PLAN).exists() {
+        return Ok(dir.to_path_buf());
+    }
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let entry = entry?;
+        if entry.file_name().to_string_lossy().starts_with("sweep=")
+            && entry.path().join(PLAN).exists()
+        {
+            found.push(entry.path());
+        }
+    }
+    match found.len() {
+        1 => Ok(found.pop().expect("one")),
+        0 => bail!(
+            "{} holds no planned sweep (no sweep=NAME/{PLAN})",
+            dir.display()
+        ),
+        _ => {
+            found.sort();
+            bail!(
+                "{} holds several sweeps; name one: {}",
+                dir.display(),
+                found
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    }
+}
+
+/// Which shards are complete.
+#[derive(Clone, Debug)]
+pub struct ShardStatus {
+    pub shards: u32,
+    pub missing: Vec<u32>,
+}
+
+impl ShardStatus {
+    /// The missing shards as sbatch's `--array` wants them: `2,7,19`, runs of three or more as `4-9`.
+    pub fn array_spec(&self) -> String {
+        let mut parts = Vec::new();
+        let mut i = 0;
+        let m = &self.missing;
+        while i < m.len() {
+            let mut j = i;
+            while j + 1 < m.len() && m[j + 1] == m[j] + 1 {
+                j += 1;
+            }
+            if j >= i + 2 {
+                parts.push(format!("{}-{}", m[i], m[j]));
+            } else {
+                parts.extend(m[i..=j].iter().map(u32::to_string));
+            }
+            i = j + 1;
+        }
+        parts.join(",")
+    }
+}
+
+/// Which shards of the sweep in `dir` lack `_SUCCESS`.
+pub fn status(dir: &Path) -> Result<ShardStatus> {
+    let sweep = locate(dir)?;
+    let plan = Plan::read(&sweep)?;
+    let missing = (0..plan.shards)
+        .filter(|i| !sweep.join(format!("shard={i}")).join(SUCCESS).exists())
+        .collect();
+    Ok(ShardStatus {
+        shards: plan.shards,
+        missing,
+    })
+}
+
+/// Every part file of a sweep folder, sorted by shard then part.
+pub fn parts(sweep: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(sweep)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(i) = name
+            .strip_prefix("shard=")
+            .and_then(|s| s.parse::<u32>().ok())
+        {
+            for k in complete_parts(&entry.path())? {
+                out.push((i, k, part_path(&entry.path(), k)));
+            }
+        }
+    }
+    out.sort();
+    Ok(out.into_iter().map(|(_, _, p)| p).collect())
+}
+
+/// The whole dataset as one frame, sorted by run_id.
+pub fn read_all(sweep: &Path) -> Result<DataFrame> {
+    let mut frames = parts(sweep)?
+        .iter()
+        .map(|p| crate::output::read_parquet(p))
+        .collect::<Result<Vec<_>>>()?;
+    let Some(mut all) = frames.first().cloned() else {
+        bail!("{} holds no part files", sweep.display());
+    };
+    for f in frames.drain(1..) {
+        all.vstack_mut(&f)?;
+    }
+    Ok(all.sort(["run_id"], Default::default())?)
+}
+
+fn run_ids(path: &Path) -> Result<Vec<u64>> {
+    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let frame = ParquetReader::new(file)
+        .with_columns(Some(vec!["run_id".into()]))
+        .finish()
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    Ok(frame.column("run_id")?.u64()?.into_no_null_iter().collect())
+}
+
+/// What `verify` found.
+#[derive(Clone, Debug, Default)]
+pub struct Verification {
+    pub runs: u64,
+    pub missing: Vec<u64>,
+    pub duplicated: Vec<u64>,
+    /// Run ids in a shard that does not own them (run_id % N ≠ I).
+    pub misplaced: Vec<u64>,
+    pub incomplete_shards: Vec<u32>,
+}
+
+impl Verification {
+    pub fn ok(&self) -> bool {
+        self.missing.is_empty() && self.duplicated.is_empty() && self.misplaced.is_empty()
+    }
+}
+
+/// Checks that every run_id of the plan is present exactly once, in the shard that owns it.
+pub fn verify(dir: &Path) -> Result<Verification> {
+    let sweep = locate(dir)?;
+    let plan = Plan::read(&sweep)?;
+    let mut seen = vec![0u32; plan.runs as usize];
+    let mut v = Verification {
+        runs: plan.runs,
+        ..Default::default()
+    };
+    for i in 0..plan.shards {
+        let shard = sweep.join(format!("shard={i}"));
+        if !shard.join(SUCCESS).exists() {
+            v.incomplete_shards.push(i);
+        }
+        if !shard.exists() {
+            continue;
+        }
+        for k in complete_parts(&shard)? {
+            for id in run_ids(&part_path(&shard, k))? {
+                if id >= plan.runs {
+                    v.misplaced.push(id);
+                    continue;
+                }
+                seen[id as usize] += 1;
+                if id % plan.shards as u64 != i as u64 {
+                    v.misplaced.push(id);
+                }
+            }
+        }
+    }
+    for (id, n) in seen.iter().enumerate() {
+        match n {
+            0 => v.missing.push(id as u64),
+            1 => {}
+            _ => v.duplicated.push(id as u64),
+        }
+    }
+    Ok(v)
+}
+
+/// The dataset as tab-separated text, a header and one line per run in run_id order: for diffing two
+/// sweeps with ordinary tools (the Slurm test compares a sharded sweep with a local one this way).
+pub fn to_text(frame: &DataFrame) -> Result<String> {
+    use std::fmt::Write;
+    let cols = frame.columns();
+    let mut out = cols
+        .iter()
+        .map(|c| c.name().as_str())
+        .collect::<Vec<_>>()
+        .join("\t");
+    out.push('\n');
+    for i in 0..frame.height() {
+        let mut line = Vec::with_capacity(cols.len());
+        for c in cols {
+            line.push(match c.get(i)? {
+                AnyValue::Null => String::new(),
+                AnyValue::String(s) => s.to_string(),
+                AnyValue::Float64(x) => format!("{x:?}"),
+                v => v.to_string(),
+            });
+        }
+        writeln!(out, "{}", line.join("\t"))?;
+    }
+    Ok(out)
+}

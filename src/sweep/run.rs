@@ -1,0 +1,434 @@
+//! Running a sweep's runs: a run is the base scenario with the point's values `--set`, simulated with the
+//! run's own seed and boiled down to summary statistics (final, mean and max of each global metric, and
+//! of each focus nation's compute per capita), optionally with the global time series.
+//!
+//! Runs are independent, so a shard's runs go through rayon in chunks of `sweep.chunk` run_ids: each
+//! chunk's results are collected in run_id order and written as one part file, whatever the number of
+//! threads. A run that fails (a value the scenario rejects, an error or a panic in the engine) becomes a
+//! row with `status = "error"` and its message, and the others go on.
+
+use super::design::{Design, Value};
+use super::spec::{SpecFile, SweepSpec};
+use super::{dataset, run_seed};
+use crate::output::Manifest;
+use crate::scenario;
+use anyhow::{Context, Result, anyhow, bail};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use polars::prelude::*;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+use std::io::IsTerminal;
+use std::path::Path;
+
+/// A sweep ready to run: the spec, its design, and the columns every run's row will have.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    pub spec: SweepSpec,
+    /// The base scenario as `scenario::load` takes it.
+    pub base: String,
+    pub design: Design,
+    pub runs: u64,
+    /// Global metric columns summarised.
+    pub metrics: Vec<String>,
+    /// Nations whose compute per capita is summarised.
+    pub focus: Vec<String>,
+    /// SHA-256 of the canonical spec and the resolved base scenario: what a plan is checked against.
+    pub spec_hash: String,
+}
+
+/// What one run gave.
+#[derive(Clone, Debug)]
+pub struct RunResult {
+    pub run_id: u64,
+    pub point: u64,
+    pub replicate: u32,
+    pub seed: u64,
+    pub outcome: std::result::Result<RunSummary, String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RunSummary {
+    /// Aligned with [`Prepared::summary_columns`].
+    pub stats: Vec<f64>,
+    /// One time series per metric, when the spec keeps them.
+    pub series: Vec<Vec<f64>>,
+}
+
+/// How to run a shard.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Worker threads (default: `SLURM_CPUS_PER_TASK`, else the available parallelism).
+    pub threads: Option<usize>,
+    /// Finish an interrupted shard: keep its complete parts, run the rest.
+    pub resume: bool,
+    /// Stop after writing this many parts, as if killed (for tests of `--resume`).
+    pub stop_after_parts: Option<usize>,
+    /// Draw a progress bar (only ever on a terminal).
+    pub progress: bool,
+}
+
+impl Prepared {
+    /// Prepares a sweep file: builds the design and probes the base scenario for its metric columns.
+    pub fn new(file: &SpecFile) -> Result<Prepared> {
+        Self::from_spec(file.spec.clone(), file.base())
+    }
+
+    pub fn from_spec(spec: SweepSpec, base: String) -> Result<Prepared> {
+        let design = Design::new(&spec);
+        let runs = design.points.len() as u64 * spec.sweep.replicates as u64;
+        if design.points.is_empty() {
+            bail!("the sweep `{}` has no points", spec.sweep.name);
+        }
+        let loaded = scenario::load(&base, &spec.sweep.set)
+            .map_err(|e| anyhow!("{e}"))
+            .with_context(|| format!("cannot load the base scenario `{base}`"))?;
+        let base_hash = Manifest::new(&loaded.scenario, 0, vec![]).scenario_hash;
+        // A key the scenario does not have would fail every run: refuse now, on the first point.
+        let mut probe_sets = point_sets(&spec, &design.points[0]);
+        probe_sets.push("scenario.months=1".into());
+        let probe = scenario::load(&base, &probe_sets)
+            .map_err(|e| anyhow!("{e}"))
+            .context("the sweep's parameters do not apply to the base scenario (first point)")?;
+        let out = crate::simulate(&probe.scenario, 0)?;
+        let numeric: Vec<String> = out
+            .global
+            .columns()
+            .iter()
+            .filter(|c| {
+                matches!(c.dtype(), DataType::Float64 | DataType::UInt32) && c.name() != "t"
+            })
+            .map(|c| c.name().to_string())
+            .collect();
+        let metrics = match &spec.outputs.metrics {
+            Some(ms) => {
+                for m in ms {
+                    if !numeric.contains(m) {
+                        bail!(
+                            "`outputs.metrics`: `{m}` is not a numeric global column (have: {})",
+                            numeric.join(", ")
+                        );
+                    }
+                }
+                ms.clone()
+            }
+            None => numeric,
+        };
+        let focus = spec
+            .outputs
+            .focus
+            .clone()
+            .unwrap_or_else(|| loaded.scenario.scenario.focus.clone());
+        for n in &focus {
+            if !loaded.scenario.nation.iter().any(|x| &x.id == n) {
+                bail!("`outputs.focus`: no nation `{n}` in the base scenario");
+            }
+        }
+        let mut h = Sha256::new();
+        h.update(spec.canonical_hash().as_bytes());
+        h.update(b"\n");
+        h.update(base_hash.as_bytes());
+        let spec_hash = super::spec::hex(&h.finalize());
+        Ok(Prepared {
+            spec,
+            base,
+            design,
+            runs,
+            metrics,
+            focus,
+            spec_hash,
+        })
+    }
+
+    /// The summary columns, in row order: `METRIC_final`, `METRIC_mean`, `METRIC_max` per metric, then
+    /// `compute_per_capita_NATION_{final,mean,max}` per focus nation.
+    pub fn summary_columns(&self) -> Vec<String> {
+        let mut cols = Vec::new();
+        for m in &self.metrics {
+            for s in ["final", "mean", "max"] {
+                cols.push(format!("{m}_{s}"));
+            }
+        }
+        for n in &self.focus {
+            for s in ["final", "mean", "max"] {
+                cols.push(format!("compute_per_capita_{n}_{s}"));
+            }
+        }
+        cols
+    }
+
+    /// Runs one run; never panics and never fails: a failure is in the outcome.
+    pub fn run(&self, run_id: u64) -> RunResult {
+        let reps = self.spec.sweep.replicates as u64;
+        let point = run_id / reps;
+        let seed = run_seed(self.spec.sweep.seed, run_id);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.simulate_point(point as usize, seed)
+        }))
+        .unwrap_or_else(|panic| {
+            let msg = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(format!("panic: {msg}"))
+        });
+        RunResult {
+            run_id,
+            point,
+            replicate: (run_id % reps) as u32,
+            seed,
+            outcome,
+        }
+    }
+
+    fn simulate_point(&self, point: usize, seed: u64) -> std::result::Result<RunSummary, String> {
+        let sets = point_sets(&self.spec, &self.design.points[point]);
+        let loaded =
+            scenario::load(&self.base, &sets).map_err(|e| e.to_string().trim().to_string())?;
+        let out = crate::simulate(&loaded.scenario, seed).map_err(|e| e.to_string())?;
+        summarise(&out, &self.metrics, &self.focus, self.spec.outputs.series)
+            .map_err(|e| e.to_string())
+    }
+
+    /// The rows of `results` (already in run_id order) as a DataFrame with the dataset's schema.
+    pub fn frame(&self, results: &[RunResult]) -> Result<DataFrame> {
+        let n = results.len();
+        let mut cols: Vec<Column> = vec![
+            Column::new(
+                "run_id".into(),
+                results.iter().map(|r| r.run_id).collect::<Vec<u64>>(),
+            ),
+            Column::new(
+                "point".into(),
+                results.iter().map(|r| r.point).collect::<Vec<u64>>(),
+            ),
+            Column::new(
+                "replicate".into(),
+                results.iter().map(|r| r.replicate).collect::<Vec<u32>>(),
+            ),
+            Column::new(
+                "seed".into(),
+                results.iter().map(|r| r.seed).collect::<Vec<u64>>(),
+            ),
+            Column::new(
+                "status".into(),
+                results
+                    .iter()
+                    .map(|r| if r.outcome.is_ok() { "ok" } else { "error" })
+                    .collect::<Vec<&str>>(),
+            ),
+            Column::new(
+                "error".into(),
+                results
+                    .iter()
+                    .map(|r| r.outcome.as_ref().err().map(String::as_str))
+                    .collect::<Vec<Option<&str>>>(),
+            ),
+        ];
+        for (i, p) in self.spec.parameters.iter().enumerate() {
+            let values = results
+                .iter()
+                .map(|r| &self.design.points[r.point as usize][i]);
+            let col = if p.numeric() {
+                Column::new(
+                    p.column().into(),
+                    values.map(Value::as_f64).collect::<Vec<_>>(),
+                )
+            } else {
+                Column::new(
+                    p.column().into(),
+                    values.map(Value::to_toml).collect::<Vec<_>>(),
+                )
+            };
+            cols.push(col);
+        }
+        for (j, name) in self.summary_columns().iter().enumerate() {
+            let v: Vec<Option<f64>> = results
+                .iter()
+                .map(|r| r.outcome.as_ref().ok().map(|s| s.stats[j]))
+                .collect();
+            cols.push(Column::new(name.as_str().into(), v));
+        }
+        if self.spec.outputs.series {
+            for (j, m) in self.metrics.iter().enumerate() {
+                let series: Vec<Option<Series>> = results
+                    .iter()
+                    .map(|r| {
+                        r.outcome
+                            .as_ref()
+                            .ok()
+                            .map(|s| Series::new("".into(), &s.series[j]))
+                    })
+                    .collect();
+                let mut list: ListChunked = series.into_iter().collect();
+                list.rename(format!("series_{m}").into());
+                cols.push(list.into_series().into());
+            }
+        }
+        Ok(DataFrame::new(n, cols)?)
+    }
+
+    /// Runs shard `shard` of `shards` into `root` (the dataset folder holding `sweep=NAME`).
+    pub fn run_shard(
+        &self,
+        root: &Path,
+        shard: u32,
+        shards: u32,
+        options: &RunOptions,
+    ) -> Result<dataset::ShardOutcome> {
+        let dir = dataset::shard_dir(root, &self.spec.sweep.name, shard);
+        if dir.join(dataset::SUCCESS).exists() {
+            return Ok(dataset::ShardOutcome::AlreadyComplete);
+        }
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let done = dataset::complete_parts(&dir)?;
+        if !done.is_empty() && !options.resume {
+            bail!(
+                "{} holds {} parts of an interrupted run: pass --resume to finish it",
+                dir.display(),
+                done.len()
+            );
+        }
+        dataset::remove_temporaries(&dir)?;
+        let ids: Vec<u64> = (shard as u64..self.runs).step_by(shards as usize).collect();
+        let chunks: Vec<&[u64]> = ids.chunks(self.spec.sweep.chunk).collect();
+        let todo: usize = chunks
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| !done.contains(k))
+            .map(|(_, c)| c.len())
+            .sum();
+        let threads = options.threads.unwrap_or_else(default_threads).max(1);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .context("cannot start the worker threads")?;
+        let bar = progress_bar(todo as u64, options.progress);
+        let mut written = 0;
+        let mut failed = 0;
+        for (k, chunk) in chunks.iter().enumerate() {
+            if done.contains(&k) {
+                continue;
+            }
+            if options.stop_after_parts.is_some_and(|s| written >= s) {
+                bar.finish_and_clear();
+                return Ok(dataset::ShardOutcome::Stopped { parts: written });
+            }
+            let results: Vec<RunResult> = pool.install(|| {
+                chunk
+                    .par_iter()
+                    .map(|&id| {
+                        let r = self.run(id);
+                        bar.inc(1);
+                        r
+                    })
+                    .collect()
+            });
+            failed += results.iter().filter(|r| r.outcome.is_err()).count();
+            let mut frame = self.frame(&results)?;
+            crate::output::write_parquet(&dataset::part_path(&dir, k), &mut frame)?;
+            written += 1;
+        }
+        bar.finish_and_clear();
+        let marker = dataset::Success {
+            rows: ids.len() as u64,
+            runs: ids.len() as u64,
+            spec_hash: self.spec_hash.clone(),
+            shard,
+            shards,
+            parts: chunks.len(),
+        };
+        dataset::write_success(&dir, &marker)?;
+        Ok(dataset::ShardOutcome::Completed {
+            runs: ids.len() as u64,
+            ran: todo as u64,
+            failed: failed as u64,
+        })
+    }
+}
+
+/// The `--set` overrides of one point: the spec's fixed ones, then the point's values.
+pub fn point_sets(spec: &SweepSpec, values: &[Value]) -> Vec<String> {
+    let mut sets = spec.sweep.set.clone();
+    for (p, v) in spec.parameters.iter().zip(values) {
+        sets.push(format!("{}={}", p.key, v.to_toml()));
+    }
+    sets
+}
+
+/// Threads per shard: `SLURM_CPUS_PER_TASK` (under task/none every core is visible, so the allocation
+/// must be asked), else the machine's available parallelism.
+pub fn default_threads() -> usize {
+    std::env::var("SLURM_CPUS_PER_TASK")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+fn progress_bar(len: u64, wanted: bool) -> ProgressBar {
+    let target = if wanted && std::io::stderr().is_terminal() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(Some(len), target);
+    bar.set_style(
+        ProgressStyle::with_template("[{bar:30}] {pos}/{len} runs, {per_sec}, {eta} left")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+fn as_f64s(frame: &DataFrame, column: &str) -> PolarsResult<Vec<f64>> {
+    let c = frame.column(column)?.cast(&DataType::Float64)?;
+    Ok(c.f64()?.iter().map(|x| x.unwrap_or(f64::NAN)).collect())
+}
+
+fn stats(xs: &[f64]) -> [f64; 3] {
+    if xs.is_empty() {
+        return [f64::NAN; 3];
+    }
+    let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+    let max = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    [xs[xs.len() - 1], mean, max]
+}
+
+/// A run's summary statistics (and series) from its tables.
+pub fn summarise(
+    out: &crate::Outputs,
+    metrics: &[String],
+    focus: &[String],
+    series: bool,
+) -> PolarsResult<RunSummary> {
+    let mut values = Vec::new();
+    let mut all_series = Vec::new();
+    for m in metrics {
+        let xs = as_f64s(&out.global, m)?;
+        values.extend(stats(&xs));
+        if series {
+            all_series.push(xs);
+        }
+    }
+    if !focus.is_empty() {
+        let nation = out.nations.column("nation")?.cast(&DataType::String)?;
+        let nation = nation.str()?;
+        let pc = as_f64s(&out.nations, "compute_per_capita")?;
+        let mut per: Vec<Vec<f64>> = vec![Vec::new(); focus.len()];
+        // Rows are month-major, so each nation's values come out in month order.
+        for (n, x) in nation.iter().zip(pc) {
+            if let Some(i) = n.and_then(|n| focus.iter().position(|f| f == n)) {
+                per[i].push(x);
+            }
+        }
+        for xs in per {
+            values.extend(stats(&xs));
+        }
+    }
+    Ok(RunSummary {
+        stats: values,
+        series: all_series,
+    })
+}

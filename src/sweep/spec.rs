@@ -1,0 +1,372 @@
+//! The sweep file: which scenario, which parameters (by `--set` key path) with which values or
+//! distributions, which design, how many replicates, and which outputs to keep.
+//!
+//! ```toml
+//! [sweep]
+//! name = "controls-vs-beta"
+//! scenario = "baseline"             # a shipped scenario's name, or a path relative to this file
+//! set = ["scenario.months=24"]      # fixed overrides for every run
+//! design = "sobol"                  # grid | random | lhs | sobol | morris
+//! samples = 64                      # random/lhs: points; sobol: base size N; morris: trajectories r
+//! replicates = 2                    # seeds per point
+//! seed = 7
+//!
+//! [[parameter]]
+//! key = "parameters.beta"
+//! distribution = "uniform"          # uniform | log-uniform | normal | triangular | choice
+//! min = 1.0
+//! max = 4.0
+//!
+//! [[parameter]]
+//! key = "policy.us-chip-controls.strength"
+//! values = [0.0, 0.5, 1.0]          # grid levels; a discrete uniform choice in the other designs
+//!
+//! [outputs]
+//! series = false                    # also keep each run's global time series (list columns)
+//! focus = ["KE", "BR"]              # nations whose compute per capita is summarised
+//! ```
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// A parsed and checked sweep file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepSpec {
+    pub sweep: SweepMeta,
+    #[serde(default, rename = "parameter")]
+    pub parameters: Vec<ParameterSpec>,
+    #[serde(default)]
+    pub outputs: OutputsSpec,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepMeta {
+    /// Names the dataset partition `sweep=NAME`.
+    pub name: String,
+    /// The base scenario: a shipped scenario's name or a path (relative to the sweep file).
+    pub scenario: String,
+    /// `--set` overrides applied to every run before the sweep's own parameters.
+    #[serde(default)]
+    pub set: Vec<String>,
+    pub design: DesignKind,
+    /// Random and Latin hypercube: points; Sobol: base sample size N (runs N·(k+2) points); Morris:
+    /// trajectories r (runs r·(k+1) points). Unused by the grid.
+    #[serde(default)]
+    pub samples: Option<usize>,
+    /// Morris: levels p of the grid (even, ≥ 2).
+    #[serde(default = "default_levels")]
+    pub levels: usize,
+    /// Seeds per point.
+    #[serde(default = "default_replicates")]
+    pub replicates: u32,
+    #[serde(default)]
+    pub seed: u64,
+    /// Runs per Parquet part file. Part boundaries depend on this alone, never on threads or shards.
+    #[serde(default = "default_chunk")]
+    pub chunk: usize,
+}
+
+fn default_levels() -> usize {
+    4
+}
+fn default_replicates() -> u32 {
+    1
+}
+fn default_chunk() -> usize {
+    64
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DesignKind {
+    Grid,
+    Random,
+    Lhs,
+    Sobol,
+    Morris,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DistributionKind {
+    Uniform,
+    LogUniform,
+    Normal,
+    Triangular,
+    Choice,
+}
+
+/// One swept parameter: a `--set` key path and its values or distribution.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParameterSpec {
+    /// Any `--set` key path: `parameters.beta`, `policy.NAME.strength`, `nation.KE.population`.
+    pub key: String,
+    /// Column name in the dataset (default: the key with `.` and `-` as `_`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Grid levels, or the options of a discrete choice.
+    #[serde(default)]
+    pub values: Option<Vec<toml::Value>>,
+    #[serde(default)]
+    pub distribution: Option<DistributionKind>,
+    #[serde(default)]
+    pub min: Option<f64>,
+    #[serde(default)]
+    pub max: Option<f64>,
+    #[serde(default)]
+    pub mode: Option<f64>,
+    #[serde(default)]
+    pub mean: Option<f64>,
+    #[serde(default)]
+    pub sd: Option<f64>,
+    /// Choice: relative weights of `values` (default: equal).
+    #[serde(default)]
+    pub weights: Option<Vec<f64>>,
+    /// Round sampled values to integers (for integer-valued keys such as `scenario.months`).
+    #[serde(default)]
+    pub integer: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputsSpec {
+    /// Also keep every run's global time series, one list column per metric.
+    #[serde(default)]
+    pub series: bool,
+    /// Global metric columns to summarise (default: every numeric column).
+    #[serde(default)]
+    pub metrics: Option<Vec<String>>,
+    /// Nations whose compute per capita is summarised (default: the scenario's `focus`).
+    #[serde(default)]
+    pub focus: Option<Vec<String>>,
+}
+
+impl ParameterSpec {
+    /// The dataset column of this parameter.
+    pub fn column(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| self.key.replace(['.', '-'], "_"))
+    }
+
+    /// The distribution, `choice` when only `values` is given.
+    pub fn kind(&self) -> DistributionKind {
+        self.distribution.unwrap_or(DistributionKind::Choice)
+    }
+
+    /// True when every value the parameter can take is a number (stored as a Float64 column).
+    pub fn numeric(&self) -> bool {
+        match &self.values {
+            Some(vs) if self.kind() == DistributionKind::Choice => vs
+                .iter()
+                .all(|v| matches!(v, toml::Value::Integer(_) | toml::Value::Float(_))),
+            _ => true,
+        }
+    }
+}
+
+/// A sweep file read from disk, with the folder its relative paths resolve against.
+#[derive(Clone, Debug)]
+pub struct SpecFile {
+    pub spec: SweepSpec,
+    pub path: PathBuf,
+}
+
+impl SweepSpec {
+    /// Reads and checks a sweep file; errors name the file, and line/column or the key path.
+    pub fn read(path: &Path) -> Result<SpecFile> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the sweep file {}", path.display()))?;
+        let spec = Self::parse(&path.display().to_string(), &text)?;
+        Ok(SpecFile {
+            spec,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Parses and checks sweep text; `file` names it in errors.
+    pub fn parse(file: &str, text: &str) -> Result<SweepSpec> {
+        let spec: SweepSpec = toml::from_str(text).map_err(|e| {
+            let (line, col) = e
+                .span()
+                .map(|s| line_column(text, s.start))
+                .unwrap_or((0, 0));
+            anyhow::anyhow!("{file}:{line}:{col}: {}", e.message())
+        })?;
+        let problems = spec.problems();
+        if !problems.is_empty() {
+            bail!(
+                "invalid sweep file: {} problem{}\n{}",
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" },
+                problems
+                    .iter()
+                    .map(|p| format!("{file}: {p}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        }
+        Ok(spec)
+    }
+
+    /// Every problem, each as "`key.path`: what is wrong".
+    fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let s = &self.sweep;
+        if s.name.is_empty() || s.name.contains(['/', '\\', '=']) {
+            out.push("`sweep.name`: must be non-empty, without `/`, `\\` or `=`".into());
+        }
+        if s.replicates == 0 {
+            out.push("`sweep.replicates`: must be at least 1".into());
+        }
+        if s.chunk == 0 {
+            out.push("`sweep.chunk`: must be at least 1".into());
+        }
+        if self.parameters.is_empty() {
+            out.push("`parameter`: a sweep needs at least one [[parameter]]".into());
+        }
+        match s.design {
+            DesignKind::Grid => {}
+            _ if s.samples.unwrap_or(0) == 0 => out.push(format!(
+                "`sweep.samples`: the {:?} design needs `samples` ≥ 1",
+                s.design
+            )),
+            _ => {}
+        }
+        if s.design == DesignKind::Sobol {
+            if s.samples.unwrap_or(0) > 1 << 16 {
+                out.push("`sweep.samples`: at most 65536 for the Sobol design".into());
+            }
+            if self.parameters.len() > 128 {
+                out.push("`parameter`: at most 128 parameters for the Sobol design".into());
+            }
+        }
+        if s.design == DesignKind::Morris && (s.levels < 2 || !s.levels.is_multiple_of(2)) {
+            out.push("`sweep.levels`: Morris needs an even number of levels ≥ 2".into());
+        }
+        let mut columns = std::collections::BTreeSet::new();
+        for (i, p) in self.parameters.iter().enumerate() {
+            let at = |k: &str| format!("`parameter[{i}].{k}`");
+            if !p.key.contains('.') {
+                out.push(format!(
+                    "{}: `{}` is not a dotted key path",
+                    at("key"),
+                    p.key
+                ));
+            }
+            if !columns.insert(p.column()) {
+                out.push(format!(
+                    "{}: column `{}` is used twice; give one a `name`",
+                    at("name"),
+                    p.column()
+                ));
+            }
+            let need = |k: &str, v: Option<f64>, out: &mut Vec<String>| {
+                if v.is_none_or(|x| !x.is_finite()) {
+                    out.push(format!("{}: required by {:?}", at(k), p.kind()));
+                }
+            };
+            match p.kind() {
+                DistributionKind::Choice => match &p.values {
+                    None => out.push(format!(
+                        "{}: give `values` or a `distribution`",
+                        at("values")
+                    )),
+                    Some(v) if v.is_empty() => out.push(format!("{}: is empty", at("values"))),
+                    Some(v) => {
+                        if let Some(w) = &p.weights
+                            && (w.len() != v.len()
+                                || w.iter().any(|x| x.is_nan() || *x < 0.0)
+                                || w.iter().sum::<f64>() <= 0.0)
+                        {
+                            out.push(format!(
+                                "{}: one non-negative weight per value, not all zero",
+                                at("weights")
+                            ));
+                        }
+                    }
+                },
+                DistributionKind::Uniform | DistributionKind::LogUniform => {
+                    need("min", p.min, &mut out);
+                    need("max", p.max, &mut out);
+                    if let (Some(a), Some(b)) = (p.min, p.max)
+                        && a >= b
+                    {
+                        out.push(format!("{}: must be greater than min", at("max")));
+                    }
+                    if p.kind() == DistributionKind::LogUniform && p.min.is_some_and(|a| a <= 0.0) {
+                        out.push(format!("{}: log-uniform needs min > 0", at("min")));
+                    }
+                }
+                DistributionKind::Normal => {
+                    need("mean", p.mean, &mut out);
+                    need("sd", p.sd, &mut out);
+                    if p.sd.is_some_and(|s| s <= 0.0) {
+                        out.push(format!("{}: must be positive", at("sd")));
+                    }
+                }
+                DistributionKind::Triangular => {
+                    need("min", p.min, &mut out);
+                    need("mode", p.mode, &mut out);
+                    need("max", p.max, &mut out);
+                    if let (Some(a), Some(c), Some(b)) = (p.min, p.mode, p.max)
+                        && !(a <= c && c <= b && a < b)
+                    {
+                        out.push(format!("{}: needs min ≤ mode ≤ max, min < max", at("mode")));
+                    }
+                }
+            }
+            if p.distribution.is_some()
+                && p.kind() != DistributionKind::Choice
+                && p.values.is_some()
+            {
+                out.push(format!(
+                    "{}: give either `values` or a continuous `distribution`, not both",
+                    at("values")
+                ));
+            }
+            if s.design == DesignKind::Grid && p.values.is_none() {
+                out.push(format!("{}: the grid design needs `values`", at("values")));
+            }
+        }
+        out
+    }
+
+    /// SHA-256 of the spec's canonical JSON (key order fixed by the structs, so comments and layout of
+    /// the file do not count).
+    pub fn canonical_hash(&self) -> String {
+        let json = serde_json::to_vec(self).expect("a sweep spec always serialises");
+        hex(&Sha256::digest(&json))
+    }
+}
+
+impl SpecFile {
+    /// The base scenario as `scenario::load` takes it: a path relative to the sweep file when such a
+    /// file exists, else the name as written (a shipped scenario or a path from the working folder).
+    pub fn base(&self) -> String {
+        let name = &self.spec.sweep.scenario;
+        if let Some(dir) = self.path.parent() {
+            let candidate = dir.join(name);
+            if Path::new(name).is_relative() && candidate.is_file() {
+                return candidate.display().to_string();
+            }
+        }
+        name.clone()
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    (line, col)
+}
