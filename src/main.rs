@@ -321,7 +321,8 @@ enum SweepCommand {
     Verify { dir: PathBuf },
     /// Print the merged dataset as tab-separated text, one line per run in run_id order.
     Dump { dir: PathBuf },
-    /// Sobol indices (Saltelli designs) or Morris μ*, σ (Morris designs) for the chosen outcomes.
+    /// Sobol indices (Saltelli designs) or Morris μ*, σ (Morris designs) with a tornado chart, and fan
+    /// charts of the global metrics when the sweep kept time series.
     Analyze {
         dir: PathBuf,
         /// A summary column, e.g. bifurcation_index_final (repeatable).
@@ -330,6 +331,12 @@ enum SweepCommand {
         /// Bootstrap resamples for the Sobol confidence intervals.
         #[arg(long, default_value_t = 1000)]
         bootstrap: usize,
+        /// A global metric to draw as a fan chart, e.g. bifurcation_index (repeatable).
+        #[arg(long = "fan", value_name = "METRIC")]
+        fans: Vec<String>,
+        /// Fan bands over this design point's replicates only, not over every run.
+        #[arg(long, value_name = "POINT")]
+        point: Option<u64>,
     },
 }
 
@@ -462,13 +469,22 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
             dir,
             outcomes,
             bootstrap,
+            fans,
+            point,
         } => {
-            for path in fracture::sweep::analysis::analyze(&dir, &outcomes, bootstrap)? {
+            let options = fracture::sweep::analysis::AnalyzeOptions {
+                outcomes,
+                resamples: bootstrap,
+                fans,
+                point,
+            };
+            let analysis = fracture::sweep::analysis::analyze(&dir, &options)?;
+            for path in &analysis.written {
                 println!("→ {}", path.display());
             }
-            println!(
-                "note: tornado and fan charts are not drawn yet (the sweep analysis writes Parquet only)"
-            );
+            for note in &analysis.notes {
+                eprintln!("note: {note}");
+            }
         }
     }
     Ok(())

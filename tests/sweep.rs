@@ -5,6 +5,7 @@
 use fracture::sweep::analysis::{morris_indices, sobol_indices};
 use fracture::sweep::design::{latin_hypercube, morris, saltelli};
 use fracture::sweep::{Prepared, RunOptions, ShardOutcome, SweepSpec, dataset, run_seed};
+use polars::prelude::NewChunkedArray;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::f64::consts::PI;
@@ -316,4 +317,204 @@ fn status_prints_missing_shards_in_sbatch_form() {
         .unwrap();
     assert!(!run.status.success());
     assert!(String::from_utf8_lossy(&run.stderr).contains("planned from another spec"));
+}
+
+const SOBOL_WITH_SERIES: &str = r#"
+[sweep]
+name = "fans"
+scenario = "baseline"
+set = ["scenario.months=6"]
+design = "sobol"
+samples = 3
+replicates = 2
+seed = 5
+chunk = 8
+
+[[parameter]]
+key = "parameters.beta"
+distribution = "uniform"
+min = 1.5
+max = 3.0
+
+[[parameter]]
+key = "parameters.bloc_friction"
+name = "bloc friction"
+distribution = "uniform"
+min = 0.1
+max = 0.6
+
+[outputs]
+metrics = ["bifurcation_index", "unmet_share"]
+focus = []
+series = true
+"#;
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    }
+}
+
+#[test]
+fn analyze_writes_sobol_indices_a_tornado_and_fans_that_agree_with_the_runs() {
+    use fracture::sweep::analysis::{AnalyzeOptions, analyze};
+    let spec = SweepSpec::parse("fans.toml", SOBOL_WITH_SERIES).unwrap();
+    let p = Prepared::from_spec(spec, "baseline".into()).unwrap();
+    assert_eq!(p.runs, 3 * 4 * 2);
+    let dir = tempfile::tempdir().unwrap();
+    fracture::sweep::Plan::new(&p, 1)
+        .write_or_check(dir.path())
+        .unwrap();
+    p.run_shard(dir.path(), 0, 1, &opts(2)).unwrap();
+    let options = AnalyzeOptions {
+        outcomes: vec!["unmet_share_final".into()],
+        resamples: 50,
+        ..Default::default()
+    };
+    let analysis = analyze(dir.path(), &options).unwrap();
+    let out = dir.path().join("_analysis-fans");
+    let names: Vec<String> = analysis
+        .written
+        .iter()
+        .map(|p| p.strip_prefix(&out).unwrap().display().to_string())
+        .collect();
+    for f in [
+        "sobol.parquet",
+        "tornado.png",
+        "tornado.svg",
+        "fan.parquet",
+        "fan_bifurcation_index.png",
+        "fan_unmet_share.svg",
+    ] {
+        assert!(names.contains(&f.to_string()), "{f} missing from {names:?}");
+        assert!(
+            std::fs::metadata(out.join(f)).unwrap().len() > 500,
+            "{f} is empty"
+        );
+    }
+
+    let sobol = fracture::output::read_parquet(&out.join("sobol.parquet")).unwrap();
+    assert_eq!(
+        sobol.height(),
+        2,
+        "one row per parameter for the one outcome"
+    );
+    let st = sobol.column("st").unwrap().f64().unwrap();
+    let (lo, hi) = (
+        sobol.column("st_low").unwrap().f64().unwrap(),
+        sobol.column("st_high").unwrap().f64().unwrap(),
+    );
+    for i in 0..2 {
+        let (s, l, h) = (st.get(i).unwrap(), lo.get(i).unwrap(), hi.get(i).unwrap());
+        assert!(s.is_finite() && l <= h, "row {i}: st {s} in [{l}, {h}]");
+    }
+    // The tornado names the parameters as readers know them, most influential (largest ST) first.
+    let svg = std::fs::read_to_string(out.join("tornado.svg")).unwrap();
+    let labels = ["parameters.beta", "bloc friction"];
+    let mut order: Vec<(f64, &str)> = (0..2).map(|i| (st.get(i).unwrap(), labels[i])).collect();
+    order.sort_by(|a, b| b.0.total_cmp(&a.0));
+    // The y coordinate of the label's text element: smaller is higher up.
+    let y_of = |label: &str| -> f64 {
+        let end = svg
+            .find(&format!("\n{label}\n"))
+            .unwrap_or_else(|| panic!("{label} not in the SVG"));
+        let open = svg[..end].rfind("<text").unwrap();
+        let y = &svg[open..end];
+        let y = &y[y.find(" y=\"").unwrap() + 4..];
+        y[..y.find('"').unwrap()].parse().unwrap()
+    };
+    assert!(
+        y_of(order[0].1) < y_of(order[1].1),
+        "the larger ST is drawn on top"
+    );
+
+    // The fan's last month is the distribution of the runs' final values.
+    let fan = fracture::output::read_parquet(&out.join("fan.parquet")).unwrap();
+    let rows = |metric: &str| {
+        let m = fan.column("metric").unwrap().str().unwrap();
+        let keep: Vec<bool> = m.iter().map(|x| x == Some(metric)).collect();
+        fan.filter(&polars::prelude::BooleanChunked::from_slice(
+            "k".into(),
+            &keep,
+        ))
+        .unwrap()
+    };
+    let unmet = rows("unmet_share");
+    assert_eq!(unmet.height(), 6, "one row per month");
+    let q = |c: &str| -> Vec<f64> {
+        unmet
+            .column(c)
+            .unwrap()
+            .f64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect()
+    };
+    let (q05, q25, med, q75, q95) = (q("q05"), q("q25"), q("median"), q("q75"), q("q95"));
+    for t in 0..6 {
+        assert!(q05[t] <= q25[t] && q25[t] <= med[t] && med[t] <= q75[t] && q75[t] <= q95[t]);
+    }
+    let months: Vec<String> = unmet
+        .column("month")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|m| m.unwrap().to_string())
+        .collect();
+    assert_eq!(months[0], p.start.to_string());
+    let runs = dataset::read_all(&dataset::locate(dir.path()).unwrap()).unwrap();
+    let finals: Vec<f64> = runs
+        .column("unmet_share_final")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    assert_eq!(finals.len(), 24);
+    assert!((med[5] - median(finals)).abs() < 1e-12);
+    assert!(q95[5] > q05[5], "the swept parameters spread the outcome");
+
+    // Bands over one point's replicates: two runs each month.
+    let one = analyze(
+        dir.path(),
+        &AnalyzeOptions {
+            point: Some(3),
+            ..options.clone()
+        },
+    )
+    .unwrap();
+    assert!(one.notes.is_empty());
+    let fan = fracture::output::read_parquet(&out.join("fan.parquet")).unwrap();
+    let runs_col = fan.column("runs").unwrap().u32().unwrap();
+    assert!(runs_col.into_no_null_iter().all(|r| r == 2));
+    assert!(
+        analyze(
+            dir.path(),
+            &AnalyzeOptions {
+                point: Some(99),
+                ..options.clone()
+            }
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn analyze_refuses_a_grid_without_series_and_says_why() {
+    let p = tiny();
+    let dir = tempfile::tempdir().unwrap();
+    fracture::sweep::Plan::new(&p, 1)
+        .write_or_check(dir.path())
+        .unwrap();
+    p.run_shard(dir.path(), 0, 1, &opts(1)).unwrap();
+    let err = fracture::sweep::analysis::analyze(dir.path(), &Default::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("outputs.series = true"), "{err}");
+    assert!(err.contains("sobol"), "{err}");
 }

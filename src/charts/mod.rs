@@ -11,8 +11,10 @@ mod capability;
 mod chips;
 pub mod compare;
 pub mod data;
+pub mod fan;
 mod per_capita;
 mod stranded;
+pub mod tornado;
 
 pub use data::{BlocInfo, DEFAULT_FOCUS, RunData};
 
@@ -237,6 +239,36 @@ pub fn write_charts(dir: &Path, data: &RunData) -> Result<Vec<PathBuf>> {
     Ok(written)
 }
 
+/// A picture drawn the same way on any plotters backend: the figures outside a run's seven charts
+/// (a sweep's tornado and fan charts).
+pub trait Figure {
+    /// Width and height in pixels (the SVG's user units).
+    fn size(&self) -> (u32, u32);
+    fn draw<DB>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB: DrawingBackend,
+        DB::ErrorType: 'static;
+}
+
+/// Writes `figure` into `dir` as `<stem>.png` and `<stem>.svg` (each atomically); returns both paths.
+pub fn write_figure(dir: &Path, stem: &str, figure: &impl Figure) -> Result<Vec<PathBuf>> {
+    register_fonts();
+    let png = dir.join(format!("{stem}.png"));
+    write_png_with(&png, figure.size(), |root| figure.draw(root))
+        .with_context(|| format!("cannot draw {stem}"))?;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, figure.size()).into_drawing_area();
+        figure
+            .draw(&root)
+            .with_context(|| format!("cannot draw {stem}"))?;
+        root.present()?;
+    }
+    let svg_path = dir.join(format!("{stem}.svg"));
+    write_atomic(&svg_path, svg.as_bytes())?;
+    Ok(vec![png, svg_path])
+}
+
 /// Registers the embedded font once per process. Both under [`FONT`] and under plotters' generic
 /// `sans-serif`, so that no text plotters draws with a default style can miss the font.
 pub fn register_fonts() {
@@ -357,6 +389,8 @@ pub(crate) enum Swatch {
     Dot,
     Triangle,
     Cross,
+    /// A filled box: bars and bands.
+    Block,
 }
 
 #[derive(Clone, Debug)]
@@ -434,6 +468,10 @@ where
                 Swatch::Cross => {
                     area.draw(&Cross::new((x + swatch_w / 2, y), 8, c.stroke_width(3)))?
                 }
+                Swatch::Block => area.draw(&Rectangle::new(
+                    [(x, y - 9), (x + swatch_w, y + 9)],
+                    c.filled(),
+                ))?,
             }
             area.draw(&Text::new(
                 it.label.clone(),

@@ -1,4 +1,5 @@
-//! Sensitivity analysis of a finished sweep.
+//! Analysis of a finished sweep: sensitivity indices with their tornado chart, and fan charts of the
+//! kept time series.
 //!
 //! - Sobol (variance-based) indices from a Saltelli design, per outcome and parameter: first-order S1
 //!   with Saltelli et al. (2010)'s estimator `mean(f(B)·(f(AB_i) − f(A))) / V`, total ST with Jansen's
@@ -6,6 +7,8 @@
 //!   bootstrap intervals over the base rows.
 //! - Morris elementary effects `(f(x + Δe_i) − f(x)) / Δ` (Δ in unit coordinates) per trajectory step,
 //!   summarised as μ, μ* (mean of |EE|, Campolongo et al. 2007) and σ.
+//! - Fans: month by month, the 5, 25, 50, 75 and 95 % quantiles (linear interpolation) of a metric over
+//!   the successful runs, or over one point's replicates.
 //!
 //! A point's outcome is the mean over its replicates that ran; base rows or steps that touch a point
 //! with no successful run are left out. The estimators are pure functions, tested on the Ishigami
@@ -13,7 +16,12 @@
 
 use super::dataset::{self, Plan};
 use super::design::{Design, Layout};
-use anyhow::{Result, bail};
+use crate::charts::{
+    self,
+    fan::Fan,
+    tornado::{Tornado, TornadoBar, TornadoPanel},
+};
+use anyhow::{Context, Result, bail};
 use polars::prelude::*;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -152,83 +160,177 @@ pub const DEFAULT_OUTCOMES: [&str; 3] = [
     "unmet_share_final",
 ];
 
-/// Analyses the sweep in `dir` for `outcomes` and writes `sobol.parquet` or `morris.parquet` into
-/// `OUT/_analysis-NAME/` (beside the dataset, `_`-prefixed so dataset readers skip it). Returns the
-/// files written.
-pub fn analyze(dir: &Path, outcomes: &[String], resamples: usize) -> Result<Vec<PathBuf>> {
+/// The global metrics drawn as fan charts when none are named (those the sweep kept as series).
+pub const DEFAULT_FANS: [&str; 8] = [
+    "bifurcation_index",
+    "cross_bloc_share",
+    "capability_gap_oom",
+    "capability_lag_months",
+    "compute_gini",
+    "unmet_share",
+    "stranded_labs",
+    "smuggled_h100e",
+];
+
+/// What `sweep analyze` computes and draws.
+#[derive(Clone, Debug, Default)]
+pub struct AnalyzeOptions {
+    /// Summary columns analysed for sensitivity (default: [`DEFAULT_OUTCOMES`] the sweep has).
+    pub outcomes: Vec<String>,
+    /// Bootstrap resamples for the Sobol intervals.
+    pub resamples: usize,
+    /// Global metrics drawn as fan charts (default: [`DEFAULT_FANS`] the sweep kept as series).
+    pub fans: Vec<String>,
+    /// Fan bands over this design point's replicates only (default: every successful run).
+    pub point: Option<u64>,
+}
+
+/// What an analysis wrote, and what it could not do and why.
+#[derive(Clone, Debug, Default)]
+pub struct Analysis {
+    pub written: Vec<PathBuf>,
+    pub notes: Vec<String>,
+}
+
+/// One row of a sensitivity table: an outcome, a parameter and its indices.
+struct Row<I> {
+    outcome: String,
+    parameter: usize,
+    index: I,
+    used: usize,
+}
+
+/// Analyses the sweep in `dir` and writes into `OUT/_analysis-NAME/` (beside the dataset, `_`-prefixed so
+/// dataset readers skip it): `sobol.parquet` or `morris.parquet` and `tornado.png/svg` for sensitivity
+/// designs; `fan.parquet` and `fan_METRIC.png/svg` when the sweep kept time series.
+pub fn analyze(dir: &Path, options: &AnalyzeOptions) -> Result<Analysis> {
     let sweep = dataset::locate(dir)?;
     let plan = Plan::read(&sweep)?;
     let design = Design::new(&plan.spec);
     let frame = dataset::read_all(&sweep)?;
-    let outcomes: Vec<String> = if outcomes.is_empty() {
+    let has_series = frame
+        .get_column_names()
+        .iter()
+        .any(|c| c.starts_with(SERIES_PREFIX));
+    if matches!(design.layout, Layout::Plain) && !has_series {
+        bail!(
+            "nothing to analyse: the `{}` design has no sensitivity estimator (use `design = \"sobol\"` \
+             or \"morris\") and the sweep kept no time series for fan charts (set `outputs.series = \
+             true`); read the dataset directly",
+            serde_json::to_string(&plan.spec.sweep.design)?.trim_matches('"')
+        );
+    }
+    let root = sweep.parent().unwrap_or(Path::new("."));
+    let out_dir = root.join(format!("_analysis-{}", plan.sweep));
+    std::fs::create_dir_all(&out_dir)
+        .with_context(|| format!("cannot create {}", out_dir.display()))?;
+    let mut analysis = Analysis::default();
+    if !matches!(design.layout, Layout::Plain) {
+        sensitivity(&plan, &design, &frame, options, &out_dir, &mut analysis)?;
+    }
+    if has_series {
+        fan_charts(&plan, &frame, options, &out_dir, &mut analysis)?;
+    } else {
+        analysis.notes.push(
+            "no fan charts: the sweep kept no time series (set `outputs.series = true` in its \
+             [outputs])"
+                .into(),
+        );
+    }
+    Ok(analysis)
+}
+
+/// A parameter as readers know it: its `name` if the spec gives one, else its key path.
+fn parameter_label(plan: &Plan, i: usize) -> String {
+    let p = &plan.spec.parameters[i];
+    p.name.clone().unwrap_or_else(|| p.key.clone())
+}
+
+fn sensitivity(
+    plan: &Plan,
+    design: &Design,
+    frame: &DataFrame,
+    options: &AnalyzeOptions,
+    out_dir: &Path,
+    analysis: &mut Analysis,
+) -> Result<()> {
+    let outcomes: Vec<String> = if options.outcomes.is_empty() {
         DEFAULT_OUTCOMES
             .iter()
             .filter(|c| frame.column(c).is_ok())
             .map(|c| c.to_string())
             .collect()
     } else {
-        outcomes.to_vec()
+        options.outcomes.clone()
     };
-    let names: Vec<String> = plan.spec.parameters.iter().map(|p| p.column()).collect();
-    let root = sweep.parent().unwrap_or(Path::new("."));
-    let out_dir = root.join(format!("_analysis-{}", plan.sweep));
-    std::fs::create_dir_all(&out_dir)?;
+    let columns: Vec<String> = plan.spec.parameters.iter().map(|p| p.column()).collect();
     let points = design.points.len();
-    let mut written = Vec::new();
-    match &design.layout {
+    let subtitle = |what: &str| {
+        format!(
+            "Sweep \u{201c}{}\u{201d} \u{00b7} {} \u{00b7} {} runs",
+            plan.sweep, what, plan.runs
+        )
+    };
+    let (mut df, tornado, file) = match &design.layout {
         Layout::Saltelli { n, k } => {
-            let (mut o, mut p, mut cols) = (Vec::new(), Vec::new(), vec![Vec::new(); 6]);
-            let mut used = Vec::new();
+            let mut rows = Vec::new();
             for outcome in &outcomes {
-                let y = point_means(&frame, outcome, points)?;
-                let rows: Vec<usize> = (0..*n)
+                let y = point_means(frame, outcome, points)?;
+                let base: Vec<usize> = (0..*n)
                     .filter(|j| (0..k + 2).all(|b| y[j * (k + 2) + b].is_finite()))
                     .collect();
-                let ya: Vec<f64> = rows.iter().map(|j| y[j * (k + 2)]).collect();
-                let yb: Vec<f64> = rows.iter().map(|j| y[j * (k + 2) + 1]).collect();
+                let ya: Vec<f64> = base.iter().map(|j| y[j * (k + 2)]).collect();
+                let yb: Vec<f64> = base.iter().map(|j| y[j * (k + 2) + 1]).collect();
                 let yab: Vec<Vec<f64>> = (0..*k)
-                    .map(|i| rows.iter().map(|j| y[j * (k + 2) + 2 + i]).collect())
+                    .map(|i| base.iter().map(|j| y[j * (k + 2) + 2 + i]).collect())
                     .collect();
-                let idx = sobol_indices(
-                    &ya,
-                    &yb,
-                    &yab,
-                    resamples,
-                    super::stream_seed(plan.spec.sweep.seed, 2),
-                );
-                for (i, s) in idx.iter().enumerate() {
-                    o.push(outcome.clone());
-                    p.push(names[i].clone());
-                    used.push(rows.len() as u64);
-                    for (c, v) in cols
-                        .iter_mut()
-                        .zip([s.s1, s.s1_low, s.s1_high, s.st, s.st_low, s.st_high])
-                    {
-                        c.push(v);
-                    }
+                let seed = super::stream_seed(plan.spec.sweep.seed, 2);
+                for (i, index) in sobol_indices(&ya, &yb, &yab, options.resamples, seed)
+                    .into_iter()
+                    .enumerate()
+                {
+                    rows.push(Row {
+                        outcome: outcome.clone(),
+                        parameter: i,
+                        index,
+                        used: base.len(),
+                    });
                 }
             }
-            let mut columns = vec![
-                Column::new("outcome".into(), o),
-                Column::new("parameter".into(), p),
-            ];
-            for (name, c) in ["s1", "s1_low", "s1_high", "st", "st_low", "st_high"]
-                .iter()
-                .zip(cols)
-            {
-                columns.push(Column::new((*name).into(), c));
-            }
-            columns.push(Column::new("base_rows".into(), used));
-            let mut df = DataFrame::new(names.len() * outcomes.len(), columns)?;
-            let path = out_dir.join("sobol.parquet");
-            crate::output::write_parquet(&path, &mut df)?;
-            written.push(path);
+            let get =
+                |f: fn(&SobolIndex) -> f64| rows.iter().map(|r| f(&r.index)).collect::<Vec<f64>>();
+            let df = DataFrame::new(
+                rows.len(),
+                vec![
+                    Column::new("outcome".into(), outcome_column(&rows)),
+                    Column::new("parameter".into(), parameter_column(&rows, &columns)),
+                    Column::new("s1".into(), get(|s| s.s1)),
+                    Column::new("s1_low".into(), get(|s| s.s1_low)),
+                    Column::new("s1_high".into(), get(|s| s.s1_high)),
+                    Column::new("st".into(), get(|s| s.st)),
+                    Column::new("st_low".into(), get(|s| s.st_low)),
+                    Column::new("st_high".into(), get(|s| s.st_high)),
+                    Column::new(
+                        "base_rows".into(),
+                        rows.iter().map(|r| r.used as u64).collect::<Vec<u64>>(),
+                    ),
+                ],
+            )?;
+            let tornado = Tornado {
+                title: "Which inputs drive the results? (Sobol indices)".into(),
+                subtitle: subtitle("total effect with 95 % bootstrap interval"),
+                bar_label: "Total effect ST (share of variance, with interactions)".into(),
+                dot_label: "First-order effect S1 (alone)".into(),
+                panels: panels(&outcomes, &rows, plan, |s| {
+                    (s.st, Some((s.st_low, s.st_high)), s.s1)
+                }),
+            };
+            (df, tornado, "sobol.parquet")
         }
         Layout::Morris { k, steps } => {
-            let (mut o, mut p, mut cols, mut r) =
-                (Vec::new(), Vec::new(), vec![Vec::new(); 3], Vec::new());
+            let mut rows = Vec::new();
             for outcome in &outcomes {
-                let y = point_means(&frame, outcome, points)?;
+                let y = point_means(frame, outcome, points)?;
                 let mut effects = vec![Vec::new(); *k];
                 for (t, trajectory) in steps.iter().enumerate() {
                     for (s, &(i, delta)) in trajectory.iter().enumerate() {
@@ -238,33 +340,269 @@ pub fn analyze(dir: &Path, outcomes: &[String], resamples: usize) -> Result<Vec<
                         }
                     }
                 }
-                for (i, m) in morris_indices(&effects).iter().enumerate() {
-                    o.push(outcome.clone());
-                    p.push(names[i].clone());
-                    r.push(m.effects as u64);
-                    for (c, v) in cols.iter_mut().zip([m.mu, m.mu_star, m.sigma]) {
-                        c.push(v);
-                    }
+                for (i, index) in morris_indices(&effects).into_iter().enumerate() {
+                    rows.push(Row {
+                        outcome: outcome.clone(),
+                        parameter: i,
+                        used: index.effects,
+                        index,
+                    });
                 }
             }
-            let mut columns = vec![
-                Column::new("outcome".into(), o),
-                Column::new("parameter".into(), p),
-            ];
-            for (name, c) in ["mu", "mu_star", "sigma"].iter().zip(cols) {
-                columns.push(Column::new((*name).into(), c));
-            }
-            columns.push(Column::new("effects".into(), r));
-            let mut df = DataFrame::new(names.len() * outcomes.len(), columns)?;
-            let path = out_dir.join("morris.parquet");
-            crate::output::write_parquet(&path, &mut df)?;
-            written.push(path);
+            let get =
+                |f: fn(&MorrisIndex) -> f64| rows.iter().map(|r| f(&r.index)).collect::<Vec<f64>>();
+            let df = DataFrame::new(
+                rows.len(),
+                vec![
+                    Column::new("outcome".into(), outcome_column(&rows)),
+                    Column::new("parameter".into(), parameter_column(&rows, &columns)),
+                    Column::new("mu".into(), get(|m| m.mu)),
+                    Column::new("mu_star".into(), get(|m| m.mu_star)),
+                    Column::new("sigma".into(), get(|m| m.sigma)),
+                    Column::new(
+                        "effects".into(),
+                        rows.iter().map(|r| r.used as u64).collect::<Vec<u64>>(),
+                    ),
+                ],
+            )?;
+            let tornado = Tornado {
+                title: "Which inputs drive the results? (Morris screening)".into(),
+                subtitle: subtitle("mean absolute elementary effect"),
+                bar_label: "\u{03bc}* (mean absolute effect, in the outcome's units)".into(),
+                dot_label: "\u{03c3} (spread: non-linearity and interactions)".into(),
+                panels: panels(&outcomes, &rows, plan, |m| (m.mu_star, None, m.sigma)),
+            };
+            (df, tornado, "morris.parquet")
         }
-        Layout::Plain => bail!(
-            "the `{}` design has no sensitivity estimator here: use `design = \"sobol\"` or \"morris\", or \
-             read the dataset directly",
-            serde_json::to_string(&plan.spec.sweep.design)?.trim_matches('"')
-        ),
+        Layout::Plain => unreachable!("only sensitivity designs come here"),
+    };
+    let path = out_dir.join(file);
+    crate::output::write_parquet(&path, &mut df)?;
+    analysis.written.push(path);
+    analysis
+        .written
+        .extend(charts::write_figure(out_dir, "tornado", &tornado)?);
+    Ok(())
+}
+
+fn outcome_column<I>(rows: &[Row<I>]) -> Vec<String> {
+    rows.iter().map(|r| r.outcome.clone()).collect()
+}
+
+fn parameter_column<I>(rows: &[Row<I>], columns: &[String]) -> Vec<String> {
+    rows.iter().map(|r| columns[r.parameter].clone()).collect()
+}
+
+/// One tornado panel per outcome from the rows: `bar` gives (bar, interval, dot) of an index.
+fn panels<I>(
+    outcomes: &[String],
+    rows: &[Row<I>],
+    plan: &Plan,
+    bar: impl Fn(&I) -> (f64, Option<(f64, f64)>, f64),
+) -> Vec<TornadoPanel> {
+    outcomes
+        .iter()
+        .map(|o| TornadoPanel {
+            outcome: o.clone(),
+            bars: rows
+                .iter()
+                .filter(|r| &r.outcome == o)
+                .map(|r| {
+                    let (value, interval, dot) = bar(&r.index);
+                    TornadoBar {
+                        parameter: parameter_label(plan, r.parameter),
+                        value,
+                        interval,
+                        dot,
+                    }
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+const SERIES_PREFIX: &str = "series_";
+
+/// Quantiles over runs of one metric's series, month by month (t = 0 is the scenario's start).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FanQuantiles {
+    pub metric: String,
+    pub runs: Vec<u32>,
+    pub q05: Vec<f64>,
+    pub q25: Vec<f64>,
+    pub median: Vec<f64>,
+    pub q75: Vec<f64>,
+    pub q95: Vec<f64>,
+}
+
+/// Month-by-month quantiles of `series` (one time series per run; runs may differ in length).
+pub fn fan_quantiles(metric: &str, series: &[Vec<f64>]) -> FanQuantiles {
+    let months = series.iter().map(Vec::len).max().unwrap_or(0);
+    let mut q = FanQuantiles {
+        metric: metric.into(),
+        runs: Vec::with_capacity(months),
+        q05: Vec::with_capacity(months),
+        q25: Vec::with_capacity(months),
+        median: Vec::with_capacity(months),
+        q75: Vec::with_capacity(months),
+        q95: Vec::with_capacity(months),
+    };
+    let mut at = Vec::with_capacity(series.len());
+    for t in 0..months {
+        at.clear();
+        at.extend(
+            series
+                .iter()
+                .filter_map(|s| s.get(t).copied())
+                .filter(|v| v.is_finite()),
+        );
+        at.sort_by(f64::total_cmp);
+        q.runs.push(at.len() as u32);
+        q.q05.push(percentile(&at, 0.05));
+        q.q25.push(percentile(&at, 0.25));
+        q.median.push(percentile(&at, 0.5));
+        q.q75.push(percentile(&at, 0.75));
+        q.q95.push(percentile(&at, 0.95));
     }
-    Ok(written)
+    q
+}
+
+/// The kept series of `metric` for the successful runs (of `point` only, when given).
+fn run_series(frame: &DataFrame, metric: &str, point: Option<u64>) -> Result<Vec<Vec<f64>>> {
+    let status = frame.column("status")?.str()?;
+    let points = frame.column("point")?.u64()?;
+    let list = frame.column(&format!("{SERIES_PREFIX}{metric}"))?.list()?;
+    let mut out = Vec::new();
+    for ((s, p), xs) in status.iter().zip(points.iter()).zip(list.series_iter()) {
+        if s != Some("ok") || (point.is_some() && p != point) {
+            continue;
+        }
+        if let Some(xs) = xs {
+            let xs = xs.cast(&DataType::Float64)?;
+            out.push(xs.f64()?.iter().map(|v| v.unwrap_or(f64::NAN)).collect());
+        }
+    }
+    Ok(out)
+}
+
+fn fan_charts(
+    plan: &Plan,
+    frame: &DataFrame,
+    options: &AnalyzeOptions,
+    out_dir: &Path,
+    analysis: &mut Analysis,
+) -> Result<()> {
+    if let Some(p) = options.point
+        && p >= plan.points
+    {
+        bail!("--point {p}: the sweep has points 0 to {}", plan.points - 1);
+    }
+    let kept: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .filter_map(|c| c.strip_prefix(SERIES_PREFIX).map(str::to_string))
+        .collect();
+    for m in &options.fans {
+        if !kept.contains(m) {
+            bail!(
+                "--fan {m}: the sweep kept no series of `{m}` (kept: {})",
+                kept.join(", ")
+            );
+        }
+    }
+    let quantiles = kept
+        .iter()
+        .map(|m| Ok(fan_quantiles(m, &run_series(frame, m, options.point)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let label = |t: usize| plan.start.plus(t as i32).to_string();
+    let mut cols: [Vec<f64>; 5] = Default::default();
+    let (mut metric, mut month, mut t_col, mut runs) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for q in &quantiles {
+        for t in 0..q.runs.len() {
+            metric.push(q.metric.clone());
+            month.push(label(t));
+            t_col.push(t as u32);
+            runs.push(q.runs[t]);
+            for (c, v) in cols
+                .iter_mut()
+                .zip([&q.q05, &q.q25, &q.median, &q.q75, &q.q95])
+            {
+                c.push(v[t]);
+            }
+        }
+    }
+    let mut columns = vec![
+        Column::new("metric".into(), metric),
+        Column::new("month".into(), month),
+        Column::new("t".into(), t_col),
+        Column::new("runs".into(), runs),
+    ];
+    for (name, c) in ["q05", "q25", "median", "q75", "q95"].iter().zip(cols) {
+        columns.push(Column::new((*name).into(), c));
+    }
+    let mut df = DataFrame::new(columns[0].len(), columns)?;
+    let path = out_dir.join("fan.parquet");
+    crate::output::write_parquet(&path, &mut df)?;
+    analysis.written.push(path);
+
+    let drawn: Vec<&String> = if options.fans.is_empty() {
+        kept.iter()
+            .filter(|m| DEFAULT_FANS.contains(&m.as_str()))
+            .collect()
+    } else {
+        options.fans.iter().collect()
+    };
+    let over = match options.point {
+        Some(p) => format!("the {} replicates of point {p}", plan.replicates),
+        None => "all runs".into(),
+    };
+    let first = (plan.start.year() * 12) as f64 + plan.start.month() as f64 - 1.0;
+    for m in drawn {
+        let q = quantiles
+            .iter()
+            .find(|q| &q.metric == m)
+            .expect("every drawn metric was kept");
+        let fan = Fan {
+            title: format!("{}: how much it varies across the sweep", metric_label(m)),
+            subtitle: format!(
+                "Sweep \u{201c}{}\u{201d} \u{00b7} median and bands over {over} (up to {} runs)",
+                plan.sweep,
+                q.runs.iter().max().copied().unwrap_or(0)
+            ),
+            y_desc: metric_label(m),
+            months: (0..q.runs.len()).map(|t| first + t as f64).collect(),
+            q05: q.q05.clone(),
+            q25: q.q25.clone(),
+            median: q.median.clone(),
+            q75: q.q75.clone(),
+            q95: q.q95.clone(),
+        };
+        analysis
+            .written
+            .extend(charts::write_figure(out_dir, &format!("fan_{m}"), &fan)?);
+    }
+    Ok(())
+}
+
+/// A global metric's name for a chart: the headline ones in words, others from their column name.
+fn metric_label(metric: &str) -> String {
+    match metric {
+        "bifurcation_index" => "Bifurcation index".into(),
+        "cross_bloc_share" => "Cross-bloc share of compute".into(),
+        "capability_gap_oom" => "Capability gap (orders of magnitude)".into(),
+        "capability_lag_months" => "Capability lag (months)".into(),
+        "compute_gini" => "Gini of compute per capita".into(),
+        "unmet_share" => "Unmet share of compute demand".into(),
+        "stranded_labs" => "Stranded labs".into(),
+        "smuggled_h100e" => "Smuggled chips (H100e a month)".into(),
+        other => {
+            let words = other.replace('_', " ");
+            let mut chars = words.chars();
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
+        }
+    }
 }

@@ -12,6 +12,7 @@
 
 use super::run::Prepared;
 use super::spec::SweepSpec;
+use crate::month::YearMonth;
 use anyhow::{Context, Result, bail};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -37,6 +38,8 @@ pub struct Plan {
     pub seed_rule: String,
     /// The base scenario as resolved when planned.
     pub base: String,
+    /// The base scenario's first month, where each run's kept time series starts.
+    pub start: YearMonth,
     pub summary_columns: Vec<String>,
     pub spec: SweepSpec,
 }
@@ -88,6 +91,7 @@ impl Plan {
             replicates: prepared.spec.sweep.replicates,
             seed_rule: super::SEED_RULE.into(),
             base: prepared.base.clone(),
+            start: prepared.start,
             summary_columns: prepared.summary_columns(),
             spec: prepared.spec.clone(),
         }

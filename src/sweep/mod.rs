@@ -6,7 +6,8 @@
 //! - [`design`]: the points to run — full grid, random, Latin hypercube, Saltelli (Sobol) and Morris.
 //! - [`run`]: one run's summary statistics, and running a shard's runs with rayon.
 //! - [`dataset`]: the hive-partitioned Parquet dataset, the plan, `_SUCCESS` markers, status and verify.
-//! - [`analysis`]: Sobol first-order and total indices with bootstrap intervals, Morris μ* and σ.
+//! - [`analysis`]: Sobol first-order and total indices with bootstrap intervals, Morris μ* and σ, drawn as a
+//!   tornado chart; fan charts of the kept time series.
 //!
 //! The contract with the engines is `shared/DISTRIBUTED.md`: a run's seed depends on the sweep seed and its
 //! run_id only ([`run_seed`]), so results do not depend on the shard count or the thread count.

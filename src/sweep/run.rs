@@ -32,6 +32,8 @@ pub struct Prepared {
     pub metrics: Vec<String>,
     /// Nations whose compute per capita is summarised.
     pub focus: Vec<String>,
+    /// The base scenario's first month: where the kept time series start.
+    pub start: crate::month::YearMonth,
     /// SHA-256 of the canonical spec and the resolved base scenario: what a plan is checked against.
     pub spec_hash: String,
 }
@@ -135,6 +137,7 @@ impl Prepared {
             runs,
             metrics,
             focus,
+            start: loaded.scenario.scenario.start,
             spec_hash,
         })
     }
