@@ -226,10 +226,24 @@ pub struct LabState {
     pub accused: bool,
     /// USD per H100e-hour paid on average for cloud compute.
     pub price_paid: f64,
-    /// Effective training compute (FLOP) of the last `training_run_months`, as a ring.
+    /// Effective training compute (FLOP) of each of the last `max_run_months`, as a ring indexed by
+    /// month modulo its length.
     pub runs: Vec<f64>,
     pub own_capability: f64,
     pub capability: f64,
+}
+
+/// The FLOP of a run `length` months long that ends with the month at `newest` in the ring `runs`: whole
+/// months back from the newest, and a part of the oldest when the length is fractional.
+pub fn run_flop(runs: &[f64], newest: usize, length: f64) -> f64 {
+    let w = runs.len();
+    let whole = (length.floor() as usize).min(w);
+    let mut total: f64 = (0..whole).map(|j| runs[(newest + w - j) % w]).sum();
+    let part = length - whole as f64;
+    if part > 0.0 && whole < w {
+        total += part * runs[(newest + w - whole) % w];
+    }
+    total
 }
 
 /// A trans-shipment route.
@@ -254,4 +268,23 @@ pub struct PolicyRule {
     /// `scenario`, or the name of the trigger that created it.
     pub origin: String,
     pub active: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::run_flop;
+
+    #[test]
+    fn a_run_sums_whole_months_back_from_the_newest_and_part_of_the_oldest() {
+        // Ring of 4: month m sits at m % 4; the newest is month 5 (position 1).
+        let runs = [40.0, 50.0, 20.0, 30.0]; // months 4, 5, 2, 3
+        assert_eq!(run_flop(&runs, 1, 2.0), 50.0 + 40.0);
+        assert_eq!(run_flop(&runs, 1, 2.5), 50.0 + 40.0 + 0.5 * 30.0);
+        assert_eq!(run_flop(&runs, 1, 4.0), 140.0);
+        assert_eq!(
+            run_flop(&runs, 1, 9.0),
+            140.0,
+            "never more than the ring holds"
+        );
+    }
 }

@@ -99,8 +99,14 @@ parameters! {
     algorithmic_efficiency_per_year: f64 = 3.0, ["x per year"];
     /// Training FLOP delivered by one H100e for a month (989 TFLOP/s dense BF16 at 40 % utilisation, 730 h).
     flop_per_h100e_month: f64 = 1.04e21, ["FLOP"];
-    /// Length of a training run: a lab's run is its effective training compute over this many months.
+    /// Length of a training run at the start: a lab's run is its effective training compute over this many
+    /// months.
     training_run_months: u32 = 4, ["months"];
+    /// Yearly factor by which training runs lengthen (Epoch AI: frontier runs ≈ 1.4× longer each year).
+    run_length_growth: f64 = 1.4, ["x per year"];
+    /// The longest a training run gets: beyond it, waiting for better chips and algorithms beats training on
+    /// (Epoch AI's estimate of the optimal maximum, ≈ 9 months).
+    max_run_months: u32 = 9, ["months"];
     /// Capability (orders of magnitude) an adopted open-weight model trails its release.
     open_lag: f64 = 0.5, ["OOM"];
     /// Monthly probability that an extraction-capable lab attempts to extract a rival bloc's frontier model.
@@ -139,9 +145,26 @@ parameters! {
     stranded_loss: f64 = 0.5, ["share"];
 }
 
+impl Parameters {
+    /// How many months a training run lasts in month `t`: `training_run_months`, lengthening by
+    /// `run_length_growth` a year up to `max_run_months`. Fractional: the oldest month counts in part.
+    pub fn run_length(&self, t: u32) -> f64 {
+        (self.training_run_months as f64 * self.run_length_growth.powf(t as f64 / 12.0))
+            .min(self.max_run_months as f64)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_lengthen_until_the_longest_worth_training() {
+        let p = Parameters::default();
+        assert_eq!(p.run_length(0), 4.0);
+        assert!((p.run_length(12) - 5.6).abs() < 1e-12);
+        assert_eq!(p.run_length(120), 9.0);
+    }
 
     #[test]
     fn docs_cover_every_parameter_and_defaults_round_trip() {

@@ -278,7 +278,8 @@ pub fn build(scenario: &Scenario, seed: u64) -> World {
         index.pool_contracts.push(None);
     }
     let efficiency = |t: i32| params.algorithmic_efficiency_per_year.powf(t as f64 / 12.0);
-    let window = params.training_run_months as usize;
+    // The ring holds the longest run there can be; the run's length picks how much of it counts.
+    let window = params.max_run_months as usize;
     for (i, (id, l)) in labs.iter().enumerate() {
         let nation = index.nation_index[&l.nation];
         let mut contracts: Vec<usize> = l
@@ -312,7 +313,7 @@ pub fn build(scenario: &Scenario, seed: u64) -> World {
                     * params.flop_per_h100e_month
             })
             .collect();
-        let total: f64 = runs.iter().sum();
+        let total = run_flop(&runs, window - 1, params.run_length(0));
         let capability = if total > 0.0 { total.log10() } else { 0.0 };
         index.lab_ids.push(id.clone());
         index.lab_index.insert(id.clone(), i);

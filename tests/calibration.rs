@@ -49,14 +49,16 @@ fn installed_stock_matches_epoch_and_grows_two_to_three_fold_a_year() {
 }
 
 #[test]
-fn frontier_training_runs_grow_three_to_six_fold_in_2025() {
+fn frontier_training_runs_grow_three_to_six_fold_a_year_in_2025_and_2026() {
     let out = baseline();
     let run = global(&out, "largest_run_flop");
-    let growth = 10f64.powf(run[12] - run[0]);
-    assert!(
-        (3.0..=6.0).contains(&growth),
-        "largest run grew {growth:.2}× in 2025"
-    );
+    for (year, from) in [(2025, 0), (2026, 12)] {
+        let growth = 10f64.powf(run[from + 12] - run[from]);
+        assert!(
+            (3.0..=6.0).contains(&growth),
+            "largest run grew {growth:.2}× in {year}"
+        );
+    }
     assert!(
         (25.5..=27.5).contains(&run[0]),
         "largest run early 2025: 1e{:.2} FLOP",

@@ -293,3 +293,17 @@ fn errors_in_a_base_file_name_that_file() {
     assert!(tau.file.ends_with("world.toml"), "{tau}");
     assert_eq!((tau.line, tau.column), (Some(4), Some(1)));
 }
+
+#[test]
+fn a_longest_run_shorter_than_the_first_run_is_refused() {
+    let d = errors(
+        "extends = \"baseline\"\n[scenario]\nname = \"x\"\n[parameters]\ntraining_run_months = 6\nmax_run_months = 3\n",
+    );
+    expect(
+        &d,
+        6,
+        1,
+        "parameters.max_run_months",
+        "expected at least `training_run_months` (6), found 3",
+    );
+}

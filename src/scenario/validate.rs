@@ -247,6 +247,7 @@ fn parameters(s: &Scenario, p: &mut Problems) {
         ("hours_per_month", q.hours_per_month),
         ("reference_frontier_growth", q.reference_frontier_growth),
         ("max_stock_months", q.max_stock_months),
+        ("run_length_growth", q.run_length_growth),
     ] {
         positive(p, path(k), v);
     }
@@ -278,6 +279,15 @@ fn parameters(s: &Scenario, p: &mut Problems) {
         if v < 1 {
             p.push((path(k), "expected at least 1".into()));
         }
+    }
+    if q.max_run_months < q.training_run_months {
+        p.push((
+            path("max_run_months"),
+            format!(
+                "expected at least `training_run_months` ({}), found {}",
+                q.training_run_months, q.max_run_months
+            ),
+        ));
     }
 }
 

@@ -164,7 +164,7 @@ pub fn metrics(
         .f64("frontier_capability", frontier)
         .f64(
             "largest_run_flop",
-            (largest_training * p.flop_per_h100e_month * p.training_run_months as f64)
+            (largest_training * p.flop_per_h100e_month * p.run_length(t))
                 .max(1.0)
                 .log10(),
         )

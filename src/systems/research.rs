@@ -1,6 +1,7 @@
 //! Research (step 6): training compute becomes capability. A lab's run is its effective training compute
-//! (`training × algorithmic efficiency(t) × FLOP per H100e-month`) over the last `training_run_months`;
-//! capability is log10 of its largest run to date, so one order of magnitude is one generation.
+//! (`training × algorithmic efficiency(t) × FLOP per H100e-month`) over the run's length, which grows from
+//! `training_run_months` by `run_length_growth` a year up to `max_run_months`; capability is log10 of its
+//! largest run to date, so one order of magnitude is one generation.
 //!
 //! Laggards adopt open weights they may legally obtain (`c_open − open_lag`; weights export controls cap
 //! what targets can obtain). Extraction-capable labs try to extract a rival bloc's frontier model (rate
@@ -32,7 +33,8 @@ pub fn research(
     let k = index.blocs();
     let sides = sides_of(nations.iter().map(|(n, a)| (n.idx, a)), nn);
     let efficiency = p.algorithmic_efficiency_per_year.powf(t as f64 / 12.0);
-    let window = p.training_run_months as usize;
+    let window = p.max_run_months as usize;
+    let run_length = p.run_length(t);
 
     // Last month's capabilities: each bloc's frontier lab and each nation's best open release.
     let mut frontier: Vec<Option<(usize, f64)>> = vec![None; k];
@@ -74,7 +76,7 @@ pub fn research(
     for_each_in_order!(labs, &index.labs, |(lab, mut state)| {
         let pos = t as usize % window;
         state.runs[pos] = state.training * efficiency * p.flop_per_h100e_month;
-        let run: f64 = state.runs.iter().sum();
+        let run = run_flop(&state.runs, pos, run_length);
         if run > 0.0 {
             state.own_capability = state.own_capability.max(run.log10());
         }
