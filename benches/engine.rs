@@ -2,7 +2,8 @@
 //! - the baseline end to end — load, simulate 120 months, write the Parquet tables — target < 50 ms;
 //! - the compute market per lab-month on a synthetic world of 100 000 labs — target ≤ 100 ns.
 //!
-//! Plain timing with medians over repeated runs; numbers are printed, never asserted.
+//! Plain timing with medians over repeated runs; numbers are printed, never asserted. `FRACTURE_BENCH=e2e`
+//! or `FRACTURE_BENCH=market` runs only one of them.
 
 use bevy_ecs::prelude::*;
 use fracture::output::{Manifest, write_run};
@@ -19,15 +20,20 @@ fn median(mut xs: Vec<Duration>) -> Duration {
 
 fn baseline_end_to_end() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut times = Vec::new();
-    let mut sim_times = Vec::new();
+    // Phases: load the scenario; build the world and run the months; turn the records into
+    // DataFrames; write the Parquet files.
+    let mut phases: [Vec<Duration>; 5] = Default::default();
     for i in 0..15 {
         let start = Instant::now();
         let loaded = load("baseline", &[]).unwrap();
         let s = &loaded.scenario;
         let sim = Instant::now();
-        let out = fracture::simulate(s, s.scenario.seed).unwrap();
-        sim_times.push(sim.elapsed());
+        let mut months_done = sim;
+        let out = fracture::simulate_with_progress(s, s.scenario.seed, |_| {
+            months_done = Instant::now();
+        })
+        .unwrap();
+        let frames_done = Instant::now();
         write_run(
             &tmp.path().join(format!("run{i}")),
             &out,
@@ -35,16 +41,26 @@ fn baseline_end_to_end() {
             false,
         )
         .unwrap();
-        times.push(start.elapsed());
+        let end = Instant::now();
+        for (phase, d) in phases.iter_mut().zip([
+            sim - start,
+            months_done - sim,
+            frames_done - months_done,
+            end - frames_done,
+            end - start,
+        ]) {
+            phase.push(d);
+        }
         black_box(out);
     }
     let loaded = load("baseline", &[]).unwrap();
     let labs: u32 = loaded.scenario.lab.iter().map(|l| l.count).sum();
+    let [load_t, months_t, frames_t, write_t, total_t] =
+        phases.map(|p| median(p).as_secs_f64() * 1e3);
     println!(
-        "baseline end to end ({} months, {labs} labs): median {:.1} ms (simulation alone {:.1} ms)",
+        "baseline end to end ({} months, {labs} labs): median {total_t:.1} ms = load {load_t:.1} + \
+         world and months {months_t:.1} + tables {frames_t:.1} + Parquet {write_t:.1} (medians per phase)",
         loaded.scenario.scenario.months,
-        median(times).as_secs_f64() * 1e3,
-        median(sim_times).as_secs_f64() * 1e3
     );
 }
 
@@ -108,8 +124,14 @@ fn market_per_lab_month() {
 
 fn main() {
     // `cargo test --benches` runs this binary with --test-ish flags; do the work only under `cargo bench`.
+    // `FRACTURE_BENCH=e2e` or `=market` runs one of the two, e.g. under a profiler.
     if std::env::args().any(|a| a == "--bench") {
-        baseline_end_to_end();
-        market_per_lab_month();
+        let only = std::env::var("FRACTURE_BENCH").unwrap_or_default();
+        if only.is_empty() || only == "e2e" {
+            baseline_end_to_end();
+        }
+        if only.is_empty() || only == "market" {
+            market_per_lab_month();
+        }
     }
 }

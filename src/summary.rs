@@ -24,6 +24,7 @@ pub fn final_month(outputs: &Outputs, blocs: &[String], focus: &[String]) -> Str
     let month = g
         .column("month")
         .ok()
+        .and_then(|c| c.cast(&DataType::String).ok())
         .and_then(|c| {
             c.str()
                 .ok()
@@ -64,7 +65,7 @@ pub fn final_month(outputs: &Outputs, blocs: &[String], focus: &[String]) -> Str
     // Focus nations: H100e per 1000 people in the final month.
     let n = &outputs.nations;
     if let (Ok(nation), Ok(t), Ok(pc)) = (
-        n.column("nation"),
+        n.column("nation").and_then(|c| c.cast(&DataType::String)),
         n.column("t"),
         n.column("compute_per_capita"),
     ) && let (Ok(nation), Ok(t), Ok(pc)) = (nation.str(), t.u32(), pc.f64())

@@ -89,23 +89,45 @@ impl Table {
             .zip(&self.values)
             .map(|(name, v)| {
                 let name = PlSmallStr::from(name.as_str());
-                match v {
+                Ok(match v {
                     Values::F64(x) => Column::new(name, x),
                     Values::U32(x) => Column::new(name, x),
                     Values::Str(x) => Column::new(name, x),
                     Values::Bool(x) => Column::new(name, x),
-                    Values::Dict(words, codes) => Column::new(
-                        name,
-                        codes
-                            .iter()
-                            .map(|&c| words[c as usize].as_str())
-                            .collect::<Vec<&str>>(),
-                    ),
-                }
+                    Values::Dict(words, codes) => enum_column(name, words, codes)?,
+                })
             })
-            .collect();
+            .collect::<PolarsResult<Vec<Column>>>()?;
         DataFrame::new(self.rows, columns)
     }
+}
+
+/// A column of strings from a fixed list as a polars Enum: the codes become the category ids as they
+/// are, with no string built per row, and Parquet stores them as a dictionary column (read back as Enum
+/// by polars, as dictionary-encoded strings by pyarrow and DuckDB).
+fn enum_column(name: PlSmallStr, words: &[String], codes: &[u32]) -> PolarsResult<Column> {
+    let categories = FrozenCategories::new(words.iter().map(String::as_str))?;
+    let physical = categories.physical();
+    let dtype = DataType::from_frozen_categories(categories);
+    // The category ids' width follows the number of categories; the codes are narrowed to fit it.
+    let series = match physical {
+        CategoricalPhysical::U8 => Categorical8Chunked::from_cats_and_dtype(
+            UInt8Chunked::from_vec(name, codes.iter().map(|&c| c as u8).collect()),
+            dtype,
+        )
+        .into_series(),
+        CategoricalPhysical::U16 => Categorical16Chunked::from_cats_and_dtype(
+            UInt16Chunked::from_vec(name, codes.iter().map(|&c| c as u16).collect()),
+            dtype,
+        )
+        .into_series(),
+        CategoricalPhysical::U32 => Categorical32Chunked::from_cats_and_dtype(
+            UInt32Chunked::from_vec(name, codes.to_vec()),
+            dtype,
+        )
+        .into_series(),
+    };
+    Ok(series.into())
 }
 
 /// One row being written.

@@ -317,6 +317,9 @@ pub fn strings(df: &DataFrame, column: &str) -> Result<Vec<String>> {
     let c = df
         .column(column)
         .map_err(|_| anyhow!("the table has no column {column}"))?;
+    let c = c
+        .cast(&DataType::String)
+        .map_err(|e| anyhow!("column {column} is not text: {e}"))?;
     Ok(c.str()
         .map_err(|e| anyhow!("column {column} is not text: {e}"))?
         .iter()

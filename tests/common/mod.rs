@@ -40,6 +40,8 @@ pub fn f64s(df: &DataFrame, column: &str) -> Vec<f64> {
 pub fn strs(df: &DataFrame, column: &str) -> Vec<String> {
     df.column(column)
         .unwrap()
+        .cast(&DataType::String)
+        .unwrap()
         .str()
         .unwrap()
         .iter()
@@ -59,7 +61,8 @@ pub fn bools(df: &DataFrame, column: &str) -> Vec<bool> {
 
 /// The rows of `df` whose string column `key` equals `value`, in table order (by month).
 pub fn rows_where(df: &DataFrame, key: &str, value: &str) -> DataFrame {
-    let mask = df.column(key).unwrap().str().unwrap().equal(value);
+    let key = df.column(key).unwrap().cast(&DataType::String).unwrap();
+    let mask = key.str().unwrap().equal(value);
     df.filter(&mask).unwrap()
 }
 
