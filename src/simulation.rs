@@ -4,7 +4,7 @@
 use crate::resources::{Clock, EventLog};
 use crate::scenario::Scenario;
 use crate::systems::monthly_schedule;
-use crate::tables::{Outputs, Recorder, events_frame};
+use crate::tables::{Detail, Outputs, Recorder, events_frame};
 use crate::world;
 use polars::prelude::PolarsResult;
 
@@ -12,9 +12,20 @@ use polars::prelude::PolarsResult;
 pub fn simulate_with_progress(
     scenario: &Scenario,
     seed: u64,
+    on_month: impl FnMut(u32),
+) -> PolarsResult<Outputs> {
+    simulate_with(scenario, seed, Detail::Full, on_month)
+}
+
+/// Simulates `scenario` with `seed`, recording the tables `detail` asks for; `on_month` is called after
+/// each month with the number done.
+pub fn simulate_with(
+    scenario: &Scenario,
+    seed: u64,
+    detail: Detail,
     mut on_month: impl FnMut(u32),
 ) -> PolarsResult<Outputs> {
-    let mut world = world::build(scenario, seed);
+    let mut world = world::build_with(scenario, seed, detail);
     let mut schedule = monthly_schedule();
     let months = scenario.scenario.months;
     for t in 0..months {

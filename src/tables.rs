@@ -234,12 +234,24 @@ pub const GLOBAL_PER_BLOC: [&str; 6] = [
 /// The tables of a run being recorded.
 #[derive(Resource, Clone, Debug)]
 pub struct Recorder {
+    pub detail: Detail,
     pub blocs: Vec<String>,
     pub global: Table,
     pub nations: Table,
     pub labs: Table,
     pub providers: Table,
     pub usage: Table,
+}
+
+/// Which tables a run records.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Detail {
+    /// Every table.
+    #[default]
+    Full,
+    /// No rows in the two large tables, `labs` and `usage` (they keep their columns): what a sweep's
+    /// summary statistics need, at a fraction of the cost.
+    Summary,
 }
 
 /// The fixed lists the dictionary columns draw from.
@@ -257,7 +269,7 @@ pub const NON_ALIGNED: &str = "non_aligned";
 pub const NO_PROVIDER: &str = "";
 
 impl Recorder {
-    pub fn new(d: Dictionaries) -> Self {
+    pub fn new(d: Dictionaries, detail: Detail) -> Self {
         use Kind::*;
         let blocs = d.blocs.clone();
         let month = || ("month", Dict(d.months.clone()));
@@ -382,12 +394,14 @@ impl Recorder {
             t.reserve(months * per_month);
             t
         };
+        let full = usize::from(detail == Detail::Full);
         Recorder {
+            detail,
             global: table(global, 1),
             nations: table(nations, d.nations.len()),
-            labs: table(labs, d.labs.len()),
+            labs: table(labs, full * d.labs.len()),
             providers: table(providers, d.providers.len()),
-            usage: table(usage, d.nations.len() * d.providers.len()),
+            usage: table(usage, full * d.nations.len() * d.providers.len()),
             blocs,
         }
     }

@@ -3,7 +3,7 @@
 use crate::components::*;
 use crate::resources::*;
 use crate::scenario::{LabKind, Scenario};
-use crate::tables::{Dictionaries, Recorder};
+use crate::tables::{Detail, Dictionaries, Recorder};
 use bevy_ecs::prelude::*;
 use std::collections::{HashMap, VecDeque};
 
@@ -48,6 +48,11 @@ fn initial_vintages(h100e: f64, age_months: u32, origin: usize, blocs: usize) ->
 
 /// Builds the world for `scenario`, with all random streams derived from `seed`.
 pub fn build(scenario: &Scenario, seed: u64) -> World {
+    build_with(scenario, seed, Detail::Full)
+}
+
+/// As [`build`], recording only the tables `detail` asks for.
+pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
     let params = &scenario.parameters;
     let start = scenario.scenario.start;
     let mut world = World::new();
@@ -428,15 +433,18 @@ pub fn build(scenario: &Scenario, seed: u64) -> World {
         k,
     ));
     world.insert_resource(crate::systems::metrics::History::default());
-    world.insert_resource(Recorder::new(Dictionaries {
-        months: (0..scenario.scenario.months)
-            .map(|t| start.plus(t as i32).to_string())
-            .collect(),
-        blocs: index.bloc_ids.clone(),
-        nations: index.nation_ids.clone(),
-        labs: index.lab_ids.clone(),
-        providers: index.provider_ids.clone(),
-    }));
+    world.insert_resource(Recorder::new(
+        Dictionaries {
+            months: (0..scenario.scenario.months)
+                .map(|t| start.plus(t as i32).to_string())
+                .collect(),
+            blocs: index.bloc_ids.clone(),
+            nations: index.nation_ids.clone(),
+            labs: index.lab_ids.clone(),
+            providers: index.provider_ids.clone(),
+        },
+        detail,
+    ));
     world.insert_resource(index);
     world.insert_resource(Params(params.clone()));
     world.insert_resource(Clock {

@@ -91,7 +91,7 @@ impl Prepared {
         let probe = scenario::load(&base, &probe_sets)
             .map_err(|e| anyhow!("{e}"))
             .context("the sweep's parameters do not apply to the base scenario (first point)")?;
-        let out = crate::simulate(&probe.scenario, 0)?;
+        let out = crate::simulate_with(&probe.scenario, 0, crate::Detail::Summary, |_| {})?;
         let numeric: Vec<String> = out
             .global
             .columns()
@@ -188,7 +188,9 @@ impl Prepared {
         let sets = point_sets(&self.spec, &self.design.points[point]);
         let loaded =
             scenario::load(&self.base, &sets).map_err(|e| e.to_string().trim().to_string())?;
-        let out = crate::simulate(&loaded.scenario, seed).map_err(|e| e.to_string())?;
+        // Summaries need the global and nation tables only.
+        let out = crate::simulate_with(&loaded.scenario, seed, crate::Detail::Summary, |_| {})
+            .map_err(|e| e.to_string())?;
         summarise(&out, &self.metrics, &self.focus, self.spec.outputs.series)
             .map_err(|e| e.to_string())
     }

@@ -5,7 +5,7 @@
 use crate::components::*;
 use crate::indices;
 use crate::resources::*;
-use crate::tables::Recorder;
+use crate::tables::{Detail, Recorder};
 use bevy_ecs::prelude::*;
 
 /// What the metrics need from earlier months: the global frontier capability, month by month.
@@ -207,7 +207,7 @@ pub fn metrics(
                 ledger.smuggled_received[nation.idx],
             )
             .end();
-        for v in 0..index.provider_ids.len() {
+        for v in (0..index.provider_ids.len()).filter(|_| rec.detail == Detail::Full) {
             rec.usage
                 .row()
                 .code("month", month)
@@ -219,27 +219,29 @@ pub fn metrics(
         }
     }
 
-    for_each_in_order!(labs, &index.labs, |(lab, state, _)| {
-        rec.labs
-            .row()
-            .code("month", month)
-            .u32("t", t)
-            .code("lab", lab.idx)
-            .code("nation", lab.nation)
-            .code("kind", lab.kind as usize)
-            .f64("compute_h100e", state.compute)
-            .f64("training_h100e", state.training)
-            .f64("demand_h100e", state.demand)
-            .f64("unmet_h100e", state.unmet)
-            .f64("capability", state.capability)
-            .u32("providers_used", state.providers_used)
-            .code("main_provider", state.main_provider.map_or(0, |v| v + 1))
-            .bool("kyc_refused", state.kyc_refused)
-            .bool("uses_sanctioned_provider", state.uses_sanctioned_provider)
-            .bool("stranded", state.stranded)
-            .bool("accused", state.accused)
-            .end();
-    });
+    if rec.detail == Detail::Full {
+        for_each_in_order!(labs, &index.labs, |(lab, state, _)| {
+            rec.labs
+                .row()
+                .code("month", month)
+                .u32("t", t)
+                .code("lab", lab.idx)
+                .code("nation", lab.nation)
+                .code("kind", lab.kind as usize)
+                .f64("compute_h100e", state.compute)
+                .f64("training_h100e", state.training)
+                .f64("demand_h100e", state.demand)
+                .f64("unmet_h100e", state.unmet)
+                .f64("capability", state.capability)
+                .u32("providers_used", state.providers_used)
+                .code("main_provider", state.main_provider.map_or(0, |v| v + 1))
+                .bool("kyc_refused", state.kyc_refused)
+                .bool("uses_sanctioned_provider", state.uses_sanctioned_provider)
+                .bool("stranded", state.stranded)
+                .bool("accused", state.accused)
+                .end();
+        });
+    }
 
     let mut books: Vec<(&Provider, &ProviderBook)> = providers.iter().collect();
     books.sort_by_key(|(v, _)| v.idx);
