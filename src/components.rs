@@ -238,10 +238,15 @@ pub struct LabState {
 pub fn run_flop(runs: &[f64], newest: usize, length: f64) -> f64 {
     let w = runs.len();
     let whole = (length.floor() as usize).min(w);
-    let mut total: f64 = (0..whole).map(|j| runs[(newest + w - j) % w]).sum();
+    // Walk back with a wrapping index rather than `% w`: this runs for every lab every month.
+    let (mut total, mut i) = (0.0, newest);
+    for _ in 0..whole {
+        total += runs[i];
+        i = if i == 0 { w - 1 } else { i - 1 };
+    }
     let part = length - whole as f64;
     if part > 0.0 && whole < w {
-        total += part * runs[(newest + w - whole) % w];
+        total += part * runs[i];
     }
     total
 }

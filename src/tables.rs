@@ -188,7 +188,13 @@ impl Row<'_> {
     /// One f64 column per bloc, named `{prefix}_{bloc}`.
     pub fn per_bloc(mut self, prefix: &str, blocs: &[String], xs: &[f64]) -> Self {
         for (b, x) in blocs.iter().zip(xs) {
-            self = self.f64(&format!("{prefix}_{b}"), *x);
+            // The name is only checked in debug builds, so only built there: this runs every row.
+            debug_assert_eq!(self.table.names[self.col], format!("{prefix}_{b}"));
+            match &mut self.table.values[self.col] {
+                Values::F64(v) => v.push(*x),
+                _ => panic!("column {prefix}_{b} is not f64"),
+            }
+            self.col += 1;
         }
         self
     }

@@ -134,44 +134,32 @@ pub fn market(
         weights[nation.idx] = alignment.weights.clone();
     }
 
-    // Effective prices and access per segment.
-    for s in 0..m.segments {
-        let pool = s / 2;
-        let large = s % 2 == 1;
-        let n = index.pool_nation[pool];
-        let contracts = index.pool_contracts[pool].as_ref();
-        for v in 0..np {
-            let mut leak = 1.0;
-            let mut blocked = false;
-            if contracts.is_some_and(|c| !c[v]) {
-                leak = 0.0;
-            } else if rules.is_closed(v, n) {
-                leak = 0.0;
-                blocked = true;
-            } else if large && rules.kyc.get(v, n) > 0.0 {
-                leak = 1.0 - rules.kyc.get(v, n) * compliance[v];
-                blocked = leak <= 0.0;
-            }
-            m.leak.set(s, v, leak.max(0.0));
-            m.policy_blocked.set(s, v, if blocked { 1.0 } else { 0.0 });
-            let friction = p.bloc_friction * (1.0 - weights[n][bloc[v]]);
-            let premium = p.sanction_premium * rules.sanction.get(v, n);
-            let eff = price[v] * (1.0 + premium + friction);
-            m.eff_price.set(s, v, eff);
-            let leak = m.leak.get(s, v);
-            let u = if leak > 0.0 {
-                -p.beta * eff.ln() + leak.ln()
-            } else {
-                f64::NEG_INFINITY
-            };
-            m.static_attraction.set(s, v, u);
-        }
+    // Effective prices and access of every pool's inference segment; a pool's large-training segment
+    // is prepared below only if a lab lands in it (most nations have no KYC rule, so most never fill).
+    let ln_price: Vec<f64> = price.iter().map(|x| x.ln()).collect();
+    let facts = SegmentFacts {
+        params: p,
+        index: &index,
+        rules: &rules,
+        price: &price,
+        ln_price: &ln_price,
+        compliance: &compliance,
+        bloc: &bloc,
+        weights: &weights,
+    };
+    for pool in 0..m.segments / 2 {
+        facts.prepare(m, pool * 2);
     }
 
     // What a segment expects to pay: first-round shares on this month's capacity and prices.
     m.remaining_capacity.copy_from_slice(&m.capacity);
-    logit_shares(m, p.capacity_weight, false);
-    for s in 0..m.segments {
+    m.remaining_demand.fill(0.0);
+    for pool in 0..m.segments / 2 {
+        m.remaining_demand[pool * 2] = 1.0;
+    }
+    logit_shares(m, p.capacity_weight);
+    for pool in 0..m.segments / 2 {
+        let s = pool * 2;
         m.expected_price[s] = (0..np)
             .map(|v| m.share.get(s, v) * m.eff_price.get(s, v))
             .sum();
@@ -251,6 +239,11 @@ pub fn market(
         });
     });
 
+    for pool in 0..m.segments / 2 {
+        if m.demand[pool * 2 + 1] > 0.0 {
+            facts.prepare(m, pool * 2 + 1);
+        }
+    }
     solve(m, p.capacity_weight, p.reoffer_rounds);
 
     // Segment summaries.
@@ -432,6 +425,71 @@ pub fn market(
     }
 }
 
+/// What preparing a segment reads: the month's prices, access rules and alignments.
+struct SegmentFacts<'a> {
+    params: &'a crate::parameters::Parameters,
+    index: &'a WorldIndex,
+    rules: &'a Rules,
+    price: &'a [f64],
+    ln_price: &'a [f64],
+    compliance: &'a [f64],
+    bloc: &'a [usize],
+    weights: &'a [Vec<f64>],
+}
+
+impl SegmentFacts<'_> {
+    /// Segment `s`'s effective prices, the share of its demand each provider may take (`leak`), whether a
+    /// policy blocks it, and the month's fixed part of its attraction.
+    fn prepare(&self, m: &mut MarketScratch, s: usize) {
+        let p = self.params;
+        let pool = s / 2;
+        let large = s % 2 == 1;
+        let n = self.index.pool_nation[pool];
+        let contracts = self.index.pool_contracts[pool].as_ref();
+        // `ln(1 + friction)` per bloc: the friction depends on the supplier's bloc only.
+        let mut ln_markup = [0.0; 8];
+        let blocs = self.weights[n].len();
+        let cached = blocs <= ln_markup.len();
+        if cached {
+            for (b, w) in self.weights[n].iter().enumerate() {
+                ln_markup[b] = (1.0 + p.bloc_friction * (1.0 - w)).ln();
+            }
+        }
+        for v in 0..m.providers {
+            let mut leak = 1.0;
+            let mut blocked = false;
+            if contracts.is_some_and(|c| !c[v]) {
+                leak = 0.0;
+            } else if self.rules.is_closed(v, n) {
+                leak = 0.0;
+                blocked = true;
+            } else if large && self.rules.kyc.get(v, n) > 0.0 {
+                leak = 1.0 - self.rules.kyc.get(v, n) * self.compliance[v];
+                blocked = leak <= 0.0;
+            }
+            let leak = leak.max(0.0);
+            m.leak.set(s, v, leak);
+            m.policy_blocked.set(s, v, if blocked { 1.0 } else { 0.0 });
+            let friction = p.bloc_friction * (1.0 - self.weights[n][self.bloc[v]]);
+            let premium = p.sanction_premium * self.rules.sanction.get(v, n);
+            let markup = 1.0 + premium + friction;
+            m.eff_price.set(s, v, self.price[v] * markup);
+            let u = if leak <= 0.0 {
+                f64::NEG_INFINITY
+            } else {
+                let ln_markup = if premium == 0.0 && cached {
+                    ln_markup[self.bloc[v]]
+                } else {
+                    markup.ln()
+                };
+                let ln_leak = if leak == 1.0 { 0.0 } else { leak.ln() };
+                -p.beta * (self.ln_price[v] + ln_markup) + ln_leak
+            };
+            m.static_attraction.set(s, v, u);
+        }
+    }
+}
+
 /// Logit shares, pro-rata rationing and re-offer rounds over segments. Fills `alloc` and, from the first
 /// round, `first_requests` (demand directed at each provider before rationing) and `first_share`.
 fn solve(m: &mut MarketScratch, capacity_weight: f64, reoffer_rounds: u32) {
@@ -440,8 +498,8 @@ fn solve(m: &mut MarketScratch, capacity_weight: f64, reoffer_rounds: u32) {
     m.remaining_demand.copy_from_slice(&m.demand);
     m.remaining_capacity.copy_from_slice(&m.capacity);
     for round in 0..=reoffer_rounds {
-        // Segments without demand left keep stale shares; nothing reads them this round.
-        logit_shares(m, capacity_weight, round > 0);
+        // Segments without demand (left) keep stale shares; nothing reads them.
+        logit_shares(m, capacity_weight);
         m.requests.fill(0.0);
         for s in 0..m.segments {
             let d = m.remaining_demand[s];
@@ -487,10 +545,9 @@ fn solve(m: &mut MarketScratch, capacity_weight: f64, reoffer_rounds: u32) {
     }
 }
 
-/// Logit shares of the segments (all, or only those with demand left) over the providers with capacity
-/// left: attraction `−beta ln(effective price) + ln(share KYC lets through) + capacity_weight ln(capacity
+/// Logit shares of the segments with demand left over the providers with capacity left: attraction `−beta ln(effective price) + ln(share KYC lets through) + capacity_weight ln(capacity
 /// left)`.
-fn logit_shares(m: &mut MarketScratch, capacity_weight: f64, only_with_demand: bool) {
+fn logit_shares(m: &mut MarketScratch, capacity_weight: f64) {
     let np = m.providers;
     for v in 0..np {
         let cap = m.remaining_capacity[v];
@@ -501,7 +558,7 @@ fn logit_shares(m: &mut MarketScratch, capacity_weight: f64, only_with_demand: b
         };
     }
     for s in 0..m.segments {
-        if only_with_demand && m.remaining_demand[s] <= 0.0 {
+        if m.remaining_demand[s] <= 0.0 {
             continue;
         }
         let base = s * np;
