@@ -255,8 +255,8 @@ pub enum Detail {
     /// Every table.
     #[default]
     Full,
-    /// No rows in the two large tables, `labs` and `usage` (they keep their columns): what a sweep's
-    /// summary statistics need, at a fraction of the cost.
+    /// No rows in the two large tables, `labs` and `usage`, nor in `events` (all keep their columns): what
+    /// a sweep's summary statistics need, at a fraction of the cost.
     Summary,
 }
 
@@ -444,23 +444,31 @@ pub fn events_frame(
     month_label: impl Fn(u32) -> String,
 ) -> PolarsResult<DataFrame> {
     let n = events.len();
-    let col = |name: &str, f: &dyn Fn(&EventRecord) -> String| {
-        Column::new(name.into(), events.iter().map(f).collect::<Vec<String>>())
+    // Borrowed, not cloned: the columns copy the bytes once.
+    let col = |name: &str, f: &dyn Fn(&EventRecord) -> &str| {
+        Column::new(name.into(), events.iter().map(f).collect::<Vec<&str>>())
     };
+    // Each month's label made once, not once per event.
+    let last = events.iter().map(|e| e.month).max().map_or(0, |m| m as usize + 1);
+    let labels: Vec<String> = (0..last as u32).map(&month_label).collect();
+    let months: Vec<&str> = events
+        .iter()
+        .map(|e| labels[e.month as usize].as_str())
+        .collect();
     DataFrame::new(
         n,
         vec![
-            col("month", &|e| month_label(e.month)),
+            Column::new("month".into(), months),
             Column::new(
                 "t".into(),
                 events.iter().map(|e| e.month).collect::<Vec<u32>>(),
             ),
-            col("kind", &|e| e.kind.to_string()),
-            col("actor", &|e| e.actor.clone()),
-            col("target", &|e| e.target.clone()),
-            col("nation", &|e| e.nation.clone()),
-            col("provider", &|e| e.provider.clone()),
-            col("detail", &|e| e.detail.clone()),
+            col("kind", &|e| e.kind),
+            col("actor", &|e| &e.actor),
+            col("target", &|e| &e.target),
+            col("nation", &|e| &e.nation),
+            col("provider", &|e| &e.provider),
+            col("detail", &|e| &e.detail),
             Column::new(
                 "false_positive".into(),
                 events
