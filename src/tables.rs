@@ -449,7 +449,11 @@ pub fn events_frame(
         Column::new(name.into(), events.iter().map(f).collect::<Vec<&str>>())
     };
     // Each month's label made once, not once per event.
-    let last = events.iter().map(|e| e.month).max().map_or(0, |m| m as usize + 1);
+    let last = events
+        .iter()
+        .map(|e| e.month)
+        .max()
+        .map_or(0, |m| m as usize + 1);
     let labels: Vec<String> = (0..last as u32).map(&month_label).collect();
     let months: Vec<&str> = events
         .iter()

@@ -50,7 +50,10 @@ fn a_summary_run_records_the_same_global_and_nation_tables_without_lab_or_event_
         ("nations", &full.nations, &summary.nations),
         ("providers", &full.providers, &summary.providers),
     ] {
-        assert!(a.equals_missing(b), "{name} differs between a full and a summary run");
+        assert!(
+            a.equals_missing(b),
+            "{name} differs between a full and a summary run"
+        );
     }
     assert_eq!(summary.labs.height(), 0);
     assert_eq!(summary.usage.height(), 0);

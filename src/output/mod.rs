@@ -63,10 +63,20 @@ pub fn write_run_with(
         .tempdir_in(&parent)
         .with_context(|| format!("cannot create a temporary folder in {}", parent.display()))?;
     readable_by_all(staging.path(), 0o755)?;
-    for (name, frame) in outputs.tables() {
-        let mut frame = frame.clone();
-        write_parquet(&staging.path().join(format!("{name}.parquet")), &mut frame)?;
-    }
+    // One thread per table: the labs table alone is most of the work, and the rest fits beside it.
+    std::thread::scope(|scope| {
+        let writers: Vec<_> = outputs
+            .tables()
+            .into_iter()
+            .map(|(name, frame)| {
+                let path = staging.path().join(format!("{name}.parquet"));
+                scope.spawn(move || write_parquet(&path, &mut frame.clone()))
+            })
+            .collect();
+        writers
+            .into_iter()
+            .try_for_each(|w| w.join().expect("a Parquet writer panicked"))
+    })?;
     let json = serde_json::to_string_pretty(manifest)?;
     std::fs::write(staging.path().join("manifest.json"), json + "\n")?;
     extra(staging.path())?;
