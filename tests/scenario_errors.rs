@@ -307,3 +307,21 @@ fn a_longest_run_shorter_than_the_first_run_is_refused() {
         "expected at least `training_run_months` (6), found 3",
     );
 }
+
+#[test]
+fn a_scenario_read_once_loads_as_load_does_and_blames_the_override() {
+    let base = fracture::scenario::Base::read("baseline").unwrap();
+    let sets = vec!["parameters.beta=3".to_string()];
+    assert_eq!(
+        base.load(&sets).unwrap().scenario,
+        fracture::scenario::load("baseline", &sets)
+            .unwrap()
+            .scenario
+    );
+    let err = base.load(&["parameters.beta=-1".into()]).unwrap_err();
+    assert_eq!(err.diagnostics[0].file, "--set");
+    assert_eq!(err.diagnostics[0].key_path, "parameters.beta");
+    // The next load starts from the files again, not from the previous overrides.
+    assert_eq!(base.load(&[]).unwrap().scenario.parameters.beta, 2.0);
+    assert!(fracture::scenario::Base::read("no-such-scenario").is_err());
+}

@@ -99,6 +99,7 @@ enum Origin {
     Text { name: String, text: String },
 }
 
+#[derive(Debug)]
 struct SourceFile {
     name: String,
     text: String,
@@ -121,19 +122,18 @@ impl SourceFile {
 }
 
 /// Where the keys of the merged document came from.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Sources {
     files: Vec<SourceFile>,
     /// For each entity section, per merged element, the (file, index in that file) it was written in,
     /// most derived first.
     elements: BTreeMap<String, Vec<Vec<(usize, usize)>>>,
-    /// Merged key paths set from the command line.
-    set_keys: Vec<String>,
 }
 
 impl Sources {
-    fn diagnostic(&self, path: &str, message: String) -> Diagnostic {
-        let (file, offset) = self.locate(path);
+    /// Where `path` was written: in a file, or on the command line if it is under one of `set_keys`.
+    fn diagnostic(&self, set_keys: &[String], path: &str, message: String) -> Diagnostic {
+        let (file, offset) = self.locate(set_keys, path);
         let (line, column) = match (file, offset) {
             (Some(f), Some(off)) => {
                 let (l, c) = line_column(&self.files[f].text, off);
@@ -151,8 +151,8 @@ impl Sources {
     }
 
     /// (file, byte offset); file `None` means the command line.
-    fn locate(&self, path: &str) -> (Option<usize>, Option<usize>) {
-        let from_set = self.set_keys.iter().any(|k| {
+    fn locate(&self, set_keys: &[String], path: &str) -> (Option<usize>, Option<usize>) {
+        let from_set = set_keys.iter().any(|k| {
             path == k
                 || path
                     .strip_prefix(k.as_str())
@@ -201,24 +201,64 @@ fn split_element(path: &str) -> Option<(&str, usize, &str)> {
     Some((section, index, &path[close + 1..]))
 }
 
+/// A scenario's files read and merged once, to be finished many times with different `--set`s: a
+/// sweep's runs differ only in their overrides, so they skip re-reading and re-parsing the files.
+#[derive(Debug)]
+pub struct Base {
+    merged: Table,
+    sources: Sources,
+}
+
+impl Base {
+    /// Reads and merges a scenario (a file path or a shipped scenario's name) and the files it extends.
+    pub fn read(name_or_path: &str) -> Result<Base, ScenarioError> {
+        let path = Path::new(name_or_path);
+        let origin = if path.exists() {
+            Origin::Path(path.to_path_buf())
+        } else if let Some(s) = library::shipped(name_or_path) {
+            Origin::Shipped(s)
+        } else {
+            // `load` says why, naming the shipped scenarios.
+            return load(name_or_path, &[]).map(|_| unreachable!("neither a file nor shipped"));
+        };
+        Base::from_origin(origin)
+    }
+
+    fn from_origin(origin: Origin) -> Result<Base, ScenarioError> {
+        let mut sources = Sources::default();
+        let chain = read_chain(origin, &mut sources, &mut Vec::new())?;
+        let mut merged = Table::new();
+        let mut located: Vec<Diagnostic> = Vec::new();
+        for (file, table) in chain {
+            merge_file(&mut merged, file, table, &mut sources, &mut located);
+        }
+        if !located.is_empty() {
+            return Err(ScenarioError {
+                diagnostics: located,
+            });
+        }
+        Ok(Base { merged, sources })
+    }
+
+    /// The scenario with `sets` applied, typed and validated, exactly as [`load`] gives it.
+    pub fn load(&self, sets: &[String]) -> Result<Loaded, ScenarioError> {
+        finish(self.merged.clone(), &self.sources, sets)
+    }
+}
+
 fn load_origin(origin: Origin, sets: &[String]) -> Result<Loaded, ScenarioError> {
-    let mut sources = Sources::default();
-    let chain = read_chain(origin, &mut sources, &mut Vec::new())?;
-    let mut merged = Table::new();
-    let mut located: Vec<Diagnostic> = Vec::new();
-    for (file, table) in chain {
-        merge_file(&mut merged, file, table, &mut sources, &mut located);
-    }
-    if !located.is_empty() {
-        return Err(ScenarioError {
-            diagnostics: located,
-        });
-    }
+    let Base { merged, sources } = Base::from_origin(origin)?;
+    finish(merged, &sources, sets)
+}
+
+fn finish(mut merged: Table, sources: &Sources, sets: &[String]) -> Result<Loaded, ScenarioError> {
+    // Merged key paths set from the command line, so that problems there point at `--set`.
+    let mut set_keys: Vec<String> = Vec::new();
     let mut problems: Vec<(String, String)> = Vec::new();
     {
         for set in sets {
             match overrides::apply(&mut merged, set) {
-                Ok(path) => sources.set_keys.push(path),
+                Ok(path) => set_keys.push(path),
                 Err(message) => {
                     return Err(ScenarioError {
                         diagnostics: vec![Diagnostic {
@@ -240,7 +280,7 @@ fn load_origin(origin: Origin, sets: &[String]) -> Result<Loaded, ScenarioError>
     if !problems.is_empty() || scenario.is_none() {
         let diagnostics = problems
             .into_iter()
-            .map(|(path, message)| sources.diagnostic(&path, message))
+            .map(|(path, message)| sources.diagnostic(&set_keys, &path, message))
             .collect();
         return Err(ScenarioError { diagnostics });
     }

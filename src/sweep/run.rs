@@ -26,6 +26,8 @@ pub struct Prepared {
     pub spec: SweepSpec,
     /// The base scenario as `scenario::load` takes it.
     pub base: String,
+    /// The base scenario's files, read once for all runs.
+    files: std::sync::Arc<scenario::Base>,
     pub design: Design,
     pub runs: u64,
     /// Global metric columns summarised.
@@ -81,14 +83,19 @@ impl Prepared {
         if design.points.is_empty() {
             bail!("the sweep `{}` has no points", spec.sweep.name);
         }
-        let loaded = scenario::load(&base, &spec.sweep.set)
+        let files = scenario::Base::read(&base)
+            .map_err(|e| anyhow!("{e}"))
+            .with_context(|| format!("cannot load the base scenario `{base}`"))?;
+        let loaded = files
+            .load(&spec.sweep.set)
             .map_err(|e| anyhow!("{e}"))
             .with_context(|| format!("cannot load the base scenario `{base}`"))?;
         let base_hash = Manifest::new(&loaded.scenario, 0, vec![]).scenario_hash;
         // A key the scenario does not have would fail every run: refuse now, on the first point.
         let mut probe_sets = point_sets(&spec, &design.points[0]);
         probe_sets.push("scenario.months=1".into());
-        let probe = scenario::load(&base, &probe_sets)
+        let probe = files
+            .load(&probe_sets)
             .map_err(|e| anyhow!("{e}"))
             .context("the sweep's parameters do not apply to the base scenario (first point)")?;
         let out = crate::simulate_with(&probe.scenario, 0, crate::Detail::Summary, |_| {})?;
@@ -133,6 +140,7 @@ impl Prepared {
         Ok(Prepared {
             spec,
             base,
+            files: std::sync::Arc::new(files),
             design,
             runs,
             metrics,
@@ -186,8 +194,10 @@ impl Prepared {
 
     fn simulate_point(&self, point: usize, seed: u64) -> std::result::Result<RunSummary, String> {
         let sets = point_sets(&self.spec, &self.design.points[point]);
-        let loaded =
-            scenario::load(&self.base, &sets).map_err(|e| e.to_string().trim().to_string())?;
+        let loaded = self
+            .files
+            .load(&sets)
+            .map_err(|e| e.to_string().trim().to_string())?;
         // Summaries need the global and nation tables only.
         let out = crate::simulate_with(&loaded.scenario, seed, crate::Detail::Summary, |_| {})
             .map_err(|e| e.to_string())?;
