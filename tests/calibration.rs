@@ -83,3 +83,19 @@ fn smuggled_chips_are_one_to_forty_percent_of_chinas_compute() {
         "smuggled H100e in 2026: {per_year:.0}"
     );
 }
+
+#[test]
+fn sanctioned_states_get_no_us_cloud_and_stay_on_chinas_side() {
+    let out = baseline();
+    for n in ["RU", "IR"] {
+        for p in ["aws", "azure", "google-cloud", "oracle", "coreweave"] {
+            assert!(
+                usage(&out, n, p).iter().all(|&x| x == 0.0),
+                "{n} uses {p} despite the standing sanctions"
+            );
+        }
+        let sides = strs(&rows_where(&out.nations, "nation", n), "side");
+        assert_eq!(sides.last().unwrap(), "china", "{n} drifted to {sides:?}");
+        assert!(nation(&out, n, "compute_h100e").iter().all(|&c| c > 0.0));
+    }
+}

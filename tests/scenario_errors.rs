@@ -26,6 +26,13 @@ fn expect(d: &[Diagnostic], line: usize, column: usize, key: &str, message: &str
     );
 }
 
+/// The key path of the `k`-th policy a test file adds to the baseline's (the merged list keeps the
+/// baseline's policies first).
+fn added(k: usize, rest: &str) -> String {
+    let n = fracture::scenario::load("baseline", &[]).unwrap().scenario.policy.len();
+    format!("policy[{}]{rest}", n + k)
+}
+
 #[test]
 fn unknown_key_is_named_with_its_position_and_the_keys_expected() {
     let d = errors("extends = \"baseline\"\n[scenario]\nname = \"x\"\n[parameters]\nbetta = 2.0\n");
@@ -74,14 +81,14 @@ targets = ["KE", "Atlantis"]
         &d,
         8,
         14,
-        "policy[6].providers[0]",
+        &added(0, ".providers[0]"),
         "unknown provider or bloc `alibaba`",
     );
     expect(
         &d,
         9,
         18,
-        "policy[6].targets[1]",
+        &added(0, ".targets[1]"),
         "unknown nation, coalition or bloc `Atlantis`",
     );
 }
@@ -157,21 +164,21 @@ inputs = ["hbm"]
         &d,
         6,
         1,
-        "policy[6].providers",
+        &added(0, ".providers"),
         "a policy of kind `cloud_ban` needs `providers`",
     );
     expect(
         &d,
         15,
         1,
-        "policy[7].strength",
+        &added(1, ".strength"),
         "expected a number in [0, 1], found 1.5",
     );
     expect(
         &d,
         16,
         1,
-        "policy[7].inputs",
+        &added(1, ".inputs"),
         "`inputs` does not apply to a policy of kind `indigenous_push`",
     );
     assert_eq!(d.len(), 4, "all four problems at once: {d:?}");
@@ -194,7 +201,7 @@ start = "2025-13"
         &d,
         8,
         1,
-        "policy[6].start",
+        &added(0, ".start"),
         "`2025-13` is not a month: expected YYYY-MM",
     );
 }
