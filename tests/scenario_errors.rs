@@ -29,7 +29,11 @@ fn expect(d: &[Diagnostic], line: usize, column: usize, key: &str, message: &str
 /// The key path of the `k`-th policy a test file adds to the baseline's (the merged list keeps the
 /// baseline's policies first).
 fn added(k: usize, rest: &str) -> String {
-    let n = fracture::scenario::load("baseline", &[]).unwrap().scenario.policy.len();
+    let n = fracture::scenario::load("baseline", &[])
+        .unwrap()
+        .scenario
+        .policy
+        .len();
     format!("policy[{}]{rest}", n + k)
 }
 

@@ -518,3 +518,17 @@ fn analyze_refuses_a_grid_without_series_and_says_why() {
     assert!(err.contains("outputs.series = true"), "{err}");
     assert!(err.contains("sobol"), "{err}");
 }
+
+#[test]
+fn the_shipped_example_sweeps_prepare() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/sweeps");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let file = SweepSpec::read(&path).unwrap_or_else(|e| panic!("{}: {e:#}", path.display()));
+        let p = Prepared::new(&file).unwrap_or_else(|e| panic!("{}: {e:#}", path.display()));
+        assert!(p.runs > 0);
+        n += 1;
+    }
+    assert!(n >= 1);
+}
