@@ -269,8 +269,31 @@ fn list() {
                     .to_string()
             })
             .unwrap_or_else(|e| format!("(invalid: {} problems)", e.diagnostics.len()));
-        println!("{:<24} {description}", s.name);
+        let mut lines = wrap(&description, 100 - 25).into_iter();
+        println!("{:<24} {}", s.name, lines.next().unwrap_or_default());
+        for line in lines {
+            println!("{:<24} {line}", "");
+        }
     }
+}
+
+/// Breaks `text` into lines of at most `width` characters at spaces (a longer word gets a line of its own).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
 }
 
 fn parameters() {

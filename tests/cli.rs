@@ -112,7 +112,19 @@ fn list_names_the_shipped_scenarios() {
     let tmp = tempfile::tempdir().unwrap();
     let out = fracture(&["list"], tmp.path());
     assert!(out.status.success());
-    assert!(text(&out.stdout).starts_with("baseline"));
+    let listing = text(&out.stdout);
+    assert!(listing.starts_with("baseline"));
+    for s in fracture::scenario::SHIPPED {
+        assert!(
+            listing.lines().any(|l| l.starts_with(s.name)),
+            "{} is not listed",
+            s.name
+        );
+    }
+    assert!(
+        listing.lines().all(|l| l.chars().count() <= 100),
+        "descriptions wrap to 100 columns:\n{listing}"
+    );
 }
 
 #[test]
