@@ -532,3 +532,43 @@ fn the_shipped_example_sweeps_prepare() {
     }
     assert!(n >= 1);
 }
+
+#[test]
+fn analyze_a_morris_sweep_writes_mu_star_sigma_and_a_tornado() {
+    let text = SOBOL_WITH_SERIES
+        .replace("design = \"sobol\"", "design = \"morris\"")
+        .replace("samples = 3", "samples = 2")
+        .replace("replicates = 2", "replicates = 1")
+        .replace("series = true", "series = false");
+    let p = Prepared::from_spec(
+        SweepSpec::parse("morris.toml", &text).unwrap(),
+        "baseline".into(),
+    )
+    .unwrap();
+    assert_eq!(p.runs, 2 * 3, "r trajectories of k + 1 points");
+    let dir = tempfile::tempdir().unwrap();
+    fracture::sweep::Plan::new(&p, 1)
+        .write_or_check(dir.path())
+        .unwrap();
+    p.run_shard(dir.path(), 0, 1, &opts(2)).unwrap();
+    let analysis = fracture::sweep::analysis::analyze(dir.path(), &Default::default()).unwrap();
+    let out = dir.path().join("_analysis-fans");
+    assert!(out.join("tornado.svg").exists() && out.join("tornado.png").exists());
+    assert!(analysis.notes.iter().any(|n| n.contains("no fan charts")));
+    let morris = fracture::output::read_parquet(&out.join("morris.parquet")).unwrap();
+    // The default outcomes the sweep has: it keeps bifurcation_index and unmet_share only.
+    assert_eq!(morris.height(), 2 * 2, "two parameters × two outcomes");
+    let col = |c: &str| -> Vec<f64> {
+        morris
+            .column(c)
+            .unwrap()
+            .f64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect()
+    };
+    for ((mu, mu_star), sigma) in col("mu").iter().zip(col("mu_star")).zip(col("sigma")) {
+        assert!(mu_star >= mu.abs() - 1e-12, "μ* = mean |EE| ≥ |mean EE|");
+        assert!(sigma >= 0.0 || sigma.is_nan());
+    }
+}
