@@ -153,11 +153,7 @@ pub fn market(
 
     // What a segment expects to pay: first-round shares on this month's capacity and prices.
     m.remaining_capacity.copy_from_slice(&m.capacity);
-    m.remaining_demand.fill(0.0);
-    for pool in 0..m.segments / 2 {
-        m.remaining_demand[pool * 2] = 1.0;
-    }
-    logit_shares(m, p.capacity_weight);
+    logit_shares(m, p.capacity_weight, Segments::Inference);
     for pool in 0..m.segments / 2 {
         let s = pool * 2;
         m.expected_price[s] = (0..np)
@@ -446,15 +442,12 @@ impl SegmentFacts<'_> {
         let large = s % 2 == 1;
         let n = self.index.pool_nation[pool];
         let contracts = self.index.pool_contracts[pool].as_ref();
-        // `ln(1 + friction)` per bloc: the friction depends on the supplier's bloc only.
-        let mut ln_markup = [0.0; 8];
-        let blocs = self.weights[n].len();
-        let cached = blocs <= ln_markup.len();
-        if cached {
-            for (b, w) in self.weights[n].iter().enumerate() {
-                ln_markup[b] = (1.0 + p.bloc_friction * (1.0 - w)).ln();
-            }
-        }
+        // `ln(1 + friction)` per bloc: without a sanction premium the markup depends on the supplier's
+        // bloc only, so one logarithm a bloc serves every provider.
+        let ln_friction: Vec<f64> = self.weights[n]
+            .iter()
+            .map(|w| (1.0 + p.bloc_friction * (1.0 - w)).ln())
+            .collect();
         for v in 0..m.providers {
             let mut leak = 1.0;
             let mut blocked = false;
@@ -477,8 +470,8 @@ impl SegmentFacts<'_> {
             let u = if leak <= 0.0 {
                 f64::NEG_INFINITY
             } else {
-                let ln_markup = if premium == 0.0 && cached {
-                    ln_markup[self.bloc[v]]
+                let ln_markup = if premium == 0.0 {
+                    ln_friction[self.bloc[v]]
                 } else {
                     markup.ln()
                 };
@@ -499,7 +492,7 @@ fn solve(m: &mut MarketScratch, capacity_weight: f64, reoffer_rounds: u32) {
     m.remaining_capacity.copy_from_slice(&m.capacity);
     for round in 0..=reoffer_rounds {
         // Segments without demand (left) keep stale shares; nothing reads them.
-        logit_shares(m, capacity_weight);
+        logit_shares(m, capacity_weight, Segments::WithDemandLeft);
         m.requests.fill(0.0);
         for s in 0..m.segments {
             let d = m.remaining_demand[s];
@@ -545,9 +538,18 @@ fn solve(m: &mut MarketScratch, capacity_weight: f64, reoffer_rounds: u32) {
     }
 }
 
-/// Logit shares of the segments with demand left over the providers with capacity left: attraction `−beta ln(effective price) + ln(share KYC lets through) + capacity_weight ln(capacity
+/// Which segments [`logit_shares`] updates; the others keep stale shares that nothing reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Segments {
+    /// Every pool's inference segment: what labs expect to pay, before they place their demand.
+    Inference,
+    /// The segments with demand left in the current round.
+    WithDemandLeft,
+}
+
+/// Logit shares of the chosen segments over the providers with capacity left: attraction `−beta ln(effective price) + ln(share KYC lets through) + capacity_weight ln(capacity
 /// left)`.
-fn logit_shares(m: &mut MarketScratch, capacity_weight: f64) {
+fn logit_shares(m: &mut MarketScratch, capacity_weight: f64, which: Segments) {
     let np = m.providers;
     for v in 0..np {
         let cap = m.remaining_capacity[v];
@@ -558,7 +560,11 @@ fn logit_shares(m: &mut MarketScratch, capacity_weight: f64) {
         };
     }
     for s in 0..m.segments {
-        if m.remaining_demand[s] <= 0.0 {
+        let chosen = match which {
+            Segments::Inference => s % 2 == 0,
+            Segments::WithDemandLeft => m.remaining_demand[s] > 0.0,
+        };
+        if !chosen {
             continue;
         }
         let base = s * np;
