@@ -173,7 +173,7 @@ pub const DEFAULT_FANS: [&str; 8] = [
 ];
 
 /// What `sweep analyze` computes and draws.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct AnalyzeOptions {
     /// Summary columns analysed for sensitivity (default: [`DEFAULT_OUTCOMES`] the sweep has).
     pub outcomes: Vec<String>,
@@ -183,6 +183,18 @@ pub struct AnalyzeOptions {
     pub fans: Vec<String>,
     /// Fan bands over this design point's replicates only (default: every successful run).
     pub point: Option<u64>,
+}
+
+impl Default for AnalyzeOptions {
+    /// The default outcomes and fans, 1000 bootstrap resamples, bands over every run.
+    fn default() -> Self {
+        AnalyzeOptions {
+            outcomes: Vec::new(),
+            resamples: 1000,
+            fans: Vec::new(),
+            point: None,
+        }
+    }
 }
 
 /// What an analysis wrote, and what it could not do and why.
