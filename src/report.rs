@@ -163,6 +163,10 @@ body { font-family: "Noto Sans", sans-serif; color: #1e1e1e; background: #fff; m
 main { max-width: 1480px; margin: 0 auto; padding: 24px 32px 64px; }
 h1 { font-size: 2rem; margin: 0.2em 0 0.1em; }
 h2 { font-size: 1.35rem; margin: 1.8em 0 0.5em; border-top: 1px solid #ddd; padding-top: 1em; }
+.chart-section { border-top: 1px solid #ddd; margin-top: 1.8em; padding-top: 1em; }
+/* The chart draws its own title; the heading stays for screen readers and the outline, unseen. */
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
+  clip-path: inset(50%); white-space: nowrap; }
 .meta { color: #5a5a5a; margin: 0 0 1em; }
 .story { font-size: 1.1rem; max-width: 60em; background: #f4f8fb; border-left: 4px solid #0072B2;
          padding: 0.8em 1.1em; margin: 1em 0; }
@@ -243,7 +247,8 @@ pub fn render(data: &RunData) -> Result<String> {
         );
         let _ = writeln!(
             h,
-            "<section class=\"chart-section\" id=\"{stem}\">\n<h2>{t}</h2>\n<div class=\"chart\">\n\
+            "<section class=\"chart-section\" id=\"{stem}\">\n<h2 class=\"visually-hidden\">{t}</h2>\n\
+             <div class=\"chart\">\n\
              <figure>\n{svg}</figure>\n<aside class=\"howto\"><h3>How to read this</h3>\n<p>{how}</p>\
              </aside>\n</div>\n</section>",
             stem = chart.stem(),
