@@ -46,12 +46,17 @@ pub(crate) fn id_key(section: &str) -> Option<&'static str> {
 
 /// Loads a scenario from a file path or, failing that, a shipped scenario of that name.
 pub fn load(name_or_path: &str, sets: &[String]) -> Result<Loaded, ScenarioError> {
+    load_origin(origin_of(name_or_path)?, sets)
+}
+
+/// A file path if there is such a file, else a shipped scenario of that name.
+fn origin_of(name_or_path: &str) -> Result<Origin, ScenarioError> {
     let path = Path::new(name_or_path);
     if path.exists() {
-        return load_path(path, sets);
+        return Ok(Origin::Path(path.to_path_buf()));
     }
     match library::shipped(name_or_path) {
-        Some(s) => load_shipped(s, sets),
+        Some(s) => Ok(Origin::Shipped(s)),
         None => Err(ScenarioError::single(
             name_or_path,
             format!(
@@ -212,16 +217,7 @@ pub struct Base {
 impl Base {
     /// Reads and merges a scenario (a file path or a shipped scenario's name) and the files it extends.
     pub fn read(name_or_path: &str) -> Result<Base, ScenarioError> {
-        let path = Path::new(name_or_path);
-        let origin = if path.exists() {
-            Origin::Path(path.to_path_buf())
-        } else if let Some(s) = library::shipped(name_or_path) {
-            Origin::Shipped(s)
-        } else {
-            // `load` says why, naming the shipped scenarios.
-            return load(name_or_path, &[]).map(|_| unreachable!("neither a file nor shipped"));
-        };
-        Base::from_origin(origin)
+        Base::from_origin(origin_of(name_or_path)?)
     }
 
     fn from_origin(origin: Origin) -> Result<Base, ScenarioError> {
