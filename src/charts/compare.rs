@@ -222,21 +222,24 @@ impl CompareChart {
     }
 
     pub fn svg(self, runs: &[RunData]) -> Result<String> {
-        super::register_fonts();
-        let mut out = String::new();
-        {
-            let root = SVGBackend::with_string(&mut out, self.size(runs)).into_drawing_area();
-            self.draw(runs, &root)
-                .with_context(|| format!("cannot draw {}", self.stem()))?;
-            root.present()?;
-        }
-        Ok(out)
-    }
-
-    pub fn write_png(self, runs: &[RunData], path: &Path) -> Result<()> {
-        super::register_fonts();
-        super::write_png_with(path, self.size(runs), |root| self.draw(runs, root))
+        super::figure_svg(&Comparison(self, runs))
             .with_context(|| format!("cannot draw {}", self.stem()))
+    }
+}
+
+/// One comparison chart with its runs, as a [`super::Figure`].
+struct Comparison<'a>(CompareChart, &'a [RunData]);
+
+impl super::Figure for Comparison<'_> {
+    fn size(&self) -> (u32, u32) {
+        self.0.size(self.1)
+    }
+    fn draw<DB>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB: DrawingBackend,
+        DB::ErrorType: 'static,
+    {
+        self.0.draw(self.1, root)
     }
 }
 
@@ -309,12 +312,11 @@ pub fn write_compare(dir: &Path, runs: &[RunData]) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut written = Vec::new();
     for chart in CompareChart::ALL {
-        let png = dir.join(format!("{}.png", chart.stem()));
-        chart.write_png(runs, &png)?;
-        let svg = dir.join(format!("{}.svg", chart.stem()));
-        super::write_atomic(&svg, chart.svg(runs)?.as_bytes())?;
-        written.push(png);
-        written.push(svg);
+        written.extend(super::write_figure(
+            dir,
+            chart.stem(),
+            &Comparison(chart, runs),
+        )?);
     }
     Ok(written)
 }

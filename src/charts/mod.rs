@@ -206,22 +206,23 @@ impl Chart {
 
     /// The chart as an SVG document.
     pub fn svg(self, data: &RunData) -> Result<String> {
-        register_fonts();
-        let mut out = String::new();
-        {
-            let root = SVGBackend::with_string(&mut out, self.size(data)).into_drawing_area();
-            self.draw(data, &root)
-                .with_context(|| format!("cannot draw {}", self.stem()))?;
-            root.present()?;
-        }
-        Ok(out)
+        figure_svg(&RunChart(self, data)).with_context(|| format!("cannot draw {}", self.stem()))
     }
+}
 
-    /// Draws the chart into a PNG file at `path` (atomically).
-    pub fn write_png(self, data: &RunData, path: &Path) -> Result<()> {
-        register_fonts();
-        write_png_with(path, self.size(data), |root| self.draw(data, root))
-            .with_context(|| format!("cannot draw {}", self.stem()))
+/// One of a run's charts with its data, as a [`Figure`].
+struct RunChart<'a>(Chart, &'a RunData);
+
+impl Figure for RunChart<'_> {
+    fn size(&self) -> (u32, u32) {
+        self.0.size(self.1)
+    }
+    fn draw<DB>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB: DrawingBackend,
+        DB::ErrorType: 'static,
+    {
+        self.0.draw(self.1, root)
     }
 }
 
@@ -229,18 +230,13 @@ impl Chart {
 pub fn write_charts(dir: &Path, data: &RunData) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     for chart in Chart::ALL {
-        let png = dir.join(format!("{}.png", chart.stem()));
-        chart.write_png(data, &png)?;
-        let svg = dir.join(format!("{}.svg", chart.stem()));
-        write_atomic(&svg, chart.svg(data)?.as_bytes())?;
-        written.push(png);
-        written.push(svg);
+        written.extend(write_figure(dir, chart.stem(), &RunChart(chart, data))?);
     }
     Ok(written)
 }
 
-/// A picture drawn the same way on any plotters backend: the figures outside a run's seven charts
-/// (a sweep's tornado and fan charts).
+/// A picture drawn the same way on any plotters backend, so its PNG and SVG agree: a run's charts, the
+/// comparison charts, a sweep's tornado and fan charts.
 pub trait Figure {
     /// Width and height in pixels (the SVG's user units).
     fn size(&self) -> (u32, u32);
@@ -256,17 +252,22 @@ pub fn write_figure(dir: &Path, stem: &str, figure: &impl Figure) -> Result<Vec<
     let png = dir.join(format!("{stem}.png"));
     write_png_with(&png, figure.size(), |root| figure.draw(root))
         .with_context(|| format!("cannot draw {stem}"))?;
-    let mut svg = String::new();
+    let svg = dir.join(format!("{stem}.svg"));
+    let text = figure_svg(figure).with_context(|| format!("cannot draw {stem}"))?;
+    write_atomic(&svg, text.as_bytes())?;
+    Ok(vec![png, svg])
+}
+
+/// `figure` as an SVG document.
+pub fn figure_svg(figure: &impl Figure) -> Result<String> {
+    register_fonts();
+    let mut out = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, figure.size()).into_drawing_area();
-        figure
-            .draw(&root)
-            .with_context(|| format!("cannot draw {stem}"))?;
+        let root = SVGBackend::with_string(&mut out, figure.size()).into_drawing_area();
+        figure.draw(&root)?;
         root.present()?;
     }
-    let svg_path = dir.join(format!("{stem}.svg"));
-    write_atomic(&svg_path, svg.as_bytes())?;
-    Ok(vec![png, svg_path])
+    Ok(out)
 }
 
 /// Registers the embedded font once per process. Both under [`FONT`] and under plotters' generic
