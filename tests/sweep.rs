@@ -375,6 +375,20 @@ fn analyze_writes_sobol_indices_a_tornado_and_fans_that_agree_with_the_runs() {
         resamples: 50,
         ..Default::default()
     };
+    // A bad option is refused before anything is written.
+    for bad in [
+        AnalyzeOptions {
+            fans: vec!["nope".into()],
+            ..options.clone()
+        },
+        AnalyzeOptions {
+            outcomes: vec!["nope_final".into()],
+            ..options.clone()
+        },
+    ] {
+        assert!(analyze(dir.path(), &bad).is_err());
+        assert!(!dir.path().join("_analysis-fans").exists());
+    }
     let analysis = analyze(dir.path(), &options).unwrap();
     let out = dir.path().join("_analysis-fans");
     let names: Vec<String> = analysis

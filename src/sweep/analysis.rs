@@ -220,10 +220,33 @@ pub fn analyze(dir: &Path, options: &AnalyzeOptions) -> Result<Analysis> {
     let plan = Plan::read(&sweep)?;
     let design = Design::new(&plan.spec);
     let frame = dataset::read_all(&sweep)?;
-    let has_series = frame
-        .get_column_names()
-        .iter()
-        .any(|c| c.starts_with(SERIES_PREFIX));
+    let kept = kept_series(&frame);
+    let has_series = !kept.is_empty();
+    // Every option is checked before anything is written, so a typo leaves no partial analysis.
+    for o in &options.outcomes {
+        if frame.column(o).is_err() {
+            bail!(
+                "--outcome {o}: no such summary column in the sweep (e.g. bifurcation_index_final)"
+            );
+        }
+    }
+    for m in &options.fans {
+        if !kept.contains(m) {
+            bail!(
+                "--fan {m}: the sweep kept no series of `{m}` (kept: {})",
+                if kept.is_empty() {
+                    "none".into()
+                } else {
+                    kept.join(", ")
+                }
+            );
+        }
+    }
+    if let Some(p) = options.point
+        && p >= plan.points
+    {
+        bail!("--point {p}: the sweep has points 0 to {}", plan.points - 1);
+    }
     if matches!(design.layout, Layout::Plain) && !has_series {
         bail!(
             "nothing to analyse: the `{}` design has no sensitivity estimator (use `design = \"sobol\"` \
@@ -241,7 +264,7 @@ pub fn analyze(dir: &Path, options: &AnalyzeOptions) -> Result<Analysis> {
         sensitivity(&plan, &design, &frame, options, &out_dir, &mut analysis)?;
     }
     if has_series {
-        fan_charts(&plan, &frame, options, &out_dir, &mut analysis)?;
+        fan_charts(&plan, &frame, &kept, options, &out_dir, &mut analysis)?;
     } else {
         analysis.notes.push(
             "no fan charts: the sweep kept no time series (set `outputs.series = true` in its \
@@ -497,31 +520,23 @@ fn run_series(frame: &DataFrame, metric: &str, point: Option<u64>) -> Result<Vec
     Ok(out)
 }
 
+/// The global metrics whose time series the sweep kept.
+fn kept_series(frame: &DataFrame) -> Vec<String> {
+    frame
+        .get_column_names()
+        .iter()
+        .filter_map(|c| c.strip_prefix(SERIES_PREFIX).map(str::to_string))
+        .collect()
+}
+
 fn fan_charts(
     plan: &Plan,
     frame: &DataFrame,
+    kept: &[String],
     options: &AnalyzeOptions,
     out_dir: &Path,
     analysis: &mut Analysis,
 ) -> Result<()> {
-    if let Some(p) = options.point
-        && p >= plan.points
-    {
-        bail!("--point {p}: the sweep has points 0 to {}", plan.points - 1);
-    }
-    let kept: Vec<String> = frame
-        .get_column_names()
-        .iter()
-        .filter_map(|c| c.strip_prefix(SERIES_PREFIX).map(str::to_string))
-        .collect();
-    for m in &options.fans {
-        if !kept.contains(m) {
-            bail!(
-                "--fan {m}: the sweep kept no series of `{m}` (kept: {})",
-                kept.join(", ")
-            );
-        }
-    }
     let quantiles = kept
         .iter()
         .map(|m| Ok(fan_quantiles(m, &run_series(frame, m, options.point)?)))
