@@ -19,18 +19,25 @@ fn install(capacity: &mut Capacity, purchase: &Purchase, month: i32, lifetime: i
                 h100e: h,
                 origin,
             });
+            capacity.by_origin[origin] += h;
         }
     }
-    while capacity
+    // Totals follow what comes and goes rather than being summed over every vintage each month.
+    while let Some(v) = capacity
         .vintages
         .front()
-        .is_some_and(|v| v.month <= month - lifetime)
+        .filter(|v| v.month <= month - lifetime)
+        .copied()
     {
         capacity.vintages.pop_front();
+        capacity.by_origin[v.origin] -= v.h100e;
     }
-    capacity.by_origin.fill(0.0);
-    for v in &capacity.vintages {
-        capacity.by_origin[v.origin] += v.h100e;
+    if capacity.vintages.is_empty() {
+        // Exactly nothing left, whatever rounding the subtractions left behind.
+        capacity.by_origin.fill(0.0);
+    }
+    for x in capacity.by_origin.iter_mut() {
+        *x = x.max(0.0);
     }
     capacity.total = capacity.by_origin.iter().sum();
 }

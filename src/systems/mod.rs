@@ -5,15 +5,24 @@
 
 /// Runs `body` for each item of a lab or nation query in index order (`idx` = 0, 1, …). Entities are
 /// spawned in index order and never change archetype, so the query normally yields them in that order
-/// already and is walked linearly; if it ever does not, each entity is looked up in the given order.
-/// The first element of the query's item must be the component carrying `idx`.
+/// already and is walked linearly, in one pass; from the first item out of order, if there ever is one,
+/// the rest are looked up in the given order. The first element of the query's item must be the
+/// component carrying `idx`.
 macro_rules! for_each_in_order {
     ($query:expr, $order:expr, |$item:pat_param| $body:block) => {{
-        let in_order = $query.iter().enumerate().all(|(i, item)| item.0.idx == i);
-        if in_order {
-            for $item in $query.iter_mut() $body
-        } else {
-            let mut iter = $query.iter_many_mut($order);
+        let mut next = 0usize;
+        let mut in_order = true;
+        for item in $query.iter_mut() {
+            if item.0.idx != next {
+                in_order = false;
+                break;
+            }
+            next += 1;
+            let $item = item;
+            $body
+        }
+        if !in_order {
+            let mut iter = $query.iter_many_mut(&$order[next..]);
             while let Some(item) = iter.fetch_next() {
                 let $item = item.expect("every indexed entity exists");
                 $body
@@ -53,4 +62,37 @@ pub fn monthly_schedule() -> Schedule {
             .chain(),
     );
     schedule
+}
+
+#[cfg(test)]
+mod tests {
+    use bevy_ecs::prelude::*;
+
+    #[derive(Component)]
+    struct Indexed {
+        idx: usize,
+    }
+
+    /// The `idx` values `for_each_in_order!` visits when entities were spawned in `spawned` order.
+    fn visited(spawned: &[usize]) -> Vec<usize> {
+        let mut world = World::new();
+        let mut order = vec![Entity::PLACEHOLDER; spawned.len()];
+        for &idx in spawned {
+            order[idx] = world.spawn(Indexed { idx }).id();
+        }
+        let mut seen = Vec::new();
+        let mut query = world.query::<(&Indexed,)>();
+        let mut query = query.query_mut(&mut world);
+        for_each_in_order!(query, &order, |(indexed,)| {
+            seen.push(indexed.idx);
+        });
+        seen
+    }
+
+    #[test]
+    fn entities_are_visited_in_index_order_however_they_were_spawned() {
+        assert_eq!(visited(&[0, 1, 2, 3]), vec![0, 1, 2, 3]);
+        assert_eq!(visited(&[0, 1, 3, 2]), vec![0, 1, 2, 3]);
+        assert_eq!(visited(&[2, 0, 1]), vec![0, 1, 2]);
+    }
 }
