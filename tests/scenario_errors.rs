@@ -336,3 +336,28 @@ fn a_scenario_read_once_loads_as_load_does_and_blames_the_override() {
     assert_eq!(base.load(&[]).unwrap().scenario.parameters.beta, 2.0);
     assert!(fracture::scenario::Base::read("no-such-scenario").is_err());
 }
+
+#[test]
+fn secondary_sanctions_must_name_a_bloc_not_a_nation() {
+    let d = errors(
+        r#"extends = "baseline"
+[scenario]
+name = "x"
+
+[[policy]]
+name = "gulf"
+kind = "secondary_sanctions"
+by = ["US"]
+targets = ["china", "AE"]
+"#,
+    );
+    expect(
+        &d,
+        9,
+        21,
+        &added(0, ".targets[1]"),
+        "a `secondary_sanctions` policy targets a bloc, whose providers and chips third countries are \
+         penalised for using; `AE` is not a bloc",
+    );
+    assert_eq!(d.len(), 1, "`china` is a bloc: {d:?}");
+}

@@ -595,6 +595,20 @@ fn check_policy(policy: &Policy, at: &str, ids: &Ids, template: bool, p: &mut Pr
                     format!("{at}.{field}[{j}]"),
                     format!("unknown nation, coalition or bloc `{v}`"),
                 ));
+            } else if policy.kind == PolicyKind::SecondarySanctions
+                && field == "targets"
+                && !ids.blocs.contains(v.as_str())
+                && !is_placeholder(v, template)
+            {
+                // Naming a nation here would be accepted and do nothing: the penalty falls on every
+                // third country that uses the named bloc's providers and chips.
+                p.push((
+                    format!("{at}.targets[{j}]"),
+                    format!(
+                        "a `secondary_sanctions` policy targets a bloc, whose providers and chips third \
+                         countries are penalised for using; `{v}` is not a bloc"
+                    ),
+                ));
             }
         }
     }
