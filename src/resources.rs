@@ -322,15 +322,35 @@ pub struct EventRecord {
     pub false_positive: bool,
 }
 
-/// Every event of the run, in order.
-#[derive(Resource, Clone, Debug, Default)]
+/// Every event of the run, in order — or none, for runs that do not keep the events table.
+#[derive(Resource, Clone, Debug)]
 pub struct EventLog {
     pub events: Vec<EventRecord>,
+    /// Whether events are kept; when not, `record` hands out nothing to fill in, so nothing is formatted.
+    pub keep: bool,
+}
+
+impl Default for EventLog {
+    fn default() -> Self {
+        EventLog {
+            events: Vec::new(),
+            keep: true,
+        }
+    }
 }
 
 impl EventLog {
-    /// Appends an event with the given month, kind and actor; the caller fills in what else applies.
-    pub fn record(&mut self, month: u32, kind: &'static str, actor: &str) -> &mut EventRecord {
+    /// Appends an event with the given month, kind and actor for the caller to fill in what else
+    /// applies; `None` when the log keeps no events.
+    pub fn record(
+        &mut self,
+        month: u32,
+        kind: &'static str,
+        actor: &str,
+    ) -> Option<&mut EventRecord> {
+        if !self.keep {
+            return None;
+        }
         self.events.push(EventRecord {
             month,
             kind,
@@ -341,7 +361,7 @@ impl EventLog {
             detail: String::new(),
             false_positive: false,
         });
-        self.events.last_mut().expect("just pushed")
+        self.events.last_mut()
     }
 }
 

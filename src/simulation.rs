@@ -42,14 +42,7 @@ pub fn simulate_with(
         labs: recorder.labs.to_frame()?,
         providers: recorder.providers.to_frame()?,
         usage: recorder.usage.to_frame()?,
-        events: events_frame(
-            if detail == Detail::Full {
-                &log.events
-            } else {
-                &[]
-            },
-            |m| start.plus(m as i32).to_string(),
-        )?,
+        events: events_frame(&log.events, |m| start.plus(m as i32).to_string())?,
     })
 }
 

@@ -453,6 +453,9 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
         months: scenario.scenario.months,
     });
     world.insert_resource(Rngs::new(seed));
-    world.insert_resource(EventLog::default());
+    world.insert_resource(EventLog {
+        events: Vec::new(),
+        keep: detail == Detail::Full,
+    });
     world
 }

@@ -190,9 +190,10 @@ pub fn market(
             if stuck && state.stuck_months > p.switching_months {
                 state.pool = lab.nation;
                 state.stuck_months = 0;
-                let event = log.record(t, "contracts_dropped", &lab.id);
-                event.nation = index.nation_ids[lab.nation].clone();
-                event.detail = "every contracted provider shut by policy".into();
+                if let Some(event) = log.record(t, "contracts_dropped", &lab.id) {
+                    event.nation = index.nation_ids[lab.nation].clone();
+                    event.detail = "every contracted provider shut by policy".into();
+                }
             }
         }
         let s0 = state.pool * 2;
@@ -208,8 +209,10 @@ pub fn market(
         let mut large = training > rules.kyc_threshold[lab.nation];
         if large && rngs.kyc.random_bool(p.kyc_evasion_rate) {
             large = false;
-            if rngs.kyc.random_bool(p.kyc_detection_rate) {
-                let event = log.record(t, "kyc_evasion_detected", &lab.id);
+            // The detection draw comes first, whether or not the log keeps events.
+            if rngs.kyc.random_bool(p.kyc_detection_rate)
+                && let Some(event) = log.record(t, "kyc_evasion_detected", &lab.id)
+            {
                 event.nation = index.nation_ids[lab.nation].clone();
                 event.detail = format!("{training:.0} H100e of training through shell companies");
             }

@@ -58,10 +58,11 @@ pub fn fire_triggers(
             let provider = accusation.provider.map(|p| index.provider_ids[p].as_str());
             let Some(spec) = instantiate(&trigger.policy, &trigger.name, lab, nation, provider)
             else {
-                let event = log.record(clock.t, "trigger_skipped", &trigger.name);
-                event.target = lab.clone();
-                event.nation = nation.clone();
-                event.detail = "the accused lab used no provider for `$provider`".into();
+                if let Some(event) = log.record(clock.t, "trigger_skipped", &trigger.name) {
+                    event.target = lab.clone();
+                    event.nation = nation.clone();
+                    event.detail = "the accused lab used no provider for `$provider`".into();
+                }
                 continue;
             };
             if names.contains(&spec.name) {
@@ -70,11 +71,12 @@ pub fn fire_triggers(
             state.fires[ti] += 1;
             let start = accusation.month as i32 + trigger.delay_months as i32;
             let end = trigger.duration_months.map(|d| start + d as i32 - 1);
-            let event = log.record(clock.t, "trigger_fired", &trigger.name);
-            event.target = spec.name.clone();
-            event.nation = nation.clone();
-            event.provider = provider.unwrap_or_default().to_string();
-            event.detail = format!("{} from month {start}", spec.kind.as_str());
+            if let Some(event) = log.record(clock.t, "trigger_fired", &trigger.name) {
+                event.target = spec.name.clone();
+                event.nation = nation.clone();
+                event.provider = provider.unwrap_or_default().to_string();
+                event.detail = format!("{} from month {start}", spec.kind.as_str());
+            }
             names.push(spec.name.clone());
             let idx = state.next_policy_idx;
             state.next_policy_idx += 1;
@@ -150,16 +152,19 @@ pub fn apply_policies(
         if active != policy.active {
             policy.active = active;
             let spec = &policy.spec;
-            let event = log.record(
+            if let Some(event) = log.record(
                 clock.t,
                 if active { "policy_on" } else { "policy_off" },
                 &spec.by.join(","),
-            );
-            event.target = spec.targets.join(",");
-            event.provider = spec.providers.join(",");
-            event.detail = format!("{} {}", spec.kind.as_str(), spec.name);
-            if active && spec.kind == PolicyKind::CloudBan {
-                let event = log.record(clock.t, "ban", &spec.by.join(","));
+            ) {
+                event.target = spec.targets.join(",");
+                event.provider = spec.providers.join(",");
+                event.detail = format!("{} {}", spec.kind.as_str(), spec.name);
+            }
+            if active
+                && spec.kind == PolicyKind::CloudBan
+                && let Some(event) = log.record(clock.t, "ban", &spec.by.join(","))
+            {
                 event.target = spec.targets.join(",");
                 event.provider = spec.providers.join(",");
                 event.detail = spec.name.clone();

@@ -164,15 +164,16 @@ fn accuse(
     target: usize,
     false_positive: bool,
 ) {
-    let event = log.record(month, "theft_detected", &lab.id);
-    event.target = index.lab_ids[target].clone();
-    event.nation = index.nation_ids[lab.nation].clone();
-    event.provider = state
-        .main_provider
-        .map(|p| index.provider_ids[p].clone())
-        .unwrap_or_default();
-    event.detail = format!("extraction from {}", index.lab_ids[target]);
-    event.false_positive = false_positive;
+    if let Some(event) = log.record(month, "theft_detected", &lab.id) {
+        event.target = index.lab_ids[target].clone();
+        event.nation = index.nation_ids[lab.nation].clone();
+        event.provider = state
+            .main_provider
+            .map(|p| index.provider_ids[p].clone())
+            .unwrap_or_default();
+        event.detail = format!("extraction from {}", index.lab_ids[target]);
+        event.false_positive = false_positive;
+    }
     triggers.pending.push(Accusation {
         month,
         lab: lab.idx,

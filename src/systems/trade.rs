@@ -298,8 +298,9 @@ pub fn trade(
             ledger.seized_cum += seized * h;
             ledger.smuggled += delivered;
             delivered_to[target][origin_of(c)] += delivered;
-            if seized > 0.0 {
-                let event = log.record(t, "seizure", &routes[route].id);
+            if seized > 0.0
+                && let Some(event) = log.record(t, "seizure", &routes[route].id)
+            {
                 event.target = index.nation_ids[target].clone();
                 event.nation = index.nation_ids[routes[route].nation].clone();
                 event.detail = format!("{seized} of {whole} units of {} seized", index.chip_ids[c]);
