@@ -28,7 +28,10 @@ pub(super) fn how_to_read(data: &RunData) -> String {
          with ten times what {b}'s can, 2 OOM a hundred times. The bottom panel turns the same gap into \
          time: how many months ago {a} was where {b} is now. Above zero, {a} leads; a line that crosses \
          zero means {b} has caught up. Watch whether the gap widens after export controls start, or \
-         narrows as indigenous chips, smuggling and distillation let the trailing side catch up."
+         narrows as indigenous chips, smuggling and distillation let the trailing side catch up. A sudden \
+         drop is a successful extraction — a rival's model distilled or stolen — after which the gap \
+         widens again as the leader trains on, so a saw-tooth line means the trailing side keeps up by \
+         copying rather than by computing."
     )
 }
 
