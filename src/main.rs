@@ -71,6 +71,7 @@ enum Command {
     Parameters,
     /// Redraw the charts of an existing run folder from its Parquet files, without simulating.
     Plot {
+        /// A run's output folder, e.g. output/baseline.
         run_dir: PathBuf,
         /// Focus nations for the compute-per-capita chart, e.g. --focus KE,BR,IN.
         #[arg(long, value_delimiter = ',', value_name = "NATIONS")]
@@ -92,6 +93,7 @@ enum Command {
     },
     /// Write report.html into a run folder: the story, key numbers and every chart in one offline page.
     Report {
+        /// A run's output folder, e.g. output/baseline.
         run_dir: PathBuf,
         /// Focus nations for the key numbers and the compute-per-capita chart.
         #[arg(long, value_delimiter = ',', value_name = "NATIONS")]
@@ -339,14 +341,24 @@ enum SweepCommand {
         quiet: bool,
     },
     /// Print the shards without _SUCCESS in sbatch --array form (e.g. 2,7,19); empty when complete.
-    Status { dir: PathBuf },
+    Status {
+        /// The sweep's output folder (the --out of `sweep run`).
+        dir: PathBuf,
+    },
     /// Check that every run_id is present exactly once; non-zero exit otherwise.
-    Verify { dir: PathBuf },
+    Verify {
+        /// The sweep's output folder (the --out of `sweep run`).
+        dir: PathBuf,
+    },
     /// Print the merged dataset as tab-separated text, one line per run in run_id order.
-    Dump { dir: PathBuf },
+    Dump {
+        /// The sweep's output folder (the --out of `sweep run`).
+        dir: PathBuf,
+    },
     /// Sobol indices (Saltelli designs) or Morris μ*, σ (Morris designs) with a tornado chart, and fan
     /// charts of the global metrics when the sweep kept time series.
     Analyze {
+        /// The sweep's output folder (the --out of `sweep run`).
         dir: PathBuf,
         /// A summary column, e.g. bifurcation_index_final (repeatable).
         #[arg(long = "outcome", value_name = "COLUMN")]
