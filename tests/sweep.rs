@@ -154,6 +154,16 @@ fn opts(threads: usize) -> RunOptions {
     }
 }
 
+/// Plans `p` as one shard and runs all of it with `threads` threads in a temporary folder.
+fn run_whole(p: &Prepared, threads: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fracture::sweep::Plan::new(p, 1)
+        .write_or_check(dir.path())
+        .unwrap();
+    p.run_shard(dir.path(), 0, 1, &opts(threads)).unwrap();
+    dir
+}
+
 /// Every file under `dir` (relative path → bytes), plan included.
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
@@ -365,11 +375,7 @@ fn analyze_writes_sobol_indices_a_tornado_and_fans_that_agree_with_the_runs() {
     let spec = SweepSpec::parse("fans.toml", SOBOL_WITH_SERIES).unwrap();
     let p = Prepared::from_spec(spec, "baseline".into()).unwrap();
     assert_eq!(p.runs, 3 * 4 * 2);
-    let dir = tempfile::tempdir().unwrap();
-    fracture::sweep::Plan::new(&p, 1)
-        .write_or_check(dir.path())
-        .unwrap();
-    p.run_shard(dir.path(), 0, 1, &opts(2)).unwrap();
+    let dir = run_whole(&p, 2);
     let options = AnalyzeOptions {
         outcomes: vec!["unmet_share_final".into()],
         resamples: 50,
@@ -521,11 +527,7 @@ fn analyze_writes_sobol_indices_a_tornado_and_fans_that_agree_with_the_runs() {
 #[test]
 fn analyze_refuses_a_grid_without_series_and_says_why() {
     let p = tiny();
-    let dir = tempfile::tempdir().unwrap();
-    fracture::sweep::Plan::new(&p, 1)
-        .write_or_check(dir.path())
-        .unwrap();
-    p.run_shard(dir.path(), 0, 1, &opts(1)).unwrap();
+    let dir = run_whole(&p, 1);
     let err = fracture::sweep::analysis::analyze(dir.path(), &Default::default())
         .unwrap_err()
         .to_string();
@@ -560,11 +562,7 @@ fn analyze_a_morris_sweep_writes_mu_star_sigma_and_a_tornado() {
     )
     .unwrap();
     assert_eq!(p.runs, 2 * 3, "r trajectories of k + 1 points");
-    let dir = tempfile::tempdir().unwrap();
-    fracture::sweep::Plan::new(&p, 1)
-        .write_or_check(dir.path())
-        .unwrap();
-    p.run_shard(dir.path(), 0, 1, &opts(2)).unwrap();
+    let dir = run_whole(&p, 2);
     let analysis = fracture::sweep::analysis::analyze(dir.path(), &Default::default()).unwrap();
     let out = dir.path().join("_analysis-fans");
     assert!(out.join("tornado.svg").exists() && out.join("tornado.png").exists());
