@@ -138,6 +138,7 @@ pub fn apply_policies(
     mut log: ResMut<EventLog>,
     nations: Query<(&Nation, &Alignment)>,
     mut policies: Query<&mut PolicyRule>,
+    mut compiled_for: Local<Option<RulesKey>>,
 ) {
     let t = clock.t as i32;
     let sides = sides_of(
@@ -146,7 +147,7 @@ pub fn apply_policies(
     );
     let mut ordered: Vec<Mut<PolicyRule>> = policies.iter_mut().collect();
     ordered.sort_by_key(|p| p.idx);
-    rules.reset();
+    let mut in_force = Vec::new();
     for mut policy in ordered {
         let active = policy.start <= t && policy.end.is_none_or(|e| t <= e);
         if active != policy.active {
@@ -171,9 +172,29 @@ pub fn apply_policies(
             }
         }
         if active {
-            compile(&policy.spec, &index, &sides, &mut rules);
+            in_force.push(policy);
         }
     }
+    // The rules follow from the policies in force and the sides blocs stand for; most months change
+    // neither, and then last month's rules stand.
+    let key = RulesKey {
+        in_force: in_force.iter().map(|p| p.idx).collect(),
+        sides,
+    };
+    if compiled_for.as_ref() != Some(&key) {
+        rules.reset();
+        for policy in &in_force {
+            compile(&policy.spec, &index, &key.sides, &mut rules);
+        }
+        *compiled_for = Some(key);
+    }
+}
+
+/// What the month's rules were compiled from: the policies in force (by index) and each nation's side.
+#[derive(PartialEq, Eq)]
+pub struct RulesKey {
+    in_force: Vec<usize>,
+    sides: Vec<Option<usize>>,
 }
 
 /// Adds one policy in force to the month's rules; overlapping policies combine by the strongest.
