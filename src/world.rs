@@ -319,7 +319,11 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
             })
             .collect();
         let total = run_flop(&runs, window - 1, params.run_length(0));
-        let capability = if total > 0.0 { total.log10() } else { 0.0 };
+        let capability = if total > 0.0 {
+            orders_of_magnitude(total)
+        } else {
+            0.0
+        };
         index.lab_ids.push(id.clone());
         index.lab_index.insert(id.clone(), i);
         index.lab_nation.push(nation);
@@ -346,6 +350,7 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
                 LabState {
                     pool,
                     runs,
+                    largest_run: total,
                     own_capability: capability,
                     capability,
                     ..Default::default()
@@ -431,6 +436,7 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
         index.pools,
         index.provider_ids.len(),
         k,
+        index.nation_ids.len(),
     ));
     world.insert_resource(crate::systems::metrics::History::default());
     world.insert_resource(Recorder::new(

@@ -14,6 +14,7 @@
 //! `kyc_evasion_rate` (detected with `kyc_detection_rate`).
 
 use crate::components::*;
+use crate::parameters::Parameters;
 use crate::resources::*;
 use bevy_ecs::prelude::*;
 use rand::RngExt;
@@ -44,19 +45,75 @@ pub struct MarketScratch {
     /// This month's part of the attraction that does not change between rounds:
     /// `−beta ln(effective price) + ln(share let through)`, or −∞ where the provider is out of reach.
     static_attraction: Grid,
-    log_capacity: Vec<f64>,
+    /// `exp(static attraction − the row's largest)`: the logit weight before capacity, so that a round
+    /// needs one power per provider rather than one exponential per segment and provider.
+    static_weight: Grid,
+    /// `(capacity left / largest capacity left)^capacity_weight`, or 0 where none is left.
+    capacity_factor: Vec<f64>,
     prev_share: Grid,
     fraction: Vec<f64>,
+    /// What each segment got, and paid, this month.
+    got: Vec<f64>,
+    spend: Vec<f64>,
+    /// What each segment got by supplier bloc, and from sanctioned providers times the sanction's strength.
     by_bloc: Grid,
     sanctioned_by_bloc: Grid,
+    /// Whether any of it came from a sanctioned provider.
+    sanctioned: Vec<bool>,
     price: Vec<f64>,
     main: Vec<Option<usize>>,
     used: Vec<u32>,
     splits: Vec<LabSplit>,
+    /// By pool: every contracted provider is shut by policy this month.
+    stuck: Vec<bool>,
+    nation_sums: NationSums,
+}
+
+/// What a nation's labs used this month, summed lab by lab.
+#[derive(Clone, Debug)]
+struct NationSums {
+    /// Compute from the labs' own clusters.
+    own: Vec<f64>,
+    demand: Vec<f64>,
+    cloud: Vec<f64>,
+    spend: Vec<f64>,
+    /// [nation × bloc]
+    by_bloc: Vec<f64>,
+    sanctioned: Vec<f64>,
+    /// [nation × provider]
+    by_provider: Vec<f64>,
+}
+
+impl NationSums {
+    fn new(nations: usize, blocs: usize, providers: usize) -> Self {
+        NationSums {
+            own: vec![0.0; nations],
+            demand: vec![0.0; nations],
+            cloud: vec![0.0; nations],
+            spend: vec![0.0; nations],
+            by_bloc: vec![0.0; nations * blocs],
+            sanctioned: vec![0.0; nations * blocs],
+            by_provider: vec![0.0; nations * providers],
+        }
+    }
+
+    fn clear(&mut self) {
+        for v in [
+            &mut self.own,
+            &mut self.demand,
+            &mut self.cloud,
+            &mut self.spend,
+            &mut self.by_bloc,
+            &mut self.sanctioned,
+            &mut self.by_provider,
+        ] {
+            v.fill(0.0);
+        }
+    }
 }
 
 impl MarketScratch {
-    pub fn new(pools: usize, providers: usize, blocs: usize) -> Self {
+    pub fn new(pools: usize, providers: usize, blocs: usize, nations: usize) -> Self {
         let s = pools * 2;
         MarketScratch {
             segments: s,
@@ -78,16 +135,48 @@ impl MarketScratch {
             policy_blocked: Grid::new(s, providers, 0.0),
             leak: Grid::new(s, providers, 0.0),
             static_attraction: Grid::new(s, providers, f64::NEG_INFINITY),
-            log_capacity: vec![0.0; providers],
+            static_weight: Grid::new(s, providers, 0.0),
+            capacity_factor: vec![0.0; providers],
             prev_share: Grid::new(s, providers, 0.0),
             fraction: vec![0.0; s],
+            got: vec![0.0; s],
+            spend: vec![0.0; s],
             by_bloc: Grid::new(s, blocs, 0.0),
             sanctioned_by_bloc: Grid::new(s, blocs, 0.0),
+            sanctioned: vec![false; s],
             price: vec![0.0; s],
             main: vec![None; s],
             used: vec![0; s],
             splits: Vec::new(),
+            stuck: Vec::with_capacity(pools),
+            nation_sums: NationSums::new(nations, blocs, providers),
         }
+    }
+}
+
+/// Demand of consecutive labs with the same segments, not yet added to the segment totals.
+#[derive(Default)]
+struct SegmentRun {
+    inference_segment: usize,
+    training_segment: usize,
+    inference: f64,
+    training: f64,
+    inference_growth: f64,
+    training_growth: f64,
+}
+
+impl SegmentRun {
+    /// Adds the run's sums to the segment totals and starts a new run for segments `(s0, st)`.
+    fn restart(&mut self, m: &mut MarketScratch, s0: usize, st: usize) {
+        m.demand[self.inference_segment] += self.inference;
+        m.demand[self.training_segment] += self.training;
+        m.growth[self.inference_segment] += self.inference_growth;
+        m.growth[self.training_segment] += self.training_growth;
+        *self = SegmentRun {
+            inference_segment: s0,
+            training_segment: st,
+            ..SegmentRun::default()
+        };
     }
 }
 
@@ -101,6 +190,12 @@ struct LabSplit {
     large: bool,
 }
 
+// The phases below are kept out of line (`#[inline(never)]`) so that profiles show which of them a month
+// spends its time in; each runs once a month, so the calls cost nothing.
+
+/// The labs' query: fixed traits, own cluster, and the month's state the market writes.
+type Labs<'w, 's> = Query<'w, 's, (&'static Lab, &'static Capacity, &'static mut LabState)>;
+
 pub fn market(
     clock: Res<Clock>,
     params: Res<Params>,
@@ -111,13 +206,11 @@ pub fn market(
     mut log: ResMut<EventLog>,
     mut providers: Query<(&Provider, &mut ProviderBook)>,
     mut nations: Query<(&Nation, &Alignment, &mut NationCompute)>,
-    mut labs: Query<(&Lab, &Capacity, &mut LabState)>,
+    mut labs: Labs,
 ) {
     let p = &params.0;
-    let t = clock.t;
     let m = &mut *scratch;
     let np = m.providers;
-    let k = m.blocs;
 
     // Provider facts in index order.
     let mut price = vec![0.0; np];
@@ -161,13 +254,53 @@ pub fn market(
             .sum();
     }
 
-    // Pass 1: each lab's demand, own cluster first, the rest (what its budget affords) into its segments.
+    place_demand(
+        m, p, clock.t, &index, &rules, &mut rngs, &mut log, &mut labs,
+    );
+    for pool in 0..m.segments / 2 {
+        if m.demand[pool * 2 + 1] > 0.0 {
+            facts.prepare(m, pool * 2 + 1);
+        }
+    }
+    solve(m, p.capacity_weight, p.reoffer_rounds);
+    summarize_segments(m, &index, &rules, &bloc);
+    serve_labs(m, p, &index, &mut labs);
+    book_nations(m, p, &index, &mut nations);
+    book_providers(m, p, &mut providers);
+    remember_shares(m);
+}
+
+/// Pass 1: each lab's demand, own cluster first, the rest (what its budget affords) into its segments.
+#[inline(never)]
+fn place_demand(
+    m: &mut MarketScratch,
+    p: &Parameters,
+    t: u32,
+    index: &WorldIndex,
+    rules: &Rules,
+    rngs: &mut Rngs,
+    log: &mut EventLog,
+    labs: &mut Labs,
+) {
     m.demand.fill(0.0);
     m.growth.fill(0.0);
     let mut splits = std::mem::take(&mut m.splits);
     splits.clear();
+    m.nation_sums.clear();
+    // A pool is stuck when every provider it has contracts with is shut by policy to its nation.
+    let np = m.providers;
+    m.stuck.clear();
+    m.stuck.extend((0..index.pools).map(|pool| {
+        index.pool_contracts[pool].as_ref().is_some_and(|allowed| {
+            (0..np).all(|v| !allowed[v] || rules.is_closed(v, index.pool_nation[pool]))
+        })
+    }));
     // Populations share a growth rate, so remember the last one computed.
     let mut growth_memo = (f64::NAN, 1.0);
+    // Neighbouring labs mostly share their segments: their demand is summed here and added to the
+    // segment totals when the segments change, not lab by lab into the same slots, where each addition
+    // would wait for the one before to be stored.
+    let mut run = SegmentRun::default();
     for_each_in_order!(labs, &index.labs, |(lab, capacity, mut state)| {
         if lab.demand_growth != growth_memo.0 {
             growth_memo = (
@@ -184,8 +317,8 @@ pub fn market(
         let own_used = capacity.total.min(demand);
         let mut residual = demand - own_used;
         // Contracts with providers that are all shut by policy are dropped after `switching_months`.
-        if let Some(allowed) = index.pool_contracts[state.pool].as_ref() {
-            let stuck = (0..np).all(|v| !allowed[v] || rules.is_closed(v, lab.nation));
+        if index.pool_contracts[state.pool].is_some() {
+            let stuck = m.stuck[state.pool];
             state.stuck_months = if stuck { state.stuck_months + 1 } else { 0 };
             if stuck && state.stuck_months > p.switching_months {
                 state.pool = lab.nation;
@@ -218,13 +351,18 @@ pub fn market(
             }
         }
         let st = s0 + usize::from(large);
-        m.demand[s0] += inference;
-        m.demand[st] += training;
-        m.growth[s0] += inference * growth;
-        m.growth[st] += training * growth;
+        if (s0, st) != (run.inference_segment, run.training_segment) {
+            run.restart(m, s0, st);
+        }
+        run.inference += inference;
+        run.training += training;
+        run.inference_growth += inference * growth;
+        run.training_growth += training * growth;
         state.prev_segment = (t > 0).then_some(state.segment);
         state.segment = st;
         state.demand = demand;
+        m.nation_sums.demand[lab.nation] += demand;
+        m.nation_sums.own[lab.nation] += own_used;
         splits.push(LabSplit {
             own_used,
             own_scale: if capacity.total > 0.0 {
@@ -237,15 +375,16 @@ pub fn market(
             large,
         });
     });
+    run.restart(m, 0, 0);
+    m.splits = splits;
+}
 
-    for pool in 0..m.segments / 2 {
-        if m.demand[pool * 2 + 1] > 0.0 {
-            facts.prepare(m, pool * 2 + 1);
-        }
-    }
-    solve(m, p.capacity_weight, p.reoffer_rounds);
-
-    // Segment summaries.
+/// Each segment's fulfilled fraction, average price, main provider, providers used, and what it got by
+/// supplier bloc (and from sanctioned providers, times the sanction's strength).
+#[inline(never)]
+fn summarize_segments(m: &mut MarketScratch, index: &WorldIndex, rules: &Rules, bloc: &[usize]) {
+    let np = m.providers;
+    let k = m.blocs;
     for s in 0..m.segments {
         let n = index.pool_nation[s / 2];
         let got: f64 = m.alloc.row(s).iter().sum();
@@ -257,10 +396,10 @@ pub fn market(
         let mut spend = 0.0;
         let mut best: Option<usize> = None;
         let mut used = 0;
-        for kk in 0..k {
-            m.by_bloc.set(s, kk, 0.0);
-            m.sanctioned_by_bloc.set(s, kk, 0.0);
-        }
+        let by_bloc = &mut m.by_bloc.data[s * k..(s + 1) * k];
+        let sanctioned = &mut m.sanctioned_by_bloc.data[s * k..(s + 1) * k];
+        by_bloc.fill(0.0);
+        sanctioned.fill(0.0);
         for v in 0..np {
             let a = m.alloc.get(s, v);
             if a <= 0.0 {
@@ -271,31 +410,26 @@ pub fn market(
             if best.is_none_or(|b| a > m.alloc.get(s, b)) {
                 best = Some(v);
             }
-            let d = m.demand[s];
-            m.by_bloc.set(s, bloc[v], m.by_bloc.get(s, bloc[v]) + a / d);
-            let sanc = rules.sanction.get(v, n);
-            if sanc > 0.0 {
-                m.sanctioned_by_bloc.set(
-                    s,
-                    bloc[v],
-                    m.sanctioned_by_bloc.get(s, bloc[v]) + a * sanc / d,
-                );
-            }
+            by_bloc[bloc[v]] += a;
+            sanctioned[bloc[v]] += a * rules.sanction.get(v, n);
         }
+        m.got[s] = got;
+        m.spend[s] = spend;
         m.price[s] = if got > 0.0 { spend / got } else { 0.0 };
+        m.sanctioned[s] = sanctioned.iter().any(|&x| x > 0.0);
         m.main[s] = best;
         m.used[s] = used;
     }
+}
 
-    // Pass 2: each lab's compute, and the nations' sums.
-    let nn = index.nation_ids.len();
-    let mut n_compute = vec![0.0; nn];
-    let mut n_own = vec![0.0; nn];
-    let mut n_demand = vec![0.0; nn];
-    let mut n_cloud = vec![0.0; nn];
-    let mut n_spend = vec![0.0; nn];
-    let mut n_by_bloc = vec![0.0; nn * k];
-    let mut n_sanctioned = vec![0.0; nn * k];
+/// Pass 2: each lab's compute from its segments' fractions, and what its own cluster adds to its
+/// nation's compute by the chips' origin.
+#[inline(never)]
+fn serve_labs(m: &mut MarketScratch, p: &Parameters, index: &WorldIndex, labs: &mut Labs) {
+    let np = m.providers;
+    let k = m.blocs;
+    let sums = &mut m.nation_sums;
+    let splits = &m.splits;
     let mut i = 0;
     for_each_in_order!(labs, &index.labs, |(lab, capacity, mut state)| {
         let split = &splits[i];
@@ -310,24 +444,17 @@ pub fn market(
         state.training = split.own_used * lab.training_share + cloud_train;
         state.unmet = (state.demand - compute).max(0.0);
         state.kyc_refused = split.large;
-        let n = lab.nation;
-        let mut sanctioned = 0.0;
-        for kk in 0..k {
-            let own = if split.own_scale > 0.0 {
-                capacity.by_origin[kk] * split.own_scale
-            } else {
-                0.0
-            };
-            let b = own
-                + split.inference * m.by_bloc.get(s0, kk)
-                + split.training * m.by_bloc.get(st, kk);
-            n_by_bloc[n * k + kk] += b;
-            let sb = split.inference * m.sanctioned_by_bloc.get(s0, kk)
-                + split.training * m.sanctioned_by_bloc.get(st, kk);
-            n_sanctioned[n * k + kk] += sb;
-            sanctioned += sb;
+        if split.own_scale > 0.0 {
+            let n = lab.nation;
+            for (sum, origin) in sums.by_bloc[n * k..(n + 1) * k]
+                .iter_mut()
+                .zip(&capacity.by_origin)
+            {
+                *sum += origin * split.own_scale;
+            }
         }
-        state.uses_sanctioned_provider = sanctioned > 0.0;
+        state.uses_sanctioned_provider = (split.inference > 0.0 && m.sanctioned[s0])
+            || (split.training > 0.0 && m.sanctioned[st]);
         let cloud = cloud_inf + cloud_train;
         let spend = cloud_inf * m.price[s0] + cloud_train * m.price[st];
         state.price_paid = if cloud > 0.0 { spend / cloud } else { 0.0 };
@@ -362,35 +489,61 @@ pub fn market(
             }
         }
         state.stranded = state.stranded_from > 0.0;
-        n_compute[n] += compute;
-        n_own[n] += split.own_used;
-        n_demand[n] += state.demand;
-        n_cloud[n] += cloud;
-        n_spend[n] += spend * p.hours_per_month;
     });
-    m.splits = splits;
+}
+
+/// Each nation's compute, demand, spend and suppliers: its labs' own clusters (summed lab by lab) and its
+/// segments' allocations (segments belong to one nation each).
+#[inline(never)]
+fn book_nations(
+    m: &mut MarketScratch,
+    p: &Parameters,
+    index: &WorldIndex,
+    nations: &mut Query<(&Nation, &Alignment, &mut NationCompute)>,
+) {
+    let np = m.providers;
+    let k = m.blocs;
+    let sums = &mut m.nation_sums;
+    for s in 0..m.segments {
+        let n = index.pool_nation[s / 2];
+        sums.cloud[n] += m.got[s];
+        sums.spend[n] += m.spend[s] * p.hours_per_month;
+        for kk in 0..k {
+            sums.by_bloc[n * k + kk] += m.by_bloc.get(s, kk);
+            sums.sanctioned[n * k + kk] += m.sanctioned_by_bloc.get(s, kk);
+        }
+        for (sum, a) in sums.by_provider[n * np..(n + 1) * np]
+            .iter_mut()
+            .zip(m.alloc.row(s))
+        {
+            *sum += a;
+        }
+    }
     for (nation, _, mut nc) in nations.iter_mut() {
         let n = nation.idx;
-        nc.own_cluster = n_own[n];
-        // Segments belong to one nation each, so their allocations add up to the nation's use.
-        nc.by_provider.fill(0.0);
-        for pool in (0..index.pools).filter(|&pool| index.pool_nation[pool] == n) {
-            for s in [pool * 2, pool * 2 + 1] {
-                for v in 0..np {
-                    nc.by_provider[v] += m.alloc.get(s, v);
-                }
-            }
-        }
-        nc.compute = n_compute[n];
-        nc.demand = n_demand[n];
-        nc.unmet = (n_demand[n] - n_compute[n]).max(0.0);
-        nc.cloud = n_cloud[n];
-        nc.spend = n_spend[n];
-        nc.by_bloc.copy_from_slice(&n_by_bloc[n * k..(n + 1) * k]);
+        let compute = sums.own[n] + sums.cloud[n];
+        nc.own_cluster = sums.own[n];
+        nc.by_provider
+            .copy_from_slice(&sums.by_provider[n * np..(n + 1) * np]);
+        nc.compute = compute;
+        nc.demand = sums.demand[n];
+        nc.unmet = (sums.demand[n] - compute).max(0.0);
+        nc.cloud = sums.cloud[n];
+        nc.spend = sums.spend[n];
+        nc.by_bloc
+            .copy_from_slice(&sums.by_bloc[n * k..(n + 1) * k]);
         nc.sanctioned_by_bloc
-            .copy_from_slice(&n_sanctioned[n * k..(n + 1) * k]);
+            .copy_from_slice(&sums.sanctioned[n * k..(n + 1) * k]);
     }
+}
 
+/// Each provider's served and requested demand, revenue, and the growth of the demand it saw.
+#[inline(never)]
+fn book_providers(
+    m: &MarketScratch,
+    p: &Parameters,
+    providers: &mut Query<(&Provider, &mut ProviderBook)>,
+) {
     for (provider, mut book) in providers.iter_mut() {
         let v = provider.idx;
         let served: f64 = (0..m.segments).map(|s| m.alloc.get(s, v)).sum();
@@ -409,8 +562,12 @@ pub fn market(
             1.0
         };
     }
+}
 
-    // Remember who served each segment, for next month's stranded test.
+/// Remembers who served each segment, for next month's stranded test.
+#[inline(never)]
+fn remember_shares(m: &mut MarketScratch) {
+    let np = m.providers;
     for s in 0..m.segments {
         let got: f64 = m.alloc.row(s).iter().sum();
         for v in 0..np {
@@ -426,7 +583,7 @@ pub fn market(
 
 /// What preparing a segment reads: the month's prices, access rules and alignments.
 struct SegmentFacts<'a> {
-    params: &'a crate::parameters::Parameters,
+    params: &'a Parameters,
     index: &'a WorldIndex,
     rules: &'a Rules,
     price: &'a [f64],
@@ -482,6 +639,23 @@ impl SegmentFacts<'_> {
                 -p.beta * (self.ln_price[v] + ln_markup) + ln_leak
             };
             m.static_attraction.set(s, v, u);
+        }
+        m.weigh(s);
+    }
+}
+
+impl MarketScratch {
+    /// Segment `s`'s static weights from its static attractions.
+    fn weigh(&mut self, s: usize) {
+        let row = self.static_attraction.row(s);
+        let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let base = s * self.providers;
+        for v in 0..self.providers {
+            self.static_weight.data[base + v] = if max.is_finite() {
+                (row[v] - max).exp()
+            } else {
+                0.0
+            };
         }
     }
 }
@@ -550,16 +724,18 @@ enum Segments {
     WithDemandLeft,
 }
 
-/// Logit shares of the chosen segments over the providers with capacity left: attraction `−beta ln(effective price) + ln(share KYC lets through) + capacity_weight ln(capacity
-/// left)`.
+/// Logit shares of the chosen segments over the providers with capacity left: attraction `−beta
+/// ln(effective price) + ln(share KYC lets through) + capacity_weight ln(capacity left)`, evaluated as the
+/// segment's static weight times the provider's capacity factor.
 fn logit_shares(m: &mut MarketScratch, capacity_weight: f64, which: Segments) {
     let np = m.providers;
+    let largest = m.remaining_capacity.iter().copied().fold(0.0, f64::max);
     for v in 0..np {
         let cap = m.remaining_capacity[v];
-        m.log_capacity[v] = if cap > 1e-9 {
-            capacity_weight * cap.ln()
+        m.capacity_factor[v] = if cap > 1e-9 {
+            (cap / largest).powf(capacity_weight)
         } else {
-            f64::NEG_INFINITY
+            0.0
         };
     }
     for s in 0..m.segments {
@@ -571,25 +747,17 @@ fn logit_shares(m: &mut MarketScratch, capacity_weight: f64, which: Segments) {
             continue;
         }
         let base = s * np;
-        let mut max_u = f64::NEG_INFINITY;
-        for v in 0..np {
-            let u = m.static_attraction.data[base + v] + m.log_capacity[v];
-            m.share.data[base + v] = u;
-            max_u = max_u.max(u);
-        }
+        let weights = &m.static_weight.data[base..base + np];
+        let shares = &mut m.share.data[base..base + np];
         let mut sum = 0.0;
         for v in 0..np {
-            let e = if max_u.is_finite() {
-                (m.share.data[base + v] - max_u).exp()
-            } else {
-                0.0
-            };
-            m.share.data[base + v] = e;
-            sum += e;
+            let w = weights[v] * m.capacity_factor[v];
+            shares[v] = w;
+            sum += w;
         }
         let scale = if sum > 0.0 { 1.0 / sum } else { 0.0 };
-        for v in 0..np {
-            m.share.data[base + v] *= scale;
+        for share in shares.iter_mut() {
+            *share *= scale;
         }
     }
 }
@@ -600,7 +768,7 @@ mod tests {
 
     /// One pool (two segments) and two providers at the given prices and capacities.
     fn market(prices: [f64; 2], capacity: [f64; 2], demand: [f64; 2]) -> MarketScratch {
-        let mut m = MarketScratch::new(1, 2, 1);
+        let mut m = MarketScratch::new(1, 2, 1, 1);
         for s in 0..2 {
             for v in 0..2 {
                 m.eff_price.set(s, v, prices[v]);
@@ -624,6 +792,7 @@ mod tests {
                 };
                 m.static_attraction.set(s, v, u);
             }
+            m.weigh(s);
         }
     }
 

@@ -77,8 +77,12 @@ pub fn research(
         let pos = t as usize % window;
         state.runs[pos] = state.training * efficiency * p.flop_per_h100e_month;
         let run = run_flop(&state.runs, pos, run_length);
-        if run > 0.0 {
-            state.own_capability = state.own_capability.max(run.log10());
+        // Only a run larger than every earlier one can raise capability (the logarithm is monotone).
+        if run > state.largest_run {
+            state.largest_run = run;
+            if run > 0.0 {
+                state.own_capability = state.own_capability.max(orders_of_magnitude(run));
+            }
         }
         let mut cap = state.capability.max(state.own_capability);
         cap = cap.max(open_for[lab.nation] - p.open_lag);
