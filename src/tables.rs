@@ -6,6 +6,7 @@ use crate::resources::EventRecord;
 use crate::scenario::LabKind;
 use bevy_ecs::prelude::*;
 use polars::prelude::*;
+use std::sync::Arc;
 
 /// The type of a column.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,8 +15,9 @@ pub enum Kind {
     U32,
     Str,
     Bool,
-    /// Strings from a fixed list (ids, months), pushed as their position in it: no allocation per row.
-    Dict(Vec<String>),
+    /// Strings from a fixed list (ids, months), pushed as their position in it: no allocation per row. The
+    /// list is shared, not copied, by the tables that use it.
+    Dict(Arc<[String]>),
 }
 
 #[derive(Clone, Debug)]
@@ -24,7 +26,7 @@ enum Values {
     U32(Vec<u32>),
     Str(Vec<String>),
     Bool(Vec<bool>),
-    Dict(Vec<String>, Vec<u32>),
+    Dict(Arc<[String]>, Vec<u32>),
 }
 
 /// A table built row by row, columns pushed in schema order.
@@ -263,11 +265,11 @@ pub enum Detail {
 /// The fixed lists the dictionary columns draw from.
 #[derive(Clone, Debug, Default)]
 pub struct Dictionaries {
-    pub months: Vec<String>,
-    pub blocs: Vec<String>,
-    pub nations: Vec<String>,
-    pub labs: Vec<String>,
-    pub providers: Vec<String>,
+    pub months: Arc<[String]>,
+    pub blocs: Arc<[String]>,
+    pub nations: Arc<[String]>,
+    pub labs: Arc<[String]>,
+    pub providers: Arc<[String]>,
 }
 
 /// Codes of the `side` column beyond the blocs, and of `main_provider` before the providers.
@@ -277,10 +279,10 @@ pub const NO_PROVIDER: &str = "";
 impl Recorder {
     pub fn new(d: Dictionaries, detail: Detail) -> Self {
         use Kind::*;
-        let blocs = d.blocs.clone();
+        let blocs = d.blocs.to_vec();
         let month = || ("month", Dict(d.months.clone()));
         let nation = || ("nation", Dict(d.nations.clone()));
-        let mut sides = d.blocs.clone();
+        let mut sides = d.blocs.to_vec();
         sides.push(NON_ALIGNED.into());
         let mut main_providers = vec![NO_PROVIDER.to_string()];
         main_providers.extend(d.providers.iter().cloned());
@@ -314,7 +316,7 @@ impl Recorder {
             &[],
         );
         let mut nations = schema(
-            &[month(), ("t", U32), nation(), ("side", Dict(sides))],
+            &[month(), ("t", U32), nation(), ("side", Dict(sides.into()))],
             &["alignment"],
             &blocs,
             &[
@@ -345,7 +347,7 @@ impl Recorder {
                 nation(),
                 (
                     "kind",
-                    Dict(LabKind::ALL.map(|k| k.as_str().to_string()).to_vec()),
+                    Dict(LabKind::ALL.map(|k| k.as_str().to_string()).into()),
                 ),
                 ("compute_h100e", F64),
                 ("training_h100e", F64),
@@ -353,7 +355,7 @@ impl Recorder {
                 ("unmet_h100e", F64),
                 ("capability", F64),
                 ("providers_used", U32),
-                ("main_provider", Dict(main_providers)),
+                ("main_provider", Dict(main_providers.into())),
                 ("kyc_refused", Bool),
                 ("uses_sanctioned_provider", Bool),
                 ("stranded", Bool),

@@ -444,10 +444,10 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
             months: (0..scenario.scenario.months)
                 .map(|t| start.plus(t as i32).to_string())
                 .collect(),
-            blocs: index.bloc_ids.clone(),
-            nations: index.nation_ids.clone(),
-            labs: index.lab_ids.clone(),
-            providers: index.provider_ids.clone(),
+            blocs: index.bloc_ids.as_slice().into(),
+            nations: index.nation_ids.as_slice().into(),
+            labs: index.lab_ids.as_slice().into(),
+            providers: index.provider_ids.as_slice().into(),
         },
         detail,
     ));

@@ -6,10 +6,14 @@ use crate::components::*;
 use crate::resources::*;
 use bevy_ecs::prelude::*;
 
+/// Whether there is nothing to install, retire or recount: most labs own no cluster and buy nothing.
+fn idle(capacity: &Capacity, purchase: &Purchase) -> bool {
+    capacity.vintages.is_empty() && purchase.bought.iter().all(|&h| h <= 0.0)
+}
+
 /// Installs this month's purchases and retires worn-out vintages; returns nothing, updates totals.
 fn install(capacity: &mut Capacity, purchase: &Purchase, month: i32, lifetime: i32) {
-    // Most labs own no cluster and buy nothing: nothing to install, retire or recount.
-    if capacity.vintages.is_empty() && purchase.bought.iter().all(|&h| h <= 0.0) {
+    if idle(capacity, purchase) {
         return;
     }
     for (origin, &h) in purchase.bought.iter().enumerate() {
@@ -65,8 +69,11 @@ pub fn capacity(
             open[region.provider] += capacity.total;
         }
     }
-    for (_, mut capacity, purchase) in labs.iter_mut() {
-        install(&mut capacity, purchase, month, lifetime);
+    for (_, capacity, purchase) in labs.iter_mut() {
+        // Checked before borrowing mutably, so that idle labs' clusters are not marked changed.
+        if !idle(&capacity, purchase) {
+            install(capacity.into_inner(), purchase, month, lifetime);
+        }
     }
     for (provider, mut book) in providers.iter_mut() {
         book.open_capacity = open[provider.idx];

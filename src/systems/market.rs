@@ -42,11 +42,8 @@ pub struct MarketScratch {
     /// 1 where a policy (ban, closure, full KYC refusal) keeps the segment from the provider.
     policy_blocked: Grid,
     leak: Grid,
-    /// This month's part of the attraction that does not change between rounds:
-    /// `−beta ln(effective price) + ln(share let through)`, or −∞ where the provider is out of reach.
-    static_attraction: Grid,
-    /// `exp(static attraction − the row's largest)`: the logit weight before capacity, so that a round
-    /// needs one power per provider rather than one exponential per segment and provider.
+    /// This month's part of the logit weight that does not change between rounds, `exp(−beta ln(effective
+    /// price) + ln(share let through))` = `effective price^−beta × share let through` (0 out of reach).
     static_weight: Grid,
     /// `(capacity left / largest capacity left)^capacity_weight`, or 0 where none is left.
     capacity_factor: Vec<f64>,
@@ -134,7 +131,6 @@ impl MarketScratch {
             eff_price: Grid::new(s, providers, 0.0),
             policy_blocked: Grid::new(s, providers, 0.0),
             leak: Grid::new(s, providers, 0.0),
-            static_attraction: Grid::new(s, providers, f64::NEG_INFINITY),
             static_weight: Grid::new(s, providers, 0.0),
             capacity_factor: vec![0.0; providers],
             prev_share: Grid::new(s, providers, 0.0),
@@ -229,13 +225,13 @@ pub fn market(
 
     // Effective prices and access of every pool's inference segment; a pool's large-training segment
     // is prepared below only if a lab lands in it (most nations have no KYC rule, so most never fill).
-    let ln_price: Vec<f64> = price.iter().map(|x| x.ln()).collect();
+    let price_weight: Vec<f64> = price.iter().map(|x| x.powf(-p.beta)).collect();
     let facts = SegmentFacts {
         params: p,
         index: &index,
         rules: &rules,
         price: &price,
-        ln_price: &ln_price,
+        price_weight: &price_weight,
         compliance: &compliance,
         bloc: &bloc,
         weights: &weights,
@@ -301,7 +297,9 @@ fn place_demand(
     // segment totals when the segments change, not lab by lab into the same slots, where each addition
     // would wait for the one before to be stored.
     let mut run = SegmentRun::default();
-    for_each_in_order!(labs, &index.labs, |(lab, capacity, mut state)| {
+    for_each_in_order!(labs, &index.labs, |(lab, capacity, state)| {
+        // One change mark per lab, not one per field written.
+        let state = state.into_inner();
         if lab.demand_growth != growth_memo.0 {
             growth_memo = (
                 lab.demand_growth,
@@ -431,7 +429,9 @@ fn serve_labs(m: &mut MarketScratch, p: &Parameters, index: &WorldIndex, labs: &
     let sums = &mut m.nation_sums;
     let splits = &m.splits;
     let mut i = 0;
-    for_each_in_order!(labs, &index.labs, |(lab, capacity, mut state)| {
+    for_each_in_order!(labs, &index.labs, |(lab, capacity, state)| {
+        // One change mark per lab, not one per field written.
+        let state = state.into_inner();
         let split = &splits[i];
         i += 1;
         let s0 = state.pool * 2;
@@ -587,7 +587,8 @@ struct SegmentFacts<'a> {
     index: &'a WorldIndex,
     rules: &'a Rules,
     price: &'a [f64],
-    ln_price: &'a [f64],
+    /// `price^−beta` per provider.
+    price_weight: &'a [f64],
     compliance: &'a [f64],
     bloc: &'a [usize],
     weights: &'a [Vec<f64>],
@@ -602,11 +603,11 @@ impl SegmentFacts<'_> {
         let large = s % 2 == 1;
         let n = self.index.pool_nation[pool];
         let contracts = self.index.pool_contracts[pool].as_ref();
-        // `ln(1 + friction)` per bloc: without a sanction premium the markup depends on the supplier's
-        // bloc only, so one logarithm a bloc serves every provider.
-        let ln_friction: Vec<f64> = self.weights[n]
+        // `(1 + friction)^−beta` per bloc: without a sanction premium the markup depends on the supplier's
+        // bloc only, so one power a bloc serves every provider.
+        let friction_weight: Vec<f64> = self.weights[n]
             .iter()
-            .map(|w| (1.0 + p.bloc_friction * (1.0 - w)).ln())
+            .map(|w| (1.0 + p.bloc_friction * (1.0 - w)).powf(-p.beta))
             .collect();
         for v in 0..m.providers {
             let mut leak = 1.0;
@@ -627,35 +628,17 @@ impl SegmentFacts<'_> {
             let premium = p.sanction_premium * self.rules.sanction.get(v, n);
             let markup = 1.0 + premium + friction;
             m.eff_price.set(s, v, self.price[v] * markup);
-            let u = if leak <= 0.0 {
-                f64::NEG_INFINITY
-            } else {
-                let ln_markup = if premium == 0.0 {
-                    ln_friction[self.bloc[v]]
-                } else {
-                    markup.ln()
-                };
-                let ln_leak = if leak == 1.0 { 0.0 } else { leak.ln() };
-                -p.beta * (self.ln_price[v] + ln_markup) + ln_leak
-            };
-            m.static_attraction.set(s, v, u);
-        }
-        m.weigh(s);
-    }
-}
-
-impl MarketScratch {
-    /// Segment `s`'s static weights from its static attractions.
-    fn weigh(&mut self, s: usize) {
-        let row = self.static_attraction.row(s);
-        let max = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let base = s * self.providers;
-        for v in 0..self.providers {
-            self.static_weight.data[base + v] = if max.is_finite() {
-                (row[v] - max).exp()
-            } else {
+            let weight = if leak <= 0.0 {
                 0.0
+            } else {
+                let markup_weight = if premium == 0.0 {
+                    friction_weight[self.bloc[v]]
+                } else {
+                    markup.powf(-p.beta)
+                };
+                self.price_weight[v] * markup_weight * leak
             };
+            m.static_weight.set(s, v, weight);
         }
     }
 }
@@ -780,19 +763,13 @@ mod tests {
         m
     }
 
-    /// The month's fixed attraction, as the market system computes it from prices and access.
+    /// The month's fixed logit weights, as the market system computes them from prices and access.
     fn prepare(m: &mut MarketScratch, beta: f64) {
         for s in 0..2 {
             for v in 0..2 {
-                let leak = m.leak.get(s, v);
-                let u = if leak > 0.0 {
-                    -beta * m.eff_price.get(s, v).ln() + leak.ln()
-                } else {
-                    f64::NEG_INFINITY
-                };
-                m.static_attraction.set(s, v, u);
+                let weight = m.eff_price.get(s, v).powf(-beta) * m.leak.get(s, v);
+                m.static_weight.set(s, v, weight);
             }
-            m.weigh(s);
         }
     }
 

@@ -73,9 +73,12 @@ pub fn research(
     };
 
     let mut attempted = vec![false; index.labs.len()];
-    for_each_in_order!(labs, &index.labs, |(lab, mut state)| {
-        let pos = t as usize % window;
-        state.runs[pos] = state.training * efficiency * p.flop_per_h100e_month;
+    let pos = t as usize % window;
+    let flop_per_h100e = efficiency * p.flop_per_h100e_month;
+    for_each_in_order!(labs, &index.labs, |(lab, state)| {
+        // One change mark per lab, not one per field written.
+        let state = state.into_inner();
+        state.runs[pos] = state.training * flop_per_h100e;
         let run = run_flop(&state.runs, pos, run_length);
         // Only a run larger than every earlier one can raise capability (the logarithm is monotone).
         if run > state.largest_run {
@@ -114,7 +117,7 @@ pub fn research(
                         &index,
                         t,
                         lab,
-                        &state,
+                        state,
                         target,
                         false,
                     );
