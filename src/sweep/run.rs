@@ -322,28 +322,46 @@ impl Prepared {
         let bar = progress_bar(todo as u64, options.progress);
         let mut written = 0;
         let mut failed = 0;
-        for (k, chunk) in chunks.iter().enumerate() {
-            if done.contains(&k) {
-                continue;
+        // A part is written on its own thread while the workers run the next chunk, so that they do not
+        // wait for Parquet encoding and fsync; at most one write is in flight.
+        let stopped = std::thread::scope(|scope| -> Result<bool> {
+            let mut writing: Option<std::thread::ScopedJoinHandle<Result<()>>> = None;
+            let finish = |w: Option<std::thread::ScopedJoinHandle<Result<()>>>| -> Result<()> {
+                w.map_or(Ok(()), |w| w.join().expect("a part writer panicked"))
+            };
+            for (k, chunk) in chunks.iter().enumerate() {
+                if done.contains(&k) {
+                    continue;
+                }
+                if options.stop_after_parts.is_some_and(|s| written >= s) {
+                    finish(writing.take())?;
+                    return Ok(true);
+                }
+                let results: Vec<RunResult> = pool.install(|| {
+                    chunk
+                        .par_iter()
+                        .map(|&id| {
+                            let r = self.run(id);
+                            bar.inc(1);
+                            r
+                        })
+                        .collect()
+                });
+                failed += results.iter().filter(|r| r.outcome.is_err()).count();
+                finish(writing.take())?;
+                let path = dataset::part_path(&dir, k);
+                writing = Some(scope.spawn(move || {
+                    let mut frame = self.frame(&results)?;
+                    crate::output::write_parquet(&path, &mut frame)
+                }));
+                written += 1;
             }
-            if options.stop_after_parts.is_some_and(|s| written >= s) {
-                bar.finish_and_clear();
-                return Ok(dataset::ShardOutcome::Stopped { parts: written });
-            }
-            let results: Vec<RunResult> = pool.install(|| {
-                chunk
-                    .par_iter()
-                    .map(|&id| {
-                        let r = self.run(id);
-                        bar.inc(1);
-                        r
-                    })
-                    .collect()
-            });
-            failed += results.iter().filter(|r| r.outcome.is_err()).count();
-            let mut frame = self.frame(&results)?;
-            crate::output::write_parquet(&dataset::part_path(&dir, k), &mut frame)?;
-            written += 1;
+            finish(writing.take())?;
+            Ok(false)
+        })?;
+        if stopped {
+            bar.finish_and_clear();
+            return Ok(dataset::ShardOutcome::Stopped { parts: written });
         }
         bar.finish_and_clear();
         let marker = dataset::Success {
