@@ -182,8 +182,10 @@ pub struct Lab {
     /// Yearly growth factor of demand at the start (it decays with `demand_growth_decay`).
     pub demand_growth: f64,
     pub training_share: f64,
-    /// USD billions a year for cloud compute at the start (grows with demand); none = unconstrained.
-    pub budget: Option<f64>,
+    /// USD a month it may spend on cloud compute per H100e of demand: its cloud budget (USD billions a
+    /// year at the start) over its demand at the start, so that the budget grows with demand; none =
+    /// unconstrained.
+    pub budget_per_demand: Option<f64>,
     pub own_share: f64,
     /// USD billions a year for its own cluster.
     pub capex: f64,
@@ -229,10 +231,12 @@ pub struct LabState {
     /// Effective training compute (FLOP) of each of the last `max_run_months`, as a ring indexed by
     /// month modulo its length.
     pub runs: Vec<f64>,
-    /// FLOP of its largest run to date; `own_capability` is at least its log10.
+    /// FLOP of its largest run to date: what it can do on its own.
     pub largest_run: f64,
-    pub own_capability: f64,
-    pub capability: f64,
+    /// Capability as FLOP, `10^capability`: capability (orders of magnitude, the labs table's `capability`)
+    /// is log10 of the largest run it has — trained, adopted as open weights or extracted. Kept as FLOP so
+    /// that the monthly comparisons need no logarithm; it is taken where capability is reported.
+    pub capability_flop: f64,
 }
 
 /// Capability of a run of `flop` FLOP: its order of magnitude, log10. Computed as log2 × log10(2), which

@@ -262,14 +262,15 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
     }
 
     // Labs, a population entry expanded into its members; pools group labs that face the same choice.
-    let mut labs: Vec<(String, &crate::scenario::Lab)> = Vec::new();
-    for l in &scenario.lab {
+    // (id, scenario entry, the entry's position)
+    let mut labs: Vec<(String, &crate::scenario::Lab, usize)> = Vec::new();
+    for (entry, l) in scenario.lab.iter().enumerate() {
         if l.count == 1 {
-            labs.push((l.id.clone(), l));
+            labs.push((l.id.clone(), l, entry));
         } else {
             let width = l.count.to_string().len().max(4);
             for m in 1..=l.count {
-                labs.push((format!("{}-{:0width$}", l.id, m), l));
+                labs.push((format!("{}-{:0width$}", l.id, m), l, entry));
             }
         }
     }
@@ -283,9 +284,12 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
         index.pool_contracts.push(None);
     }
     let efficiency = |t: i32| params.algorithmic_efficiency_per_year.powf(t as f64 / 12.0);
+    // The runs before the start, as if demand had grown steadily, so capability starts where it stands:
+    // the same for every member of a population, so computed once per entry.
+    let mut runs_before: Vec<Option<(Vec<f64>, f64)>> = vec![None; scenario.lab.len()];
     // The ring holds the longest run there can be; the run's length picks how much of it counts.
     let window = params.max_run_months as usize;
-    for (i, (id, l)) in labs.iter().enumerate() {
+    for (i, (id, l, entry)) in labs.iter().enumerate() {
         let nation = index.nation_index[&l.nation];
         let mut contracts: Vec<usize> = l
             .providers
@@ -306,24 +310,23 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
             }));
             next
         });
-        let monthly_growth = l.demand_growth.powf(1.0 / 12.0);
-        // The runs before the start, as if demand had grown steadily, so capability starts where it stands.
-        let runs: Vec<f64> = (0..window)
-            .map(|j| {
-                let tau = j as i32 - window as i32;
-                l.demand
-                    * monthly_growth.powi(tau)
-                    * l.training_share
-                    * efficiency(tau)
-                    * params.flop_per_h100e_month
+        let (runs, total) = runs_before[*entry]
+            .get_or_insert_with(|| {
+                let monthly_growth = l.demand_growth.powf(1.0 / 12.0);
+                let runs: Vec<f64> = (0..window)
+                    .map(|j| {
+                        let tau = j as i32 - window as i32;
+                        l.demand
+                            * monthly_growth.powi(tau)
+                            * l.training_share
+                            * efficiency(tau)
+                            * params.flop_per_h100e_month
+                    })
+                    .collect();
+                let total = run_flop(&runs, window - 1, params.run_length(0));
+                (runs, total)
             })
-            .collect();
-        let total = run_flop(&runs, window - 1, params.run_length(0));
-        let capability = if total > 0.0 {
-            orders_of_magnitude(total)
-        } else {
-            0.0
-        };
+            .clone();
         index.lab_ids.push(id.clone());
         index.lab_index.insert(id.clone(), i);
         index.lab_nation.push(nation);
@@ -338,7 +341,7 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
                     demand0: l.demand,
                     demand_growth: l.demand_growth,
                     training_share: l.training_share,
-                    budget: l.budget,
+                    budget_per_demand: l.budget.map(|b| b * 1e9 / 12.0 / l.demand.max(1e-12)),
                     own_share: l.own_share,
                     capex: l.capex,
                     weights: l.weights,
@@ -351,8 +354,8 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
                     pool,
                     runs,
                     largest_run: total,
-                    own_capability: capability,
-                    capability,
+                    // A lab that has trained nothing starts at capability 0 (1 FLOP).
+                    capability_flop: total.max(1.0),
                     ..Default::default()
                 },
                 initial_vintages(l.owned, params.initial_age_months, origin, k),

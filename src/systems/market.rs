@@ -31,6 +31,8 @@ pub struct MarketScratch {
     capacity: Vec<f64>,
     remaining_capacity: Vec<f64>,
     expected_price: Vec<f64>,
+    /// H100e-months one USD buys at the expected price.
+    affordable_per_usd: Vec<f64>,
     requests: Vec<f64>,
     /// Demand directed at each provider, and the shares, in the first round (before re-offers).
     first_requests: Vec<f64>,
@@ -48,22 +50,31 @@ pub struct MarketScratch {
     /// `(capacity left / largest capacity left)^capacity_weight`, or 0 where none is left.
     capacity_factor: Vec<f64>,
     prev_share: Grid,
-    fraction: Vec<f64>,
-    /// What each segment got, and paid, this month.
-    got: Vec<f64>,
-    spend: Vec<f64>,
+    outcome: Vec<SegmentOutcome>,
     /// What each segment got by supplier bloc, and from sanctioned providers times the sanction's strength.
     by_bloc: Grid,
     sanctioned_by_bloc: Grid,
-    /// Whether any of it came from a sanctioned provider.
-    sanctioned: Vec<bool>,
-    price: Vec<f64>,
-    main: Vec<Option<usize>>,
-    used: Vec<u32>,
     splits: Vec<LabSplit>,
     /// By pool: every contracted provider is shut by policy this month.
     stuck: Vec<bool>,
     nation_sums: NationSums,
+}
+
+/// A segment's month in the market, as its labs read it: kept together so that a lab finds its
+/// segments' facts in one place.
+#[derive(Clone, Copy, Debug, Default)]
+struct SegmentOutcome {
+    /// Share of the demand served.
+    fraction: f64,
+    /// What it got, and paid (USD an hour), and the average effective price.
+    got: f64,
+    spend: f64,
+    price: f64,
+    /// Whether any of it came from a sanctioned provider.
+    sanctioned: bool,
+    /// The provider that served most, and how many served it.
+    main: Option<usize>,
+    used: u32,
 }
 
 /// What a nation's labs used this month, summed lab by lab.
@@ -122,6 +133,7 @@ impl MarketScratch {
             capacity: vec![0.0; providers],
             remaining_capacity: vec![0.0; providers],
             expected_price: vec![0.0; s],
+            affordable_per_usd: vec![0.0; s],
             requests: vec![0.0; providers],
             first_requests: vec![0.0; providers],
             first_share: Grid::new(s, providers, 0.0),
@@ -134,15 +146,9 @@ impl MarketScratch {
             static_weight: Grid::new(s, providers, 0.0),
             capacity_factor: vec![0.0; providers],
             prev_share: Grid::new(s, providers, 0.0),
-            fraction: vec![0.0; s],
-            got: vec![0.0; s],
-            spend: vec![0.0; s],
+            outcome: vec![SegmentOutcome::default(); s],
             by_bloc: Grid::new(s, blocs, 0.0),
             sanctioned_by_bloc: Grid::new(s, blocs, 0.0),
-            sanctioned: vec![false; s],
-            price: vec![0.0; s],
-            main: vec![None; s],
-            used: vec![0; s],
             splits: Vec::new(),
             stuck: Vec::with_capacity(pools),
             nation_sums: NationSums::new(nations, blocs, providers),
@@ -218,14 +224,20 @@ pub fn market(
         bloc[provider.idx] = provider.bloc;
         m.capacity[provider.idx] = book.open_capacity;
     }
-    let mut weights: Vec<Vec<f64>> = vec![Vec::new(); index.nation_ids.len()];
+    // Alignment weights, [nation × bloc].
+    let k = m.blocs;
+    let mut weights = vec![0.0; index.nation_ids.len() * k];
     for (nation, alignment, _) in &nations {
-        weights[nation.idx] = alignment.weights.clone();
+        weights[nation.idx * k..(nation.idx + 1) * k].copy_from_slice(&alignment.weights);
     }
 
     // Effective prices and access of every pool's inference segment; a pool's large-training segment
     // is prepared below only if a lab lands in it (most nations have no KYC rule, so most never fill).
     let price_weight: Vec<f64> = price.iter().map(|x| x.powf(-p.beta)).collect();
+    let friction_weight: Vec<f64> = weights
+        .iter()
+        .map(|w| (1.0 + p.bloc_friction * (1.0 - w)).powf(-p.beta))
+        .collect();
     let facts = SegmentFacts {
         params: p,
         index: &index,
@@ -235,6 +247,7 @@ pub fn market(
         compliance: &compliance,
         bloc: &bloc,
         weights: &weights,
+        friction_weight: &friction_weight,
     };
     for pool in 0..m.segments / 2 {
         facts.prepare(m, pool * 2);
@@ -248,6 +261,8 @@ pub fn market(
         m.expected_price[s] = (0..np)
             .map(|v| m.share.get(s, v) * m.eff_price.get(s, v))
             .sum();
+        // Divided once here rather than for every lab of the pool.
+        m.affordable_per_usd[s] = 1.0 / (m.expected_price[s] * p.hours_per_month);
     }
 
     place_demand(
@@ -328,12 +343,10 @@ fn place_demand(
             }
         }
         let s0 = state.pool * 2;
-        if let Some(budget) = lab.budget {
-            let price = m.expected_price[s0];
-            if price > 0.0 {
-                let usd_month = budget * 1e9 / 12.0 * demand / lab.demand0.max(1e-12);
-                residual = residual.min(usd_month / (price * p.hours_per_month));
-            }
+        if let Some(per_demand) = lab.budget_per_demand
+            && m.expected_price[s0] > 0.0
+        {
+            residual = residual.min(demand * per_demand * m.affordable_per_usd[s0]);
         }
         let training = residual * lab.training_share;
         let inference = residual - training;
@@ -386,7 +399,7 @@ fn summarize_segments(m: &mut MarketScratch, index: &WorldIndex, rules: &Rules, 
     for s in 0..m.segments {
         let n = index.pool_nation[s / 2];
         let got: f64 = m.alloc.row(s).iter().sum();
-        m.fraction[s] = if m.demand[s] > 0.0 {
+        let fraction = if m.demand[s] > 0.0 {
             got / m.demand[s]
         } else {
             0.0
@@ -411,12 +424,15 @@ fn summarize_segments(m: &mut MarketScratch, index: &WorldIndex, rules: &Rules, 
             by_bloc[bloc[v]] += a;
             sanctioned[bloc[v]] += a * rules.sanction.get(v, n);
         }
-        m.got[s] = got;
-        m.spend[s] = spend;
-        m.price[s] = if got > 0.0 { spend / got } else { 0.0 };
-        m.sanctioned[s] = sanctioned.iter().any(|&x| x > 0.0);
-        m.main[s] = best;
-        m.used[s] = used;
+        m.outcome[s] = SegmentOutcome {
+            fraction,
+            got,
+            spend,
+            price: if got > 0.0 { spend / got } else { 0.0 },
+            sanctioned: sanctioned.iter().any(|&x| x > 0.0),
+            main: best,
+            used,
+        };
     }
 }
 
@@ -436,8 +452,9 @@ fn serve_labs(m: &mut MarketScratch, p: &Parameters, index: &WorldIndex, labs: &
         i += 1;
         let s0 = state.pool * 2;
         let st = state.segment;
-        let cloud_inf = split.inference * m.fraction[s0];
-        let cloud_train = split.training * m.fraction[st];
+        let (inf, train) = (&m.outcome[s0], &m.outcome[st]);
+        let cloud_inf = split.inference * inf.fraction;
+        let cloud_train = split.training * train.fraction;
         let compute = split.own_used + cloud_inf + cloud_train;
         state.prev_compute = state.compute;
         state.compute = compute;
@@ -453,18 +470,18 @@ fn serve_labs(m: &mut MarketScratch, p: &Parameters, index: &WorldIndex, labs: &
                 *sum += origin * split.own_scale;
             }
         }
-        state.uses_sanctioned_provider = (split.inference > 0.0 && m.sanctioned[s0])
-            || (split.training > 0.0 && m.sanctioned[st]);
+        state.uses_sanctioned_provider =
+            (split.inference > 0.0 && inf.sanctioned) || (split.training > 0.0 && train.sanctioned);
         let cloud = cloud_inf + cloud_train;
-        let spend = cloud_inf * m.price[s0] + cloud_train * m.price[st];
+        let spend = cloud_inf * inf.price + cloud_train * train.price;
         state.price_paid = if cloud > 0.0 { spend / cloud } else { 0.0 };
         state.main_provider = if split.inference >= split.training {
-            m.main[s0]
+            inf.main
         } else {
-            m.main[st]
+            train.main
         };
         state.providers_used = if st == s0 {
-            m.used[s0]
+            inf.used
         } else {
             (0..np)
                 .filter(|&v| m.alloc.get(s0, v) > 0.0 || m.alloc.get(st, v) > 0.0)
@@ -506,8 +523,8 @@ fn book_nations(
     let sums = &mut m.nation_sums;
     for s in 0..m.segments {
         let n = index.pool_nation[s / 2];
-        sums.cloud[n] += m.got[s];
-        sums.spend[n] += m.spend[s] * p.hours_per_month;
+        sums.cloud[n] += m.outcome[s].got;
+        sums.spend[n] += m.outcome[s].spend * p.hours_per_month;
         for kk in 0..k {
             sums.by_bloc[n * k + kk] += m.by_bloc.get(s, kk);
             sums.sanctioned[n * k + kk] += m.sanctioned_by_bloc.get(s, kk);
@@ -591,7 +608,11 @@ struct SegmentFacts<'a> {
     price_weight: &'a [f64],
     compliance: &'a [f64],
     bloc: &'a [usize],
-    weights: &'a [Vec<f64>],
+    /// Alignment weights, [nation × bloc].
+    weights: &'a [f64],
+    /// `(1 + bloc friction)^−beta`, [nation × supplier bloc]: without a sanction premium the markup
+    /// depends on the supplier's bloc only, so one power per nation and bloc serves every provider.
+    friction_weight: &'a [f64],
 }
 
 impl SegmentFacts<'_> {
@@ -603,12 +624,9 @@ impl SegmentFacts<'_> {
         let large = s % 2 == 1;
         let n = self.index.pool_nation[pool];
         let contracts = self.index.pool_contracts[pool].as_ref();
-        // `(1 + friction)^−beta` per bloc: without a sanction premium the markup depends on the supplier's
-        // bloc only, so one power a bloc serves every provider.
-        let friction_weight: Vec<f64> = self.weights[n]
-            .iter()
-            .map(|w| (1.0 + p.bloc_friction * (1.0 - w)).powf(-p.beta))
-            .collect();
+        let k = m.blocs;
+        let weights = &self.weights[n * k..(n + 1) * k];
+        let friction_weight = &self.friction_weight[n * k..(n + 1) * k];
         for v in 0..m.providers {
             let mut leak = 1.0;
             let mut blocked = false;
@@ -624,7 +642,7 @@ impl SegmentFacts<'_> {
             let leak = leak.max(0.0);
             m.leak.set(s, v, leak);
             m.policy_blocked.set(s, v, if blocked { 1.0 } else { 0.0 });
-            let friction = p.bloc_friction * (1.0 - self.weights[n][self.bloc[v]]);
+            let friction = p.bloc_friction * (1.0 - weights[self.bloc[v]]);
             let premium = p.sanction_premium * self.rules.sanction.get(v, n);
             let markup = 1.0 + premium + friction;
             m.eff_price.set(s, v, self.price[v] * markup);

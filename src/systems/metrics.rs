@@ -73,19 +73,20 @@ pub fn metrics(
     let share = |x: f64, of: f64| if of > 0.0 { x / of } else { 0.0 };
 
     // Capability: frontier of each bloc (labs by their nation's side) and of the world.
+    // As capability FLOP first, orders of magnitude below.
     let mut frontier_by_bloc = vec![f64::NAN; k];
-    let mut frontier = f64::NEG_INFINITY;
+    let mut frontier: f64 = 0.0;
     let mut stranded = 0u32;
     let mut largest_training: f64 = 0.0;
     let mut installed = 0.0;
     let mut installed_by_side = vec![0.0; k];
     for (lab, state, capacity) in &labs {
-        frontier = frontier.max(state.capability);
+        frontier = frontier.max(state.capability_flop);
         largest_training = largest_training.max(state.training);
         if let Some(s) = sides[lab.nation]
-            && (frontier_by_bloc[s].is_nan() || state.capability > frontier_by_bloc[s])
+            && (frontier_by_bloc[s].is_nan() || state.capability_flop > frontier_by_bloc[s])
         {
-            frontier_by_bloc[s] = state.capability;
+            frontier_by_bloc[s] = state.capability_flop;
         }
         stranded += u32::from(state.stranded);
         installed += capacity.total;
@@ -103,8 +104,13 @@ pub fn metrics(
             installed_by_side[s] += capacity.total;
         }
     }
-    if !frontier.is_finite() {
-        frontier = 0.0;
+    let frontier = if frontier > 0.0 {
+        orders_of_magnitude(frontier)
+    } else {
+        0.0
+    };
+    for f in frontier_by_bloc.iter_mut().filter(|f| !f.is_nan()) {
+        *f = orders_of_magnitude(*f);
     }
     history.frontier.push(frontier);
     let gap = if k >= 2 && frontier_by_bloc[0].is_finite() && frontier_by_bloc[1].is_finite() {
@@ -232,7 +238,7 @@ pub fn metrics(
                 .f64("training_h100e", state.training)
                 .f64("demand_h100e", state.demand)
                 .f64("unmet_h100e", state.unmet)
-                .f64("capability", state.capability)
+                .f64("capability", orders_of_magnitude(state.capability_flop))
                 .u32("providers_used", state.providers_used)
                 .code("main_provider", state.main_provider.map_or(0, |v| v + 1))
                 .bool("kyc_refused", state.kyc_refused)

@@ -26,6 +26,7 @@ pub fn research(
     mut triggers: ResMut<TriggerState>,
     nations: Query<(&Nation, &Alignment)>,
     mut labs: Query<(&Lab, &mut LabState)>,
+    mut leaders: Local<Option<Leaders>>,
 ) {
     let p = &params.0;
     let t = clock.t;
@@ -36,29 +37,43 @@ pub fn research(
     let window = p.max_run_months as usize;
     let run_length = p.run_length(t);
 
-    // Last month's capabilities: each bloc's frontier lab and each nation's best open release.
-    let mut frontier: Vec<Option<(usize, f64)>> = vec![None; k];
-    let mut open_by_owner = vec![f64::NEG_INFINITY; nn];
-    // Order does not matter here: maxima, with ties broken by index.
-    for (lab, state) in labs.iter() {
-        if let Some(side) = sides[lab.nation]
-            && frontier[side]
-                .is_none_or(|(i, c)| state.capability > c || (state.capability == c && lab.idx < i))
-        {
-            frontier[side] = Some((lab.idx, state.capability));
+    // Last month's capabilities: each bloc's frontier lab and each nation's best open release, from the
+    // nations' leaders as last month's research left them (found from the labs in the first month).
+    let mut last = leaders.take().unwrap_or_else(|| {
+        let mut first = Leaders::new(nn);
+        for (lab, state) in labs.iter() {
+            first.note(lab, state.capability_flop);
         }
-        if lab.weights == Weights::Open {
-            open_by_owner[lab.nation] = open_by_owner[lab.nation].max(state.capability);
+        first
+    });
+    let mut frontier: Vec<Option<(usize, f64)>> = vec![None; k];
+    for (n, best) in last.best.iter().enumerate() {
+        if let (Some(side), Some((i, c))) = (sides[n], *best)
+            && frontier[side].is_none_or(|(fi, fc)| c > fc || (c == fc && i < fi))
+        {
+            frontier[side] = Some((i, c));
         }
     }
-    let mut open_for = vec![f64::NEG_INFINITY; nn];
+    let open_by_owner = std::mem::take(&mut last.open);
+    // What each nation may adopt: the best open release it may legally obtain (weights controls cap
+    // the capability, in orders of magnitude, that targets may obtain).
+    let mut open_for = vec![0.0_f64; nn];
+    // Caps come from a few policy thresholds, so the last one's FLOP is remembered.
+    let mut cap_flop = (f64::INFINITY, f64::INFINITY);
     for (owner, &c) in open_by_owner.iter().enumerate() {
-        if c.is_finite() {
+        if c > 0.0 {
             for (n, best) in open_for.iter_mut().enumerate() {
-                *best = best.max(c.min(rules.weights_cap.get(owner, n)));
+                let cap = rules.weights_cap.get(owner, n);
+                if cap != cap_flop.0 {
+                    cap_flop = (cap, 10f64.powf(cap));
+                }
+                *best = best.max(c.min(cap_flop.1));
             }
         }
     }
+    // Orders of magnitude behind, as factors on FLOP.
+    let open_discount = 10f64.powf(-p.open_lag);
+    let extraction_discount = 10f64.powf(-p.extraction_gap);
     // The rival frontier a lab of a given side would target: the best frontier of another bloc.
     let rival_of = |side: Option<usize>| -> Option<(usize, f64)> {
         frontier
@@ -73,6 +88,7 @@ pub fn research(
     };
 
     let mut attempted = vec![false; index.labs.len()];
+    let mut next = Leaders::new(nn);
     let pos = t as usize % window;
     let flop_per_h100e = efficiency * p.flop_per_h100e_month;
     for_each_in_order!(labs, &index.labs, |(lab, state)| {
@@ -80,15 +96,9 @@ pub fn research(
         let state = state.into_inner();
         state.runs[pos] = state.training * flop_per_h100e;
         let run = run_flop(&state.runs, pos, run_length);
-        // Only a run larger than every earlier one can raise capability (the logarithm is monotone).
-        if run > state.largest_run {
-            state.largest_run = run;
-            if run > 0.0 {
-                state.own_capability = state.own_capability.max(orders_of_magnitude(run));
-            }
-        }
-        let mut cap = state.capability.max(state.own_capability);
-        cap = cap.max(open_for[lab.nation] - p.open_lag);
+        state.largest_run = state.largest_run.max(run);
+        let mut cap = state.capability_flop.max(state.largest_run);
+        cap = cap.max(open_for[lab.nation] * open_discount);
         state.accused = false;
 
         if lab.extraction
@@ -107,7 +117,7 @@ pub fn research(
             if attempt {
                 attempted[lab.idx] = true;
                 if success {
-                    cap = cap.max(target_cap - p.extraction_gap);
+                    cap = cap.max(target_cap * extraction_discount);
                 }
                 if detected {
                     state.accused = true;
@@ -124,8 +134,10 @@ pub fn research(
                 }
             }
         }
-        state.capability = cap;
+        state.capability_flop = cap;
+        next.note(lab, cap);
     });
+    *leaders = Some(next);
 
     // Forensic false positives: skip ahead geometrically instead of drawing once per lab.
     if p.false_positive_rate > 0.0
@@ -156,6 +168,33 @@ pub fn research(
             i = i
                 .saturating_add(1)
                 .saturating_add(gaps.sample(&mut rngs.false_positive) as usize);
+        }
+    }
+}
+
+/// Each nation's most capable lab (the lowest index among equals) and its best open-weight release, as
+/// capability FLOP (0 where there is none).
+pub struct Leaders {
+    best: Vec<Option<(usize, f64)>>,
+    open: Vec<f64>,
+}
+
+impl Leaders {
+    fn new(nations: usize) -> Self {
+        Leaders {
+            best: vec![None; nations],
+            open: vec![0.0; nations],
+        }
+    }
+
+    /// Takes `lab` at `capability` into account.
+    fn note(&mut self, lab: &Lab, capability: f64) {
+        let n = lab.nation;
+        if self.best[n].is_none_or(|(i, c)| capability > c || (capability == c && lab.idx < i)) {
+            self.best[n] = Some((lab.idx, capability));
+        }
+        if lab.weights == Weights::Open {
+            self.open[n] = self.open[n].max(capability);
         }
     }
 }

@@ -14,6 +14,8 @@ use crate::resources::*;
 use crate::scenario::SoldTo;
 use bevy_ecs::prelude::*;
 use rand_distr::{Binomial, Distribution, LogNormal};
+// Buyers' receipts by origin bloc: a handful of blocs, kept inline rather than allocated per buyer.
+use smallvec::{SmallVec, smallvec};
 
 /// One buyer's month in the chip market.
 struct Buyer {
@@ -26,7 +28,7 @@ struct Buyer {
     /// Want that export controls keep from it.
     blocked: f64,
     /// H100e received by origin bloc.
-    bought: Vec<f64>,
+    bought: SmallVec<[f64; 4]>,
     smuggled: f64,
     /// For a smuggler: (route, nation it ships to) and what it bought, in units by chip class.
     route: Option<(usize, usize)>,
@@ -40,7 +42,7 @@ impl Buyer {
             want,
             legal: want,
             blocked: 0.0,
-            bought: vec![0.0; blocs],
+            bought: smallvec![0.0; blocs],
             smuggled: 0.0,
             route: None,
             units: Vec::new(),
@@ -280,7 +282,8 @@ pub fn trade(
 
     // Smuggled chips are shipped on: seizures, then delivery to the blocked buyers pro rata.
     let origin_of = |c: usize| classes.iter().find(|x| x.idx == c).map_or(0, |x| x.origin);
-    let mut delivered_to: Vec<Vec<f64>> = vec![vec![0.0; k]; nn];
+    // [nation × origin bloc]
+    let mut delivered_to = vec![0.0; nn * k];
     for b in &buyers {
         let Some((route, target)) = b.route else {
             continue;
@@ -297,7 +300,7 @@ pub fn trade(
             ledger.seized += seized * h;
             ledger.seized_cum += seized * h;
             ledger.smuggled += delivered;
-            delivered_to[target][origin_of(c)] += delivered;
+            delivered_to[target * k + origin_of(c)] += delivered;
             if seized > 0.0
                 && let Some(event) = log.record(t, "seizure", &routes[route].id)
             {
@@ -309,7 +312,8 @@ pub fn trade(
     }
     for b in buyers[..installers].iter_mut() {
         if b.blocked > 0.0 {
-            for (origin, &h) in delivered_to[b.nation].iter().enumerate() {
+            let n = b.nation;
+            for (origin, &h) in delivered_to[n * k..(n + 1) * k].iter().enumerate() {
                 let got = h * b.blocked / blocked_nation[b.nation];
                 b.bought[origin] += got;
                 b.smuggled += got;
