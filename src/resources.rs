@@ -92,6 +92,8 @@ pub struct WorldIndex {
     /// Entities of each kind in index order.
     pub nations: Vec<Entity>,
     pub labs: Vec<Entity>,
+    /// The labs with an own cluster to grow (own share and capex above 0), in index order.
+    pub own_cluster_labs: Vec<Entity>,
     pub regions: Vec<Entity>,
     pub fabs: Vec<Entity>,
     pub intermediaries: Vec<Entity>,

@@ -366,6 +366,9 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
             ))
             .id();
         index.labs.push(e);
+        if l.own_share > 0.0 && l.capex > 0.0 {
+            index.own_cluster_labs.push(e);
+        }
     }
     index.pools = pools.len();
 

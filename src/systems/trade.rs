@@ -137,20 +137,17 @@ pub fn trade(
         buyers.push(Buyer::new(*host, want, k));
     }
     // Labs with their own clusters plan the same way for the share of demand they serve themselves.
-    let mut lab_rows: Vec<(usize, Mut<Purchase>, f64, usize)> = Vec::new();
-    for (lab, state, capacity, purchase) in labs.iter_mut() {
-        if lab.own_share <= 0.0 || lab.capex <= 0.0 {
-            continue;
-        }
+    let mut lab_rows: Vec<(Entity, f64, usize)> = Vec::with_capacity(index.own_cluster_labs.len());
+    for &e in &index.own_cluster_labs {
+        let (lab, state, capacity, _) = labs.get(e).expect("every indexed lab exists");
         let growth = lab.monthly_growth(t, p.demand_growth_decay);
         let demand = state.demand.max(lab.demand0) * growth.powi(horizon);
         let target = lab.own_share * demand * (1.0 + p.capacity_margin);
         let capex = lab.capex * (demand / lab.demand0.max(1e-12)).max(1.0);
         let want = (target - capacity.total).max(0.0).min(h100e_budget(capex));
-        lab_rows.push((lab.idx, purchase, want, lab.nation));
+        lab_rows.push((e, want, lab.nation));
     }
-    lab_rows.sort_by_key(|r| r.0);
-    for (_, _, want, nation) in &lab_rows {
+    for (_, want, nation) in &lab_rows {
         buyers.push(Buyer::new(*nation, *want, k));
     }
     let installers = buyers.len();
@@ -339,13 +336,17 @@ pub fn trade(
             ledger.indigenous_new_by_bloc[side] += b.bought[side];
         }
     }
-    let purchases = region_rows
-        .into_iter()
-        .map(|r| r.1)
-        .chain(lab_rows.into_iter().map(|r| r.1));
-    for (mut purchase, b) in purchases.zip(buyers) {
+    let book = |purchase: &mut Purchase, b: &Buyer| {
         purchase.want = b.want;
         purchase.bought.copy_from_slice(&b.bought);
         purchase.smuggled = b.smuggled;
+    };
+    let regions_buying = region_rows.len();
+    for (row, b) in region_rows.into_iter().zip(&buyers) {
+        book(row.1.into_inner(), b);
+    }
+    for ((e, _, _), b) in lab_rows.iter().zip(&buyers[regions_buying..]) {
+        let (_, _, _, purchase) = labs.get_mut(*e).expect("every indexed lab exists");
+        book(purchase.into_inner(), b);
     }
 }
