@@ -2,7 +2,7 @@
 //! outputs, a random design over two parameters, parts of the default 64 runs) with 1 and with 2 worker
 //! threads, the speed-up, and the
 //! time 10 000 such runs would take at the faster rate — measured on `FRACTURE_SWEEP_BENCH_RUNS` runs
-//! (default 48; the fastest of three sweeps each) and extrapolated, since 10 000 runs would take far
+//! (default 256, four parts; the fastest of three sweeps each) and extrapolated, since 10 000 runs would take far
 //! longer than a benchmark should.
 //!
 //! Numbers are printed, never asserted.
@@ -14,7 +14,7 @@ fn main() {
     let runs: usize = std::env::var("FRACTURE_SWEEP_BENCH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(48);
+        .unwrap_or(256);
     let months: u32 = std::env::var("FRACTURE_SWEEP_BENCH_MONTHS")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -1,6 +1,5 @@
 //! Parquet files: zstd-compressed (level 1: within 1 % of level 3 on these tables, the labs table 5 %
-//! smaller, and faster to write), written to
-//! a temporary name beside the target and renamed.
+//! smaller, and faster to write), written to a temporary name beside the target and renamed.
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
