@@ -1,9 +1,8 @@
 //! Speed of sweeps (run with `cargo bench --bench sweep`): the same baseline sweep (120 months, summary
 //! outputs, a random design over two parameters, parts of the default 64 runs) with 1 and with 2 worker
-//! threads, the speed-up, and the
-//! time 10 000 such runs would take at the faster rate — measured on `FRACTURE_SWEEP_BENCH_RUNS` runs
-//! (default 256, four parts; the fastest of three sweeps each) and extrapolated, since 10 000 runs would take far
-//! longer than a benchmark should.
+//! threads, the speed-up, and the time 10 000 such runs would take at the faster rate — measured on
+//! `FRACTURE_SWEEP_BENCH_RUNS` runs (default 256, four parts; the fastest of three sweeps each) and
+//! extrapolated, since 10 000 runs would take far longer than a benchmark should.
 //!
 //! Numbers are printed, never asserted.
 
