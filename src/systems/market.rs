@@ -336,10 +336,7 @@ fn place_demand(
             if stuck && state.stuck_months > p.switching_months {
                 state.pool = lab.nation;
                 state.stuck_months = 0;
-                if let Some(event) = log.record(t, "contracts_dropped", &lab.id) {
-                    event.nation = index.nation_ids[lab.nation].clone();
-                    event.detail = "every contracted provider shut by policy".into();
-                }
+                record_contracts_dropped(log, t, lab, index);
             }
         }
         let s0 = state.pool * 2;
@@ -354,11 +351,8 @@ fn place_demand(
         if large && rngs.kyc.random_bool(p.kyc_evasion_rate) {
             large = false;
             // The detection draw comes first, whether or not the log keeps events.
-            if rngs.kyc.random_bool(p.kyc_detection_rate)
-                && let Some(event) = log.record(t, "kyc_evasion_detected", &lab.id)
-            {
-                event.nation = index.nation_ids[lab.nation].clone();
-                event.detail = format!("{training:.0} H100e of training through shell companies");
+            if rngs.kyc.random_bool(p.kyc_detection_rate) {
+                record_kyc_evasion(log, t, lab, index, training);
             }
         }
         let st = s0 + usize::from(large);
@@ -388,6 +382,24 @@ fn place_demand(
     });
     run.restart(m, 0, 0);
     m.splits = splits;
+}
+
+// The lab loop's rare events, out of line so that the loop's registers are not spent on them.
+
+#[cold]
+fn record_contracts_dropped(log: &mut EventLog, t: u32, lab: &Lab, index: &WorldIndex) {
+    if let Some(event) = log.record(t, "contracts_dropped", &lab.id) {
+        event.nation = index.nation_ids[lab.nation].clone();
+        event.detail = "every contracted provider shut by policy".into();
+    }
+}
+
+#[cold]
+fn record_kyc_evasion(log: &mut EventLog, t: u32, lab: &Lab, index: &WorldIndex, training: f64) {
+    if let Some(event) = log.record(t, "kyc_evasion_detected", &lab.id) {
+        event.nation = index.nation_ids[lab.nation].clone();
+        event.detail = format!("{training:.0} H100e of training through shell companies");
+    }
 }
 
 /// Each segment's fulfilled fraction, average price, main provider, providers used, and what it got by
