@@ -251,31 +251,17 @@ pub fn orders_of_magnitude(flop: f64) -> f64 {
 pub fn run_flop(runs: &[f64], newest: usize, length: f64) -> f64 {
     let w = runs.len();
     let whole = (length.floor() as usize).min(w);
-    // The whole months are at most two stretches of the ring: up to the newest, and its end. Summed with
-    // two accumulators, since this runs for every lab every month.
-    let (recent, wrapped) = if whole <= newest + 1 {
-        (&runs[newest + 1 - whole..=newest], &runs[..0])
-    } else {
-        (&runs[..=newest], &runs[w - (whole - newest - 1)..])
-    };
-    let mut total = two_way_sum(recent) + two_way_sum(wrapped);
+    // Walk back with a wrapping index rather than `% w`: this runs for every lab every month.
+    let (mut total, mut i) = (0.0, newest);
+    for _ in 0..whole {
+        total += runs[i];
+        i = if i == 0 { w - 1 } else { i - 1 };
+    }
     let part = length - whole as f64;
     if part > 0.0 && whole < w {
-        total += part * runs[(newest + w - whole) % w];
+        total += part * runs[i];
     }
     total
-}
-
-/// The sum of `xs`, alternate elements into two running sums so that each addition need not wait for the
-/// one before.
-fn two_way_sum(xs: &[f64]) -> f64 {
-    let mut pairs = xs.chunks_exact(2);
-    let (mut a, mut b) = (0.0, 0.0);
-    for pair in &mut pairs {
-        a += pair[0];
-        b += pair[1];
-    }
-    a + b + pairs.remainder().iter().sum::<f64>()
 }
 
 /// A trans-shipment route.
