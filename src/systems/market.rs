@@ -43,7 +43,6 @@ pub struct MarketScratch {
     eff_price: Grid,
     /// 1 where a policy (ban, closure, full KYC refusal) keeps the segment from the provider.
     policy_blocked: Grid,
-    leak: Grid,
     /// This month's part of the logit weight that does not change between rounds, `exp(−beta ln(effective
     /// price) + ln(share let through))` = `effective price^−beta × share let through` (0 out of reach).
     static_weight: Grid,
@@ -77,7 +76,8 @@ struct SegmentOutcome {
     used: u32,
 }
 
-/// What a nation's labs used this month, summed lab by lab.
+/// What each nation used this month: its labs' demand and own clusters, summed lab by lab, and its
+/// segments' allocations.
 #[derive(Clone, Debug)]
 struct NationSums {
     /// Compute from the labs' own clusters.
@@ -142,7 +142,6 @@ impl MarketScratch {
             alloc: Grid::new(s, providers, 0.0),
             eff_price: Grid::new(s, providers, 0.0),
             policy_blocked: Grid::new(s, providers, 0.0),
-            leak: Grid::new(s, providers, 0.0),
             static_weight: Grid::new(s, providers, 0.0),
             capacity_factor: vec![0.0; providers],
             prev_share: Grid::new(s, providers, 0.0),
@@ -628,8 +627,8 @@ struct SegmentFacts<'a> {
 }
 
 impl SegmentFacts<'_> {
-    /// Segment `s`'s effective prices, the share of its demand each provider may take (`leak`), whether a
-    /// policy blocks it, and the month's fixed part of its attraction.
+    /// Segment `s`'s effective prices, whether a policy blocks each provider, and the month's fixed part of
+    /// its logit weights (which carries the share of its demand each provider may take).
     fn prepare(&self, m: &mut MarketScratch, s: usize) {
         let p = self.params;
         let pool = s / 2;
@@ -652,7 +651,6 @@ impl SegmentFacts<'_> {
                 blocked = leak <= 0.0;
             }
             let leak = leak.max(0.0);
-            m.leak.set(s, v, leak);
             m.policy_blocked.set(s, v, if blocked { 1.0 } else { 0.0 });
             let friction = p.bloc_friction * (1.0 - weights[self.bloc[v]]);
             let premium = p.sanction_premium * self.rules.sanction.get(v, n);
@@ -785,7 +783,6 @@ mod tests {
         for s in 0..2 {
             for v in 0..2 {
                 m.eff_price.set(s, v, prices[v]);
-                m.leak.set(s, v, 1.0);
             }
         }
         m.capacity.copy_from_slice(&capacity);
@@ -793,11 +790,11 @@ mod tests {
         m
     }
 
-    /// The month's fixed logit weights, as the market system computes them from prices and access.
+    /// The month's fixed logit weights, as the market system computes them from prices (all access open).
     fn prepare(m: &mut MarketScratch, beta: f64) {
         for s in 0..2 {
             for v in 0..2 {
-                let weight = m.eff_price.get(s, v).powf(-beta) * m.leak.get(s, v);
+                let weight = m.eff_price.get(s, v).powf(-beta);
                 m.static_weight.set(s, v, weight);
             }
         }
@@ -858,8 +855,9 @@ mod tests {
     #[test]
     fn a_closed_provider_gets_nothing() {
         let mut m = market([1.0, 1.0], [1e6, 1e6], [100.0, 0.0]);
-        m.leak.set(0, 0, 0.0);
         prepare(&mut m, 2.0);
+        // Nothing of the segment's demand may go to provider 0, as under a ban.
+        m.static_weight.set(0, 0, 0.0);
         solve(&mut m, 1.0, 3);
         assert_eq!(m.alloc.get(0, 0), 0.0);
         assert!((m.alloc.get(0, 1) - 100.0).abs() < 1e-9);
