@@ -241,7 +241,7 @@ pub struct LabState {
 
 /// Capability of a run of `flop` FLOP: its order of magnitude, log10. Computed as log2 × log10(2), which
 /// agrees to within a few units in the last place and is several times faster than glibc's `log10` —
-/// this runs for every lab every month.
+/// the labs table takes one for every lab every month.
 pub fn orders_of_magnitude(flop: f64) -> f64 {
     flop.log2() * std::f64::consts::LOG10_2
 }
