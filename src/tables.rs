@@ -2,65 +2,151 @@
 //! turned into polars DataFrames at the end of a run. The column names are the ones documented in the
 //! README and used in charts and sweeps.
 
+use crate::components::orders_of_magnitude;
 use crate::resources::EventRecord;
 use crate::scenario::LabKind;
 use bevy_ecs::prelude::*;
 use polars::prelude::*;
 use std::sync::Arc;
 
-/// The type of a column.
+/// The type of a recorded column.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Kind {
     F64,
     U32,
-    Str,
     Bool,
-    /// Strings from a fixed list (ids, months), pushed as their position in it: no allocation per row. The
+    /// Strings from a fixed list (ids, sides), pushed as their position in it: no allocation per row. The
     /// list is shared, not copied, by the tables that use it.
     Dict(Arc<[String]>),
+    /// A FLOP count, reported in orders of magnitude (log10): the log is taken when the table is
+    /// finished, off the simulation's thread for the large tables.
+    OrdersOfMagnitude,
 }
 
 #[derive(Clone, Debug)]
 enum Values {
     F64(Vec<f64>),
     U32(Vec<u32>),
-    Str(Vec<String>),
     Bool(Vec<bool>),
     Dict(Arc<[String]>, Vec<u32>),
+    OrdersOfMagnitude(Vec<f64>),
 }
 
-/// A table built row by row, columns pushed in schema order.
+impl Values {
+    fn new(kind: Kind) -> Values {
+        match kind {
+            Kind::F64 => Values::F64(Vec::new()),
+            Kind::U32 => Values::U32(Vec::new()),
+            Kind::Bool => Values::Bool(Vec::new()),
+            Kind::Dict(words) => Values::Dict(words, Vec::new()),
+            Kind::OrdersOfMagnitude => Values::OrdersOfMagnitude(Vec::new()),
+        }
+    }
+
+    fn kind(&self) -> Kind {
+        match self {
+            Values::F64(_) => Kind::F64,
+            Values::U32(_) => Kind::U32,
+            Values::Bool(_) => Kind::Bool,
+            Values::Dict(words, _) => Kind::Dict(words.clone()),
+            Values::OrdersOfMagnitude(_) => Kind::OrdersOfMagnitude,
+        }
+    }
+
+    fn reserve(&mut self, rows: usize) {
+        match self {
+            Values::F64(x) | Values::OrdersOfMagnitude(x) => x.reserve(rows),
+            Values::U32(x) => x.reserve(rows),
+            Values::Bool(x) => x.reserve(rows),
+            Values::Dict(_, x) => x.reserve(rows),
+        }
+    }
+
+    fn into_column(self, name: PlSmallStr) -> PolarsResult<Column> {
+        Ok(match self {
+            Values::F64(x) => Float64Chunked::from_vec(name, x).into_column(),
+            Values::U32(x) => UInt32Chunked::from_vec(name, x).into_column(),
+            Values::Bool(x) => Column::new(name, x),
+            Values::Dict(words, codes) => enum_column(name, &words, codes.into_iter())?,
+            Values::OrdersOfMagnitude(mut x) => {
+                for v in &mut x {
+                    *v = orders_of_magnitude(*v);
+                }
+                Float64Chunked::from_vec(name, x).into_column()
+            }
+        })
+    }
+}
+
+/// What the rows of a table are keyed by: the month, and the entity (or pair of entities) of each row
+/// within a month, always the same and in the same order — one row per entity per month, as MODEL.md
+/// has it. These columns are not recorded row by row: they are made from the rows' positions when the
+/// table is finished.
+#[derive(Clone, Debug)]
+pub struct Keys {
+    /// Labels of the run's months, for the `month` column (`t` is the position).
+    months: Arc<[String]>,
+    /// Rows per month.
+    per_month: usize,
+    /// The entity columns after `month` and `t`: name, the words, and each row's code within a month.
+    entities: Vec<(String, Arc<[String]>, Arc<[u32]>)>,
+}
+
+impl Keys {
+    fn new(months: &Arc<[String]>, per_month: usize) -> Keys {
+        Keys {
+            months: months.clone(),
+            per_month,
+            entities: Vec::new(),
+        }
+    }
+
+    /// Adds an entity column: `codes` gives the row's word for each row of a month.
+    fn entity(mut self, name: &str, words: &Arc<[String]>, codes: Vec<u32>) -> Keys {
+        debug_assert_eq!(codes.len(), self.per_month);
+        self.entities
+            .push((name.to_string(), words.clone(), codes.into()));
+        self
+    }
+
+    /// One per row: 0, 1, … `per_month - 1`.
+    fn each(n: usize) -> Vec<u32> {
+        (0..n as u32).collect()
+    }
+}
+
+/// A table recorded month by month: each month, one row per key in key order, pushing the recorded
+/// columns in schema order.
 #[derive(Clone, Debug)]
 pub struct Table {
+    keys: Keys,
+    /// The month of the first row (a chunk of a large table starts later than month 0).
+    first_month: usize,
     names: Vec<String>,
     values: Vec<Values>,
     rows: usize,
 }
 
 impl Table {
-    pub fn new(schema: Vec<(String, Kind)>) -> Self {
-        let (names, values) = schema
-            .into_iter()
-            .map(|(n, k)| {
-                let v = match k {
-                    Kind::F64 => Values::F64(Vec::new()),
-                    Kind::U32 => Values::U32(Vec::new()),
-                    Kind::Str => Values::Str(Vec::new()),
-                    Kind::Bool => Values::Bool(Vec::new()),
-                    Kind::Dict(words) => Values::Dict(words, Vec::new()),
-                };
-                (n, v)
-            })
-            .unzip();
+    pub fn new(keys: Keys, schema: Vec<(String, Kind)>) -> Self {
+        let (names, values) = schema.into_iter().map(|(n, k)| (n, Values::new(k))).unzip();
         Table {
+            keys,
+            first_month: 0,
             names,
             values,
             rows: 0,
         }
     }
 
-    /// Starts a row; push every column in schema order, then `end`.
-    pub fn row(&mut self) -> Row<'_> {
+    /// Starts the row of the entity at position `at` in the month's key order; push every recorded
+    /// column in schema order, then `end`.
+    pub fn row(&mut self, at: usize) -> Row<'_> {
+        debug_assert_eq!(
+            self.rows % self.keys.per_month,
+            at,
+            "rows recorded out of key order"
+        );
         Row {
             table: self,
             col: 0,
@@ -71,36 +157,52 @@ impl Table {
         self.rows
     }
 
+    /// Moves the rows recorded so far into a table of their own, and leaves this one empty, with the
+    /// same columns and room for as many rows, to go on from the next month.
+    pub fn take_rows(&mut self) -> Table {
+        let rows = self.rows;
+        let mut rest = Table {
+            keys: self.keys.clone(),
+            first_month: self.first_month + rows / self.keys.per_month,
+            names: self.names.clone(),
+            values: self.values.iter().map(|v| Values::new(v.kind())).collect(),
+            rows: 0,
+        };
+        rest.reserve(rows);
+        std::mem::replace(self, rest)
+    }
+
     /// Makes room for `rows` more rows at once, instead of growing as they come.
     pub fn reserve(&mut self, rows: usize) {
         for v in &mut self.values {
-            match v {
-                Values::F64(x) => x.reserve(rows),
-                Values::U32(x) => x.reserve(rows),
-                Values::Str(x) => x.reserve(rows),
-                Values::Bool(x) => x.reserve(rows),
-                Values::Dict(_, x) => x.reserve(rows),
-            }
+            v.reserve(rows);
         }
     }
 
-    /// The finished table; numeric columns are handed to polars without a copy.
+    /// The finished table: the key columns made, then the recorded ones, numeric columns handed to
+    /// polars without a copy.
     pub fn into_frame(self) -> PolarsResult<DataFrame> {
-        let columns = self
-            .names
-            .into_iter()
-            .zip(self.values)
-            .map(|(name, v)| {
-                let name = PlSmallStr::from(name);
-                Ok(match v {
-                    Values::F64(x) => Float64Chunked::from_vec(name, x).into_column(),
-                    Values::U32(x) => UInt32Chunked::from_vec(name, x).into_column(),
-                    Values::Str(x) => Column::new(name, x),
-                    Values::Bool(x) => Column::new(name, x),
-                    Values::Dict(words, codes) => enum_column(name, &words, codes)?,
-                })
-            })
-            .collect::<PolarsResult<Vec<Column>>>()?;
+        let Keys {
+            months,
+            per_month,
+            entities,
+        } = self.keys;
+        assert_eq!(self.rows % per_month, 0, "a month's rows are incomplete");
+        let month_of_row = || {
+            (self.first_month..self.first_month + self.rows / per_month)
+                .flat_map(|m| std::iter::repeat_n(m as u32, per_month))
+        };
+        let mut columns = vec![
+            enum_column("month".into(), &months, month_of_row())?,
+            UInt32Chunked::from_iter_values("t".into(), month_of_row()).into_column(),
+        ];
+        for (name, words, codes) in entities {
+            let codes = codes.iter().copied().cycle().take(self.rows);
+            columns.push(enum_column(name.into(), &words, codes)?);
+        }
+        for (name, v) in self.names.into_iter().zip(self.values) {
+            columns.push(v.into_column(name.into())?);
+        }
         DataFrame::new(self.rows, columns)
     }
 }
@@ -108,28 +210,51 @@ impl Table {
 /// A column of strings from a fixed list as a polars Enum: the codes become the category ids as they
 /// are, with no string built per row, and Parquet stores them as a dictionary column (read back as Enum
 /// by polars, as dictionary-encoded strings by pyarrow and DuckDB).
-fn enum_column(name: PlSmallStr, words: &[String], codes: Vec<u32>) -> PolarsResult<Column> {
+fn enum_column(
+    name: PlSmallStr,
+    words: &[String],
+    codes: impl Iterator<Item = u32>,
+) -> PolarsResult<Column> {
     let categories = FrozenCategories::new(words.iter().map(String::as_str))?;
     let physical = categories.physical();
     let dtype = DataType::from_frozen_categories(categories);
+    // polars' checked constructor looks every id up in the categories' hash map, a fifth of the time
+    // it takes to make the labs table; the largest id proves the same.
+    let mut largest = None;
+    let mut codes = codes.inspect(|&c| largest = largest.max(Some(c)));
     // The category ids' width follows the number of categories; the codes are narrowed to fit it.
     let series = match physical {
-        CategoricalPhysical::U8 => Categorical8Chunked::from_cats_and_dtype(
-            UInt8Chunked::from_vec(name, codes.iter().map(|&c| c as u8).collect()),
-            dtype,
-        )
-        .into_series(),
-        CategoricalPhysical::U16 => Categorical16Chunked::from_cats_and_dtype(
-            UInt16Chunked::from_vec(name, codes.iter().map(|&c| c as u16).collect()),
-            dtype,
-        )
-        .into_series(),
+        CategoricalPhysical::U8 => {
+            let ids = UInt8Chunked::from_vec(name, codes.by_ref().map(|c| c as u8).collect());
+            check_ids(largest, words.len())?;
+            // SAFETY: every id is a category of `dtype` (checked just above), and the physical type
+            // is the one `dtype` has.
+            unsafe { Categorical8Chunked::from_cats_and_dtype_unchecked(ids, dtype) }.into_series()
+        }
+        CategoricalPhysical::U16 => {
+            let ids = UInt16Chunked::from_vec(name, codes.by_ref().map(|c| c as u16).collect());
+            check_ids(largest, words.len())?;
+            // SAFETY: as above.
+            unsafe { Categorical16Chunked::from_cats_and_dtype_unchecked(ids, dtype) }.into_series()
+        }
         CategoricalPhysical::U32 => {
-            Categorical32Chunked::from_cats_and_dtype(UInt32Chunked::from_vec(name, codes), dtype)
-                .into_series()
+            let ids = UInt32Chunked::from_vec(name, codes.by_ref().collect());
+            check_ids(largest, words.len())?;
+            // SAFETY: as above.
+            unsafe { Categorical32Chunked::from_cats_and_dtype_unchecked(ids, dtype) }.into_series()
         }
     };
     Ok(series.into())
+}
+
+fn check_ids(largest: Option<u32>, words: usize) -> PolarsResult<()> {
+    if let Some(id) = largest {
+        polars_ensure!(
+            (id as usize) < words,
+            ComputeError: "category id {id} out of {words} categories"
+        );
+    }
+    Ok(())
 }
 
 /// One row being written.
@@ -155,17 +280,18 @@ impl Row<'_> {
         }
         self
     }
+    /// A FLOP count, for a column of orders of magnitude.
+    pub fn flop(mut self, name: &str, x: f64) -> Self {
+        match self.next(name) {
+            Values::OrdersOfMagnitude(v) => v.push(x),
+            _ => panic!("column {name} is not in orders of magnitude"),
+        }
+        self
+    }
     pub fn u32(mut self, name: &str, x: u32) -> Self {
         match self.next(name) {
             Values::U32(v) => v.push(x),
             _ => panic!("column {name} is not u32"),
-        }
-        self
-    }
-    pub fn str(mut self, name: &str, x: &str) -> Self {
-        match self.next(name) {
-            Values::Str(v) => v.push(x.to_string()),
-            _ => panic!("column {name} is not a string"),
         }
         self
     }
@@ -239,6 +365,11 @@ pub const GLOBAL_PER_BLOC: [&str; 6] = [
     "smuggled_share",
 ];
 
+/// The large tables, `labs` and `usage`, are handed over in chunks of this many months, so that they
+/// become DataFrames (and, for `fracture run`, Parquet) on a second thread while the run goes on. Each
+/// chunk is one Parquet row group: two years of the baseline's labs is 50 000 rows.
+pub const CHUNK_MONTHS: u32 = 24;
+
 /// The tables of a run being recorded.
 #[derive(Resource, Clone, Debug)]
 pub struct Recorder {
@@ -262,7 +393,7 @@ pub enum Detail {
     Summary,
 }
 
-/// The fixed lists the dictionary columns draw from.
+/// The fixed lists the dictionary columns draw from, and the keys of each lab and provider.
 #[derive(Clone, Debug, Default)]
 pub struct Dictionaries {
     pub months: Arc<[String]>,
@@ -270,6 +401,11 @@ pub struct Dictionaries {
     pub nations: Arc<[String]>,
     pub labs: Arc<[String]>,
     pub providers: Arc<[String]>,
+    /// Per lab, in index order: its nation's position and its kind's ([`LabKind::ALL`]).
+    pub lab_nations: Vec<u32>,
+    pub lab_kinds: Vec<u32>,
+    /// Per provider, in index order: its bloc's position.
+    pub provider_blocs: Vec<u32>,
 }
 
 /// Codes of the `side` column beyond the blocs, and of `main_provider` before the providers.
@@ -280,16 +416,14 @@ impl Recorder {
     pub fn new(d: Dictionaries, detail: Detail) -> Self {
         use Kind::*;
         let blocs = d.blocs.to_vec();
-        let month = || ("month", Dict(d.months.clone()));
-        let nation = || ("nation", Dict(d.nations.clone()));
+        let (nn, nl, np) = (d.nations.len(), d.labs.len(), d.providers.len());
         let mut sides = d.blocs.to_vec();
         sides.push(NON_ALIGNED.into());
         let mut main_providers = vec![NO_PROVIDER.to_string()];
         main_providers.extend(d.providers.iter().cloned());
+        let kinds: Arc<[String]> = LabKind::ALL.map(|k| k.as_str().to_string()).into();
         let global = schema(
             &[
-                month(),
-                ("t", U32),
                 ("bifurcation_index", F64),
                 ("cross_bloc_share", F64),
                 ("capability_gap_oom", F64),
@@ -316,7 +450,7 @@ impl Recorder {
             &[],
         );
         let mut nations = schema(
-            &[month(), ("t", U32), nation(), ("side", Dict(sides.into()))],
+            &[("side", Dict(sides.into()))],
             &["alignment"],
             &blocs,
             &[
@@ -341,19 +475,11 @@ impl Recorder {
         ));
         let labs = schema(
             &[
-                month(),
-                ("t", U32),
-                ("lab", Dict(d.labs.clone())),
-                nation(),
-                (
-                    "kind",
-                    Dict(LabKind::ALL.map(|k| k.as_str().to_string()).into()),
-                ),
                 ("compute_h100e", F64),
                 ("training_h100e", F64),
                 ("demand_h100e", F64),
                 ("unmet_h100e", F64),
-                ("capability", F64),
+                ("capability", OrdersOfMagnitude),
                 ("providers_used", U32),
                 ("main_provider", Dict(main_providers.into())),
                 ("kyc_refused", Bool),
@@ -365,13 +491,8 @@ impl Recorder {
             &blocs,
             &[],
         );
-        let provider = || ("provider", Dict(d.providers.clone()));
         let providers = schema(
             &[
-                month(),
-                ("t", U32),
-                provider(),
-                ("bloc", Dict(d.blocs.clone())),
                 ("capacity_h100e", F64),
                 ("frozen_h100e", F64),
                 ("frozen_regions", U32),
@@ -384,34 +505,57 @@ impl Recorder {
             &blocs,
             &[],
         );
-        let usage = schema(
-            &[
-                month(),
-                ("t", U32),
-                nation(),
-                provider(),
-                ("compute_h100e", F64),
-            ],
-            &[],
-            &blocs,
-            &[],
-        );
+        let usage = schema(&[("compute_h100e", F64)], &[], &blocs, &[]);
+
+        let m = &d.months;
+        let global_keys = Keys::new(m, 1);
+        let nation_keys = Keys::new(m, nn).entity("nation", &d.nations, Keys::each(nn));
+        let lab_keys = Keys::new(m, nl)
+            .entity("lab", &d.labs, Keys::each(nl))
+            .entity("nation", &d.nations, d.lab_nations.clone())
+            .entity("kind", &kinds, d.lab_kinds.clone());
+        let provider_keys = Keys::new(m, np)
+            .entity("provider", &d.providers, Keys::each(np))
+            .entity("bloc", &d.blocs, d.provider_blocs.clone());
+        // Usage: every (nation, provider) pair, providers within nations.
+        let usage_keys = Keys::new(m, nn * np)
+            .entity(
+                "nation",
+                &d.nations,
+                (0..nn * np).map(|i| (i / np) as u32).collect(),
+            )
+            .entity(
+                "provider",
+                &d.providers,
+                (0..nn * np).map(|i| (i % np) as u32).collect(),
+            );
+
         let months = d.months.len();
-        let table = |schema, per_month: usize| {
-            let mut t = Table::new(schema);
-            t.reserve(months * per_month);
+        let chunk = months.min(CHUNK_MONTHS as usize);
+        let table = |keys: Keys, schema, months: usize| {
+            let rows = months * keys.per_month;
+            let mut t = Table::new(keys, schema);
+            t.reserve(rows);
             t
         };
         let full = usize::from(detail == Detail::Full);
         Recorder {
             detail,
-            global: table(global, 1),
-            nations: table(nations, d.nations.len()),
-            labs: table(labs, full * d.labs.len()),
-            providers: table(providers, d.providers.len()),
-            usage: table(usage, full * d.nations.len() * d.providers.len()),
+            global: table(global_keys, global, months),
+            nations: table(nation_keys, nations, months),
+            labs: table(lab_keys, labs, chunk * full),
+            providers: table(provider_keys, providers, months),
+            usage: table(usage_keys, usage, chunk * full),
             blocs,
         }
+    }
+
+    /// The rows of the large tables recorded since the last chunk, as (table name, rows).
+    pub fn take_chunk(&mut self) -> [(&'static str, Table); 2] {
+        [
+            ("labs", self.labs.take_rows()),
+            ("usage", self.usage.take_rows()),
+        ]
     }
 }
 
@@ -484,4 +628,78 @@ pub fn events_frame(
             ),
         ],
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(n: usize) -> Arc<[String]> {
+        (0..n).map(|i| format!("w{i}")).collect()
+    }
+
+    #[test]
+    fn an_enum_column_refuses_a_code_outside_its_words() {
+        assert!(enum_column("x".into(), &words(3), [0, 2, 1].into_iter()).is_ok());
+        let err = enum_column("x".into(), &words(3), [0, 3].into_iter()).unwrap_err();
+        assert!(err.to_string().contains("category id 3 out of 3"), "{err}");
+        // Wide dictionaries take the wider physical types, checked the same way.
+        assert!(enum_column("x".into(), &words(300), [299].into_iter()).is_ok());
+        assert!(enum_column("x".into(), &words(300), [300].into_iter()).is_err());
+        // No rows: nothing to check, even with no words.
+        assert!(enum_column("x".into(), &words(0), std::iter::empty()).is_ok());
+    }
+
+    #[test]
+    fn a_table_in_chunks_keeps_its_months_and_keys() {
+        let months = words(5);
+        let keys = Keys::new(&months, 2).entity("e", &words(2), Keys::each(2));
+        let mut table = Table::new(keys, vec![("x".into(), Kind::OrdersOfMagnitude)]);
+        let mut chunks = Vec::new();
+        for m in 0..5 {
+            for e in 0..2 {
+                table.row(e).flop("x", 10f64.powi(m * 2 + e as i32)).end();
+            }
+            if m % 2 == 1 || m == 4 {
+                chunks.push(table.take_rows().into_frame().unwrap());
+            }
+        }
+        let heights: Vec<usize> = chunks.iter().map(DataFrame::height).collect();
+        assert_eq!(heights, [4, 4, 2]);
+        let mut all = chunks[0].clone();
+        for c in &chunks[1..] {
+            all.vstack_mut(c).unwrap();
+        }
+        let t: Vec<u32> = all
+            .column("t")
+            .unwrap()
+            .u32()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        assert_eq!(t, [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]);
+        let month = all
+            .column("month")
+            .unwrap()
+            .cast(&DataType::String)
+            .unwrap();
+        let month: Vec<&str> = month.str().unwrap().iter().flatten().collect();
+        assert_eq!(
+            month,
+            ["w0", "w0", "w1", "w1", "w2", "w2", "w3", "w3", "w4", "w4"]
+        );
+        let e = all.column("e").unwrap().cast(&DataType::String).unwrap();
+        let e: Vec<&str> = e.str().unwrap().iter().flatten().collect();
+        assert_eq!(e, ["w0", "w1"].repeat(5));
+        // FLOP counts recorded, orders of magnitude reported.
+        let x: Vec<f64> = all
+            .column("x")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        let expected: Vec<f64> = (0..10).map(f64::from).collect();
+        assert_eq!(x, expected);
+    }
 }

@@ -289,6 +289,7 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
     let mut runs_before: Vec<Option<(Vec<f64>, f64)>> = vec![None; scenario.lab.len()];
     // The ring holds the longest run there can be; the run's length picks how much of it counts.
     let window = params.max_run_months as usize;
+    let mut lab_kinds = Vec::with_capacity(labs.len());
     for (i, (id, l, entry)) in labs.iter().enumerate() {
         let nation = index.nation_index[&l.nation];
         let mut contracts: Vec<usize> = l
@@ -330,6 +331,7 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
         index.lab_ids.push(id.clone());
         index.lab_index.insert(id.clone(), i);
         index.lab_nation.push(nation);
+        lab_kinds.push(l.kind);
         let origin = home_bloc(nation);
         let e = world
             .spawn((
@@ -454,6 +456,9 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
             nations: index.nation_ids.as_slice().into(),
             labs: index.lab_ids.as_slice().into(),
             providers: index.provider_ids.as_slice().into(),
+            lab_nations: index.lab_nation.iter().map(|&n| n as u32).collect(),
+            lab_kinds: lab_kinds.iter().map(|&k| k as u32).collect(),
+            provider_blocs: index.provider_bloc.iter().map(|&b| b as u32).collect(),
         },
         detail,
     ));

@@ -28,7 +28,6 @@ pub fn metrics(
 ) {
     let p = &params.0;
     let t = clock.t;
-    let month = t as usize;
     let k = index.blocs();
     let nn = index.nation_ids.len();
     let rec = &mut *recorder;
@@ -148,9 +147,7 @@ pub fn metrics(
     }
     let mut row = rec
         .global
-        .row()
-        .code("month", month)
-        .u32("t", t)
+        .row(0)
         .f64("bifurcation_index", indices::bifurcation_index(&flows))
         .f64("cross_bloc_share", indices::cross_bloc_share(&flows))
         .f64("capability_gap_oom", gap)
@@ -190,10 +187,7 @@ pub fn metrics(
     for (nation, alignment, c) in &ordered {
         let supplied: Vec<f64> = c.by_bloc.iter().map(|x| share(*x, c.compute)).collect();
         rec.nations
-            .row()
-            .code("month", month)
-            .u32("t", t)
-            .code("nation", nation.idx)
+            .row(nation.idx)
             .code("side", alignment.side.unwrap_or(k))
             .per_bloc("alignment", &blocs, &alignment.weights)
             .f64("compute_h100e", c.compute)
@@ -213,13 +207,10 @@ pub fn metrics(
                 ledger.smuggled_received[nation.idx],
             )
             .end();
-        for v in (0..index.provider_ids.len()).filter(|_| rec.detail == Detail::Full) {
+        let np = index.provider_ids.len();
+        for v in (0..np).filter(|_| rec.detail == Detail::Full) {
             rec.usage
-                .row()
-                .code("month", month)
-                .u32("t", t)
-                .code("nation", nation.idx)
-                .code("provider", v)
+                .row(nation.idx * np + v)
                 .f64("compute_h100e", c.by_provider[v])
                 .end();
         }
@@ -228,17 +219,12 @@ pub fn metrics(
     if rec.detail == Detail::Full {
         for_each_in_order!(labs, &index.labs, |(lab, state, _)| {
             rec.labs
-                .row()
-                .code("month", month)
-                .u32("t", t)
-                .code("lab", lab.idx)
-                .code("nation", lab.nation)
-                .code("kind", lab.kind as usize)
+                .row(lab.idx)
                 .f64("compute_h100e", state.compute)
                 .f64("training_h100e", state.training)
                 .f64("demand_h100e", state.demand)
                 .f64("unmet_h100e", state.unmet)
-                .f64("capability", orders_of_magnitude(state.capability_flop))
+                .flop("capability", state.capability_flop)
                 .u32("providers_used", state.providers_used)
                 .code("main_provider", state.main_provider.map_or(0, |v| v + 1))
                 .bool("kyc_refused", state.kyc_refused)
@@ -253,11 +239,7 @@ pub fn metrics(
     books.sort_by_key(|(v, _)| v.idx);
     for (provider, book) in books {
         rec.providers
-            .row()
-            .code("month", month)
-            .u32("t", t)
-            .code("provider", provider.idx)
-            .code("bloc", provider.bloc)
+            .row(provider.idx)
             .f64("capacity_h100e", book.open_capacity)
             .f64("frozen_h100e", book.frozen_capacity)
             .u32("frozen_regions", book.frozen_regions)
