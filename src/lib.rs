@@ -25,5 +25,5 @@ pub mod systems;
 pub mod tables;
 pub mod world;
 
-pub use simulation::{simulate, simulate_with, simulate_with_progress};
+pub use simulation::{simulate, simulate_observed, simulate_with, simulate_with_progress};
 pub use tables::{Detail, Outputs};

@@ -3,6 +3,7 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use fracture::Detail;
 use fracture::charts::{self, RunData};
 use fracture::output::{self, Manifest};
 use fracture::scenario::{self, SHIPPED, ScenarioError};
@@ -161,14 +162,22 @@ fn run(args: RunArgs) -> Result<()> {
     bar.set_message(scenario.scenario.name.clone());
     let show_bar = !args.quiet && std::io::stderr().is_terminal();
     let mut shown = false;
-    let outputs = fracture::simulate_with_progress(scenario, scenario.scenario.seed, |done| {
-        // Only runs that take more than a second get a bar.
-        if show_bar && !shown && started.elapsed() > Duration::from_secs(1) {
-            bar.set_draw_target(ProgressDrawTarget::stderr());
-            shown = true;
-        }
-        bar.set_position(done as u64);
-    })
+    // The large tables' Parquet row groups are encoded on the second core while the months run.
+    let encoded = output::RowGroupCache::default();
+    let outputs = fracture::simulate_observed(
+        scenario,
+        scenario.scenario.seed,
+        Detail::Full,
+        |done| {
+            // Only runs that take more than a second get a bar.
+            if show_bar && !shown && started.elapsed() > Duration::from_secs(1) {
+                bar.set_draw_target(ProgressDrawTarget::stderr());
+                shown = true;
+            }
+            bar.set_position(done as u64);
+        },
+        &|table, chunk| encoded.encode(table, chunk),
+    )
     .context("the simulation failed")?;
     bar.finish_and_clear();
 
@@ -179,13 +188,20 @@ fn run(args: RunArgs) -> Result<()> {
     manifest.wall_time_seconds = started.elapsed().as_secs_f64();
     let data = RunData::new(&outputs, &serde_json::to_value(&manifest)?, &args.focus)?;
     // Charts and report go into the staging folder, so the run folder appears complete at once.
-    output::write_run_with(&dir, &outputs, &manifest, args.force, |staging| {
-        charts::write_charts(staging, &data)?;
-        if args.report {
-            fracture::report::write(staging, &data)?;
-        }
-        Ok(())
-    })?;
+    output::write_run_with(
+        &dir,
+        &outputs,
+        &manifest,
+        args.force,
+        Some(&encoded),
+        |staging| {
+            charts::write_charts(staging, &data)?;
+            if args.report {
+                fracture::report::write(staging, &data)?;
+            }
+            Ok(())
+        },
+    )?;
 
     if !args.quiet {
         let blocs: Vec<String> = scenario.bloc.iter().map(|b| b.id.clone()).collect();

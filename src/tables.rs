@@ -571,6 +571,20 @@ pub struct Outputs {
 }
 
 impl Outputs {
+    /// From the small tables (global, nations, providers, events) and the large (labs, usage).
+    pub(crate) fn from_parts(small: [DataFrame; 4], large: [DataFrame; 2]) -> Outputs {
+        let [global, nations, providers, events] = small;
+        let [labs, usage] = large;
+        Outputs {
+            global,
+            nations,
+            labs,
+            providers,
+            usage,
+            events,
+        }
+    }
+
     /// (file stem, table) pairs, in the order they are written.
     pub fn tables(&self) -> [(&'static str, &DataFrame); 6] {
         [

@@ -62,3 +62,120 @@ fn a_summary_run_records_the_same_global_and_nation_tables_without_lab_or_event_
     assert_eq!(summary.events.schema(), full.events.schema());
     assert_eq!(summary.labs.schema(), full.labs.schema());
 }
+
+/// `fracture run` encodes the large tables' row groups while the months run; the files must be the ones
+/// encoding everything at the end gives. 30 months: a full chunk of 24 and a short one.
+#[test]
+fn row_groups_encoded_during_the_run_give_the_same_bytes() {
+    use fracture::output::{RowGroupCache, write_run_with};
+    let s = scenario("", 30, &["parameters.false_positive_rate=0.002"]);
+    let tmp = tempfile::tempdir().unwrap();
+    let (late, early) = (tmp.path().join("late"), tmp.path().join("early"));
+    write(&s, 5, &late);
+    let cache = RowGroupCache::default();
+    let seen = std::sync::Mutex::new(Vec::new());
+    let out =
+        fracture::simulate_observed(&s, 5, fracture::Detail::Full, |_| {}, &|table, chunk| {
+            seen.lock().unwrap().push((table, chunk.height()));
+            cache.encode(table, chunk)
+        })
+        .unwrap();
+    let manifest = Manifest::new(&s, 5, vec![]);
+    write_run_with(&early, &out, &manifest, false, Some(&cache), |_| Ok(())).unwrap();
+
+    // Each large table came in two chunks, in order, before the small tables.
+    let seen = seen.into_inner().unwrap();
+    let labs = out.labs.height() / 30;
+    let chunks: Vec<usize> = seen
+        .iter()
+        .filter(|(t, _)| *t == "labs")
+        .map(|(_, rows)| *rows)
+        .collect();
+    assert_eq!(chunks, [24 * labs, 6 * labs]);
+    for table in ["global", "nations", "providers", "events", "usage"] {
+        assert!(seen.iter().any(|(t, _)| *t == table), "{table} not shown");
+    }
+    for table in ["global", "nations", "labs", "providers", "usage", "events"] {
+        let file = format!("{table}.parquet");
+        let x = std::fs::read(late.join(&file)).unwrap();
+        let y = std::fs::read(early.join(&file)).unwrap();
+        assert!(x == y, "{file} differs when encoded during the run");
+    }
+    // One row group per chunk: a reader can take one two-year slice of the labs table alone.
+    let mut file = std::fs::File::open(early.join("labs.parquet")).unwrap();
+    let meta = polars_parquet::read::read_metadata(&mut file).unwrap();
+    let rows: Vec<usize> = meta.row_groups.iter().map(|g| g.num_rows()).collect();
+    assert_eq!(rows, [24 * labs, 6 * labs]);
+    let back = fracture::output::read_parquet(&early.join("labs.parquet")).unwrap();
+    assert!(back.equals(&out.labs));
+}
+
+/// The key columns are made from each row's position, not recorded: they must still name the month,
+/// the lab and the lab's nation and kind of every row.
+#[test]
+fn every_table_has_one_row_per_entity_per_month_in_key_order() {
+    let s = scenario("", 3, &[]);
+    let out = run(&s);
+    let labs = &out.labs;
+    let ids: Vec<String> = strs(labs, "lab");
+    let n = ids.len() / 3;
+    assert_eq!(ids.len(), 3 * n);
+    let months = strs(labs, "month");
+    let t = f64s(labs, "t");
+    for m in 0..3 {
+        assert_eq!(
+            ids[m * n..(m + 1) * n],
+            ids[..n],
+            "month {m} lists other labs"
+        );
+        assert!(t[m * n..(m + 1) * n].iter().all(|&x| x == m as f64));
+        let label = s.scenario.start.plus(m as i32).to_string();
+        assert!(months[m * n..(m + 1) * n].iter().all(|x| *x == label));
+    }
+    let (nations, kinds) = (strs(labs, "nation"), strs(labs, "kind"));
+    let mut checked = 0;
+    for entry in s.lab.iter().filter(|l| l.count == 1) {
+        let i = ids[..n].iter().position(|id| *id == entry.id).unwrap();
+        for m in 0..3 {
+            assert_eq!(nations[m * n + i], entry.nation, "{}", entry.id);
+            assert_eq!(kinds[m * n + i], entry.kind.as_str(), "{}", entry.id);
+        }
+        checked += 1;
+    }
+    assert!(checked >= 5, "the baseline names few labs");
+    // Usage: every (nation, provider) pair each month, providers within nations.
+    let usage = &out.usage;
+    let (np, nn) = (s.provider.len(), s.nation.len());
+    assert_eq!(usage.height(), 3 * nn * np);
+    let nation_order = &strs(&out.nations, "nation")[..nn];
+    let provider_order = &strs(&out.providers, "provider")[..np];
+    let mut sorted = nation_order.to_vec();
+    sorted.sort();
+    let mut expected: Vec<String> = s.nation.iter().map(|n| n.id.clone()).collect();
+    expected.sort();
+    assert_eq!(sorted, expected);
+    let (un, up) = (strs(usage, "nation"), strs(usage, "provider"));
+    for (i, (nation, provider)) in un.iter().zip(&up).enumerate() {
+        assert_eq!(*nation, nation_order[(i / np) % nn]);
+        assert_eq!(*provider, provider_order[i % np]);
+    }
+    // Providers carry their bloc: the same every month, and Chinese and American clouds apart.
+    let (pv, pb) = (
+        strs(&out.providers, "provider"),
+        strs(&out.providers, "bloc"),
+    );
+    assert_eq!(pb[..np], pb[np..2 * np]);
+    let bloc_of_home = |home: &str| -> Vec<&String> {
+        let mut blocs: Vec<&String> = pv[..np]
+            .iter()
+            .zip(&pb)
+            .filter(|(v, _)| s.provider.iter().any(|p| p.id == **v && p.home == home))
+            .map(|(_, b)| b)
+            .collect();
+        blocs.dedup();
+        blocs
+    };
+    let (us, cn) = (bloc_of_home("US"), bloc_of_home("CN"));
+    assert_eq!((us.len(), cn.len()), (1, 1), "{us:?} {cn:?}");
+    assert_ne!(us, cn);
+}

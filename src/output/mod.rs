@@ -7,7 +7,7 @@ mod manifest;
 mod parquet;
 
 pub use manifest::Manifest;
-pub use parquet::{read_parquet, write_parquet};
+pub use parquet::{RowGroupCache, read_parquet, write_parquet, write_parquet_files};
 
 use crate::tables::Outputs;
 use anyhow::{Context, Result, bail};
@@ -39,16 +39,18 @@ pub fn check_destination(dir: &Path, force: bool) -> Result<()> {
 
 /// Writes the tables and the manifest to `dir` atomically, replacing an existing folder if `force`.
 pub fn write_run(dir: &Path, outputs: &Outputs, manifest: &Manifest, force: bool) -> Result<()> {
-    write_run_with(dir, outputs, manifest, force, |_| Ok(()))
+    write_run_with(dir, outputs, manifest, force, None, |_| Ok(()))
 }
 
-/// As [`write_run`], and `extra` writes more files into the staging folder (its argument) before the
-/// folder is renamed into place; if `extra` fails, nothing appears at `dir`.
+/// As [`write_run`], taking the row groups `cache` has encoded already, and `extra` writes more files
+/// into the staging folder (its argument) before the folder is renamed into place; if `extra` fails,
+/// nothing appears at `dir`.
 pub fn write_run_with(
     dir: &Path,
     outputs: &Outputs,
     manifest: &Manifest,
     force: bool,
+    cache: Option<&RowGroupCache>,
     extra: impl FnOnce(&Path) -> Result<()>,
 ) -> Result<()> {
     check_destination(dir, force)?;
@@ -63,20 +65,12 @@ pub fn write_run_with(
         .tempdir_in(&parent)
         .with_context(|| format!("cannot create a temporary folder in {}", parent.display()))?;
     readable_by_all(staging.path(), 0o755)?;
-    // One thread per table: the labs table alone is most of the work, and the rest fits beside it.
-    std::thread::scope(|scope| {
-        let writers: Vec<_> = outputs
-            .tables()
-            .into_iter()
-            .map(|(name, frame)| {
-                let path = staging.path().join(format!("{name}.parquet"));
-                scope.spawn(move || write_parquet(&path, &mut frame.clone()))
-            })
-            .collect();
-        writers
-            .into_iter()
-            .try_for_each(|w| w.join().expect("a Parquet writer panicked"))
-    })?;
+    let files: Vec<_> = outputs
+        .tables()
+        .into_iter()
+        .map(|(name, frame)| (name, staging.path().join(format!("{name}.parquet")), frame))
+        .collect();
+    write_parquet_files(&files, cache)?;
     let json = serde_json::to_string_pretty(manifest)?;
     std::fs::write(staging.path().join("manifest.json"), json + "\n")?;
     extra(staging.path())?;

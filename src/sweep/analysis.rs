@@ -306,7 +306,7 @@ fn sensitivity(
             plan.sweep, what, plan.runs
         )
     };
-    let (mut df, tornado, file) = match &design.layout {
+    let (df, tornado, file) = match &design.layout {
         Layout::Saltelli { n, k } => {
             let mut rows = Vec::new();
             for outcome in &outcomes {
@@ -412,7 +412,7 @@ fn sensitivity(
         Layout::Plain => unreachable!("only sensitivity designs come here"),
     };
     let path = out_dir.join(file);
-    crate::output::write_parquet(&path, &mut df)?;
+    crate::output::write_parquet(&path, &df)?;
     analysis.written.push(path);
     analysis
         .written
@@ -568,9 +568,9 @@ fn fan_charts(
     for (name, c) in ["q05", "q25", "median", "q75", "q95"].iter().zip(cols) {
         columns.push(Column::new((*name).into(), c));
     }
-    let mut df = DataFrame::new(columns[0].len(), columns)?;
+    let df = DataFrame::new(columns[0].len(), columns)?;
     let path = out_dir.join("fan.parquet");
-    crate::output::write_parquet(&path, &mut df)?;
+    crate::output::write_parquet(&path, &df)?;
     analysis.written.push(path);
 
     let drawn: Vec<&String> = if options.fans.is_empty() {

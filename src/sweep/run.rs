@@ -351,8 +351,8 @@ impl Prepared {
                 finish(writing.take())?;
                 let path = dataset::part_path(&dir, k);
                 writing = Some(scope.spawn(move || {
-                    let mut frame = self.frame(&results)?;
-                    crate::output::write_parquet(&path, &mut frame)
+                    let frame = self.frame(&results)?;
+                    crate::output::write_parquet(&path, &frame)
                 }));
                 written += 1;
             }
