@@ -61,7 +61,10 @@ pub fn simulate_observed(
                 on_month(t + 1);
                 if (t + 1) % CHUNK_MONTHS == 0 || t + 1 == months {
                     let chunk = world.resource_mut::<Recorder>().take_chunk();
-                    chunks.send(chunk).expect("the framer outlives the months");
+                    // The framer stops early only on an error, which joining it returns.
+                    if chunks.send(chunk).is_err() {
+                        break;
+                    }
                 }
             }
             drop(chunks);
