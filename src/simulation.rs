@@ -40,11 +40,10 @@ pub fn simulate_observed(
     scenario: &Scenario,
     seed: u64,
     detail: Detail,
-    mut on_month: impl FnMut(u32),
+    on_month: impl FnMut(u32),
     on_chunk: &(dyn Fn(&'static str, &DataFrame) + Sync),
 ) -> PolarsResult<Outputs> {
     let mut world = world::build_with(scenario, seed, detail);
-    let mut schedule = monthly_schedule();
     let months = scenario.scenario.months;
     let start = scenario.scenario.start;
     let month_label = |m: u32| start.plus(m as i32).to_string();
@@ -55,33 +54,41 @@ pub fn simulate_observed(
                 .name("fracture-tables".into())
                 .spawn_scoped(scope, move || frame_chunks(received, on_chunk))
                 .expect("a thread for the tables");
-            for t in 0..months {
-                world.resource_mut::<Clock>().t = t;
-                schedule.run(&mut world);
-                on_month(t + 1);
-                if (t + 1) % CHUNK_MONTHS == 0 || t + 1 == months {
-                    let chunk = world.resource_mut::<Recorder>().take_chunk();
-                    // The framer stops early only on an error, which joining it returns.
-                    if chunks.send(chunk).is_err() {
-                        break;
-                    }
-                }
-            }
+            run_months(&mut world, months, on_month, |world| {
+                // The framer stops early only on an error, which joining it returns.
+                let chunk = world.resource_mut::<Recorder>().take_chunk();
+                chunks.send(chunk).is_ok()
+            });
             drop(chunks);
             let small = small_tables(&mut world, month_label, on_chunk)?;
             let large = framer.join().expect("the framer panicked")?;
             Ok(Outputs::from_parts(small, large))
         })
     } else {
-        for t in 0..months {
-            world.resource_mut::<Clock>().t = t;
-            schedule.run(&mut world);
-            on_month(t + 1);
-        }
+        run_months(&mut world, months, on_month, |_| true);
         // No rows in the large tables: their columns only.
         let large = frame_chunks([world.resource_mut::<Recorder>().take_chunk()], on_chunk)?;
         let small = small_tables(&mut world, month_label, on_chunk)?;
         Ok(Outputs::from_parts(small, large))
+    }
+}
+
+/// Runs the monthly schedule `months` times. After every [`CHUNK_MONTHS`] months and after the last,
+/// `chunk_done` is called, and the run stops early if it returns false.
+fn run_months(
+    world: &mut World,
+    months: u32,
+    mut on_month: impl FnMut(u32),
+    mut chunk_done: impl FnMut(&mut World) -> bool,
+) {
+    let mut schedule = monthly_schedule();
+    for t in 0..months {
+        world.resource_mut::<Clock>().t = t;
+        schedule.run(world);
+        on_month(t + 1);
+        if ((t + 1) % CHUNK_MONTHS == 0 || t + 1 == months) && !chunk_done(world) {
+            return;
+        }
     }
 }
 

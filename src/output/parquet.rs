@@ -170,6 +170,17 @@ impl Plan {
         encode_column(&self.row_groups[g].arrays[c], &self.parquet_types[c])
     }
 
+    /// Encodes every column still to encode, on the calling thread.
+    fn encode_pending(&mut self) -> PolarsResult<()> {
+        let pending: Vec<_> = self.pending().collect();
+        let encoded = pending
+            .iter()
+            .map(|&at| self.encode(at))
+            .collect::<PolarsResult<Vec<_>>>()?;
+        fill(self, &pending, encoded);
+        Ok(())
+    }
+
     /// Takes the row groups `cached` has for this table, where they match this table's chunks.
     fn use_cached(&mut self, cached: Vec<EncodedRowGroup>) {
         for (group, early) in self.row_groups.iter_mut().zip(cached) {
@@ -239,19 +250,12 @@ impl RowGroupCache {
     /// Encodes `chunk`, the next chunk of `table`. If that fails, nothing of the table is kept, and
     /// writing it encodes it all and reports the error there.
     pub fn encode(&self, table: &str, chunk: &DataFrame) {
-        let encoded = Plan::new(chunk).and_then(|plan| {
-            let groups = plan.row_groups.len();
-            (0..groups)
-                .map(|g| {
-                    let columns = (0..plan.row_groups[g].arrays.len())
-                        .map(|c| plan.encode((g, c)))
-                        .collect::<PolarsResult<Vec<_>>>()?;
-                    Ok(EncodedRowGroup {
-                        rows: plan.row_groups[g].rows,
-                        columns,
-                    })
-                })
-                .collect::<PolarsResult<Vec<_>>>()
+        let encoded = Plan::new(chunk).and_then(|mut plan| {
+            plan.encode_pending()?;
+            Ok(plan.row_groups.into_iter().map(|group| EncodedRowGroup {
+                rows: group.rows,
+                columns: group.encoded.expect("every row group encoded"),
+            }))
         });
         let mut tables = self.tables.lock().expect("no encoder panicked");
         let kept = tables
@@ -272,13 +276,7 @@ impl RowGroupCache {
 /// Writes `frame` to `path` atomically, encoding on the calling thread.
 pub fn write_parquet(path: &Path, frame: &DataFrame) -> Result<()> {
     let mut plan = Plan::new(frame).map_err(|e| cannot_write(path, e))?;
-    let pending: Vec<_> = plan.pending().collect();
-    let encoded = pending
-        .iter()
-        .map(|&at| plan.encode(at))
-        .collect::<PolarsResult<Vec<_>>>()
-        .map_err(|e| cannot_write(path, e))?;
-    fill(&mut plan, &pending, encoded);
+    plan.encode_pending().map_err(|e| cannot_write(path, e))?;
     plan.persist(path)
 }
 
