@@ -92,13 +92,12 @@ fn market_per_lab_month() {
                 nation: n.clone(),
                 kind: LabKind::Startup,
                 count: per_entry,
-                demand: 20.0,
-                demand_growth: 2.0,
-                budget: Some(0.0005),
+                budget: 0.0005,
+                budget_growth: 0.4,
                 training_share: 0.3,
                 owned: 0.0,
+                owned_origin: None,
                 own_share: 0.0,
-                capex: 0.0,
                 weights: Default::default(),
                 providers: if contract {
                     vec![providers[i % providers.len()].clone()]
@@ -116,8 +115,9 @@ fn market_per_lab_month() {
     let mut month = monthly_schedule();
     month.run(&mut world);
     world.resource_mut::<Clock>().t = 1;
+    // The market's two systems: the budgets, early in the month, and the market itself.
     let mut only_market = Schedule::default();
-    only_market.add_systems(market::market);
+    only_market.add_systems((market::budgets, market::market).chain());
     only_market.run(&mut world);
     let rounds = 30;
     let mut times = Vec::new();

@@ -25,9 +25,17 @@ pub struct Nation {
     pub gdp: f64,
     /// Trade share with each bloc, by bloc index.
     pub trade: Vec<f64>,
-    pub datacentre_headroom: Option<f64>,
     /// The bloc this nation leads, if any: its alignment never moves.
     pub leads: Option<usize>,
+    /// Whether clouds' regions hosted here serve labs of other nations.
+    pub open_to_foreign_users: bool,
+}
+
+impl Nation {
+    /// GDP (billions USD) in month `t`, growing at `gdp_growth` a year.
+    pub fn gdp_at(&self, t: u32, gdp_growth: f64) -> f64 {
+        self.gdp * (1.0 + gdp_growth).powf(t as f64 / 12.0)
+    }
 }
 
 /// A nation's alignment weights over blocs (summing to 1) and its side (weight ≥ 0.5), if any.
@@ -35,6 +43,26 @@ pub struct Nation {
 pub struct Alignment {
     pub weights: Vec<f64>,
     pub side: Option<usize>,
+    /// Per bloc, the constant that makes the scenario's alignment the rest point of the first month's
+    /// state (set in month 0): `tau ln a0_k − U_k(0)`.
+    pub affinity: Option<Vec<f64>>,
+}
+
+/// A nation's AI datacentre power: what it has, what its chips draw, what is on order.
+#[derive(Component, Clone, Debug, Default)]
+pub struct Power {
+    /// GW available this month.
+    pub capacity_gw: f64,
+    /// GW drawn by the chips installed (after this month's installs).
+    pub in_use_gw: f64,
+    /// GW added each year on the nation's build path.
+    pub build_gw_yr: f64,
+    /// GW ordered beyond the build path, by month of arrival: the front arrives next month.
+    pub on_order: VecDeque<f64>,
+    /// GW this month's chip buyers wanted (at this month's watts per H100e), before power limited them,
+    /// and the GW of datacentres the money power kept from chips would build.
+    pub wanted_gw: f64,
+    pub funded_gw: f64,
 }
 
 impl Alignment {
@@ -60,6 +88,8 @@ pub struct NationCompute {
     /// USD spent on cloud compute this month.
     pub spend: f64,
     pub cloud: f64,
+    /// The nation's labs' budgets, USD a year.
+    pub budget: f64,
 }
 
 /// An accelerator class.
@@ -71,35 +101,64 @@ pub struct ChipClass {
     /// The bloc the chip counts toward when a buyer's own cluster runs it (its designer's bloc).
     pub origin: usize,
     pub h100e: f64,
-    pub price: f64,
-    /// First month (simulation month, may be negative) it can be produced.
+    /// HBM stacks per unit.
+    pub hbm_stacks: f64,
+    /// First and last month (simulation months, may be negative) it is produced.
     pub available: i32,
+    pub until: Option<i32>,
     pub sold_to: SoldTo,
     /// Nations of the fabs that make it (for foreign-direct-product reach).
     pub fab_nations: Vec<usize>,
 }
 
-/// A fab line.
+impl ChipClass {
+    /// Whether it is produced in month `t`.
+    pub fn in_production(&self, t: i32) -> bool {
+        self.available <= t && self.until.is_none_or(|u| t <= u)
+    }
+}
+
+/// A fab line, from wafers to packaged accelerators.
 #[derive(Component, Clone, Debug)]
 pub struct Fab {
     pub idx: usize,
     pub id: String,
     pub owner: usize,
+    /// The chip market (origin bloc) its output sells in: its chips' designer's bloc.
+    pub market: usize,
     /// (chip class, share of output).
     pub chips: Vec<(usize, f64)>,
-    /// Units per month.
+    /// Units (dies) a month of wafer capacity.
     pub capacity: f64,
-    pub target: f64,
     pub yield_rate: f64,
-    pub ramp: f64,
+    /// Planned yearly capacity growth at the start's margins.
     pub target_growth: f64,
+    /// Advanced-packaging wafers a month, if packaging binds this line.
+    pub packaging: Option<f64>,
+    /// Banked dies (units) left.
+    pub die_bank: f64,
+    /// Capacity additions decided and on their way, units a month, by month of arrival (front: next month).
+    pub capacity_pipeline: VecDeque<f64>,
+    pub packaging_pipeline: VecDeque<f64>,
     pub inputs: Vec<usize>,
     pub indigenous: bool,
-    /// Per input, the month its supply was first cut (substitution runs from then).
-    pub shortage_since: Vec<Option<u32>>,
-    /// Output this month, units.
+    /// Output this month, units and H100e; and the share of its materials it could get.
     pub produced: f64,
+    pub produced_h100e: f64,
     pub input_availability: f64,
+    /// What bound this month's output: logic (wafers and materials), memory or packaging.
+    pub bound: Bound,
+}
+
+/// Which supply bound a fab's output this month.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Bound {
+    #[default]
+    Wafers,
+    Memory,
+    Packaging,
+    /// It made only what sells (stock on hand).
+    Sales,
 }
 
 /// A cloud provider's fixed traits.
@@ -109,29 +168,48 @@ pub struct Provider {
     pub id: String,
     pub home: usize,
     pub bloc: usize,
-    /// USD per H100e-hour.
-    pub price: f64,
+    /// USD per H100e-hour at the start.
+    pub price0: f64,
     pub kyc_compliance: f64,
-    /// USD billions a year on accelerators, at the start.
-    pub capex: f64,
-    pub capex_growth: f64,
+    /// USD a year on accelerators at the start.
+    pub capex0: f64,
 }
 
-/// A provider's books this month.
+/// A provider's books: its price, capacity and demand this month, and the history its investment reads.
 #[derive(Component, Clone, Debug, Default)]
 pub struct ProviderBook {
+    /// List price this month, USD per H100e-hour.
+    pub price: f64,
+    /// Open capacity by host nation (H100e).
+    pub open_by_host: Vec<f64>,
+    /// User cost of an H100e-hour this month (the price's floor), USD.
+    pub cost: f64,
     pub open_capacity: f64,
     pub frozen_capacity: f64,
     pub frozen_regions: u32,
-    /// Demand directed at the provider before rationing.
+    /// Demand directed at the provider before rationing, at this month's prices.
     pub requested: f64,
-    /// The first month's requested demand, the base its capex scales from.
-    pub first_requested: f64,
-    /// Demand-weighted monthly growth factor of the labs that requested it.
-    pub requested_growth: f64,
+    /// Expected yearly growth of the H100e its customers request: their budget growth over the fall of
+    /// prices with price-performance.
+    pub expected_growth: f64,
     pub served: f64,
-    /// USD billions.
+    /// Revenue this month, USD.
     pub revenue: f64,
+    /// The last 12 months' revenue, USD (a ring indexed by month), and its sum.
+    pub revenue_ring: Vec<f64>,
+    /// Capex this month, USD a year; and its inputs at the start (first month's revenue, expected growth
+    /// and return), which it is measured against.
+    pub capex: f64,
+    pub start: Option<CapexStart>,
+}
+
+/// What a provider's capex is measured against: the first month's revenue (a year's worth), expected
+/// growth term and return on capacity.
+#[derive(Clone, Copy, Debug)]
+pub struct CapexStart {
+    pub revenue: f64,
+    pub growth_term: f64,
+    pub q: f64,
 }
 
 /// A provider's datacentres in one host nation.
@@ -151,6 +229,8 @@ pub struct Vintage {
     pub h100e: f64,
     /// Bloc of the chips' origin.
     pub origin: usize,
+    /// Facility watts per H100e.
+    pub watts: f64,
 }
 
 /// Installed accelerators of a region or of a lab's own cluster, by vintage.
@@ -160,15 +240,21 @@ pub struct Capacity {
     pub total: f64,
     /// Total by origin bloc.
     pub by_origin: Vec<f64>,
+    /// Facility watts the installed chips draw.
+    pub watts: f64,
 }
 
-/// A buyer of chips (a region or a lab with its own cluster): what it wants this month and what it got.
+/// A buyer of chips (a region or a lab with its own cluster): what it had to spend this month and what it got.
 #[derive(Component, Clone, Debug, Default)]
 pub struct Purchase {
-    pub want: f64,
+    /// USD it offered this month, and USD left unspent.
+    pub money: f64,
+    pub unspent: f64,
     /// H100e received this month by origin bloc (legal and smuggled).
     pub bought: Vec<f64>,
     pub smuggled: f64,
+    /// USD paid for what it received (at the market's price).
+    pub spend: f64,
 }
 
 /// A lab's fixed traits.
@@ -178,32 +264,24 @@ pub struct Lab {
     pub id: String,
     pub nation: usize,
     pub kind: LabKind,
-    pub demand0: f64,
-    /// Yearly growth factor of demand at the start (it decays with `demand_growth_decay`).
-    pub demand_growth: f64,
+    /// Budget at the start, USD a year, and its yearly growth then.
+    pub budget0: f64,
+    pub budget_growth: f64,
+    /// Share of its cloud compute that is training.
     pub training_share: f64,
-    /// USD a month it may spend on cloud compute per H100e of demand: its cloud budget (USD billions a
-    /// year at the start) over its demand at the start, so that the budget grows with demand; none =
-    /// unconstrained.
-    pub budget_per_demand: Option<f64>,
+    /// Share of the budget spent on its own cluster's chips.
     pub own_share: f64,
-    /// USD billions a year for its own cluster.
-    pub capex: f64,
     pub weights: Weights,
     pub extraction: bool,
 }
 
-impl Lab {
-    /// Monthly growth factor of demand in month `t`.
-    pub fn monthly_growth(&self, t: u32, decay: f64) -> f64 {
-        let yearly = 1.0 + (self.demand_growth - 1.0) * (1.0 - decay).powf(t as f64 / 12.0);
-        yearly.max(0.0).powf(1.0 / 12.0)
-    }
-}
-
-/// A lab's month: demand, what it got and where from, capability.
+/// A lab's month: budget, demand, what it got and where from, capability.
 #[derive(Component, Clone, Debug, Default)]
 pub struct LabState {
+    /// USD a year, and its yearly growth this month.
+    pub budget: f64,
+    pub budget_growth: f64,
+    /// H100e: its own cluster and the cloud compute its budget buys at this month's prices.
     pub demand: f64,
     pub compute: f64,
     pub training: f64,
@@ -215,9 +293,10 @@ pub struct LabState {
     pub pool: usize,
     /// Consecutive months all its contracted providers have been shut to it.
     pub stuck_months: u32,
-    /// Market segment used this month and last (pool × 2 + large-training flag).
+    /// Market segment used this month and last (pool × 2 + large-training flag), and last month's pool.
     pub segment: usize,
     pub prev_segment: Option<usize>,
+    pub prev_pool: usize,
     pub main_provider: Option<usize>,
     pub providers_used: u32,
     pub kyc_refused: bool,

@@ -19,6 +19,7 @@ pub mod report;
 pub mod resources;
 pub mod scenario;
 pub mod simulation;
+pub mod story;
 pub mod summary;
 pub mod sweep;
 pub mod systems;

@@ -42,7 +42,7 @@ pub struct ParameterDoc {
 }
 
 parameters! {
-    // --- compute market ---
+    // --- compute market: choice ---
     /// Price sensitivity of the logit split of a lab's demand over providers (higher: cheaper provider wins more).
     beta: f64 = 2.0, ["1"];
     /// Weight of a provider's free capacity (log) in the logit attraction: a large cloud draws more demand than a small one at the same price.
@@ -60,39 +60,116 @@ parameters! {
     /// Months a lab waits, with every contracted provider shut to it, before it drops its contracts and
     /// buys from any provider it may use.
     switching_months: u32 = 6, ["months"];
+    /// Discount off the list price a lab with provider contracts pays its contracted providers (committed-use
+    /// discounts, start-up credits); it is lost with the contracts.
+    contract_discount: f64 = 0.3, ["share of price"];
     /// Hours in a month, converting cloud prices per H100e-hour into revenue per H100e-month.
     hours_per_month: f64 = 730.0, ["h"];
 
-    /// Yearly decay of the excess of labs' demand growth over 1: growth `g` in year 0 becomes `1 + (g − 1)(1 − decay)^years`.
-    demand_growth_decay: f64 = 0.15, ["per year"];
+    // --- compute market: prices ---
+    /// Exponent of the price step on requested over available capacity, `(R/K)^eta` (≤ 1/beta keeps the step a contraction).
+    price_eta: f64 = 0.4, ["1"];
+    /// Price steps taken each month on the month's demand (a fixed number: no early exit, so runs are deterministic and cost the same).
+    price_iterations: u32 = 4, ["1"];
+    /// Largest move of a cloud price in one month, up or down (×(1 + step) or ÷(1 + step)).
+    price_step_max: f64 = 0.10, ["per month"];
+    /// Largest move of a cloud price in one of the month's price steps.
+    price_step_iteration: f64 = 0.05, ["per step"];
+    /// Highest cloud price as a multiple of the user cost of compute at the trend chip price (so that a
+    /// glut of chips does not cap what scarce datacentre capacity can earn).
+    price_cap_ratio: f64 = 3.0, ["x user cost"];
+    /// Cost of capital in the user cost of compute.
+    cost_of_capital: f64 = 0.10, ["per year"];
+    /// Utilisation at which a provider's price covers its costs (the user cost's denominator).
+    utilisation: f64 = 0.7, ["share"];
+    /// Price of electricity for datacentres.
+    electricity_usd_kwh: f64 = 0.068, ["USD/kWh"];
+    /// Cost of a datacentre's building, power and cooling per watt of facility power, without the IT.
+    facility_usd_per_w: f64 = 10.0, ["USD/W"];
+    /// Life of a datacentre building, over which its cost is spread.
+    facility_life_months: u32 = 180, ["months"];
 
-    // --- capacity and chip trade ---
-    /// Service life of an accelerator; a vintage is retired this many months after installation.
-    lifetime_months: u32 = 60, ["months"];
-    /// Initial stock is spread evenly over this many months before the start, so it retires gradually.
-    initial_age_months: u32 = 24, ["months"];
-    /// Capacity a buyer plans above its expected demand.
-    capacity_margin: f64 = 0.15, ["share"];
-    /// How far ahead buyers plan: they buy for demand grown over this many months.
-    planning_months: u32 = 6, ["months"];
-    /// Price of one H100e of accelerators when turning a capex budget into a purchase cap.
+    // --- budgets ---
+    /// Yearly decay of the excess of a lab's budget growth over `gdp_growth`.
+    budget_growth_decay: f64 = 0.3, ["per year"];
+    /// Share of a nation's GDP its labs' AI budgets approach at most: growth falls as `1 − (share/ceiling)^exponent`.
+    budget_gdp_ceiling: f64 = 0.03, ["share of GDP"];
+    /// Exponent of the budget ceiling: higher bites later and harder.
+    budget_ceiling_exponent: f64 = 4.0, ["1"];
+    /// Yearly growth of every nation's GDP, and the long-run growth of AI budgets.
+    gdp_growth: f64 = 0.03, ["per year"];
+
+    // --- chips: market ---
+    /// Price of one H100e of new accelerators at the start (before the market's mark-up).
     chip_price_per_h100e: f64 = 25000.0, ["USD"];
+    /// Yearly fall of the trend price of an H100e of accelerators (price-performance).
+    price_performance: f64 = 0.30, ["per year"];
+    /// Lowest mark-up of a chip market over the trend price.
+    chip_markup_min: f64 = 0.3, ["x trend"];
+    /// Highest mark-up of a chip market over the trend price.
+    chip_markup_max: f64 = 2.0, ["x trend"];
+    /// Exponent of the mark-up step on money offered over supply at the posted price.
+    chip_eta: f64 = 0.5, ["1"];
+    /// Largest monthly move of a chip market's mark-up.
+    chip_step_max: f64 = 0.10, ["per month"];
+    /// Pull of a cleared chip market's mark-up back toward normal margins (1): the exponent of `m^−ρ` in
+    /// its monthly step (0.05: most of the way back in about two years).
+    chip_markup_reversion: f64 = 0.05, ["per month"];
     /// Dispersion (sigma of the log) of smuggled volumes around their mean.
     smuggling_sigma: f64 = 0.6, ["1"];
     /// Price premium paid for smuggled chips; the buyer's blocked budget buys 1/(1+premium) as much.
     smuggling_premium: f64 = 0.5, ["share of price"];
 
-    // --- production ---
+    // --- chips: supply ---
     /// Months of last month's sales a fab keeps in stock at most; beyond that it produces only what sells.
     max_stock_months: f64 = 1.0, ["months"];
-    /// Months for a fab cut off from an input to substitute the lost supply (linear ramp).
+    /// Elasticity of a fab's planned capacity growth to its market's mark-up.
+    fab_margin_elasticity: f64 = 1.0, ["1"];
+    /// Fastest yearly growth of a fab's wafer capacity.
+    fab_growth_max: f64 = 1.0, ["per year"];
+    /// Months from deciding new wafer capacity to producing with it.
+    fab_lead_months: u32 = 24, ["months"];
+    /// Fastest yearly growth of a line's advanced packaging.
+    packaging_growth_max: f64 = 1.0, ["per year"];
+    /// Months from deciding new packaging capacity to using it.
+    packaging_lead_months: u32 = 12, ["months"];
+    /// H100e packaged per advanced-packaging wafer at the start; it grows with price-performance.
+    h100e_per_cowos_wafer: f64 = 15.0, ["H100e"];
+    /// Months for a fab cut off from an input to substitute the lost supply (linear ramp from the control's start).
     months_to_substitute: u32 = 36, ["months"];
     /// Share of a withheld input that substitution can replace in the end.
     substitution_ceiling: f64 = 0.8, ["share"];
-    /// Extra yearly growth of an indigenous fab's capacity target under an `indigenous_push` of strength 1.
+    /// Extra yearly growth of an indigenous fab's capacity under an `indigenous_push` of strength 1.
     indigenous_push_growth: f64 = 0.5, ["per year"];
-    /// Extra yearly growth of an indigenous fab's capacity target while its nation is under chip export controls.
+    /// Extra yearly growth of an indigenous fab's capacity while its nation is under chip export controls.
     cutoff_investment_boost: f64 = 0.25, ["per year"];
+
+    // --- providers' investment ---
+    /// Elasticity of a provider's capex to its return on capacity (price × utilisation over user cost), relative to the start.
+    capex_q_elasticity: f64 = 1.0, ["1"];
+    /// Fastest yearly growth of a provider's capex.
+    capex_growth_max: f64 = 1.0, ["per year"];
+
+    // --- capacity and power ---
+    /// Service life of an accelerator; a vintage is retired this many months after installation.
+    lifetime_months: u32 = 60, ["months"];
+    /// Initial stock is spread evenly over this many months before the start, so it retires gradually.
+    initial_age_months: u32 = 24, ["months"];
+    /// Facility power per H100e of the chips installed at the start (700 W H100 × 1.82 server overhead × PUE 1.1).
+    watts_per_h100e: f64 = 1400.0, ["W"];
+    /// Yearly gain in H100e per watt of newly installed chips.
+    efficiency_gain: f64 = 0.4, ["per year"];
+    /// Months from ordering datacentre power to using it.
+    dc_lead_months: u32 = 24, ["months"];
+    /// Utilisation of a nation's AI power above which more is ordered.
+    power_order_threshold: f64 = 0.9, ["share"];
+    /// Most power a nation orders in a year beyond its build path, as a share of its capacity (grid
+    /// connections, turbines and transformers take time whoever pays).
+    power_order_max: f64 = 0.3, ["per year"];
+    /// Power of a nation without `power_gw`: what its chips draw at the start, times (1 + this).
+    default_power_headroom: f64 = 0.5, ["share"];
+    /// Yearly build of a nation without `power_build_gw_yr`, as a share of its starting power.
+    default_power_build: f64 = 0.25, ["per year"];
 
     // --- research ---
     /// Yearly factor by which algorithmic progress multiplies effective training compute.
@@ -107,8 +184,14 @@ parameters! {
     /// The longest a training run gets: beyond it, waiting for better chips and algorithms beats training on
     /// (Epoch AI's estimate of the optimal maximum, ≈ 9 months).
     max_run_months: u32 = 9, ["months"];
+    /// Share of a lab's training compute that goes into its largest run (the rest: experiments and smaller
+    /// runs; Epoch AI finds final runs a small part of frontier labs' R&D compute).
+    run_share: f64 = 0.3, ["share"];
     /// Capability (orders of magnitude) an adopted open-weight model trails its release.
     open_lag: f64 = 0.5, ["OOM"];
+    /// How far above its own largest run a lab can reach by adopting or distilling others' models: it
+    /// needs compute of its own to use them.
+    absorption_reach: f64 = 0.5, ["OOM"];
     /// Monthly probability that an extraction-capable lab attempts to extract a rival bloc's frontier model.
     lambda: f64 = 0.05, ["per lab-month"];
     /// Probability that an extraction attempt succeeds.
@@ -129,12 +212,14 @@ parameters! {
     eta: f64 = 0.02, ["per month"];
     /// Softmax temperature of the target alignment (lower: sharper choice of side).
     tau: f64 = 0.5, ["1"];
-    /// Weight of the share of a nation's compute supplied by a bloc.
-    w_access: f64 = 1.0, ["1"];
-    /// Weight of a nation's trade share with a bloc.
+    /// Weight of the share of a nation's compute supplied by a bloc beyond the world's share (its change
+    /// since the start moves alignment).
+    w_access: f64 = 0.5, ["1"];
+    /// Weight of a nation's trade share with a bloc (constant in this model, so it enters only the starting affinity).
     w_trade: f64 = 1.0, ["1"];
-    /// Weight of the current alignment (inertia).
-    w_prior: f64 = 1.0, ["1"];
+    /// Weight of the current alignment (its change since the start feeds back: the loop gain near an even
+    /// split is 2 × w_prior × a(1 − a) / tau, which must stay below 1 for the scenario's alignment to hold).
+    w_prior: f64 = 0.5, ["1"];
     /// Weight of the secondary-sanction penalty on a bloc whose sanctioned providers a nation uses.
     w_sanction: f64 = 1.0, ["1"];
     /// Scale of the Gumbel noise on each bloc's utility.
@@ -146,6 +231,28 @@ parameters! {
 }
 
 impl Parameters {
+    /// The trend price of an H100e of new accelerators in month `t`, before a market's mark-up.
+    pub fn chip_trend_price(&self, t: u32) -> f64 {
+        self.chip_price_per_h100e * (1.0 - self.price_performance).powf(t as f64 / 12.0)
+    }
+
+    /// Facility watts per H100e of chips installed in month `t` (the initial stock at `watts_per_h100e`).
+    pub fn watts_at(&self, t: i32) -> f64 {
+        self.watts_per_h100e * (1.0 + self.efficiency_gain).powf(-(t.max(0) as f64) / 12.0)
+    }
+
+    /// User cost of an H100e-hour of cloud compute when an H100e of chips costs `chip_price` and draws
+    /// `watts`: the chips' and the building's capital, at `cost_of_capital` and depreciated over their
+    /// lives, spread over the hours used at `utilisation`, plus electricity.
+    pub fn user_cost(&self, chip_price: f64, watts: f64) -> f64 {
+        let hours = 8760.0 * self.utilisation;
+        let chips = chip_price * (self.cost_of_capital + 12.0 / self.lifetime_months as f64);
+        let building = watts
+            * self.facility_usd_per_w
+            * (self.cost_of_capital + 12.0 / self.facility_life_months as f64);
+        (chips + building) / hours + watts / 1000.0 * self.electricity_usd_kwh
+    }
+
     /// How many months a training run lasts in month `t`: `training_run_months`, lengthening by
     /// `run_length_growth` a year up to `max_run_months`. Fractional: the oldest month counts in part.
     pub fn run_length(&self, t: u32) -> f64 {

@@ -81,8 +81,12 @@ pub struct WorldIndex {
     pub chip_fab_nations: Vec<Vec<usize>>,
     pub input_ids: Vec<String>,
     pub input_index: HashMap<String, usize>,
-    /// Per input: (supplier nation, share of supply).
+    /// Per input: (supplier nation, share of supply), its kind, its world supply at the start and yearly
+    /// growth (`memory` inputs), and how far and how fast a withheld supply is substituted.
     pub input_suppliers: Vec<Vec<(usize, f64)>>,
+    pub input_kind: Vec<crate::scenario::InputKind>,
+    pub input_supply: Vec<(f64, f64)>,
+    pub input_substitution: Vec<(f64, u32)>,
     pub provider_ids: Vec<String>,
     pub provider_index: HashMap<String, usize>,
     pub provider_bloc: Vec<usize>,
@@ -176,8 +180,10 @@ pub struct Rules {
     pub under_chip_control: Vec<bool>,
     /// [nation]: H100e it may receive per year.
     pub import_cap: Vec<Option<f64>>,
-    /// Per input, [supplier][nation]: share withheld.
+    /// Per input, [supplier][nation]: share withheld, and the month the earliest control in force that
+    /// withholds it began (substitution runs from then; +∞ where nothing is withheld).
     pub input_block: Vec<Grid>,
+    pub input_since: Vec<Grid>,
     /// [owner nation][target nation]: weights-control strength and the open-release cap (log10 FLOP).
     pub weights_strength: Grid,
     pub weights_cap: Grid,
@@ -200,6 +206,7 @@ impl Rules {
             under_chip_control: vec![false; nations],
             import_cap: vec![None; nations],
             input_block: vec![Grid::new(nations, nations, 0.0); inputs],
+            input_since: vec![Grid::new(nations, nations, f64::INFINITY); inputs],
             weights_strength: Grid::new(nations, nations, 0.0),
             weights_cap: Grid::new(nations, nations, f64::INFINITY),
             kyc: Grid::new(providers, nations, 0.0),
@@ -217,6 +224,9 @@ impl Rules {
         self.import_cap.fill(None);
         for g in &mut self.input_block {
             g.fill(0.0);
+        }
+        for g in &mut self.input_since {
+            g.fill(f64::INFINITY);
         }
         self.weights_strength.fill(0.0);
         self.weights_cap.fill(f64::INFINITY);
@@ -241,6 +251,8 @@ pub struct ChipLedger {
     pub stock: Vec<f64>,
     /// Units of each class sold last month (legal sales, smugglers included): the fabs' demand signal.
     pub sold_last_month: Vec<f64>,
+    /// Units of each class sold a month recently: an average over about three months.
+    pub sold_recently: Vec<f64>,
     pub produced_cum: f64,
     pub delivered_cum: f64,
     pub seized_cum: f64,
@@ -258,6 +270,29 @@ pub struct ChipLedger {
     pub smuggled_received: Vec<f64>,
     /// H100e received legally by each nation in the current simulation year (import caps).
     pub received_this_year: Vec<f64>,
+    /// Per `memory` input, [nation]: units held in the nation (stockpiles), drawn on when supply is withheld.
+    pub memory_stock: Vec<Vec<f64>>,
+    /// Per input, [nation]: how far substitutes for a withheld supply have come (0 to 1), once begun.
+    pub substitution: Vec<Vec<Option<f64>>>,
+}
+
+/// The chip markets, one per origin bloc (where the chips' designers sit): a trend price falling with
+/// price-performance, times a mark-up that moves with money offered against supply.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct ChipMarket {
+    /// Mark-up over the trend price, per market.
+    pub markup: Vec<f64>,
+    /// This month's price of an H100e, USD, per market.
+    pub price: Vec<f64>,
+    /// H100e on offer this month (stock and output), wanted at the posted price, and sold, per market.
+    pub supply: Vec<f64>,
+    pub wanted: Vec<f64>,
+    pub sold: Vec<f64>,
+    /// USD paid for the chips installed this month, and their H100e.
+    pub spend: f64,
+    pub installed: f64,
+    /// USD chip buyers could not spend on chips for want of power, spent on datacentres instead.
+    pub datacentre_spend: f64,
 }
 
 impl ChipLedger {
@@ -373,7 +408,22 @@ pub struct Accusation {
     pub month: u32,
     pub lab: usize,
     pub nation: usize,
+    /// The lab's main provider, and its market segments (inference, training) this month.
     pub provider: Option<usize>,
+    pub segments: (usize, usize),
+}
+
+/// Which providers served each market segment in the latest month the market ran, as shares of the segment's cloud compute
+/// ([segment][provider]): the market writes it, the triggers (whose cloud an accused lab relies on) and
+/// the stranded-lab measure (which providers a lab lost) read it.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct SegmentUse {
+    pub share: Grid,
+    /// The month before's shares.
+    pub previous: Grid,
+    /// [segment][provider]: 1 where a policy (ban, closure, full KYC refusal) keeps the segment from the
+    /// provider this month.
+    pub policy_blocked: Grid,
 }
 
 /// The scenario's triggers, in scenario order.

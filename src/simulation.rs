@@ -113,18 +113,19 @@ fn frame_chunks(
     Ok(frames.map(|f| f.expect("a run has at least one chunk")))
 }
 
-/// The small tables — global, nations, providers, events — each shown to `on_chunk`.
+/// The small tables — global, nations, providers, fabs, events — each shown to `on_chunk`.
 fn small_tables(
     world: &mut World,
     month_label: impl Fn(u32) -> String,
     on_chunk: &(dyn Fn(&'static str, &DataFrame) + Sync),
-) -> PolarsResult<[DataFrame; 4]> {
+) -> PolarsResult<[DataFrame; 5]> {
     let recorder = world.remove_resource::<Recorder>().expect("recorder");
     let log = world.remove_resource::<EventLog>().expect("event log");
     let tables = [
         ("global", recorder.global.into_frame()?),
         ("nations", recorder.nations.into_frame()?),
         ("providers", recorder.providers.into_frame()?),
+        ("fabs", recorder.fabs.into_frame()?),
         ("events", events_frame(&log.events, month_label)?),
     ];
     Ok(tables.map(|(name, frame)| {

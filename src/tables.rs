@@ -357,13 +357,14 @@ fn schema(
 }
 
 /// Per-bloc columns of the global table, in order.
-pub const GLOBAL_PER_BLOC: [&str; 6] = [
+pub const GLOBAL_PER_BLOC: [&str; 7] = [
     "compute_share",
     "unmet_share",
     "chip_production_h100e",
     "indigenous_share",
     "frontier_capability",
     "smuggled_share",
+    "chip_price_usd",
 ];
 
 /// The large tables, `labs` and `usage`, are handed over in chunks of this many months, so that they
@@ -380,6 +381,7 @@ pub struct Recorder {
     pub nations: Table,
     pub labs: Table,
     pub providers: Table,
+    pub fabs: Table,
     pub usage: Table,
 }
 
@@ -407,7 +409,13 @@ pub struct Dictionaries {
     pub lab_kinds: Vec<u32>,
     /// Per provider, in index order: its bloc's position.
     pub provider_blocs: Vec<u32>,
+    pub fabs: Arc<[String]>,
+    /// Per fab, in index order: its owner nation's position.
+    pub fab_nations: Vec<u32>,
 }
+
+/// What bound a fab's output, the `fabs` table's `bound` column.
+pub const BOUNDS: [&str; 4] = ["wafers", "memory", "packaging", "sales"];
 
 /// Codes of the `side` column beyond the blocs, and of `main_provider` before the providers.
 pub const NON_ALIGNED: &str = "non_aligned";
@@ -445,6 +453,14 @@ impl Recorder {
                 ("seized_h100e_cum", F64),
                 ("stock_h100e", F64),
                 ("compute_share_non_aligned", F64),
+                ("chip_price_usd", F64),
+                ("cloud_price_usd", F64),
+                ("chip_spend_busd", F64),
+                ("datacentre_spend_busd", F64),
+                ("budget_busd", F64),
+                ("gdp_busd", F64),
+                ("power_gw", F64),
+                ("power_capacity_gw", F64),
             ],
             &GLOBAL_PER_BLOC,
             &blocs,
@@ -472,10 +488,17 @@ impl Recorder {
             &[],
             &["received_h100e"],
             &blocs,
-            &[("smuggled_received_h100e", F64)],
+            &[
+                ("smuggled_received_h100e", F64),
+                ("budget_busd", F64),
+                ("chip_spend_busd", F64),
+                ("power_gw", F64),
+                ("power_capacity_gw", F64),
+            ],
         ));
         let labs = schema(
             &[
+                ("budget_busd", F64),
                 ("compute_h100e", F64),
                 ("training_h100e", F64),
                 ("demand_h100e", F64),
@@ -501,12 +524,31 @@ impl Recorder {
                 ("served_h100e", F64),
                 ("utilization", F64),
                 ("revenue_busd", F64),
+                ("price_usd", F64),
+                ("cost_usd", F64),
+                ("capex_busd", F64),
             ],
             &[],
             &blocs,
             &[],
         );
         let usage = schema(&[("compute_h100e", F64)], &[], &blocs, &[]);
+        let bounds: Arc<[String]> = BOUNDS.map(String::from).into();
+        let fabs = schema(
+            &[
+                ("capacity_units", F64),
+                ("packaging_wafers", F64),
+                ("produced_units", F64),
+                ("produced_h100e", F64),
+                ("bound", Dict(bounds)),
+                ("input_availability", F64),
+                ("die_bank_units", F64),
+            ],
+            &[],
+            &blocs,
+            &[],
+        );
+        let nf = d.fabs.len();
 
         let m = &d.months;
         let global_keys = Keys::new(m, 1);
@@ -515,6 +557,9 @@ impl Recorder {
             .entity("lab", &d.labs, Keys::each(nl))
             .entity("nation", &d.nations, d.lab_nations.clone())
             .entity("kind", &kinds, d.lab_kinds.clone());
+        let fab_keys = Keys::new(m, nf)
+            .entity("fab", &d.fabs, Keys::each(nf))
+            .entity("nation", &d.nations, d.fab_nations.clone());
         let provider_keys = Keys::new(m, np)
             .entity("provider", &d.providers, Keys::each(np))
             .entity("bloc", &d.blocs, d.provider_blocs.clone());
@@ -546,6 +591,7 @@ impl Recorder {
             nations: table(nation_keys, nations, months),
             labs: table(lab_keys, labs, chunk * full),
             providers: table(provider_keys, providers, months),
+            fabs: table(fab_keys, fabs, months),
             usage: table(usage_keys, usage, chunk * full),
             blocs,
         }
@@ -567,32 +613,35 @@ pub struct Outputs {
     pub nations: DataFrame,
     pub labs: DataFrame,
     pub providers: DataFrame,
+    pub fabs: DataFrame,
     pub usage: DataFrame,
     pub events: DataFrame,
 }
 
 impl Outputs {
-    /// From the small tables (global, nations, providers, events) and the large (labs, usage).
-    pub(crate) fn from_parts(small: [DataFrame; 4], large: [DataFrame; 2]) -> Outputs {
-        let [global, nations, providers, events] = small;
+    /// From the small tables (global, nations, providers, fabs, events) and the large (labs, usage).
+    pub(crate) fn from_parts(small: [DataFrame; 5], large: [DataFrame; 2]) -> Outputs {
+        let [global, nations, providers, fabs, events] = small;
         let [labs, usage] = large;
         Outputs {
             global,
             nations,
             labs,
             providers,
+            fabs,
             usage,
             events,
         }
     }
 
     /// (file stem, table) pairs, in the order they are written.
-    pub fn tables(&self) -> [(&'static str, &DataFrame); 6] {
+    pub fn tables(&self) -> [(&'static str, &DataFrame); 7] {
         [
             ("global", &self.global),
             ("nations", &self.nations),
             ("labs", &self.labs),
             ("providers", &self.providers),
+            ("fabs", &self.fabs),
             ("usage", &self.usage),
             ("events", &self.events),
         ]

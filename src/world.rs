@@ -24,12 +24,20 @@ fn sorted_by_id<T>(items: &[T], id: impl Fn(&T) -> &str) -> Vec<&T> {
     v
 }
 
-/// Spreads an initial stock over the months before the start so that it retires gradually.
-fn initial_vintages(h100e: f64, age_months: u32, origin: usize, blocs: usize) -> Capacity {
+/// Spreads an initial stock over the months before the start so that it retires gradually; it draws
+/// `watts` per H100e.
+fn initial_vintages(
+    h100e: f64,
+    age_months: u32,
+    origin: usize,
+    blocs: usize,
+    watts: f64,
+) -> Capacity {
     let mut c = Capacity {
         vintages: VecDeque::new(),
         total: 0.0,
         by_origin: vec![0.0; blocs],
+        watts: 0.0,
     };
     if h100e > 0.0 {
         let months = age_months.max(1);
@@ -38,10 +46,12 @@ fn initial_vintages(h100e: f64, age_months: u32, origin: usize, blocs: usize) ->
                 month: -(m as i32),
                 h100e: h100e / months as f64,
                 origin,
+                watts,
             });
         }
         c.total = h100e;
         c.by_origin[origin] = h100e;
+        c.watts = h100e * watts;
     }
     c
 }
@@ -94,12 +104,13 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
                     population: n.population,
                     gdp: n.gdp,
                     trade,
-                    datacentre_headroom: n.datacentre_headroom,
                     leads,
+                    open_to_foreign_users: n.open_to_foreign_users,
                 },
                 Alignment {
                     side: Alignment::side_of(&weights),
                     weights,
+                    affinity: None,
                 },
                 NationCompute {
                     by_bloc: vec![0.0; k],
@@ -137,6 +148,16 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
                 .map(|(n, s)| (index.nation_index[n], *s))
                 .collect(),
         );
+        index.input_kind.push(x.kind);
+        index
+            .input_supply
+            .push((x.supply.unwrap_or(0.0), x.supply_growth));
+        index.input_substitution.push((
+            x.substitution_ceiling
+                .unwrap_or(params.substitution_ceiling),
+            x.months_to_substitute
+                .unwrap_or(params.months_to_substitute),
+        ));
     }
 
     // Chip classes; which nations' fabs make each one.
@@ -167,36 +188,50 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
             designer,
             origin: home_bloc(designer),
             h100e: c.h100e,
-            price: c.price,
+            hbm_stacks: c.hbm_stacks,
             available: c.available.map_or(0, |m| start.months_until(m)),
+            until: c.until.map(|m| start.months_until(m)),
             sold_to: c.sold_to,
             fab_nations: fab_nations[i].clone(),
         });
     }
 
-    // Fabs.
+    // Fabs; each sells in the market of its chips' designers (the first chip's, by validation all alike).
+    let mut fab_ids = Vec::new();
+    let mut fab_owners = Vec::new();
     for (i, f) in sorted_by_id(&scenario.fab, |f| &f.id).iter().enumerate() {
+        fab_ids.push(f.id.clone());
+        fab_owners.push(index.nation_index[&f.owner]);
         let inputs: Vec<usize> = f.inputs.iter().map(|x| index.input_index[x]).collect();
+        let chips: Vec<(usize, f64)> = f
+            .chips
+            .iter()
+            .map(|(c, s)| (index.chip_index[c], *s))
+            .collect();
+        let market = chips
+            .first()
+            .map_or(0, |&(c, _)| home_bloc(index.chip_designer[c]));
         let e = world
             .spawn(Fab {
                 idx: i,
                 id: f.id.clone(),
                 owner: index.nation_index[&f.owner],
-                chips: f
-                    .chips
-                    .iter()
-                    .map(|(c, s)| (index.chip_index[c], *s))
-                    .collect(),
+                market,
+                chips,
                 capacity: f.capacity,
-                target: f.capacity,
                 yield_rate: f.yield_rate,
-                ramp: f.ramp,
                 target_growth: f.target_growth,
-                shortage_since: vec![None; inputs.len()],
+                packaging: f.packaging,
+                die_bank: f.die_bank,
+                // Filled in the first month from the growth then planned.
+                capacity_pipeline: VecDeque::new(),
+                packaging_pipeline: VecDeque::new(),
                 inputs,
                 indigenous: f.indigenous,
                 produced: 0.0,
+                produced_h100e: 0.0,
                 input_availability: 1.0,
+                bound: Bound::default(),
             })
             .id();
         index.fabs.push(e);
@@ -220,12 +255,17 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
                 id: p.id.clone(),
                 home,
                 bloc,
-                price: p.price,
+                price0: p.price,
                 kyc_compliance: p.kyc_compliance,
-                capex: p.capex,
-                capex_growth: p.capex_growth,
+                capex0: p.capex * 1e9,
             },
-            ProviderBook::default(),
+            ProviderBook {
+                price: p.price,
+                open_by_host: vec![0.0; scenario.nation.len()],
+                capex: p.capex * 1e9,
+                revenue_ring: vec![0.0; 12],
+                ..Default::default()
+            },
         ));
     }
     let mut regions: Vec<(String, usize, usize, f64)> = Vec::new();
@@ -240,8 +280,12 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
         }
     }
     regions.sort_by(|a, b| a.0.cmp(&b.0));
+    let w0 = params.watts_per_h100e;
+    // Facility watts each nation's chips draw at the start, for its default power.
+    let mut watts_at_start = vec![0.0; index.nation_ids.len()];
     for (i, (id, provider, host, capacity)) in regions.into_iter().enumerate() {
         let origin = index.provider_bloc[provider];
+        watts_at_start[host] += capacity * w0;
         let e = world
             .spawn((
                 Region {
@@ -251,7 +295,7 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
                     host,
                     frozen: false,
                 },
-                initial_vintages(capacity, params.initial_age_months, origin, k),
+                initial_vintages(capacity, params.initial_age_months, origin, k, w0),
                 Purchase {
                     bought: vec![0.0; k],
                     ..Default::default()
@@ -284,9 +328,19 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
         index.pool_contracts.push(None);
     }
     let efficiency = |t: i32| params.algorithmic_efficiency_per_year.powf(t as f64 / 12.0);
-    // The runs before the start, as if demand had grown steadily, so capability starts where it stands:
-    // the same for every member of a population, so computed once per entry.
+    // The runs before the start, as if the lab's compute had grown steadily — its budget at its growth,
+    // bought at prices falling with price-performance — so capability starts where it stands: the same
+    // for every member of a population, so computed once per entry.
     let mut runs_before: Vec<Option<(Vec<f64>, f64)>> = vec![None; scenario.lab.len()];
+    let mean_price = |contracts: &[String]| {
+        let prices: Vec<f64> = scenario
+            .provider
+            .iter()
+            .filter(|p| contracts.is_empty() || contracts.contains(&p.id))
+            .map(|p| p.price)
+            .collect();
+        prices.iter().sum::<f64>() / prices.len().max(1) as f64
+    };
     // The ring holds the longest run there can be; the run's length picks how much of it counts.
     let window = params.max_run_months as usize;
     let mut lab_kinds = Vec::with_capacity(labs.len());
@@ -313,14 +367,18 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
         });
         let (runs, total) = runs_before[*entry]
             .get_or_insert_with(|| {
-                let monthly_growth = l.demand_growth.powf(1.0 / 12.0);
+                let cloud =
+                    (1.0 - l.own_share) * l.budget * 1e9 / (mean_price(&l.providers) * 8760.0);
+                let training = (l.owned + cloud) * l.training_share;
+                let monthly_growth =
+                    ((1.0 + l.budget_growth) / (1.0 - params.price_performance)).powf(1.0 / 12.0);
                 let runs: Vec<f64> = (0..window)
                     .map(|j| {
                         let tau = j as i32 - window as i32;
-                        l.demand
+                        training
                             * monthly_growth.powi(tau)
-                            * l.training_share
                             * efficiency(tau)
+                            * params.run_share
                             * params.flop_per_h100e_month
                     })
                     .collect();
@@ -332,7 +390,11 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
         index.lab_index.insert(id.clone(), i);
         index.lab_nation.push(nation);
         lab_kinds.push(l.kind);
-        let origin = home_bloc(nation);
+        let origin = l
+            .owned_origin
+            .as_deref()
+            .and_then(bloc_of)
+            .unwrap_or_else(|| home_bloc(nation));
         let e = world
             .spawn((
                 Lab {
@@ -340,12 +402,10 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
                     id: id.clone(),
                     nation,
                     kind: l.kind,
-                    demand0: l.demand,
-                    demand_growth: l.demand_growth,
+                    budget0: l.budget * 1e9,
+                    budget_growth: l.budget_growth,
                     training_share: l.training_share,
-                    budget_per_demand: l.budget.map(|b| b * 1e9 / 12.0 / l.demand.max(1e-12)),
                     own_share: l.own_share,
-                    capex: l.capex,
                     weights: l.weights,
                     extraction: l.extraction.unwrap_or(matches!(
                         l.kind,
@@ -353,14 +413,16 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
                     )),
                 },
                 LabState {
+                    budget: l.budget * 1e9,
                     pool,
+                    prev_pool: pool,
                     runs,
                     largest_run: total,
                     // A lab that has trained nothing starts at capability 0 (1 FLOP).
                     capability_flop: total.max(1.0),
                     ..Default::default()
                 },
-                initial_vintages(l.owned, params.initial_age_months, origin, k),
+                initial_vintages(l.owned, params.initial_age_months, origin, k, w0),
                 Purchase {
                     bought: vec![0.0; k],
                     ..Default::default()
@@ -368,11 +430,29 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
             ))
             .id();
         index.labs.push(e);
-        if l.own_share > 0.0 && l.capex > 0.0 {
+        watts_at_start[nation] += l.owned * w0;
+        if l.own_share > 0.0 && l.budget > 0.0 {
             index.own_cluster_labs.push(e);
         }
     }
     index.pools = pools.len();
+
+    // Each nation's AI power: the scenario's, else what its chips draw at the start and some headroom.
+    for (i, n) in nations.iter().enumerate() {
+        let capacity_gw = n
+            .power_gw
+            .unwrap_or(watts_at_start[i] / 1e9 * (1.0 + params.default_power_headroom));
+        world.entity_mut(index.nations[i]).insert(Power {
+            capacity_gw,
+            in_use_gw: watts_at_start[i] / 1e9,
+            build_gw_yr: n
+                .power_build_gw_yr
+                .unwrap_or(capacity_gw * params.default_power_build),
+            on_order: std::iter::repeat_n(0.0, params.dc_lead_months as usize).collect(),
+            wanted_gw: 0.0,
+            funded_gw: 0.0,
+        });
+    }
 
     // Intermediaries; routes without an explicit share split what the others leave.
     let explicit: f64 = scenario.intermediary.iter().filter_map(|m| m.share).sum();
@@ -425,6 +505,7 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
     world.insert_resource(ChipLedger {
         stock: vec![0.0; index.chip_ids.len()],
         sold_last_month: vec![0.0; index.chip_ids.len()],
+        sold_recently: vec![0.0; index.chip_ids.len()],
         produced_by_bloc: vec![0.0; k],
         new_compute_by_bloc: vec![0.0; k],
         indigenous_new_by_bloc: vec![0.0; k],
@@ -432,7 +513,28 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
         received_this_year: vec![0.0; n],
         received: vec![0.0; n * k],
         smuggled_received: vec![0.0; n],
+        memory_stock: sorted_by_id(&scenario.input, |x| &x.id)
+            .iter()
+            .map(|x| {
+                let mut stock = vec![0.0; n];
+                for (nation, units) in &x.stocks {
+                    stock[index.nation_index[nation]] = *units;
+                }
+                stock
+            })
+            .collect(),
+        substitution: vec![vec![None; n]; index.input_ids.len()],
         ..Default::default()
+    });
+    world.insert_resource(ChipMarket {
+        markup: vec![1.0; k],
+        price: vec![params.chip_price_per_h100e; k],
+        supply: vec![0.0; k],
+        wanted: vec![0.0; k],
+        sold: vec![0.0; k],
+        spend: 0.0,
+        installed: 0.0,
+        datacentre_spend: 0.0,
     });
     world.insert_resource(TriggerState {
         fires: vec![0; scenario.trigger.len()],
@@ -447,6 +549,7 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
         index.nation_ids.len(),
     ));
     world.insert_resource(crate::systems::metrics::History::default());
+    world.insert_resource(SegmentUse::default());
     world.insert_resource(Recorder::new(
         Dictionaries {
             months: (0..scenario.scenario.months)
@@ -459,6 +562,8 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
             lab_nations: index.lab_nation.iter().map(|&n| n as u32).collect(),
             lab_kinds: lab_kinds.iter().map(|&k| k as u32).collect(),
             provider_blocs: index.provider_bloc.iter().map(|&b| b as u32).collect(),
+            fabs: fab_ids.as_slice().into(),
+            fab_nations: fab_owners.iter().map(|&n| n as u32).collect(),
         },
         detail,
     ));

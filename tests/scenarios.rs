@@ -1,157 +1,129 @@
-//! Each shipped story against the baseline with the same seed: the direction of its effect.
+//! The shipped scenarios: each is valid, tells its story in structured keys, and the rules its story
+//! depends on act on the right parties. (Whether each story keeps its stated expectations against its
+//! counterfactual, over several seeds, is `tests/stories.rs`.)
 
 use fracture::Outputs;
-use fracture::scenario::load;
+use fracture::scenario::{SHIPPED, load, load_counterfactual};
 
 mod common;
 use common::*;
 
-const MONTHS: &str = "scenario.months=36";
-
-fn story(name: &str) -> Outputs {
-    let s = load(name, &[MONTHS.into()])
+fn story(name: &str, months: u32) -> Outputs {
+    let s = load(name, &[format!("scenario.months={months}")])
         .unwrap_or_else(|e| panic!("{name}: {e}"))
         .scenario;
     fracture::simulate(&s, 42).unwrap()
 }
 
-fn baseline() -> Outputs {
-    story("baseline")
-}
-
-fn mean(xs: &[f64]) -> f64 {
-    xs.iter().sum::<f64>() / xs.len() as f64
-}
-
 #[test]
-fn every_shipped_scenario_is_valid_and_listed() {
-    for s in fracture::scenario::SHIPPED {
+fn every_shipped_scenario_is_valid_listed_and_every_story_has_a_counterfactual() {
+    for s in SHIPPED {
         let loaded = load(s.name, &[]).unwrap_or_else(|e| panic!("{}: {e}", s.name));
-        assert_eq!(loaded.scenario.scenario.name, s.name);
-        assert!(!loaded.scenario.scenario.description.is_empty());
-        assert!(s.text.starts_with('#'), "{} opens with its story", s.name);
+        let meta = &loaded.scenario.scenario;
+        assert_eq!(meta.name, s.name);
+        assert!(!meta.description.is_empty());
+        let counterfactual = load_counterfactual(s.name, &[]).unwrap();
+        if s.name == "baseline" {
+            assert!(counterfactual.is_none(), "the baseline is no story");
+            continue;
+        }
+        assert!(!meta.story.is_empty(), "{} tells its story", s.name);
+        assert!(!meta.sources.is_empty(), "{} names its sources", s.name);
+        assert!(!meta.expect.is_empty(), "{} states its expectation", s.name);
+        let counterfactual = counterfactual
+            .expect("a story has a counterfactual")
+            .scenario;
+        assert!(
+            counterfactual.policy != loaded.scenario.policy
+                || counterfactual.trigger != loaded.scenario.trigger
+        );
+        // Parameters and the world are held: only policies and triggers differ.
+        assert_eq!(counterfactual.parameters, loaded.scenario.parameters);
+        assert_eq!(counterfactual.lab, loaded.scenario.lab);
+        assert_eq!(counterfactual.intermediary, loaded.scenario.intermediary);
+        assert!(counterfactual.trigger.is_empty());
     }
-    assert_eq!(fracture::scenario::SHIPPED.len(), 9);
+    assert_eq!(SHIPPED.len(), 9);
 }
 
 #[test]
-fn alibaba_ban_cuts_kenya_and_brazil_and_strands_labs() {
-    let (with, without) = (story("alibaba-ban"), baseline());
-    // The baseline's standing US sanctions are bans too; the story adds the board's.
+fn the_alibaba_ban_falls_once_on_alibaba_and_keeps_kenya_and_brazil_off_it() {
+    let with = story("alibaba-ban", 36);
     let bans: Vec<_> = events(&with, "ban")
         .into_iter()
         .filter(|e| e.3 == "alibaba-cloud")
         .collect();
     assert_eq!(bans.len(), 1, "the board bans once");
-    assert_eq!(
-        events(&with, "ban").len(),
-        events(&without, "ban").len() + 1
-    );
     let from = bans[0].0 as usize;
     for n in ["KE", "BR"] {
-        let a = nation(&with, n, "compute_h100e");
-        let b = nation(&without, n, "compute_h100e");
+        let used = usage(&with, n, "alibaba-cloud");
         assert!(
-            (from..from + 6).all(|t| a[t] < b[t]),
-            "{n} loses compute after the ban at month {from}"
+            sum(&used[..from]) > 0.0,
+            "{n} used Alibaba Cloud before the ban"
         );
-        assert!(
-            usage(&with, n, "alibaba-cloud")[from..]
-                .iter()
-                .all(|&x| x == 0.0)
-        );
+        assert!(used[from..].iter().all(|&x| x == 0.0), "{n} uses it after");
     }
-    assert!(
-        global(&with, "stranded_labs")[from] > 0.0,
-        "labs locked into Alibaba are stranded"
-    );
+    assert!(global(&with, "stranded_labs")[from] > 0.0);
 }
 
 #[test]
-fn secondary_sanctions_raise_bifurcation() {
-    let (with, without) = (story("secondary-sanctions"), baseline());
-    let a = global(&with, "bifurcation_index");
-    let b = global(&without, "bifurcation_index");
-    assert!(a[35] > b[35], "{} vs {}", a[35], b[35]);
-    assert!(mean(&a[12..]) > mean(&b[12..]));
-}
-
-#[test]
-fn tightened_controls_raise_chinas_indigenous_share() {
-    let (with, without) = (story("tightened-controls"), baseline());
-    let a = global(&with, "indigenous_share_china");
-    let b = global(&without, "indigenous_share_china");
-    assert!(
-        mean(&a[6..]) > mean(&b[6..]),
-        "{} vs {}",
-        mean(&a[6..]),
-        mean(&b[6..])
-    );
-    assert!(
-        sum(&nation(&with, "CN", "received_h100e_west")[6..])
-            < sum(&nation(&without, "CN", "received_h100e_west")[6..])
-    );
-}
-
-#[test]
-fn weights_and_kyc_widen_the_gap_and_cut_chinas_use_of_western_clouds() {
-    let (with, without) = (story("weights-and-kyc"), baseline());
+fn reciprocity_closes_western_clouds_in_china_only() {
+    let with = story("reciprocity", 24);
     let west = ["aws", "azure", "google-cloud", "oracle", "coreweave"];
-    let use_of = |o: &Outputs| -> f64 { west.iter().map(|p| sum(&usage(o, "CN", p)[6..])).sum() };
-    assert!(use_of(&with) < use_of(&without));
-    let a = global(&with, "capability_gap_oom");
-    let b = global(&without, "capability_gap_oom");
+    let used = |n: &str| -> f64 { west.iter().map(|p| sum(&usage(&with, n, p)[6..])).sum() };
+    assert_eq!(used("CN"), 0.0, "closed in China from 2025-06");
+    // Hong Kong and Russia are on China's side but are not China's own market.
+    assert!(used("HK") > 0.0, "Hong Kong keeps Western clouds");
+    let baseline = story("baseline", 24);
+    let hk = |o: &Outputs| nation(o, "HK", "alignment_china")[23];
     assert!(
-        mean(&a[12..]) > mean(&b[12..]),
-        "{} vs {}",
-        mean(&a[12..]),
-        mean(&b[12..])
+        (hk(&with) - hk(&baseline)).abs() < 0.05,
+        "Hong Kong does not swing: {} vs {}",
+        hk(&with),
+        hk(&baseline)
     );
 }
 
 #[test]
-fn reciprocity_closes_us_clouds_on_chinas_side_and_dents_western_output() {
-    let (with, without) = (story("reciprocity"), baseline());
-    assert!(usage(&with, "CN", "aws")[5..].iter().all(|&x| x == 0.0));
-    assert!(sum(&usage(&without, "CN", "aws")[5..]) > 0.0);
-    let a = global(&with, "chip_production_h100e_west");
-    let b = global(&without, "chip_production_h100e_west");
-    assert!(a[6] < b[6]);
-}
-
-#[test]
-fn indigenous_push_raises_chinas_chip_output() {
-    let (with, without) = (story("indigenous-push"), baseline());
-    let a = global(&with, "chip_production_h100e_china");
-    let b = global(&without, "chip_production_h100e_china");
-    assert!(a[35] > b[35]);
-}
-
-#[test]
-fn forensic_false_positives_ban_clouds_on_false_accusations() {
-    let out = story("forensic-false-positives");
+fn false_accusations_never_ban_the_accusers_own_clouds() {
+    let out = story("forensic-false-positives", 48);
     let accusations = events(&out, "theft_detected");
     assert!(
         accusations.iter().filter(|e| e.4).count() > 5,
         "false accusations happen"
     );
-    assert!(!events(&out, "ban").is_empty(), "and lead to bans");
-    assert!(
-        sum(&global(&out, "stranded_labs")) > 0.0,
-        "developers are stranded as collateral damage"
-    );
+    let board_bans: Vec<_> = events(&out, "ban")
+        .into_iter()
+        .filter(|e| e.1 == "uk-board-signatories")
+        .collect();
+    assert!(!board_bans.is_empty(), "accusations lead to bans");
+    let china = [
+        "alibaba-cloud",
+        "huawei-cloud",
+        "tencent-cloud",
+        "baidu-ai-cloud",
+        "yandex-cloud",
+    ];
+    for b in &board_bans {
+        assert!(
+            china.contains(&b.3.as_str()),
+            "the board banned {}, a cloud of its members' own side",
+            b.3
+        );
+    }
+    // The signatories keep their Western clouds.
+    for n in ["GB", "DE", "JP", "IN", "KE", "BR"] {
+        let c = nation(&out, n, "compute_h100e");
+        assert!(c.iter().all(|&x| x > 0.0), "{n} keeps compute");
+    }
 }
 
 #[test]
-fn full_decoupling_closes_the_two_ecosystems() {
-    let (with, without) = (story("full-decoupling"), baseline());
+fn full_decoupling_nearly_closes_the_two_ecosystems() {
+    let with = story("full-decoupling", 60);
     let a = global(&with, "bifurcation_index");
-    let b = global(&without, "bifurcation_index");
-    assert!(
-        a[35] > 0.85 && a[35] > b[35] + 0.2,
-        "{} vs {}",
-        a[35],
-        b[35]
-    );
-    assert!(global(&with, "cross_bloc_share")[35] < global(&without, "cross_bloc_share")[35]);
+    assert!(a[59] > 0.8, "bifurcation index at the end {}", a[59]);
+    // What little crosses is China's own clusters of Western chips, until they retire, and the share of
+    // a nation's compute that counts toward the bloc it leans to less.
+    assert!(global(&with, "cross_bloc_share")[59] < 0.02);
 }

@@ -133,6 +133,8 @@ struct Sources {
     /// For each entity section, per merged element, the (file, index in that file) it was written in,
     /// most derived first.
     elements: BTreeMap<String, Vec<Vec<(usize, usize)>>>,
+    /// Whether the file's own policies and triggers were dropped (a counterfactual).
+    dropped: bool,
 }
 
 impl Sources {
@@ -217,12 +219,31 @@ pub struct Base {
 impl Base {
     /// Reads and merges a scenario (a file path or a shipped scenario's name) and the files it extends.
     pub fn read(name_or_path: &str) -> Result<Base, ScenarioError> {
-        Base::from_origin(origin_of(name_or_path)?)
+        Base::from_origin(origin_of(name_or_path), false)
     }
 
-    fn from_origin(origin: Origin) -> Result<Base, ScenarioError> {
+    /// As [`Base::read`], for the scenario's counterfactual: the file itself without the policies and
+    /// triggers it adds, changes or removes (`[[policy]]`, `[[trigger]]`, and `[remove]`'s `policy` and
+    /// `trigger`), everything else held. `None` when the file extends nothing (it is a world, not a story
+    /// over one) or has no policies or triggers of its own.
+    pub fn read_counterfactual(name_or_path: &str) -> Result<Option<Base>, ScenarioError> {
+        let base = Base::from_origin(origin_of(name_or_path), true)?;
+        Ok(base.sources.dropped.then_some(base))
+    }
+
+    fn from_origin(
+        origin: Result<Origin, ScenarioError>,
+        counterfactual: bool,
+    ) -> Result<Base, ScenarioError> {
         let mut sources = Sources::default();
-        let chain = read_chain(origin, &mut sources, &mut Vec::new())?;
+        let mut chain = read_chain(origin?, &mut sources, &mut Vec::new())?;
+        // A counterfactual is of a story told over another scenario (one that `extends`).
+        if counterfactual
+            && chain.len() > 1
+            && let Some((_, own)) = chain.last_mut()
+        {
+            sources.dropped = drop_own_policies(own);
+        }
         let mut merged = Table::new();
         let mut located: Vec<Diagnostic> = Vec::new();
         for (file, table) in chain {
@@ -243,8 +264,34 @@ impl Base {
 }
 
 fn load_origin(origin: Origin, sets: &[String]) -> Result<Loaded, ScenarioError> {
-    let Base { merged, sources } = Base::from_origin(origin)?;
+    let Base { merged, sources } = Base::from_origin(Ok(origin), false)?;
     finish(merged, &sources, sets)
+}
+
+/// The counterfactual of a scenario (a file path or a shipped scenario's name) with `sets` applied: the
+/// file without the policies and triggers it adds, changes or removes. `None` when it has none.
+pub fn load_counterfactual(
+    name_or_path: &str,
+    sets: &[String],
+) -> Result<Option<Loaded>, ScenarioError> {
+    Base::read_counterfactual(name_or_path)?
+        .map(|base| base.load(sets))
+        .transpose()
+}
+
+/// Removes a file's own policy and trigger entries (and its removals of inherited ones); whether there
+/// were any.
+fn drop_own_policies(table: &mut Table) -> bool {
+    let mut dropped = false;
+    for section in ["policy", "trigger"] {
+        dropped |= table.remove(section).is_some();
+    }
+    if let Some(Value::Table(remove)) = table.get_mut("remove") {
+        for section in ["policy", "trigger"] {
+            dropped |= remove.remove(section).is_some();
+        }
+    }
+    dropped
 }
 
 fn finish(mut merged: Table, sources: &Sources, sets: &[String]) -> Result<Loaded, ScenarioError> {
@@ -605,6 +652,14 @@ fn typed<T: DeserializeOwned>(
             {
                 full = join_path(&full, field);
             }
+            let message = match message
+                .strip_prefix("unknown field `")
+                .and_then(|s| s.split('`').next())
+                .and_then(super::validate::replaced_key_hint)
+            {
+                Some(hint) => format!("{}; {hint}", message.trim_end()),
+                None => message,
+            };
             problems.push((full, message));
             None
         }

@@ -12,7 +12,7 @@ mod validate;
 
 pub use error::{Diagnostic, ScenarioError};
 pub use library::{SHIPPED, ShippedScenario, shipped};
-pub use load::{Base, load, load_path, load_shipped, load_str};
+pub use load::{Base, load, load_counterfactual, load_path, load_shipped, load_str};
 
 use crate::month::YearMonth;
 use crate::parameters::Parameters;
@@ -66,6 +66,73 @@ pub struct ScenarioMeta {
     /// Nations whose compute per capita the summary and charts single out.
     #[serde(default)]
     pub focus: Vec<String>,
+    /// For a story: the mechanism it tells, in a paragraph (the report shows it).
+    #[serde(default)]
+    pub story: String,
+    /// For a story: what it should do against its counterfactual — the same file without the policies
+    /// and triggers it adds or changes, everything else held (see [`Scenario::counterfactual`]).
+    #[serde(default)]
+    pub expect: Vec<Expectation>,
+    /// For a story: where its mechanism and numbers come from.
+    #[serde(default)]
+    pub sources: Vec<String>,
+}
+
+/// Which way a story moves a metric against its counterfactual.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Higher,
+    Lower,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Higher => "higher",
+            Direction::Lower => "lower",
+        }
+    }
+}
+
+/// How an expectation combines the values of several nations.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Aggregate {
+    #[default]
+    Sum,
+    Mean,
+}
+
+/// `[[scenario.expect]]`: a story's stated expectation, checked as paired runs (story minus
+/// counterfactual, same seeds) by the tests, and shown by `run`, `compare` and the report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expectation {
+    /// A column of `global.parquet`, or of `nations.parquet` when `nations` is given.
+    pub metric: String,
+    /// Nations whose values are combined (nation metrics only), by `aggregate`.
+    #[serde(default)]
+    pub nations: Vec<String>,
+    /// How the nations' values combine: `sum` (quantities such as compute) or `mean` (shares).
+    #[serde(default)]
+    pub aggregate: Aggregate,
+    pub direction: Direction,
+    /// First and last month of the window the difference is averaged over; default: the month the
+    /// story starts to act (the first of its own policies in force, or the first a trigger puts in force)
+    /// and `months` later, or the end of the run.
+    #[serde(default)]
+    pub from: Option<YearMonth>,
+    #[serde(default)]
+    pub to: Option<YearMonth>,
+    /// Length of the window from the story's start, when `to` is not given.
+    #[serde(default)]
+    pub months: Option<u32>,
+    /// The smallest mean difference the story claims: in the metric's unit, or as a share of the
+    /// counterfactual's mean when `relative`.
+    pub min_effect: f64,
+    #[serde(default)]
+    pub relative: bool,
 }
 
 fn default_start() -> YearMonth {
@@ -105,9 +172,18 @@ pub struct Nation {
     /// Share of the nation's trade with each bloc (bloc id → share in [0, 1]); the rest is with non-aligned partners.
     #[serde(default)]
     pub trade: BTreeMap<String, f64>,
-    /// Most accelerator capacity (H100e) the nation's datacentres can add in a month (power, sites); none = unbounded.
+    /// Power available to AI datacentres at the start, GW (facility power); none = what the chips installed
+    /// at the start draw, plus `default_power_headroom`.
     #[serde(default)]
-    pub datacentre_headroom: Option<f64>,
+    pub power_gw: Option<f64>,
+    /// Power added to AI datacentres each year on the nation's own build path, GW a year; none =
+    /// `default_power_build` of its starting power. More is ordered when its datacentres run full.
+    #[serde(default)]
+    pub power_build_gw_yr: Option<f64>,
+    /// Whether clouds' regions hosted here serve labs of other nations (false where real-name rules
+    /// keep foreigners out); labs choosing a provider see only the capacity open to them.
+    #[serde(default = "yes")]
+    pub open_to_foreign_users: bool,
 }
 
 /// `[[coalition]]`: a named set of nations that acts together (a ban's signatories, an export-control club).
@@ -120,6 +196,22 @@ pub struct Coalition {
     pub members: Vec<String>,
 }
 
+/// How an input limits the fabs that need it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputKind {
+    /// Equipment (lithography tools): a stock. Withholding it limits a fab's *new* capacity; the tools
+    /// already installed keep producing.
+    Tool,
+    /// A material consumed as chips are made (gallium, rare earths): withholding it cuts the share of
+    /// output the fab can make.
+    #[default]
+    Material,
+    /// A component counted per chip (HBM stacks, `hbm_stacks` of each chip class): a flow of `supply`
+    /// units a month shared among the fabs that need it.
+    Memory,
+}
+
 /// `[[input]]`: something fabs need that few nations supply (EUV tools, HBM, gallium).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -127,8 +219,27 @@ pub struct Input {
     pub id: String,
     #[serde(default)]
     pub name: String,
+    #[serde(default)]
+    pub kind: InputKind,
     /// Supplier nation → share of world supply, summing to 1.
     pub suppliers: BTreeMap<String, f64>,
+    /// `memory`: world supply at the start, units a month.
+    #[serde(default)]
+    pub supply: Option<f64>,
+    /// `memory`: yearly growth of the supply (0.5 = +50 % a year).
+    #[serde(default)]
+    pub supply_growth: f64,
+    /// `memory`: units held in a nation at the start (nation → units), which its fabs draw on when
+    /// supply is withheld.
+    #[serde(default)]
+    pub stocks: BTreeMap<String, f64>,
+    /// Share of a withheld supply that substitutes (domestic tools, materials, memory) replace in the
+    /// end; default: the `substitution_ceiling` parameter.
+    #[serde(default)]
+    pub substitution_ceiling: Option<f64>,
+    /// Months from the start of a control to full substitution; default: `months_to_substitute`.
+    #[serde(default)]
+    pub months_to_substitute: Option<u32>,
 }
 
 /// Who may buy a chip class.
@@ -154,11 +265,15 @@ pub struct ChipClass {
     pub designer: String,
     /// H100-equivalents per unit.
     pub h100e: f64,
-    /// USD per unit.
-    pub price: f64,
+    /// HBM stacks per unit (units of a `memory` input its fab needs); 0 = none.
+    #[serde(default)]
+    pub hbm_stacks: f64,
     /// First month it can be produced; default: the scenario start.
     #[serde(default)]
     pub available: Option<YearMonth>,
+    /// Last month it is produced (its successor takes over); none = to the end.
+    #[serde(default)]
+    pub until: Option<YearMonth>,
     #[serde(default)]
     pub sold_to: SoldTo,
 }
@@ -172,29 +287,31 @@ pub struct Fab {
     pub name: String,
     /// Nation whose jurisdiction the fab is in.
     pub owner: String,
-    /// Chip class → share of output, summing to 1.
+    /// Chip class → its weight in the output; the weights of the classes in production that month are
+    /// its shares.
     pub chips: BTreeMap<String, f64>,
-    /// Units per month at the start.
+    /// Units (dies) per month at the start.
     pub capacity: f64,
     /// Share of units that work.
     #[serde(rename = "yield")]
     pub yield_rate: f64,
-    /// Monthly share of the gap to the capacity target closed.
-    #[serde(default = "default_ramp")]
-    pub ramp: f64,
-    /// Yearly growth of the capacity target (0.3 = +30 % a year).
+    /// Yearly growth of capacity the owner plans at today's margins (0.3 = +30 % a year); it scales with
+    /// the margin of the chips' market and is capped by `fab_growth_max` and tool controls.
     #[serde(default)]
     pub target_growth: f64,
+    /// Advanced-packaging (CoWoS-class) wafers a month available to the line at the start; none = not
+    /// binding. Each packages `h100e_per_cowos_wafer` H100e.
+    #[serde(default)]
+    pub packaging: Option<f64>,
+    /// Finished dies banked before the start (units), used when wafer output falls short.
+    #[serde(default)]
+    pub die_bank: f64,
     /// Inputs the fab cannot run without.
     #[serde(default)]
     pub inputs: Vec<String>,
     /// An indigenous programme: invests more when its nation is cut off, or under `indigenous_push`.
     #[serde(default)]
     pub indigenous: bool,
-}
-
-fn default_ramp() -> f64 {
-    0.1
 }
 
 /// `[[provider]]`: a cloud provider and its regions.
@@ -209,17 +326,14 @@ pub struct Provider {
     /// Bloc the provider belongs to; default: the bloc its home nation leans to most.
     #[serde(default)]
     pub bloc: Option<String>,
-    /// USD per H100e-hour.
+    /// USD per H100e-hour at the start; it then moves with requested against available capacity.
     pub price: f64,
     /// Share of KYC refusals the provider actually enforces (1 = every one).
     #[serde(default = "one")]
     pub kyc_compliance: f64,
-    /// Billions of USD a year spent on accelerators at most, at the start; it scales with the demand the
-    /// provider sees.
+    /// Billions of USD a year spent on accelerators at the start; later it follows revenue, expected
+    /// growth and margins (ODD 7.4).
     pub capex: f64,
-    /// Extra yearly growth of the capex budget beyond demand (0.3 = +30 % a year).
-    #[serde(default)]
-    pub capex_growth: f64,
     pub region: Vec<Region>,
 }
 
@@ -287,27 +401,28 @@ pub struct Lab {
     /// How many alike labs this entry stands for.
     #[serde(default = "one_u32")]
     pub count: u32,
-    /// Compute demand of one lab at the start, H100e.
-    pub demand: f64,
-    /// Yearly factor of demand growth (2.0 = doubles a year).
-    #[serde(default = "default_demand_growth")]
-    pub demand_growth: f64,
-    /// Billions of USD a year one lab can spend on cloud compute at the start, growing with its demand; none =
-    /// whatever its demand costs. A lab pushed to a dearer provider buys less.
-    #[serde(default)]
-    pub budget: Option<f64>,
-    /// Share of demand that is training (the rest is inference).
+    /// Billions of USD a year one lab spends on compute at the start (an annual rate): `own_share` of it
+    /// on chips for its own cluster, the rest on cloud rental. Compute demanded is what it buys at the
+    /// prices it faces.
+    pub budget: f64,
+    /// Yearly growth of the budget at the start (0.8 = +80 % a year); the excess over `gdp_growth` decays
+    /// by `budget_growth_decay` a year, and growth slows as the nation's AI budgets near
+    /// `budget_gdp_ceiling` of its GDP.
+    #[serde(default = "default_budget_growth")]
+    pub budget_growth: f64,
+    /// Share of its cloud compute that is training (the rest is inference).
     #[serde(default = "half")]
     pub training_share: f64,
     /// Own cluster at the start, H100e.
     #[serde(default)]
     pub owned: f64,
-    /// Share of demand the lab plans to serve from its own cluster.
+    /// The bloc whose chips make up that cluster (a Chinese lab's NVIDIA cluster is `west`); default: the
+    /// bloc its nation leans to most.
+    #[serde(default)]
+    pub owned_origin: Option<String>,
+    /// Share of the budget spent on chips for its own cluster.
     #[serde(default)]
     pub own_share: f64,
-    /// Billions of USD a year for its own cluster at the start (scales with its demand).
-    #[serde(default)]
-    pub capex: f64,
     #[serde(default)]
     pub weights: Weights,
     /// Providers it may use (contracts); empty = any it is allowed.
@@ -321,8 +436,8 @@ pub struct Lab {
 fn one_u32() -> u32 {
     1
 }
-fn default_demand_growth() -> f64 {
-    2.0
+fn default_budget_growth() -> f64 {
+    0.5
 }
 fn half() -> f64 {
     0.5
@@ -336,7 +451,7 @@ pub struct Intermediary {
     pub nation: String,
     /// Share of blocked demand that leaks through when unenforced.
     pub leakage_rate: f64,
-    /// Enforcement: cuts the attempted flow by this share, and seizes each shipped chip with this probability.
+    /// Enforcement: the probability that each smuggled chip shipped through the route is seized.
     pub enforcement: f64,
     /// Share of blocked demand routed through here; default: an equal split over all intermediaries.
     #[serde(default)]

@@ -2,7 +2,7 @@
 //! range, alignment weights sum to one, each policy kind has the fields it needs. Every problem is
 //! reported, as (key path, what was expected), and located in its file by the loader.
 
-use super::{Policy, PolicyKind, Scenario};
+use super::{InputKind, Policy, PolicyKind, Scenario};
 use std::collections::{BTreeMap, HashSet};
 
 type Problems = Vec<(String, String)>;
@@ -216,6 +216,62 @@ fn meta(s: &Scenario, ids: &Ids, p: &mut Problems) {
     for (i, f) in s.scenario.focus.iter().enumerate() {
         refers(p, format!("scenario.focus[{i}]"), f, &ids.nations, "nation");
     }
+    for (i, e) in s.scenario.expect.iter().enumerate() {
+        let at = |k: &str| format!("scenario.expect[{i}].{k}");
+        if e.metric.is_empty() {
+            p.push((
+                at("metric"),
+                "expected a column of the global or nations table".into(),
+            ));
+        }
+        for (j, n) in e.nations.iter().enumerate() {
+            refers(
+                p,
+                format!("scenario.expect[{i}].nations[{j}]"),
+                n,
+                &ids.nations,
+                "nation",
+            );
+        }
+        if let (Some(from), Some(to)) = (e.from, e.to)
+            && to < from
+        {
+            p.push((
+                at("to"),
+                format!("expected a month on or after `from` ({from})"),
+            ));
+        }
+        non_negative(p, at("min_effect"), e.min_effect);
+    }
+}
+
+/// Keys of earlier versions that a newer one replaced, with what to write instead: appended to the
+/// "unknown field" error of a file that still uses them.
+pub(crate) fn replaced_key_hint(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "demand" | "demand_growth" => {
+            "labs are given money since the economics of 2026-11: `budget` (billions USD a year, own \
+             cluster and cloud together) and `budget_growth` (a year); demand is what the budget buys"
+        }
+        "capex" => {
+            "a lab's own-cluster spending is `own_share` of its `budget` (providers keep `capex`)"
+        }
+        "datacentre_headroom" => {
+            "a nation's datacentres are bounded by power: `power_gw` and `power_build_gw_yr`"
+        }
+        "price" => {
+            "a chip class is priced by its market (parameters `chip_price_per_h100e`, `price_performance`)"
+        }
+        "ramp" => "a fab's capacity arrives `fab_lead_months` after it is decided",
+        "capex_growth" => {
+            "a provider's capex follows its revenue, expected growth and return (ODD 7.4)"
+        }
+        "demand_growth_decay" => "budgets decay with `budget_growth_decay`",
+        "capacity_margin" | "planning_months" => {
+            "buyers spend money (capex, budgets) instead of planning capacity"
+        }
+        _ => return None,
+    })
 }
 
 fn parameters(s: &Scenario, p: &mut Problems) {
@@ -232,9 +288,51 @@ fn parameters(s: &Scenario, p: &mut Problems) {
         ("eta", q.eta),
         ("substitution_ceiling", q.substitution_ceiling),
         ("stranded_loss", q.stranded_loss),
-        ("demand_growth_decay", q.demand_growth_decay),
+        ("budget_growth_decay", q.budget_growth_decay),
+        ("contract_discount", q.contract_discount),
+        ("price_performance", q.price_performance),
+        ("power_order_threshold", q.power_order_threshold),
     ] {
         in_range(p, path(k), v, 0.0, 1.0);
+    }
+    for (k, v) in [
+        ("budget_gdp_ceiling", q.budget_gdp_ceiling),
+        ("utilisation", q.utilisation),
+        ("run_share", q.run_share),
+    ] {
+        if !(v > 0.0 && v <= 1.0) {
+            p.push((path(k), format!("expected a share in (0, 1], found {v}")));
+        }
+    }
+    if q.price_performance >= 1.0 {
+        p.push((
+            path("price_performance"),
+            "expected a yearly fall below 1".into(),
+        ));
+    }
+    if !(q.price_cap_ratio >= 1.0 && q.price_cap_ratio.is_finite()) {
+        p.push((
+            path("price_cap_ratio"),
+            format!(
+                "expected at least 1 (the cap is a multiple of the floor), found {}",
+                q.price_cap_ratio
+            ),
+        ));
+    }
+    if q.chip_markup_max < q.chip_markup_min || q.chip_markup_max.is_nan() {
+        p.push((
+            path("chip_markup_max"),
+            format!(
+                "expected at least `chip_markup_min` ({}), found {}",
+                q.chip_markup_min, q.chip_markup_max
+            ),
+        ));
+    }
+    if !(q.gdp_growth > -1.0 && q.gdp_growth.is_finite()) {
+        p.push((
+            path("gdp_growth"),
+            format!("expected a yearly growth above −1, found {}", q.gdp_growth),
+        ));
     }
     for (k, v) in [
         ("tau", q.tau),
@@ -248,6 +346,12 @@ fn parameters(s: &Scenario, p: &mut Problems) {
         ("reference_frontier_growth", q.reference_frontier_growth),
         ("max_stock_months", q.max_stock_months),
         ("run_length_growth", q.run_length_growth),
+        ("price_eta", q.price_eta),
+        ("chip_markup_min", q.chip_markup_min),
+        ("chip_eta", q.chip_eta),
+        ("h100e_per_cowos_wafer", q.h100e_per_cowos_wafer),
+        ("watts_per_h100e", q.watts_per_h100e),
+        ("budget_ceiling_exponent", q.budget_ceiling_exponent),
     ] {
         positive(p, path(k), v);
     }
@@ -256,8 +360,22 @@ fn parameters(s: &Scenario, p: &mut Problems) {
         ("capacity_weight", q.capacity_weight),
         ("bloc_friction", q.bloc_friction),
         ("sanction_premium", q.sanction_premium),
-        ("capacity_margin", q.capacity_margin),
         ("smuggling_sigma", q.smuggling_sigma),
+        ("price_step_max", q.price_step_max),
+        ("price_step_iteration", q.price_step_iteration),
+        ("cost_of_capital", q.cost_of_capital),
+        ("electricity_usd_kwh", q.electricity_usd_kwh),
+        ("chip_step_max", q.chip_step_max),
+        ("fab_margin_elasticity", q.fab_margin_elasticity),
+        ("fab_growth_max", q.fab_growth_max),
+        ("packaging_growth_max", q.packaging_growth_max),
+        ("capex_q_elasticity", q.capex_q_elasticity),
+        ("capex_growth_max", q.capex_growth_max),
+        ("efficiency_gain", q.efficiency_gain),
+        ("power_order_max", q.power_order_max),
+        ("default_power_headroom", q.default_power_headroom),
+        ("default_power_build", q.default_power_build),
+        ("absorption_reach", q.absorption_reach),
         ("smuggling_premium", q.smuggling_premium),
         ("indigenous_push_growth", q.indigenous_push_growth),
         ("cutoff_investment_boost", q.cutoff_investment_boost),
@@ -275,6 +393,7 @@ fn parameters(s: &Scenario, p: &mut Problems) {
         ("lifetime_months", q.lifetime_months),
         ("training_run_months", q.training_run_months),
         ("months_to_substitute", q.months_to_substitute),
+        ("dc_lead_months", q.dc_lead_months),
     ] {
         if v < 1 {
             p.push((path(k), "expected at least 1".into()));
@@ -354,8 +473,11 @@ fn nations(s: &Scenario, ids: &Ids, p: &mut Problems) {
         }
         shares(p, &at("alignment"), &n.alignment, true);
         shares(p, &at("trade"), &n.trade, false);
-        if let Some(h) = n.datacentre_headroom {
-            positive(p, at("datacentre_headroom"), h);
+        if let Some(x) = n.power_gw {
+            non_negative(p, at("power_gw"), x);
+        }
+        if let Some(x) = n.power_build_gw_yr {
+            non_negative(p, at("power_build_gw_yr"), x);
         }
     }
 }
@@ -389,6 +511,45 @@ fn world(s: &Scenario, ids: &Ids, p: &mut Problems) {
             );
         }
         shares(p, &format!("input[{i}].suppliers"), &x.suppliers, true);
+        let at = |k: &str| format!("input[{i}].{k}");
+        let memory = x.kind == InputKind::Memory;
+        match (memory, x.supply) {
+            (true, None) => p.push((
+                at("supply"),
+                "a `memory` input needs `supply` (units a month at the start)".into(),
+            )),
+            (true, Some(q)) => non_negative(p, at("supply"), q),
+            (false, Some(_)) => p.push((
+                at("supply"),
+                "`supply` applies to `memory` inputs only".into(),
+            )),
+            (false, None) => {}
+        }
+        if !memory && (x.supply_growth != 0.0 || !x.stocks.is_empty()) {
+            let key = if x.stocks.is_empty() {
+                "supply_growth"
+            } else {
+                "stocks"
+            };
+            p.push((at(key), format!("`{key}` applies to `memory` inputs only")));
+        }
+        in_range(p, at("supply_growth"), x.supply_growth, -0.99, 100.0);
+        for (k, v) in &x.stocks {
+            refers(
+                p,
+                format!("input[{i}].stocks.{k}"),
+                k,
+                &ids.nations,
+                "nation",
+            );
+            non_negative(p, format!("input[{i}].stocks.{k}"), *v);
+        }
+        if let Some(c) = x.substitution_ceiling {
+            in_range(p, at("substitution_ceiling"), c, 0.0, 1.0);
+        }
+        if x.months_to_substitute == Some(0) {
+            p.push((at("months_to_substitute"), "expected at least 1".into()));
+        }
     }
     for (i, c) in s.chip.iter().enumerate() {
         refers(
@@ -399,7 +560,15 @@ fn world(s: &Scenario, ids: &Ids, p: &mut Problems) {
             "nation",
         );
         positive(p, format!("chip[{i}].h100e"), c.h100e);
-        positive(p, format!("chip[{i}].price"), c.price);
+        non_negative(p, format!("chip[{i}].hbm_stacks"), c.hbm_stacks);
+        if let (Some(a), Some(u)) = (c.available, c.until)
+            && u < a
+        {
+            p.push((
+                format!("chip[{i}].until"),
+                format!("expected a month on or after `available` ({a})"),
+            ));
+        }
     }
     for (i, f) in s.fab.iter().enumerate() {
         let at = |k: &str| format!("fab[{i}].{k}");
@@ -419,7 +588,15 @@ fn world(s: &Scenario, ids: &Ids, p: &mut Problems) {
                 "chip class",
             );
         }
-        shares(p, &at("chips"), &f.chips, true);
+        for (c, w) in &f.chips {
+            non_negative(p, format!("fab[{i}].chips.{c}"), *w);
+        }
+        if !f.chips.is_empty() && f.chips.values().sum::<f64>() <= 0.0 {
+            p.push((
+                at("chips"),
+                "expected a positive weight for at least one chip class".into(),
+            ));
+        }
         positive(p, at("capacity"), f.capacity);
         if !(f.yield_rate > 0.0 && f.yield_rate <= 1.0) {
             p.push((
@@ -427,8 +604,29 @@ fn world(s: &Scenario, ids: &Ids, p: &mut Problems) {
                 format!("expected a share in (0, 1], found {}", f.yield_rate),
             ));
         }
-        in_range(p, at("ramp"), f.ramp, 0.0, 1.0);
         in_range(p, at("target_growth"), f.target_growth, -0.99, 100.0);
+        if let Some(w) = f.packaging {
+            non_negative(p, at("packaging"), w);
+        }
+        non_negative(p, at("die_bank"), f.die_bank);
+        // A fab sells in one chip market: its chips' designers must lean to one bloc.
+        let designer_bloc = |c: &str| {
+            let designer = &s.chip.iter().find(|x| x.id == c)?.designer;
+            let nation = s.nation.iter().find(|n| &n.id == designer)?;
+            nation
+                .alignment
+                .iter()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(b, _)| b.clone())
+        };
+        let blocs: HashSet<String> = f.chips.keys().filter_map(|c| designer_bloc(c)).collect();
+        if blocs.len() > 1 {
+            p.push((
+                at("chips"),
+                "expected chips whose designers lean to one bloc: a fab sells in one chip market"
+                    .into(),
+            ));
+        }
         for (j, x) in f.inputs.iter().enumerate() {
             refers(p, format!("fab[{i}].inputs[{j}]"), x, &ids.inputs, "input");
         }
@@ -443,7 +641,6 @@ fn world(s: &Scenario, ids: &Ids, p: &mut Problems) {
         positive(p, at("price"), v.price);
         in_range(p, at("kyc_compliance"), v.kyc_compliance, 0.0, 1.0);
         non_negative(p, at("capex"), v.capex);
-        in_range(p, at("capex_growth"), v.capex_growth, -0.99, 100.0);
         if v.region.is_empty() {
             p.push((
                 at("region"),
@@ -484,15 +681,14 @@ fn labs(s: &Scenario, ids: &Ids, p: &mut Problems) {
         if l.count < 1 {
             p.push((at("count"), "expected at least 1".into()));
         }
-        non_negative(p, at("demand"), l.demand);
-        if let Some(b) = l.budget {
-            non_negative(p, at("budget"), b);
-        }
-        positive(p, at("demand_growth"), l.demand_growth);
+        non_negative(p, at("budget"), l.budget);
+        in_range(p, at("budget_growth"), l.budget_growth, -0.99, 100.0);
         in_range(p, at("training_share"), l.training_share, 0.0, 1.0);
         non_negative(p, at("owned"), l.owned);
+        if let Some(b) = &l.owned_origin {
+            refers(p, at("owned_origin"), b, &ids.blocs, "bloc");
+        }
         in_range(p, at("own_share"), l.own_share, 0.0, 1.0);
-        non_negative(p, at("capex"), l.capex);
         for (j, v) in l.providers.iter().enumerate() {
             refers(
                 p,

@@ -1,7 +1,15 @@
 //! Alignment (step 7): each nation that leads no bloc moves its alignment weights a step `eta` toward
-//! `softmax(U / tau)`, where `U[k] = w_access × share of its compute supplied by bloc k + w_trade × trade
-//! share with k + w_prior × current weight − w_sanction × secondary-sanction exposure to k + Gumbel noise`.
-//! Its side is the bloc with weight ≥ 0.5, if any.
+//! `softmax(U / tau)`, where `U[k] = w_access × (share of its compute supplied by bloc k − the world's
+//! share supplied by k) + w_trade × trade share with k + w_prior × current weight − w_sanction ×
+//! secondary-sanction exposure to k + affinity[k] + Gumbel noise`. Its side is the bloc with weight ≥ 0.5,
+//! if any. A nation is pulled by how much more it relies on a bloc than the world does: when the whole
+//! world's compute shifts toward one bloc, that is no choice of side.
+//!
+//! The affinity is fixed in the first month, `tau ln a0[k] − U[k](0)` (without the sanction penalty, which
+//! pushes from the start), so that the scenario's alignment `a0` is the rest point of the first month's
+//! state: alignment then moves when the state moves — where a
+//! nation's compute comes from, the sanctions it is exposed to — and by noise, not toward a point the
+//! scenario never claimed. (Trade shares are constant in the model, so they enter only that affinity.)
 
 use crate::components::*;
 use crate::resources::*;
@@ -19,9 +27,23 @@ pub fn alignment(
     let gumbel = (p.alignment_noise > 0.0)
         .then(|| Gumbel::new(0.0, p.alignment_noise).expect("positive scale"));
     let mut utility = vec![0.0; k];
+    let mut penalty = vec![0.0; k];
+    // The world's compute by supplier bloc, as shares.
+    let mut world = vec![0.0; k];
+    for item in nations.iter_many(&index.nations) {
+        let (_, compute, _) = item.expect("every indexed nation exists");
+        for (w, x) in world.iter_mut().zip(&compute.by_bloc) {
+            *w += x;
+        }
+    }
+    let total: f64 = world.iter().sum();
+    for w in world.iter_mut() {
+        *w = if total > 0.0 { *w / total } else { 0.0 };
+    }
     let mut iter = nations.iter_many_mut(&index.nations);
     while let Some(item) = iter.fetch_next() {
-        let (nation, compute, mut alignment) = item.expect("every indexed nation exists");
+        let (nation, compute, alignment) = item.expect("every indexed nation exists");
+        let alignment = alignment.into_inner();
         if let Some(b) = nation.leads {
             alignment.weights.fill(0.0);
             alignment.weights[b] = 1.0;
@@ -37,12 +59,25 @@ pub fn alignment(
             } else {
                 (0.0, 0.0)
             };
-            let noise = gumbel.map_or(0.0, |g| g.sample(&mut rngs.alignment));
-            utility[b] = p.w_access * supplied
+            utility[b] = p.w_access * (supplied - world[b])
                 + p.w_trade * nation.trade[b]
-                + p.w_prior * alignment.weights[b]
-                - p.w_sanction * exposure
-                + noise;
+                + p.w_prior * alignment.weights[b];
+            penalty[b] = p.w_sanction * exposure;
+        }
+        // The affinity calibrates the state without the sanctions' penalty, which pushes from the start.
+        if alignment.affinity.is_none() {
+            let affinity = utility
+                .iter()
+                .zip(&alignment.weights)
+                .map(|(u, a)| p.tau * a.max(1e-12).ln() - u)
+                .collect();
+            alignment.affinity = Some(affinity);
+        }
+        if let Some(affinity) = &alignment.affinity {
+            for b in 0..k {
+                let noise = gumbel.map_or(0.0, |g| g.sample(&mut rngs.alignment));
+                utility[b] += affinity[b] - penalty[b] + noise;
+            }
         }
         let target = softmax(&utility, p.tau);
         for (w, x) in alignment.weights.iter_mut().zip(&target) {

@@ -1,6 +1,14 @@
 //! Capacity (step 4): regions and labs' own clusters install what they bought as this month's vintage,
-//! retire vintages older than `lifetime_months`, and a region in a nation where its provider is banned or
-//! closed is frozen (its capacity stays installed but cannot be used).
+//! drawing this month's watts per H100e; vintages older than `lifetime_months` retire; a region in a
+//! nation where its provider is banned or closed is frozen (its capacity stays installed, and draws
+//! power, but cannot be used).
+//!
+//! Each nation's AI power grows on its build path and by orders, which arrive `dc_lead_months` later (the
+//! chip trade adds them in at the start of that month). Builders look ahead: when the chips installed and
+//! those its buyers want each month over the lead time would use more than `power_order_threshold` of
+//! the power it has, has ordered and will build, the nation orders the difference (at most
+//! `power_order_max` of its power a year). The money power kept chip buyers from spending on chips
+//! orders more within the same limit, at `facility_usd_per_w` (reported as datacentre spend).
 
 use crate::components::*;
 use crate::resources::*;
@@ -11,8 +19,14 @@ fn idle(capacity: &Capacity, purchase: &Purchase) -> bool {
     capacity.vintages.is_empty() && purchase.bought.iter().all(|&h| h <= 0.0)
 }
 
-/// Installs this month's purchases and retires worn-out vintages; returns nothing, updates totals.
-fn install(capacity: &mut Capacity, purchase: &Purchase, month: i32, lifetime: i32) {
+/// Installs this month's purchases at `watts` per H100e and retires worn-out vintages; updates totals.
+pub fn install(
+    capacity: &mut Capacity,
+    purchase: &Purchase,
+    month: i32,
+    lifetime: i32,
+    watts: f64,
+) {
     if idle(capacity, purchase) {
         return;
     }
@@ -22,8 +36,10 @@ fn install(capacity: &mut Capacity, purchase: &Purchase, month: i32, lifetime: i
                 month,
                 h100e: h,
                 origin,
+                watts,
             });
             capacity.by_origin[origin] += h;
+            capacity.watts += h * watts;
         }
     }
     // Totals follow what comes and goes rather than being summed over every vintage each month.
@@ -35,15 +51,32 @@ fn install(capacity: &mut Capacity, purchase: &Purchase, month: i32, lifetime: i
     {
         capacity.vintages.pop_front();
         capacity.by_origin[v.origin] -= v.h100e;
+        capacity.watts -= v.h100e * v.watts;
     }
     if capacity.vintages.is_empty() {
         // Exactly nothing left, whatever rounding the subtractions left behind.
         capacity.by_origin.fill(0.0);
+        capacity.watts = 0.0;
     }
     for x in capacity.by_origin.iter_mut() {
         *x = x.max(0.0);
     }
+    capacity.watts = capacity.watts.max(0.0);
     capacity.total = capacity.by_origin.iter().sum();
+}
+
+/// GW a nation orders this month beyond its build path: enough that the power its chips draw, plus
+/// `wanted` GW a month over the `lead` months until the order arrives, stays within `threshold` of what
+/// it has, has on order and will build (`coming`), at most `most` GW.
+pub fn power_order(
+    in_use: f64,
+    wanted: f64,
+    lead: f64,
+    (capacity, coming): (f64, f64),
+    threshold: f64,
+    most: f64,
+) -> f64 {
+    ((in_use + wanted * lead) / threshold - capacity - coming).clamp(0.0, most)
 }
 
 pub fn capacity(
@@ -53,33 +86,75 @@ pub fn capacity(
     mut regions: Query<(&mut Region, &mut Capacity, &Purchase), Without<Lab>>,
     mut labs: Query<(&Lab, &mut Capacity, &Purchase), Without<Region>>,
     mut providers: Query<(&Provider, &mut ProviderBook)>,
+    mut nations: Query<(&Nation, &mut Power)>,
+    mut market: ResMut<ChipMarket>,
 ) {
+    let p = &params.0;
     let month = clock.t as i32;
-    let lifetime = params.0.lifetime_months as i32;
+    let lifetime = p.lifetime_months as i32;
+    let watts = p.watts_at(month);
     let mut open = vec![0.0; providers.iter().len()];
     let mut frozen = vec![0.0; open.len()];
     let mut frozen_regions = vec![0u32; open.len()];
+    let nn = nations.iter().len();
+    let mut by_host = vec![0.0; open.len() * nn];
+    let mut drawn = vec![0.0; nn];
     for (mut region, mut capacity, purchase) in regions.iter_mut() {
-        install(&mut capacity, purchase, month, lifetime);
+        install(&mut capacity, purchase, month, lifetime, watts);
+        drawn[region.host] += capacity.watts;
         region.frozen = rules.is_closed(region.provider, region.host);
         if region.frozen {
             frozen[region.provider] += capacity.total;
             frozen_regions[region.provider] += 1;
         } else {
             open[region.provider] += capacity.total;
+            by_host[region.provider * nn + region.host] += capacity.total;
         }
     }
-    for (_, capacity, purchase) in labs.iter_mut() {
+    for (lab, capacity, purchase) in labs.iter_mut() {
         // Checked before borrowing mutably, so that idle labs' clusters are not marked changed.
         if !idle(&capacity, purchase) {
-            install(capacity.into_inner(), purchase, month, lifetime);
+            let capacity = capacity.into_inner();
+            install(capacity, purchase, month, lifetime, watts);
+            drawn[lab.nation] += capacity.watts;
         }
     }
     for (provider, mut book) in providers.iter_mut() {
         book.open_capacity = open[provider.idx];
         book.frozen_capacity = frozen[provider.idx];
         book.frozen_regions = frozen_regions[provider.idx];
+        book.open_by_host
+            .copy_from_slice(&by_host[provider.idx * nn..(provider.idx + 1) * nn]);
     }
+    let lead = p.dc_lead_months as f64;
+    market.datacentre_spend = 0.0;
+    let mut ordered: Vec<(usize, f64, f64)> = Vec::with_capacity(nn);
+    for (nation, mut power) in nations.iter_mut() {
+        let n = nation.idx;
+        power.in_use_gw = drawn[n] / 1e9;
+        let coming = power.on_order.iter().sum::<f64>() + power.build_gw_yr * lead / 12.0;
+        let most = power.capacity_gw * p.power_order_max / 12.0;
+        let planned = power_order(
+            power.in_use_gw,
+            power.wanted_gw,
+            lead,
+            (power.capacity_gw, coming),
+            p.power_order_threshold,
+            most,
+        );
+        // Money that power kept from chips orders more, within the same limit.
+        let order = planned.max(power.funded_gw.min(most));
+        ordered.push((n, order, power.funded_gw.min(order)));
+        if let Some(last) = power.on_order.back_mut() {
+            *last += order;
+        }
+    }
+    // Summed in nation order: query order follows allocation history.
+    ordered.sort_by_key(|x| x.0);
+    market.datacentre_spend = ordered
+        .iter()
+        .map(|x| x.2 * p.facility_usd_per_w * 1e9)
+        .sum();
 }
 
 #[cfg(test)]
@@ -87,24 +162,40 @@ mod tests {
     use super::*;
 
     #[test]
-    fn vintages_retire_after_their_lifetime() {
+    fn vintages_retire_after_their_lifetime_and_take_their_power_with_them() {
         let mut c = Capacity {
             by_origin: vec![0.0; 2],
             ..Default::default()
         };
         let buy = |h: f64| Purchase {
-            want: 0.0,
             bought: vec![h, 0.0],
-            smuggled: 0.0,
+            ..Default::default()
         };
-        install(&mut c, &buy(10.0), 0, 3);
-        install(&mut c, &buy(5.0), 1, 3);
+        install(&mut c, &buy(10.0), 0, 3, 1000.0);
+        install(&mut c, &buy(5.0), 1, 3, 500.0);
         assert_eq!(c.total, 15.0);
-        install(&mut c, &buy(0.0), 2, 3);
+        assert_eq!(c.watts, 12_500.0);
+        install(&mut c, &buy(0.0), 2, 3, 400.0);
         assert_eq!(c.total, 15.0);
-        install(&mut c, &buy(0.0), 3, 3);
+        install(&mut c, &buy(0.0), 3, 3, 400.0);
         assert_eq!(c.total, 5.0, "the month-0 vintage retires at month 3");
-        install(&mut c, &buy(0.0), 4, 3);
+        assert_eq!(c.watts, 2_500.0);
+        install(&mut c, &buy(0.0), 4, 3, 400.0);
         assert_eq!(c.total, 0.0);
+        assert_eq!(c.watts, 0.0);
+    }
+
+    #[test]
+    fn power_is_ordered_for_what_buyers_want_over_the_lead_time() {
+        // 8 GW drawn of 10, nothing more wanted: below 0.9, nothing ordered.
+        assert_eq!(power_order(8.0, 0.0, 24.0, (10.0, 0.0), 0.9, 1.0), 0.0);
+        // 0.1 GW a month wanted over 24 months: (8 + 2.4) / 0.9 − 10 ≈ 1.56, capped at 1.
+        assert_eq!(power_order(8.0, 0.1, 24.0, (10.0, 0.0), 0.9, 1.0), 1.0);
+        assert!(
+            (power_order(8.0, 0.1, 24.0, (10.0, 0.0), 0.9, 5.0) - (10.4 / 0.9 - 10.0)).abs()
+                < 1e-12
+        );
+        // What is on order or will be built counts.
+        assert_eq!(power_order(8.0, 0.1, 24.0, (10.0, 2.0), 0.9, 5.0), 0.0);
     }
 }

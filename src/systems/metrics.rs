@@ -1,6 +1,10 @@
 //! Metrics (step 8): the month's rows of every output table, and the summary measures of MODEL.md —
 //! bifurcation index, cross-bloc share, capability gap and lag, compute Gini, stranded labs,
 //! polarization — computed from the state the other systems left.
+//!
+//! Stranded labs: a lab is stranded when its compute falls below `(1 − stranded_loss)` of last month's
+//! while a provider it used last month is now shut to it by policy (ban, reciprocity closure, KYC
+//! refusal); it stays stranded until its compute is back above that share of what it had before.
 
 use crate::components::*;
 use crate::indices;
@@ -14,17 +18,46 @@ pub struct History {
     pub frontier: Vec<f64>,
 }
 
+/// Whether a lab is stranded this month, updating its memory of the compute it had before: it lost
+/// more than `loss` of last month's compute while a provider its segments used last month is now shut
+/// to them by policy; it stays stranded until back above `1 − loss` of what it had.
+pub fn stranded(state: &mut LabState, usage: &SegmentUse, loss: f64) -> bool {
+    let compute = state.compute;
+    if state.stranded_from > 0.0 {
+        if compute >= (1.0 - loss) * state.stranded_from {
+            state.stranded_from = 0.0;
+        }
+    } else if let Some(prev) = state.prev_segment
+        && compute < (1.0 - loss) * state.prev_compute
+    {
+        let s0 = state.pool * 2;
+        let st = state.segment;
+        let shut = (0..usage.previous.cols).any(|v| {
+            let used_before = usage.previous.get(prev, v) > 0.0 || usage.previous.get(s0, v) > 0.0;
+            used_before
+                && (usage.policy_blocked.get(st, v) > 0.0 || usage.policy_blocked.get(s0, v) > 0.0)
+        });
+        if shut {
+            state.stranded_from = state.prev_compute;
+        }
+    }
+    state.stranded_from > 0.0
+}
+
 pub fn metrics(
     clock: Res<Clock>,
     params: Res<Params>,
     index: Res<WorldIndex>,
     ledger: Res<ChipLedger>,
+    market: Res<ChipMarket>,
+    usage: Res<SegmentUse>,
     mut history: ResMut<History>,
     mut recorder: ResMut<Recorder>,
-    nations: Query<(&Nation, &Alignment, &NationCompute)>,
-    mut labs: Query<(&Lab, &LabState, &Capacity)>,
-    regions: Query<(&Region, &Capacity), Without<Lab>>,
+    nations: Query<(&Nation, &Alignment, &NationCompute, &Power)>,
+    mut labs: Query<(&Lab, &mut LabState, &Capacity, &Purchase)>,
+    regions: Query<(&Region, &Capacity, &Purchase), Without<Lab>>,
     providers: Query<(&Provider, &ProviderBook)>,
+    fabs: Query<&Fab>,
 ) {
     let p = &params.0;
     let t = clock.t;
@@ -33,10 +66,10 @@ pub fn metrics(
     let rec = &mut *recorder;
     let blocs = rec.blocs.clone();
 
-    let mut ordered: Vec<(&Nation, &Alignment, &NationCompute)> = nations.iter().collect();
-    ordered.sort_by_key(|(n, _, _)| n.idx);
+    let mut ordered: Vec<(&Nation, &Alignment, &NationCompute, &Power)> = nations.iter().collect();
+    ordered.sort_by_key(|(n, _, _, _)| n.idx);
     let mut sides = vec![None; nn];
-    for (n, a, _) in &ordered {
+    for (n, a, _, _) in &ordered {
         sides[n.idx] = a.side;
     }
 
@@ -49,7 +82,15 @@ pub fn metrics(
         (0.0, 0.0, 0.0, 0.0);
     let mut per_capita = Vec::with_capacity(nn);
     let mut population = Vec::with_capacity(nn);
-    for (nation, alignment, c) in &ordered {
+    let (mut cloud_spend, mut cloud_hours, mut budget, mut gdp, mut power, mut power_capacity) =
+        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    for (nation, alignment, c, pw) in &ordered {
+        cloud_spend += c.spend;
+        cloud_hours += c.cloud * p.hours_per_month;
+        budget += c.budget;
+        gdp += nation.gdp_at(t, p.gdp_growth);
+        power += pw.in_use_gw;
+        power_capacity += pw.capacity_gw;
         for i in 0..k {
             for j in 0..k {
                 flows[i][j] += alignment.weights[i] * c.by_bloc[j];
@@ -72,14 +113,18 @@ pub fn metrics(
     let share = |x: f64, of: f64| if of > 0.0 { x / of } else { 0.0 };
 
     // Capability: frontier of each bloc (labs by their nation's side) and of the world.
-    // As capability FLOP first, orders of magnitude below.
+    // As capability FLOP first, orders of magnitude below. Stranded labs, lab by lab, in order.
     let mut frontier_by_bloc = vec![f64::NAN; k];
     let mut frontier: f64 = 0.0;
-    let mut stranded = 0u32;
+    let mut stranded_labs = 0u32;
     let mut largest_training: f64 = 0.0;
     let mut installed = 0.0;
     let mut installed_by_side = vec![0.0; k];
-    for (lab, state, capacity) in &labs {
+    let mut chip_spend = vec![0.0; nn];
+    let full = rec.detail == Detail::Full;
+    for_each_in_order!(labs, &index.labs, |(lab, state, capacity, purchase)| {
+        let state = state.into_inner();
+        state.stranded = stranded(state, &usage, p.stranded_loss);
         frontier = frontier.max(state.capability_flop);
         largest_training = largest_training.max(state.training);
         if let Some(s) = sides[lab.nation]
@@ -87,15 +132,34 @@ pub fn metrics(
         {
             frontier_by_bloc[s] = state.capability_flop;
         }
-        stranded += u32::from(state.stranded);
+        stranded_labs += u32::from(state.stranded);
         installed += capacity.total;
+        chip_spend[lab.nation] += purchase.spend;
         if let Some(s) = sides[lab.nation] {
             installed_by_side[s] += capacity.total;
         }
-    }
+        if full {
+            rec.labs
+                .row(lab.idx)
+                .f64("budget_busd", state.budget / 1e9)
+                .f64("compute_h100e", state.compute)
+                .f64("training_h100e", state.training)
+                .f64("demand_h100e", state.demand)
+                .f64("unmet_h100e", state.unmet)
+                .flop("capability", state.capability_flop)
+                .u32("providers_used", state.providers_used)
+                .code("main_provider", state.main_provider.map_or(0, |v| v + 1))
+                .bool("kyc_refused", state.kyc_refused)
+                .bool("uses_sanctioned_provider", state.uses_sanctioned_provider)
+                .bool("stranded", state.stranded)
+                .bool("accused", state.accused)
+                .end();
+        }
+    });
     let mut frozen = 0.0;
-    for (region, capacity) in &regions {
+    for (region, capacity, purchase) in &regions {
         installed += capacity.total;
+        chip_spend[region.host] += purchase.spend;
         if region.frozen {
             frozen += capacity.total;
         }
@@ -129,7 +193,7 @@ pub fn metrics(
         p.reference_frontier_growth / 12.0
     };
 
-    let mut per_bloc: Vec<Vec<f64>> = vec![Vec::new(); 6];
+    let mut per_bloc: Vec<Vec<f64>> = vec![Vec::new(); crate::tables::GLOBAL_PER_BLOC.len()];
     for b in 0..k {
         per_bloc[0].push(share(compute_by_side[b], total_compute));
         per_bloc[1].push(share(unmet_by_side[b], demand_by_side[b]));
@@ -144,7 +208,13 @@ pub fn metrics(
             0.0
         });
         per_bloc[5].push(share(ledger.smuggled_stock_by_bloc[b], installed_by_side[b]).min(1.0));
+        per_bloc[6].push(market.price[b]);
     }
+    let chip_price = if market.installed > 0.0 {
+        market.spend / market.installed
+    } else {
+        market.price[0]
+    };
     let mut row = rec
         .global
         .row(0)
@@ -156,10 +226,10 @@ pub fn metrics(
         .f64("unmet_share", share(total_unmet, total_demand))
         .f64("smuggled_h100e", ledger.smuggled)
         .f64("seized_h100e", ledger.seized)
-        .u32("stranded_labs", stranded)
+        .u32("stranded_labs", stranded_labs)
         .f64(
             "polarization",
-            indices::polarization(ordered.iter().map(|(_, a, _)| a.weights.as_slice())),
+            indices::polarization(ordered.iter().map(|(_, a, _, _)| a.weights.as_slice())),
         )
         .f64("compute_h100e", total_compute)
         .f64("installed_h100e", installed)
@@ -167,7 +237,7 @@ pub fn metrics(
         .f64("frontier_capability", frontier)
         .f64(
             "largest_run_flop",
-            (largest_training * p.flop_per_h100e_month * p.run_length(t))
+            (largest_training * p.run_share * p.flop_per_h100e_month * p.run_length(t))
                 .max(1.0)
                 .log10(),
         )
@@ -178,13 +248,21 @@ pub fn metrics(
         .f64(
             "compute_share_non_aligned",
             share(non_aligned, total_compute),
-        );
+        )
+        .f64("chip_price_usd", chip_price)
+        .f64("cloud_price_usd", share(cloud_spend, cloud_hours))
+        .f64("chip_spend_busd", market.spend / 1e9)
+        .f64("datacentre_spend_busd", market.datacentre_spend / 1e9)
+        .f64("budget_busd", budget / 1e9)
+        .f64("gdp_busd", gdp)
+        .f64("power_gw", power)
+        .f64("power_capacity_gw", power_capacity);
     for (prefix, xs) in crate::tables::GLOBAL_PER_BLOC.iter().zip(&per_bloc) {
         row = row.per_bloc(prefix, &blocs, xs);
     }
     row.end();
 
-    for (nation, alignment, c) in &ordered {
+    for (nation, alignment, c, pw) in &ordered {
         let supplied: Vec<f64> = c.by_bloc.iter().map(|x| share(*x, c.compute)).collect();
         rec.nations
             .row(nation.idx)
@@ -206,6 +284,10 @@ pub fn metrics(
                 "smuggled_received_h100e",
                 ledger.smuggled_received[nation.idx],
             )
+            .f64("budget_busd", c.budget / 1e9)
+            .f64("chip_spend_busd", chip_spend[nation.idx] / 1e9)
+            .f64("power_gw", pw.in_use_gw)
+            .f64("power_capacity_gw", pw.capacity_gw)
             .end();
         let np = index.provider_ids.len();
         for v in (0..np).filter(|_| rec.detail == Detail::Full) {
@@ -216,23 +298,20 @@ pub fn metrics(
         }
     }
 
-    if rec.detail == Detail::Full {
-        for_each_in_order!(labs, &index.labs, |(lab, state, _)| {
-            rec.labs
-                .row(lab.idx)
-                .f64("compute_h100e", state.compute)
-                .f64("training_h100e", state.training)
-                .f64("demand_h100e", state.demand)
-                .f64("unmet_h100e", state.unmet)
-                .flop("capability", state.capability_flop)
-                .u32("providers_used", state.providers_used)
-                .code("main_provider", state.main_provider.map_or(0, |v| v + 1))
-                .bool("kyc_refused", state.kyc_refused)
-                .bool("uses_sanctioned_provider", state.uses_sanctioned_provider)
-                .bool("stranded", state.stranded)
-                .bool("accused", state.accused)
-                .end();
-        });
+    let mut lines: Vec<&Fab> = fabs.iter().collect();
+    lines.sort_by_key(|f| f.idx);
+    for fab in lines {
+        let h100e: f64 = fab.produced_h100e;
+        rec.fabs
+            .row(fab.idx)
+            .f64("capacity_units", fab.capacity)
+            .f64("packaging_wafers", fab.packaging.unwrap_or(0.0))
+            .f64("produced_units", fab.produced)
+            .f64("produced_h100e", h100e)
+            .code("bound", fab.bound as usize)
+            .f64("input_availability", fab.input_availability)
+            .f64("die_bank_units", fab.die_bank)
+            .end();
     }
 
     let mut books: Vec<(&Provider, &ProviderBook)> = providers.iter().collect();
@@ -246,7 +325,10 @@ pub fn metrics(
             .f64("requested_h100e", book.requested)
             .f64("served_h100e", book.served)
             .f64("utilization", share(book.served, book.open_capacity))
-            .f64("revenue_busd", book.revenue)
+            .f64("revenue_busd", book.revenue / 1e9)
+            .f64("price_usd", book.price)
+            .f64("cost_usd", book.cost)
+            .f64("capex_busd", book.capex / 1e9)
             .end();
     }
 }

@@ -1,4 +1,5 @@
 //! The eight monthly systems of MODEL.md, one module each, and the schedule that runs them in order.
+//! The compute market's budgets run early in the month, after the policies: chip buyers spend them.
 
 // Systems index parallel per-bloc and per-provider arrays by position.
 #![allow(clippy::needless_range_loop)]
@@ -51,6 +52,7 @@ pub fn monthly_schedule() -> Schedule {
         (
             policy::fire_triggers,
             policy::apply_policies,
+            market::budgets,
             production::production,
             trade::trade,
             capacity::capacity,

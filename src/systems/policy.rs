@@ -11,11 +11,17 @@ use bevy_ecs::prelude::*;
 use rand::RngExt;
 
 /// Fires triggers on the accusations recorded last month, putting new policies in force after their delay.
+///
+/// A template's `$provider` is the cloud the accused lab relies on from outside the accusers' side: its
+/// main provider unless that is one of the accusers' own clouds, else the one that served it most among
+/// the others. A board does not ban its own members' clouds over a customer's alleged theft; when the
+/// lab used only those, the trigger is skipped (`trigger_skipped`).
 pub fn fire_triggers(
     mut commands: Commands,
     clock: Res<Clock>,
     index: Res<WorldIndex>,
     triggers: Res<Triggers>,
+    usage: Res<SegmentUse>,
     mut state: ResMut<TriggerState>,
     mut rngs: ResMut<Rngs>,
     mut log: ResMut<EventLog>,
@@ -55,13 +61,19 @@ pub fn fire_triggers(
             if draw >= trigger.probability {
                 continue;
             }
-            let provider = accusation.provider.map(|p| index.provider_ids[p].as_str());
+            let accusers = accusers_side(&trigger.policy, &index, &sides);
+            let provider = accused_provider(accusation, accusers, &index, &usage)
+                .map(|p| index.provider_ids[p].as_str());
             let Some(spec) = instantiate(&trigger.policy, &trigger.name, lab, nation, provider)
             else {
                 if let Some(event) = log.record(clock.t, "trigger_skipped", &trigger.name) {
                     event.target = lab.clone();
                     event.nation = nation.clone();
-                    event.detail = "the accused lab used no provider for `$provider`".into();
+                    event.detail = if accusation.provider.is_some() {
+                        "the accused lab used only the accusers' own clouds for `$provider`".into()
+                    } else {
+                        "the accused lab used no provider for `$provider`".into()
+                    };
                 }
                 continue;
             };
@@ -75,7 +87,12 @@ pub fn fire_triggers(
                 event.target = spec.name.clone();
                 event.nation = nation.clone();
                 event.provider = provider.unwrap_or_default().to_string();
-                event.detail = format!("{} from month {start}", spec.kind.as_str());
+                event.detail = format!(
+                    "{} `{}` in force from {}",
+                    spec.kind.as_str(),
+                    spec.name,
+                    clock.start.plus(start)
+                );
             }
             names.push(spec.name.clone());
             let idx = state.next_policy_idx;
@@ -90,6 +107,48 @@ pub fn fire_triggers(
             });
         }
     }
+}
+
+/// The bloc the accusers are on: the side most of the template's `by` nations (else its `targets`)
+/// are on this month, if any.
+fn accusers_side(template: &Policy, index: &WorldIndex, sides: &[Option<usize>]) -> Option<usize> {
+    let parties = if template.by.is_empty() {
+        &template.targets
+    } else {
+        &template.by
+    };
+    let members = index.members(parties, sides);
+    let mut count = vec![0usize; index.blocs()];
+    for (n, &m) in members.iter().enumerate() {
+        if let (true, Some(s)) = (m, sides[n]) {
+            count[s] += 1;
+        }
+    }
+    let best = (0..count.len()).max_by_key(|&b| (count[b], std::cmp::Reverse(b)))?;
+    (count[best] > 0).then_some(best)
+}
+
+/// The provider a trigger's `$provider` stands for: the accused lab's main provider if it is not of the
+/// accusers' bloc, else the provider of another bloc that served the lab's segments most last month.
+fn accused_provider(
+    accusation: &Accusation,
+    accusers: Option<usize>,
+    index: &WorldIndex,
+    usage: &SegmentUse,
+) -> Option<usize> {
+    let foreign = |v: usize| accusers.is_none_or(|b| index.provider_bloc[v] != b);
+    if let Some(main) = accusation.provider
+        && foreign(main)
+    {
+        return Some(main);
+    }
+    let (s0, st) = accusation.segments;
+    (0..index.provider_ids.len())
+        .filter(|&v| foreign(v))
+        .map(|v| (v, usage.share.get(s0, v) + usage.share.get(st, v)))
+        .filter(|&(_, share)| share > 0.0)
+        .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(v, _)| v)
 }
 
 /// Fills a trigger's policy template from the event; `None` if it needs a provider the event lacks.
@@ -184,7 +243,7 @@ pub fn apply_policies(
     if compiled_for.as_ref() != Some(&key) {
         rules.reset();
         for policy in &in_force {
-            compile(&policy.spec, &index, &key.sides, &mut rules);
+            compile(&policy.spec, policy.start, &index, &key.sides, &mut rules);
         }
         *compiled_for = Some(key);
     }
@@ -197,8 +256,15 @@ pub struct RulesKey {
     sides: Vec<Option<usize>>,
 }
 
-/// Adds one policy in force to the month's rules; overlapping policies combine by the strongest.
-pub fn compile(spec: &Policy, index: &WorldIndex, sides: &[Option<usize>], rules: &mut Rules) {
+/// Adds one policy in force since month `start` to the month's rules; overlapping policies combine by
+/// the strongest.
+pub fn compile(
+    spec: &Policy,
+    start: i32,
+    index: &WorldIndex,
+    sides: &[Option<usize>],
+    rules: &mut Rules,
+) {
     let by = index.members(&spec.by, sides);
     let targets = index.members(&spec.targets, sides);
     let nations = index.nation_ids.len();
@@ -228,7 +294,7 @@ pub fn compile(spec: &Policy, index: &WorldIndex, sides: &[Option<usize>], rules
                 rules.import_cap[n] = Some(rules.import_cap[n].map_or(cap, |c| c.min(cap)));
             }
         }
-        PolicyKind::InputExportControl => withhold_inputs(spec, index, &by, &targets, rules),
+        PolicyKind::InputExportControl => withhold_inputs(spec, start, index, &by, &targets, rules),
         PolicyKind::WeightsExportControl => {
             let cap = spec.capability_threshold.unwrap_or(f64::INFINITY);
             for o in (0..nations).filter(|&o| by[o]) {
@@ -288,7 +354,7 @@ pub fn compile(spec: &Policy, index: &WorldIndex, sides: &[Option<usize>], rules
                     }
                 }
             }
-            withhold_inputs(spec, index, &by, &targets, rules);
+            withhold_inputs(spec, start, index, &by, &targets, rules);
         }
         PolicyKind::IndigenousPush => {
             for n in targeted() {
@@ -300,6 +366,7 @@ pub fn compile(spec: &Policy, index: &WorldIndex, sides: &[Option<usize>], rules
 
 fn withhold_inputs(
     spec: &Policy,
+    start: i32,
     index: &WorldIndex,
     by: &[bool],
     targets: &[bool],
@@ -313,6 +380,7 @@ fn withhold_inputs(
             if by[supplier] {
                 for n in (0..targets.len()).filter(|&n| targets[n] && !by[n]) {
                     rules.input_block[i].raise(supplier, n, spec.strength);
+                    rules.input_since[i].lower(supplier, n, start as f64);
                 }
             }
         }

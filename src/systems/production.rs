@@ -1,19 +1,126 @@
-//! Production (step 2): each fab makes `capacity × yield × input_availability` units, split over the chip
-//! classes it makes that are available, and moves its capacity toward a target that grows with investment.
+//! Production (step 2): each fab makes what its wafers, memory and packaging allow, and decides the
+//! capacity that will arrive after its lead time.
 //!
-//! `input_availability` is the minimum over the fab's inputs of the share still obtainable: supply from a
-//! nation withholding the input toward the fab's nation is lost at the measure's strength, and the lost part
-//! is substituted linearly over `months_to_substitute` up to `substitution_ceiling`.
+//! Output of a fab is `min(wafer units + banked dies, memory units, packaging units)`, where wafer units
+//! are `capacity × yield × material availability`, memory units are the HBM stacks the fab obtains over
+//! the stacks each unit of its mix needs, and packaging units are its advanced-packaging wafers times
+//! `h100e_per_cowos_wafer` (growing with price-performance) over its mix's H100e per unit. Fabs make what
+//! sells, market by market: all they can when the market sold out, else its recent sales (a three-month
+//! average) plus half the gap to a stock of `max_stock_months` of them.
+//!
+//! Inputs are withheld by export controls at the measure's strength, and substitutes replace the withheld
+//! part linearly over the input's months to substitute, from the month the control began (faster under an
+//! indigenous push), up to its substitution ceiling:
+//! - a `material` cuts the share of wafer output the fab can make;
+//! - `memory` (HBM) is a world flow of stacks shared pro rata among the fabs that can obtain it from each
+//!   supplier, plus the substitute, plus the stock a nation holds;
+//! - a `tool` limits *new* capacity: the fab's growth is capped at `fab_growth_max × (1 − s(1 − σ))` for
+//!   withheld share `s` and substitution `σ`, while the tools installed keep producing.
+//!
+//! Capacity additions are decided each month at the planned growth `target_growth × markup^ξ` (plus an
+//! indigenous programme's push and cut-off boost), times the share of what the fab could make that it
+//! made (a fab selling only what sells invests less), capped as above,
+//! and arrive `fab_lead_months` later (packaging: `packaging_lead_months`, capped by
+//! `packaging_growth_max`).
 
-use crate::components::{Alignment, ChipClass, Fab, Nation};
+use crate::components::{Alignment, Bound, ChipClass, Fab, Nation};
+use crate::parameters::Parameters;
 use crate::resources::*;
+use crate::scenario::InputKind;
 use bevy_ecs::prelude::*;
+
+/// How much of an input a fab's nation can get, and how far its substitution has come.
+struct Supply {
+    /// Share of supply withheld from the nation.
+    withheld: f64,
+    /// Share of the withheld part substitutes make good this month.
+    substituted: f64,
+}
+
+/// The share of input `i` withheld from `nation`, and the month the earliest control withholding it
+/// began.
+fn withheld(i: usize, nation: usize, index: &WorldIndex, rules: &Rules) -> (f64, f64) {
+    let mut withheld = 0.0;
+    let mut since = f64::INFINITY;
+    for &(s, share) in &index.input_suppliers[i] {
+        let block = rules.input_block[i].get(s, nation);
+        if block > 0.0 {
+            withheld += share * block;
+            since = since.min(rules.input_since[i].get(s, nation));
+        }
+    }
+    (withheld, since)
+}
+
+/// The withheld share of input `i` toward `nation`, and how far substitutes make it good (the progress
+/// advanced by [`advance_substitution`], times the input's ceiling).
+fn supply_of(
+    i: usize,
+    nation: usize,
+    index: &WorldIndex,
+    rules: &Rules,
+    ledger: &ChipLedger,
+) -> Supply {
+    let (withheld, _) = withheld(i, nation, index, rules);
+    let substituted = if withheld > 0.0 {
+        index.input_substitution[i].0 * ledger.substitution[i][nation].unwrap_or(0.0)
+    } else {
+        0.0
+    };
+    Supply {
+        withheld,
+        substituted,
+    }
+}
+
+/// Advances substitution of every input withheld from a nation with fabs: from the control's start it
+/// progresses by `1/months_to_substitute` a month, `(1 + push)` times as fast under an indigenous push of
+/// strength `push` (the programme funds domestic tools and memory as well as fabs). A control that began
+/// before the run counts its earlier months at the base pace. Substitutes once built stay.
+fn advance_substitution(
+    t: u32,
+    owners: &[usize],
+    index: &WorldIndex,
+    rules: &Rules,
+    ledger: &mut ChipLedger,
+) {
+    for i in 0..index.input_ids.len() {
+        let months = index.input_substitution[i].1.max(1) as f64;
+        for &n in owners {
+            let (withheld, since) = withheld(i, n, index, rules);
+            if withheld <= 0.0 {
+                continue;
+            }
+            let progress = &mut ledger.substitution[i][n];
+            *progress = Some(match *progress {
+                None => ((t as f64 - since) / months).clamp(0.0, 1.0),
+                Some(p) => (p + (1.0 + rules.indigenous_push[n]) / months).min(1.0),
+            });
+        }
+    }
+}
+
+/// A fab's month before memory is shared: its mix and what its wafers, bank and packaging allow.
+struct Plan {
+    /// Units from wafers (after materials), from the die bank at most, and from packaging.
+    wafer_units: f64,
+    bank_units: f64,
+    packaging_units: f64,
+    /// Per unit of its mix: HBM stacks; the mix's total share (0: nothing in production).
+    stacks: f64,
+    share: f64,
+    /// Share of its materials it can get.
+    availability: f64,
+    /// Stacks obtained from world supply and substitutes, by memory input (the fab's own order).
+    memory: Vec<(usize, f64)>,
+}
 
 pub fn production(
     clock: Res<Clock>,
     params: Res<Params>,
     index: Res<WorldIndex>,
     rules: Res<Rules>,
+    market: Res<ChipMarket>,
     mut ledger: ResMut<ChipLedger>,
     chips: Query<&ChipClass>,
     nations: Query<(&Nation, &Alignment)>,
@@ -25,72 +132,116 @@ pub fn production(
         nations.iter().map(|(n, a)| (n.idx, a)),
         index.nation_ids.len(),
     );
-    let mut available = vec![false; index.chip_ids.len()];
+    let nc = index.chip_ids.len();
+    let mut in_production = vec![false; nc];
+    let mut stacks = vec![0.0; nc];
+    let mut origin = vec![0; nc];
     for c in &chips {
-        available[c.idx] = c.available <= t as i32;
+        in_production[c.idx] = c.in_production(t as i32);
+        stacks[c.idx] = c.hbm_stacks;
+        origin[c.idx] = c.origin;
     }
     ledger.produced_by_bloc.fill(0.0);
     let mut order: Vec<Mut<Fab>> = fabs.iter_mut().collect();
     order.sort_by_key(|f| f.idx);
-    for mut fab in order {
-        let owner = fab.owner;
-        let mut availability: f64 = 1.0;
-        for j in 0..fab.inputs.len() {
-            let input = fab.inputs[j];
-            let withheld: f64 = index.input_suppliers[input]
-                .iter()
-                .map(|&(s, share)| share * rules.input_block[input].get(s, owner))
-                .sum();
-            let obtainable = 1.0 - withheld;
-            if withheld > 0.0 {
-                let since = *fab.shortage_since[j].get_or_insert(t);
-                let progress = ((t - since) as f64 / p.months_to_substitute as f64).min(1.0);
-                availability =
-                    availability.min(obtainable + withheld * p.substitution_ceiling * progress);
-            } else {
-                fab.shortage_since[j] = None;
-            }
-        }
-        fab.input_availability = availability;
+    let per_wafer = p.h100e_per_cowos_wafer / (1.0 - p.price_performance).powf(t as f64 / 12.0);
+    let mut owners: Vec<usize> = order.iter().map(|f| f.owner).collect();
+    owners.sort_unstable();
+    owners.dedup();
+    advance_substitution(t, &owners, &index, &rules, &mut ledger);
 
-        let share_available: f64 = fab
-            .chips
-            .iter()
-            .filter(|(c, _)| available[*c])
-            .map(|(_, s)| s)
-            .sum();
-        let mut units = fab.capacity * fab.yield_rate * availability;
-        // Produce what sells: with stock on hand, make at most last month's sales plus what keeps the
-        // stock within `max_stock_months` of them. A fab that sold out runs at capacity.
-        let output_h100e: f64 = fab
-            .chips
-            .iter()
-            .filter(|(c, _)| available[*c])
-            .map(|(c, s)| units * s / share_available.max(1e-12) * index.chip_h100e[*c])
-            .sum();
-        let stock_h100e: f64 = fab
-            .chips
-            .iter()
-            .map(|(c, _)| ledger.stock[*c] * index.chip_h100e[*c])
-            .sum();
-        let sold_h100e: f64 = fab
-            .chips
-            .iter()
-            .map(|(c, _)| ledger.sold_last_month[*c] * index.chip_h100e[*c])
-            .sum();
-        if stock_h100e > 0.0 && output_h100e > 0.0 {
-            let room = (sold_h100e * (1.0 + p.max_stock_months) - stock_h100e).max(0.0);
-            if output_h100e > room {
-                units *= room / output_h100e;
+    // What each fab could make before memory is shared.
+    let mut plans: Vec<Plan> = Vec::with_capacity(order.len());
+    for fab in order.iter_mut() {
+        if fab.capacity_pipeline.is_empty() && p.fab_lead_months > 0 {
+            let (growth, ceiling) = planned_growth(fab, &rules, &market, &ledger, &index, p, true);
+            fill_pipeline(fab, growth, ceiling, p);
+        }
+        plans.push(plan(
+            fab,
+            &in_production,
+            &stacks,
+            &ledger,
+            &index,
+            &rules,
+            per_wafer,
+        ));
+    }
+    share_memory(&mut plans, &order, t, &index, &rules, &ledger);
+
+    // What each fab can make, before it looks at what sells, by class.
+    let mut units_of: Vec<f64> = Vec::with_capacity(order.len());
+    let mut class_total = vec![0.0; nc];
+    for (fab, plan) in order.iter_mut().zip(&plans) {
+        let fab = &mut **fab;
+        let owner = fab.owner;
+        fab.input_availability = plan.availability;
+        let memory_units = if plan.stacks > 0.0 {
+            let mut units = f64::INFINITY;
+            for &(i, got) in &plan.memory {
+                units = units.min((got + ledger.memory_stock[i][owner]) / plan.stacks);
+            }
+            units
+        } else {
+            f64::INFINITY
+        };
+        let units = if plan.share > 0.0 {
+            (plan.wafer_units + plan.bank_units)
+                .min(memory_units)
+                .min(plan.packaging_units)
+        } else {
+            0.0
+        };
+        fab.bound = if units >= plan.wafer_units + plan.bank_units {
+            Bound::Wafers
+        } else if memory_units <= plan.packaging_units {
+            Bound::Memory
+        } else {
+            Bound::Packaging
+        };
+        for &(c, share) in &fab.chips {
+            if in_production[c] && plan.share > 0.0 {
+                class_total[c] += units * share / plan.share;
             }
         }
-        fab.produced = if share_available > 0.0 { units } else { 0.0 };
-        if share_available > 0.0 {
+        units_of.push(units);
+    }
+    // Produce what sells, market by market: when a market sold out, its fabs make all they can; with
+    // stock on hand, they make together its recent sales plus half the gap to a stock of
+    // `max_stock_months` of them (in H100e), each in proportion to what it could make.
+    let k = market.markup.len();
+    let (mut possible_h100e, mut stock_h100e, mut sold_h100e) =
+        (vec![0.0; k], vec![0.0; k], vec![0.0; k]);
+    for c in 0..nc {
+        possible_h100e[origin[c]] += class_total[c] * index.chip_h100e[c];
+        stock_h100e[origin[c]] += ledger.stock[c] * index.chip_h100e[c];
+        sold_h100e[origin[c]] += ledger.sold_recently[c] * index.chip_h100e[c];
+    }
+    let market_room: Vec<f64> = (0..k)
+        .map(|b| {
+            let allowed = sales_allowance(stock_h100e[b], sold_h100e[b], p.max_stock_months);
+            if possible_h100e[b] > 0.0 {
+                (allowed / possible_h100e[b]).min(1.0)
+            } else {
+                1.0
+            }
+        })
+        .collect();
+    let room: Vec<f64> = (0..nc).map(|c| market_room[origin[c]]).collect();
+
+    for ((fab, plan), &possible) in order.iter_mut().zip(&plans).zip(&units_of) {
+        let fab = &mut **fab;
+        let owner = fab.owner;
+        let mut units = 0.0;
+        let mut made_h100e = 0.0;
+        if plan.share > 0.0 {
             for &(c, share) in &fab.chips {
-                if available[c] {
-                    let made = units * share / share_available;
+                if in_production[c] {
+                    let made = possible * share / plan.share * room[c];
+                    units += made;
                     ledger.stock[c] += made;
                     let h = made * index.chip_h100e[c];
+                    made_h100e += h;
                     ledger.produced_cum += h;
                     if let Some(side) = sides[owner] {
                         ledger.produced_by_bloc[side] += h;
@@ -98,27 +249,216 @@ pub fn production(
                 }
             }
         }
-
-        // Investment: the target grows at the fab's own rate, faster for an indigenous programme that is
-        // pushed or cut off.
-        // A fab whose chips sit unsold invests less: growth scales with the room left in its stock cap.
-        let fill = if stock_h100e <= 0.0 {
-            0.0
-        } else if sold_h100e > 0.0 {
-            (stock_h100e / (p.max_stock_months * sold_h100e)).clamp(0.0, 1.0)
+        if units < possible * (1.0 - 1e-12) {
+            fab.bound = Bound::Sales;
+        }
+        // Memory is drawn from world supply and substitutes first, then from the nation's stock; banked
+        // dies make up what wafers fall short of.
+        for &(i, got) in &plan.memory {
+            let from_stock = (units * plan.stacks - got).max(0.0);
+            let stock = &mut ledger.memory_stock[i][owner];
+            *stock = (*stock - from_stock).max(0.0);
+        }
+        fab.die_bank = (fab.die_bank - (units - plan.wafer_units).max(0.0)).max(0.0);
+        fab.produced = units;
+        fab.produced_h100e = made_h100e;
+        // Investment follows the margin and how much of what the fab can make sells: a fab that makes
+        // only part of what it could (it is selling what sells) invests in proportion.
+        let fill = if possible > 0.0 {
+            (1.0 - units / possible).clamp(0.0, 1.0)
         } else {
-            1.0
+            0.0
         };
-        let mut growth = fab.target_growth;
-        if fab.indigenous {
-            growth += rules.indigenous_push[owner] * p.indigenous_push_growth;
-            if rules.under_chip_control[owner] {
-                growth += p.cutoff_investment_boost;
+        let (growth, ceiling) = planned_growth(fab, &rules, &market, &ledger, &index, p, false);
+        if let Some(arrived) = fab.capacity_pipeline.pop_front() {
+            fab.capacity += arrived;
+        }
+        let planned = fab.capacity + fab.capacity_pipeline.iter().sum::<f64>();
+        fab.capacity_pipeline
+            .push_back(planned * monthly(growth.min(ceiling) * (1.0 - fill)));
+        if let Some(packaging) = fab.packaging {
+            let arrived = fab.packaging_pipeline.pop_front().unwrap_or(0.0);
+            let planned = packaging + arrived + fab.packaging_pipeline.iter().sum::<f64>();
+            let growth = growth.min(p.packaging_growth_max) * (1.0 - fill);
+            fab.packaging = Some(packaging + arrived);
+            fab.packaging_pipeline.push_back(planned * monthly(growth));
+        }
+    }
+}
+
+/// What a market's fabs make at most this month (H100e): all they can when it sold out, else its recent
+/// monthly sales plus half the gap between a stock of `months` of them and the stock on hand. Closing half
+/// the gap a month keeps output from swinging between full and nothing when capacity exceeds sales.
+pub fn sales_allowance(stock: f64, sold: f64, months: f64) -> f64 {
+    if stock <= 0.0 {
+        return f64::INFINITY;
+    }
+    (sold + 0.5 * (months * sold - stock)).max(0.0)
+}
+
+/// The monthly factor less one of a yearly growth rate.
+fn monthly(growth: f64) -> f64 {
+    (1.0 + growth).powf(1.0 / 12.0) - 1.0
+}
+
+/// The yearly capacity growth a fab plans this month — its base growth plus an indigenous programme's
+/// push and cut-off boost, scaled by its market's mark-up to the power `fab_margin_elasticity` — and
+/// the most its wafer capacity may grow: `fab_growth_max` narrowed by withheld tools not yet substituted.
+/// For the capacity decided before the run (`before_start`), only controls begun before it count.
+fn planned_growth(
+    fab: &Fab,
+    rules: &Rules,
+    market: &ChipMarket,
+    ledger: &ChipLedger,
+    index: &WorldIndex,
+    p: &Parameters,
+    before_start: bool,
+) -> (f64, f64) {
+    let mut growth = fab.target_growth;
+    if fab.indigenous {
+        growth += rules.indigenous_push[fab.owner] * p.indigenous_push_growth;
+        if rules.under_chip_control[fab.owner] {
+            growth += p.cutoff_investment_boost;
+        }
+    }
+    let markup = market.markup[fab.market];
+    let mut ceiling = p.fab_growth_max;
+    for &i in &fab.inputs {
+        if index.input_kind[i] == InputKind::Tool
+            && (!before_start || withheld(i, fab.owner, index, rules).1 < 0.0)
+        {
+            let s = supply_of(i, fab.owner, index, rules, ledger);
+            ceiling = ceiling.min(p.fab_growth_max * (1.0 - s.withheld * (1.0 - s.substituted)));
+        }
+    }
+    (
+        (growth * markup.powf(p.fab_margin_elasticity)).max(0.0),
+        ceiling.max(0.0),
+    )
+}
+
+/// Fills an empty pipeline with the additions already decided before the start, at `growth` a year
+/// (wafers within `ceiling`), so that capacity keeps growing through the first lead time.
+fn fill_pipeline(fab: &mut Fab, growth: f64, ceiling: f64, p: &Parameters) {
+    let step = monthly(growth.min(ceiling));
+    let mut planned = fab.capacity;
+    for _ in 0..p.fab_lead_months {
+        let add = planned * step;
+        fab.capacity_pipeline.push_back(add);
+        planned += add;
+    }
+    if let Some(packaging) = fab.packaging {
+        let step = monthly(growth.min(p.packaging_growth_max));
+        let mut planned = packaging;
+        for _ in 0..p.packaging_lead_months {
+            let add = planned * step;
+            fab.packaging_pipeline.push_back(add);
+            planned += add;
+        }
+    }
+}
+
+/// What a fab's wafers, bank and packaging allow this month, and its mix per unit.
+fn plan(
+    fab: &Fab,
+    in_production: &[bool],
+    stacks: &[f64],
+    ledger: &ChipLedger,
+    index: &WorldIndex,
+    rules: &Rules,
+    per_wafer: f64,
+) -> Plan {
+    let mut availability: f64 = 1.0;
+    for &i in &fab.inputs {
+        if index.input_kind[i] == InputKind::Material {
+            let s = supply_of(i, fab.owner, index, rules, ledger);
+            availability = availability.min(1.0 - s.withheld + s.withheld * s.substituted);
+        }
+    }
+    let share: f64 = fab
+        .chips
+        .iter()
+        .filter(|(c, _)| in_production[*c])
+        .map(|(_, s)| s)
+        .sum();
+    let per_unit = |x: &dyn Fn(usize) -> f64| -> f64 {
+        if share <= 0.0 {
+            return 0.0;
+        }
+        fab.chips
+            .iter()
+            .filter(|(c, _)| in_production[*c])
+            .map(|&(c, s)| s * x(c))
+            .sum::<f64>()
+            / share
+    };
+    let h100e = per_unit(&|c| index.chip_h100e[c]);
+    let stacks = per_unit(&|c| stacks[c]);
+    let packaging_units = match fab.packaging {
+        Some(wafers) if h100e > 0.0 => wafers * per_wafer / h100e,
+        _ => f64::INFINITY,
+    };
+    Plan {
+        wafer_units: fab.capacity * fab.yield_rate * availability,
+        bank_units: fab.die_bank,
+        packaging_units,
+        stacks,
+        share,
+        availability,
+        memory: Vec::new(),
+    }
+}
+
+/// Shares each `memory` input's world supply among the fabs that need it: each supplier's part goes pro
+/// rata to the needs of fabs whose nations it does not withhold it from; the withheld part of a fab's
+/// need is made good by substitutes as far as they have come.
+fn share_memory(
+    plans: &mut [Plan],
+    fabs: &[Mut<Fab>],
+    t: u32,
+    index: &WorldIndex,
+    rules: &Rules,
+    ledger: &ChipLedger,
+) {
+    for i in 0..index.input_ids.len() {
+        if index.input_kind[i] != InputKind::Memory {
+            continue;
+        }
+        let (supply, growth) = index.input_supply[i];
+        let world = supply * (1.0 + growth).powf(t as f64 / 12.0);
+        // Each fab's need: what its wafers, bank and packaging allow, in stacks.
+        let need: Vec<f64> = plans
+            .iter()
+            .zip(fabs)
+            .map(|(plan, fab)| {
+                if fab.inputs.contains(&i) && plan.stacks > 0.0 {
+                    (plan.wafer_units + plan.bank_units).min(plan.packaging_units) * plan.stacks
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let mut got = vec![0.0; plans.len()];
+        for &(s, share) in &index.input_suppliers[i] {
+            let eligible: Vec<f64> = need
+                .iter()
+                .zip(fabs)
+                .map(|(n, fab)| n * (1.0 - rules.input_block[i].get(s, fab.owner)))
+                .collect();
+            let total: f64 = eligible.iter().sum();
+            if total > 0.0 {
+                let ratio = (world * share / total).min(1.0);
+                for (g, e) in got.iter_mut().zip(&eligible) {
+                    *g += e * ratio;
+                }
             }
         }
-        growth *= 1.0 - fill;
-        fab.target *= (1.0 + growth).max(0.0).powf(1.0 / 12.0);
-        let gap = fab.target - fab.capacity;
-        fab.capacity = (fab.capacity + fab.ramp * gap).max(0.0);
+        for (f, fab) in fabs.iter().enumerate() {
+            if need[f] > 0.0 {
+                let s = supply_of(i, fab.owner, index, rules, ledger);
+                got[f] += need[f] * s.withheld * s.substituted;
+                plans[f].memory.push((i, got[f]));
+            }
+        }
     }
 }

@@ -3,10 +3,14 @@
 //! `training_run_months` by `run_length_growth` a year up to `max_run_months`; capability is log10 of its
 //! largest run to date, so one order of magnitude is one generation.
 //!
+//! Only `run_share` of a lab's training compute goes into its largest run (the rest is experiments).
+//!
 //! Laggards adopt open weights they may legally obtain (`c_open − open_lag`; weights export controls cap
 //! what targets can obtain). Extraction-capable labs try to extract a rival bloc's frontier model (rate
 //! `lambda`, lowered by the rival's weights controls); success lifts them to `target − extraction_gap`;
-//! detection emits `theft_detected`. Forensic false positives accuse labs that did not extract, with the
+//! detection emits `theft_detected`. Using another's model takes compute of one's own: adoption and
+//! extraction lift a lab at most `absorption_reach` orders of magnitude above its own largest run, so a
+//! bloc short of compute cannot close the gap by copying alone. Forensic false positives accuse labs that did not extract, with the
 //! same event, marked `false_positive` in the output and indistinguishable to the triggers.
 
 use crate::components::*;
@@ -74,6 +78,7 @@ pub fn research(
     // Orders of magnitude behind, as factors on FLOP.
     let open_discount = 10f64.powf(-p.open_lag);
     let extraction_discount = 10f64.powf(-p.extraction_gap);
+    let reach = 10f64.powf(p.absorption_reach);
     // The rival frontier a lab of a given side would target: the best frontier of another bloc.
     let rival_of = |side: Option<usize>| -> Option<(usize, f64)> {
         frontier
@@ -90,7 +95,7 @@ pub fn research(
     let mut attempted = vec![false; index.labs.len()];
     let mut next = Leaders::new(nn);
     let pos = t as usize % window;
-    let flop_per_h100e = efficiency * p.flop_per_h100e_month;
+    let flop_per_h100e = efficiency * p.flop_per_h100e_month * p.run_share;
     for_each_in_order!(labs, &index.labs, |(lab, state)| {
         // One change mark per lab, not one per field written.
         let state = state.into_inner();
@@ -98,7 +103,8 @@ pub fn research(
         let run = run_flop(&state.runs, pos, run_length);
         state.largest_run = state.largest_run.max(run);
         let mut cap = state.capability_flop.max(state.largest_run);
-        cap = cap.max(open_for[lab.nation] * open_discount);
+        let absorbable = state.largest_run * reach;
+        cap = cap.max((open_for[lab.nation] * open_discount).min(absorbable));
         state.accused = false;
 
         if lab.extraction
@@ -117,7 +123,7 @@ pub fn research(
             if attempt {
                 attempted[lab.idx] = true;
                 if success {
-                    cap = cap.max(target_cap * extraction_discount);
+                    cap = cap.max((target_cap * extraction_discount).min(absorbable));
                 }
                 if detected {
                     state.accused = true;
@@ -225,5 +231,6 @@ fn accuse(
         lab: lab.idx,
         nation: lab.nation,
         provider: state.main_provider,
+        segments: (state.pool * 2, state.segment),
     });
 }

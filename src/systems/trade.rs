@@ -1,15 +1,24 @@
-//! Chip trade (step 3): this month's chips and the unsold stock go to buyers — providers' regions and labs
-//! with their own clusters — best chips first, pro rata to what each buyer wants within its capex. A sale
-//! of a controlled class to a targeted nation is blocked (at the control's strength).
+//! Chip trade (step 3): this month's chips and the unsold stock are sold for money — providers' capex
+//! and labs' own-cluster budgets — in one market per origin bloc, at the trend price (falling with
+//! price-performance) times the market's mark-up.
 //!
-//! Blocked demand tries diversion: through each intermediary route a smuggler buys, in the route's own
-//! nation and on the open market, a LogNormal volume around `leakage_rate × route share × blocked ×
-//! (1 − enforcement)` (the blocked budget shrunk by the smuggling premium); each unit shipped on is seized
-//! with probability `enforcement` (Binomial), the rest reaches the blocked buyers. Import caps bound what a
-//! nation — intermediary nations included — receives legally in a year; datacentre headroom bounds what a
-//! nation installs in a month.
+//! Each buyer's money is split over the classes it may buy by the value of each on offer, and each class
+//! goes pro rata to the H100e wanted of it, within what the buyer's nation's power and import caps let it
+//! install; what is left is offered again (three rounds). A sale of a controlled class to a targeted
+//! nation is blocked at the control's strength. The mark-up then moves with the H100e wanted at the
+//! posted price over those sold plus the stock left beyond sellers' working stock,
+//! `m ← m × clamp(ratio^η_c × m^−ρ, 1/(1+δ_c), 1+δ_c)` within `[chip_markup_min, chip_markup_max]`: with
+//! unit-elastic money it halves the gap each month at η_c = ½, and `ρ` returns margins toward normal
+//! when the market clears (fabs then sell what sells at normal margins rather than cut prices).
+//!
+//! Blocked money — a buyer's money times the strongest control it meets — tries diversion: through each
+//! intermediary route a smuggler buys, in the route's own nation and alongside its buyers, a LogNormal
+//! volume of money around `leakage_rate × route share × blocked money / (1 + smuggling_premium)`; each
+//! unit shipped on is seized once, with probability `enforcement` (Binomial), and the rest reaches the
+//! blocked buyers, within what their nation's power leaves.
 
 use crate::components::*;
+use crate::parameters::Parameters;
 use crate::resources::*;
 use crate::scenario::SoldTo;
 use bevy_ecs::prelude::*;
@@ -21,14 +30,15 @@ use smallvec::{SmallVec, smallvec};
 struct Buyer {
     /// Nation the chips are delivered to (for a smuggler, the route's nation).
     nation: usize,
-    /// What it still wants (H100e).
-    want: f64,
-    /// What it may still buy legally (want within import caps).
+    /// USD it still has to spend.
+    money: f64,
+    /// H100e it may still receive legally (its nation's power and import caps).
     legal: f64,
-    /// Want that export controls keep from it.
+    /// Money export controls keep from it.
     blocked: f64,
-    /// H100e received by origin bloc.
+    /// H100e received by origin bloc, and what it paid.
     bought: SmallVec<[f64; 4]>,
+    spend: f64,
     smuggled: f64,
     /// For a smuggler: (route, nation it ships to) and what it bought, in units by chip class.
     route: Option<(usize, usize)>,
@@ -36,13 +46,14 @@ struct Buyer {
 }
 
 impl Buyer {
-    fn new(nation: usize, want: f64, blocs: usize) -> Self {
+    fn new(nation: usize, money: f64, blocs: usize) -> Self {
         Buyer {
             nation,
-            want,
-            legal: want,
+            money,
+            legal: f64::INFINITY,
             blocked: 0.0,
             bought: smallvec![0.0; blocs],
+            spend: 0.0,
             smuggled: 0.0,
             route: None,
             units: Vec::new(),
@@ -56,10 +67,11 @@ pub fn trade(
     index: Res<WorldIndex>,
     rules: Res<Rules>,
     mut ledger: ResMut<ChipLedger>,
+    mut market: ResMut<ChipMarket>,
     mut rngs: ResMut<Rngs>,
     mut log: ResMut<EventLog>,
     chips: Query<&ChipClass>,
-    nations: Query<(&Nation, &Alignment)>,
+    mut nations: Query<(&Nation, &Alignment, &mut Power)>,
     providers: Query<(&Provider, &ProviderBook)>,
     intermediaries: Query<&Intermediary>,
     mut regions: Query<(&Region, &Capacity, &mut Purchase), Without<Lab>>,
@@ -69,7 +81,7 @@ pub fn trade(
     let t = clock.t;
     let k = index.blocs();
     let nn = index.nation_ids.len();
-    let sides = sides_of(nations.iter().map(|(n, a)| (n.idx, a)), nn);
+    let sides = sides_of(nations.iter().map(|(n, a, _)| (n.idx, a)), nn);
     if t.is_multiple_of(12) {
         ledger.received_this_year.fill(0.0);
     }
@@ -80,18 +92,28 @@ pub fn trade(
     ledger.received.fill(0.0);
     ledger.sold_last_month.fill(0.0);
     ledger.smuggled_received.fill(0.0);
-    let h100e_budget = |capex_busd_year: f64| capex_busd_year * 1e9 / 12.0 / p.chip_price_per_h100e;
-    let horizon = p.planning_months as i32;
+    let trend = p.chip_trend_price(t);
+    for b in 0..k {
+        market.price[b] = trend * market.markup[b];
+    }
+    let price = market.price.clone();
 
-    // Providers plan: the demand they saw, grown over the planning horizon, plus a margin, less what they
-    // have open; within capex. The purchase is spread over open regions by size.
+    // Power arrives (from the second month: the first month's is the scenario's).
+    let mut room_gw = vec![0.0; nn];
+    for (nation, _, mut power) in nations.iter_mut() {
+        if t > 0 {
+            let arrived = power.on_order.pop_front().unwrap_or(0.0);
+            power.on_order.push_back(0.0);
+            power.capacity_gw += power.build_gw_yr / 12.0 + arrived;
+        }
+        room_gw[nation.idx] = (power.capacity_gw - power.in_use_gw).max(0.0);
+    }
+
+    // Providers spend a twelfth of their capex, over their open regions by size (plus 5 % of the mean
+    // region, so that a provider can grow where it is new).
     let np = index.provider_ids.len();
-    let mut open_capacity = vec![0.0; np];
     let mut region_rows: Vec<(usize, Mut<Purchase>, usize, usize, f64)> = Vec::new();
     for (region, capacity, purchase) in regions.iter_mut() {
-        if !rules.is_closed(region.provider, region.host) {
-            open_capacity[region.provider] += capacity.total;
-        }
         region_rows.push((
             region.idx,
             purchase,
@@ -101,23 +123,6 @@ pub fn trade(
         ));
     }
     region_rows.sort_by_key(|r| r.0);
-    let mut provider_want = vec![0.0; np];
-    for (provider, book) in &providers {
-        let target =
-            book.requested * book.requested_growth.powi(horizon) * (1.0 + p.capacity_margin);
-        // Investment follows the business: capex scales with the demand the provider sees relative to
-        // its first month, times its own exogenous growth.
-        let business = if book.first_requested > 0.0 {
-            (book.requested / book.first_requested).max(1.0)
-        } else {
-            1.0
-        };
-        let capex = provider.capex * business * (1.0 + provider.capex_growth).powf(t as f64 / 12.0);
-        provider_want[provider.idx] = (target - open_capacity[provider.idx])
-            .max(0.0)
-            .min(h100e_budget(capex));
-    }
-    // New regions (no capacity yet) still get a small part, so a provider can grow where it is new.
     let mean_region =
         region_rows.iter().map(|r| r.4).sum::<f64>() / region_rows.len().max(1) as f64;
     let region_weight = |cap: f64| cap + 0.05 * mean_region;
@@ -127,68 +132,105 @@ pub fn trade(
             provider_weight[*provider] += region_weight(*cap);
         }
     }
+    let mut provider_money = vec![0.0; np];
+    let mut provider_bloc = vec![0; np];
+    for (provider, book) in &providers {
+        provider_money[provider.idx] = book.capex / 12.0;
+        provider_bloc[provider.idx] = provider.bloc;
+    }
     let mut buyers: Vec<Buyer> = Vec::with_capacity(region_rows.len());
+    // The price each buyer expects, to turn its money into H100e for power and caps: its bloc's market.
+    let mut expected: Vec<f64> = Vec::with_capacity(region_rows.len());
     for (_, _, provider, host, cap) in &region_rows {
-        let want = if rules.is_closed(*provider, *host) || provider_weight[*provider] <= 0.0 {
+        let money = if rules.is_closed(*provider, *host) || provider_weight[*provider] <= 0.0 {
             0.0
         } else {
-            provider_want[*provider] * region_weight(*cap) / provider_weight[*provider]
+            provider_money[*provider] * region_weight(*cap) / provider_weight[*provider]
         };
-        buyers.push(Buyer::new(*host, want, k));
+        buyers.push(Buyer::new(*host, money, k));
+        expected.push(price[provider_bloc[*provider]]);
     }
-    // Labs with their own clusters plan the same way for the share of demand they serve themselves.
-    let mut lab_rows: Vec<(Entity, f64, usize)> = Vec::with_capacity(index.own_cluster_labs.len());
+    // Labs with their own clusters spend their own share of the budget.
+    let mut lab_rows: Vec<Entity> = Vec::with_capacity(index.own_cluster_labs.len());
     for &e in &index.own_cluster_labs {
-        let (lab, state, capacity, _) = labs.get(e).expect("every indexed lab exists");
-        let growth = lab.monthly_growth(t, p.demand_growth_decay);
-        let demand = state.demand.max(lab.demand0) * growth.powi(horizon);
-        let target = lab.own_share * demand * (1.0 + p.capacity_margin);
-        let capex = lab.capex * (demand / lab.demand0.max(1e-12)).max(1.0);
-        let want = (target - capacity.total).max(0.0).min(h100e_budget(capex));
-        lab_rows.push((e, want, lab.nation));
-    }
-    for (_, want, nation) in &lab_rows {
-        buyers.push(Buyer::new(*nation, *want, k));
+        let (lab, state, _, _) = labs.get(e).expect("every indexed lab exists");
+        buyers.push(Buyer::new(
+            lab.nation,
+            lab.own_share * state.budget / 12.0,
+            k,
+        ));
+        expected.push(price[sides[lab.nation].unwrap_or(0).min(k - 1)]);
+        lab_rows.push(e);
     }
     let installers = buyers.len();
 
-    // Datacentre headroom, per nation.
-    let mut nation_want = vec![0.0; nn];
-    for b in &buyers {
-        nation_want[b.nation] += b.want;
+    // Power: what a nation's buyers want, at this month's watts per H100e, within the room it has. The
+    // money power keeps from chips would build datacentres instead, at `facility_usd_per_w` (the
+    // capacity system orders them).
+    let watts = p.watts_at(t as i32);
+    let mut want = vec![0.0; nn];
+    let mut money = vec![0.0; nn];
+    for (b, &x) in buyers.iter().zip(&expected) {
+        want[b.nation] += b.money / x;
+        money[b.nation] += b.money;
     }
-    for (nation, _) in &nations {
-        if let Some(h) = nation.datacentre_headroom
-            && nation_want[nation.idx] > h
-        {
-            let scale = h / nation_want[nation.idx];
-            for b in buyers.iter_mut().filter(|b| b.nation == nation.idx) {
-                b.want *= scale;
-                b.legal = b.want;
-            }
+    let mut room = vec![0.0; nn];
+    for (nation, _, mut power) in nations.iter_mut() {
+        let n = nation.idx;
+        power.wanted_gw = want[n] * watts / 1e9;
+        room[n] = room_gw[n] * 1e9 / watts;
+        power.funded_gw = if want[n] > room[n] {
+            money[n] * (1.0 - room[n] / want[n]) / (p.facility_usd_per_w * 1e9)
+        } else {
+            0.0
+        };
+    }
+    for (b, &x) in buyers.iter_mut().zip(&expected) {
+        let n = b.nation;
+        if want[n] > room[n] {
+            b.legal = b.money / x * room[n] / want[n];
+            // What power keeps from it goes to datacentres, or is not spent.
+            b.money *= room[n] / want[n];
         }
     }
 
-    // What export controls keep from each buyer: its want times the strongest control on a class on sale.
+    // The strongest control on a class on sale that each buyer may otherwise buy.
     let mut classes: Vec<&ChipClass> = chips.iter().collect();
-    classes.sort_by(|a, b| b.h100e.total_cmp(&a.h100e).then(a.idx.cmp(&b.idx)));
+    classes.sort_by_key(|c| c.idx);
     let sold_to_ok = |c: &ChipClass, n: usize| match c.sold_to {
         SoldTo::All => true,
         SoldTo::HomeNation => n == c.designer,
         SoldTo::HomeBloc => sides[c.designer].is_some() && sides[n] == sides[c.designer],
     };
-    let mut blocked_nation = vec![0.0; nn];
-    for b in &mut buyers {
-        let block = classes
+    let block: Vec<f64> = buyers
+        .iter()
+        .map(|b| {
+            classes
+                .iter()
+                .filter(|c| ledger.stock[c.idx] > 0.0 && sold_to_ok(c, b.nation))
+                .map(|c| rules.chip_block.get(c.idx, b.nation))
+                .fold(0.0, f64::max)
+        })
+        .collect();
+    for b in 0..k {
+        market.supply[b] = classes
             .iter()
-            .filter(|c| ledger.stock[c.idx] > 0.0 && sold_to_ok(c, b.nation))
-            .map(|c| rules.chip_block.get(c.idx, b.nation))
-            .fold(0.0, f64::max);
-        b.blocked = b.want * block;
+            .filter(|c| c.origin == b)
+            .map(|c| ledger.stock[c.idx] * c.h100e)
+            .sum();
+    }
+    market.sold.fill(0.0);
+    market.wanted.fill(0.0);
+
+    // What export controls keep from each buyer: its money times the strongest control it meets.
+    let mut blocked_nation = vec![0.0; nn];
+    for (b, &x) in buyers.iter_mut().zip(&block) {
+        b.blocked = b.money * x;
         blocked_nation[b.nation] += b.blocked;
     }
 
-    // Smugglers: one buyer per (blocked nation, route), in the route's nation.
+    // Smugglers: one buyer per (blocked nation, route), in the route's nation, buying alongside the
+    // others for what the blocked nation's power leaves after its own buyers' wants.
     let mut routes: Vec<&Intermediary> = intermediaries.iter().collect();
     routes.sort_by_key(|r| r.idx);
     for (n, &blocked) in blocked_nation.iter().enumerate() {
@@ -196,8 +238,9 @@ pub fn trade(
             continue;
         }
         let budget = blocked / (1.0 + p.smuggling_premium);
+        let room_left = (room[n] - want[n]).max(0.0);
         for route in &routes {
-            let mean = route.leakage_rate * route.share * budget * (1.0 - route.enforcement);
+            let mean = route.leakage_rate * route.share * budget;
             if mean <= 0.0 || route.nation == n {
                 continue;
             }
@@ -207,81 +250,80 @@ pub fn trade(
                 _ => mean,
             };
             let mut smuggler = Buyer::new(route.nation, volume.min(budget), k);
+            smuggler.legal = room_left * route.share;
             smuggler.route = Some((route.idx, n));
             buyers.push(smuggler);
         }
     }
 
-    // Import caps on legal receipts, per nation.
-    let mut legal_want = vec![0.0; nn];
-    for b in &buyers {
-        legal_want[b.nation] += b.legal;
-    }
+    // Import caps on legal receipts, per nation, over the calendar year: they bind everyone who buys
+    // there, smugglers included (they buy legally where they sit).
+    let cheapest = price.iter().copied().fold(f64::INFINITY, f64::min);
     for n in 0..nn {
         if let Some(cap) = rules.import_cap[n] {
-            let room = (cap - ledger.received_this_year[n]).max(0.0);
-            if legal_want[n] > room {
-                let scale = room / legal_want[n];
+            let left = (cap - ledger.received_this_year[n]).max(0.0);
+            let wanted: f64 = buyers
+                .iter()
+                .filter(|b| b.nation == n)
+                .map(|b| b.legal.min(b.money / cheapest))
+                .sum();
+            if wanted > left {
                 for b in buyers.iter_mut().filter(|b| b.nation == n) {
-                    b.legal *= scale;
+                    b.legal = b.legal.min(b.money / cheapest) * left / wanted;
                 }
             }
         }
     }
 
-    // Sales, best chips first, pro rata to eligible want. A smuggler only seeks chips controlled toward
-    // the nation it ships to.
-    let mut weights = vec![0.0; buyers.len()];
+    // The sale.
+    sell(
+        &classes,
+        &mut buyers,
+        &mut ledger,
+        &mut market,
+        &rules,
+        p,
+        &sold_to_ok,
+    );
+    let first_smuggler = installers;
+
+    // The markets' mark-ups move with the H100e wanted at the posted price over those sold plus the
+    // stock left beyond the `max_stock_months` of sales sellers keep: up when buyers wanted more than
+    // there was, down when chips are left over; when the market clears they return toward normal
+    // margins (a mark-up of 1).
+    let mut left = vec![0.0; k];
     for c in &classes {
-        let supply = ledger.stock[c.idx] * c.h100e;
-        if supply <= 0.0 {
-            continue;
-        }
-        let mut total = 0.0;
-        for (w, b) in weights.iter_mut().zip(&buyers) {
-            let wanted = match b.route {
-                Some((_, target)) => {
-                    rules.chip_block.get(c.idx, target) > 0.0 && sold_to_ok(c, target)
-                }
-                None => sold_to_ok(c, b.nation),
-            };
-            *w = if wanted {
-                b.legal * (1.0 - rules.chip_block.get(c.idx, b.nation))
-                    / (1.0 + p.sanction_premium * rules.chip_sanction.get(c.idx, b.nation))
-            } else {
-                0.0
-            };
-            total += *w;
-        }
-        if total <= 0.0 {
-            continue;
-        }
-        let ratio = (supply / total).min(1.0);
-        let mut sold = 0.0;
-        for (w, b) in weights.iter().zip(buyers.iter_mut()) {
-            let got = w * ratio;
-            if got <= 0.0 {
-                continue;
-            }
-            b.legal -= got;
-            b.want -= got;
-            ledger.received_this_year[b.nation] += got;
-            if b.route.is_some() {
-                b.units.push((c.idx, got / c.h100e));
-            } else {
-                b.bought[c.origin] += got;
-            }
-            sold += got;
-        }
-        ledger.stock[c.idx] = (ledger.stock[c.idx] - sold / c.h100e).max(0.0);
-        ledger.sold_last_month[c.idx] = sold / c.h100e;
+        left[c.origin] += ledger.stock[c.idx] * c.h100e;
+    }
+    for b in 0..k {
+        let excess = (left[b] - p.max_stock_months * market.sold[b]).max(0.0);
+        let offered = market.sold[b] + excess;
+        let ratio = if offered > 0.0 {
+            market.wanted[b] / offered
+        } else if market.wanted[b] > 0.0 {
+            f64::INFINITY
+        } else {
+            1.0
+        };
+        market.markup[b] = reference_markup(market.markup[b], ratio, p);
+    }
+
+    // Fabs watch recent sales: an exponential average over about three months.
+    let ChipLedger {
+        sold_recently,
+        sold_last_month,
+        ..
+    } = &mut *ledger;
+    for (recent, &sold) in sold_recently.iter_mut().zip(sold_last_month.iter()) {
+        *recent += (sold - *recent) / 3.0;
     }
 
     // Smuggled chips are shipped on: seizures, then delivery to the blocked buyers pro rata.
     let origin_of = |c: usize| classes.iter().find(|x| x.idx == c).map_or(0, |x| x.origin);
     // [nation × origin bloc]
     let mut delivered_to = vec![0.0; nn * k];
-    for b in &buyers {
+    let mut smuggled_value = 0.0;
+    for b in &buyers[first_smuggler..] {
         let Some((route, target)) = b.route else {
             continue;
         };
@@ -298,6 +340,7 @@ pub fn trade(
             ledger.seized_cum += seized * h;
             ledger.smuggled += delivered;
             delivered_to[target * k + origin_of(c)] += delivered;
+            smuggled_value += delivered * price[origin_of(c)];
             if seized > 0.0
                 && let Some(event) = log.record(t, "seizure", &routes[route].id)
             {
@@ -318,14 +361,18 @@ pub fn trade(
         }
     }
 
-    // Book what each installer received.
+    // Book what each installer received, and what was paid for the chips installed.
     let retire = 1.0 / p.lifetime_months as f64;
     for stock in ledger.smuggled_stock_by_bloc.iter_mut() {
         *stock *= 1.0 - retire;
     }
+    market.spend = smuggled_value;
+    market.installed = 0.0;
     for b in &buyers[..installers] {
         let total: f64 = b.bought.iter().sum();
         ledger.delivered_cum += total;
+        market.spend += b.spend;
+        market.installed += total;
         for (origin, &h) in b.bought.iter().enumerate() {
             ledger.received[b.nation * k + origin] += h;
         }
@@ -336,17 +383,148 @@ pub fn trade(
             ledger.indigenous_new_by_bloc[side] += b.bought[side];
         }
     }
-    let book = |purchase: &mut Purchase, b: &Buyer| {
-        purchase.want = b.want;
+    let book = |purchase: &mut Purchase, b: &Buyer, offered: f64| {
+        purchase.money = offered;
+        purchase.unspent = b.money;
         purchase.bought.copy_from_slice(&b.bought);
         purchase.smuggled = b.smuggled;
+        purchase.spend = b.spend;
     };
     let regions_buying = region_rows.len();
-    for (row, b) in region_rows.into_iter().zip(&buyers) {
-        book(row.1.into_inner(), b);
+    let offered: Vec<f64> = buyers[..installers]
+        .iter()
+        .map(|b| b.money + b.spend)
+        .collect();
+    for ((row, b), &o) in region_rows.into_iter().zip(&buyers).zip(&offered) {
+        book(row.1.into_inner(), b, o);
     }
-    for ((e, _, _), b) in lab_rows.iter().zip(&buyers[regions_buying..]) {
+    for ((e, b), &o) in lab_rows
+        .iter()
+        .zip(&buyers[regions_buying..installers])
+        .zip(&offered[regions_buying..])
+    {
         let (_, _, _, purchase) = labs.get_mut(*e).expect("every indexed lab exists");
-        book(purchase.into_inner(), b);
+        book(purchase.into_inner(), b, o);
+    }
+}
+
+/// A market's mark-up after a month in which `ratio` H100e were wanted per H100e on offer:
+/// `m × clamp(ratio^η_c × m^−ρ, 1/(1 + δ_c), 1 + δ_c)`, within `[chip_markup_min, chip_markup_max]`,
+/// where `ρ = chip_markup_reversion` pulls margins back toward normal (1) when the market clears.
+pub fn reference_markup(markup: f64, ratio: f64, p: &Parameters) -> f64 {
+    let step = (ratio.powf(p.chip_eta) * markup.powf(-p.chip_markup_reversion))
+        .clamp(1.0 / (1.0 + p.chip_step_max), 1.0 + p.chip_step_max);
+    (markup * step).clamp(p.chip_markup_min, p.chip_markup_max)
+}
+
+/// Rounds in which stock left unsold is offered again to the money left (as the compute market re-offers
+/// unmet demand): a buyer whose share of one class was short spends the rest on others.
+const SALE_ROUNDS: usize = 3;
+
+/// Sells the stock of every class to `buyers`. Within a round, each buyer splits its money over the
+/// classes it may buy in proportion to the value on offer of each (stock × its market's price, open
+/// share after controls, weighted down by secondary sanctions), within its legal room; each class goes
+/// pro rata to the H100e wanted of it. Classes of one market cost the same per H100e, so no class is
+/// preferred: what one buyer may not buy, or what is left after a round, goes to the others. A smuggler
+/// seeks only the classes controlled toward the nation it ships to. Sales are booked in the ledger and
+/// the market.
+fn sell(
+    classes: &[&ChipClass],
+    buyers: &mut [Buyer],
+    ledger: &mut ChipLedger,
+    market: &mut ChipMarket,
+    rules: &Rules,
+    p: &Parameters,
+    sold_to_ok: &dyn Fn(&ChipClass, usize) -> bool,
+) {
+    let nc = classes.len();
+    // [buyer × class]: how much a buyer may take of a class, as a share (0 where it may not buy it).
+    let mut open = vec![0.0; buyers.len() * nc];
+    for (bi, b) in buyers.iter().enumerate() {
+        for (ci, c) in classes.iter().enumerate() {
+            let wanted = match b.route {
+                Some((_, target)) => {
+                    rules.chip_block.get(c.idx, target) > 0.0 && sold_to_ok(c, target)
+                }
+                None => sold_to_ok(c, b.nation),
+            };
+            let share = 1.0 - rules.chip_block.get(c.idx, b.nation);
+            if wanted && share > 0.0 {
+                open[bi * nc + ci] =
+                    share / (1.0 + p.sanction_premium * rules.chip_sanction.get(c.idx, b.nation));
+            }
+        }
+    }
+    let mut want = vec![0.0; buyers.len() * nc];
+    let mut total = vec![0.0; nc];
+    for round in 0..SALE_ROUNDS {
+        // Each buyer's split of its money, as H100e wanted of each class.
+        total.fill(0.0);
+        for (bi, b) in buyers.iter_mut().enumerate() {
+            let row = &mut want[bi * nc..(bi + 1) * nc];
+            let mut value = 0.0;
+            for (ci, c) in classes.iter().enumerate() {
+                value +=
+                    ledger.stock[c.idx] * c.h100e * market.price[c.origin] * open[bi * nc + ci];
+            }
+            if value <= 0.0 || b.money <= 0.0 || b.legal <= 0.0 {
+                row.fill(0.0);
+                continue;
+            }
+            let mut h100e = 0.0;
+            for (ci, c) in classes.iter().enumerate() {
+                let on_offer = ledger.stock[c.idx] * c.h100e * open[bi * nc + ci];
+                // USD for this class, over its price: H100e.
+                row[ci] = b.money * on_offer / value;
+                h100e += row[ci];
+            }
+            if h100e > b.legal {
+                for w in row.iter_mut() {
+                    *w *= b.legal / h100e;
+                }
+            }
+            for (t, w) in total.iter_mut().zip(row.iter()) {
+                *t += w;
+            }
+        }
+        if round == 0 {
+            // What the market saw wanted at its price: the mark-up's signal.
+            for (ci, c) in classes.iter().enumerate() {
+                market.wanted[c.origin] += total[ci];
+            }
+        }
+        let mut any = false;
+        for (ci, c) in classes.iter().enumerate() {
+            let supply = ledger.stock[c.idx] * c.h100e;
+            if total[ci] <= 0.0 || supply <= 0.0 {
+                continue;
+            }
+            let price = market.price[c.origin];
+            let ratio = (supply / total[ci]).min(1.0);
+            let mut sold = 0.0;
+            for (bi, b) in buyers.iter_mut().enumerate() {
+                let got = want[bi * nc + ci] * ratio;
+                if got <= 0.0 {
+                    continue;
+                }
+                b.legal -= got;
+                b.money = (b.money - got * price).max(0.0);
+                b.spend += got * price;
+                ledger.received_this_year[b.nation] += got;
+                if b.route.is_some() {
+                    b.units.push((c.idx, got / c.h100e));
+                } else {
+                    b.bought[c.origin] += got;
+                }
+                sold += got;
+            }
+            any |= sold > 0.0;
+            ledger.stock[c.idx] = (ledger.stock[c.idx] - sold / c.h100e).max(0.0);
+            ledger.sold_last_month[c.idx] += sold / c.h100e;
+            market.sold[c.origin] += sold;
+        }
+        if !any {
+            break;
+        }
     }
 }

@@ -1,0 +1,96 @@
+//! Access: which providers a segment may use, how much of its demand each may take, and at what
+//! effective price.
+//!
+//! Labs see only the capacity in regions open to them: a nation whose regions do not serve foreign labs
+//! (`open_to_foreign_users = false`, as China's real-name rules have it) keeps its hosted capacity out of
+//! other nations' choice (the logit's capacity term uses the capacity they may use).
+//!
+//! A provider is out of reach of a pool's labs when they have contracts elsewhere, or when it is closed
+//! in their nation (a ban, or reciprocity). For a large-training segment, KYC lets through `1 − kyc ×
+//! compliance` of the demand. The effective price of provider `v` for nation `n` is
+//! `price_v × pay × (1 + sanction_premium × sanction[v][n] + bloc_friction × (1 − alignment_n[bloc_v]))`,
+//! `pay = 1 − contract_discount` at a contracted provider, else 1 ([`reference::effective_price`]).
+
+use super::{MarketScratch, reference};
+use crate::parameters::Parameters;
+use crate::resources::*;
+
+/// What preparing a segment reads: the month's access rules, compliance and alignments.
+pub(crate) struct SegmentFacts<'a> {
+    pub(crate) params: &'a Parameters,
+    pub(crate) index: &'a WorldIndex,
+    pub(crate) rules: &'a Rules,
+    pub(crate) compliance: &'a [f64],
+    pub(crate) bloc: &'a [usize],
+    /// Alignment weights, [nation × bloc].
+    pub(crate) weights: &'a [f64],
+    /// [nation][provider]: share of the provider's open capacity in regions the nation's labs may use.
+    pub(crate) reach: &'a Grid,
+}
+
+impl SegmentFacts<'_> {
+    /// Segment `s`'s effective price per USD of list price, whether a policy blocks each provider, and
+    /// the price-independent part of its logit weights (which carries the share each may take).
+    pub(crate) fn prepare(&self, m: &mut MarketScratch, s: usize) {
+        let p = self.params;
+        let pool = s / 2;
+        let large = s % 2 == 1;
+        let n = self.index.pool_nation[pool];
+        let contracts = self.index.pool_contracts[pool].as_ref();
+        let k = m.blocs;
+        let weights = &self.weights[n * k..(n + 1) * k];
+        let pay = if contracts.is_some() {
+            1.0 - p.contract_discount
+        } else {
+            1.0
+        };
+        // Without a sanction premium the factor depends on the provider's bloc only: one power per bloc.
+        m.bloc_factor.clear();
+        m.bloc_weight.clear();
+        for &w in weights {
+            let factor = reference::effective_price(1.0, pay, 0.0, p.bloc_friction * (1.0 - w));
+            m.bloc_factor.push(factor);
+            m.bloc_weight.push(factor.powf(-p.beta));
+        }
+        for v in 0..m.providers {
+            let (leak, blocked) = reference::access(
+                contracts.is_none_or(|c| c[v]),
+                self.rules.is_closed(v, n),
+                if large { self.rules.kyc.get(v, n) } else { 0.0 },
+                self.compliance[v],
+            );
+            m.policy_blocked.set(s, v, if blocked { 1.0 } else { 0.0 });
+            let b = self.bloc[v];
+            let premium = p.sanction_premium * self.rules.sanction.get(v, n);
+            let (factor, weight) = if premium == 0.0 {
+                (m.bloc_factor[b], m.bloc_weight[b])
+            } else {
+                let factor = reference::effective_price(
+                    1.0,
+                    pay,
+                    premium,
+                    p.bloc_friction * (1.0 - weights[b]),
+                );
+                (factor, factor.powf(-p.beta))
+            };
+            // Labs see only the capacity in regions open to them (the logit's capacity term).
+            let reach = self.reach.get(n, v);
+            let reach_weight = if reach >= 1.0 {
+                1.0
+            } else {
+                reach.powf(p.capacity_weight)
+            };
+            m.pay_factor.set(s, v, pay);
+            m.eff_factor.set(s, v, factor);
+            m.base_weight.set(
+                s,
+                v,
+                if leak <= 0.0 {
+                    0.0
+                } else {
+                    weight * leak * reach_weight
+                },
+            );
+        }
+    }
+}

@@ -1,0 +1,273 @@
+//! Books: what each lab, nation and provider got, paid and earned this month, and what providers will
+//! invest next month.
+//!
+//! A lab's demand is its own cluster plus the cloud compute its money buys at its segments' expected
+//! prices; it gets its segments' served fractions. A nation's compute by supplier bloc counts the
+//! provider's bloc for cloud compute and the chips' origin for own clusters. A provider earns the list
+//! price times what the lab pays per USD of it (contract discounts), per H100e-hour served.
+//!
+//! Providers invest from revenue ([`reference::capex`]): capex follows trailing revenue, the growth term
+//! of the H100e its customers will request (their budget growth over the fall of prices with
+//! price-performance) and its return on capacity, each against its first month.
+
+use super::{Labs, MarketScratch, SegmentOutcome, reference};
+use crate::components::*;
+use crate::parameters::Parameters;
+use crate::resources::*;
+use bevy_ecs::prelude::*;
+
+/// Each segment's served fraction, spend, average list price paid, main provider, providers used, and
+/// what it got by supplier bloc (and from sanctioned providers, times the sanction's strength).
+#[inline(never)]
+pub(crate) fn summarize_segments(
+    m: &mut MarketScratch,
+    index: &WorldIndex,
+    rules: &Rules,
+    bloc: &[usize],
+) {
+    let np = m.providers;
+    let k = m.blocs;
+    for s in 0..m.segments {
+        let n = index.pool_nation[s / 2];
+        let got: f64 = m.alloc.row(s).iter().sum();
+        let fraction = if m.demand[s] > 0.0 {
+            got / m.demand[s]
+        } else {
+            0.0
+        };
+        let mut spend = 0.0;
+        let mut best: Option<usize> = None;
+        let mut used = 0;
+        let by_bloc = &mut m.by_bloc.data[s * k..(s + 1) * k];
+        let sanctioned = &mut m.sanctioned_by_bloc.data[s * k..(s + 1) * k];
+        by_bloc.fill(0.0);
+        sanctioned.fill(0.0);
+        for v in 0..np {
+            let a = m.alloc.get(s, v);
+            if a <= 0.0 {
+                continue;
+            }
+            used += 1;
+            spend += a * m.pay_factor.get(s, v) * m.price[v];
+            if best.is_none_or(|b| a > m.alloc.get(s, b)) {
+                best = Some(v);
+            }
+            by_bloc[bloc[v]] += a;
+            sanctioned[bloc[v]] += a * rules.sanction.get(v, n);
+        }
+        m.outcome[s] = SegmentOutcome {
+            demand_per_usd: m.outcome[s].demand_per_usd,
+            fraction,
+            got,
+            spend,
+            price: if got > 0.0 { spend / got } else { 0.0 },
+            sanctioned: sanctioned.iter().any(|&x| x > 0.0),
+            main: best,
+            used,
+        };
+    }
+}
+
+/// Pass 2 over the labs: each lab's demand and compute from its segments, and what its own cluster
+/// adds to its nation's compute by the chips' origin.
+#[inline(never)]
+pub(crate) fn serve_labs(m: &mut MarketScratch, index: &WorldIndex, labs: &mut Labs) {
+    let np = m.providers;
+    let k = m.blocs;
+    let sums = &mut m.nation_sums;
+    let splits = &m.splits;
+    let mut i = 0;
+    for_each_in_order!(labs, &index.labs, |(lab, capacity, state)| {
+        // One change mark per lab, not one per field written.
+        let state = state.into_inner();
+        let split = &splits[i];
+        i += 1;
+        let s0 = state.pool * 2;
+        let st = state.segment;
+        let (inf, train) = (&m.outcome[s0], &m.outcome[st]);
+        let want_inf = split.inference_money * inf.demand_per_usd;
+        let want_train = split.training_money * train.demand_per_usd;
+        let cloud_inf = want_inf * inf.fraction;
+        let cloud_train = want_train * train.fraction;
+        let demand = split.own_used + want_inf + want_train;
+        let compute = split.own_used + cloud_inf + cloud_train;
+        state.prev_compute = state.compute;
+        state.compute = compute;
+        state.demand = demand;
+        state.training = split.own_used * lab.training_share + cloud_train;
+        state.unmet = (demand - compute).max(0.0);
+        state.kyc_refused = split.large;
+        sums.demand[lab.nation] += demand;
+        if split.own_used > 0.0 {
+            let n = lab.nation;
+            for (sum, origin) in sums.by_bloc[n * k..(n + 1) * k]
+                .iter_mut()
+                .zip(&capacity.by_origin)
+            {
+                *sum += origin;
+            }
+        }
+        state.uses_sanctioned_provider =
+            (cloud_inf > 0.0 && inf.sanctioned) || (cloud_train > 0.0 && train.sanctioned);
+        let cloud = cloud_inf + cloud_train;
+        let spend = cloud_inf * inf.price + cloud_train * train.price;
+        state.price_paid = if cloud > 0.0 { spend / cloud } else { 0.0 };
+        state.main_provider = if want_inf >= want_train {
+            inf.main
+        } else {
+            train.main
+        };
+        state.providers_used = if st == s0 {
+            inf.used
+        } else {
+            (0..np)
+                .filter(|&v| m.alloc.get(s0, v) > 0.0 || m.alloc.get(st, v) > 0.0)
+                .count() as u32
+        };
+    });
+}
+
+/// Each nation's compute, demand, spend and suppliers: its labs' own clusters (summed lab by lab) and its
+/// segments' allocations (segments belong to one nation each).
+#[inline(never)]
+pub(crate) fn book_nations(
+    m: &mut MarketScratch,
+    p: &Parameters,
+    index: &WorldIndex,
+    nations: &mut Query<(&Nation, &Alignment, &mut NationCompute)>,
+) {
+    let np = m.providers;
+    let k = m.blocs;
+    let sums = &mut m.nation_sums;
+    for s in 0..m.segments {
+        let n = index.pool_nation[s / 2];
+        sums.cloud[n] += m.outcome[s].got;
+        sums.spend[n] += m.outcome[s].spend * p.hours_per_month;
+        for kk in 0..k {
+            sums.by_bloc[n * k + kk] += m.by_bloc.get(s, kk);
+            sums.sanctioned[n * k + kk] += m.sanctioned_by_bloc.get(s, kk);
+        }
+        for (sum, a) in sums.by_provider[n * np..(n + 1) * np]
+            .iter_mut()
+            .zip(m.alloc.row(s))
+        {
+            *sum += a;
+        }
+    }
+    for (nation, _, mut nc) in nations.iter_mut() {
+        let n = nation.idx;
+        let compute = sums.own[n] + sums.cloud[n];
+        nc.own_cluster = sums.own[n];
+        nc.by_provider
+            .copy_from_slice(&sums.by_provider[n * np..(n + 1) * np]);
+        nc.compute = compute;
+        nc.demand = sums.demand[n];
+        nc.unmet = (sums.demand[n] - compute).max(0.0);
+        nc.cloud = sums.cloud[n];
+        nc.spend = sums.spend[n];
+        nc.by_bloc
+            .copy_from_slice(&sums.by_bloc[n * k..(n + 1) * k]);
+        nc.sanctioned_by_bloc
+            .copy_from_slice(&sums.sanctioned[n * k..(n + 1) * k]);
+    }
+}
+
+/// Each provider's price, requests, service and revenue; the growth its customers' requests are
+/// expected to have; and its capex for next month.
+#[inline(never)]
+pub(crate) fn book_providers(
+    m: &MarketScratch,
+    p: &Parameters,
+    t: u32,
+    providers: &mut Query<(&Provider, &mut ProviderBook)>,
+) {
+    // Each segment's expected yearly growth of the H100e it requests: its money's growth over the fall
+    // of prices with price-performance.
+    let segment_growth: Vec<f64> = (0..m.segments)
+        .map(|s| {
+            if m.money[s] > 0.0 {
+                (1.0 + m.money_growth[s] / m.money[s]) / (1.0 - p.price_performance) - 1.0
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    for (provider, book) in providers.iter_mut() {
+        let book = book.into_inner();
+        let v = provider.idx;
+        let mut served = 0.0;
+        let mut revenue = 0.0;
+        let mut growth = 0.0;
+        for s in 0..m.segments {
+            let a = m.alloc.get(s, v);
+            served += a;
+            revenue += a * m.pay_factor.get(s, v);
+            growth += m.first_share.get(s, v) * m.demand[s] * segment_growth[s];
+        }
+        book.price = m.price[v];
+        book.cost = m.cost[v];
+        book.served = served;
+        book.revenue = revenue * m.price[v] * p.hours_per_month;
+        book.requested = m.first_requests[v];
+        if book.requested > 0.0 {
+            book.expected_growth = growth / book.requested;
+        }
+        let ring = book.revenue_ring.len();
+        book.revenue_ring[t as usize % ring] = book.revenue;
+        let months = (t as usize + 1).min(ring) as f64;
+        let trailing = book.revenue_ring.iter().sum::<f64>() * 12.0 / months;
+        let utilisation = if book.open_capacity > 0.0 {
+            served / book.open_capacity
+        } else {
+            0.0
+        };
+        let now = (
+            trailing,
+            reference::growth_term(book.expected_growth, p),
+            reference::return_on_capacity(book.price, utilisation, book.cost, p),
+        );
+        match book.start {
+            None if trailing > 0.0 => {
+                book.start = Some(CapexStart {
+                    revenue: now.0,
+                    growth_term: now.1,
+                    q: now.2,
+                });
+            }
+            None => {}
+            Some(start) => {
+                book.capex = reference::capex(
+                    provider.capex0,
+                    book.capex,
+                    now,
+                    (start.revenue, start.growth_term, start.q),
+                    p,
+                );
+            }
+        }
+    }
+}
+
+/// Who served each segment this month (shares of its cloud compute) and where policy blocked it, for
+/// next month's triggers and this month's stranded-lab measure.
+#[inline(never)]
+pub(crate) fn remember_use(m: &MarketScratch, usage: &mut SegmentUse) {
+    let np = m.providers;
+    if usage.share.data.len() != m.alloc.data.len() {
+        usage.share = Grid::new(m.segments, np, 0.0);
+        usage.previous = Grid::new(m.segments, np, 0.0);
+    }
+    std::mem::swap(&mut usage.share, &mut usage.previous);
+    for s in 0..m.segments {
+        let got: f64 = m.alloc.row(s).iter().sum();
+        for v in 0..np {
+            let share = if got > 0.0 {
+                m.alloc.get(s, v) / got
+            } else {
+                0.0
+            };
+            usage.share.set(s, v, share);
+        }
+    }
+    usage.policy_blocked.clone_from(&m.policy_blocked);
+}

@@ -1,0 +1,228 @@
+//! Clearing: prices step toward balance, then logit shares and pro-rata rationing split what is left.
+//!
+//! Each of the month's `price_iterations` steps computes every segment's logit shares and demand at the
+//! current prices and moves each provider's price by `clamp((R/K)^η, 1/(1 + δ_k), 1 + δ_k)` on requested
+//! over open capacity ([`reference::price_step`]); the month's total move stays within `price_step_max`,
+//! and prices stay between the user cost and `price_cap_ratio` times it. With money budgets and logit
+//! shares the requests' price elasticities have row sums −1 and own elasticities at most β, so `η ≤ 1/β`
+//! makes each step a contraction toward balance, without overshoot (ODD 7.6). A fixed number of steps and
+//! no early exit keep runs deterministic and their cost constant.
+//!
+//! At the final prices, each round gives every segment with demand left logit shares over the providers
+//! with capacity left; oversubscribed providers fill pro rata, and unmet demand and capacity left carry to
+//! the next round, for `reoffer_rounds` re-offers.
+
+use super::MarketScratch;
+use crate::parameters::Parameters;
+
+/// Which segments a phase updates; the others keep stale numbers that nothing reads.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Segments {
+    /// Every pool's inference segment: what labs expect to pay, before they place their money.
+    Inference,
+    /// The segments that bring money this month.
+    WithMoney,
+    /// The segments with demand left in the current rationing round.
+    WithDemandLeft,
+}
+
+impl Segments {
+    fn chosen(self, m: &MarketScratch, s: usize) -> bool {
+        match self {
+            Segments::Inference => s.is_multiple_of(2),
+            Segments::WithMoney => m.money[s] > 0.0,
+            Segments::WithDemandLeft => m.remaining_demand[s] > 0.0,
+        }
+    }
+}
+
+/// Each provider's `price^−beta` and the chosen segments' static weights at the current prices.
+fn update_weights(m: &mut MarketScratch, beta: f64, which: Segments) {
+    let np = m.providers;
+    for v in 0..np {
+        m.price_weight[v] = m.price[v].powf(-beta);
+    }
+    for s in 0..m.segments {
+        if !which.chosen(m, s) {
+            continue;
+        }
+        let base = s * np;
+        for v in 0..np {
+            m.static_weight.data[base + v] = m.base_weight.data[base + v] * m.price_weight[v];
+        }
+    }
+}
+
+/// Logit shares of the chosen segments over the providers with capacity left: attraction `−beta
+/// ln(effective price) + ln(share let through) + capacity_weight ln(capacity left)`, evaluated as the
+/// segment's static weight times the provider's capacity factor.
+pub(crate) fn logit_shares(m: &mut MarketScratch, capacity_weight: f64, which: Segments) {
+    let np = m.providers;
+    let largest = m.remaining_capacity.iter().copied().fold(0.0, f64::max);
+    for v in 0..np {
+        let cap = m.remaining_capacity[v];
+        m.capacity_factor[v] = if cap > 1e-9 {
+            (cap / largest).powf(capacity_weight)
+        } else {
+            0.0
+        };
+    }
+    for s in 0..m.segments {
+        if !which.chosen(m, s) {
+            continue;
+        }
+        let base = s * np;
+        let weights = &m.static_weight.data[base..base + np];
+        let shares = &mut m.share.data[base..base + np];
+        let mut sum = 0.0;
+        for v in 0..np {
+            let w = weights[v] * m.capacity_factor[v];
+            shares[v] = w;
+            sum += w;
+        }
+        let scale = if sum > 0.0 { 1.0 / sum } else { 0.0 };
+        for share in shares.iter_mut() {
+            *share *= scale;
+        }
+    }
+}
+
+/// The chosen segments' logit-expected effective prices at the current prices, on open capacity.
+pub(crate) fn expected_prices(
+    m: &mut MarketScratch,
+    beta: f64,
+    capacity_weight: f64,
+    which: Segments,
+) {
+    update_weights(m, beta, which);
+    m.remaining_capacity.copy_from_slice(&m.capacity);
+    logit_shares(m, capacity_weight, which);
+    let np = m.providers;
+    for s in 0..m.segments {
+        if !which.chosen(m, s) {
+            continue;
+        }
+        let base = s * np;
+        m.expected_price[s] = (0..np)
+            .map(|v| m.share.data[base + v] * m.eff_factor.data[base + v] * m.price[v])
+            .sum();
+    }
+}
+
+/// Each segment's demand, H100e, from its money at its expected price; a segment no provider may serve
+/// is priced at the mean list price, so that its demand shows as unmet.
+fn segment_demand(m: &mut MarketScratch, hours: f64) {
+    let mean_price = m.price.iter().sum::<f64>() / m.providers.max(1) as f64;
+    for s in 0..m.segments {
+        let per_usd = if m.money[s] <= 0.0 {
+            0.0
+        } else if m.expected_price[s] > 0.0 {
+            1.0 / (m.expected_price[s] * hours)
+        } else {
+            1.0 / (mean_price * hours)
+        };
+        m.outcome[s].demand_per_usd = per_usd;
+        m.demand[s] = m.money[s] * per_usd;
+    }
+}
+
+/// The month's prices: `price_iterations` bounded steps on requested over open capacity, then every
+/// segment's shares, expected price and demand at the final prices. In the first month (`warm_up`) the
+/// prices take a year's worth of steps with no monthly limit, so that a run starts from a market that
+/// has cleared rather than from the scenario's rounded list prices.
+#[inline(never)]
+pub(crate) fn clear_prices(m: &mut MarketScratch, p: &Parameters, warm_up: bool) {
+    let np = m.providers;
+    let (steps, month_step) = if warm_up {
+        (12 * p.price_iterations, f64::INFINITY)
+    } else {
+        (p.price_iterations, p.price_step_max)
+    };
+    for _ in 0..steps {
+        expected_prices(m, p.beta, p.capacity_weight, Segments::WithMoney);
+        segment_demand(m, p.hours_per_month);
+        m.requests.fill(0.0);
+        for s in 0..m.segments {
+            let d = m.demand[s];
+            if d > 0.0 {
+                for v in 0..np {
+                    m.requests[v] += d * m.share.get(s, v);
+                }
+            }
+        }
+        for v in 0..np {
+            let stepped = super::reference::price_step(
+                m.price[v],
+                m.requests[v],
+                m.capacity[v],
+                p.price_eta,
+                p.price_step_iteration,
+            );
+            m.price[v] = stepped
+                .clamp(
+                    m.start_price[v] / (1.0 + month_step),
+                    m.start_price[v] * (1.0 + month_step),
+                )
+                .clamp(m.cost[v], m.cap[v]);
+        }
+    }
+    expected_prices(m, p.beta, p.capacity_weight, Segments::WithMoney);
+    segment_demand(m, p.hours_per_month);
+}
+
+/// Logit shares, pro-rata rationing and re-offer rounds over segments at the final prices. Fills `alloc`
+/// and, from the first round, `first_requests` (demand directed at each provider before rationing) and
+/// `first_share`.
+#[inline(never)]
+pub(crate) fn solve(m: &mut MarketScratch, capacity_weight: f64, reoffer_rounds: u32) {
+    let np = m.providers;
+    m.alloc.fill(0.0);
+    m.remaining_demand.copy_from_slice(&m.demand);
+    m.remaining_capacity.copy_from_slice(&m.capacity);
+    for round in 0..=reoffer_rounds {
+        // Segments without demand (left) keep stale shares; nothing reads them.
+        logit_shares(m, capacity_weight, Segments::WithDemandLeft);
+        m.requests.fill(0.0);
+        for s in 0..m.segments {
+            let d = m.remaining_demand[s];
+            if d > 0.0 {
+                for v in 0..np {
+                    m.requests[v] += d * m.share.get(s, v);
+                }
+            }
+        }
+        if round == 0 {
+            m.first_requests.copy_from_slice(&m.requests);
+            m.first_share.data.copy_from_slice(&m.share.data);
+        }
+        m.served.fill(0.0);
+        for s in 0..m.segments {
+            let d = m.remaining_demand[s];
+            if d <= 0.0 {
+                continue;
+            }
+            let mut got = 0.0;
+            for v in 0..np {
+                let r = m.requests[v];
+                if r <= 0.0 {
+                    continue;
+                }
+                let fill = (m.remaining_capacity[v] / r).min(1.0);
+                let a = d * m.share.get(s, v) * fill;
+                if a > 0.0 {
+                    m.alloc.set(s, v, m.alloc.get(s, v) + a);
+                    m.served[v] += a;
+                    got += a;
+                }
+            }
+            m.remaining_demand[s] = (d - got).max(0.0);
+        }
+        for v in 0..np {
+            m.remaining_capacity[v] = (m.remaining_capacity[v] - m.served[v]).max(0.0);
+        }
+        let left: f64 = m.remaining_demand.iter().sum();
+        if left <= 1e-9 || m.remaining_capacity.iter().all(|&c| c <= 1e-9) {
+            break;
+        }
+    }
+}

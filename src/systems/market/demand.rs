@@ -1,0 +1,182 @@
+//! Demand: labs hold budgets in money, and a segment's demand for cloud compute is what its money buys
+//! at the prices its labs face.
+//!
+//! Budgets grow each month by `(1 + g)^(1/12)`, `g = [g∞ + (g₀ − g∞)(1 − λ)^(t/12)] · max(0, 1 −
+//! (S/S_max)^k)` ([`reference::budget_growth`]): the lab's own growth decays toward GDP growth and brakes
+//! as its nation's AI budgets (`S`, last month's, over this month's GDP) near the ceiling share of GDP.
+//! A lab spends `own_share` of its budget on chips for its own cluster (the chip market, step 3) and
+//! the rest on cloud compute, split into training and inference by `training_share`.
+
+use super::{LabSplit, Labs, MarketScratch, reference};
+use crate::components::*;
+use crate::parameters::Parameters;
+use crate::resources::*;
+use bevy_ecs::prelude::*;
+use rand::RngExt;
+
+/// Grows every lab's budget for the month and sums each nation's (step 0, before production: chip
+/// buyers spend these budgets).
+pub fn budgets(
+    clock: Res<Clock>,
+    params: Res<Params>,
+    index: Res<WorldIndex>,
+    mut nations: Query<(&Nation, &mut NationCompute)>,
+    mut labs: Query<(&Lab, &mut LabState)>,
+) {
+    let p = &params.0;
+    let t = clock.t;
+    let nn = index.nation_ids.len();
+    // Last month's budgets over this month's GDP, by nation.
+    let mut share = vec![0.0; nn];
+    for (nation, compute) in &nations {
+        let gdp = nation.gdp_at(t, p.gdp_growth) * 1e9;
+        share[nation.idx] = if gdp > 0.0 { compute.budget / gdp } else { 0.0 };
+    }
+    let mut sums = vec![0.0; nn];
+    // Populations share a growth path and a nation, so the last factor computed is remembered.
+    let mut memo = (f64::NAN, usize::MAX, 0.0, 1.0);
+    for_each_in_order!(labs, &index.labs, |(lab, state)| {
+        let state = state.into_inner();
+        if (lab.budget_growth, lab.nation) != (memo.0, memo.1) {
+            let g = reference::budget_growth(lab.budget_growth, t, share[lab.nation], p);
+            memo = (lab.budget_growth, lab.nation, g, (1.0 + g).powf(1.0 / 12.0));
+        }
+        if t > 0 {
+            state.budget *= memo.3;
+        }
+        state.budget_growth = memo.2;
+        sums[lab.nation] += state.budget;
+    });
+    for (nation, mut compute) in nations.iter_mut() {
+        compute.budget = sums[nation.idx];
+    }
+}
+
+/// Demand of consecutive labs with the same segments, not yet added to the segment totals.
+#[derive(Default)]
+struct SegmentRun {
+    inference_segment: usize,
+    training_segment: usize,
+    inference: f64,
+    training: f64,
+    inference_growth: f64,
+    training_growth: f64,
+}
+
+impl SegmentRun {
+    /// Adds the run's sums to the segment totals and starts a new run for segments `(s0, st)`.
+    fn restart(&mut self, m: &mut MarketScratch, s0: usize, st: usize) {
+        m.money[self.inference_segment] += self.inference;
+        m.money[self.training_segment] += self.training;
+        m.money_growth[self.inference_segment] += self.inference_growth;
+        m.money_growth[self.training_segment] += self.training_growth;
+        *self = SegmentRun {
+            inference_segment: s0,
+            training_segment: st,
+            ..SegmentRun::default()
+        };
+    }
+}
+
+/// Pass 1 over the labs: each lab's own cluster, and its cloud money into its segments.
+#[inline(never)]
+pub(crate) fn place_demand(
+    m: &mut MarketScratch,
+    p: &Parameters,
+    t: u32,
+    index: &WorldIndex,
+    rules: &Rules,
+    rngs: &mut Rngs,
+    log: &mut EventLog,
+    labs: &mut Labs,
+) {
+    m.money.fill(0.0);
+    m.money_growth.fill(0.0);
+    let mut splits = std::mem::take(&mut m.splits);
+    splits.clear();
+    m.nation_sums.clear();
+    // A pool is stuck when every provider it has contracts with is shut by policy to its nation.
+    let np = m.providers;
+    m.stuck.clear();
+    m.stuck.extend((0..index.pools).map(|pool| {
+        index.pool_contracts[pool].as_ref().is_some_and(|allowed| {
+            (0..np).all(|v| !allowed[v] || rules.is_closed(v, index.pool_nation[pool]))
+        })
+    }));
+    let hours = p.hours_per_month;
+    // Neighbouring labs mostly share their segments: their money is summed here and added to the
+    // segment totals when the segments change, not lab by lab into the same slots, where each addition
+    // would wait for the one before to be stored.
+    let mut run = SegmentRun::default();
+    for_each_in_order!(labs, &index.labs, |(lab, capacity, state)| {
+        // One change mark per lab, not one per field written.
+        let state = state.into_inner();
+        // Contracts with providers that are all shut by policy are dropped after `switching_months`.
+        state.prev_pool = state.pool;
+        if index.pool_contracts[state.pool].is_some() {
+            let stuck = m.stuck[state.pool];
+            state.stuck_months = if stuck { state.stuck_months + 1 } else { 0 };
+            if stuck && state.stuck_months > p.switching_months {
+                state.pool = lab.nation;
+                state.stuck_months = 0;
+                record_contracts_dropped(log, t, lab, index);
+            }
+        }
+        let s0 = state.pool * 2;
+        let money = (1.0 - lab.own_share) * state.budget / 12.0;
+        let training = money * lab.training_share;
+        let inference = money - training;
+        // KYC looks at the training compute the money buys at the prices the lab expects.
+        let expected = m.expected_price[s0];
+        let training_h100e = if expected > 0.0 {
+            training / (expected * hours)
+        } else {
+            0.0
+        };
+        let mut large = training_h100e > rules.kyc_threshold[lab.nation];
+        if large && rngs.kyc.random_bool(p.kyc_evasion_rate) {
+            large = false;
+            // The detection draw comes first, whether or not the log keeps events.
+            if rngs.kyc.random_bool(p.kyc_detection_rate) {
+                record_kyc_evasion(log, t, lab, index, training_h100e);
+            }
+        }
+        let st = s0 + usize::from(large);
+        if (s0, st) != (run.inference_segment, run.training_segment) {
+            run.restart(m, s0, st);
+        }
+        run.inference += inference;
+        run.training += training;
+        run.inference_growth += inference * state.budget_growth;
+        run.training_growth += training * state.budget_growth;
+        state.prev_segment = (t > 0).then_some(state.segment);
+        state.segment = st;
+        m.nation_sums.own[lab.nation] += capacity.total;
+        splits.push(LabSplit {
+            own_used: capacity.total,
+            training_money: training,
+            inference_money: inference,
+            large,
+        });
+    });
+    run.restart(m, 0, 0);
+    m.splits = splits;
+}
+
+// The lab loop's rare events, out of line so that the loop's registers are not spent on them.
+
+#[cold]
+fn record_contracts_dropped(log: &mut EventLog, t: u32, lab: &Lab, index: &WorldIndex) {
+    if let Some(event) = log.record(t, "contracts_dropped", &lab.id) {
+        event.nation = index.nation_ids[lab.nation].clone();
+        event.detail = "every contracted provider shut by policy".into();
+    }
+}
+
+#[cold]
+fn record_kyc_evasion(log: &mut EventLog, t: u32, lab: &Lab, index: &WorldIndex, training: f64) {
+    if let Some(event) = log.record(t, "kyc_evasion_detected", &lab.id) {
+        event.nation = index.nation_ids[lab.nation].clone();
+        event.detail = format!("{training:.0} H100e of training through shell companies");
+    }
+}

@@ -1,0 +1,309 @@
+//! Compute market (step 5): labs' budgets buy compute at the prices they face.
+//!
+//! Every lab runs its own cluster first. Its cloud budget for the month is split over the providers it
+//! may use by logit shares on effective price `price × (1 + sanction premium + bloc friction)`, and buys
+//! `money ÷ (expected effective price × hours)` H100e. Each provider's price moves with requested over
+//! available capacity — a bounded step, taken a fixed number of times on the month's demand — between
+//! the user cost of compute and a cap; what is still oversubscribed at the final prices is rationed pro
+//! rata and the unmet part re-offered for `reoffer_rounds` rounds. Rationing is then what a policy (or
+//! a capacity shock beyond what a month's price move absorbs) causes, not the market's normal state.
+//!
+//! The submodels, one file each: [`demand`] (budgets, and the money and demand of each segment),
+//! [`access`] (who may use which provider, at what effective price), [`clearing`] (price steps, logit
+//! shares, rationing) and [`books`] (what labs, nations and providers got, paid and earned, and the
+//! providers' investment). [`reference`] holds each equation as a plain function that the fast path is
+//! tested against.
+//!
+//! Labs that face the same choice — same nation, same provider contracts, same KYC standing — form a
+//! *segment*; prices, shares, rationing and re-offers are solved per segment, and each lab gets its
+//! segment's fulfilled fraction. That is the per-lab rule exactly (demand is linear in money, pro-rata
+//! rationing treats alike demands alike) at O(labs + segments × providers × rounds) a month.
+
+pub mod access;
+pub mod books;
+pub mod clearing;
+pub mod demand;
+pub mod reference;
+
+pub use demand::budgets;
+
+use crate::components::*;
+use crate::resources::*;
+use bevy_ecs::prelude::*;
+
+/// Per-segment and per-provider working memory, allocated once for the run.
+#[derive(Resource, Clone, Debug)]
+pub struct MarketScratch {
+    pub(crate) segments: usize,
+    pub(crate) providers: usize,
+    pub(crate) blocs: usize,
+    /// USD a month each segment brings, and the money-weighted yearly budget growth of its labs.
+    pub(crate) money: Vec<f64>,
+    pub(crate) money_growth: Vec<f64>,
+    /// H100e each segment demands at this month's prices, and what is still unserved while rationing.
+    pub(crate) demand: Vec<f64>,
+    pub(crate) remaining_demand: Vec<f64>,
+    /// Open capacity of each provider, and what is left while rationing.
+    pub(crate) capacity: Vec<f64>,
+    pub(crate) remaining_capacity: Vec<f64>,
+    /// Each provider's list price (the current iterate while prices step), the month's starting price,
+    /// its floor (user cost), its cap and `price^−beta`.
+    pub(crate) price: Vec<f64>,
+    pub(crate) start_price: Vec<f64>,
+    pub(crate) cost: Vec<f64>,
+    pub(crate) cap: Vec<f64>,
+    pub(crate) price_weight: Vec<f64>,
+    /// Logit-expected effective price of each segment, USD per H100e-hour.
+    pub(crate) expected_price: Vec<f64>,
+    pub(crate) requests: Vec<f64>,
+    /// Demand directed at each provider, and the shares, in the first round (before re-offers).
+    pub(crate) first_requests: Vec<f64>,
+    pub(crate) first_share: Grid,
+    pub(crate) served: Vec<f64>,
+    pub(crate) share: Grid,
+    pub(crate) alloc: Grid,
+    /// [segment][provider]: what the segment pays per USD of list price (1, or less under a contract),
+    /// and its effective price per USD of list price (that, times the friction and sanction mark-ups).
+    pub(crate) pay_factor: Grid,
+    pub(crate) eff_factor: Grid,
+    /// 1 where a policy (ban, closure, full KYC refusal) keeps the segment from the provider.
+    pub(crate) policy_blocked: Grid,
+    /// The month's price-independent part of the logit weight, `eff_factor^−beta × share let through`
+    /// (0 out of reach); times `price^−beta` it is the static weight.
+    pub(crate) base_weight: Grid,
+    pub(crate) static_weight: Grid,
+    /// While preparing a segment: its effective-price factor and weight for each supplier bloc.
+    pub(crate) bloc_factor: Vec<f64>,
+    pub(crate) bloc_weight: Vec<f64>,
+    /// `(capacity left / largest capacity left)^capacity_weight`, or 0 where none is left.
+    pub(crate) capacity_factor: Vec<f64>,
+    pub(crate) outcome: Vec<SegmentOutcome>,
+    /// What each segment got by supplier bloc, and from sanctioned providers times the sanction's strength.
+    pub(crate) by_bloc: Grid,
+    pub(crate) sanctioned_by_bloc: Grid,
+    pub(crate) splits: Vec<LabSplit>,
+    /// By pool: every contracted provider is shut by policy this month.
+    pub(crate) stuck: Vec<bool>,
+    pub(crate) nation_sums: NationSums,
+}
+
+/// A segment's month in the market, as its labs read it.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct SegmentOutcome {
+    /// H100e demanded per USD of the month's money, and the share of the demand served.
+    pub(crate) demand_per_usd: f64,
+    pub(crate) fraction: f64,
+    /// What it got, what it paid providers (USD an hour) and its average list price paid.
+    pub(crate) got: f64,
+    pub(crate) spend: f64,
+    pub(crate) price: f64,
+    /// Whether any of it came from a sanctioned provider.
+    pub(crate) sanctioned: bool,
+    /// The provider that served most, and how many served it.
+    pub(crate) main: Option<usize>,
+    pub(crate) used: u32,
+}
+
+/// What each nation used this month: its labs' own clusters, summed lab by lab, and its segments'
+/// allocations.
+#[derive(Clone, Debug)]
+pub(crate) struct NationSums {
+    pub(crate) own: Vec<f64>,
+    pub(crate) demand: Vec<f64>,
+    pub(crate) cloud: Vec<f64>,
+    pub(crate) spend: Vec<f64>,
+    /// [nation × bloc]
+    pub(crate) by_bloc: Vec<f64>,
+    pub(crate) sanctioned: Vec<f64>,
+    /// [nation × provider]
+    pub(crate) by_provider: Vec<f64>,
+}
+
+impl NationSums {
+    fn new(nations: usize, blocs: usize, providers: usize) -> Self {
+        NationSums {
+            own: vec![0.0; nations],
+            demand: vec![0.0; nations],
+            cloud: vec![0.0; nations],
+            spend: vec![0.0; nations],
+            by_bloc: vec![0.0; nations * blocs],
+            sanctioned: vec![0.0; nations * blocs],
+            by_provider: vec![0.0; nations * providers],
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        for v in [
+            &mut self.own,
+            &mut self.demand,
+            &mut self.cloud,
+            &mut self.spend,
+            &mut self.by_bloc,
+            &mut self.sanctioned,
+            &mut self.by_provider,
+        ] {
+            v.fill(0.0);
+        }
+    }
+}
+
+/// A lab's month before the market solves: its own cluster, and its cloud money by segment.
+#[derive(Clone, Debug)]
+pub(crate) struct LabSplit {
+    pub(crate) own_used: f64,
+    /// USD a month for training and for inference (and small training).
+    pub(crate) training_money: f64,
+    pub(crate) inference_money: f64,
+    /// Whether its training is large enough for KYC (and it did not evade).
+    pub(crate) large: bool,
+}
+
+impl MarketScratch {
+    pub fn new(pools: usize, providers: usize, blocs: usize, nations: usize) -> Self {
+        let s = pools * 2;
+        MarketScratch {
+            segments: s,
+            providers,
+            blocs,
+            money: vec![0.0; s],
+            money_growth: vec![0.0; s],
+            demand: vec![0.0; s],
+            remaining_demand: vec![0.0; s],
+            capacity: vec![0.0; providers],
+            remaining_capacity: vec![0.0; providers],
+            price: vec![0.0; providers],
+            start_price: vec![0.0; providers],
+            cost: vec![0.0; providers],
+            cap: vec![0.0; providers],
+            price_weight: vec![0.0; providers],
+            expected_price: vec![0.0; s],
+            requests: vec![0.0; providers],
+            first_requests: vec![0.0; providers],
+            first_share: Grid::new(s, providers, 0.0),
+            served: vec![0.0; providers],
+            share: Grid::new(s, providers, 0.0),
+            alloc: Grid::new(s, providers, 0.0),
+            pay_factor: Grid::new(s, providers, 1.0),
+            eff_factor: Grid::new(s, providers, 1.0),
+            policy_blocked: Grid::new(s, providers, 0.0),
+            base_weight: Grid::new(s, providers, 0.0),
+            static_weight: Grid::new(s, providers, 0.0),
+            bloc_factor: Vec::with_capacity(blocs),
+            bloc_weight: Vec::with_capacity(blocs),
+            capacity_factor: vec![0.0; providers],
+            outcome: vec![SegmentOutcome::default(); s],
+            by_bloc: Grid::new(s, blocs, 0.0),
+            sanctioned_by_bloc: Grid::new(s, blocs, 0.0),
+            splits: Vec::new(),
+            stuck: Vec::with_capacity(pools),
+            nation_sums: NationSums::new(nations, blocs, providers),
+        }
+    }
+}
+
+/// The labs' query: fixed traits, own cluster, and the month's state the market writes.
+pub(crate) type Labs<'w, 's> =
+    Query<'w, 's, (&'static Lab, &'static Capacity, &'static mut LabState)>;
+
+// The phases are kept out of line (`#[inline(never)]`) so that profiles show which of them a month spends
+// its time in; each runs once a month, so the calls cost nothing.
+
+pub fn market(
+    clock: Res<Clock>,
+    params: Res<Params>,
+    index: Res<WorldIndex>,
+    rules: Res<Rules>,
+    chips: Res<ChipMarket>,
+    mut scratch: ResMut<MarketScratch>,
+    mut usage: ResMut<SegmentUse>,
+    mut rngs: ResMut<Rngs>,
+    mut log: ResMut<EventLog>,
+    mut providers: Query<(&Provider, &mut ProviderBook)>,
+    mut nations: Query<(&Nation, &Alignment, &mut NationCompute)>,
+    mut labs: Labs,
+) {
+    let p = &params.0;
+    let m = &mut *scratch;
+    let np = m.providers;
+    let t = clock.t;
+
+    // Provider facts in index order; prices start from last month's, between this month's user cost at
+    // the provider's chip market's price (the floor) and the cap, a multiple of the user cost at the
+    // trend price.
+    let mut compliance = vec![1.0; np];
+    let mut bloc = vec![0usize; np];
+    let watts = p.watts_at(t as i32);
+    let trend_cost = p.user_cost(p.chip_trend_price(t), watts);
+    for (provider, book) in &providers {
+        let v = provider.idx;
+        compliance[v] = provider.kyc_compliance;
+        bloc[v] = provider.bloc;
+        m.capacity[v] = book.open_capacity;
+        m.cost[v] = p.user_cost(chips.price[provider.bloc], watts);
+        m.cap[v] = (p.price_cap_ratio * trend_cost).max(m.cost[v]);
+        m.price[v] = book.price.clamp(m.cost[v], m.cap[v]);
+        m.start_price[v] = m.price[v];
+    }
+    // Alignment weights, [nation × bloc], and which nations' regions serve foreign labs.
+    let k = m.blocs;
+    let nn = index.nation_ids.len();
+    let mut weights = vec![0.0; nn * k];
+    let mut open_to_foreign = vec![true; nn];
+    for (nation, alignment, _) in &nations {
+        weights[nation.idx * k..(nation.idx + 1) * k].copy_from_slice(&alignment.weights);
+        open_to_foreign[nation.idx] = nation.open_to_foreign_users;
+    }
+    // [nation][provider]: the share of the provider's open capacity in regions the nation's labs may use.
+    let mut reach = Grid::new(nn, np, 1.0);
+    for (provider, book) in &providers {
+        let v = provider.idx;
+        if book.open_capacity <= 0.0 {
+            continue;
+        }
+        let foreign: f64 = (0..nn)
+            .filter(|&h| open_to_foreign[h])
+            .map(|h| book.open_by_host[h])
+            .sum();
+        for n in 0..nn {
+            let own = if open_to_foreign[n] {
+                0.0
+            } else {
+                book.open_by_host[n]
+            };
+            reach.set(n, v, ((foreign + own) / book.open_capacity).min(1.0));
+        }
+    }
+
+    let facts = access::SegmentFacts {
+        params: p,
+        index: &index,
+        rules: &rules,
+        compliance: &compliance,
+        bloc: &bloc,
+        weights: &weights,
+        reach: &reach,
+    };
+    // Every pool's inference segment first: its expected price tells labs whether their training is
+    // large enough for KYC. A pool's large-training segment is prepared only if a lab lands in it.
+    for pool in 0..m.segments / 2 {
+        facts.prepare(m, pool * 2);
+    }
+    clearing::expected_prices(m, p.beta, p.capacity_weight, clearing::Segments::Inference);
+
+    demand::place_demand(m, p, t, &index, &rules, &mut rngs, &mut log, &mut labs);
+    for pool in 0..m.segments / 2 {
+        if m.money[pool * 2 + 1] > 0.0 {
+            facts.prepare(m, pool * 2 + 1);
+        }
+    }
+    clearing::clear_prices(m, p, t == 0);
+    clearing::solve(m, p.capacity_weight, p.reoffer_rounds);
+    books::summarize_segments(m, &index, &rules, &bloc);
+    books::serve_labs(m, &index, &mut labs);
+    books::book_nations(m, p, &index, &mut nations);
+    books::book_providers(m, p, t, &mut providers);
+    books::remember_use(m, &mut usage);
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,181 @@
+//! The market's equations as plain functions, one per equation and written to be read: the phases in
+//! the other files compute the same quantities with precomputed factors and shared passes, and the tests
+//! hold them to these (`market/tests.rs`).
+
+use crate::parameters::Parameters;
+
+/// Budget growth a year (demand): `g = [g∞ + (g₀ − g∞)(1 − λ)^(t/12)] · max(0, 1 − (S/S_max)^k)`, with
+/// `g∞ = gdp_growth`, `λ = budget_growth_decay`, `S` the nation's AI budgets over its GDP, `S_max =
+/// budget_gdp_ceiling`, `k = budget_ceiling_exponent`.
+pub fn budget_growth(g0: f64, t: u32, share_of_gdp: f64, p: &Parameters) -> f64 {
+    let decayed =
+        p.gdp_growth + (g0 - p.gdp_growth) * (1.0 - p.budget_growth_decay).powf(t as f64 / 12.0);
+    let brake = 1.0 - (share_of_gdp / p.budget_gdp_ceiling).powf(p.budget_ceiling_exponent);
+    decayed * brake.max(0.0)
+}
+
+/// Access (access): the share of a segment's demand a provider may take, and whether a policy keeps
+/// the segment from it. Not contracted: 0. Closed by a ban or reciprocity: 0, blocked. Under KYC (for
+/// large training): `1 − kyc × compliance`, blocked when nothing gets through.
+pub fn access(contracted: bool, closed: bool, kyc: f64, compliance: f64) -> (f64, bool) {
+    if !contracted {
+        (0.0, false)
+    } else if closed {
+        (0.0, true)
+    } else if kyc > 0.0 {
+        let leak = (1.0 - kyc * compliance).max(0.0);
+        (leak, leak <= 0.0)
+    } else {
+        (1.0, false)
+    }
+}
+
+/// Effective price (access): `price × pay × (1 + premium + friction)`, where `pay` is what the lab pays
+/// per USD of list price and the mark-ups are the sanction risk premium and the bloc friction.
+pub fn effective_price(price: f64, pay: f64, premium: f64, friction: f64) -> f64 {
+    price * pay * (1.0 + premium + friction)
+}
+
+/// Logit shares (clearing): `s_v ∝ exp(−β ln eff_v + ln leak_v + capacity_weight ln K_v)`; providers out
+/// of reach (`leak = 0`) or without capacity get nothing.
+pub fn logit_shares(
+    eff: &[f64],
+    leak: &[f64],
+    capacity: &[f64],
+    beta: f64,
+    capacity_weight: f64,
+) -> Vec<f64> {
+    let attraction: Vec<Option<f64>> = (0..eff.len())
+        .map(|v| {
+            (leak[v] > 0.0 && capacity[v] > 1e-9)
+                .then(|| -beta * eff[v].ln() + leak[v].ln() + capacity_weight * capacity[v].ln())
+        })
+        .collect();
+    let top = attraction
+        .iter()
+        .flatten()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
+    let e: Vec<f64> = attraction
+        .iter()
+        .map(|a| a.map_or(0.0, |a| (a - top).exp()))
+        .collect();
+    let sum: f64 = e.iter().sum();
+    e.iter()
+        .map(|x| if sum > 0.0 { x / sum } else { 0.0 })
+        .collect()
+}
+
+/// Segment demand (demand): `D = M ÷ (p̄ × hours)`, H100e, where `M` is the segment's money for the
+/// month and `p̄ = Σ_v s_v eff_v` its logit-expected effective price (USD per H100e-hour).
+pub fn segment_demand(money: f64, shares: &[f64], eff: &[f64], hours: f64) -> f64 {
+    let expected: f64 = shares.iter().zip(eff).map(|(s, e)| s * e).sum();
+    if expected > 0.0 {
+        money / (expected * hours)
+    } else {
+        0.0
+    }
+}
+
+/// Price step (clearing): `p ← p × clamp((R/K)^η, 1/(1 + δ), 1 + δ)` for requested `R` and available
+/// capacity `K`; a provider without capacity keeps its price.
+pub fn price_step(price: f64, requested: f64, capacity: f64, eta: f64, step: f64) -> f64 {
+    if capacity <= 0.0 {
+        return price;
+    }
+    price
+        * (requested / capacity)
+            .powf(eta)
+            .clamp(1.0 / (1.0 + step), 1.0 + step)
+}
+
+/// One segment of a small market, as the reference clearing reads it.
+#[derive(Clone, Debug)]
+pub struct Segment {
+    /// USD for the month.
+    pub money: f64,
+    /// Per provider: effective price per USD of list price (pay × mark-ups), and the share of demand
+    /// it may take.
+    pub factor: Vec<f64>,
+    pub leak: Vec<f64>,
+}
+
+/// A month's prices (clearing), plainly: `price_iterations` steps, each computing every segment's shares
+/// and demand at the current prices and moving each price by [`price_step`] on requested over open
+/// capacity; the month's total move stays within `price_step_max` of the starting price, and prices stay
+/// between the user cost `cost` and `cap`.
+pub fn clear_prices(
+    segments: &[Segment],
+    start: &[f64],
+    capacity: &[f64],
+    (cost, cap): (&[f64], &[f64]),
+    p: &Parameters,
+) -> Vec<f64> {
+    let np = start.len();
+    let mut price = start.to_vec();
+    for _ in 0..p.price_iterations {
+        let mut requested = vec![0.0; np];
+        for s in segments.iter().filter(|s| s.money > 0.0) {
+            let eff: Vec<f64> = (0..np).map(|v| price[v] * s.factor[v]).collect();
+            let shares = logit_shares(&eff, &s.leak, capacity, p.beta, p.capacity_weight);
+            let demand = segment_demand(s.money, &shares, &eff, p.hours_per_month);
+            for v in 0..np {
+                requested[v] += demand * shares[v];
+            }
+        }
+        for v in 0..np {
+            let stepped = price_step(
+                price[v],
+                requested[v],
+                capacity[v],
+                p.price_eta,
+                p.price_step_iteration,
+            );
+            price[v] = stepped
+                .clamp(
+                    start[v] / (1.0 + p.price_step_max),
+                    start[v] * (1.0 + p.price_step_max),
+                )
+                .clamp(cost[v], cap[v]);
+        }
+    }
+    price
+}
+
+/// The growth term of a provider's investment (books): `(g + 12/L) / (r + 12/L)`, the capex that keeps
+/// capacity growing at `g` a year and replaced over a life of `L` months, per USD of revenue that covers
+/// cost at a cost of capital `r`.
+pub fn growth_term(expected_growth: f64, p: &Parameters) -> f64 {
+    let replacement = 12.0 / p.lifetime_months as f64;
+    (expected_growth.max(0.0) + replacement) / (p.cost_of_capital + replacement)
+}
+
+/// A provider's return on capacity (books): `q = price × utilisation ÷ (user cost × target utilisation)`.
+pub fn return_on_capacity(price: f64, utilisation: f64, cost: f64, p: &Parameters) -> f64 {
+    if cost > 0.0 {
+        price * utilisation / (cost * p.utilisation)
+    } else {
+        0.0
+    }
+}
+
+/// A provider's capex, USD a year (books): `capex₀ × (R/R₀) × (G/G₀) × clamp((q/q₀)^ξ, ½, 2)` — revenue
+/// (trailing, a year's worth), growth term and return on capacity, each against the provider's first
+/// month — within `capex_growth_max` a year of last month's.
+pub fn capex(
+    capex0: f64,
+    last: f64,
+    (revenue, growth, q): (f64, f64, f64),
+    (revenue0, growth0, q0): (f64, f64, f64),
+    p: &Parameters,
+) -> f64 {
+    let margin = if q0 > 0.0 {
+        (q / q0).powf(p.capex_q_elasticity).clamp(0.5, 2.0)
+    } else {
+        1.0
+    };
+    let target = capex0 * (revenue / revenue0) * (growth / growth0) * margin;
+    target
+        .min(last * (1.0 + p.capex_growth_max).powf(1.0 / 12.0))
+        .max(0.0)
+}

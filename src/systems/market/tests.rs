@@ -1,0 +1,328 @@
+//! The market's fast path held to its reference equations, and its behaviour on small markets.
+
+use super::reference::{self, Segment};
+use super::*;
+use crate::parameters::Parameters;
+
+/// One pool (two segments) and two providers at the given prices and capacities, all access open.
+fn market(prices: [f64; 2], capacity: [f64; 2], demand: [f64; 2]) -> MarketScratch {
+    let mut m = MarketScratch::new(1, 2, 1, 1);
+    m.price.copy_from_slice(&prices);
+    m.capacity.copy_from_slice(&capacity);
+    m.demand.copy_from_slice(&demand);
+    for s in 0..2 {
+        for v in 0..2 {
+            m.base_weight.set(s, v, 1.0);
+            m.static_weight.set(s, v, prices[v].powf(-2.0));
+        }
+    }
+    m
+}
+
+fn total(m: &MarketScratch, s: usize) -> f64 {
+    m.alloc.row(s).iter().sum()
+}
+
+#[test]
+fn ample_capacity_serves_all_demand_by_logit_shares() {
+    let mut m = market([1.0, 2.0], [1e6, 1e6], [100.0, 0.0]);
+    clearing::solve(&mut m, 1.0, 3);
+    assert!((total(&m, 0) - 100.0).abs() < 1e-9);
+    // Equal capacity: shares ∝ price^-beta = 1 : 1/4.
+    assert!((m.alloc.get(0, 0) / m.alloc.get(0, 1) - 4.0).abs() < 1e-9);
+}
+
+#[test]
+fn scarce_capacity_is_rationed_pro_rata() {
+    let mut m = market([1.0, 1.0], [40.0, 0.0], [300.0, 100.0]);
+    clearing::solve(&mut m, 1.0, 3);
+    assert!(
+        (total(&m, 0) + total(&m, 1) - 40.0).abs() < 1e-9,
+        "all capacity is used"
+    );
+    assert!(
+        (total(&m, 0) / total(&m, 1) - 3.0).abs() < 1e-9,
+        "alike demands alike"
+    );
+}
+
+#[test]
+fn unmet_demand_is_re_offered_to_capacity_left() {
+    let run = |rounds| {
+        let mut m = market([1.0, 3.0], [50.0, 1000.0], [200.0, 0.0]);
+        for v in 0..2 {
+            m.static_weight.set(0, v, m.price[v].powf(-4.0));
+        }
+        clearing::solve(&mut m, 0.0, rounds);
+        m
+    };
+    let once = total(&run(0), 0);
+    let m = run(3);
+    assert!(
+        total(&m, 0) > once,
+        "re-offers serve more: {} vs {once}",
+        total(&m, 0)
+    );
+    assert!(
+        (m.alloc.get(0, 0) - 50.0).abs() < 1e-9,
+        "the cheap provider is full"
+    );
+    assert!((total(&m, 0) - 200.0).abs() < 1e-6);
+}
+
+#[test]
+fn a_closed_provider_gets_nothing() {
+    let mut m = market([1.0, 1.0], [1e6, 1e6], [100.0, 0.0]);
+    // Nothing of the segment's demand may go to provider 0, as under a ban.
+    m.static_weight.set(0, 0, 0.0);
+    clearing::solve(&mut m, 1.0, 3);
+    assert_eq!(m.alloc.get(0, 0), 0.0);
+    assert!((m.alloc.get(0, 1) - 100.0).abs() < 1e-9);
+}
+
+/// A small market of `segments` segments and `providers` providers with varied money, access, mark-ups
+/// and capacity, set up both for the fast path and for the reference.
+fn random_market(
+    seed: u64,
+    pools: usize,
+    providers: usize,
+) -> (MarketScratch, Vec<Segment>, Parameters) {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let p = Parameters::default();
+    let mut m = MarketScratch::new(pools, providers, 2, 1);
+    let mut segments = Vec::new();
+    for v in 0..providers {
+        m.capacity[v] = rng.random_range(1e3..1e5);
+        m.cost[v] = rng.random_range(0.8..1.5);
+        m.cap[v] = 3.0 * m.cost[v];
+        m.price[v] = m.cost[v] * rng.random_range(1.0..2.5);
+        m.start_price[v] = m.price[v];
+    }
+    for s in 0..pools * 2 {
+        let money = if rng.random_bool(0.8) {
+            rng.random_range(1e6..5e7)
+        } else {
+            0.0
+        };
+        m.money[s] = money;
+        let mut factor = Vec::new();
+        let mut leak = Vec::new();
+        for v in 0..providers {
+            let f = rng.random_range(1.0..1.6) * if rng.random_bool(0.2) { 0.7 } else { 1.0 };
+            let l = if rng.random_bool(0.15) {
+                0.0
+            } else if rng.random_bool(0.2) {
+                rng.random_range(0.1..1.0)
+            } else {
+                1.0
+            };
+            m.eff_factor.set(s, v, f);
+            m.base_weight
+                .set(s, v, if l > 0.0 { f.powf(-p.beta) * l } else { 0.0 });
+            factor.push(f);
+            leak.push(l);
+        }
+        segments.push(Segment {
+            money,
+            factor,
+            leak,
+        });
+    }
+    (m, segments, p)
+}
+
+#[test]
+fn the_fast_price_clearing_matches_the_reference() {
+    for seed in 0..20 {
+        let (mut m, segments, p) = random_market(seed, 5, 6);
+        let start = m.price.clone();
+        let capacity = m.capacity.clone();
+        let cost = m.cost.clone();
+        let cap = m.cap.clone();
+        clearing::clear_prices(&mut m, &p, false);
+        let expected = reference::clear_prices(&segments, &start, &capacity, (&cost, &cap), &p);
+        for v in 0..6 {
+            assert!(
+                (m.price[v] - expected[v]).abs() <= 1e-9 * expected[v],
+                "seed {seed}, provider {v}: {} vs {}",
+                m.price[v],
+                expected[v]
+            );
+        }
+        // And each segment's demand is its money at its expected price.
+        for (s, seg) in segments.iter().enumerate() {
+            let eff: Vec<f64> = (0..6).map(|v| m.price[v] * seg.factor[v]).collect();
+            let shares =
+                reference::logit_shares(&eff, &seg.leak, &capacity, p.beta, p.capacity_weight);
+            let d = reference::segment_demand(seg.money, &shares, &eff, p.hours_per_month);
+            if shares.iter().sum::<f64>() > 0.0 {
+                assert!((m.demand[s] - d).abs() <= 1e-9 * d.max(1.0), "segment {s}");
+            }
+        }
+    }
+}
+
+/// The reference clearing run month after month with fixed money and capacity: prices and the gap
+/// between requests and capacity.
+fn months_of_clearing(
+    money: f64,
+    capacity: f64,
+    start_price: f64,
+    months: usize,
+    cut_at: Option<(usize, f64)>,
+) -> Vec<(f64, f64)> {
+    let p = Parameters::default();
+    let seg = Segment {
+        money,
+        factor: vec![1.0, 1.0],
+        leak: vec![1.0, 1.0],
+    };
+    let cost = [1.0, 1.0];
+    let cap = [10.0, 10.0];
+    let mut price = vec![start_price, start_price];
+    let mut out = Vec::new();
+    for month in 0..months {
+        let total = match cut_at {
+            Some((at, share)) if month >= at => capacity * share,
+            _ => capacity,
+        };
+        let caps = [total / 2.0, total / 2.0];
+        price =
+            reference::clear_prices(std::slice::from_ref(&seg), &price, &caps, (&cost, &cap), &p);
+        let eff = price.clone();
+        let shares = reference::logit_shares(&eff, &seg.leak, &caps, p.beta, p.capacity_weight);
+        let demand = reference::segment_demand(money, &shares, &eff, p.hours_per_month);
+        out.push((price[0], demand - total));
+    }
+    out
+}
+
+#[test]
+fn prices_settle_at_the_fixed_point_within_a_year_without_overshooting() {
+    // Money that buys exactly the capacity at 2 USD an hour, from a start at 3.
+    let capacity = 1e5;
+    let money = capacity * 2.0 * 730.0;
+    let path = months_of_clearing(money, capacity, 3.0, 12, None);
+    let (last, _) = path[11];
+    assert!((last - 2.0).abs() / 2.0 < 0.01, "price after a year {last}");
+    let signs = path
+        .windows(2)
+        .filter(|w| (w[0].1 > 0.0) != (w[1].1 > 0.0))
+        .count();
+    assert!(
+        signs <= 1,
+        "requests minus capacity changed sign {signs} times"
+    );
+}
+
+#[test]
+fn a_capacity_cut_raises_prices_monotonically_with_little_overshoot() {
+    let capacity = 1e5;
+    let money = capacity * 2.0 * 730.0;
+    let path = months_of_clearing(money, capacity, 2.0, 36, Some((1, 0.5)));
+    let prices: Vec<f64> = path.iter().map(|x| x.0).collect();
+    for w in prices[1..].windows(2) {
+        assert!(
+            w[1] >= w[0] - 1e-12,
+            "prices fell after the cut: {prices:?}"
+        );
+    }
+    // Half the capacity for the same money: the price doubles.
+    let settled = *prices.last().unwrap();
+    assert!((settled - 4.0).abs() / 4.0 < 0.01, "settled at {settled}");
+    let top = prices.iter().copied().fold(0.0, f64::max);
+    assert!(top <= 4.0 * 1.05, "overshoot to {top}");
+}
+
+#[test]
+fn a_price_moves_at_most_its_step_a_month_and_stays_between_cost_and_cap() {
+    let p = Parameters::default();
+    let seg = Segment {
+        money: 1e12,
+        factor: vec![1.0],
+        leak: vec![1.0],
+    };
+    let once = reference::clear_prices(
+        std::slice::from_ref(&seg),
+        &[2.0],
+        &[1.0],
+        (&[1.0], &[3.0]),
+        &p,
+    );
+    assert!((once[0] - 2.0 * (1.0 + p.price_step_max)).abs() < 1e-12);
+    let mut price = vec![2.0];
+    for _ in 0..60 {
+        price = reference::clear_prices(
+            std::slice::from_ref(&seg),
+            &price,
+            &[1.0],
+            (&[1.0], &[3.0]),
+            &p,
+        );
+    }
+    assert!(
+        (price[0] - p.price_cap_ratio).abs() < 1e-12,
+        "capped at {}",
+        price[0]
+    );
+    let idle = Segment { money: 0.0, ..seg };
+    let mut price = vec![2.0];
+    for _ in 0..60 {
+        price = reference::clear_prices(
+            std::slice::from_ref(&idle),
+            &price,
+            &[1.0],
+            (&[1.0], &[3.0]),
+            &p,
+        );
+    }
+    assert_eq!(price[0], 1.0, "no demand: down to the user cost");
+}
+
+#[test]
+fn budgets_grow_ever_slower_and_stop_at_the_gdp_ceiling() {
+    let p = Parameters::default();
+    let g0 = reference::budget_growth(1.0, 0, 0.0, &p);
+    let g5 = reference::budget_growth(1.0, 60, 0.0, &p);
+    assert_eq!(g0, 1.0);
+    // The excess over GDP growth shrinks by 30 % a year: 0.03 + 0.97 × 0.7^5.
+    assert!((g5 - (0.03 + 0.97 * 0.7f64.powi(5))).abs() < 1e-12);
+    let near = reference::budget_growth(1.0, 0, 0.9 * p.budget_gdp_ceiling, &p);
+    assert!((near - (1.0 - 0.9f64.powi(4))).abs() < 1e-12);
+    assert_eq!(
+        reference::budget_growth(1.0, 0, p.budget_gdp_ceiling, &p),
+        0.0
+    );
+    assert_eq!(
+        reference::budget_growth(1.0, 0, 2.0 * p.budget_gdp_ceiling, &p),
+        0.0
+    );
+}
+
+#[test]
+fn capex_follows_revenue_growth_and_return_within_its_bounds() {
+    let p = Parameters::default();
+    let start = (10.0, 4.0, 2.0);
+    // Same as at the start: the start's capex.
+    assert!((reference::capex(100.0, 100.0, start, start, &p) - 100.0).abs() < 1e-9);
+    // Revenue up 20 %: capex up 20 %, unless that is faster than capex may grow in a month.
+    let up = reference::capex(100.0, 100.0, (12.0, 4.0, 2.0), start, &p);
+    assert!((up - 100.0 * 2f64.powf(1.0 / 12.0)).abs() < 1e-9, "{up}");
+    let up = reference::capex(100.0, 1000.0, (12.0, 4.0, 2.0), start, &p);
+    assert!((up - 120.0).abs() < 1e-9);
+    // Expected growth halves the growth term: capex halves.
+    assert!((reference::capex(100.0, 100.0, (10.0, 2.0, 2.0), start, &p) - 50.0).abs() < 1e-9);
+    // A collapse in return halves capex at most.
+    assert!((reference::capex(100.0, 100.0, (10.0, 4.0, 0.1), start, &p) - 50.0).abs() < 1e-9);
+}
+
+#[test]
+fn access_and_effective_price_follow_their_equations() {
+    assert_eq!(reference::access(false, false, 0.0, 1.0), (0.0, false));
+    assert_eq!(reference::access(true, true, 0.0, 1.0), (0.0, true));
+    assert_eq!(reference::access(true, false, 1.0, 1.0), (0.0, true));
+    assert_eq!(reference::access(true, false, 1.0, 0.6), (1.0 - 0.6, false));
+    assert_eq!(reference::access(true, false, 0.0, 1.0), (1.0, false));
+    assert!((reference::effective_price(2.0, 0.7, 0.5, 0.1) - 2.0 * 0.7 * 1.6).abs() < 1e-12);
+}
