@@ -3,8 +3,10 @@
 //!
 //! - Sobol (variance-based) indices from a Saltelli design, per outcome and parameter: first-order S1
 //!   with Saltelli et al. (2010)'s estimator `mean(f(B)·(f(AB_i) − f(A))) / V`, total ST with Jansen's
-//!   `mean((f(A) − f(AB_i))²) / 2V`, V the variance of f over A and B together; 95 % percentile
-//!   bootstrap intervals over the base rows.
+//!   `mean((f(A) − f(AB_i))²) / 2V`, V the variance of f over A and B together, f standardised with the
+//!   mean and standard deviation of all outputs first — exactly SALib's `sobol.analyze` without second
+//!   order; 95 % percentile bootstrap intervals over the base rows (SALib reports a normal-theory
+//!   half-width instead).
 //! - Morris elementary effects `(f(x + Δe_i) − f(x)) / Δ` (Δ in unit coordinates) per trajectory step,
 //!   summarised as μ, μ* (mean of |EE|, Campolongo et al. 2007) and σ.
 //! - Fans: month by month, the 5, 25, 50, 75 and 95 % quantiles (linear interpolation) of a metric over
@@ -47,6 +49,7 @@ pub struct MorrisIndex {
     pub effects: usize,
 }
 
+/// First-order and total estimates over the base rows `rows`, on outcomes already standardised.
 fn point_estimates(ya: &[f64], yb: &[f64], yab: &[f64], rows: &[usize]) -> (f64, f64) {
     let n = rows.len() as f64;
     let all: Vec<f64> = rows.iter().flat_map(|&j| [ya[j], yb[j]]).collect();
@@ -55,6 +58,24 @@ fn point_estimates(ya: &[f64], yb: &[f64], yab: &[f64], rows: &[usize]) -> (f64,
     let first = rows.iter().map(|&j| yb[j] * (yab[j] - ya[j])).sum::<f64>() / n;
     let total = rows.iter().map(|&j| (ya[j] - yab[j]).powi(2)).sum::<f64>() / (2.0 * n);
     (first / var, total / var)
+}
+
+/// The outcomes standardised with the mean and (population) standard deviation of every model output
+/// (A, B and every AB_i), as SALib's `sobol.analyze` does before its estimators.
+///
+/// The first-order estimator `mean(f(B)·(f(AB_i) − f(A)))` is only unbiased for a centred f: with an
+/// uncentred one it picks up `mean(f)·mean(f(AB_i) − f(A))`, sampling noise multiplied by the mean, which
+/// swamps the index whenever the mean is large against the spread. Scaling changes no index (they are
+/// ratios) but keeps the sums well conditioned.
+fn standardised(ya: &[f64], yb: &[f64], yab: &[Vec<f64>]) -> (Vec<f64>, Vec<f64>, Vec<Vec<f64>>) {
+    let every = || ya.iter().chain(yb).chain(yab.iter().flatten());
+    let count = (ya.len() + yb.len() + yab.iter().map(Vec::len).sum::<usize>()) as f64;
+    let mean = every().sum::<f64>() / count;
+    let sd = (every().map(|y| (y - mean).powi(2)).sum::<f64>() / count).sqrt();
+    // A constant outcome has no variance to share out: its indices come out NaN either way.
+    let scale = if sd > 0.0 && sd.is_finite() { sd } else { 1.0 };
+    let z = |ys: &[f64]| -> Vec<f64> { ys.iter().map(|y| (y - mean) / scale).collect() };
+    (z(ya), z(yb), yab.iter().map(|y| z(y)).collect())
 }
 
 fn percentile(sorted: &[f64], q: f64) -> f64 {
@@ -67,7 +88,9 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
 }
 
 /// Sobol indices from outcomes at A, B and each AB_i (`yab[i][j]`), with `resamples` bootstrap
-/// resamples of the base rows drawn from `seed`.
+/// resamples of the base rows drawn from `seed`. The outcomes are first standardised over all of them
+/// (see [`standardised`]), and the bootstrap resamples rows of the standardised outcomes, as SALib does;
+/// the indices do not change when an outcome is shifted or scaled.
 pub fn sobol_indices(
     ya: &[f64],
     yb: &[f64],
@@ -75,6 +98,8 @@ pub fn sobol_indices(
     resamples: usize,
     seed: u64,
 ) -> Vec<SobolIndex> {
+    let (ya, yb, yab) = standardised(ya, yb, yab);
+    let (ya, yb) = (ya.as_slice(), yb.as_slice());
     let n = ya.len();
     let all: Vec<usize> = (0..n).collect();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
