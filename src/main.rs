@@ -371,8 +371,8 @@ enum SweepCommand {
         /// The sweep's output folder (the --out of `sweep run`).
         dir: PathBuf,
     },
-    /// Sobol indices (Saltelli designs) or Morris μ*, σ (Morris designs) with a tornado chart, and fan
-    /// charts of the global metrics when the sweep kept time series.
+    /// Sobol indices (Saltelli designs) or Morris μ*, σ (Morris designs): printed as a table and
+    /// written with a tornado chart; fan charts of the global metrics when the sweep kept time series.
     Analyze {
         /// The sweep's output folder (the --out of `sweep run`).
         dir: PathBuf,
@@ -530,6 +530,12 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
                 point,
             };
             let analysis = fracture::sweep::analysis::analyze(&dir, &options)?;
+            if !analysis.table.is_empty() {
+                println!("{}", analysis.table);
+            }
+            for warning in &analysis.warnings {
+                eprintln!("warning: {warning}");
+            }
             for path in &analysis.written {
                 println!("→ {}", path.display());
             }

@@ -94,6 +94,19 @@ fn sobol_indices_do_not_change_when_an_outcome_is_shifted_or_scaled() {
 }
 
 #[test]
+fn s1_above_st_beyond_the_bootstrap_interval_is_flagged() {
+    // f(AB_1) = f(A) + f(B)/2: an impossible set of outputs (no function gives it) where S1 ≈ 0.5 and
+    // ST ≈ 0.125. The Ishigami indices are never flagged.
+    let (ya, yb, yab) = ishigami_saltelli(256, 0.0, 1.0);
+    let bad: Vec<f64> = ya.iter().zip(&yb).map(|(a, b)| a + 0.5 * b).collect();
+    let idx = sobol_indices(&ya, &yb, &[bad], 300, 3);
+    assert!(idx[0].s1 > idx[0].st, "{:?}", idx[0]);
+    assert!(idx[0].excess_low > 0.0 && idx[0].s1_above_st());
+    let good = sobol_indices(&ya, &yb, &yab, 300, 3);
+    assert!(good.iter().all(|i| !i.s1_above_st()), "{good:?}");
+}
+
+#[test]
 fn morris_ranks_the_ishigami_parameters() {
     let (r, k, p) = (200, 3, 4);
     let mut rng = ChaCha8Rng::seed_from_u64(3);
@@ -437,6 +450,27 @@ fn analyze_writes_sobol_indices_a_tornado_and_fans_that_agree_with_the_runs() {
         assert!(!dir.path().join("_analysis-fans").exists());
     }
     let analysis = analyze(dir.path(), &options).unwrap();
+    // The index table names the outcome and every parameter with S1 and ST and their intervals.
+    let table = &analysis.table;
+    for needle in [
+        "unmet_share_final (3 base rows)",
+        "parameters.beta",
+        "bloc friction",
+        "S1",
+        "ST",
+        "[95 % interval]",
+    ] {
+        assert!(table.contains(needle), "{needle:?} not in\n{table}");
+    }
+    // N = 3 is not a power of two.
+    assert!(
+        analysis
+            .warnings
+            .iter()
+            .any(|w| w.contains("N = 3") && w.contains("power of two")),
+        "{:?}",
+        analysis.warnings
+    );
     let out = dir.path().join("_analysis-fans");
     let names: Vec<String> = analysis
         .written
@@ -604,7 +638,26 @@ fn analyze_a_morris_sweep_writes_mu_star_sigma_and_a_tornado() {
     .unwrap();
     assert_eq!(p.runs, 2 * 3, "r trajectories of k + 1 points");
     let dir = run_whole(&p, 2);
+    // Through the CLI: the μ* and σ table on stdout, then the files written.
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_fracture"))
+        .args(["sweep", "analyze"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(cli.status.success());
+    let stdout = String::from_utf8_lossy(&cli.stdout);
+    for needle in [
+        "Morris screening",
+        "bifurcation_index_final",
+        "unmet_share_final",
+        "\u{03bc}*",
+        "bloc friction",
+        "morris.parquet",
+    ] {
+        assert!(stdout.contains(needle), "{needle:?} not in\n{stdout}");
+    }
     let analysis = fracture::sweep::analysis::analyze(dir.path(), &Default::default()).unwrap();
+    assert!(analysis.warnings.is_empty(), "{:?}", analysis.warnings);
     let out = dir.path().join("_analysis-fans");
     assert!(out.join("tornado.svg").exists() && out.join("tornado.png").exists());
     assert!(analysis.notes.iter().any(|n| n.contains("no fan charts")));

@@ -38,6 +38,17 @@ pub struct SobolIndex {
     pub st: f64,
     pub st_low: f64,
     pub st_high: f64,
+    /// The 95 % bootstrap interval of S1 − ST, from the same resamples (S1 ≤ ST for exact indices, so
+    /// an interval above zero means the estimates cannot be trusted yet).
+    pub excess_low: f64,
+    pub excess_high: f64,
+}
+
+impl SobolIndex {
+    /// S1 exceeds ST beyond sampling noise: the bootstrap interval of S1 − ST lies above zero.
+    pub fn s1_above_st(&self) -> bool {
+        self.excess_low > 0.0
+    }
 }
 
 /// Morris statistics of one parameter.
@@ -115,8 +126,10 @@ pub fn sobol_indices(
                 .map(|rows| point_estimates(ya, yb, y, rows))
                 .filter(|(a, b)| a.is_finite() && b.is_finite())
                 .unzip();
+            let mut excess: Vec<f64> = b1.iter().zip(&bt).map(|(a, b)| a - b).collect();
             b1.sort_by(f64::total_cmp);
             bt.sort_by(f64::total_cmp);
+            excess.sort_by(f64::total_cmp);
             SobolIndex {
                 s1,
                 s1_low: percentile(&b1, 0.025),
@@ -124,6 +137,8 @@ pub fn sobol_indices(
                 st,
                 st_low: percentile(&bt, 0.025),
                 st_high: percentile(&bt, 0.975),
+                excess_low: percentile(&excess, 0.025),
+                excess_high: percentile(&excess, 0.975),
             }
         })
         .collect()
@@ -227,6 +242,12 @@ impl Default for AnalyzeOptions {
 pub struct Analysis {
     pub written: Vec<PathBuf>,
     pub notes: Vec<String>,
+    /// The sensitivity indices as a plain-text table, one block per outcome (empty when the design has
+    /// no sensitivity estimator).
+    pub table: String,
+    /// What makes the indices doubtful: a Sobol base size that is not a power of two, S1 above ST
+    /// beyond the bootstrap interval.
+    pub warnings: Vec<String>,
 }
 
 /// One row of a sensitivity table: an outcome, a parameter and its indices.
@@ -357,6 +378,30 @@ fn sensitivity(
                     });
                 }
             }
+            if !n.is_power_of_two() {
+                analysis.warnings.push(format!(
+                    "the Sobol base size N = {n} (`sweep.samples`) is not a power of two: the Sobol \
+                     sequence is balanced only for N = 2^m, so the indices converge more slowly; use \
+                     N = {} or {} next time",
+                    n.next_power_of_two() / 2,
+                    n.next_power_of_two()
+                ));
+            }
+            for r in rows.iter().filter(|r| r.index.s1_above_st()) {
+                let i = &r.index;
+                analysis.warnings.push(format!(
+                    "{} on {}: S1 = {} exceeds ST = {} beyond the bootstrap interval (S1 − ST in \
+                     [{}, {}]), which exact indices never do: too few base rows for this outcome, or \
+                     seed noise that swamps the parameters' effect; raise `samples` or `replicates`",
+                    parameter_label(plan, r.parameter),
+                    r.outcome,
+                    num(i.s1),
+                    num(i.st),
+                    num(i.excess_low),
+                    num(i.excess_high)
+                ));
+            }
+            analysis.table = sobol_table(plan, &outcomes, &rows, options.resamples);
             let get =
                 |f: fn(&SobolIndex) -> f64| rows.iter().map(|r| f(&r.index)).collect::<Vec<f64>>();
             let df = DataFrame::new(
@@ -409,6 +454,7 @@ fn sensitivity(
                     });
                 }
             }
+            analysis.table = morris_table(plan, &outcomes, &rows, steps.len());
             let get =
                 |f: fn(&MorrisIndex) -> f64| rows.iter().map(|r| f(&r.index)).collect::<Vec<f64>>();
             let df = DataFrame::new(
@@ -443,6 +489,128 @@ fn sensitivity(
         .written
         .extend(charts::write_figure(out_dir, "tornado", &tornado)?);
     Ok(())
+}
+
+/// A number for the terminal: three decimals for indices near 0–1, else four significant digits.
+fn num(v: f64) -> String {
+    if !v.is_finite() {
+        return "–".into();
+    }
+    let a = v.abs();
+    if a == 0.0 || (0.001..10.0).contains(&a) {
+        format!("{v:.3}")
+    } else if (10.0..1e5).contains(&a) {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.3e}")
+    }
+}
+
+/// Lines of left-aligned columns, the widths fitted to the widest cell.
+fn aligned(rows: &[Vec<String>], indent: &str) -> String {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for r in rows {
+        let mut line = indent.to_string();
+        for (c, cell) in r.iter().enumerate() {
+            line.push_str(cell);
+            if c + 1 < r.len() {
+                line.push_str(&" ".repeat(widths[c] - cell.chars().count() + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The Sobol indices as text: per outcome, one line per parameter (largest ST first) with S1 and ST and
+/// their 95 % bootstrap intervals.
+fn sobol_table(
+    plan: &Plan,
+    outcomes: &[String],
+    rows: &[Row<SobolIndex>],
+    resamples: usize,
+) -> String {
+    let mut out = format!(
+        "Sobol indices of sweep \u{201c}{}\u{201d}, as shares of each outcome's variance: S1 the \
+         parameter alone,\nST with all its interactions; 95 % bootstrap intervals ({resamples} \
+         resamples)\n",
+        plan.sweep
+    );
+    for o in outcomes {
+        let mut these: Vec<&Row<SobolIndex>> = rows.iter().filter(|r| &r.outcome == o).collect();
+        these.sort_by(|a, b| b.index.st.total_cmp(&a.index.st));
+        let used = these.first().map_or(0, |r| r.used);
+        out.push_str(&format!("\n{o} ({used} base rows)\n"));
+        let mut lines = vec![vec![
+            "parameter".to_string(),
+            "S1".into(),
+            "[95 % interval]".into(),
+            "ST".into(),
+            "[95 % interval]".into(),
+        ]];
+        for r in these {
+            let i = &r.index;
+            lines.push(vec![
+                parameter_label(plan, r.parameter),
+                num(i.s1),
+                format!("[{}, {}]", num(i.s1_low), num(i.s1_high)),
+                num(i.st),
+                format!("[{}, {}]", num(i.st_low), num(i.st_high)),
+            ]);
+        }
+        out.push_str(&aligned(&lines, "  "));
+    }
+    out
+}
+
+/// The Morris statistics as text: per outcome, one line per parameter (largest μ* first).
+fn morris_table(
+    plan: &Plan,
+    outcomes: &[String],
+    rows: &[Row<MorrisIndex>],
+    trajectories: usize,
+) -> String {
+    let mut out = format!(
+        "Morris screening of sweep \u{201c}{}\u{201d} ({trajectories} trajectories): \u{03bc}* the mean \
+         absolute\nelementary effect, \u{03c3} their spread, \u{03bc} their mean (outcome units per \
+         unit of the input's range)\n",
+        plan.sweep
+    );
+    for o in outcomes {
+        let mut these: Vec<&Row<MorrisIndex>> = rows.iter().filter(|r| &r.outcome == o).collect();
+        these.sort_by(|a, b| b.index.mu_star.total_cmp(&a.index.mu_star));
+        out.push_str(&format!("\n{o}\n"));
+        let mut lines = vec![vec![
+            "parameter".to_string(),
+            "\u{03bc}*".into(),
+            "\u{03c3}".into(),
+            "\u{03bc}".into(),
+            "effects".into(),
+        ]];
+        for r in these {
+            let m = &r.index;
+            lines.push(vec![
+                parameter_label(plan, r.parameter),
+                num(m.mu_star),
+                num(m.sigma),
+                num(m.mu),
+                m.effects.to_string(),
+            ]);
+        }
+        out.push_str(&aligned(&lines, "  "));
+    }
+    out
 }
 
 fn outcome_column<I>(rows: &[Row<I>]) -> Vec<String> {
