@@ -345,7 +345,8 @@ fn sensitivity(
         options.outcomes.clone()
     };
     let columns: Vec<String> = plan.spec.parameters.iter().map(|p| p.column()).collect();
-    let points = design.points.len();
+    // The plan counts the points: a file design's are not in the spec.
+    let points = plan.points as usize;
     let subtitle = |what: &str| {
         format!(
             "Sweep \u{201c}{}\u{201d} \u{00b7} {} \u{00b7} {} runs",

@@ -8,7 +8,7 @@
 //! row with `status = "error"` and its message, and the others go on.
 
 use super::design::{Design, Value};
-use super::spec::{SpecFile, SweepSpec};
+use super::spec::{DesignKind, FilePoints, SpecFile, SweepSpec};
 use super::{dataset, run_seed};
 use crate::output::Manifest;
 use crate::scenario;
@@ -74,11 +74,24 @@ pub struct RunOptions {
 impl Prepared {
     /// Prepares a sweep file: builds the design and probes the base scenario for its metric columns.
     pub fn new(file: &SpecFile) -> Result<Prepared> {
-        Self::from_spec(file.spec.clone(), file.base())
+        Self::build(file.spec.clone(), file.base(), file.points.as_deref())
     }
 
+    /// Prepares a spec given as text (`base`: the base scenario as `scenario::load` takes it). A
+    /// `design = "file"` spec needs its file: read it with [`SweepSpec::read`] and use [`Prepared::new`].
     pub fn from_spec(spec: SweepSpec, base: String) -> Result<Prepared> {
-        let design = Design::new(&spec);
+        Self::build(spec, base, None)
+    }
+
+    fn build(spec: SweepSpec, base: String, points: Option<&FilePoints>) -> Result<Prepared> {
+        let design = match points {
+            Some(points) => Design::from_file(points),
+            None if spec.sweep.design == DesignKind::File => bail!(
+                "the sweep `{}` takes its points from a file: read it with SweepSpec::read",
+                spec.sweep.name
+            ),
+            None => Design::new(&spec),
+        };
         let runs = design.points.len() as u64 * spec.sweep.replicates as u64;
         if design.points.is_empty() {
             bail!("the sweep `{}` has no points", spec.sweep.name);
@@ -136,6 +149,11 @@ impl Prepared {
         h.update(spec.canonical_hash().as_bytes());
         h.update(b"\n");
         h.update(base_hash.as_bytes());
+        if let Some(points) = points {
+            // The design file's bytes, so that a changed file is refused like a changed spec.
+            h.update(b"\n");
+            h.update(points.sha256.as_bytes());
+        }
         let spec_hash = super::spec::hex(&h.finalize());
         Ok(Prepared {
             spec,
@@ -244,7 +262,7 @@ impl Prepared {
             let values = results
                 .iter()
                 .map(|r| &self.design.points[r.point as usize][i]);
-            let col = if p.numeric() {
+            let col = if self.design.numeric[i] {
                 Column::new(
                     p.column().into(),
                     values.map(Value::as_f64).collect::<Vec<_>>(),
