@@ -371,6 +371,18 @@ enum SweepCommand {
         /// The sweep's output folder (the --out of `sweep run`).
         dir: PathBuf,
     },
+    /// One flat table of the sweep's inputs (named by key path) and outcomes, for EMA Workbench's PRIM
+    /// and feature scoring (see examples/prim.py), pandas or a spreadsheet.
+    Export {
+        /// The sweep's output folder (the --out of `sweep run`).
+        dir: PathBuf,
+        /// The file to write, .csv or .parquet (default: DIR/_export-NAME.csv).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// One row per design point (outcomes averaged over its successful replicates) or per run.
+        #[arg(long, value_enum, default_value_t = ExportPer::Point)]
+        per: ExportPer,
+    },
     /// Sobol indices (Saltelli designs) or Morris μ*, σ (Morris designs): printed as a table and
     /// written with a tornado chart; fan charts of the global metrics when the sweep kept time series.
     Analyze {
@@ -389,6 +401,15 @@ enum SweepCommand {
         #[arg(long, value_name = "POINT")]
         point: Option<u64>,
     },
+}
+
+/// The rows of `sweep export`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum ExportPer {
+    /// One row per design point, outcomes averaged over its successful replicates.
+    Point,
+    /// One row per run.
+    Run,
 }
 
 fn sweep_command(command: SweepCommand) -> Result<()> {
@@ -515,6 +536,32 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
         SweepCommand::Dump { dir } => {
             let frame = dataset::read_all(&dataset::locate(&dir)?)?;
             print!("{}", dataset::to_text(&frame)?);
+        }
+        SweepCommand::Export { dir, out, per } => {
+            use fracture::sweep::export;
+            let per = match per {
+                ExportPer::Point => export::Per::Point,
+                ExportPer::Run => export::Per::Run,
+            };
+            let table = export::table(&dir, per)?;
+            let path = match out {
+                Some(p) => p,
+                None => export::default_path(&dir)?,
+            };
+            export::write(&table, &path)?;
+            let outcomes = export::outcome_columns(&table).len();
+            let inputs = table
+                .get_column_names()
+                .iter()
+                .filter(|c| c.contains('.'))
+                .count();
+            println!(
+                "{} rows ({} inputs, {} outcomes) → {}",
+                table.height(),
+                inputs,
+                outcomes,
+                path.display()
+            );
         }
         SweepCommand::Analyze {
             dir,

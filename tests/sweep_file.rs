@@ -1,6 +1,7 @@
-//! Sweeps whose points come from a file (`design = "file"`, CSV or Parquet). The runs are tiny (6
-//! months): the debug build is slow.
+//! Sweeps whose points come from a file (`design = "file"`, CSV or Parquet), and `sweep export`, the flat
+//! table scenario discovery reads. The runs are tiny (6 months): the debug build is slow.
 
+use fracture::sweep::export::{self, Per};
 use fracture::sweep::{Prepared, RunOptions, SweepSpec, dataset};
 use polars::prelude::*;
 use std::path::Path;
@@ -183,4 +184,82 @@ fn parameters_pick_and_name_columns_and_bad_specs_or_files_say_where() {
         POINTS,
     );
     assert!(e.contains("only for design = \"file\""), "{e}");
+}
+
+#[test]
+fn export_gives_one_row_per_point_or_run_with_inputs_by_key_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = tmp.path().join("spec.toml");
+    std::fs::write(&spec, SPEC).unwrap();
+    std::fs::write(tmp.path().join("points.csv"), POINTS).unwrap();
+    let out = tmp.path().join("out");
+    run(&out, &spec);
+    let runs = dataset::read_all(&dataset::locate(&out).unwrap()).unwrap();
+
+    let per_point = export::table(&out, Per::Point).unwrap();
+    assert_eq!(per_point.height(), 3);
+    let names: Vec<String> = per_point
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(
+        &names[..4],
+        [
+            "point",
+            "parameters.beta",
+            "policy.us-chip-controls.strength",
+            "runs"
+        ]
+    );
+    assert!(names.contains(&"bifurcation_index_final".to_string()));
+    assert!(names.contains(&"compute_per_capita_KE_max".to_string()));
+    assert_eq!(floats(&per_point, "parameters.beta"), [1.5, 3.0, 2.25]);
+    assert_eq!(floats(&per_point, "runs"), [2.0, 2.0, 2.0]);
+    // A point's outcome is the mean of its replicates.
+    let finals = floats(&runs, "unmet_share_final");
+    let means = floats(&per_point, "unmet_share_final");
+    for p in 0..3 {
+        let want = (finals[2 * p] + finals[2 * p + 1]) / 2.0;
+        assert!((means[p] - want).abs() < 1e-12, "point {p}");
+    }
+    let outcomes = export::outcome_columns(&per_point);
+    assert!(outcomes.iter().all(|c| !c.contains('.') && c != "runs"));
+
+    let per_run = export::table(&out, Per::Run).unwrap();
+    assert_eq!(per_run.height(), 6);
+    assert_eq!(floats(&per_run, "unmet_share_final"), finals);
+
+    // Through the CLI, as CSV: the inputs are a valid design file for the same points.
+    let bin = env!("CARGO_BIN_EXE_fracture");
+    let csv = tmp.path().join("export.csv");
+    let o = Command::new(bin)
+        .args(["sweep", "export"])
+        .arg(&out)
+        .arg("--out")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("3 rows (2 inputs"));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with("point,parameters.beta,policy.us-chip-controls.strength,runs,"));
+    assert_eq!(text.lines().count(), 4);
+    let again = fracture::sweep::points_file::PointsFile::read(&csv).unwrap();
+    assert_eq!(again.rows.len(), 3);
+    let beta = again.column_of("parameters.beta").unwrap();
+    assert_eq!(
+        again.rows[2][beta],
+        fracture::sweep::design::Value::Float(2.25)
+    );
+    // Parquet by extension; the default file sits beside the dataset.
+    let pq = tmp.path().join("export.parquet");
+    export::write(&per_point, &pq).unwrap();
+    let back = fracture::output::read_parquet(&pq).unwrap();
+    assert!(back.equals_missing(&per_point));
+    assert_eq!(
+        export::default_path(&out).unwrap(),
+        out.join("_export-from-file.csv")
+    );
+    assert!(export::write(&per_point, &tmp.path().join("x.xlsx")).is_err());
 }

@@ -7,6 +7,7 @@
 //!   or the rows of a file ([`points_file`]) made elsewhere.
 //! - [`run`]: one run's summary statistics, and running a shard's runs with rayon.
 //! - [`dataset`]: the hive-partitioned Parquet dataset, the plan, `_SUCCESS` markers, status and verify.
+//! - [`export`]: the inputs and outcomes as one flat table, for scenario discovery (EMA Workbench).
 //! - [`analysis`]: Sobol first-order and total indices with bootstrap intervals, Morris μ* and σ, drawn as a
 //!   tornado chart; fan charts of the kept time series.
 //!
@@ -16,6 +17,7 @@
 pub mod analysis;
 pub mod dataset;
 pub mod design;
+pub mod export;
 pub mod points_file;
 pub mod run;
 pub mod spec;
