@@ -439,3 +439,35 @@ fn the_report_opens_in_headless_chromium_without_console_errors() {
     assert!(console.is_empty(), "console messages: {console:#?}");
     assert_eq!(png_size(&shot), (1280, 2400));
 }
+
+#[test]
+fn sixteen_focus_nations_are_told_apart_by_dashes_and_labels_at_the_line_ends() {
+    let focus = [
+        "KE", "BR", "IN", "US", "CN", "NG", "DE", "FR", "JP", "ID", "ZA", "MX", "EG", "PK", "VN",
+        "AR",
+    ];
+    let data = run_data("baseline", &focus);
+    assert_eq!(data.focus, focus);
+    let svg = Chart::ComputePerCapita.svg(&data).unwrap();
+    let drawn = charts::per_capita_of_focus(&data).unwrap();
+    assert_eq!(drawn.len(), focus.len());
+    for (id, pts) in &drawn {
+        // In the legend by name, and at the end of its line by code.
+        assert!(svg.contains(&svg_escaped(&data.nation_label(id))), "{id}");
+        if pts.iter().any(|p| p.1 > 0.0) {
+            assert!(svg.contains(&format!(">\n{id}\n</text>")), "no label {id}");
+        }
+    }
+    // The eight Okabe–Ito colours each carry a solid and a dashed line: a dashed line is drawn as many
+    // short strokes, so every colour has far more strokes than with one solid line per colour.
+    let strokes = |svg: &str, color: &str| svg.matches(&format!("stroke=\"{color}\"")).count();
+    let few = Chart::ComputePerCapita.svg(baseline()).unwrap();
+    for color in ["#0072B2", "#D55E00", "#009E73", "#E69F00"] {
+        assert!(
+            strokes(&svg, color) > strokes(&few, color) + 10,
+            "{color}: {} strokes with 16 nations, {} with 5",
+            strokes(&svg, color),
+            strokes(&few, color)
+        );
+    }
+}
