@@ -150,6 +150,16 @@ fn run(args: RunArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(&scenario.scenario.name));
     output::check_destination(&dir, args.force)?;
+    // An unknown --focus nation is refused before the months run, not after.
+    let nations: Vec<(String, String)> = scenario
+        .nation
+        .iter()
+        .map(|n| {
+            let name = if n.name.is_empty() { &n.id } else { &n.name };
+            (n.id.clone(), name.clone())
+        })
+        .collect();
+    let focus = charts::data::resolve_focus(&args.focus, &nations).context("--focus")?;
 
     let started = Instant::now();
     let months = scenario.scenario.months;
@@ -186,7 +196,7 @@ fn run(args: RunArgs) -> Result<()> {
         manifest.rows.insert(table.to_string(), frame.height());
     }
     manifest.wall_time_seconds = started.elapsed().as_secs_f64();
-    let data = RunData::new(&outputs, &serde_json::to_value(&manifest)?, &args.focus)?;
+    let data = RunData::new(&outputs, &serde_json::to_value(&manifest)?, &focus)?;
     // Charts and report go into the staging folder, so the run folder appears complete at once.
     output::write_run_with(
         &dir,

@@ -152,3 +152,52 @@ fn set_overrides_reach_the_run() {
     assert_eq!(manifest["scenario"]["parameters"]["beta"], 3.5);
     assert_eq!(manifest["scenario_name"], "tuned");
 }
+
+#[test]
+fn focus_nations_are_checked_in_any_case_and_unknown_ones_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = fracture(
+        &[
+            "run",
+            "--months",
+            "3",
+            "--out",
+            "lower",
+            "--focus",
+            "ke,Brazil",
+        ],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("KE: H100e per 1000 people")
+            && stdout.contains("BR: H100e per 1000 people"),
+        "{stdout}"
+    );
+    let svg = std::fs::read_to_string(tmp.path().join("lower/compute_per_capita.svg")).unwrap();
+    assert!(svg.contains("Kenya (KE)") && svg.contains("Brazil (BR)"));
+
+    // An unknown code is an error naming it and the close codes, before anything runs or is written.
+    let bad = fracture(
+        &["run", "--months", "3", "--out", "bad", "--focus", "KE,ZZ"],
+        tmp.path(),
+    );
+    assert!(!bad.status.success());
+    let err = text(&bad.stderr);
+    assert!(
+        err.contains("--focus") && err.contains("`ZZ`") && err.contains("ZA (South Africa)"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("bad").exists());
+
+    // `plot` and `report` check theirs against the run's nations.
+    for cmd in ["plot", "report"] {
+        let out = fracture(&[cmd, "lower", "--focus", "kenia"], tmp.path());
+        assert!(!out.status.success(), "{cmd}");
+        let err = text(&out.stderr);
+        assert!(err.contains("did you mean KE (Kenya)?"), "{cmd}: {err}");
+    }
+    let out = fracture(&["plot", "lower", "--focus", "ng"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
