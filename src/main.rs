@@ -7,8 +7,6 @@ use fracture::Detail;
 use fracture::charts::{self, RunData};
 use fracture::output::{self, Manifest};
 use fracture::scenario::{self, SHIPPED, ScenarioError};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -163,33 +161,26 @@ fn run(args: RunArgs) -> Result<()> {
 
     let started = Instant::now();
     let months = scenario.scenario.months;
-    let bar = ProgressBar::with_draw_target(Some(months as u64), ProgressDrawTarget::hidden());
-    bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} months, {eta} left")
-            .expect("valid template")
-            .progress_chars("=> "),
+    // Only runs that take more than a second get a bar on a terminal; elsewhere (a Slurm log) a plain
+    // line every few seconds.
+    let progress = fracture::progress::Progress::new(
+        scenario.scenario.name.clone(),
+        "months",
+        months as u64,
+        !args.quiet,
+        Some(Duration::from_secs(1)),
     );
-    bar.set_message(scenario.scenario.name.clone());
-    let show_bar = !args.quiet && std::io::stderr().is_terminal();
-    let mut shown = false;
     // The large tables' Parquet row groups are encoded on the second core while the months run.
     let encoded = output::RowGroupCache::default();
     let outputs = fracture::simulate_observed(
         scenario,
         scenario.scenario.seed,
         Detail::Full,
-        |done| {
-            // Only runs that take more than a second get a bar.
-            if show_bar && !shown && started.elapsed() > Duration::from_secs(1) {
-                bar.set_draw_target(ProgressDrawTarget::stderr());
-                shown = true;
-            }
-            bar.set_position(done as u64);
-        },
+        |done| progress.set(done as u64),
         &|table, chunk| encoded.encode(table, chunk),
     )
     .context("the simulation failed")?;
-    bar.finish_and_clear();
+    progress.finish();
 
     let mut manifest = Manifest::new(scenario, scenario.scenario.seed, loaded.files.clone());
     for (table, frame) in outputs.tables() {

@@ -13,11 +13,9 @@ use super::{dataset, run_seed};
 use crate::output::Manifest;
 use crate::scenario;
 use anyhow::{Context, Result, anyhow, bail};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use polars::prelude::*;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
-use std::io::IsTerminal;
 use std::path::Path;
 
 /// A sweep ready to run: the spec, its design, and the columns every run's row will have.
@@ -67,7 +65,7 @@ pub struct RunOptions {
     pub resume: bool,
     /// Stop after writing this many parts, as if killed (for tests of `--resume`).
     pub stop_after_parts: Option<usize>,
-    /// Draw a progress bar (only ever on a terminal).
+    /// Show progress on standard error: a bar on a terminal, else a plain line every few seconds.
     pub progress: bool,
 }
 
@@ -337,7 +335,13 @@ impl Prepared {
             .num_threads(threads)
             .build()
             .context("cannot start the worker threads")?;
-        let bar = progress_bar(todo as u64, options.progress);
+        let bar = crate::progress::Progress::new(
+            format!("sweep {} shard {shard}/{shards}", self.spec.sweep.name),
+            "runs",
+            todo as u64,
+            options.progress,
+            None,
+        );
         let mut written = 0;
         let mut failed = 0;
         // A part is written on its own thread while the workers run the next chunk, so that they do not
@@ -360,7 +364,7 @@ impl Prepared {
                         .par_iter()
                         .map(|&id| {
                             let r = self.run(id);
-                            bar.inc(1);
+                            bar.inc();
                             r
                         })
                         .collect()
@@ -378,10 +382,10 @@ impl Prepared {
             Ok(false)
         })?;
         if stopped {
-            bar.finish_and_clear();
+            bar.finish();
             return Ok(dataset::ShardOutcome::Stopped { parts: written });
         }
-        bar.finish_and_clear();
+        bar.finish();
         let marker = dataset::Success {
             rows: ids.len() as u64,
             runs: ids.len() as u64,
@@ -416,21 +420,6 @@ pub fn default_threads() -> usize {
         .and_then(|v| v.trim().parse().ok())
         .filter(|&n: &usize| n > 0)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-}
-
-fn progress_bar(len: u64, wanted: bool) -> ProgressBar {
-    let target = if wanted && std::io::stderr().is_terminal() {
-        ProgressDrawTarget::stderr()
-    } else {
-        ProgressDrawTarget::hidden()
-    };
-    let bar = ProgressBar::with_draw_target(Some(len), target);
-    bar.set_style(
-        ProgressStyle::with_template("[{bar:30}] {pos}/{len} runs, {per_sec}, {eta} left")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    bar
 }
 
 fn as_f64s(frame: &DataFrame, column: &str) -> PolarsResult<Vec<f64>> {
