@@ -15,6 +15,7 @@ pub mod indices;
 pub mod month;
 pub mod output;
 pub mod parameters;
+pub mod progress;
 pub mod report;
 pub mod resources;
 pub mod scenario;

@@ -7,8 +7,6 @@ use fracture::Detail;
 use fracture::charts::{self, RunData};
 use fracture::output::{self, Manifest};
 use fracture::scenario::{self, SHIPPED, ScenarioError};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -150,43 +148,46 @@ fn run(args: RunArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(&scenario.scenario.name));
     output::check_destination(&dir, args.force)?;
+    // An unknown --focus nation is refused before the months run, not after.
+    let nations: Vec<(String, String)> = scenario
+        .nation
+        .iter()
+        .map(|n| {
+            let name = if n.name.is_empty() { &n.id } else { &n.name };
+            (n.id.clone(), name.clone())
+        })
+        .collect();
+    let focus = charts::data::resolve_focus(&args.focus, &nations).context("--focus")?;
 
     let started = Instant::now();
     let months = scenario.scenario.months;
-    let bar = ProgressBar::with_draw_target(Some(months as u64), ProgressDrawTarget::hidden());
-    bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} months, {eta} left")
-            .expect("valid template")
-            .progress_chars("=> "),
+    // Only runs that take more than a second get a bar on a terminal; elsewhere (a Slurm log) a plain
+    // line every few seconds.
+    let progress = fracture::progress::Progress::new(
+        scenario.scenario.name.clone(),
+        "months",
+        months as u64,
+        !args.quiet,
+        Some(Duration::from_secs(1)),
     );
-    bar.set_message(scenario.scenario.name.clone());
-    let show_bar = !args.quiet && std::io::stderr().is_terminal();
-    let mut shown = false;
     // The large tables' Parquet row groups are encoded on the second core while the months run.
     let encoded = output::RowGroupCache::default();
     let outputs = fracture::simulate_observed(
         scenario,
         scenario.scenario.seed,
         Detail::Full,
-        |done| {
-            // Only runs that take more than a second get a bar.
-            if show_bar && !shown && started.elapsed() > Duration::from_secs(1) {
-                bar.set_draw_target(ProgressDrawTarget::stderr());
-                shown = true;
-            }
-            bar.set_position(done as u64);
-        },
+        |done| progress.set(done as u64),
         &|table, chunk| encoded.encode(table, chunk),
     )
     .context("the simulation failed")?;
-    bar.finish_and_clear();
+    progress.finish();
 
     let mut manifest = Manifest::new(scenario, scenario.scenario.seed, loaded.files.clone());
     for (table, frame) in outputs.tables() {
         manifest.rows.insert(table.to_string(), frame.height());
     }
     manifest.wall_time_seconds = started.elapsed().as_secs_f64();
-    let data = RunData::new(&outputs, &serde_json::to_value(&manifest)?, &args.focus)?;
+    let data = RunData::new(&outputs, &serde_json::to_value(&manifest)?, &focus)?;
     // Charts and report go into the staging folder, so the run folder appears complete at once.
     output::write_run_with(
         &dir,
@@ -371,8 +372,20 @@ enum SweepCommand {
         /// The sweep's output folder (the --out of `sweep run`).
         dir: PathBuf,
     },
-    /// Sobol indices (Saltelli designs) or Morris μ*, σ (Morris designs) with a tornado chart, and fan
-    /// charts of the global metrics when the sweep kept time series.
+    /// One flat table of the sweep's inputs (named by key path) and outcomes, for EMA Workbench's PRIM
+    /// and feature scoring (see examples/prim.py), pandas or a spreadsheet.
+    Export {
+        /// The sweep's output folder (the --out of `sweep run`).
+        dir: PathBuf,
+        /// The file to write, .csv or .parquet (default: DIR/_export-NAME.csv).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// One row per design point (outcomes averaged over its successful replicates) or per run.
+        #[arg(long, value_enum, default_value_t = ExportPer::Point)]
+        per: ExportPer,
+    },
+    /// Sobol indices (Saltelli designs) or Morris μ*, σ (Morris designs): printed as a table and
+    /// written with a tornado chart; fan charts of the global metrics when the sweep kept time series.
     Analyze {
         /// The sweep's output folder (the --out of `sweep run`).
         dir: PathBuf,
@@ -389,6 +402,15 @@ enum SweepCommand {
         #[arg(long, value_name = "POINT")]
         point: Option<u64>,
     },
+}
+
+/// The rows of `sweep export`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum ExportPer {
+    /// One row per design point, outcomes averaged over its successful replicates.
+    Point,
+    /// One row per run.
+    Run,
 }
 
 fn sweep_command(command: SweepCommand) -> Result<()> {
@@ -516,6 +538,32 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
             let frame = dataset::read_all(&dataset::locate(&dir)?)?;
             print!("{}", dataset::to_text(&frame)?);
         }
+        SweepCommand::Export { dir, out, per } => {
+            use fracture::sweep::export;
+            let per = match per {
+                ExportPer::Point => export::Per::Point,
+                ExportPer::Run => export::Per::Run,
+            };
+            let table = export::table(&dir, per)?;
+            let path = match out {
+                Some(p) => p,
+                None => export::default_path(&dir)?,
+            };
+            export::write(&table, &path)?;
+            let outcomes = export::outcome_columns(&table).len();
+            let inputs = table
+                .get_column_names()
+                .iter()
+                .filter(|c| c.contains('.'))
+                .count();
+            println!(
+                "{} rows ({} inputs, {} outcomes) → {}",
+                table.height(),
+                inputs,
+                outcomes,
+                path.display()
+            );
+        }
         SweepCommand::Analyze {
             dir,
             outcomes,
@@ -530,6 +578,12 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
                 point,
             };
             let analysis = fracture::sweep::analysis::analyze(&dir, &options)?;
+            if !analysis.table.is_empty() {
+                println!("{}", analysis.table);
+            }
+            for warning in &analysis.warnings {
+                eprintln!("warning: {warning}");
+            }
             for path in &analysis.written {
                 println!("→ {}", path.display());
             }

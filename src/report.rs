@@ -161,7 +161,7 @@ const STYLE: &str = r#"
 body { font-family: "Noto Sans", sans-serif; color: #1e1e1e; background: #fff; margin: 0;
        line-height: 1.5; font-size: 17px; }
 main { max-width: 1480px; margin: 0 auto; padding: 24px 32px 64px; }
-h1 { font-size: 2rem; margin: 0.2em 0 0.1em; }
+h1 { font-size: 2rem; margin: 0.2em 0 0.1em; overflow-wrap: anywhere; }
 h2 { font-size: 1.35rem; margin: 1.8em 0 0.5em; border-top: 1px solid #ddd; padding-top: 1em; }
 .chart-section { border-top: 1px solid #ddd; margin-top: 1.8em; padding-top: 1em; }
 /* The chart draws its own title; the heading stays for screen readers and the outline, unseen. */
@@ -171,19 +171,39 @@ h2 { font-size: 1.35rem; margin: 1.8em 0 0.5em; border-top: 1px solid #ddd; padd
 .story { font-size: 1.1rem; max-width: 60em; background: #f4f8fb; border-left: 4px solid #0072B2;
          padding: 0.8em 1.1em; margin: 1em 0; }
 table { border-collapse: collapse; margin: 0.5em 0 1em; }
-th, td { text-align: left; padding: 0.35em 0.9em; border-bottom: 1px solid #e2e2e2; vertical-align: top; }
+th, td { text-align: left; padding: 0.35em 0.9em; border-bottom: 1px solid #e2e2e2; vertical-align: top;
+         overflow-wrap: break-word; }
+.events td:last-child { overflow-wrap: anywhere; }
 th { background: #f2f2f2; }
 td.value { font-variant-numeric: tabular-nums; white-space: nowrap; font-weight: 600; }
 td.meaning { color: #444; }
 .chart { display: grid; grid-template-columns: minmax(0, 3fr) minmax(16em, 1fr); gap: 24px; align-items: start; }
 .chart figure { margin: 0; }
-.chart svg { width: 100%; height: auto; display: block; border: 1px solid #eee; }
+/* A chart never shrinks below the width at which its smallest text is 9.5 px (its inline min-width); a
+   narrower screen scrolls the chart sideways inside its own box, never the page. */
+.chart .scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; }
+.chart svg { width: 100%; height: auto; display: block; border: 1px solid #eee; box-sizing: border-box; }
 .chart svg text { font-family: "Noto Sans", sans-serif; }
+.swipe { display: none; color: #5a5a5a; font-size: 0.9rem; margin: 0.3em 0 0; }
 .howto { background: #fbf7ee; border-left: 4px solid #E69F00; padding: 0.7em 1em; }
 .howto h3 { margin: 0 0 0.3em; font-size: 1.05rem; }
 .howto p { margin: 0; }
 .files { color: #5a5a5a; font-size: 0.95rem; }
-@media (max-width: 900px) { .chart { grid-template-columns: 1fr; } }
+@media (max-width: 1200px) { .chart { grid-template-columns: minmax(0, 1fr); } }
+@media (max-width: 900px) { .swipe { display: block; } }
+@media (max-width: 600px) {
+  body { font-size: 16px; }
+  main { padding: 12px 12px 48px; }
+  h1 { font-size: 1.5rem; }
+  th, td { padding: 0.3em 0.45em; }
+  /* Key numbers as cards: the measure and its value on a line, what it means below. */
+  .key-numbers thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  .key-numbers tr { display: grid; grid-template-columns: minmax(0, 1fr) auto; column-gap: 0.8em;
+                    border-bottom: 1px solid #e2e2e2; padding: 0.45em 0; }
+  .key-numbers td { border: 0; padding: 0; }
+  .key-numbers td.value { text-align: right; white-space: normal; }
+  .key-numbers td.meaning { grid-column: 1 / -1; font-size: 0.92em; }
+}
 "#;
 
 /// The report of a run as one HTML document.
@@ -242,14 +262,19 @@ pub fn render(data: &RunData) -> Result<String> {
         let title = chart.title(data);
         let svg = svg.replacen(
             "<svg ",
-            &format!("<svg role=\"img\" aria-label=\"{}\" ", esc(&title)),
+            &format!(
+                "<svg role=\"img\" aria-label=\"{}\" style=\"min-width: {}px\" ",
+                esc(&title),
+                legible_width(&svg, chart.size(data).0)
+            ),
             1,
         );
         let _ = writeln!(
             h,
             "<section class=\"chart-section\" id=\"{stem}\">\n<h2 class=\"visually-hidden\">{t}</h2>\n\
              <div class=\"chart\">\n\
-             <figure>\n{svg}</figure>\n<aside class=\"howto\"><h3>How to read this</h3>\n<p>{how}</p>\
+             <figure>\n<div class=\"scroll\">\n{svg}</div>\n<p class=\"swipe\">Swipe sideways to see the \
+             whole chart.</p>\n</figure>\n<aside class=\"howto\"><h3>How to read this</h3>\n<p>{how}</p>\
              </aside>\n</div>\n</section>",
             stem = chart.stem(),
             t = esc(&title),
@@ -310,6 +335,26 @@ fn events_section(h: &mut String, data: &RunData) -> Result<()> {
     Ok(())
 }
 
+/// The smallest size, in CSS pixels, at which chart text is drawn: a chart shrinks no further.
+pub const MIN_TEXT_PX: f64 = 9.5;
+
+/// The least width (CSS pixels) at which the SVG's smallest text (`font-size` in its user units, the
+/// document `width` user units wide) renders at [`MIN_TEXT_PX`].
+fn legible_width(svg: &str, width: u32) -> u32 {
+    let smallest = svg
+        .split("font-size=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next()?.parse::<f64>().ok())
+        .fold(f64::INFINITY, f64::min);
+    if smallest.is_finite() && smallest > 0.0 {
+        (width as f64 * MIN_TEXT_PX / smallest)
+            .ceil()
+            .min(width as f64) as u32
+    } else {
+        0
+    }
+}
+
 /// Writes `report.html` into `dir` atomically; returns its path.
 pub fn write(dir: &Path, data: &RunData) -> Result<PathBuf> {
     let path = dir.join(FILE);
@@ -328,6 +373,16 @@ mod tests {
         assert_eq!(base64(b"fo"), "Zm8=");
         assert_eq!(base64(b"foo"), "Zm9v");
         assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn a_chart_keeps_the_width_at_which_its_smallest_text_is_legible() {
+        let svg =
+            r#"<svg width="1200"><text font-size="20">a</text><text font-size="12">b</text></svg>"#;
+        assert_eq!(legible_width(svg, 1200), 950);
+        assert_eq!(legible_width("<svg width=\"1200\"></svg>", 1200), 0);
+        // Never wider than the chart itself.
+        assert_eq!(legible_width(r#"<text font-size="5">x</text>"#, 1200), 1200);
     }
 
     #[test]

@@ -439,3 +439,106 @@ fn the_report_opens_in_headless_chromium_without_console_errors() {
     assert!(console.is_empty(), "console messages: {console:#?}");
     assert_eq!(png_size(&shot), (1280, 2400));
 }
+
+#[test]
+fn sixteen_focus_nations_are_told_apart_by_dashes_and_labels_at_the_line_ends() {
+    let focus = [
+        "KE", "BR", "IN", "US", "CN", "NG", "DE", "FR", "JP", "ID", "ZA", "MX", "EG", "PK", "VN",
+        "AR",
+    ];
+    let data = run_data("baseline", &focus);
+    assert_eq!(data.focus, focus);
+    let svg = Chart::ComputePerCapita.svg(&data).unwrap();
+    let drawn = charts::per_capita_of_focus(&data).unwrap();
+    assert_eq!(drawn.len(), focus.len());
+    for (id, pts) in &drawn {
+        // In the legend by name, and at the end of its line by code.
+        assert!(svg.contains(&svg_escaped(&data.nation_label(id))), "{id}");
+        if pts.iter().any(|p| p.1 > 0.0) {
+            assert!(svg.contains(&format!(">\n{id}\n</text>")), "no label {id}");
+        }
+    }
+    // The eight Okabe–Ito colours each carry a solid and a dashed line: a dashed line is drawn as many
+    // short strokes, so every colour has far more strokes than with one solid line per colour.
+    let strokes = |svg: &str, color: &str| svg.matches(&format!("stroke=\"{color}\"")).count();
+    let few = Chart::ComputePerCapita.svg(baseline()).unwrap();
+    for color in ["#0072B2", "#D55E00", "#009E73", "#E69F00"] {
+        assert!(
+            strokes(&svg, color) > strokes(&few, color) + 10,
+            "{color}: {} strokes with 16 nations, {} with 5",
+            strokes(&svg, color),
+            strokes(&few, color)
+        );
+    }
+}
+
+#[test]
+fn the_report_fits_a_phone_screen_with_chart_text_of_9_px_or_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = fracture::report::write(dir.path(), baseline()).unwrap();
+    // Headless chromium keeps its window at least 500 px wide, so the phone is a 390-px iframe. The
+    // report inside it is a copy with a script that measures the page as laid out and posts the numbers
+    // to the outer page, which writes them into its DOM for chromium to dump (the report itself holds
+    // no script).
+    let measure = r#"<script>
+(function () {
+  var smallest = Infinity, which = "", texts = 0;
+  document.querySelectorAll("svg text").forEach(function (t) {
+    if (!t.textContent.trim()) return;
+    var m = t.getScreenCTM();
+    var px = parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
+    texts += 1;
+    if (px < smallest) { smallest = px; which = t.textContent.trim(); }
+  });
+  var de = document.documentElement;
+  parent.postMessage("viewport=" + de.clientWidth + " document=" +
+    Math.max(de.scrollWidth, document.body.scrollWidth) + " texts=" + texts +
+    " smallest=" + smallest.toFixed(2) + " which=" + which, "*");
+})();
+</script>"#;
+    let html = std::fs::read_to_string(&report).unwrap();
+    std::fs::write(
+        dir.path().join("probe.html"),
+        html.replace("</body>", &format!("{measure}\n</body>")),
+    )
+    .unwrap();
+    let phone = dir.path().join("phone.html");
+    std::fs::write(
+        &phone,
+        r#"<!DOCTYPE html><html><body style="margin:0"><pre id="measured"></pre>
+<script>window.addEventListener("message", function (e) {
+  document.getElementById("measured").textContent = e.data; });</script>
+<iframe src="probe.html" style="width:390px;height:844px;border:0"></iframe></body></html>"#,
+    )
+    .unwrap();
+    let (dom, console) = open_in_chromium(
+        &phone,
+        &[
+            "--dump-dom".into(),
+            "--hide-scrollbars".into(),
+            "--virtual-time-budget=5000".into(),
+        ],
+    );
+    assert!(console.is_empty(), "console messages: {console:#?}");
+    let tag = "<pre id=\"measured\">";
+    let line = dom
+        .find(tag)
+        .map(|i| &dom[i + tag.len()..])
+        .and_then(|rest| rest.split("</pre>").next())
+        .filter(|l| l.contains("viewport="))
+        .unwrap_or_else(|| panic!("no measurement in the dumped DOM:\n{dom}"));
+    let field = |name: &str| -> f64 {
+        let v = line.split(&format!("{name}=")).nth(1).unwrap();
+        v.split_whitespace().next().unwrap().parse().unwrap()
+    };
+    assert_eq!(field("viewport"), 390.0, "{line}");
+    assert!(
+        field("document") <= 390.0,
+        "the page scrolls sideways: {line}"
+    );
+    assert!(
+        field("texts") > 100.0,
+        "the charts' text was measured: {line}"
+    );
+    assert!(field("smallest") >= 9.0, "chart text under 9 px: {line}");
+}

@@ -152,3 +152,107 @@ fn set_overrides_reach_the_run() {
     assert_eq!(manifest["scenario"]["parameters"]["beta"], 3.5);
     assert_eq!(manifest["scenario_name"], "tuned");
 }
+
+#[test]
+fn focus_nations_are_checked_in_any_case_and_unknown_ones_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = fracture(
+        &[
+            "run",
+            "--months",
+            "3",
+            "--out",
+            "lower",
+            "--focus",
+            "ke,Brazil",
+        ],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("KE: H100e per 1000 people")
+            && stdout.contains("BR: H100e per 1000 people"),
+        "{stdout}"
+    );
+    let svg = std::fs::read_to_string(tmp.path().join("lower/compute_per_capita.svg")).unwrap();
+    assert!(svg.contains("Kenya (KE)") && svg.contains("Brazil (BR)"));
+
+    // An unknown code is an error naming it and the close codes, before anything runs or is written.
+    let bad = fracture(
+        &["run", "--months", "3", "--out", "bad", "--focus", "KE,ZZ"],
+        tmp.path(),
+    );
+    assert!(!bad.status.success());
+    let err = text(&bad.stderr);
+    assert!(
+        err.contains("--focus") && err.contains("`ZZ`") && err.contains("ZA (South Africa)"),
+        "{err}"
+    );
+    assert!(!tmp.path().join("bad").exists());
+
+    // `plot` and `report` check theirs against the run's nations.
+    for cmd in ["plot", "report"] {
+        let out = fracture(&[cmd, "lower", "--focus", "kenia"], tmp.path());
+        assert!(!out.status.success(), "{cmd}");
+        let err = text(&out.stderr);
+        assert!(err.contains("did you mean KE (Kenya)?"), "{cmd}: {err}");
+    }
+    let out = fracture(&["plot", "lower", "--focus", "ng"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[test]
+fn without_a_terminal_progress_is_one_plain_line_at_a_time() {
+    // FRACTURE_PROGRESS_SECONDS=0 prints a line per step (the default is one every 10 s); the test's
+    // stderr is a pipe, as in a Slurm log.
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_fracture"))
+            .args(args)
+            .current_dir(tmp.path())
+            .env("FRACTURE_PROGRESS_SECONDS", "0")
+            .output()
+            .unwrap()
+    };
+    let out = run(&["run", "--months", "3", "--out", "res"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.lines().any(|l| l.starts_with("baseline: ")
+            && l.contains("/3 months (")
+            && l.contains("months/s")),
+        "{err}"
+    );
+    assert!(
+        !err.contains('\r') && !err.contains('\u{1b}'),
+        "no terminal controls: {err:?}"
+    );
+
+    std::fs::write(
+        tmp.path().join("s.toml"),
+        "[sweep]\nname = \"p\"\nscenario = \"baseline\"\nset = [\"scenario.months=2\"]\ndesign = \"grid\"\n\
+         [[parameter]]\nkey = \"parameters.beta\"\nvalues = [1.5, 2.5, 3.5]\n[outputs]\nfocus = []\n",
+    )
+    .unwrap();
+    let out = run(&["sweep", "run", "s.toml", "--out", "sw", "--threads", "1"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("sweep p shard 0/1: "))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("3/3 runs (100.0 %)") && l.ends_with("done")),
+        "{err}"
+    );
+    assert!(lines.iter().all(|l| l.contains("runs/s")), "{err}");
+    let quiet = run(&["sweep", "run", "s.toml", "--out", "sw2", "-q"]);
+    assert!(quiet.status.success());
+    assert!(
+        !text(&quiet.stderr).contains("runs/s"),
+        "--quiet prints no progress"
+    );
+}

@@ -16,40 +16,94 @@ fn ishigami(x: &[f64]) -> f64 {
     x[0].sin() + a * x[1].sin().powi(2) + b * x[2].powi(4) * x[0].sin()
 }
 
-#[test]
-fn sobol_indices_of_the_ishigami_function_match_the_analytic_values() {
-    let (n, k) = (1 << 13, 3);
+/// Ishigami outcomes, as `shift + scale·f(x)`, at A, B and each AB_i of `n` Saltelli base rows.
+fn ishigami_saltelli(n: usize, shift: f64, scale: f64) -> (Vec<f64>, Vec<f64>, Vec<Vec<f64>>) {
+    let k = 3;
     let rows = saltelli(n, k, 12345);
     let y: Vec<f64> = rows
         .iter()
-        .map(|u| ishigami(&u.iter().map(|v| -PI + 2.0 * PI * v).collect::<Vec<_>>()))
+        .map(|u| {
+            shift + scale * ishigami(&u.iter().map(|v| -PI + 2.0 * PI * v).collect::<Vec<_>>())
+        })
         .collect();
     let ya: Vec<f64> = (0..n).map(|j| y[j * (k + 2)]).collect();
     let yb: Vec<f64> = (0..n).map(|j| y[j * (k + 2) + 1]).collect();
     let yab: Vec<Vec<f64>> = (0..k)
         .map(|i| (0..n).map(|j| y[j * (k + 2) + 2 + i]).collect())
         .collect();
-    let idx = sobol_indices(&ya, &yb, &yab, 200, 7);
+    (ya, yb, yab)
+}
+
+#[test]
+fn sobol_indices_of_the_ishigami_function_match_the_analytic_values() {
     // Analytic values for a = 7, b = 0.1 (Saltelli et al. 2008, Global Sensitivity Analysis, §4.6).
     let s1 = [0.3139, 0.4424, 0.0];
     let st = [0.5576, 0.4424, 0.2437];
-    // Tolerance 0.02 at N = 8192 quasi-random base rows (the estimators' error here is ≈ 0.005–0.01).
-    for i in 0..k {
-        assert!(
-            (idx[i].s1 - s1[i]).abs() < 0.02,
-            "S1[{i}] = {} vs {}",
-            idx[i].s1,
-            s1[i]
-        );
-        assert!(
-            (idx[i].st - st[i]).abs() < 0.02,
-            "ST[{i}] = {} vs {}",
-            idx[i].st,
-            st[i]
-        );
-        assert!(idx[i].s1_low <= idx[i].s1 && idx[i].s1 <= idx[i].s1_high);
-        assert!(idx[i].st_low <= idx[i].st && idx[i].st <= idx[i].st_high);
+    // Plain, and far from zero: an outcome whose mean is large against its spread (mean ≈ 1003.5,
+    // sd ≈ 3.7) is where an estimator that does not centre the outcomes goes wrong.
+    for shift in [0.0, 1000.0] {
+        let (ya, yb, yab) = ishigami_saltelli(1 << 13, shift, 1.0);
+        let idx = sobol_indices(&ya, &yb, &yab, 200, 7);
+        // Tolerance 0.02 at N = 8192 quasi-random base rows (the estimators' error here is ≈ 0.005–0.01).
+        for i in 0..3 {
+            assert!(
+                (idx[i].s1 - s1[i]).abs() < 0.02,
+                "shift {shift}: S1[{i}] = {} vs {}",
+                idx[i].s1,
+                s1[i]
+            );
+            assert!(
+                (idx[i].st - st[i]).abs() < 0.02,
+                "shift {shift}: ST[{i}] = {} vs {}",
+                idx[i].st,
+                st[i]
+            );
+            assert!(idx[i].s1_low <= idx[i].s1 && idx[i].s1 <= idx[i].s1_high);
+            assert!(idx[i].st_low <= idx[i].st && idx[i].st <= idx[i].st_high);
+            // The bootstrap interval is narrow at this N, not inflated by the outcome's mean.
+            assert!(idx[i].s1_high - idx[i].s1_low < 0.1, "{:?}", idx[i]);
+        }
     }
+}
+
+#[test]
+fn sobol_indices_do_not_change_when_an_outcome_is_shifted_or_scaled() {
+    // A small sweep (N = 64), where sampling noise is large: the indices and their intervals must still
+    // be those of the plain outcome, whatever its units and origin.
+    let (ya, yb, yab) = ishigami_saltelli(64, 0.0, 1.0);
+    let plain = sobol_indices(&ya, &yb, &yab, 300, 11);
+    for (shift, scale) in [(1e3, 1.0), (-5e4, 37.0), (2.5e6, 1e-3), (0.0, -2.0)] {
+        let (ya, yb, yab) = ishigami_saltelli(64, shift, scale);
+        let moved = sobol_indices(&ya, &yb, &yab, 300, 11);
+        for (p, m) in plain.iter().zip(&moved) {
+            for (a, b) in [
+                (p.s1, m.s1),
+                (p.st, m.st),
+                (p.s1_low, m.s1_low),
+                (p.s1_high, m.s1_high),
+                (p.st_low, m.st_low),
+                (p.st_high, m.st_high),
+            ] {
+                assert!(
+                    (a - b).abs() < 1e-6,
+                    "shift {shift}, scale {scale}: {p:?} became {m:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn s1_above_st_beyond_the_bootstrap_interval_is_flagged() {
+    // f(AB_1) = f(A) + f(B)/2: an impossible set of outputs (no function gives it) where S1 ≈ 0.5 and
+    // ST ≈ 0.125. The Ishigami indices are never flagged.
+    let (ya, yb, yab) = ishigami_saltelli(256, 0.0, 1.0);
+    let bad: Vec<f64> = ya.iter().zip(&yb).map(|(a, b)| a + 0.5 * b).collect();
+    let idx = sobol_indices(&ya, &yb, &[bad], 300, 3);
+    assert!(idx[0].s1 > idx[0].st, "{:?}", idx[0]);
+    assert!(idx[0].excess_low > 0.0 && idx[0].s1_above_st());
+    let good = sobol_indices(&ya, &yb, &yab, 300, 3);
+    assert!(good.iter().all(|i| !i.s1_above_st()), "{good:?}");
 }
 
 #[test]
@@ -396,6 +450,27 @@ fn analyze_writes_sobol_indices_a_tornado_and_fans_that_agree_with_the_runs() {
         assert!(!dir.path().join("_analysis-fans").exists());
     }
     let analysis = analyze(dir.path(), &options).unwrap();
+    // The index table names the outcome and every parameter with S1 and ST and their intervals.
+    let table = &analysis.table;
+    for needle in [
+        "unmet_share_final (3 base rows)",
+        "parameters.beta",
+        "bloc friction",
+        "S1",
+        "ST",
+        "[95 % interval]",
+    ] {
+        assert!(table.contains(needle), "{needle:?} not in\n{table}");
+    }
+    // N = 3 is not a power of two.
+    assert!(
+        analysis
+            .warnings
+            .iter()
+            .any(|w| w.contains("N = 3") && w.contains("power of two")),
+        "{:?}",
+        analysis.warnings
+    );
     let out = dir.path().join("_analysis-fans");
     let names: Vec<String> = analysis
         .written
@@ -563,7 +638,26 @@ fn analyze_a_morris_sweep_writes_mu_star_sigma_and_a_tornado() {
     .unwrap();
     assert_eq!(p.runs, 2 * 3, "r trajectories of k + 1 points");
     let dir = run_whole(&p, 2);
+    // Through the CLI: the μ* and σ table on stdout, then the files written.
+    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_fracture"))
+        .args(["sweep", "analyze"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(cli.status.success());
+    let stdout = String::from_utf8_lossy(&cli.stdout);
+    for needle in [
+        "Morris screening",
+        "bifurcation_index_final",
+        "unmet_share_final",
+        "\u{03bc}*",
+        "bloc friction",
+        "morris.parquet",
+    ] {
+        assert!(stdout.contains(needle), "{needle:?} not in\n{stdout}");
+    }
     let analysis = fracture::sweep::analysis::analyze(dir.path(), &Default::default()).unwrap();
+    assert!(analysis.warnings.is_empty(), "{:?}", analysis.warnings);
     let out = dir.path().join("_analysis-fans");
     assert!(out.join("tornado.svg").exists() && out.join("tornado.png").exists());
     assert!(analysis.notes.iter().any(|n| n.contains("no fan charts")));

@@ -3,7 +3,7 @@
 //! minus the first. Runs line up by calendar month, so runs with different starts still compare.
 
 use super::{
-    Axes, LegendItem, RunData, X_DESC, draw_hline, draw_line, fmt_num, header, legend,
+    Axes, LegendItem, LineStyle, RunData, X_DESC, draw_hline, draw_line, fmt_num, header, legend,
     linear_range, palette, panel_caption, size,
 };
 use anyhow::{Context, Result, bail};
@@ -59,7 +59,7 @@ impl CompareChart {
     fn panels(self, runs: &[RunData]) -> Vec<Panel> {
         let base = &runs[0];
         let blocs = blocs_of(runs);
-        let per_run = |column: &str, scale: f64| -> Vec<(RGBColor, Vec<(f64, f64)>)> {
+        let per_run = |column: &str, scale: f64| -> Vec<(LineStyle, Vec<(f64, f64)>)> {
             runs.iter()
                 .enumerate()
                 .map(|(i, r)| {
@@ -69,12 +69,12 @@ impl CompareChart {
                         .into_iter()
                         .map(|(x, y)| (x, y * scale))
                         .collect();
-                    (palette::series(i), pts)
+                    (palette::line_style(i), pts)
                 })
                 .collect()
         };
         // Each later run minus the first, on the months both have.
-        let diff = |column: &str, scale: f64| -> Vec<(RGBColor, Vec<(f64, f64)>)> {
+        let diff = |column: &str, scale: f64| -> Vec<(LineStyle, Vec<(f64, f64)>)> {
             let first: BTreeMap<i64, f64> = base
                 .global_series(column)
                 .unwrap_or_default()
@@ -91,7 +91,7 @@ impl CompareChart {
                         .into_iter()
                         .filter_map(|(x, y)| first.get(&(x as i64)).map(|b| (x, (y - b) * scale)))
                         .collect();
-                    (palette::series(i), pts)
+                    (palette::line_style(i), pts)
                 })
                 .collect()
         };
@@ -185,7 +185,7 @@ impl CompareChart {
             .iter()
             .enumerate()
             .filter(|(i, _)| self != CompareChart::Difference || *i > 0)
-            .map(|(i, l)| LegendItem::line(l.clone(), palette::series(i)))
+            .map(|(i, l)| LegendItem::line(l.clone(), palette::line_style(i)))
             .collect();
         let area = legend(&area, &items)?;
         let panels = self.panels(runs);
@@ -214,8 +214,8 @@ impl CompareChart {
             if panel.zero {
                 draw_hline(&mut chart, 0.0, palette::MUTED)?;
             }
-            for (color, pts) in &panel.series {
-                draw_line(&mut chart, pts, *color, false)?;
+            for (style, pts) in &panel.series {
+                draw_line(&mut chart, pts, *style, false)?;
             }
         }
         Ok(())
@@ -247,12 +247,12 @@ impl super::Figure for Comparison<'_> {
 struct Panel {
     caption: String,
     y_desc: String,
-    series: Vec<(RGBColor, Vec<(f64, f64)>)>,
+    series: Vec<(LineStyle, Vec<(f64, f64)>)>,
     zero: bool,
 }
 
 impl Panel {
-    fn new(caption: &str, y_desc: &str, series: Vec<(RGBColor, Vec<(f64, f64)>)>) -> Self {
+    fn new(caption: &str, y_desc: &str, series: Vec<(LineStyle, Vec<(f64, f64)>)>) -> Self {
         Panel {
             caption: caption.into(),
             y_desc: y_desc.into(),

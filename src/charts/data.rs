@@ -133,7 +133,7 @@ impl RunData {
             );
         }
 
-        let nation_names = manifest["scenario"]["nation"]
+        let nation_names: BTreeMap<String, String> = manifest["scenario"]["nation"]
             .as_array()
             .map(|ns| {
                 ns.iter()
@@ -147,7 +147,18 @@ impl RunData {
             .unwrap_or_default();
 
         let focus = if !focus.is_empty() {
-            focus.to_vec()
+            // The nations this run has: from the manifest, else from the nations table.
+            let mut known: Vec<(String, String)> = nation_names
+                .iter()
+                .map(|(id, name)| (id.clone(), name.clone()))
+                .collect();
+            if known.is_empty() {
+                let mut ids = strings(&nations, "nation").unwrap_or_default();
+                ids.sort();
+                ids.dedup();
+                known = ids.into_iter().map(|id| (id.clone(), id)).collect();
+            }
+            resolve_focus(focus, &known)?
         } else {
             let listed: Vec<String> = meta["focus"]
                 .as_array()
@@ -274,6 +285,98 @@ impl RunData {
     }
 }
 
+/// The focus nations `requested` names — ISO codes or nation names, in any case (`ke`, `Kenya`) — as the
+/// codes of `nations` (id, name), in the order given and without repeats. An unknown one is an error
+/// naming it with the close matches, or every code when none is close.
+pub fn resolve_focus(requested: &[String], nations: &[(String, String)]) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    let mut unknown = Vec::new();
+    for r in requested {
+        let q = r.trim();
+        if q.is_empty() {
+            continue;
+        }
+        let found = nations
+            .iter()
+            .find(|(id, _)| id.eq_ignore_ascii_case(q))
+            .or_else(|| {
+                nations
+                    .iter()
+                    .find(|(_, name)| name.eq_ignore_ascii_case(q))
+            });
+        match found {
+            Some((id, _)) if !out.contains(id) => out.push(id.clone()),
+            Some(_) => {}
+            None => unknown.push(q.to_string()),
+        }
+    }
+    if unknown.is_empty() {
+        return Ok(out);
+    }
+    let label = |(id, name): &(String, String)| {
+        if id == name {
+            id.clone()
+        } else {
+            format!("{id} ({name})")
+        }
+    };
+    let lines: Vec<String> = unknown
+        .iter()
+        .map(|q| {
+            let close: Vec<String> = nations
+                .iter()
+                .filter(|n| is_close(q, n))
+                .take(6)
+                .map(label)
+                .collect();
+            if close.is_empty() {
+                format!("unknown focus nation `{q}`")
+            } else {
+                format!(
+                    "unknown focus nation `{q}`: did you mean {}?",
+                    close.join(", ")
+                )
+            }
+        })
+        .collect();
+    let mut codes: Vec<&str> = nations.iter().map(|(id, _)| id.as_str()).collect();
+    codes.sort_unstable();
+    anyhow::bail!(
+        "{} (the run's nations: {})",
+        lines.join("; "),
+        codes.join(", ")
+    )
+}
+
+/// Whether nation (id, name) is a likely meaning of the unknown `q`: a code one letter off, or a name
+/// that starts with `q` or is a letter or two off it.
+fn is_close(q: &str, (id, name): &(String, String)) -> bool {
+    let (q, id, name) = (q.to_lowercase(), id.to_lowercase(), name.to_lowercase());
+    (q.chars().count() <= 3 && edit_distance(&q, &id) <= 1)
+        || (q.chars().count() >= 2 && name.starts_with(&q))
+        || (q.chars().count() >= 4 && edit_distance(&q, &name) <= 2)
+}
+
+/// Levenshtein distance over characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = if ca == *cb {
+                prev
+            } else {
+                1 + prev.min(row[j]).min(cur)
+            };
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
 /// A row of the events table.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Event {
@@ -325,4 +428,46 @@ pub fn strings(df: &DataFrame, column: &str) -> Result<Vec<String>> {
         .iter()
         .map(|v| v.unwrap_or("").to_string())
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nations() -> Vec<(String, String)> {
+        [
+            ("KE", "Kenya"),
+            ("BR", "Brazil"),
+            ("ZA", "South Africa"),
+            ("ZM", "Zambia"),
+            ("US", "United States"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+    }
+
+    #[test]
+    fn focus_codes_and_names_match_in_any_case_without_repeats() {
+        let r = |q: &[&str]| {
+            resolve_focus(
+                &q.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+                &nations(),
+            )
+        };
+        assert_eq!(r(&["ke", "BR"]).unwrap(), ["KE", "BR"]);
+        assert_eq!(r(&["Kenya", "KE", " us "]).unwrap(), ["KE", "US"]);
+        let e = r(&["ke", "ZZ"]).unwrap_err().to_string();
+        assert!(
+            e.contains("`ZZ`") && e.contains("ZA (South Africa)") && e.contains("ZM (Zambia)"),
+            "{e}"
+        );
+        assert!(!e.contains("KE (Kenya)"), "not close: {e}");
+        assert!(e.contains("the run's nations: BR, KE, US, ZA, ZM"), "{e}");
+        let e = r(&["kenia"]).unwrap_err().to_string();
+        assert!(e.contains("did you mean KE (Kenya)?"), "{e}");
+        let e = r(&["Q"]).unwrap_err().to_string();
+        assert!(e.contains("unknown focus nation `Q` (the run"), "{e}");
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
 }

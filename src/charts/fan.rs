@@ -38,11 +38,7 @@ impl super::Figure for Fan {
     {
         root.fill(&WHITE)?;
         let body = header(root, &self.title, &self.subtitle)?;
-        let band = |label: &str, color| LegendItem {
-            label: label.into(),
-            color,
-            swatch: Swatch::Block,
-        };
+        let band = |label: &str, color| LegendItem::swatch(label, color, Swatch::Block);
         let area = legend(
             &body,
             &[

@@ -24,6 +24,7 @@ use plotters::coord::ranged1d::{
     AsRangedCoord, DefaultFormatting, KeyPointHint, Ranged, ValueFormatter,
 };
 use plotters::coord::types::RangedCoordf64;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::ops::Range;
@@ -71,6 +72,52 @@ pub mod palette {
     /// The colour of the `i`-th series (blocs, nations, runs), cycling past eight.
     pub fn series(i: usize) -> RGBColor {
         SERIES[i % SERIES.len()]
+    }
+
+    /// The colour and dash of the `i`-th line among many (focus nations, runs): the eight colours
+    /// solid, then dashed, then dotted, so that 24 lines never share a colour and a dash.
+    pub fn line_style(i: usize) -> super::LineStyle {
+        super::LineStyle {
+            color: series(i),
+            dash: super::Dash::ALL[(i / SERIES.len()) % super::Dash::ALL.len()],
+        }
+    }
+}
+
+/// A line's dash pattern.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dash {
+    Solid,
+    Dashed,
+    Dotted,
+}
+
+impl Dash {
+    pub const ALL: [Dash; 3] = [Dash::Solid, Dash::Dashed, Dash::Dotted];
+
+    /// Dash and gap lengths in pixels (none for a solid line).
+    pub fn pattern(self) -> Option<(u32, u32)> {
+        match self {
+            Dash::Solid => None,
+            Dash::Dashed => Some((18, 9)),
+            Dash::Dotted => Some((4, 7)),
+        }
+    }
+}
+
+/// How one line is drawn: its colour and dash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineStyle {
+    pub color: RGBColor,
+    pub dash: Dash,
+}
+
+impl From<RGBColor> for LineStyle {
+    fn from(color: RGBColor) -> Self {
+        LineStyle {
+            color,
+            dash: Dash::Solid,
+        }
     }
 }
 
@@ -399,14 +446,28 @@ pub(crate) struct LegendItem {
     pub label: String,
     pub color: RGBColor,
     pub swatch: Swatch,
+    /// The dash of a `Line` swatch.
+    pub dash: Dash,
 }
 
 impl LegendItem {
-    pub fn line(label: impl Into<String>, color: RGBColor) -> Self {
+    /// An entry shown by a marker or a block of `color`.
+    pub fn swatch(label: impl Into<String>, color: RGBColor, swatch: Swatch) -> Self {
         LegendItem {
             label: label.into(),
             color,
+            swatch,
+            dash: Dash::Solid,
+        }
+    }
+
+    pub fn line(label: impl Into<String>, style: impl Into<LineStyle>) -> Self {
+        let style = style.into();
+        LegendItem {
+            label: label.into(),
+            color: style.color,
             swatch: Swatch::Line,
+            dash: style.dash,
         }
     }
 }
@@ -458,10 +519,18 @@ where
             let it = &items[i];
             let c = it.color;
             match it.swatch {
-                Swatch::Line => area.draw(&PathElement::new(
-                    vec![(x, y), (x + swatch_w, y)],
-                    c.stroke_width(4),
-                ))?,
+                Swatch::Line => match it.dash.pattern() {
+                    None => area.draw(&PathElement::new(
+                        vec![(x, y), (x + swatch_w, y)],
+                        c.stroke_width(4),
+                    ))?,
+                    Some((dash, gap)) => area.draw(&DashedPathElement::new(
+                        vec![(x, y), (x + swatch_w, y)],
+                        dash,
+                        gap,
+                        c.stroke_width(4),
+                    ))?,
+                },
                 Swatch::Dot => area.draw(&Circle::new((x + swatch_w / 2, y), 8, c.filled()))?,
                 Swatch::Triangle => {
                     area.draw(&TriangleMarker::new((x + swatch_w / 2, y), 10, c.filled()))?
@@ -722,12 +791,12 @@ where
     Ok(chart)
 }
 
-/// Draws `points` as a line of `color` (with gaps where values are missing), labelled for no legend:
-/// the charts draw their legends themselves.
+/// Draws `points` as a line of `style` (a colour, or a colour and dash; with gaps where values are
+/// missing), labelled for no legend: the charts draw their legends themselves.
 pub(crate) fn draw_line<DB, Y>(
     chart: &mut ChartContext<'_, DB, Cartesian2d<TimeAxis, Y>>,
     points: &[(f64, f64)],
-    color: RGBColor,
+    style: impl Into<LineStyle>,
     log: bool,
 ) -> Result<()>
 where
@@ -735,9 +804,17 @@ where
     DB::ErrorType: 'static,
     Y: Ranged<ValueType = f64>,
 {
+    let LineStyle { color, dash } = style.into();
     for seg in segments(points, log) {
         if seg.len() == 1 {
             chart.draw_series(std::iter::once(Circle::new(seg[0], 4, color.filled())))?;
+        } else if let Some((on, off)) = dash.pattern() {
+            chart.draw_series(DashedLineSeries::new(
+                seg,
+                on,
+                off,
+                color.stroke_width(size::LINE),
+            ))?;
         } else {
             chart.draw_series(LineSeries::new(seg, color.stroke_width(size::LINE)))?;
         }
@@ -836,6 +913,20 @@ mod tests {
         let ticks = axis.key_points(BoldPoints(100));
         assert_eq!(ticks.len(), 10, "one tick per January over ten years");
         assert!(ticks.iter().all(|t| (*t as i64).rem_euclid(12) == 0));
+    }
+
+    #[test]
+    fn up_to_24_lines_never_share_a_colour_and_a_dash() {
+        let styles: Vec<LineStyle> = (0..24).map(palette::line_style).collect();
+        for (i, a) in styles.iter().enumerate() {
+            assert!(palette::SERIES.contains(&a.color), "Okabe–Ito colours only");
+            for b in &styles[..i] {
+                assert_ne!(a, b, "line {i}");
+            }
+        }
+        assert_eq!(palette::line_style(3).dash, Dash::Solid);
+        assert_eq!(palette::line_style(8).dash, Dash::Dashed);
+        assert_eq!(palette::line_style(8).color, palette::line_style(0).color);
     }
 
     #[test]

@@ -51,7 +51,7 @@ where
     let items: Vec<LegendItem> = series
         .iter()
         .enumerate()
-        .map(|(i, (id, _))| LegendItem::line(data.nation_label(id), palette::series(i)))
+        .map(|(i, (id, _))| LegendItem::line(data.nation_label(id), palette::line_style(i)))
         .collect();
     let area = legend(area, &items)?;
     let range = super::log_range(series.iter().flat_map(|(_, s)| s.iter().map(|p| p.1)));
@@ -82,7 +82,9 @@ where
     }
     let mut ends = Vec::new();
     for (i, (id, pts)) in series.iter().enumerate() {
-        draw_line(&mut chart, pts, palette::series(i), true)?;
+        // Past eight nations the colours repeat, dashed and then dotted, and the labels at the line
+        // ends tell the lines apart.
+        draw_line(&mut chart, pts, palette::line_style(i), true)?;
         if let Some(&last) = pts.iter().rev().find(|p| p.1.is_finite() && p.1 > 0.0) {
             let (px, py) = chart.backend_coord(&last);
             ends.push((py, px, id.clone(), palette::series(i)));

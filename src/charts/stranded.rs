@@ -57,11 +57,11 @@ where
     }
 
     let mut items = vec![LegendItem::line("Stranded labs", palette::BLACK)];
-    items.extend(kinds.iter().map(|(_, label, color, swatch)| LegendItem {
-        label: label.to_string(),
-        color: *color,
-        swatch: *swatch,
-    }));
+    items.extend(
+        kinds
+            .iter()
+            .map(|(_, label, color, swatch)| LegendItem::swatch(*label, *color, *swatch)),
+    );
     let area = legend(area, &items)?;
     let h = area.dim_in_pixel().1 as i32;
     let (top, lane) = area.split_vertically(h - 230);

@@ -75,16 +75,8 @@ impl super::Figure for Tornado {
         let mut area = legend(
             &body,
             &[
-                LegendItem {
-                    label: self.bar_label.clone(),
-                    color: palette::BLUE,
-                    swatch: Swatch::Block,
-                },
-                LegendItem {
-                    label: self.dot_label.clone(),
-                    color: palette::VERMILLION,
-                    swatch: Swatch::Dot,
-                },
+                LegendItem::swatch(self.bar_label.clone(), palette::BLUE, Swatch::Block),
+                LegendItem::swatch(self.dot_label.clone(), palette::VERMILLION, Swatch::Dot),
             ],
         )?;
         for panel in &self.panels {

@@ -3,8 +3,10 @@
 //!
 //! - Sobol (variance-based) indices from a Saltelli design, per outcome and parameter: first-order S1
 //!   with Saltelli et al. (2010)'s estimator `mean(f(B)·(f(AB_i) − f(A))) / V`, total ST with Jansen's
-//!   `mean((f(A) − f(AB_i))²) / 2V`, V the variance of f over A and B together; 95 % percentile
-//!   bootstrap intervals over the base rows.
+//!   `mean((f(A) − f(AB_i))²) / 2V`, V the variance of f over A and B together, f standardised with the
+//!   mean and standard deviation of all outputs first — exactly SALib's `sobol.analyze` without second
+//!   order; 95 % percentile bootstrap intervals over the base rows (SALib reports a normal-theory
+//!   half-width instead).
 //! - Morris elementary effects `(f(x + Δe_i) − f(x)) / Δ` (Δ in unit coordinates) per trajectory step,
 //!   summarised as μ, μ* (mean of |EE|, Campolongo et al. 2007) and σ.
 //! - Fans: month by month, the 5, 25, 50, 75 and 95 % quantiles (linear interpolation) of a metric over
@@ -36,6 +38,17 @@ pub struct SobolIndex {
     pub st: f64,
     pub st_low: f64,
     pub st_high: f64,
+    /// The 95 % bootstrap interval of S1 − ST, from the same resamples (S1 ≤ ST for exact indices, so
+    /// an interval above zero means the estimates cannot be trusted yet).
+    pub excess_low: f64,
+    pub excess_high: f64,
+}
+
+impl SobolIndex {
+    /// S1 exceeds ST beyond sampling noise: the bootstrap interval of S1 − ST lies above zero.
+    pub fn s1_above_st(&self) -> bool {
+        self.excess_low > 0.0
+    }
 }
 
 /// Morris statistics of one parameter.
@@ -47,6 +60,7 @@ pub struct MorrisIndex {
     pub effects: usize,
 }
 
+/// First-order and total estimates over the base rows `rows`, on outcomes already standardised.
 fn point_estimates(ya: &[f64], yb: &[f64], yab: &[f64], rows: &[usize]) -> (f64, f64) {
     let n = rows.len() as f64;
     let all: Vec<f64> = rows.iter().flat_map(|&j| [ya[j], yb[j]]).collect();
@@ -55,6 +69,24 @@ fn point_estimates(ya: &[f64], yb: &[f64], yab: &[f64], rows: &[usize]) -> (f64,
     let first = rows.iter().map(|&j| yb[j] * (yab[j] - ya[j])).sum::<f64>() / n;
     let total = rows.iter().map(|&j| (ya[j] - yab[j]).powi(2)).sum::<f64>() / (2.0 * n);
     (first / var, total / var)
+}
+
+/// The outcomes standardised with the mean and (population) standard deviation of every model output
+/// (A, B and every AB_i), as SALib's `sobol.analyze` does before its estimators.
+///
+/// The first-order estimator `mean(f(B)·(f(AB_i) − f(A)))` is only unbiased for a centred f: with an
+/// uncentred one it picks up `mean(f)·mean(f(AB_i) − f(A))`, sampling noise multiplied by the mean, which
+/// swamps the index whenever the mean is large against the spread. Scaling changes no index (they are
+/// ratios) but keeps the sums well conditioned.
+fn standardised(ya: &[f64], yb: &[f64], yab: &[Vec<f64>]) -> (Vec<f64>, Vec<f64>, Vec<Vec<f64>>) {
+    let every = || ya.iter().chain(yb).chain(yab.iter().flatten());
+    let count = (ya.len() + yb.len() + yab.iter().map(Vec::len).sum::<usize>()) as f64;
+    let mean = every().sum::<f64>() / count;
+    let sd = (every().map(|y| (y - mean).powi(2)).sum::<f64>() / count).sqrt();
+    // A constant outcome has no variance to share out: its indices come out NaN either way.
+    let scale = if sd > 0.0 && sd.is_finite() { sd } else { 1.0 };
+    let z = |ys: &[f64]| -> Vec<f64> { ys.iter().map(|y| (y - mean) / scale).collect() };
+    (z(ya), z(yb), yab.iter().map(|y| z(y)).collect())
 }
 
 fn percentile(sorted: &[f64], q: f64) -> f64 {
@@ -67,7 +99,9 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
 }
 
 /// Sobol indices from outcomes at A, B and each AB_i (`yab[i][j]`), with `resamples` bootstrap
-/// resamples of the base rows drawn from `seed`.
+/// resamples of the base rows drawn from `seed`. The outcomes are first standardised over all of them
+/// (see [`standardised`]), and the bootstrap resamples rows of the standardised outcomes, as SALib does;
+/// the indices do not change when an outcome is shifted or scaled.
 pub fn sobol_indices(
     ya: &[f64],
     yb: &[f64],
@@ -75,6 +109,8 @@ pub fn sobol_indices(
     resamples: usize,
     seed: u64,
 ) -> Vec<SobolIndex> {
+    let (ya, yb, yab) = standardised(ya, yb, yab);
+    let (ya, yb) = (ya.as_slice(), yb.as_slice());
     let n = ya.len();
     let all: Vec<usize> = (0..n).collect();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -90,8 +126,10 @@ pub fn sobol_indices(
                 .map(|rows| point_estimates(ya, yb, y, rows))
                 .filter(|(a, b)| a.is_finite() && b.is_finite())
                 .unzip();
+            let mut excess: Vec<f64> = b1.iter().zip(&bt).map(|(a, b)| a - b).collect();
             b1.sort_by(f64::total_cmp);
             bt.sort_by(f64::total_cmp);
+            excess.sort_by(f64::total_cmp);
             SobolIndex {
                 s1,
                 s1_low: percentile(&b1, 0.025),
@@ -99,6 +137,8 @@ pub fn sobol_indices(
                 st,
                 st_low: percentile(&bt, 0.025),
                 st_high: percentile(&bt, 0.975),
+                excess_low: percentile(&excess, 0.025),
+                excess_high: percentile(&excess, 0.975),
             }
         })
         .collect()
@@ -202,6 +242,12 @@ impl Default for AnalyzeOptions {
 pub struct Analysis {
     pub written: Vec<PathBuf>,
     pub notes: Vec<String>,
+    /// The sensitivity indices as a plain-text table, one block per outcome (empty when the design has
+    /// no sensitivity estimator).
+    pub table: String,
+    /// What makes the indices doubtful: a Sobol base size that is not a power of two, S1 above ST
+    /// beyond the bootstrap interval.
+    pub warnings: Vec<String>,
 }
 
 /// One row of a sensitivity table: an outcome, a parameter and its indices.
@@ -299,7 +345,8 @@ fn sensitivity(
         options.outcomes.clone()
     };
     let columns: Vec<String> = plan.spec.parameters.iter().map(|p| p.column()).collect();
-    let points = design.points.len();
+    // The plan counts the points: a file design's are not in the spec.
+    let points = plan.points as usize;
     let subtitle = |what: &str| {
         format!(
             "Sweep \u{201c}{}\u{201d} \u{00b7} {} \u{00b7} {} runs",
@@ -332,6 +379,30 @@ fn sensitivity(
                     });
                 }
             }
+            if !n.is_power_of_two() {
+                analysis.warnings.push(format!(
+                    "the Sobol base size N = {n} (`sweep.samples`) is not a power of two: the Sobol \
+                     sequence is balanced only for N = 2^m, so the indices converge more slowly; use \
+                     N = {} or {} next time",
+                    n.next_power_of_two() / 2,
+                    n.next_power_of_two()
+                ));
+            }
+            for r in rows.iter().filter(|r| r.index.s1_above_st()) {
+                let i = &r.index;
+                analysis.warnings.push(format!(
+                    "{} on {}: S1 = {} exceeds ST = {} beyond the bootstrap interval (S1 − ST in \
+                     [{}, {}]), which exact indices never do: too few base rows for this outcome, or \
+                     seed noise that swamps the parameters' effect; raise `samples` or `replicates`",
+                    parameter_label(plan, r.parameter),
+                    r.outcome,
+                    num(i.s1),
+                    num(i.st),
+                    num(i.excess_low),
+                    num(i.excess_high)
+                ));
+            }
+            analysis.table = sobol_table(plan, &outcomes, &rows, options.resamples);
             let get =
                 |f: fn(&SobolIndex) -> f64| rows.iter().map(|r| f(&r.index)).collect::<Vec<f64>>();
             let df = DataFrame::new(
@@ -384,6 +455,7 @@ fn sensitivity(
                     });
                 }
             }
+            analysis.table = morris_table(plan, &outcomes, &rows, steps.len());
             let get =
                 |f: fn(&MorrisIndex) -> f64| rows.iter().map(|r| f(&r.index)).collect::<Vec<f64>>();
             let df = DataFrame::new(
@@ -418,6 +490,128 @@ fn sensitivity(
         .written
         .extend(charts::write_figure(out_dir, "tornado", &tornado)?);
     Ok(())
+}
+
+/// A number for the terminal: three decimals for indices near 0–1, else four significant digits.
+fn num(v: f64) -> String {
+    if !v.is_finite() {
+        return "–".into();
+    }
+    let a = v.abs();
+    if a == 0.0 || (0.001..10.0).contains(&a) {
+        format!("{v:.3}")
+    } else if (10.0..1e5).contains(&a) {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.3e}")
+    }
+}
+
+/// Lines of left-aligned columns, the widths fitted to the widest cell.
+fn aligned(rows: &[Vec<String>], indent: &str) -> String {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for r in rows {
+        let mut line = indent.to_string();
+        for (c, cell) in r.iter().enumerate() {
+            line.push_str(cell);
+            if c + 1 < r.len() {
+                line.push_str(&" ".repeat(widths[c] - cell.chars().count() + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// The Sobol indices as text: per outcome, one line per parameter (largest ST first) with S1 and ST and
+/// their 95 % bootstrap intervals.
+fn sobol_table(
+    plan: &Plan,
+    outcomes: &[String],
+    rows: &[Row<SobolIndex>],
+    resamples: usize,
+) -> String {
+    let mut out = format!(
+        "Sobol indices of sweep \u{201c}{}\u{201d}, as shares of each outcome's variance: S1 the \
+         parameter alone,\nST with all its interactions; 95 % bootstrap intervals ({resamples} \
+         resamples)\n",
+        plan.sweep
+    );
+    for o in outcomes {
+        let mut these: Vec<&Row<SobolIndex>> = rows.iter().filter(|r| &r.outcome == o).collect();
+        these.sort_by(|a, b| b.index.st.total_cmp(&a.index.st));
+        let used = these.first().map_or(0, |r| r.used);
+        out.push_str(&format!("\n{o} ({used} base rows)\n"));
+        let mut lines = vec![vec![
+            "parameter".to_string(),
+            "S1".into(),
+            "[95 % interval]".into(),
+            "ST".into(),
+            "[95 % interval]".into(),
+        ]];
+        for r in these {
+            let i = &r.index;
+            lines.push(vec![
+                parameter_label(plan, r.parameter),
+                num(i.s1),
+                format!("[{}, {}]", num(i.s1_low), num(i.s1_high)),
+                num(i.st),
+                format!("[{}, {}]", num(i.st_low), num(i.st_high)),
+            ]);
+        }
+        out.push_str(&aligned(&lines, "  "));
+    }
+    out
+}
+
+/// The Morris statistics as text: per outcome, one line per parameter (largest μ* first).
+fn morris_table(
+    plan: &Plan,
+    outcomes: &[String],
+    rows: &[Row<MorrisIndex>],
+    trajectories: usize,
+) -> String {
+    let mut out = format!(
+        "Morris screening of sweep \u{201c}{}\u{201d} ({trajectories} trajectories): \u{03bc}* the mean \
+         absolute\nelementary effect, \u{03c3} their spread, \u{03bc} their mean (outcome units per \
+         unit of the input's range)\n",
+        plan.sweep
+    );
+    for o in outcomes {
+        let mut these: Vec<&Row<MorrisIndex>> = rows.iter().filter(|r| &r.outcome == o).collect();
+        these.sort_by(|a, b| b.index.mu_star.total_cmp(&a.index.mu_star));
+        out.push_str(&format!("\n{o}\n"));
+        let mut lines = vec![vec![
+            "parameter".to_string(),
+            "\u{03bc}*".into(),
+            "\u{03c3}".into(),
+            "\u{03bc}".into(),
+            "effects".into(),
+        ]];
+        for r in these {
+            let m = &r.index;
+            lines.push(vec![
+                parameter_label(plan, r.parameter),
+                num(m.mu_star),
+                num(m.sigma),
+                num(m.mu),
+                m.effects.to_string(),
+            ]);
+        }
+        out.push_str(&aligned(&lines, "  "));
+    }
+    out
 }
 
 fn outcome_column<I>(rows: &[Row<I>]) -> Vec<String> {

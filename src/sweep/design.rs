@@ -9,9 +9,10 @@
 //!   the matrix AB_i (A with column i from B). Points are laid out row by row: for base row j the k+2
 //!   points A_j, B_j, AB_1j … AB_kj;
 //! - morris: r one-at-a-time trajectories on a p-level grid with step Δ = p / (2(p−1)), each k+1
-//!   points long.
+//!   points long;
+//! - file: the rows of a CSV or Parquet file ([`super::points_file`]), as they are.
 
-use super::spec::{DesignKind, DistributionKind, ParameterSpec, SweepSpec};
+use super::spec::{DesignKind, DistributionKind, FilePoints, ParameterSpec, SweepSpec};
 use super::stream_seed;
 use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
@@ -67,10 +68,33 @@ pub enum Layout {
 pub struct Design {
     pub points: Vec<Vec<Value>>,
     pub layout: Layout,
+    /// Whether each parameter's dataset column holds numbers (Float64) or text.
+    pub numeric: Vec<bool>,
 }
 
 impl Design {
+    /// The design of a spec whose points come from a file (`design = "file"`).
+    pub fn from_file(points: &FilePoints) -> Design {
+        Design {
+            points: points.points.clone(),
+            layout: Layout::Plain,
+            numeric: points.numeric.clone(),
+        }
+    }
+
+    /// The points a spec's design draws. For `design = "file"`, whose points only the file holds
+    /// ([`Design::from_file`]), no points: the layout alone (plain).
     pub fn new(spec: &SweepSpec) -> Design {
+        let numeric = spec.parameters.iter().map(|p| p.numeric()).collect();
+        let (points, layout) = Self::drawn(spec);
+        Design {
+            points,
+            layout,
+            numeric,
+        }
+    }
+
+    fn drawn(spec: &SweepSpec) -> (Vec<Vec<Value>>, Layout) {
         let params = &spec.parameters;
         let k = params.len();
         let n = spec.sweep.samples.unwrap_or(0);
@@ -82,31 +106,23 @@ impl Design {
                 .collect()
         };
         match spec.sweep.design {
-            DesignKind::Grid => Design {
-                points: grid(params),
-                layout: Layout::Plain,
-            },
-            DesignKind::Random => Design {
-                points: (0..n)
+            DesignKind::Grid => (grid(params), Layout::Plain),
+            DesignKind::Random => (
+                (0..n)
                     .map(|_| params.iter().map(|p| draw(p, &mut rng)).collect())
                     .collect(),
-                layout: Layout::Plain,
-            },
-            DesignKind::Lhs => Design {
-                points: from_unit(latin_hypercube(n, k, &mut rng)),
-                layout: Layout::Plain,
-            },
-            DesignKind::Sobol => Design {
-                points: from_unit(saltelli(n, k, rng.random::<u32>())),
-                layout: Layout::Saltelli { n, k },
-            },
+                Layout::Plain,
+            ),
+            DesignKind::Lhs => (from_unit(latin_hypercube(n, k, &mut rng)), Layout::Plain),
+            DesignKind::Sobol => (
+                from_unit(saltelli(n, k, rng.random::<u32>())),
+                Layout::Saltelli { n, k },
+            ),
             DesignKind::Morris => {
                 let (units, steps) = morris(n, k, spec.sweep.levels, &mut rng);
-                Design {
-                    points: from_unit(units),
-                    layout: Layout::Morris { k, steps },
-                }
+                (from_unit(units), Layout::Morris { k, steps })
             }
+            DesignKind::File => (Vec::new(), Layout::Plain),
         }
     }
 }

@@ -3,9 +3,11 @@
 //! analysed for sensitivity afterwards.
 //!
 //! - [`spec`]: the sweep file (TOML): base scenario, parameters and their values or distributions, design.
-//! - [`design`]: the points to run — full grid, random, Latin hypercube, Saltelli (Sobol) and Morris.
+//! - [`design`]: the points to run — full grid, random, Latin hypercube, Saltelli (Sobol) and Morris,
+//!   or the rows of a file ([`points_file`]) made elsewhere.
 //! - [`run`]: one run's summary statistics, and running a shard's runs with rayon.
 //! - [`dataset`]: the hive-partitioned Parquet dataset, the plan, `_SUCCESS` markers, status and verify.
+//! - [`export`]: the inputs and outcomes as one flat table, for scenario discovery (EMA Workbench).
 //! - [`analysis`]: Sobol first-order and total indices with bootstrap intervals, Morris μ* and σ, drawn as a
 //!   tornado chart; fan charts of the kept time series.
 //!
@@ -15,6 +17,8 @@
 pub mod analysis;
 pub mod dataset;
 pub mod design;
+pub mod export;
+pub mod points_file;
 pub mod run;
 pub mod spec;
 

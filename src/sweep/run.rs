@@ -8,16 +8,14 @@
 //! row with `status = "error"` and its message, and the others go on.
 
 use super::design::{Design, Value};
-use super::spec::{SpecFile, SweepSpec};
+use super::spec::{DesignKind, FilePoints, SpecFile, SweepSpec};
 use super::{dataset, run_seed};
 use crate::output::Manifest;
 use crate::scenario;
 use anyhow::{Context, Result, anyhow, bail};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use polars::prelude::*;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
-use std::io::IsTerminal;
 use std::path::Path;
 
 /// A sweep ready to run: the spec, its design, and the columns every run's row will have.
@@ -67,18 +65,31 @@ pub struct RunOptions {
     pub resume: bool,
     /// Stop after writing this many parts, as if killed (for tests of `--resume`).
     pub stop_after_parts: Option<usize>,
-    /// Draw a progress bar (only ever on a terminal).
+    /// Show progress on standard error: a bar on a terminal, else a plain line every few seconds.
     pub progress: bool,
 }
 
 impl Prepared {
     /// Prepares a sweep file: builds the design and probes the base scenario for its metric columns.
     pub fn new(file: &SpecFile) -> Result<Prepared> {
-        Self::from_spec(file.spec.clone(), file.base())
+        Self::build(file.spec.clone(), file.base(), file.points.as_deref())
     }
 
+    /// Prepares a spec given as text (`base`: the base scenario as `scenario::load` takes it). A
+    /// `design = "file"` spec needs its file: read it with [`SweepSpec::read`] and use [`Prepared::new`].
     pub fn from_spec(spec: SweepSpec, base: String) -> Result<Prepared> {
-        let design = Design::new(&spec);
+        Self::build(spec, base, None)
+    }
+
+    fn build(spec: SweepSpec, base: String, points: Option<&FilePoints>) -> Result<Prepared> {
+        let design = match points {
+            Some(points) => Design::from_file(points),
+            None if spec.sweep.design == DesignKind::File => bail!(
+                "the sweep `{}` takes its points from a file: read it with SweepSpec::read",
+                spec.sweep.name
+            ),
+            None => Design::new(&spec),
+        };
         let runs = design.points.len() as u64 * spec.sweep.replicates as u64;
         if design.points.is_empty() {
             bail!("the sweep `{}` has no points", spec.sweep.name);
@@ -136,6 +147,11 @@ impl Prepared {
         h.update(spec.canonical_hash().as_bytes());
         h.update(b"\n");
         h.update(base_hash.as_bytes());
+        if let Some(points) = points {
+            // The design file's bytes, so that a changed file is refused like a changed spec.
+            h.update(b"\n");
+            h.update(points.sha256.as_bytes());
+        }
         let spec_hash = super::spec::hex(&h.finalize());
         Ok(Prepared {
             spec,
@@ -244,7 +260,7 @@ impl Prepared {
             let values = results
                 .iter()
                 .map(|r| &self.design.points[r.point as usize][i]);
-            let col = if p.numeric() {
+            let col = if self.design.numeric[i] {
                 Column::new(
                     p.column().into(),
                     values.map(Value::as_f64).collect::<Vec<_>>(),
@@ -319,7 +335,13 @@ impl Prepared {
             .num_threads(threads)
             .build()
             .context("cannot start the worker threads")?;
-        let bar = progress_bar(todo as u64, options.progress);
+        let bar = crate::progress::Progress::new(
+            format!("sweep {} shard {shard}/{shards}", self.spec.sweep.name),
+            "runs",
+            todo as u64,
+            options.progress,
+            None,
+        );
         let mut written = 0;
         let mut failed = 0;
         // A part is written on its own thread while the workers run the next chunk, so that they do not
@@ -342,7 +364,7 @@ impl Prepared {
                         .par_iter()
                         .map(|&id| {
                             let r = self.run(id);
-                            bar.inc(1);
+                            bar.inc();
                             r
                         })
                         .collect()
@@ -360,10 +382,10 @@ impl Prepared {
             Ok(false)
         })?;
         if stopped {
-            bar.finish_and_clear();
+            bar.finish();
             return Ok(dataset::ShardOutcome::Stopped { parts: written });
         }
-        bar.finish_and_clear();
+        bar.finish();
         let marker = dataset::Success {
             rows: ids.len() as u64,
             runs: ids.len() as u64,
@@ -398,21 +420,6 @@ pub fn default_threads() -> usize {
         .and_then(|v| v.trim().parse().ok())
         .filter(|&n: &usize| n > 0)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-}
-
-fn progress_bar(len: u64, wanted: bool) -> ProgressBar {
-    let target = if wanted && std::io::stderr().is_terminal() {
-        ProgressDrawTarget::stderr()
-    } else {
-        ProgressDrawTarget::hidden()
-    };
-    let bar = ProgressBar::with_draw_target(Some(len), target);
-    bar.set_style(
-        ProgressStyle::with_template("[{bar:30}] {pos}/{len} runs, {per_sec}, {eta} left")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
-    bar
 }
 
 fn as_f64s(frame: &DataFrame, column: &str) -> PolarsResult<Vec<f64>> {

@@ -6,7 +6,7 @@
 //! name = "controls-vs-beta"
 //! scenario = "baseline"             # a shipped scenario's name, or a path relative to this file
 //! set = ["scenario.months=24"]      # fixed overrides for every run
-//! design = "sobol"                  # grid | random | lhs | sobol | morris
+//! design = "sobol"                  # grid | random | lhs | sobol | morris | file
 //! samples = 64                      # random/lhs: points; sobol: base size N; morris: trajectories r
 //! replicates = 2                    # seeds per point
 //! seed = 7
@@ -25,7 +25,15 @@
 //! series = false                    # also keep each run's global time series (list columns)
 //! focus = ["KE", "BR"]              # nations whose compute per capita is summarised
 //! ```
+//!
+//! `design = "file"` runs the points of a CSV or Parquet file instead (`file = "points.csv"`, relative
+//! to the sweep file; see [`super::points_file`]): its columns are `--set` key paths, its rows the
+//! points. `[[parameter]]` entries are then optional: without any, every column is a parameter; with
+//! some, they pick columns by `key` (other columns are ignored) and may give each a `name` or
+//! `integer = true`, but no values or distribution.
 
+use super::design::Value;
+use super::points_file::PointsFile;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -53,6 +61,9 @@ pub struct SweepMeta {
     #[serde(default)]
     pub set: Vec<String>,
     pub design: DesignKind,
+    /// `design = "file"`: the CSV or Parquet file of points, relative to the sweep file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     /// Random and Latin hypercube: points; Sobol: base sample size N (runs N·(k+2) points); Morris:
     /// trajectories r (runs r·(k+1) points). Unused by the grid.
     #[serde(default)]
@@ -88,6 +99,8 @@ pub enum DesignKind {
     Lhs,
     Sobol,
     Morris,
+    /// The points of a CSV or Parquet file (`sweep.file`).
+    File,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -173,19 +186,50 @@ impl ParameterSpec {
 /// A sweep file read from disk, with the folder its relative paths resolve against.
 #[derive(Clone, Debug)]
 pub struct SpecFile {
+    /// The spec; for `design = "file"`, with one `[[parameter]]` per column used.
     pub spec: SweepSpec,
     pub path: PathBuf,
+    /// `design = "file"`: the file's points, one value per parameter of `spec`, in its order.
+    pub points: Option<std::sync::Arc<FilePoints>>,
+}
+
+/// The points of a design file, as the sweep uses them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FilePoints {
+    /// SHA-256 of the file's bytes.
+    pub sha256: String,
+    /// `points[point][parameter]`.
+    pub points: Vec<Vec<Value>>,
+    /// Whether each parameter's values are all numbers.
+    pub numeric: Vec<bool>,
 }
 
 impl SweepSpec {
-    /// Reads and checks a sweep file; errors name the file, and line/column or the key path.
+    /// Reads and checks a sweep file (and its design file, for `design = "file"`); errors name the
+    /// file, and line/column or the key path.
     pub fn read(path: &Path) -> Result<SpecFile> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the sweep file {}", path.display()))?;
-        let spec = Self::parse(&path.display().to_string(), &text)?;
+        let mut spec = Self::parse(&path.display().to_string(), &text)?;
+        let points = match (&spec.sweep.design, &spec.sweep.file) {
+            (DesignKind::File, Some(file)) => {
+                let at = match path.parent() {
+                    Some(dir) if Path::new(file).is_relative() => dir.join(file),
+                    _ => PathBuf::from(file),
+                };
+                let read = PointsFile::read(&at)?;
+                Some(std::sync::Arc::new(file_points(
+                    &path.display().to_string(),
+                    &mut spec,
+                    &read,
+                )?))
+            }
+            _ => None,
+        };
         Ok(SpecFile {
             spec,
             path: path.to_path_buf(),
+            points,
         })
     }
 
@@ -227,11 +271,23 @@ impl SweepSpec {
         if s.chunk == 0 {
             out.push("`sweep.chunk`: must be at least 1".into());
         }
-        if self.parameters.is_empty() {
+        if self.parameters.is_empty() && s.design != DesignKind::File {
             out.push("`parameter`: a sweep needs at least one [[parameter]]".into());
         }
+        match (s.design, &s.file) {
+            (DesignKind::File, None) => out.push(
+                "`sweep.file`: the file design needs `file`, a CSV or Parquet file of points"
+                    .into(),
+            ),
+            (DesignKind::File, Some(_)) => {}
+            (_, Some(_)) => out.push(format!(
+                "`sweep.file`: only for design = \"file\", not {:?}",
+                s.design
+            )),
+            _ => {}
+        }
         match s.design {
-            DesignKind::Grid => {}
+            DesignKind::Grid | DesignKind::File => {}
             _ if s.samples.unwrap_or(0) == 0 => out.push(format!(
                 "`sweep.samples`: the {:?} design needs `samples` ≥ 1",
                 s.design
@@ -265,6 +321,24 @@ impl SweepSpec {
                     at("name"),
                     p.column()
                 ));
+            }
+            if s.design == DesignKind::File {
+                let given = p.values.is_some()
+                    || p.distribution.is_some()
+                    || p.min.is_some()
+                    || p.max.is_some()
+                    || p.mode.is_some()
+                    || p.mean.is_some()
+                    || p.sd.is_some()
+                    || p.weights.is_some();
+                if given {
+                    out.push(format!(
+                        "{}: the file design takes the values from the file: give only `key` (and \
+                         `name`, `integer`)",
+                        at("key")
+                    ));
+                }
+                continue;
             }
             let need = |k: &str, v: Option<f64>, out: &mut Vec<String>| {
                 if v.is_none_or(|x| !x.is_finite()) {
@@ -358,6 +432,71 @@ impl SpecFile {
         }
         name.clone()
     }
+}
+
+/// Matches the spec's parameters to the design file's columns (every column when the spec names none,
+/// and then writes them into the spec) and takes each point's values in parameter order.
+fn file_points(spec_name: &str, spec: &mut SweepSpec, file: &PointsFile) -> Result<FilePoints> {
+    if spec.parameters.is_empty() {
+        for c in &file.columns {
+            if !c.contains('.') {
+                bail!(
+                    "{}: column `{c}` is not a --set key path (e.g. parameters.beta); name the \
+                     columns to run by [[parameter]] keys in {spec_name}",
+                    file.path.display()
+                );
+            }
+        }
+        spec.parameters = file
+            .columns
+            .iter()
+            .map(|c| ParameterSpec {
+                key: c.clone(),
+                name: None,
+                values: None,
+                distribution: None,
+                min: None,
+                max: None,
+                mode: None,
+                mean: None,
+                sd: None,
+                weights: None,
+                integer: false,
+            })
+            .collect();
+        let problems = spec.problems();
+        if !problems.is_empty() {
+            bail!(
+                "invalid sweep file with the columns of {}: {}",
+                file.path.display(),
+                problems.join("; ")
+            );
+        }
+    }
+    let columns = spec
+        .parameters
+        .iter()
+        .map(|p| file.column_of(&p.key))
+        .collect::<Result<Vec<usize>>>()?;
+    let points = file
+        .rows
+        .iter()
+        .map(|row| {
+            columns
+                .iter()
+                .zip(&spec.parameters)
+                .map(|(&j, p)| match &row[j] {
+                    Value::Float(x) if p.integer => Value::Int(x.round() as i64),
+                    v => v.clone(),
+                })
+                .collect()
+        })
+        .collect();
+    Ok(FilePoints {
+        sha256: file.sha256.clone(),
+        points,
+        numeric: columns.iter().map(|&j| file.numeric[j]).collect(),
+    })
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {

@@ -1,0 +1,265 @@
+//! Sweeps whose points come from a file (`design = "file"`, CSV or Parquet), and `sweep export`, the flat
+//! table scenario discovery reads. The runs are tiny (6 months): the debug build is slow.
+
+use fracture::sweep::export::{self, Per};
+use fracture::sweep::{Prepared, RunOptions, SweepSpec, dataset};
+use polars::prelude::*;
+use std::path::Path;
+use std::process::Command;
+
+const SPEC: &str = r#"
+[sweep]
+name = "from-file"
+scenario = "baseline"
+set = ["scenario.months=6"]
+design = "file"
+file = "points.csv"
+replicates = 2
+seed = 3
+chunk = 4
+
+[outputs]
+metrics = ["bifurcation_index", "unmet_share"]
+focus = ["KE"]
+"#;
+
+const POINTS: &str = "parameters.beta,policy.us-chip-controls.strength\n1.5,0.0\n3,0.5\n2.25,1\n";
+
+fn floats(frame: &DataFrame, column: &str) -> Vec<f64> {
+    frame
+        .column(column)
+        .unwrap_or_else(|_| panic!("no column {column}"))
+        .cast(&DataType::Float64)
+        .unwrap()
+        .f64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect()
+}
+
+fn run(dir: &Path, spec: &Path) -> Prepared {
+    let p = Prepared::new(&SweepSpec::read(spec).unwrap()).unwrap();
+    fracture::sweep::Plan::new(&p, 1)
+        .write_or_check(dir)
+        .unwrap();
+    let options = RunOptions {
+        threads: Some(2),
+        ..Default::default()
+    };
+    p.run_shard(dir, 0, 1, &options).unwrap();
+    p
+}
+
+#[test]
+fn a_file_design_runs_the_files_points_and_its_bytes_are_in_the_spec_hash() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = tmp.path().join("spec.toml");
+    std::fs::write(&spec, SPEC).unwrap();
+    std::fs::write(tmp.path().join("points.csv"), POINTS).unwrap();
+
+    // Every column is a parameter when the spec names none.
+    let file = SweepSpec::read(&spec).unwrap();
+    let keys: Vec<&str> = file
+        .spec
+        .parameters
+        .iter()
+        .map(|p| p.key.as_str())
+        .collect();
+    assert_eq!(
+        keys,
+        ["parameters.beta", "policy.us-chip-controls.strength"]
+    );
+    let out = tmp.path().join("out");
+    let p = run(&out, &spec);
+    assert_eq!(p.runs, 3 * 2);
+    let rows = dataset::read_all(&dataset::locate(&out).unwrap()).unwrap();
+    assert_eq!(
+        floats(&rows, "parameters_beta"),
+        [1.5, 1.5, 3.0, 3.0, 2.25, 2.25]
+    );
+    assert_eq!(
+        floats(&rows, "policy_us_chip_controls_strength"),
+        [0.0, 0.0, 0.5, 0.5, 1.0, 1.0]
+    );
+    let status = rows.column("status").unwrap().str().unwrap();
+    assert!(status.iter().all(|s| s == Some("ok")));
+
+    // The same points from Parquet: the same runs.
+    let mut frame = df!(
+        "parameters.beta" => [1.5, 3.0, 2.25],
+        "policy.us-chip-controls.strength" => [0.0, 0.5, 1.0],
+    )
+    .unwrap();
+    let parquet = tmp.path().join("points.parquet");
+    ParquetWriter::new(std::fs::File::create(&parquet).unwrap())
+        .finish(&mut frame)
+        .unwrap();
+    let spec_pq = tmp.path().join("spec-pq.toml");
+    std::fs::write(&spec_pq, SPEC.replace("points.csv", "points.parquet")).unwrap();
+    let out_pq = tmp.path().join("out-pq");
+    let q = run(&out_pq, &spec_pq);
+    assert_ne!(p.spec_hash, q.spec_hash, "other file bytes, another hash");
+    let rows_pq = dataset::read_all(&dataset::locate(&out_pq).unwrap()).unwrap();
+    for c in [
+        "parameters_beta",
+        "bifurcation_index_final",
+        "unmet_share_mean",
+    ] {
+        assert_eq!(floats(&rows, c), floats(&rows_pq, c), "{c}");
+    }
+
+    // A changed file is refused on resume, like a changed spec.
+    let bin = env!("CARGO_BIN_EXE_fracture");
+    std::fs::write(tmp.path().join("points.csv"), POINTS.replace("2.25", "2.5")).unwrap();
+    let again = Command::new(bin)
+        .args(["sweep", "run"])
+        .arg(&spec)
+        .arg("--out")
+        .arg(&out)
+        .arg("--resume")
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(err.contains("planned from another spec"), "{err}");
+}
+
+#[test]
+fn parameters_pick_and_name_columns_and_bad_specs_or_files_say_where() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(
+        dir.join("points.csv"),
+        "scenario,parameters.beta,scenario.months\nbase,1.5,6.0\nbase,2.5,5.0\n",
+    )
+    .unwrap();
+    let picked = SPEC.to_string()
+        + "\n[[parameter]]\nkey = \"parameters.beta\"\nname = \"beta\"\n\n[[parameter]]\nkey = \"scenario.months\"\ninteger = true\n";
+    let spec = dir.join("picked.toml");
+    std::fs::write(&spec, &picked).unwrap();
+    let file = SweepSpec::read(&spec).unwrap();
+    let points = &file.points.as_ref().unwrap().points;
+    use fracture::sweep::design::Value;
+    assert_eq!(
+        points[0],
+        [Value::Float(1.5), Value::Int(6)],
+        "picked columns in parameter order; `integer` rounds"
+    );
+    assert_eq!(points[1][1], Value::Int(5));
+
+    let err = |text: &str, points: &str| -> String {
+        std::fs::write(dir.join("points.csv"), points).unwrap();
+        let spec = dir.join("bad.toml");
+        std::fs::write(&spec, text).unwrap();
+        format!("{:#}", SweepSpec::read(&spec).unwrap_err())
+    };
+    // The other columns of the file, here a non-key `scenario`, stop a spec that names no parameters.
+    let e = err(SPEC, "scenario,parameters.beta\nbase,1.5\n");
+    assert!(
+        e.contains("column `scenario` is not a --set key path"),
+        "{e}"
+    );
+    let e = err(&picked.replace("scenario.months", "scenario.seed"), POINTS);
+    assert!(
+        e.contains("points.csv") && e.contains("no column `scenario.seed`"),
+        "{e}"
+    );
+    let e = err(&SPEC.replace("file = \"points.csv\"\n", ""), POINTS);
+    assert!(e.contains("`sweep.file`"), "{e}");
+    let e = err(
+        &(SPEC.to_string() + "\n[[parameter]]\nkey = \"parameters.beta\"\nvalues = [1]\n"),
+        POINTS,
+    );
+    assert!(
+        e.contains("`parameter[0].key`") && e.contains("from the file"),
+        "{e}"
+    );
+    let e = err(SPEC, "parameters.beta\n1.5\nhigh\n");
+    assert!(
+        e.contains("points.csv:3:") && e.contains("`parameters.beta`") && e.contains("high"),
+        "{e}"
+    );
+    let e = err(
+        &SPEC.replace("design = \"file\"", "design = \"lhs\"\nsamples = 2"),
+        POINTS,
+    );
+    assert!(e.contains("only for design = \"file\""), "{e}");
+}
+
+#[test]
+fn export_gives_one_row_per_point_or_run_with_inputs_by_key_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = tmp.path().join("spec.toml");
+    std::fs::write(&spec, SPEC).unwrap();
+    std::fs::write(tmp.path().join("points.csv"), POINTS).unwrap();
+    let out = tmp.path().join("out");
+    run(&out, &spec);
+    let runs = dataset::read_all(&dataset::locate(&out).unwrap()).unwrap();
+
+    let per_point = export::table(&out, Per::Point).unwrap();
+    assert_eq!(per_point.height(), 3);
+    let names: Vec<String> = per_point
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(
+        &names[..4],
+        [
+            "point",
+            "parameters.beta",
+            "policy.us-chip-controls.strength",
+            "runs"
+        ]
+    );
+    assert!(names.contains(&"bifurcation_index_final".to_string()));
+    assert!(names.contains(&"compute_per_capita_KE_max".to_string()));
+    assert_eq!(floats(&per_point, "parameters.beta"), [1.5, 3.0, 2.25]);
+    assert_eq!(floats(&per_point, "runs"), [2.0, 2.0, 2.0]);
+    // A point's outcome is the mean of its replicates.
+    let finals = floats(&runs, "unmet_share_final");
+    let means = floats(&per_point, "unmet_share_final");
+    for p in 0..3 {
+        let want = (finals[2 * p] + finals[2 * p + 1]) / 2.0;
+        assert!((means[p] - want).abs() < 1e-12, "point {p}");
+    }
+    let outcomes = export::outcome_columns(&per_point);
+    assert!(outcomes.iter().all(|c| !c.contains('.') && c != "runs"));
+
+    let per_run = export::table(&out, Per::Run).unwrap();
+    assert_eq!(per_run.height(), 6);
+    assert_eq!(floats(&per_run, "unmet_share_final"), finals);
+
+    // Through the CLI, as CSV: the inputs are a valid design file for the same points.
+    let bin = env!("CARGO_BIN_EXE_fracture");
+    let csv = tmp.path().join("export.csv");
+    let o = Command::new(bin)
+        .args(["sweep", "export"])
+        .arg(&out)
+        .arg("--out")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("3 rows (2 inputs"));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with("point,parameters.beta,policy.us-chip-controls.strength,runs,"));
+    assert_eq!(text.lines().count(), 4);
+    let again = fracture::sweep::points_file::PointsFile::read(&csv).unwrap();
+    assert_eq!(again.rows.len(), 3);
+    let beta = again.column_of("parameters.beta").unwrap();
+    assert_eq!(
+        again.rows[2][beta],
+        fracture::sweep::design::Value::Float(2.25)
+    );
+    // Parquet by extension; the default file sits beside the dataset.
+    let pq = tmp.path().join("export.parquet");
+    export::write(&per_point, &pq).unwrap();
+    let back = fracture::output::read_parquet(&pq).unwrap();
+    assert!(back.equals_missing(&per_point));
+    assert_eq!(
+        export::default_path(&out).unwrap(),
+        out.join("_export-from-file.csv")
+    );
+    assert!(export::write(&per_point, &tmp.path().join("x.xlsx")).is_err());
+}
