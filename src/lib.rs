@@ -11,6 +11,7 @@
 
 pub mod charts;
 pub mod components;
+pub mod fsutil;
 pub mod indices;
 pub mod month;
 pub mod output;

@@ -107,28 +107,29 @@ impl Plan {
     }
 
     /// Writes the plan into `root/sweep=NAME/`, or checks an existing one agrees. Shards started at
-    /// once may race here: they write identical text, and each write is a rename.
+    /// once may race here: the first plan written stays (it is never replaced), and the others are
+    /// checked against it.
     pub fn write_or_check(&self, root: &Path) -> Result<()> {
         let dir = sweep_dir(root, &self.sweep);
-        if dir.join(PLAN).exists() {
-            let old = Plan::read(&dir)?;
-            old.check(&self.spec_hash)?;
-            if old.shards != self.shards {
-                bail!(
-                    "{} is planned with {} shards, not {}: keep its shard count, or plan into another folder",
-                    dir.display(),
-                    old.shards,
-                    self.shards
-                );
+        if !dir.join(PLAN).exists() {
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            let text = serde_json::to_string_pretty(self)? + "\n";
+            if crate::fsutil::write_new(&dir.join(PLAN), text.as_bytes())? {
+                return Ok(());
             }
-            return Ok(());
         }
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        write_atomic(
-            &dir.join(PLAN),
-            &(serde_json::to_string_pretty(self)? + "\n"),
-        )
+        let old = Plan::read(&dir)?;
+        old.check(&self.spec_hash)?;
+        if old.shards != self.shards {
+            bail!(
+                "{} is planned with {} shards, not {}: keep its shard count, or plan into another folder",
+                dir.display(),
+                old.shards,
+                self.shards
+            );
+        }
+        Ok(())
     }
 
     /// Refuses a spec that is not the one planned.
@@ -147,17 +148,7 @@ impl Plan {
 }
 
 fn write_atomic(path: &Path, text: &str) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    std::fs::write(tmp.path(), text)?;
-    tmp.as_file().sync_all()?;
-    crate::output::readable_by_all(tmp.path(), 0o644)?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot rename into {}", path.display()))?;
-    Ok(())
+    crate::fsutil::write_atomic(path, text.as_bytes())
 }
 
 pub(crate) fn write_success(dir: &Path, marker: &Success) -> Result<()> {
