@@ -459,7 +459,11 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
     use fracture::sweep::{Plan, Prepared, RunOptions, ShardOutcome, SweepSpec, dataset};
     match command {
         SweepCommand::Plan { spec, shards, out } => {
-            anyhow::ensure!(shards >= 1, "--shards must be at least 1");
+            anyhow::ensure!(
+                (1..=fracture::sweep::spec::MAX_SHARDS).contains(&shards),
+                "--shards must be between 1 and {}",
+                fracture::sweep::spec::MAX_SHARDS
+            );
             let prepared = Prepared::new(&SweepSpec::read(&spec)?)?;
             let plan = Plan::new(&prepared, shards);
             plan.write_or_check(&out)?;
@@ -554,7 +558,7 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
             let v = dataset::verify(&dir)?;
             let show = |ids: &[u64]| {
                 let mut s: Vec<String> = ids.iter().take(20).map(u64::to_string).collect();
-                if ids.len() > 20 {
+                if ids.len() > 20 || (!ids.is_empty() && ids.len() == dataset::LISTED) {
                     s.push("…".into());
                 }
                 s.join(",")
@@ -566,11 +570,11 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
                 anyhow::bail!(
                     "{} runs: {} missing ({}), {} duplicated ({}), {} in the wrong shard ({})",
                     v.runs,
-                    v.missing.len(),
+                    v.missing_count,
                     show(&v.missing),
-                    v.duplicated.len(),
+                    v.duplicated_count,
                     show(&v.duplicated),
-                    v.misplaced.len(),
+                    v.misplaced_count,
                     show(&v.misplaced)
                 );
             }
@@ -614,6 +618,11 @@ fn parse_shard(s: &str) -> Result<(u32, u32)> {
         n.trim().parse().context("--shard I/N: N is not a number")?,
     );
     anyhow::ensure!(n >= 1 && i < n, "--shard {i}/{n}: need 0 ≤ I < N");
+    anyhow::ensure!(
+        n <= fracture::sweep::spec::MAX_SHARDS,
+        "--shard {i}/{n}: at most {} shards",
+        fracture::sweep::spec::MAX_SHARDS
+    );
     Ok((i, n))
 }
 

@@ -78,6 +78,11 @@ impl Prepared {
     }
 
     pub fn from_spec(spec: SweepSpec, base: String) -> Result<Prepared> {
+        // The design is built in memory: its size is checked first, whoever made the spec.
+        let problems = spec.problems();
+        if !problems.is_empty() {
+            bail!("invalid sweep: {}", problems.join("; "));
+        }
         let design = Design::new(&spec);
         let runs = design.points.len() as u64 * spec.sweep.replicates as u64;
         if design.points.is_empty() {
