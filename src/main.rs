@@ -91,11 +91,11 @@ struct Cli {
 struct RunArgs {
     /// A scenario file, or the name of a shipped scenario (see `fracture list`); default: baseline.
     scenario: Option<String>,
-    /// Seed of the run (default: the scenario's `seed`).
-    #[arg(long)]
+    /// Seed of the run (default: the scenario's `seed`), 0 to 2^63-1 as in scenario files.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
     seed: Option<u64>,
-    /// Number of months to simulate (default: the scenario's `months`).
-    #[arg(long)]
+    /// Number of months to simulate (default: the scenario's `months`), at most 1200.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(fracture::scenario::limits::MAX_MONTHS)))]
     months: Option<u32>,
     /// Result folder (default: output/<scenario name>).
     #[arg(long)]

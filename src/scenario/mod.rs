@@ -6,8 +6,10 @@
 
 mod error;
 mod library;
+pub mod limits;
 mod load;
 mod overrides;
+mod suggest;
 mod validate;
 
 pub use error::{Diagnostic, ScenarioError};
