@@ -403,25 +403,23 @@ fn read_chain(
     };
     seen.push((identity, name.clone()));
 
-    let spanned = DeTable::parse(&text).map_err(|e| {
-        let (line, column) = e
-            .span()
-            .map(|s| line_column(&text, s.start))
-            .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+    let not_toml = |e: &toml::de::Error| {
+        let start = e.span().map_or(0, |s| s.start);
+        let (line, column) = line_column(&text, start);
         ScenarioError {
             diagnostics: vec![Diagnostic {
                 file: name.clone(),
-                line,
-                column,
-                key_path: String::new(),
+                line: Some(line),
+                column: Some(column),
+                key_path: key_at(&text, start),
                 message: format!("not valid TOML: {}", e.message().trim()),
             }],
         }
-    })?;
+    };
+    let spanned = DeTable::parse(&text).map_err(|e| not_toml(&e))?;
     let mut positions = HashMap::new();
     index_table(spanned.get_ref(), "", &mut positions);
-    let mut table: Table = toml::from_str(&text)
-        .map_err(|e| ScenarioError::single(name.clone(), format!("not valid TOML: {e}")))?;
+    let mut table: Table = toml::from_str(&text).map_err(|e| not_toml(&e))?;
 
     let extends = table.remove("extends");
     sources
@@ -475,6 +473,51 @@ fn read_chain(
     }
     chain.push((index, table));
     Ok(chain)
+}
+
+/// The key path a TOML syntax error is at, read from the text around it (the file did not parse, so
+/// there is no document to ask): the table header above, and the key of the line if it has one.
+fn key_at(text: &str, offset: usize) -> String {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("");
+    let lines_before = || before[..line_start].lines().map(str::trim);
+    let header = std::iter::once(line.trim())
+        .filter(|l| l.starts_with('['))
+        .chain(lines_before().rev())
+        .find(|l| l.starts_with('['))
+        .map(|l| {
+            let name = l
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or("")
+                .trim();
+            if l.starts_with("[[") {
+                // The element of this file's array of tables: count its headers so far.
+                let n = lines_before()
+                    .chain(std::iter::once(line.trim()))
+                    .filter(|h| {
+                        h.strip_prefix("[[")
+                            .and_then(|h| h.split(']').next())
+                            .is_some_and(|h| h.trim() == name)
+                    })
+                    .count();
+                format!("{name}[{}]", n.saturating_sub(1))
+            } else {
+                name.to_string()
+            }
+        });
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim())
+        .filter(|k| !k.is_empty() && !k.starts_with('[') && !k.starts_with('#'));
+    match (header, key) {
+        (Some(h), Some(k)) if !h.is_empty() => format!("{h}.{k}"),
+        (Some(h), None) => h,
+        (_, Some(k)) => k.to_string(),
+        _ => String::new(),
+    }
 }
 
 impl Sources {
@@ -570,8 +613,13 @@ fn merge_file(
         match id_key(&key) {
             Some(id) => {
                 let Value::Array(items) = value else {
-                    // Let typed deserialization report the wrong shape with its position.
-                    merged.insert(key, value);
+                    // Reported here, keeping what was inherited: replaced by a table, every
+                    // reference to an inherited entity would be reported unknown too.
+                    located.push(sources.diagnostic_in(
+                        file,
+                        &key,
+                        format!("expected an array of tables: write each entry as [[{key}]]"),
+                    ));
                     continue;
                 };
                 let target = merged
@@ -766,6 +814,10 @@ fn typed<T: DeserializeOwned>(value: &Value, path: &str, problems: &mut Problems
             }
         }
         let mut full = join_path(path, &inner);
+        // A missing key is a problem of that key (located at its table).
+        if let Some(field) = quoted_after(&message, "missing field `") {
+            full = join_path(&full, field);
+        }
         // Point an unknown key at the key itself, not at its table.
         if let Some(field) = quoted_after(&message, "unknown field `") {
             if !full.ends_with(field) {

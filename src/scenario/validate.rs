@@ -215,7 +215,7 @@ fn unknown(id: &str, set: &HashSet<String>, what: &str, problems_so_far: usize) 
     } else {
         String::new()
     };
-    let known = if hint.is_empty() && set.len() <= 12 {
+    let known = if hint.is_empty() && !set.is_empty() && set.len() <= 12 {
         let mut known: Vec<&str> = set.iter().map(String::as_str).collect();
         known.sort_unstable();
         format!(" (known: {})", known.join(", "))
