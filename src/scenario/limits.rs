@@ -113,44 +113,75 @@ pub(crate) const NOT_FINITE: &str = "expected a finite number";
 
 /// Checks every number of the merged document; problems as (key path, what was expected).
 pub(crate) fn check(doc: &Table, problems: &mut Problems) {
+    let mut tokens = Vec::new();
     for (key, value) in doc {
-        walk(value, key, problems);
+        tokens.push(Token::Key(key));
+        walk(value, &mut tokens, problems);
+        tokens.pop();
     }
 }
 
-fn walk(value: &Value, path: &str, problems: &mut Problems) {
+/// One step of a key path: a key, or an array's element.
+#[derive(Clone, Copy, Debug)]
+enum Token<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// `lab[3].count` from its tokens.
+fn path_of(tokens: &[Token<'_>]) -> String {
+    let mut out = String::new();
+    for t in tokens {
+        match t {
+            Token::Key(k) if out.is_empty() => out.push_str(k),
+            Token::Key(k) => {
+                out.push('.');
+                out.push_str(k);
+            }
+            Token::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
+}
+
+fn walk<'a>(value: &'a Value, tokens: &mut Vec<Token<'a>>, problems: &mut Problems) {
     match value {
         Value::Table(t) => {
             for (k, v) in t {
-                walk(v, &format!("{path}.{k}"), problems);
+                tokens.push(Token::Key(k));
+                walk(v, tokens, problems);
+                tokens.pop();
             }
         }
         Value::Array(items) => {
             for (i, v) in items.iter().enumerate() {
-                walk(v, &format!("{path}[{i}]"), problems);
+                tokens.push(Token::Index(i));
+                walk(v, tokens, problems);
+                tokens.pop();
             }
         }
-        Value::Float(x) => check_number(path, *x, &shown(*x), problems),
-        Value::Integer(i) => check_number(path, *i as f64, &i.to_string(), problems),
+        Value::Float(x) => check_number(tokens, *x, || shown(*x), problems),
+        Value::Integer(i) => check_number(tokens, *i as f64, || i.to_string(), problems),
         _ => {}
     }
 }
 
-fn check_number(path: &str, x: f64, shown: &str, problems: &mut Problems) {
+fn check_number(tokens: &[Token<'_>], x: f64, shown: impl Fn() -> String, problems: &mut Problems) {
     if !x.is_finite() {
-        problems.push((path.to_string(), format!("{NOT_FINITE}, found {shown}")));
+        problems.push((path_of(tokens), format!("{NOT_FINITE}, found {}", shown())));
         return;
     }
-    match limit_of(path) {
+    match limit_of_tokens(tokens) {
         Some(l) => {
             if !(l.min..=l.max).contains(&x) {
                 problems.push((
-                    path.to_string(),
+                    path_of(tokens),
                     format!(
-                        "expected {} in [{}, {}], found {shown}",
+                        "expected {} in [{}, {}], found {}",
                         l.what,
                         number(l.min),
-                        number(l.max)
+                        number(l.max),
+                        shown()
                     ),
                 ));
             }
@@ -158,11 +189,12 @@ fn check_number(path: &str, x: f64, shown: &str, problems: &mut Problems) {
         None => {
             if x.abs() > MAX_MAGNITUDE {
                 problems.push((
-                    path.to_string(),
+                    path_of(tokens),
                     format!(
                         "expected a number within ±{} (no quantity in the model's units comes near it), \
-                         found {shown}",
-                        number(MAX_MAGNITUDE)
+                         found {}",
+                        number(MAX_MAGNITUDE),
+                        shown()
                     ),
                 ));
             }
@@ -190,50 +222,71 @@ fn number(x: f64) -> String {
     }
 }
 
+/// A pattern's steps: `lab[*].count` is `lab`, any index, `count`.
+#[derive(Debug)]
+enum Step {
+    /// `*` (any key), `*_months` (any key so ending) or a key.
+    Key(&'static str),
+    Index,
+    /// `**`: any number of steps.
+    Any,
+}
+
+/// The patterns of [`LIMITS`], split into steps once.
+static PATTERNS: std::sync::LazyLock<Vec<Vec<Step>>> = std::sync::LazyLock::new(|| {
+    LIMITS
+        .iter()
+        .map(|l| {
+            let mut steps = Vec::new();
+            for segment in l.pattern.split('.') {
+                if segment == "**" {
+                    steps.push(Step::Any);
+                    continue;
+                }
+                let (key, indices) = segment.split_once('[').unwrap_or((segment, ""));
+                steps.push(Step::Key(key));
+                steps.extend(indices.matches('*').map(|_| Step::Index));
+            }
+            steps
+        })
+        .collect()
+});
+
 /// The limit of a key path (`lab[3].count`), if [`LIMITS`] has one.
 pub fn limit_of(path: &str) -> Option<&'static Limit> {
-    let segments: Vec<String> = path.split('.').map(wildcard_indices).collect();
-    LIMITS.iter().find(|l| {
-        let pattern: Vec<&str> = l.pattern.split('.').collect();
-        matches(&pattern, &segments)
-    })
-}
-
-/// `lab[3]` → `lab[*]`.
-fn wildcard_indices(segment: &str) -> String {
-    let mut out = String::with_capacity(segment.len());
-    let mut in_index = false;
-    for c in segment.chars() {
-        match c {
-            '[' => {
-                in_index = true;
-                out.push_str("[*");
+    let mut tokens = Vec::new();
+    for segment in path.split('.') {
+        let (key, rest) = segment.split_once('[').unwrap_or((segment, ""));
+        tokens.push(Token::Key(key));
+        for index in rest.split('[') {
+            if let Ok(i) = index.trim_end_matches(']').parse() {
+                tokens.push(Token::Index(i));
             }
-            ']' => {
-                in_index = false;
-                out.push(']');
-            }
-            _ if in_index => {}
-            _ => out.push(c),
         }
     }
-    out
+    limit_of_tokens(&tokens)
 }
 
-fn matches(pattern: &[&str], path: &[String]) -> bool {
+fn limit_of_tokens(tokens: &[Token<'_>]) -> Option<&'static Limit> {
+    PATTERNS
+        .iter()
+        .position(|p| matches(p, tokens))
+        .map(|i| &LIMITS[i])
+}
+
+fn matches(pattern: &[Step], path: &[Token<'_>]) -> bool {
     match (pattern.first(), path.first()) {
         (None, None) => true,
-        (Some(&"**"), _) => (0..=path.len()).any(|skip| matches(&pattern[1..], &path[skip..])),
-        (Some(p), Some(s)) => segment_matches(p, s) && matches(&pattern[1..], &path[1..]),
+        (Some(Step::Any), _) => (0..=path.len()).any(|skip| matches(&pattern[1..], &path[skip..])),
+        (Some(Step::Index), Some(Token::Index(_))) => matches(&pattern[1..], &path[1..]),
+        (Some(Step::Key(p)), Some(Token::Key(k))) => {
+            let hit = match p.strip_prefix('*') {
+                Some(suffix) => k.ends_with(suffix),
+                None => p == k,
+            };
+            hit && matches(&pattern[1..], &path[1..])
+        }
         _ => false,
-    }
-}
-
-/// One segment: `*` matches any, `*_months` any with that suffix, else equal.
-fn segment_matches(pattern: &str, segment: &str) -> bool {
-    match pattern.strip_prefix('*') {
-        Some(suffix) => segment.ends_with(suffix) && !segment.contains('['),
-        None => pattern == segment,
     }
 }
 

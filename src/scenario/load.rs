@@ -781,6 +781,10 @@ const MAX_TYPE_ERRORS_PER_ENTRY: usize = 32;
 /// error the offending key is taken out and the entry tried again, so that every type error of the entry
 /// is reported, and the entry still types if the keys taken out were optional.
 fn typed<T: DeserializeOwned>(value: &Value, path: &str, problems: &mut Problems) -> Option<T> {
+    // Most entries type at once: one copy for them.
+    if let Ok(v) = T::deserialize(value.clone()) {
+        return Some(v);
+    }
     let mut value = value.clone();
     // Keys taken out, with a stand-in of the type their error expected.
     let mut removed: Vec<(String, Option<Value>)> = Vec::new();

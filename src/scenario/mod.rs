@@ -14,7 +14,7 @@ mod validate;
 
 pub use error::{Diagnostic, ScenarioError};
 pub use library::{SHIPPED, ShippedScenario, shipped};
-pub use load::{Base, load, load_path, load_shipped, load_str};
+pub use load::{Base, Loaded, load, load_path, load_shipped, load_str};
 
 use crate::month::YearMonth;
 use crate::parameters::Parameters;
