@@ -242,6 +242,7 @@ fn run(args: RunArgs) -> Result<()> {
     )
     .context("the simulation failed")?;
     bar.finish_and_clear();
+    output::check_finite(&outputs)?;
 
     let mut manifest = Manifest::new(scenario, scenario.scenario.seed, loaded.files.clone());
     for (table, frame) in outputs.tables() {

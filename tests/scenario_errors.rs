@@ -639,6 +639,16 @@ capex = 1.0
 }
 
 #[test]
+fn numbers_too_small_to_divide_by_are_refused_and_zero_is_not() {
+    let d = errors(
+        "extends = \"baseline\"\n[scenario]\nname = \"x\"\n[[provider]]\nid = \"aws\"\nprice = 1e-300\n",
+    );
+    let aws = format!("provider[{}].price", baseline_index("provider", "aws"));
+    expect(&d, 6, 1, &aws, "0 or a number of magnitude at least 1e-15");
+    assert!(load("baseline", &["parameters.alignment_noise=0".into()]).is_ok());
+}
+
+#[test]
 fn lab_populations_are_bounded_one_by_one_and_in_all() {
     let lab = |id: &str, count: &str| {
         format!(

@@ -53,3 +53,84 @@ pub fn write_run_with(
     extra(staging.path())?;
     staging.install()
 }
+
+/// Fails if any number in the tables is NaN or infinite, naming the first: its table and column, the
+/// month and the entity of the row. A run whose arithmetic overflowed (the bounds on inputs make it
+/// rare, but combinations of extreme values can still) is refused rather than written or summarised.
+pub fn check_finite(outputs: &Outputs) -> Result<()> {
+    use polars::prelude::*;
+    for (table, frame) in outputs.tables() {
+        for column in frame.columns() {
+            let Ok(values) = column.f64() else {
+                continue;
+            };
+            let Some(row) = values
+                .iter()
+                .position(|x| x.is_some_and(|x| !x.is_finite()))
+            else {
+                continue;
+            };
+            let cell = |name: &str| -> Option<String> {
+                let c = frame.column(name).ok()?.cast(&DataType::String).ok()?;
+                c.str().ok()?.get(row).map(str::to_string)
+            };
+            let value = values.get(row).unwrap_or(f64::NAN);
+            let entity: Vec<String> = ["lab", "nation", "provider"]
+                .into_iter()
+                .filter_map(|k| cell(k).map(|v| format!("{k} {v}")))
+                .collect();
+            anyhow::bail!(
+                "the run produced {value} for `{table}.{}` in month {}{}: the model's arithmetic \
+                 overflowed; some input is beyond the range the model handles (nothing was written)",
+                column.name(),
+                cell("month").unwrap_or_else(|| "?".into()),
+                if entity.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", entity.join(", "))
+                }
+            );
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars::prelude::*;
+
+    fn outputs(providers: DataFrame) -> Outputs {
+        let empty = DataFrame::empty();
+        Outputs {
+            global: df!("month" => ["2025-01"], "t" => [0u32], "x" => [1.0]).unwrap(),
+            nations: empty.clone(),
+            labs: empty.clone(),
+            providers,
+            usage: empty.clone(),
+            events: empty,
+        }
+    }
+
+    #[test]
+    fn a_non_finite_number_is_named_with_its_table_column_month_and_entity() {
+        let fine = df!(
+            "month" => ["2025-01", "2025-02"],
+            "provider" => ["aws", "aws"],
+            "requested_h100e" => [1.0, 2.0]
+        )
+        .unwrap();
+        assert!(check_finite(&outputs(fine)).is_ok());
+        let overflowed = df!(
+            "month" => ["2025-01", "2025-02"],
+            "provider" => ["aws", "azure"],
+            "requested_h100e" => [1.0, f64::INFINITY]
+        )
+        .unwrap();
+        let e = check_finite(&outputs(overflowed)).unwrap_err().to_string();
+        assert!(
+            e.contains("inf for `providers.requested_h100e` in month 2025-02 (provider azure)"),
+            "{e}"
+        );
+    }
+}

@@ -1,7 +1,8 @@
 //! The limits every scenario is held to, checked on the merged TOML document before it is typed, so that
 //! they apply to every field — present, renamed or added later — without a line of code per field:
 //!
-//! - every number is finite (TOML's `nan` and `inf` are refused);
+//! - every number is finite (TOML's `nan` and `inf` are refused), and 0 or at least [`MIN_MAGNITUDE`]
+//!   in magnitude;
 //! - every number is within ±[`MAX_MAGNITUDE`], unless [`LIMITS`] gives its key another range: no
 //!   quantity in the model's units (H100e, chips a month, millions of people, billions of USD, USD per
 //!   unit or hour) comes near it, and it keeps sums and products of several such quantities far from
@@ -22,6 +23,9 @@ pub const MAX_MONTHS: u32 = 1200;
 pub const MAX_LABS: u64 = 100_000_000;
 /// Bound of the magnitude of any number no entry of [`LIMITS`] covers.
 pub const MAX_MAGNITUDE: f64 = 1e15;
+/// Smallest magnitude of a number other than 0: below it a number is rounding noise, and dividing by
+/// it (a price of 1e-300 raised to −β) overflows.
+pub const MIN_MAGNITUDE: f64 = 1e-15;
 /// Most files an `extends` chain may hold.
 pub const MAX_EXTENDS_DEPTH: usize = 32;
 
@@ -169,6 +173,17 @@ fn walk<'a>(value: &'a Value, tokens: &mut Vec<Token<'a>>, problems: &mut Proble
 fn check_number(tokens: &[Token<'_>], x: f64, shown: impl Fn() -> String, problems: &mut Problems) {
     if !x.is_finite() {
         problems.push((path_of(tokens), format!("{NOT_FINITE}, found {}", shown())));
+        return;
+    }
+    if x != 0.0 && x.abs() < MIN_MAGNITUDE {
+        problems.push((
+            path_of(tokens),
+            format!(
+                "expected 0 or a number of magnitude at least {MIN_MAGNITUDE:e} (smaller ones are \
+                 rounding noise, and dividing by them overflows), found {}",
+                shown()
+            ),
+        ));
         return;
     }
     match limit_of_tokens(tokens) {

@@ -206,6 +206,7 @@ impl Prepared {
         // Summaries need the global and nation tables only.
         let out = crate::simulate_with(&loaded.scenario, seed, crate::Detail::Summary, |_| {})
             .map_err(|e| e.to_string())?;
+        crate::output::check_finite(&out).map_err(|e| e.to_string())?;
         summarise(&out, &self.metrics, &self.focus, self.spec.outputs.series)
             .map_err(|e| e.to_string())
     }
