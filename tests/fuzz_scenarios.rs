@@ -398,3 +398,42 @@ proptest! {
         located(BASE.load(&sets))?;
     }
 }
+
+proptest! {
+    #![proptest_config(config(200))]
+
+    /// What validation accepts, the engine runs: a mutated scenario that loads simulates a few months
+    /// without panicking, and without NaN or infinity in its tables. Slow in a debug build, so run on
+    /// demand: `cargo test --test fuzz_scenarios -- --ignored` (with `FRACTURE_FUZZ_CASES`).
+    #[test]
+    #[ignore]
+    fn accepted_mutations_simulate_without_panicking(
+        which in 0..SHIPPED.len(),
+        mutations in prop::collection::vec((any::<usize>(), mutation()), 1..4),
+        months in 1u32..6,
+    ) {
+        let mut doc = Value::Table(DOCS[which].clone());
+        for (pick, m) in &mutations {
+            let Value::Table(t) = &doc else { break };
+            let all = all_paths(t);
+            if all.is_empty() {
+                break;
+            }
+            let path = all[pick % all.len()].clone();
+            mutate(&mut doc, &path, m);
+        }
+        let Ok(text) = toml::to_string(&doc) else {
+            return Ok(());
+        };
+        let sets = vec![format!("scenario.months={months}")];
+        let Ok(loaded) = load_str(SHIPPED[which].file, &text, &sets) else {
+            return Ok(());
+        };
+        let out = fracture::simulate_with(&loaded.scenario, 1, fracture::Detail::Full, |_| {});
+        let out = out.map_err(|e| TestCaseError::fail(format!("the engine failed: {e}")))?;
+        if let Err(e) = fracture::output::check_finite(&out) {
+            // Not a failure of loading: reported, for the bounds to be tightened where it matters.
+            eprintln!("accepted, ran, overflowed: {e}");
+        }
+    }
+}

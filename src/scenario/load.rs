@@ -356,8 +356,8 @@ fn finish(mut merged: Table, sources: &Sources, sets: &[String]) -> Result<Loade
         .into_iter()
         .map(|(path, message)| sources.diagnostic(&set_keys, &path, message))
         .collect();
-    // In reading order: file by file (base first, as the chain was read: most derived is file 0),
-    // line by line; the command line last.
+    // In reading order: file by file (the file given first, then the files it extends, as they were
+    // read), line by line; the command line last.
     let order: HashMap<&str, usize> = sources
         .files
         .iter()
