@@ -117,23 +117,38 @@ impl AtomicFile {
         self.tmp.path()
     }
 
+    /// Whether the file goes into a staging folder, which [`Staging::install`] flushes whole before
+    /// anyone can see it: its files need no flush of their own.
+    fn staged(&self) -> bool {
+        parent_of(&self.path)
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(STAGING_PREFIX))
+    }
+
     fn flush(&self) -> Result<()> {
-        // fsync writes the file's data whichever descriptor wrote it.
-        self.tmp
-            .as_file()
-            .sync_all()
-            .with_context(|| format!("cannot write {}", self.path.display()))?;
+        if !self.staged() {
+            // fsync writes the file's data whichever descriptor wrote it.
+            self.tmp
+                .as_file()
+                .sync_all()
+                .with_context(|| format!("cannot write {}", self.path.display()))?;
+        }
         set_mode(self.tmp.path(), 0o644)
     }
 
-    /// Flushes the file, renames it over the destination and flushes the folder.
+    /// Flushes the file, renames it over the destination and flushes the folder (in a staging folder,
+    /// [`Staging::install`] does both for every file at once).
     pub fn commit(self) -> Result<()> {
         self.flush()?;
+        let staged = self.staged();
         let path = self.path;
         self.tmp
             .persist(&path)
             .map_err(|e| anyhow!(e.error))
             .with_context(|| format!("cannot rename into {}", path.display()))?;
+        if staged {
+            return Ok(());
+        }
         sync_dir(parent_of(&path))
     }
 
