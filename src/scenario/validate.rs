@@ -1,6 +1,9 @@
 //! Semantic checks of a scenario: references resolve, ids are unique, shares and probabilities are in
 //! range, alignment weights sum to one, each policy kind has the fields it needs. Every problem is
 //! reported, as (key path, what was expected), and located in its file by the loader.
+//!
+//! One function per section (`nations`, `labs`, `policies`, …): a new field's check goes there. Bounds
+//! that are only a range (and finiteness, for every number) are in `limits.rs`'s table instead.
 
 use super::limits::MAX_LABS;
 use super::suggest;
@@ -112,19 +115,14 @@ pub(crate) fn validate(s: &Scenario, ids: &Ids) -> Problems {
     shared_namespace(s, &mut p);
     blocs(s, ids, &mut p);
     nations(s, ids, &mut p);
-    world(s, ids, &mut p);
+    coalitions(s, ids, &mut p);
+    inputs(s, ids, &mut p);
+    chips(s, ids, &mut p);
+    fabs(s, ids, &mut p);
+    providers(s, ids, &mut p);
+    intermediaries(s, ids, &mut p);
     labs(s, ids, &mut p);
-    for (i, policy) in s.policy.iter().enumerate() {
-        check_policy(policy, &format!("policy[{i}]"), ids, false, &mut p);
-        if let (Some(start), Some(end)) = (policy.start, policy.end)
-            && end < start
-        {
-            p.push((
-                format!("policy[{i}].end"),
-                format!("expected a month on or after start ({start})"),
-            ));
-        }
-    }
+    policies(s, ids, &mut p);
     triggers(s, ids, &mut p);
     p
 }
@@ -413,7 +411,8 @@ fn nations(s: &Scenario, ids: &Ids, p: &mut Problems) {
     }
 }
 
-fn world(s: &Scenario, ids: &Ids, p: &mut Problems) {
+/// `[[coalition]]`: members exist.
+fn coalitions(s: &Scenario, ids: &Ids, p: &mut Problems) {
     for (i, c) in s.coalition.iter().enumerate() {
         if c.members.is_empty() {
             p.push((
@@ -431,6 +430,10 @@ fn world(s: &Scenario, ids: &Ids, p: &mut Problems) {
             );
         }
     }
+}
+
+/// `[[input]]`: suppliers exist and their shares sum to one.
+fn inputs(s: &Scenario, ids: &Ids, p: &mut Problems) {
     for (i, x) in s.input.iter().enumerate() {
         for k in x.suppliers.keys() {
             refers(
@@ -443,6 +446,10 @@ fn world(s: &Scenario, ids: &Ids, p: &mut Problems) {
         }
         shares(p, &format!("input[{i}].suppliers"), &x.suppliers, true);
     }
+}
+
+/// `[[chip]]`: designer exists, positive H100e and price.
+fn chips(s: &Scenario, ids: &Ids, p: &mut Problems) {
     for (i, c) in s.chip.iter().enumerate() {
         refers(
             p,
@@ -454,6 +461,10 @@ fn world(s: &Scenario, ids: &Ids, p: &mut Problems) {
         positive(p, format!("chip[{i}].h100e"), c.h100e);
         positive(p, format!("chip[{i}].price"), c.price);
     }
+}
+
+/// `[[fab]]`: owner, chips and inputs exist; shares, capacity, yield and growth in range.
+fn fabs(s: &Scenario, ids: &Ids, p: &mut Problems) {
     for (i, f) in s.fab.iter().enumerate() {
         let at = |k: &str| format!("fab[{i}].{k}");
         refers(p, at("owner"), &f.owner, &ids.nations, "nation");
@@ -486,6 +497,10 @@ fn world(s: &Scenario, ids: &Ids, p: &mut Problems) {
             refers(p, format!("fab[{i}].inputs[{j}]"), x, &ids.inputs, "input");
         }
     }
+}
+
+/// `[[provider]]` and its `[[provider.region]]`s: references, price, capex, unique region ids.
+fn providers(s: &Scenario, ids: &Ids, p: &mut Problems) {
     let mut regions = HashSet::new();
     for (i, v) in s.provider.iter().enumerate() {
         let at = |k: &str| format!("provider[{i}].{k}");
@@ -512,6 +527,10 @@ fn world(s: &Scenario, ids: &Ids, p: &mut Problems) {
             non_negative(p, rat("capacity"), r.capacity);
         }
     }
+}
+
+/// `[[intermediary]]`: nation exists, rates in range, route shares at most one in all.
+fn intermediaries(s: &Scenario, ids: &Ids, p: &mut Problems) {
     let explicit: f64 = s.intermediary.iter().filter_map(|m| m.share).sum();
     for (i, m) in s.intermediary.iter().enumerate() {
         let at = |k: &str| format!("intermediary[{i}].{k}");
@@ -791,6 +810,21 @@ fn check_policy(policy: &Policy, at: &str, ids: &Ids, template: bool, p: &mut Pr
     }
     if let Some(t) = policy.capability_threshold {
         positive(p, format!("{at}.capability_threshold"), t);
+    }
+}
+
+/// `[[policy]]`: the fields each kind needs, references, and a start before the end.
+fn policies(s: &Scenario, ids: &Ids, p: &mut Problems) {
+    for (i, policy) in s.policy.iter().enumerate() {
+        check_policy(policy, &format!("policy[{i}]"), ids, false, p);
+        if let (Some(start), Some(end)) = (policy.start, policy.end)
+            && end < start
+        {
+            p.push((
+                format!("policy[{i}].end"),
+                format!("expected a month on or after start ({start})"),
+            ));
+        }
     }
 }
 
