@@ -9,23 +9,43 @@
 // Bevy systems take their queries and resources as arguments; long signatures are the idiom.
 #![allow(clippy::too_many_arguments, clippy::type_complexity)]
 
-pub mod charts;
-pub mod components;
-pub mod indices;
+pub mod fsutil;
 pub mod month;
-pub mod output;
 pub mod parameters;
-pub mod progress;
-pub mod report;
-pub mod resources;
 pub mod scenario;
+
+// The simulator and everything built on it (feature `engine`, on by default): without it the library is
+// the scenario loader and validator, as the fuzz targets build it.
+#[cfg(feature = "engine")]
+pub mod charts;
+#[cfg(feature = "engine")]
+pub mod components;
+#[cfg(feature = "engine")]
+pub mod indices;
+#[cfg(feature = "engine")]
+pub mod output;
+#[cfg(feature = "engine")]
+pub mod progress;
+#[cfg(feature = "engine")]
+pub mod report;
+#[cfg(feature = "engine")]
+pub mod resources;
+#[cfg(feature = "engine")]
 pub mod simulation;
+#[cfg(feature = "engine")]
 pub mod story;
+#[cfg(feature = "engine")]
 pub mod summary;
+#[cfg(feature = "engine")]
 pub mod sweep;
+#[cfg(feature = "engine")]
 pub mod systems;
+#[cfg(feature = "engine")]
 pub mod tables;
+#[cfg(feature = "engine")]
 pub mod world;
 
+#[cfg(feature = "engine")]
 pub use simulation::{simulate, simulate_observed, simulate_with, simulate_with_progress};
+#[cfg(feature = "engine")]
 pub use tables::{Detail, Outputs};

@@ -11,6 +11,69 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+/// Standard output closed by its reader (`fracture list | head -1`): not a failure of the command.
+#[derive(Debug)]
+struct StdoutClosed;
+
+impl std::fmt::Display for StdoutClosed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("standard output was closed")
+    }
+}
+
+impl std::error::Error for StdoutClosed {}
+
+fn stdout_error(e: std::io::Error) -> anyhow::Error {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        anyhow::Error::new(StdoutClosed)
+    } else {
+        anyhow::Error::new(e).context("cannot write to standard output")
+    }
+}
+
+/// Writes to standard output; `println!` would panic when the reader has gone away.
+fn write_stdout(args: std::fmt::Arguments<'_>) -> Result<()> {
+    use std::io::Write;
+    std::io::stdout()
+        .lock()
+        .write_fmt(args)
+        .map_err(stdout_error)
+}
+
+fn flush_stdout() -> Result<()> {
+    use std::io::Write;
+    std::io::stdout().flush().map_err(stdout_error)
+}
+
+/// `print!` that returns the write's failure (with `?`) instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        write_stdout(format_args!($($arg)*))?
+    };
+}
+
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        out!($($arg)*);
+        out!("\n");
+    }};
+}
+
+/// `eprint!` that ignores a closed or failing standard error rather than panicking on it.
+macro_rules! err {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "fracture",
@@ -26,11 +89,11 @@ struct Cli {
 struct RunArgs {
     /// A scenario file, or the name of a shipped scenario (see `fracture list`); default: baseline.
     scenario: Option<String>,
-    /// Seed of the run (default: the scenario's `seed`).
-    #[arg(long)]
+    /// Seed of the run (default: the scenario's `seed`), 0 to 2^63-1 as in scenario files.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
     seed: Option<u64>,
-    /// Number of months to simulate (default: the scenario's `months`).
-    #[arg(long)]
+    /// Number of months to simulate (default: the scenario's `months`), at most 1200.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(fracture::scenario::limits::MAX_MONTHS)))]
     months: Option<u32>,
     /// Result folder (default: output/<scenario name>).
     #[arg(long)]
@@ -106,26 +169,25 @@ fn main() -> ExitCode {
         None => run(RunArgs::default()),
         Some(Command::Run(args)) => run(args),
         Some(Command::Validate { files, sets }) => validate(&files, &sets),
-        Some(Command::List) => {
-            list();
-            Ok(())
-        }
-        Some(Command::Parameters) => {
-            parameters();
-            Ok(())
-        }
+        Some(Command::List) => list(),
+        Some(Command::Parameters) => parameters(),
         Some(Command::Plot { run_dir, focus }) => plot(&run_dir, &focus),
         Some(Command::Compare { run_dirs, out }) => compare(&run_dirs, out),
         Some(Command::Report { run_dir, focus }) => report(&run_dir, &focus),
         Some(Command::Sweep { command }) => sweep_command(command),
-    };
+    }
+    .and_then(|()| flush_stdout());
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            if e.downcast_ref::<StdoutClosed>().is_some() {
+                // The reader went away (`fracture list | head -1`): it has all it wanted.
+                return ExitCode::SUCCESS;
+            }
             if let Some(s) = e.downcast_ref::<ScenarioError>() {
-                eprint!("error: {s}");
+                err!("error: {s}");
             } else {
-                eprintln!("error: {e:#}");
+                errln!("error: {e:#}");
             }
             ExitCode::FAILURE
         }
@@ -181,6 +243,7 @@ fn run(args: RunArgs) -> Result<()> {
     )
     .context("the simulation failed")?;
     progress.finish();
+    output::check_finite(&outputs)?;
 
     let mut manifest = Manifest::new(scenario, scenario.scenario.seed, loaded.files.clone());
     for (table, frame) in outputs.tables() {
@@ -207,7 +270,7 @@ fn run(args: RunArgs) -> Result<()> {
     if !args.quiet {
         let blocs: Vec<String> = scenario.bloc.iter().map(|b| b.id.clone()).collect();
         let focus = data.focus.clone();
-        println!(
+        outln!(
             "{} ({} months from {}, seed {}) → {}",
             scenario.scenario.name,
             months,
@@ -215,7 +278,7 @@ fn run(args: RunArgs) -> Result<()> {
             scenario.scenario.seed,
             dir.display()
         );
-        print!(
+        out!(
             "{}",
             fracture::summary::final_month(&outputs, &blocs, &focus)
         );
@@ -226,7 +289,7 @@ fn run(args: RunArgs) -> Result<()> {
 fn plot(run_dir: &Path, focus: &[String]) -> Result<()> {
     let data = RunData::read(run_dir, focus)?;
     let written = charts::write_charts(run_dir, &data)?;
-    println!("{} charts → {}", written.len(), run_dir.display());
+    outln!("{} charts → {}", written.len(), run_dir.display());
     Ok(())
 }
 
@@ -237,14 +300,14 @@ fn compare(run_dirs: &[PathBuf], out: Option<PathBuf>) -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
     let out = out.unwrap_or_else(|| PathBuf::from("output").join("compare"));
     let written = charts::compare::write_compare(&out, &runs)?;
-    println!("{} comparison charts → {}", written.len(), out.display());
+    outln!("{} comparison charts → {}", written.len(), out.display());
     Ok(())
 }
 
 fn report(run_dir: &Path, focus: &[String]) -> Result<()> {
     let data = RunData::read(run_dir, focus)?;
     let path = fracture::report::write(run_dir, &data)?;
-    println!("report → {}", path.display());
+    outln!("report → {}", path.display());
     Ok(())
 }
 
@@ -255,7 +318,7 @@ fn validate(files: &[String], sets: &[String]) -> Result<()> {
             Ok(loaded) => {
                 let s = &loaded.scenario;
                 let labs: u32 = s.lab.iter().map(|l| l.count).sum();
-                println!(
+                outln!(
                     "ok: {file}: {} nations, {} providers, {labs} labs, {} policies, {} triggers",
                     s.nation.len(),
                     s.provider.len(),
@@ -265,7 +328,7 @@ fn validate(files: &[String], sets: &[String]) -> Result<()> {
             }
             Err(e) => {
                 failed += 1;
-                eprint!("{e}");
+                err!("{e}");
             }
         }
     }
@@ -275,7 +338,7 @@ fn validate(files: &[String], sets: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn list() {
+fn list() -> Result<()> {
     for s in SHIPPED {
         let description = scenario::load_shipped(s, &[])
             .map(|l| {
@@ -289,11 +352,12 @@ fn list() {
             })
             .unwrap_or_else(|e| format!("(invalid: {} problems)", e.diagnostics.len()));
         let mut lines = wrap(&description, 100 - 25).into_iter();
-        println!("{:<24} {}", s.name, lines.next().unwrap_or_default());
+        outln!("{:<24} {}", s.name, lines.next().unwrap_or_default());
         for line in lines {
-            println!("{:<24} {line}", "");
+            outln!("{:<24} {line}", "");
         }
     }
+    Ok(())
 }
 
 /// Breaks `text` into lines of at most `width` characters at spaces (a longer word gets a line of its own).
@@ -315,9 +379,9 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
-fn parameters() {
+fn parameters() -> Result<()> {
     for p in fracture::parameters::PARAMETER_DOCS {
-        println!(
+        outln!(
             "{:<32} {:>10} {:<16} {}",
             p.name,
             p.default,
@@ -325,6 +389,7 @@ fn parameters() {
             p.doc.trim()
         );
     }
+    Ok(())
 }
 
 #[derive(Subcommand, Debug)]
@@ -417,11 +482,15 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
     use fracture::sweep::{Plan, Prepared, RunOptions, ShardOutcome, SweepSpec, dataset};
     match command {
         SweepCommand::Plan { spec, shards, out } => {
-            anyhow::ensure!(shards >= 1, "--shards must be at least 1");
+            anyhow::ensure!(
+                (1..=fracture::sweep::spec::MAX_SHARDS).contains(&shards),
+                "--shards must be between 1 and {}",
+                fracture::sweep::spec::MAX_SHARDS
+            );
             let prepared = Prepared::new(&SweepSpec::read(&spec)?)?;
             let plan = Plan::new(&prepared, shards);
             plan.write_or_check(&out)?;
-            println!(
+            outln!(
                 "{}: {} runs ({} points × {} replicates) in {} shards → {}",
                 plan.sweep,
                 plan.runs,
@@ -482,15 +551,15 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
             match prepared.run_shard(&out, index, shards, &options)? {
                 ShardOutcome::AlreadyComplete => {
                     if !quiet {
-                        eprintln!("shard {index}/{shards} is already complete");
+                        errln!("shard {index}/{shards} is already complete");
                     }
                 }
                 ShardOutcome::Stopped { parts } => {
-                    eprintln!("stopped after {parts} parts, as asked");
+                    errln!("stopped after {parts} parts, as asked");
                 }
                 ShardOutcome::Completed { runs, ran, failed } => {
                     if !quiet {
-                        println!(
+                        outln!(
                             "shard {index}/{shards}: {runs} runs complete ({ran} run now in {:.1} s, {failed} failed) → {}",
                             started.elapsed().as_secs_f64(),
                             dataset::shard_dir(&out, &prepared.spec.sweep.name, index).display()
@@ -501,42 +570,42 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
         }
         SweepCommand::Status { dir } => {
             let status = dataset::status(&dir)?;
-            eprintln!(
+            errln!(
                 "{} of {} shards missing",
                 status.missing.len(),
                 status.shards
             );
-            println!("{}", status.array_spec());
+            outln!("{}", status.array_spec());
         }
         SweepCommand::Verify { dir } => {
             let v = dataset::verify(&dir)?;
             let show = |ids: &[u64]| {
                 let mut s: Vec<String> = ids.iter().take(20).map(u64::to_string).collect();
-                if ids.len() > 20 {
+                if ids.len() > 20 || (!ids.is_empty() && ids.len() == dataset::LISTED) {
                     s.push("…".into());
                 }
                 s.join(",")
             };
             if !v.incomplete_shards.is_empty() {
-                eprintln!("shards without _SUCCESS: {:?}", v.incomplete_shards);
+                errln!("shards without _SUCCESS: {:?}", v.incomplete_shards);
             }
             if !v.ok() {
                 anyhow::bail!(
                     "{} runs: {} missing ({}), {} duplicated ({}), {} in the wrong shard ({})",
                     v.runs,
-                    v.missing.len(),
+                    v.missing_count,
                     show(&v.missing),
-                    v.duplicated.len(),
+                    v.duplicated_count,
                     show(&v.duplicated),
-                    v.misplaced.len(),
+                    v.misplaced_count,
                     show(&v.misplaced)
                 );
             }
-            println!("ok: all {} runs present exactly once", v.runs);
+            outln!("ok: all {} runs present exactly once", v.runs);
         }
         SweepCommand::Dump { dir } => {
             let frame = dataset::read_all(&dataset::locate(&dir)?)?;
-            print!("{}", dataset::to_text(&frame)?);
+            out!("{}", dataset::to_text(&frame)?);
         }
         SweepCommand::Export { dir, out, per } => {
             use fracture::sweep::export;
@@ -556,7 +625,7 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
                 .iter()
                 .filter(|c| c.contains('.'))
                 .count();
-            println!(
+            outln!(
                 "{} rows ({} inputs, {} outcomes) → {}",
                 table.height(),
                 inputs,
@@ -579,16 +648,16 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
             };
             let analysis = fracture::sweep::analysis::analyze(&dir, &options)?;
             if !analysis.table.is_empty() {
-                println!("{}", analysis.table);
+                outln!("{}", analysis.table);
             }
             for warning in &analysis.warnings {
-                eprintln!("warning: {warning}");
+                errln!("warning: {warning}");
             }
             for path in &analysis.written {
-                println!("→ {}", path.display());
+                outln!("→ {}", path.display());
             }
             for note in &analysis.notes {
-                eprintln!("note: {note}");
+                errln!("note: {note}");
             }
         }
     }
@@ -604,6 +673,11 @@ fn parse_shard(s: &str) -> Result<(u32, u32)> {
         n.trim().parse().context("--shard I/N: N is not a number")?,
     );
     anyhow::ensure!(n >= 1 && i < n, "--shard {i}/{n}: need 0 ≤ I < N");
+    anyhow::ensure!(
+        n <= fracture::sweep::spec::MAX_SHARDS,
+        "--shard {i}/{n}: at most {} shards",
+        fracture::sweep::spec::MAX_SHARDS
+    );
     Ok((i, n))
 }
 

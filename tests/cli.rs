@@ -256,3 +256,82 @@ fn without_a_terminal_progress_is_one_plain_line_at_a_time() {
         "--quiet prints no progress"
     );
 }
+
+#[test]
+fn seeds_above_the_largest_signed_64_bit_integer_are_refused_on_the_command_line_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = fracture(
+        &[
+            "run",
+            "--months",
+            "1",
+            "--seed",
+            "9223372036854775808",
+            "--out",
+            "r",
+        ],
+        tmp.path(),
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("--seed"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!tmp.path().join("r").exists());
+    let max = i64::MAX.to_string();
+    let out = fracture(
+        &["run", "--months", "1", "--seed", &max, "--out", "r", "-q"],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = fracture(&["run", "--months", "1201", "--out", "r2"], tmp.path());
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("--months"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_a_device_is_refused_without_waiting_or_reading_forever() {
+    use std::time::{Duration, Instant};
+    let tmp = tempfile::tempdir().unwrap();
+    let made = Command::new("mkfifo")
+        .arg(tmp.path().join("fifo.toml"))
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    for args in [
+        &["validate", "fifo.toml"][..],
+        &["run", "fifo.toml", "--out", "r"],
+        &["validate", "/dev/zero"],
+        &["run", "/dev/zero", "--out", "r"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fracture"))
+            .args(args)
+            .current_dir(tmp.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if started.elapsed() > Duration::from_secs(30) {
+                child.kill().unwrap();
+                panic!("fracture {} hangs", args.join(" "));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let out = child.wait_with_output().unwrap();
+        assert!(!out.status.success());
+        assert!(
+            text(&out.stderr).contains("not a regular file"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+    assert!(!tmp.path().join("r").exists());
+}

@@ -39,3 +39,15 @@ fn ci_runs_the_readme_test_command() {
     assert!(readme.contains("cargo test"));
     assert!(ci.lines().any(|l| l.trim().starts_with("cargo test")));
 }
+
+#[test]
+fn the_readme_lists_every_limit() {
+    let readme = read("README.md");
+    for limit in fracture::scenario::limits::LIMITS {
+        assert!(
+            readme.contains(&format!("`{}`", limit.pattern)),
+            "README.md's table of limits lacks `{}`",
+            limit.pattern
+        );
+    }
+}

@@ -361,3 +361,411 @@ targets = ["china", "AE"]
     );
     assert_eq!(d.len(), 1, "`china` is a bloc: {d:?}");
 }
+
+/// The diagnostic at `key`, which must exist.
+fn at<'a>(d: &'a [Diagnostic], key: &str) -> &'a Diagnostic {
+    d.iter().find(|d| d.key_path == key).unwrap_or_else(|| {
+        panic!(
+            "no problem at `{key}`, got:\n{}",
+            d.iter().map(|d| format!("  {d}\n")).collect::<String>()
+        )
+    })
+}
+
+/// The merged index of the baseline's element with this id.
+fn baseline_index(section: &str, id: &str) -> usize {
+    let s = load("baseline", &[]).unwrap().scenario;
+    let ids: Vec<String> = match section {
+        "nation" => s.nation.iter().map(|x| x.id.clone()).collect(),
+        "lab" => s.lab.iter().map(|x| x.id.clone()).collect(),
+        "provider" => s.provider.iter().map(|x| x.id.clone()).collect(),
+        _ => unreachable!(),
+    };
+    ids.iter().position(|x| x == id).unwrap()
+}
+
+#[test]
+fn a_type_error_an_unknown_nation_and_a_negative_population_are_reported_in_one_pass() {
+    let d = errors(
+        r#"extends = "baseline"
+[scenario]
+name = "x"
+[parameters]
+beta = "high"
+[[lab]]
+id = "openai"
+nation = "Atlantis"
+[[nation]]
+id = "KE"
+population = -5
+"#,
+    );
+    expect(
+        &d,
+        5,
+        1,
+        "parameters.beta",
+        "invalid type: string \"high\", expected f64",
+    );
+    let lab = format!("lab[{}].nation", baseline_index("lab", "openai"));
+    expect(&d, 8, 1, &lab, "unknown nation `Atlantis`");
+    let ke = format!("nation[{}].population", baseline_index("nation", "KE"));
+    expect(&d, 11, 1, &ke, "expected a positive number, found -5");
+    assert_eq!(d.len(), 3, "{d:?}");
+    assert!(
+        d.windows(2).all(|w| w[0].line <= w[1].line),
+        "in the order of the file: {d:?}"
+    );
+}
+
+#[test]
+fn every_type_error_of_an_entry_is_reported_and_the_rest_of_it_still_checked() {
+    let d = errors(
+        r#"extends = "baseline"
+[scenario]
+name = "x"
+[[lab]]
+id = "new"
+nation = "KEE"
+kind = "frontir"
+budget = "lots"
+count = -2
+training_share = 3.0
+"#,
+    );
+    let n = load("baseline", &[]).unwrap().scenario.lab.len();
+    let lab = |k: &str| format!("lab[{n}].{k}");
+    expect(
+        &d,
+        6,
+        1,
+        &lab("nation"),
+        "unknown nation `KEE`; did you mean `KE`?",
+    );
+    expect(&d, 7, 1, &lab("kind"), "did you mean `frontier`?");
+    expect(
+        &d,
+        8,
+        1,
+        &lab("budget"),
+        "invalid type: string \"lots\", expected f64",
+    );
+    expect(&d, 9, 1, &lab("count"), "expected u32");
+    expect(
+        &d,
+        10,
+        1,
+        &lab("training_share"),
+        "expected a number in [0, 1], found 3",
+    );
+    assert_eq!(d.len(), 5, "one problem per key: {d:?}");
+}
+
+#[test]
+fn misspelt_keys_ids_and_sections_get_a_suggestion() {
+    let d = errors(
+        r#"extends = "baseline"
+[scenario]
+name = "x"
+[paramters]
+beta = 2.0
+[[policy]]
+name = "p"
+kind = "cloud_ban"
+providers = ["alibaba-clod"]
+targets = ["KEN"]
+"#,
+    );
+    expect(&d, 4, 2, "paramters", "did you mean `parameters`?");
+    expect(
+        &d,
+        9,
+        14,
+        &added(0, ".providers[0]"),
+        "did you mean `alibaba-cloud`?",
+    );
+    expect(&d, 10, 12, &added(0, ".targets[0]"), "did you mean `KE`?");
+
+    let e = load("baseline", &["nation.KEE.population=60".into()]).unwrap_err();
+    assert!(
+        e.diagnostics[0].message.contains("did you mean `KE`?"),
+        "{}",
+        e.diagnostics[0]
+    );
+}
+
+#[test]
+fn a_lab_named_like_a_member_of_a_population_is_caught_before_running() {
+    let d = errors(
+        r#"extends = "baseline"
+[scenario]
+name = "x"
+[[lab]]
+id = "us-startup-0007"
+nation = "US"
+kind = "startup"
+budget = 1
+"#,
+    );
+    let n = load("baseline", &[]).unwrap().scenario.lab.len();
+    expect(
+        &d,
+        5,
+        1,
+        &format!("lab[{n}].id"),
+        "`us-startup-0007` is also the id of a lab of the population `us-startup`",
+    );
+    // Past the population's size, or with other digits, the id is free.
+    for free in ["us-startup-9999", "us-startup-007", "us-startup-0000"] {
+        let text = format!(
+            "extends = \"baseline\"\n[scenario]\nname = \"x\"\n[[lab]]\nid = \"{free}\"\nnation = \"US\"\nkind = \"startup\"\nbudget = 1\n"
+        );
+        assert!(load_str("ok.toml", &text, &[]).is_ok(), "{free}");
+    }
+}
+
+#[test]
+fn a_trigger_cannot_target_the_accused_lab_and_lasts_at_least_a_month() {
+    let d = errors(
+        r#"extends = "baseline"
+[scenario]
+name = "x"
+[[trigger]]
+name = "t"
+on = "theft_detected"
+duration_months = 0
+policy = { kind = "cloud_ban", providers = ["$provider"], targets = ["$lab", "$nation"], by = ["$provider"] }
+"#,
+    );
+    expect(
+        &d,
+        7,
+        1,
+        "trigger[0].duration_months",
+        "expected at least 1 month",
+    );
+    expect(
+        &d,
+        8,
+        70,
+        "trigger[0].policy.targets[0]",
+        "a lab is not a party to a policy",
+    );
+    expect(&d, 8, 96, "trigger[0].policy.by[0]", "names a provider");
+    assert_eq!(d.len(), 3, "`$nation` is a valid target: {d:?}");
+}
+
+#[test]
+fn numbers_out_of_bounds_are_refused_before_they_run() {
+    let region = |i: usize| {
+        format!("[[provider.region]]\nid = \"huge-{i}\"\nhost = \"US\"\ncapacity = 1.7e308\n")
+    };
+    let text = format!(
+        r#"extends = "baseline"
+[scenario]
+name = "x"
+months = 5000
+[parameters]
+initial_age_months = 4000000000
+max_run_months = 4000000000
+beta = nan
+tau = inf
+[[trigger]]
+name = "t"
+on = "theft_detected"
+delay_months = 4000000000
+policy = {{ kind = "cloud_ban", providers = ["$provider"], targets = ["KE"] }}
+[[provider]]
+id = "mega"
+home = "US"
+price = 2.0
+capex = 1.0
+{}{}"#,
+        region(0),
+        region(1)
+    );
+    let d = errors(&text);
+    expect(&d, 4, 1, "scenario.months", "in [1, 1200], found 5000");
+    expect(
+        &d,
+        6,
+        1,
+        "parameters.initial_age_months",
+        "in [0, 1200], found 4000000000",
+    );
+    expect(
+        &d,
+        7,
+        1,
+        "parameters.max_run_months",
+        "in [0, 1200], found 4000000000",
+    );
+    expect(
+        &d,
+        8,
+        1,
+        "parameters.beta",
+        "expected a finite number, found NaN",
+    );
+    expect(
+        &d,
+        9,
+        1,
+        "parameters.tau",
+        "expected a finite number, found inf",
+    );
+    expect(
+        &d,
+        13,
+        1,
+        "trigger[0].delay_months",
+        "in [1, 1200], found 4000000000",
+    );
+    let n = load("baseline", &[]).unwrap().scenario.provider.len();
+    expect(
+        &d,
+        23,
+        1,
+        &format!("provider[{n}].region[0].capacity"),
+        "in [0, 1e12], found 1.7e308",
+    );
+    expect(
+        &d,
+        27,
+        1,
+        &format!("provider[{n}].region[1].capacity"),
+        "found 1.7e308",
+    );
+}
+
+#[test]
+fn numbers_too_small_to_divide_by_are_refused_and_zero_is_not() {
+    let d = errors(
+        "extends = \"baseline\"\n[scenario]\nname = \"x\"\n[[provider]]\nid = \"aws\"\nprice = 1e-300\n",
+    );
+    let aws = format!("provider[{}].price", baseline_index("provider", "aws"));
+    expect(&d, 6, 1, &aws, "0 or a number of magnitude at least 1e-15");
+    assert!(load("baseline", &["parameters.alignment_noise=0".into()]).is_ok());
+}
+
+#[test]
+fn lab_populations_are_bounded_one_by_one_and_in_all() {
+    let lab = |id: &str, count: &str| {
+        format!(
+            "[[lab]]\nid = \"{id}\"\nnation = \"US\"\nkind = \"startup\"\nbudget = 1\ncount = {count}\n"
+        )
+    };
+    let d = errors(&format!(
+        "extends = \"baseline\"\n[scenario]\nname = \"x\"\n{}{}",
+        lab("many", "200000000"),
+        lab("floaty", "4e9")
+    ));
+    let n = load("baseline", &[]).unwrap().scenario.lab.len();
+    expect(
+        &d,
+        9,
+        1,
+        &format!("lab[{n}].count"),
+        "in [1, 1e8], found 200000000",
+    );
+    at(&d, &format!("lab[{}].count", n + 1));
+
+    let d = errors(&format!(
+        "extends = \"baseline\"\n[scenario]\nname = \"x\"\n{}{}",
+        lab("half", "60000000"),
+        lab("other-half", "60000000")
+    ));
+    assert!(
+        at(&d, "lab")
+            .message
+            .contains("expected at most 100000000 labs in all")
+    );
+    assert!(at(&d, "lab").line.is_some());
+}
+
+#[test]
+fn seeds_fit_a_signed_64_bit_integer_in_files_as_on_the_command_line() {
+    let d = errors("extends = \"baseline\"\n[scenario]\nname = \"x\"\nseed = -1\n");
+    expect(&d, 4, 1, "scenario.seed", "");
+    let max = format!("scenario.seed={}", i64::MAX);
+    assert!(load("baseline", &[max]).is_ok());
+}
+
+#[test]
+fn an_unknown_key_set_on_the_command_line_is_blamed_on_the_command_line() {
+    let e = load("baseline", &["foo.bar=1".into()]).unwrap_err();
+    assert_eq!(e.diagnostics.len(), 1);
+    assert_eq!(e.diagnostics[0].file, "--set");
+    assert_eq!(e.diagnostics[0].key_path, "foo");
+    let e = load(
+        "baseline",
+        &["parameters.betta=1".into(), "nation.XX.gdp=1".into()],
+    )
+    .unwrap_err();
+    assert_eq!(e.diagnostics.len(), 2, "every override's problem: {e}");
+    assert!(e.diagnostics.iter().all(|d| d.file == "--set"));
+}
+
+#[test]
+fn extends_cycles_are_found_on_canonical_paths_and_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad");
+    std::fs::create_dir(&bad).unwrap();
+    std::fs::write(
+        bad.join("x.toml"),
+        "extends = \"../bad/x.toml\"\n[scenario]\nname = \"x\"\n",
+    )
+    .unwrap();
+    let e = load(bad.join("x.toml").to_str().unwrap(), &[]).unwrap_err();
+    assert_eq!(e.diagnostics.len(), 1);
+    let d = &e.diagnostics[0];
+    assert_eq!((d.key_path.as_str(), d.line), ("extends", Some(1)));
+    assert!(d.message.contains("`extends` forms a cycle"), "{d}");
+
+    std::fs::write(
+        dir.path().join("a.toml"),
+        "extends = \"b.toml\"\n[scenario]\nname = \"a\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("b.toml"),
+        "extends = \"a.toml\"\n[scenario]\nname = \"b\"\n",
+    )
+    .unwrap();
+    let e = load(dir.path().join("a.toml").to_str().unwrap(), &[]).unwrap_err();
+    let d = &e.diagnostics[0];
+    assert!(d.file.ends_with("b.toml"), "{d}");
+    let chain = d.message.split("cycle: ").nth(1).unwrap();
+    let names: Vec<&str> = chain
+        .split(" → ")
+        .map(|p| p.rsplit('/').next().unwrap())
+        .collect();
+    assert_eq!(names, ["a.toml", "b.toml", "a.toml"], "{d}");
+}
+
+#[test]
+fn scenario_files_are_regular_files_of_at_most_64_mb() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.toml");
+    let file = std::fs::File::create(&big).unwrap();
+    file.set_len((64 << 20) + 1).unwrap();
+    let e = load(big.to_str().unwrap(), &[]).unwrap_err();
+    assert!(
+        e.diagnostics[0]
+            .message
+            .contains("larger than the limit of 64 MB"),
+        "{e}"
+    );
+    let e = load("/dev/zero", &[]).unwrap_err();
+    assert!(
+        e.diagnostics[0].message.contains("not a regular file"),
+        "{e}"
+    );
+    // A folder named like a shipped scenario does not hide it.
+    std::fs::create_dir(dir.path().join("baseline")).unwrap();
+    let here = std::env::current_dir().unwrap();
+    std::env::set_current_dir(dir.path()).unwrap();
+    let shipped = load("baseline", &[]);
+    std::env::set_current_dir(here).unwrap();
+    assert!(shipped.is_ok());
+}

@@ -332,27 +332,9 @@ pub fn register_fonts() {
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so readers never
-/// see half a file.
+/// see half a file ([`crate::fsutil::write_atomic`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    use std::io::Write;
-    let dir = parent_of(path);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    crate::output::readable_by_all(tmp.path(), 0o644)?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot rename into {}", path.display()))?;
-    Ok(())
-}
-
-fn parent_of(path: &Path) -> &Path {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    }
+    crate::fsutil::write_atomic(path, bytes)
 }
 
 /// Draws into a PNG at `path` through a temporary `.png` file (the encoder picks the format from the
@@ -362,22 +344,14 @@ pub(crate) fn write_png_with(
     dims: (u32, u32),
     draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<()>,
 ) -> Result<()> {
-    let dir = parent_of(path);
-    let tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .suffix(".png")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    let tmp = crate::fsutil::AtomicFile::new(path, ".png")?;
     {
-        let root = BitMapBackend::new(tmp.path(), dims).into_drawing_area();
+        let root = BitMapBackend::new(tmp.temp_path(), dims).into_drawing_area();
         draw(&root)?;
         root.present()
             .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
     }
-    crate::output::readable_by_all(tmp.path(), 0o644)?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot rename into {}", path.display()))?;
-    Ok(())
+    tmp.commit()
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 //! Writing a run to disk: the Parquet tables and `manifest.json` — and whatever else the caller adds
-//! (the CLI adds the charts and the report) — all in a temporary folder beside the destination that is
-//! renamed into place only when everything is written, so a failed or interrupted run never leaves a
-//! half-written result.
+//! (the CLI adds the charts and the report) — all in a staging folder beside the destination that is
+//! moved into place only when everything is written and on disk, so a failed or interrupted run never
+//! leaves a half-written result, and two runs writing one folder never replace each other
+//! ([`crate::fsutil`]).
 
 mod manifest;
 mod parquet;
@@ -9,42 +10,26 @@ mod parquet;
 pub use manifest::Manifest;
 pub use parquet::{RowGroupCache, read_parquet, write_parquet, write_parquet_files};
 
+use crate::fsutil::{self, Staging};
 use crate::tables::Outputs;
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use std::path::Path;
 
-/// Temporary files are private to their owner; results are for everyone who can read the folder.
-pub(crate) fn readable_by_all(path: &Path, mode: u32) -> Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
-            .with_context(|| format!("cannot set permissions of {}", path.display()))?;
-    }
-    #[cfg(not(unix))]
-    let _ = (path, mode);
-    Ok(())
-}
-
-/// Fails unless `dir` may be written: it must not exist, or `force` must be given.
+/// Fails unless `dir` may be written: it must not exist, or `force` must be given and `dir` must be a
+/// fracture result (see [`fsutil::check_destination`]).
 pub fn check_destination(dir: &Path, force: bool) -> Result<()> {
-    if dir.exists() && !force {
-        bail!(
-            "{} already exists: pass --force to replace it, or --out to write elsewhere",
-            dir.display()
-        );
-    }
-    Ok(())
+    fsutil::check_destination(dir, force)
 }
 
-/// Writes the tables and the manifest to `dir` atomically, replacing an existing folder if `force`.
+/// Writes the tables and the manifest to `dir` atomically, replacing an existing result if `force`.
 pub fn write_run(dir: &Path, outputs: &Outputs, manifest: &Manifest, force: bool) -> Result<()> {
     write_run_with(dir, outputs, manifest, force, None, |_| Ok(()))
 }
 
 /// As [`write_run`], taking the row groups `cache` has encoded already, and `extra` writes more files
-/// into the staging folder (its argument) before the folder is renamed into place; if `extra` fails,
-/// nothing appears at `dir`.
+/// into the staging folder (its argument) before the folder is moved into place; if `extra` fails,
+/// nothing appears at `dir`. The folder appears whole or not at all, and never replaces what another
+/// process wrote at `dir` meanwhile ([`fsutil::Staging`]).
 pub fn write_run_with(
     dir: &Path,
     outputs: &Outputs,
@@ -53,18 +38,7 @@ pub fn write_run_with(
     cache: Option<&RowGroupCache>,
     extra: impl FnOnce(&Path) -> Result<()>,
 ) -> Result<()> {
-    check_destination(dir, force)?;
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent)
-        .with_context(|| format!("cannot create {}", parent.display()))?;
-    let staging = tempfile::Builder::new()
-        .prefix(".fracture-staging-")
-        .tempdir_in(&parent)
-        .with_context(|| format!("cannot create a temporary folder in {}", parent.display()))?;
-    readable_by_all(staging.path(), 0o755)?;
+    let staging = Staging::new(dir, force)?;
     let files: Vec<_> = outputs
         .tables()
         .into_iter()
@@ -72,25 +46,92 @@ pub fn write_run_with(
         .collect();
     write_parquet_files(&files, cache)?;
     let json = serde_json::to_string_pretty(manifest)?;
-    std::fs::write(staging.path().join("manifest.json"), json + "\n")?;
+    fsutil::write_atomic(
+        &staging.path().join("manifest.json"),
+        (json + "\n").as_bytes(),
+    )?;
     extra(staging.path())?;
+    staging.install()
+}
 
-    let staged = staging.keep();
-    if dir.exists() {
-        // Move the old result aside first so that the new one appears in a single rename.
-        let trash = tempfile::Builder::new()
-            .prefix(".fracture-replaced-")
-            .tempdir_in(&parent)?
-            .keep();
-        std::fs::remove_dir(&trash)?;
-        std::fs::rename(dir, &trash)
-            .with_context(|| format!("cannot move the old {} aside", dir.display()))?;
-        std::fs::rename(&staged, dir)
-            .with_context(|| format!("cannot move the new result to {}", dir.display()))?;
-        std::fs::remove_dir_all(&trash)?;
-    } else {
-        std::fs::rename(&staged, dir)
-            .with_context(|| format!("cannot move the result to {}", dir.display()))?;
+/// Fails if any number in the tables is NaN or infinite, naming the first: its table and column, the
+/// month and the entity of the row. A run whose arithmetic overflowed (the bounds on inputs make it
+/// rare, but combinations of extreme values can still) is refused rather than written or summarised.
+pub fn check_finite(outputs: &Outputs) -> Result<()> {
+    use polars::prelude::*;
+    for (table, frame) in outputs.tables() {
+        for column in frame.columns() {
+            let Ok(values) = column.f64() else {
+                continue;
+            };
+            let Some(row) = values
+                .iter()
+                .position(|x| x.is_some_and(|x| !x.is_finite()))
+            else {
+                continue;
+            };
+            let cell = |name: &str| -> Option<String> {
+                let c = frame.column(name).ok()?.cast(&DataType::String).ok()?;
+                c.str().ok()?.get(row).map(str::to_string)
+            };
+            let value = values.get(row).unwrap_or(f64::NAN);
+            let entity: Vec<String> = ["lab", "nation", "provider"]
+                .into_iter()
+                .filter_map(|k| cell(k).map(|v| format!("{k} {v}")))
+                .collect();
+            anyhow::bail!(
+                "the run produced {value} for `{table}.{}` in month {}{}: the model's arithmetic \
+                 overflowed; some input is beyond the range the model handles (nothing was written)",
+                column.name(),
+                cell("month").unwrap_or_else(|| "?".into()),
+                if entity.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", entity.join(", "))
+                }
+            );
+        }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use polars::prelude::*;
+
+    fn outputs(providers: DataFrame) -> Outputs {
+        let empty = DataFrame::empty();
+        Outputs {
+            global: df!("month" => ["2025-01"], "t" => [0u32], "x" => [1.0]).unwrap(),
+            nations: empty.clone(),
+            labs: empty.clone(),
+            providers,
+            usage: empty.clone(),
+            fabs: empty.clone(),
+            events: empty,
+        }
+    }
+
+    #[test]
+    fn a_non_finite_number_is_named_with_its_table_column_month_and_entity() {
+        let fine = df!(
+            "month" => ["2025-01", "2025-02"],
+            "provider" => ["aws", "aws"],
+            "requested_h100e" => [1.0, 2.0]
+        )
+        .unwrap();
+        assert!(check_finite(&outputs(fine)).is_ok());
+        let overflowed = df!(
+            "month" => ["2025-01", "2025-02"],
+            "provider" => ["aws", "azure"],
+            "requested_h100e" => [1.0, f64::INFINITY]
+        )
+        .unwrap();
+        let e = check_finite(&outputs(overflowed)).unwrap_err().to_string();
+        assert!(
+            e.contains("inf for `providers.requested_h100e` in month 2025-02 (provider azure)"),
+            "{e}"
+        );
+    }
 }

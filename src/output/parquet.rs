@@ -205,26 +205,17 @@ impl Plan {
         Ok(())
     }
 
-    /// Writes the file atomically: to a temporary name in the same folder, then renamed.
+    /// Writes the file atomically and durably ([`crate::fsutil::AtomicFile`]).
     fn persist(&self, path: &Path) -> Result<()> {
-        let dir = path.parent().unwrap_or(Path::new("."));
-        let tmp = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .suffix(".parquet")
-            .tempfile_in(dir)
-            .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+        let tmp = crate::fsutil::AtomicFile::new(path, ".parquet")?;
         // The encoder writes many small pieces (page headers, metadata): buffered, they are a few
         // system calls instead of thousands.
-        let mut out = BufWriter::with_capacity(1 << 20, tmp.as_file());
+        let mut out = BufWriter::with_capacity(1 << 20, tmp.file());
         self.write(&mut out).map_err(|e| cannot_write(path, e))?;
         out.flush()
             .with_context(|| format!("cannot write {}", path.display()))?;
         drop(out);
-        tmp.as_file().sync_all()?;
-        super::readable_by_all(tmp.path(), 0o644)?;
-        tmp.persist(path)
-            .with_context(|| format!("cannot rename into {}", path.display()))?;
-        Ok(())
+        tmp.commit()
     }
 }
 

@@ -8,7 +8,9 @@
 
 use super::error::{Diagnostic, ScenarioError, line_column};
 use super::library::{self, ShippedScenario};
+use super::limits::{self, MAX_EXTENDS_DEPTH};
 use super::overrides;
+use super::suggest;
 use super::validate;
 use super::{
     Bloc, ChipClass, Coalition, Fab, Input, Intermediary, Lab, Nation, Policy, Provider, Scenario,
@@ -16,8 +18,10 @@ use super::{
 };
 use crate::parameters::Parameters;
 use serde::de::DeserializeOwned;
-use std::collections::{BTreeMap, HashMap};
+use serde_path_to_error::Segment;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use toml::de::{DeTable, DeValue};
 use toml::{Spanned, Table, Value};
 
@@ -52,7 +56,8 @@ pub fn load(name_or_path: &str, sets: &[String]) -> Result<Loaded, ScenarioError
 /// A file path if there is such a file, else a shipped scenario of that name.
 fn origin_of(name_or_path: &str) -> Result<Origin, ScenarioError> {
     let path = Path::new(name_or_path);
-    if path.exists() {
+    // A folder of that name (say, a run's output folder `baseline`) does not hide a shipped scenario.
+    if path.exists() && !(path.is_dir() && library::shipped(name_or_path).is_some()) {
         return Ok(Origin::Path(path.to_path_buf()));
     }
     match library::shipped(name_or_path) {
@@ -104,15 +109,60 @@ enum Origin {
     Text { name: String, text: String },
 }
 
+impl Origin {
+    /// What makes two origins the same file: a file's canonical path (`../bad/x.toml` from `bad/` is
+    /// `bad/x.toml`), a shipped scenario's name.
+    fn identity(&self) -> String {
+        match self {
+            Origin::Path(p) => format!(
+                "file:{}",
+                std::fs::canonicalize(p)
+                    .unwrap_or_else(|_| p.clone())
+                    .display()
+            ),
+            Origin::Shipped(s) => format!("shipped:{}", s.name),
+            Origin::Text { name, .. } => format!("text:{name}"),
+        }
+    }
+}
+
 #[derive(Debug)]
 struct SourceFile {
     name: String,
     text: String,
     /// Byte offset of every key path in the file.
     positions: HashMap<String, usize>,
+    /// Byte offset of each line's start, made when the first problem is located.
+    line_starts: OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
+    fn new(name: String, text: String, positions: HashMap<String, usize>) -> SourceFile {
+        SourceFile {
+            name,
+            text,
+            positions,
+            line_starts: OnceLock::new(),
+        }
+    }
+
+    /// 1-based (line, column) of a byte offset, in logarithmic time.
+    fn line_column(&self, offset: usize) -> (usize, usize) {
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let offset = offset.min(self.text.len());
+        let line = starts.partition_point(|&s| s <= offset);
+        let start = starts[line - 1];
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(1, |t| t.chars().count() + 1);
+        (line, column)
+    }
+
     /// The position of `path`, or of its nearest ancestor present in this file.
     fn nearest(&self, path: &str) -> Option<usize> {
         let mut p = path;
@@ -143,9 +193,11 @@ impl Sources {
         let (file, offset) = self.locate(set_keys, path);
         let (line, column) = match (file, offset) {
             (Some(f), Some(off)) => {
-                let (l, c) = line_column(&self.files[f].text, off);
+                let (l, c) = self.files[f].line_column(off);
                 (Some(l), Some(c))
             }
+            // Something missing that no file writes (say, a `[scenario]` table): the file's start.
+            (Some(_), None) => (Some(1), Some(1)),
             _ => (None, None),
         };
         Diagnostic {
@@ -159,12 +211,12 @@ impl Sources {
 
     /// (file, byte offset); file `None` means the command line.
     fn locate(&self, set_keys: &[String], path: &str) -> (Option<usize>, Option<usize>) {
-        let from_set = set_keys.iter().any(|k| {
-            path == k
-                || path
-                    .strip_prefix(k.as_str())
-                    .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['))
-        });
+        // Under a key set on the command line, or above one that no file writes (`--set foo.bar=1`
+        // makes the unknown table `foo`).
+        let written = || self.files.iter().any(|f| f.positions.contains_key(path));
+        let from_set = set_keys
+            .iter()
+            .any(|k| within(path, k) || (within(k, path) && !written()));
         if from_set {
             return (None, None);
         }
@@ -194,6 +246,12 @@ impl Sources {
             None => (None, None),
         }
     }
+}
+
+/// Whether key path `path` is `ancestor` or under it.
+fn within(path: &str, ancestor: &str) -> bool {
+    path.strip_prefix(ancestor)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
 }
 
 /// Splits `section[3].rest` into (`section`, 3, `.rest`).
@@ -294,56 +352,91 @@ fn drop_own_policies(table: &mut Table) -> bool {
     dropped
 }
 
+/// Problems as (merged key path, what was expected).
+type Problems = Vec<(String, String)>;
+
+/// Applies the overrides, then checks everything at once: the limits on every number, the types entry
+/// by entry (every type error of an entry, not only its first), and the semantic checks on whatever
+/// typed — so that one pass reports every problem of the file.
 fn finish(mut merged: Table, sources: &Sources, sets: &[String]) -> Result<Loaded, ScenarioError> {
     // Merged key paths set from the command line, so that problems there point at `--set`.
     let mut set_keys: Vec<String> = Vec::new();
-    let mut problems: Vec<(String, String)> = Vec::new();
-    {
-        for set in sets {
-            match overrides::apply(&mut merged, set) {
-                Ok(path) => set_keys.push(path),
-                Err(message) => {
-                    return Err(ScenarioError {
-                        diagnostics: vec![Diagnostic {
-                            file: "--set".into(),
-                            line: None,
-                            column: None,
-                            key_path: set.split('=').next().unwrap_or("").trim().to_string(),
-                            message,
-                        }],
-                    });
-                }
-            }
+    let mut set_errors: Vec<Diagnostic> = Vec::new();
+    for set in sets {
+        match overrides::apply(&mut merged, set) {
+            Ok(path) => set_keys.push(path),
+            Err(message) => set_errors.push(Diagnostic {
+                file: "--set".into(),
+                line: None,
+                column: None,
+                key_path: set.split('=').next().unwrap_or("").trim().to_string(),
+                message,
+            }),
         }
     }
-    let scenario = typed_scenario(merged, &mut problems);
-    if let Some(scenario) = &scenario {
-        problems.extend(validate::validate(scenario));
-    }
-    if !problems.is_empty() || scenario.is_none() {
-        let diagnostics = problems
+    let ids = validate::Ids::from_doc(&merged);
+    let mut bounds = Problems::new();
+    limits::check(&merged, &mut bounds);
+    // A NaN or infinity is said to be one before any check says what it is not.
+    let (mut problems, bounds): (Problems, Problems) = bounds
+        .into_iter()
+        .partition(|(_, m)| m.starts_with(limits::NOT_FINITE));
+    let (scenario, typed_ok, positions) = typed_scenario(&merged, &mut problems);
+    let semantic = validate::validate(&scenario, &ids);
+    problems.extend(
+        semantic
             .into_iter()
-            .map(|(path, message)| sources.diagnostic(&set_keys, &path, message))
-            .collect();
-        return Err(ScenarioError { diagnostics });
+            .map(|(path, message)| (positions.merged_path(&path), message)),
+    );
+    problems.extend(bounds);
+    // One problem per key: the first, the most specific (not finite, a type error, a semantic check,
+    // then a bound).
+    let mut seen = HashSet::new();
+    problems.retain(|(path, _)| seen.insert(path.clone()));
+    if problems.is_empty() && set_errors.is_empty() && typed_ok {
+        return Ok(Loaded {
+            scenario,
+            files: sources.files.iter().map(|f| f.name.clone()).collect(),
+        });
     }
-    Ok(Loaded {
-        scenario: scenario.expect("checked above"),
-        files: sources.files.iter().map(|f| f.name.clone()).collect(),
-    })
+    let mut diagnostics: Vec<Diagnostic> = problems
+        .into_iter()
+        .map(|(path, message)| sources.diagnostic(&set_keys, &path, message))
+        .collect();
+    // In reading order: file by file (the file given first, then the files it extends, as they were
+    // read), line by line; the command line last.
+    let order: HashMap<&str, usize> = sources
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name.as_str(), i))
+        .collect();
+    diagnostics.sort_by_key(|d| {
+        (
+            order.get(d.file.as_str()).copied().unwrap_or(usize::MAX),
+            d.line.unwrap_or(0),
+            d.column.unwrap_or(0),
+        )
+    });
+    diagnostics.extend(set_errors);
+    Err(ScenarioError { diagnostics })
 }
 
 /// Reads a file and, recursively, the files it extends; returns (file index, table), base first.
+/// `seen` is the chain so far as (identity, name): a file's identity is its canonical path, so that a
+/// file extending itself by another path (`../bad/x.toml` from `bad/`) is a cycle too.
 fn read_chain(
     origin: Origin,
     sources: &mut Sources,
-    seen: &mut Vec<String>,
+    seen: &mut Vec<(String, String)>,
 ) -> Result<Vec<(usize, Table)>, ScenarioError> {
+    let identity = origin.identity();
     let (name, text, dir, shipped) = match origin {
         Origin::Path(p) => {
-            let text = std::fs::read_to_string(&p).map_err(|e| {
-                ScenarioError::single(p.display().to_string(), format!("cannot read: {e}"))
-            })?;
+            let text =
+                crate::fsutil::read_text(&p, crate::fsutil::MAX_INPUT_BYTES).map_err(|e| {
+                    ScenarioError::single(p.display().to_string(), format!("cannot read: {e}"))
+                })?;
             let dir = p.parent().map(Path::to_path_buf);
             (p.display().to_string(), text, dir, false)
         }
@@ -355,41 +448,30 @@ fn read_chain(
         ),
         Origin::Text { name, text } => (name, text, None, false),
     };
-    if seen.contains(&name) {
-        seen.push(name.clone());
-        return Err(ScenarioError::single(
-            name,
-            format!("`extends` forms a cycle: {}", seen.join(" → ")),
-        ));
-    }
-    seen.push(name.clone());
+    seen.push((identity, name.clone()));
 
-    let spanned = DeTable::parse(&text).map_err(|e| {
-        let (line, column) = e
-            .span()
-            .map(|s| line_column(&text, s.start))
-            .map_or((None, None), |(l, c)| (Some(l), Some(c)));
+    let not_toml = |e: &toml::de::Error| {
+        let start = e.span().map_or(0, |s| s.start);
+        let (line, column) = line_column(&text, start);
         ScenarioError {
             diagnostics: vec![Diagnostic {
                 file: name.clone(),
-                line,
-                column,
-                key_path: String::new(),
+                line: Some(line),
+                column: Some(column),
+                key_path: key_at(&text, start),
                 message: format!("not valid TOML: {}", e.message().trim()),
             }],
         }
-    })?;
+    };
+    let spanned = DeTable::parse(&text).map_err(|e| not_toml(&e))?;
     let mut positions = HashMap::new();
     index_table(spanned.get_ref(), "", &mut positions);
-    let mut table: Table = toml::from_str(&text)
-        .map_err(|e| ScenarioError::single(name.clone(), format!("not valid TOML: {e}")))?;
+    let mut table: Table = toml::from_str(&text).map_err(|e| not_toml(&e))?;
 
     let extends = table.remove("extends");
-    sources.files.push(SourceFile {
-        name: name.clone(),
-        text,
-        positions,
-    });
+    sources
+        .files
+        .push(SourceFile::new(name.clone(), text, positions));
     let index = sources.files.len() - 1;
 
     let mut chain = Vec::new();
@@ -407,13 +489,82 @@ fn read_chain(
         };
         let base_origin = resolve_base(&base, dir.as_deref(), shipped).ok_or_else(|| {
             here(format!(
-                "cannot find `{base}` beside this file nor among the shipped scenarios"
+                "cannot find `{base}` beside this file nor among the shipped scenarios{}",
+                suggest::hint(&base, library::SHIPPED.iter().map(|s| s.name))
             ))
         })?;
+        // A cycle is reported at the `extends` that closes it, with the chain of files.
+        let base_identity = base_origin.identity();
+        if seen.iter().any(|(id, _)| *id == base_identity) {
+            let again = seen
+                .iter()
+                .find(|(id, _)| *id == base_identity)
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default();
+            let chain: Vec<&str> = seen
+                .iter()
+                .map(|(_, n)| n.as_str())
+                .chain([again.as_str()])
+                .collect();
+            return Err(here(format!(
+                "`extends` forms a cycle: {}",
+                chain.join(" → ")
+            )));
+        }
+        if seen.len() >= MAX_EXTENDS_DEPTH {
+            return Err(here(format!(
+                "the `extends` chain is longer than {MAX_EXTENDS_DEPTH} files"
+            )));
+        }
         chain = read_chain(base_origin, sources, seen)?;
     }
     chain.push((index, table));
     Ok(chain)
+}
+
+/// The key path a TOML syntax error is at, read from the text around it (the file did not parse, so
+/// there is no document to ask): the table header above, and the key of the line if it has one.
+fn key_at(text: &str, offset: usize) -> String {
+    let before = text.get(..offset.min(text.len())).unwrap_or(text);
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("");
+    let lines_before = || before[..line_start].lines().map(str::trim);
+    let header = std::iter::once(line.trim())
+        .filter(|l| l.starts_with('['))
+        .chain(lines_before().rev())
+        .find(|l| l.starts_with('['))
+        .map(|l| {
+            let name = l
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or("")
+                .trim();
+            if l.starts_with("[[") {
+                // The element of this file's array of tables: count its headers so far.
+                let n = lines_before()
+                    .chain(std::iter::once(line.trim()))
+                    .filter(|h| {
+                        h.strip_prefix("[[")
+                            .and_then(|h| h.split(']').next())
+                            .is_some_and(|h| h.trim() == name)
+                    })
+                    .count();
+                format!("{name}[{}]", n.saturating_sub(1))
+            } else {
+                name.to_string()
+            }
+        });
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim())
+        .filter(|k| !k.is_empty() && !k.starts_with('[') && !k.starts_with('#'));
+    match (header, key) {
+        (Some(h), Some(k)) if !h.is_empty() => format!("{h}.{k}"),
+        (Some(h), None) => h,
+        (_, Some(k)) => k.to_string(),
+        _ => String::new(),
+    }
 }
 
 impl Sources {
@@ -421,7 +572,7 @@ impl Sources {
         let f = &self.files[file];
         let (line, column) = f
             .nearest(path)
-            .map(|off| line_column(&f.text, off))
+            .map(|off| f.line_column(off))
             .map_or((None, None), |(l, c)| (Some(l), Some(c)));
         Diagnostic {
             file: f.name.clone(),
@@ -439,7 +590,9 @@ fn resolve_base(base: &str, dir: Option<&Path>, from_shipped: bool) -> Option<Or
             Some(d) => d.join(base),
             None => PathBuf::from(base),
         };
-        if candidate.is_file() {
+        // Anything there but a folder is read (and refused with its reason if it is not a regular
+        // file); a folder of a shipped scenario's name does not hide it.
+        if candidate.exists() && !candidate.is_dir() {
             return Some(Origin::Path(candidate));
         }
     }
@@ -480,6 +633,17 @@ fn element_key(value: &Value, key: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// Positions of a merged section's elements by id, for linear-time merging.
+fn index_by_id(items: &[Value], id: &str) -> HashMap<String, usize> {
+    let mut index = HashMap::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        if let Some(k) = element_key(item, id) {
+            index.entry(k).or_insert(i);
+        }
+    }
+    index
+}
+
 fn merge_file(
     merged: &mut Table,
     file: usize,
@@ -496,8 +660,13 @@ fn merge_file(
         match id_key(&key) {
             Some(id) => {
                 let Value::Array(items) = value else {
-                    // Let typed deserialization report the wrong shape with its position.
-                    merged.insert(key, value);
+                    // Reported here, keeping what was inherited: replaced by a table, every
+                    // reference to an inherited entity would be reported unknown too.
+                    located.push(sources.diagnostic_in(
+                        file,
+                        &key,
+                        format!("expected an array of tables: write each entry as [[{key}]]"),
+                    ));
                     continue;
                 };
                 let target = merged
@@ -506,13 +675,10 @@ fn merge_file(
                 let Value::Array(target) = target else {
                     continue;
                 };
+                let mut index = index_by_id(target, id);
                 let origins = sources.elements.entry(key.clone()).or_default();
                 for (j, item) in items.into_iter().enumerate() {
-                    let existing = element_key(&item, id).and_then(|k| {
-                        target
-                            .iter()
-                            .position(|t| element_key(t, id).as_deref() == Some(&k))
-                    });
+                    let existing = element_key(&item, id).and_then(|k| index.get(&k).copied());
                     match existing {
                         Some(i) if origins[i].iter().any(|&(f, _)| f == file) => {
                             duplicates.push((format!("{key}[{j}].{id}"), key.clone()));
@@ -522,6 +688,9 @@ fn merge_file(
                             origins[i].insert(0, (file, j));
                         }
                         None => {
+                            if let Some(k) = element_key(&item, id) {
+                                index.insert(k, target.len());
+                            }
                             target.push(item);
                             origins.push(vec![(file, j)]);
                         }
@@ -587,10 +756,11 @@ fn apply_removals(
     for (section, ids) in remove {
         let path = format!("remove.{section}");
         let Some(id) = id_key(&section) else {
+            let hint = suggest::hint(&section, ARRAY_SECTIONS.map(|(s, _)| s));
             fail(
                 path,
                 format!(
-                    "unknown section `{section}`, expected one of {}",
+                    "unknown section `{section}`{hint}, expected one of {}",
                     ARRAY_SECTIONS.map(|(s, _)| s).join(", ")
                 ),
             );
@@ -600,29 +770,48 @@ fn apply_removals(
             fail(path, "expected a list of ids".into());
             continue;
         };
+        let items = merged.get_mut(&section).and_then(Value::as_array_mut);
+        let index = items
+            .as_ref()
+            .map(|items| index_by_id(items, id))
+            .unwrap_or_default();
+        let mut doomed: HashSet<usize> = HashSet::new();
         for (k, victim) in ids.iter().enumerate() {
             let Some(victim) = victim.as_str() else {
                 fail(format!("{path}[{k}]"), "expected an id (a string)".into());
                 continue;
             };
-            let items = merged.get_mut(&section).and_then(Value::as_array_mut);
-            let position = items.as_ref().and_then(|items| {
-                items
-                    .iter()
-                    .position(|t| element_key(t, id).as_deref() == Some(victim))
-            });
-            match (items, position) {
-                (Some(items), Some(i)) => {
-                    items.remove(i);
-                    if let Some(origins) = sources.elements.get_mut(&section) {
-                        origins.remove(i);
-                    }
-                }
-                _ => fail(
+            match index.get(victim) {
+                Some(&i) if doomed.insert(i) => {}
+                Some(_) => fail(
                     format!("{path}[{k}]"),
-                    format!("no inherited {section} with {id} `{victim}` to remove"),
+                    format!("{section} `{victim}` is already removed above"),
+                ),
+                None => fail(
+                    format!("{path}[{k}]"),
+                    format!(
+                        "no inherited {section} with {id} `{victim}` to remove{}",
+                        suggest::hint(victim, index.keys().map(String::as_str))
+                    ),
                 ),
             }
+        }
+        if doomed.is_empty() {
+            continue;
+        }
+        if let Some(items) = items {
+            let mut i = 0;
+            items.retain(|_| {
+                i += 1;
+                !doomed.contains(&(i - 1))
+            });
+        }
+        if let Some(origins) = sources.elements.get_mut(&section) {
+            let mut i = 0;
+            origins.retain(|_| {
+                i += 1;
+                !doomed.contains(&(i - 1))
+            });
         }
     }
     located.extend(
@@ -632,37 +821,168 @@ fn apply_removals(
     );
 }
 
-/// Deserializes one value into `T`, recording the failing key path and serde's message.
-fn typed<T: DeserializeOwned>(
-    value: Value,
-    path: &str,
-    problems: &mut Vec<(String, String)>,
-) -> Option<T> {
-    match serde_path_to_error::deserialize::<_, T>(value) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            let inner = e.path().to_string();
-            let message = e.inner().to_string();
-            let mut full = join_path(path, &inner);
-            // Point an unknown key at the key itself, not at its table.
-            if let Some(field) = message
-                .strip_prefix("unknown field `")
-                .and_then(|s| s.split('`').next())
-                && !full.ends_with(field)
-            {
+/// Most type errors reported per entry.
+const MAX_TYPE_ERRORS_PER_ENTRY: usize = 32;
+
+/// Deserializes one value into `T`, recording each failing key path with serde's message: after an
+/// error the offending key is taken out and the entry tried again, so that every type error of the entry
+/// is reported, and the entry still types if the keys taken out were optional.
+fn typed<T: DeserializeOwned>(value: &Value, path: &str, problems: &mut Problems) -> Option<T> {
+    // Most entries type at once: one copy for them.
+    if let Ok(v) = T::deserialize(value.clone()) {
+        return Some(v);
+    }
+    let mut value = value.clone();
+    // Keys taken out, with a stand-in of the type their error expected.
+    let mut removed: Vec<(String, Option<Value>)> = Vec::new();
+    for _ in 0..MAX_TYPE_ERRORS_PER_ENTRY {
+        let e = match serde_path_to_error::deserialize::<_, T>(value.clone()) {
+            Ok(v) => return Some(v),
+            Err(e) => e,
+        };
+        let mut segments: Vec<Segment> = e.path().iter().cloned().collect();
+        let message = e.inner().message().trim().to_string();
+        let inner = e.path().to_string();
+        let inner = if inner == "." { String::new() } else { inner };
+        // A required key missing because it was taken out after its error: nothing new to say. Put a
+        // stand-in of the expected type there (a problem at that key is already reported, so whatever
+        // the checks say of the stand-in is dropped), to check the rest of the entry.
+        if let Some(field) = quoted_after(&message, "missing field `") {
+            let mut at = segments.clone();
+            at.push(Segment::Map {
+                key: field.to_string(),
+            });
+            let key = segments_key(&at);
+            if let Some(i) = removed.iter().position(|(s, _)| *s == key) {
+                let inserted = removed[i]
+                    .1
+                    .take()
+                    .is_some_and(|stand_in| insert_at(&mut value, &at, stand_in));
+                if !inserted {
+                    return None;
+                }
+                continue;
+            }
+        }
+        let mut full = join_path(path, &inner);
+        // A missing key is a problem of that key (located at its table).
+        if let Some(field) = quoted_after(&message, "missing field `") {
+            full = join_path(&full, field);
+        }
+        // Point an unknown key at the key itself, not at its table.
+        if let Some(field) = quoted_after(&message, "unknown field `") {
+            if !full.ends_with(field) {
                 full = join_path(&full, field);
             }
-            let message = match message
-                .strip_prefix("unknown field `")
-                .and_then(|s| s.split('`').next())
-                .and_then(super::validate::replaced_key_hint)
-            {
-                Some(hint) => format!("{}; {hint}", message.trim_end()),
-                None => message,
-            };
-            problems.push((full, message));
-            None
+            segments.push(Segment::Map {
+                key: field.to_string(),
+            });
         }
+        let mut said = suggest::serde_message(&message);
+        // A key an earlier version of the format had: say what replaced it.
+        if let Some(hint) =
+            quoted_after(&message, "unknown field `").and_then(super::validate::replaced_key_hint)
+        {
+            said = format!("{}; {hint}", said.trim_end());
+        }
+        problems.push((full, said));
+        // Take the key out (an array's element: the whole array, so that its other indices hold).
+        let in_array = matches!(segments.last(), Some(Segment::Seq { .. }));
+        while matches!(segments.last(), Some(Segment::Seq { .. })) {
+            segments.pop();
+        }
+        if segments.is_empty() || !remove_at(&mut value, &segments) {
+            return None;
+        }
+        let stand_in = if in_array {
+            Some(Value::Array(Vec::new()))
+        } else {
+            stand_in(&message)
+        };
+        removed.push((segments_key(&segments), stand_in));
+    }
+    None
+}
+
+/// A key path of segments, comparable (serde_path_to_error's segments are not).
+fn segments_key(segments: &[Segment]) -> String {
+    segments
+        .iter()
+        .map(|s| match s {
+            Segment::Map { key } => format!(".{key}"),
+            other => other.to_string(),
+        })
+        .collect()
+}
+
+/// A value of the type serde's message says was expected ("…, expected f64", "unknown variant `x`,
+/// expected one of `a`, `b`").
+fn stand_in(message: &str) -> Option<Value> {
+    if let Some(first) = message
+        .split_once("expected one of `")
+        .and_then(|(_, rest)| rest.split('`').next())
+    {
+        return Some(Value::String(first.to_string()));
+    }
+    let expected = message.rsplit_once("expected ")?.1.trim();
+    Some(match expected {
+        "f64" | "f32" => Value::Float(1.0),
+        "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64" => Value::Integer(1),
+        "a string" | "string" | "a borrowed string" => Value::String(String::new()),
+        "a boolean" | "bool" => Value::Boolean(false),
+        "a sequence" => Value::Array(Vec::new()),
+        _ => return None,
+    })
+}
+
+/// Puts `stand_in` at `segments` (whose parents exist); false if it cannot.
+fn insert_at(value: &mut Value, segments: &[Segment], stand_in: Value) -> bool {
+    let Some((Segment::Map { key }, parents)) = segments.split_last() else {
+        return false;
+    };
+    let mut node = value;
+    for s in parents {
+        let next = match (s, node) {
+            (Segment::Map { key }, Value::Table(t)) => t.get_mut(key),
+            (Segment::Seq { index }, Value::Array(a)) => a.get_mut(*index),
+            _ => None,
+        };
+        match next {
+            Some(n) => node = n,
+            None => return false,
+        }
+    }
+    match node {
+        Value::Table(t) => t.insert(key.clone(), stand_in).is_none(),
+        _ => false,
+    }
+}
+
+/// The text between `prefix` and the next backtick, if `message` starts with `prefix`.
+fn quoted_after<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+    message.strip_prefix(prefix)?.split('`').next()
+}
+
+/// Removes the key at `segments` (map keys and array indices) from `value`; false if it is not there.
+fn remove_at(value: &mut Value, segments: &[Segment]) -> bool {
+    let Some((last, parents)) = segments.split_last() else {
+        return false;
+    };
+    let mut node = value;
+    for s in parents {
+        let next = match (s, node) {
+            (Segment::Map { key }, Value::Table(t)) => t.get_mut(key),
+            (Segment::Seq { index }, Value::Array(a)) => a.get_mut(*index),
+            _ => None,
+        };
+        match next {
+            Some(n) => node = n,
+            None => return false,
+        }
+    }
+    match (last, node) {
+        (Segment::Map { key }, Value::Table(t)) => t.remove(key).is_some(),
+        _ => false,
     }
 }
 
@@ -678,43 +998,80 @@ fn join_path(prefix: &str, inner: &str) -> String {
     }
 }
 
+/// For each entity section, the merged index of each typed element (an element that did not type is
+/// skipped, so the typed list's indices can lag behind the merged document's).
+#[derive(Debug, Default)]
+struct Positions {
+    sections: HashMap<&'static str, Vec<usize>>,
+}
+
+impl Positions {
+    /// A key path of the typed scenario (`lab[3].nation`) as a path of the merged document.
+    fn merged_path(&self, path: &str) -> String {
+        if let Some((section, index, rest)) = split_element(path)
+            && let Some(map) = self.sections.get(section)
+            && let Some(&merged) = map.get(index)
+        {
+            return format!("{section}[{merged}]{rest}");
+        }
+        path.to_string()
+    }
+}
+
 fn typed_list<T: DeserializeOwned>(
-    merged: &mut Table,
-    section: &str,
-    problems: &mut Vec<(String, String)>,
-) -> Vec<T> {
-    match merged.remove(section) {
-        None => Vec::new(),
-        Some(Value::Array(items)) => items
-            .into_iter()
-            .enumerate()
-            .filter_map(|(i, v)| typed(v, &format!("{section}[{i}]"), problems))
-            .collect(),
+    merged: &Table,
+    section: &'static str,
+    problems: &mut Problems,
+    positions: &mut Positions,
+) -> (Vec<T>, bool) {
+    match merged.get(section) {
+        None => (Vec::new(), true),
+        Some(Value::Array(items)) => {
+            let mut typed_items = Vec::with_capacity(items.len());
+            let map = positions.sections.entry(section).or_default();
+            let before = problems.len();
+            for (i, v) in items.iter().enumerate() {
+                if let Some(t) = typed(v, &format!("{section}[{i}]"), problems) {
+                    typed_items.push(t);
+                    map.push(i);
+                }
+            }
+            let ok = typed_items.len() == items.len() && problems.len() == before;
+            (typed_items, ok)
+        }
         Some(_) => {
             problems.push((
                 section.to_string(),
                 format!("expected an array of tables: write each entry as [[{section}]]"),
             ));
-            Vec::new()
+            (Vec::new(), false)
         }
     }
 }
 
-fn typed_scenario(mut merged: Table, problems: &mut Vec<(String, String)>) -> Option<Scenario> {
+/// Types the merged document section by section and entry by entry. Always returns a scenario, with
+/// what did not type left out (or defaults where a table did not type), so that the semantic checks run
+/// on the rest; the flag says whether everything typed.
+fn typed_scenario(merged: &Table, problems: &mut Problems) -> (Scenario, bool, Positions) {
     let before = problems.len();
     for key in merged.keys() {
         if id_key(key).is_none() && !TABLE_SECTIONS.contains(&key.as_str()) {
+            let known = ["extends", "remove"]
+                .into_iter()
+                .chain(TABLE_SECTIONS)
+                .chain(ARRAY_SECTIONS.map(|(s, _)| s));
             problems.push((
                 key.clone(),
                 format!(
-                    "unknown key, expected one of extends, remove, {}, {}",
+                    "unknown key, expected one of extends, remove, {}, {}{}",
                     TABLE_SECTIONS.join(", "),
-                    ARRAY_SECTIONS.map(|(s, _)| s).join(", ")
+                    ARRAY_SECTIONS.map(|(s, _)| s).join(", "),
+                    suggest::hint(key, known)
                 ),
             ));
         }
     }
-    let meta: Option<ScenarioMeta> = match merged.remove("scenario") {
+    let meta: Option<ScenarioMeta> = match merged.get("scenario") {
         Some(v) => typed(v, "scenario", problems),
         None => {
             problems.push((
@@ -724,32 +1081,56 @@ fn typed_scenario(mut merged: Table, problems: &mut Vec<(String, String)>) -> Op
             None
         }
     };
-    let parameters: Option<Parameters> = match merged.remove("parameters") {
+    let parameters: Option<Parameters> = match merged.get("parameters") {
         Some(v) => typed(v, "parameters", problems),
         None => Some(Parameters::default()),
     };
-    let bloc: Vec<Bloc> = typed_list(&mut merged, "bloc", problems);
-    let nation: Vec<Nation> = typed_list(&mut merged, "nation", problems);
-    let coalition: Vec<Coalition> = typed_list(&mut merged, "coalition", problems);
-    let input: Vec<Input> = typed_list(&mut merged, "input", problems);
-    let chip: Vec<ChipClass> = typed_list(&mut merged, "chip", problems);
-    let fab: Vec<Fab> = typed_list(&mut merged, "fab", problems);
-    let provider: Vec<Provider> = typed_list(&mut merged, "provider", problems);
-    let lab: Vec<Lab> = typed_list(&mut merged, "lab", problems);
-    let intermediary: Vec<Intermediary> = typed_list(&mut merged, "intermediary", problems);
-    let mut policy: Vec<Policy> = typed_list(&mut merged, "policy", problems);
-    let trigger: Vec<Trigger> = typed_list(&mut merged, "trigger", problems);
-    if problems.len() > before {
-        return None;
+    let mut positions = Positions::default();
+    let mut all = true;
+    macro_rules! list {
+        ($section:literal) => {{
+            let (items, ok) = typed_list(merged, $section, problems, &mut positions);
+            all &= ok;
+            items
+        }};
     }
-    for (i, p) in policy.iter_mut().enumerate() {
+    let bloc: Vec<Bloc> = list!("bloc");
+    let nation: Vec<Nation> = list!("nation");
+    let coalition: Vec<Coalition> = list!("coalition");
+    let input: Vec<Input> = list!("input");
+    let chip: Vec<ChipClass> = list!("chip");
+    let fab: Vec<Fab> = list!("fab");
+    let provider: Vec<Provider> = list!("provider");
+    let lab: Vec<Lab> = list!("lab");
+    let intermediary: Vec<Intermediary> = list!("intermediary");
+    let mut policy: Vec<Policy> = list!("policy");
+    let trigger: Vec<Trigger> = list!("trigger");
+    let typed_ok = all && problems.len() == before && meta.is_some() && parameters.is_some();
+    let policy_positions = positions
+        .sections
+        .get("policy")
+        .cloned()
+        .unwrap_or_default();
+    for (p, &i) in policy.iter_mut().zip(&policy_positions) {
         if p.name.is_empty() {
             p.name = format!("policy-{}", i + 1);
         }
     }
-    Some(Scenario {
-        scenario: meta?,
-        parameters: parameters?,
+    // Stand-ins for tables that did not type: valid, so that they add no problems of their own.
+    let meta = meta.unwrap_or_else(|| ScenarioMeta {
+        name: "scenario".into(),
+        description: String::new(),
+        start: crate::month::YearMonth::new(2025, 1).expect("a valid month"),
+        months: 1,
+        seed: 0,
+        focus: Vec::new(),
+        story: String::new(),
+        sources: Vec::new(),
+        expect: Vec::new(),
+    });
+    let scenario = Scenario {
+        scenario: meta,
+        parameters: parameters.unwrap_or_default(),
         bloc,
         nation,
         coalition,
@@ -761,5 +1142,6 @@ fn typed_scenario(mut merged: Table, problems: &mut Vec<(String, String)>) -> Op
         intermediary,
         policy,
         trigger,
-    })
+    };
+    (scenario, typed_ok, positions)
 }

@@ -6,13 +6,15 @@
 
 mod error;
 mod library;
+pub mod limits;
 mod load;
 mod overrides;
+mod suggest;
 mod validate;
 
 pub use error::{Diagnostic, ScenarioError};
 pub use library::{SHIPPED, ShippedScenario, shipped};
-pub use load::{Base, load, load_counterfactual, load_path, load_shipped, load_str};
+pub use load::{Base, Loaded, load, load_counterfactual, load_path, load_shipped, load_str};
 
 use crate::month::YearMonth;
 use crate::parameters::Parameters;

@@ -40,7 +40,15 @@ pub(crate) fn apply(doc: &mut Table, set: &str) -> Result<String, String> {
             let index = items
                 .iter()
                 .position(|t| t.get(id).and_then(Value::as_str) == Some(*selector))
-                .ok_or_else(|| format!("no {section} with {id} `{selector}`"))?;
+                .ok_or_else(|| {
+                    let known = items
+                        .iter()
+                        .filter_map(|t| t.get(id).and_then(Value::as_str));
+                    format!(
+                        "no {section} with {id} `{selector}`{}",
+                        super::suggest::hint(selector, known)
+                    )
+                })?;
             path = format!("{section}[{index}]");
             return set_in(&mut items[index], rest_after, value, path);
         }

@@ -1,9 +1,15 @@
 //! Semantic checks of a scenario: references resolve, ids are unique, shares and probabilities are in
 //! range, alignment weights sum to one, each policy kind has the fields it needs. Every problem is
 //! reported, as (key path, what was expected), and located in its file by the loader.
+//!
+//! One function per section (`nations`, `labs`, `policies`, …): a new field's check goes there. Bounds
+//! that are only a range (and finiteness, for every number) are in `limits.rs`'s table instead.
 
+use super::limits::MAX_LABS;
+use super::suggest;
 use super::{InputKind, Policy, PolicyKind, Scenario};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use toml::{Table, Value};
 
 type Problems = Vec<(String, String)>;
 
@@ -11,33 +17,59 @@ const TOLERANCE: f64 = 1e-6;
 /// Placeholders a trigger's policy template may use; they are filled from the event.
 pub const PLACEHOLDERS: [&str; 3] = ["$provider", "$nation", "$lab"];
 
-struct Ids<'a> {
-    nations: HashSet<&'a str>,
-    blocs: HashSet<&'a str>,
-    coalitions: HashSet<&'a str>,
-    chips: HashSet<&'a str>,
-    inputs: HashSet<&'a str>,
-    providers: HashSet<&'a str>,
+/// The ids each section declares, read from the merged document rather than the typed entries, so that
+/// an entry with a type error still counts as declared: its references are not reported as unknown too.
+pub(crate) struct Ids {
+    nations: HashSet<String>,
+    blocs: HashSet<String>,
+    coalitions: HashSet<String>,
+    chips: HashSet<String>,
+    inputs: HashSet<String>,
+    providers: HashSet<String>,
+    /// Entries written per section, typed or not.
+    entries: HashMap<&'static str, usize>,
 }
 
-impl Ids<'_> {
+impl Ids {
+    pub(crate) fn from_doc(doc: &Table) -> Ids {
+        let ids = |section: &str| -> HashSet<String> {
+            entries_of(doc, section)
+                .filter_map(|t| t.get("id").and_then(Value::as_str))
+                .map(str::to_string)
+                .collect()
+        };
+        Ids {
+            nations: ids("nation"),
+            blocs: ids("bloc"),
+            coalitions: ids("coalition"),
+            chips: ids("chip"),
+            inputs: ids("input"),
+            providers: ids("provider"),
+            entries: ["bloc", "nation"]
+                .into_iter()
+                .map(|s| (s, entries_of(doc, s).count()))
+                .collect(),
+        }
+    }
+
     /// Nations, coalitions and blocs share one namespace: a policy's `by`/`targets` may name any of them.
     fn is_party(&self, id: &str) -> bool {
         self.nations.contains(id) || self.blocs.contains(id) || self.coalitions.contains(id)
     }
 }
 
-pub(crate) fn validate(s: &Scenario) -> Problems {
+fn entries_of<'a>(doc: &'a Table, section: &str) -> impl Iterator<Item = &'a Table> {
+    doc.get(section)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_table)
+}
+
+/// Every semantic problem of `s`; `ids` are the ids the merged document declares.
+pub(crate) fn validate(s: &Scenario, ids: &Ids) -> Problems {
     let mut p = Problems::new();
-    let ids = Ids {
-        nations: s.nation.iter().map(|n| n.id.as_str()).collect(),
-        blocs: s.bloc.iter().map(|b| b.id.as_str()).collect(),
-        coalitions: s.coalition.iter().map(|c| c.id.as_str()).collect(),
-        chips: s.chip.iter().map(|c| c.id.as_str()).collect(),
-        inputs: s.input.iter().map(|c| c.id.as_str()).collect(),
-        providers: s.provider.iter().map(|c| c.id.as_str()).collect(),
-    };
-    meta(s, &ids, &mut p);
+    meta(s, ids, &mut p);
     parameters(s, &mut p);
     unique(&mut p, "bloc", s.bloc.iter().map(|x| x.id.as_str()), "id");
     unique(
@@ -81,22 +113,17 @@ pub(crate) fn validate(s: &Scenario) -> Problems {
         "name",
     );
     shared_namespace(s, &mut p);
-    blocs(s, &ids, &mut p);
-    nations(s, &ids, &mut p);
-    world(s, &ids, &mut p);
-    labs(s, &ids, &mut p);
-    for (i, policy) in s.policy.iter().enumerate() {
-        check_policy(policy, &format!("policy[{i}]"), &ids, false, &mut p);
-        if let (Some(start), Some(end)) = (policy.start, policy.end)
-            && end < start
-        {
-            p.push((
-                format!("policy[{i}].end"),
-                format!("expected a month on or after start ({start})"),
-            ));
-        }
-    }
-    triggers(s, &ids, &mut p);
+    blocs(s, ids, &mut p);
+    nations(s, ids, &mut p);
+    coalitions(s, ids, &mut p);
+    inputs(s, ids, &mut p);
+    chips(s, ids, &mut p);
+    fabs(s, ids, &mut p);
+    providers(s, ids, &mut p);
+    intermediaries(s, ids, &mut p);
+    labs(s, ids, &mut p);
+    policies(s, ids, &mut p);
+    triggers(s, ids, &mut p);
     p
 }
 
@@ -118,22 +145,28 @@ fn unique<'a>(p: &mut Problems, section: &str, ids: impl Iterator<Item = &'a str
 }
 
 fn shared_namespace(s: &Scenario, p: &mut Problems) {
-    let mut owner: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut owner: HashMap<&str, &str> = HashMap::new();
     let named = s
         .nation
         .iter()
-        .map(|n| ("nation", n.id.as_str()))
-        .chain(s.bloc.iter().map(|b| ("bloc", b.id.as_str())))
-        .chain(s.coalition.iter().map(|c| ("coalition", c.id.as_str())));
-    for (section, id) in named {
+        .enumerate()
+        .map(|(i, n)| ("nation", i, n.id.as_str()))
+        .chain(
+            s.bloc
+                .iter()
+                .enumerate()
+                .map(|(i, b)| ("bloc", i, b.id.as_str())),
+        )
+        .chain(
+            s.coalition
+                .iter()
+                .enumerate()
+                .map(|(i, c)| ("coalition", i, c.id.as_str())),
+        );
+    for (section, i, id) in named {
         if let Some(other) = owner.insert(id, section)
             && other != section
         {
-            let i = match section {
-                "bloc" => s.bloc.iter().position(|b| b.id == id),
-                _ => s.coalition.iter().position(|c| c.id == id),
-            }
-            .unwrap_or(0);
             p.push((
                 format!("{section}[{i}].id"),
                 format!("`{id}` is already a {other} id: nations, blocs and coalitions share one namespace"),
@@ -163,20 +196,31 @@ fn non_negative(p: &mut Problems, path: String, v: f64) {
     }
 }
 
-fn refers(p: &mut Problems, path: String, id: &str, set: &HashSet<&str>, what: &str) {
+/// Suggestions cost a comparison with every known id: made for the first problems only, so that a file
+/// with thousands of bad references is still checked in linear time.
+const SUGGESTED_PROBLEMS: usize = 100;
+
+fn refers(p: &mut Problems, path: String, id: &str, set: &HashSet<String>, what: &str) {
     if !set.contains(id) {
-        let mut known: Vec<&&str> = set.iter().collect();
-        known.sort();
-        let hint = if known.len() <= 12 {
-            format!(
-                " (known: {})",
-                known.iter().map(|s| **s).collect::<Vec<_>>().join(", ")
-            )
-        } else {
-            String::new()
-        };
-        p.push((path, format!("unknown {what} `{id}`{hint}")));
+        p.push((path, unknown(id, set, what, p.len())));
     }
+}
+
+/// "unknown nation `KEE`; did you mean `KE`?", or with the few known ids listed.
+fn unknown(id: &str, set: &HashSet<String>, what: &str, problems_so_far: usize) -> String {
+    let hint = if problems_so_far < SUGGESTED_PROBLEMS {
+        suggest::hint(id, set.iter().map(String::as_str))
+    } else {
+        String::new()
+    };
+    let known = if hint.is_empty() && !set.is_empty() && set.len() <= 12 {
+        let mut known: Vec<&str> = set.iter().map(String::as_str).collect();
+        known.sort_unstable();
+        format!(" (known: {})", known.join(", "))
+    } else {
+        String::new()
+    };
+    format!("unknown {what} `{id}`{hint}{known}")
 }
 
 fn shares(p: &mut Problems, path: &str, map: &BTreeMap<String, f64>, must_sum_to_one: bool) {
@@ -411,13 +455,20 @@ fn parameters(s: &Scenario, p: &mut Problems) {
 }
 
 fn blocs(s: &Scenario, ids: &Ids, p: &mut Problems) {
-    if s.bloc.len() < 2 {
+    let written = ids.entries.get("bloc").copied().unwrap_or(0);
+    if written < 2 {
         p.push((
             "bloc".into(),
-            format!("expected at least 2 blocs, found {}", s.bloc.len()),
+            format!("expected at least 2 blocs, found {written}"),
         ));
     }
     let mut leaders = HashSet::new();
+    let nation_index: HashMap<&str, usize> = s
+        .nation
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.id.as_str(), i))
+        .collect();
     for (i, b) in s.bloc.iter().enumerate() {
         refers(
             p,
@@ -432,7 +483,7 @@ fn blocs(s: &Scenario, ids: &Ids, p: &mut Problems) {
                 format!("`{}` already leads another bloc", b.leader),
             ));
         }
-        if let Some(n) = s.nation.iter().position(|n| n.id == b.leader) {
+        if let Some(&n) = nation_index.get(b.leader.as_str()) {
             let w = s.nation[n].alignment.get(&b.id).copied().unwrap_or(0.0);
             if (w - 1.0).abs() > TOLERANCE {
                 p.push((
@@ -448,7 +499,7 @@ fn blocs(s: &Scenario, ids: &Ids, p: &mut Problems) {
 }
 
 fn nations(s: &Scenario, ids: &Ids, p: &mut Problems) {
-    if s.nation.is_empty() {
+    if ids.entries.get("nation").copied().unwrap_or(0) == 0 {
         p.push(("nation".into(), "expected at least one nation".into()));
     }
     for (i, n) in s.nation.iter().enumerate() {
@@ -482,7 +533,8 @@ fn nations(s: &Scenario, ids: &Ids, p: &mut Problems) {
     }
 }
 
-fn world(s: &Scenario, ids: &Ids, p: &mut Problems) {
+/// `[[coalition]]`: members exist.
+fn coalitions(s: &Scenario, ids: &Ids, p: &mut Problems) {
     for (i, c) in s.coalition.iter().enumerate() {
         if c.members.is_empty() {
             p.push((
@@ -500,6 +552,10 @@ fn world(s: &Scenario, ids: &Ids, p: &mut Problems) {
             );
         }
     }
+}
+
+/// `[[input]]`: suppliers exist and their shares sum to one.
+fn inputs(s: &Scenario, ids: &Ids, p: &mut Problems) {
     for (i, x) in s.input.iter().enumerate() {
         for k in x.suppliers.keys() {
             refers(
@@ -551,6 +607,10 @@ fn world(s: &Scenario, ids: &Ids, p: &mut Problems) {
             p.push((at("months_to_substitute"), "expected at least 1".into()));
         }
     }
+}
+
+/// `[[chip]]`: designer exists, positive H100e and price.
+fn chips(s: &Scenario, ids: &Ids, p: &mut Problems) {
     for (i, c) in s.chip.iter().enumerate() {
         refers(
             p,
@@ -570,6 +630,10 @@ fn world(s: &Scenario, ids: &Ids, p: &mut Problems) {
             ));
         }
     }
+}
+
+/// `[[fab]]`: owner, chips and inputs exist; shares, capacity, yield and growth in range.
+fn fabs(s: &Scenario, ids: &Ids, p: &mut Problems) {
     for (i, f) in s.fab.iter().enumerate() {
         let at = |k: &str| format!("fab[{i}].{k}");
         refers(p, at("owner"), &f.owner, &ids.nations, "nation");
@@ -631,6 +695,10 @@ fn world(s: &Scenario, ids: &Ids, p: &mut Problems) {
             refers(p, format!("fab[{i}].inputs[{j}]"), x, &ids.inputs, "input");
         }
     }
+}
+
+/// `[[provider]]` and its `[[provider.region]]`s: references, price, capex, unique region ids.
+fn providers(s: &Scenario, ids: &Ids, p: &mut Problems) {
     let mut regions = HashSet::new();
     for (i, v) in s.provider.iter().enumerate() {
         let at = |k: &str| format!("provider[{i}].{k}");
@@ -656,6 +724,10 @@ fn world(s: &Scenario, ids: &Ids, p: &mut Problems) {
             non_negative(p, rat("capacity"), r.capacity);
         }
     }
+}
+
+/// `[[intermediary]]`: nation exists, rates in range, route shares at most one in all.
+fn intermediaries(s: &Scenario, ids: &Ids, p: &mut Problems) {
     let explicit: f64 = s.intermediary.iter().filter_map(|m| m.share).sum();
     for (i, m) in s.intermediary.iter().enumerate() {
         let at = |k: &str| format!("intermediary[{i}].{k}");
@@ -697,6 +769,56 @@ fn labs(s: &Scenario, ids: &Ids, p: &mut Problems) {
                 &ids.providers,
                 "provider",
             );
+        }
+    }
+    let total: u64 = s.lab.iter().map(|l| u64::from(l.count)).sum();
+    if total > MAX_LABS {
+        p.push((
+            "lab".into(),
+            format!(
+                "expected at most {MAX_LABS} labs in all (the `count`s summed), found {total}: each lab \
+                 takes memory and a row of the labs table every month"
+            ),
+        ));
+    }
+    generated_lab_ids(s, p);
+}
+
+/// A population entry (`count` > 1) names its labs `ID-0001`, `ID-0002`, … (wider past 9999): a lab of
+/// its own with one of those ids would be two labs with one id.
+fn generated_lab_ids(s: &Scenario, p: &mut Problems) {
+    let populations: HashMap<&str, (usize, u32)> = s
+        .lab
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.count > 1)
+        .map(|(i, l)| (l.id.as_str(), (i, l.count)))
+        .collect();
+    if populations.is_empty() {
+        return;
+    }
+    for (i, l) in s.lab.iter().enumerate() {
+        let Some((base, digits)) = l.id.rsplit_once('-') else {
+            continue;
+        };
+        let Some(&(entry, count)) = populations.get(base) else {
+            continue;
+        };
+        let width = count.to_string().len().max(4);
+        let member = digits.len() == width
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && digits
+                .parse::<u32>()
+                .is_ok_and(|m| (1..=count).contains(&m));
+        if member && entry != i {
+            p.push((
+                format!("lab[{i}].id"),
+                format!(
+                    "`{}` is also the id of a lab of the population `{base}` (lab[{entry}], {count} labs \
+                     named {base}-{:0width$} to {base}-{count:0width$}): rename one",
+                    l.id, 1
+                ),
+            ));
         }
     }
 }
@@ -750,8 +872,30 @@ fn fields_set(policy: &Policy) -> Vec<&'static str> {
     set
 }
 
-fn is_placeholder(v: &str, template: bool) -> bool {
-    template && PLACEHOLDERS.contains(&v)
+/// Which placeholder a field of a trigger's policy template may use: `by` and `targets` name parties
+/// (`$nation`, the accused lab's nation), `providers` names providers (`$provider`, its main provider).
+/// `$lab` names a lab, which no field takes: a lab is not a party to a policy (it may appear in `name`).
+/// `Ok(true)` for a valid placeholder, `Ok(false)` for a value that is not one, and the reason otherwise.
+fn placeholder(field: &str, v: &str, template: bool) -> Result<bool, String> {
+    if !template || !PLACEHOLDERS.contains(&v) {
+        return Ok(false);
+    }
+    match (field, v) {
+        ("by" | "targets", "$nation") | ("providers", "$provider") => Ok(true),
+        ("by" | "targets", "$lab") => Err(
+            "`$lab` would be the accused lab, and a lab is not a party to a policy: `by` and `targets` \
+             take nations, coalitions or blocs (`$nation` is the accused lab's nation)"
+                .into(),
+        ),
+        ("by" | "targets", _) => Err(format!(
+            "`{v}` names a provider, not a nation, coalition or bloc: `by` and `targets` take parties \
+             (`$nation` is the accused lab's nation)"
+        )),
+        (_, _) => Err(format!(
+            "`{v}` is not a provider: `providers` takes providers or blocs (`$provider` is the accused \
+             lab's main provider)"
+        )),
+    }
 }
 
 fn check_policy(policy: &Policy, at: &str, ids: &Ids, template: bool, p: &mut Problems) {
@@ -786,15 +930,28 @@ fn check_policy(policy: &Policy, at: &str, ids: &Ids, template: bool, p: &mut Pr
     in_range(p, format!("{at}.strength"), policy.strength, 0.0, 1.0);
     for (field, list) in [("by", &policy.by), ("targets", &policy.targets)] {
         for (j, v) in list.iter().enumerate() {
-            if !ids.is_party(v) && !is_placeholder(v, template) {
+            let is_placeholder = match placeholder(field, v, template) {
+                Ok(is) => is,
+                Err(why) => {
+                    p.push((format!("{at}.{field}[{j}]"), why));
+                    continue;
+                }
+            };
+            if !ids.is_party(v) && !is_placeholder {
+                let parties = ids.nations.iter().chain(&ids.blocs).chain(&ids.coalitions);
+                let hint = if p.len() < SUGGESTED_PROBLEMS {
+                    suggest::hint(v, parties.map(String::as_str))
+                } else {
+                    String::new()
+                };
                 p.push((
                     format!("{at}.{field}[{j}]"),
-                    format!("unknown nation, coalition or bloc `{v}`"),
+                    format!("unknown nation, coalition or bloc `{v}`{hint}"),
                 ));
             } else if policy.kind == PolicyKind::SecondarySanctions
                 && field == "targets"
                 && !ids.blocs.contains(v.as_str())
-                && !is_placeholder(v, template)
+                && !is_placeholder
             {
                 // Naming a nation here would be accepted and do nothing: the penalty falls on every
                 // third country that uses the named bloc's providers and chips.
@@ -815,13 +972,26 @@ fn check_policy(policy: &Policy, at: &str, ids: &Ids, template: bool, p: &mut Pr
         refers(p, format!("{at}.inputs[{j}]"), v, &ids.inputs, "input");
     }
     for (j, v) in policy.providers.iter().enumerate() {
-        if !ids.providers.contains(v.as_str())
-            && !ids.blocs.contains(v.as_str())
-            && !is_placeholder(v, template)
+        let is_placeholder = match placeholder("providers", v, template) {
+            Ok(is) => is,
+            Err(why) => {
+                p.push((format!("{at}.providers[{j}]"), why));
+                continue;
+            }
+        };
+        if !ids.providers.contains(v.as_str()) && !ids.blocs.contains(v.as_str()) && !is_placeholder
         {
+            let hint = if p.len() < SUGGESTED_PROBLEMS {
+                suggest::hint(
+                    v,
+                    ids.providers.iter().chain(&ids.blocs).map(String::as_str),
+                )
+            } else {
+                String::new()
+            };
             p.push((
                 format!("{at}.providers[{j}]"),
-                format!("unknown provider or bloc `{v}`"),
+                format!("unknown provider or bloc `{v}`{hint}"),
             ));
         }
     }
@@ -839,12 +1009,35 @@ fn check_policy(policy: &Policy, at: &str, ids: &Ids, template: bool, p: &mut Pr
     }
 }
 
+/// `[[policy]]`: the fields each kind needs, references, and a start before the end.
+fn policies(s: &Scenario, ids: &Ids, p: &mut Problems) {
+    for (i, policy) in s.policy.iter().enumerate() {
+        check_policy(policy, &format!("policy[{i}]"), ids, false, p);
+        if let (Some(start), Some(end)) = (policy.start, policy.end)
+            && end < start
+        {
+            p.push((
+                format!("policy[{i}].end"),
+                format!("expected a month on or after start ({start})"),
+            ));
+        }
+    }
+}
+
 fn triggers(s: &Scenario, ids: &Ids, p: &mut Problems) {
     for (i, t) in s.trigger.iter().enumerate() {
         let at = |k: &str| format!("trigger[{i}].{k}");
         in_range(p, at("probability"), t.probability, 0.0, 1.0);
         if t.delay_months < 1 {
             p.push((at("delay_months"), "expected at least 1: a response comes into force the month after the event at the earliest".into()));
+        }
+        if t.duration_months == Some(0) {
+            p.push((
+                at("duration_months"),
+                "expected at least 1 month: a response of 0 months never comes into force (leave \
+                 `duration_months` out for one that lasts to the end)"
+                    .into(),
+            ));
         }
         for (j, n) in t.nations.iter().enumerate() {
             refers(

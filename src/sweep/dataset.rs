@@ -97,38 +97,112 @@ impl Plan {
         }
     }
 
-    /// Reads `_plan.json` from a sweep folder.
+    /// Reads `_plan.json` from a sweep folder, and checks it as a plan fracture could have written:
+    /// a plan is data from disk, and what it says (the sweep's name, its size) decides where files go
+    /// and what is allocated.
     pub fn read(sweep_dir: &Path) -> Result<Plan> {
         let path = sweep_dir.join(PLAN);
-        let text = std::fs::read_to_string(&path)
+        let text = crate::fsutil::read_text(&path, crate::fsutil::MAX_INPUT_BYTES)
             .with_context(|| format!("cannot read the plan {}", path.display()))?;
-        serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a sweep plan", path.display()))
+        let plan: Plan = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a sweep plan", path.display()))?;
+        let problems = plan.problems(sweep_dir);
+        if !problems.is_empty() {
+            bail!(
+                "{} is not a plan fracture wrote (edited or damaged?): {}",
+                path.display(),
+                problems.join("; ")
+            );
+        }
+        Ok(plan)
+    }
+
+    /// What is wrong with a plan read from `sweep_dir`.
+    fn problems(&self, sweep_dir: &Path) -> Vec<String> {
+        use super::spec::{MAX_RUNS, MAX_SHARDS, valid_name};
+        let mut out = Vec::new();
+        if !valid_name(&self.sweep) {
+            out.push(format!(
+                "`sweep` is `{}`, not a plain folder name",
+                self.sweep.escape_debug()
+            ));
+        } else if let Some(folder) = sweep_dir.file_name().and_then(|f| f.to_str())
+            && folder.starts_with("sweep=")
+            && folder != format!("sweep={}", self.sweep)
+        {
+            out.push(format!(
+                "`sweep` is `{}` in the folder {folder}",
+                self.sweep
+            ));
+        }
+        if self.spec.sweep.name != self.sweep {
+            out.push("`sweep` and `spec.sweep.name` differ".into());
+        }
+        if self.spec_hash.len() != 64 || !self.spec_hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            out.push("`spec_hash` is not a SHA-256 (64 hex digits)".into());
+        }
+        if !(1..=MAX_SHARDS).contains(&self.shards) {
+            out.push(format!(
+                "`shards` is {}, not in [1, {MAX_SHARDS}]",
+                self.shards
+            ));
+        }
+        if self.runs > MAX_RUNS {
+            out.push(format!("`runs` is {}, more than {MAX_RUNS}", self.runs));
+        }
+        out.extend(
+            self.spec
+                .problems()
+                .into_iter()
+                .map(|p| format!("spec: {p}")),
+        );
+        // A file design's points are counted in its file, which the plan's hash covers.
+        let from_file = self.spec.sweep.design == super::spec::DesignKind::File;
+        let points = if from_file {
+            Some(self.points).filter(|&n| n <= super::spec::MAX_POINTS)
+        } else {
+            self.spec.point_count()
+        };
+        if points != Some(self.points) {
+            out.push(format!(
+                "`points` is {}, not the spec's number of points",
+                self.points
+            ));
+        }
+        let runs = points.and_then(|n| n.checked_mul(u64::from(self.spec.sweep.replicates)));
+        if runs != Some(self.runs) || self.replicates != self.spec.sweep.replicates {
+            out.push(format!(
+                "`runs` is {}, not the spec's points × replicates",
+                self.runs
+            ));
+        }
+        out
     }
 
     /// Writes the plan into `root/sweep=NAME/`, or checks an existing one agrees. Shards started at
-    /// once may race here: they write identical text, and each write is a rename.
+    /// once may race here: the first plan written stays (it is never replaced), and the others are
+    /// checked against it.
     pub fn write_or_check(&self, root: &Path) -> Result<()> {
         let dir = sweep_dir(root, &self.sweep);
-        if dir.join(PLAN).exists() {
-            let old = Plan::read(&dir)?;
-            old.check(&self.spec_hash)?;
-            if old.shards != self.shards {
-                bail!(
-                    "{} is planned with {} shards, not {}: keep its shard count, or plan into another folder",
-                    dir.display(),
-                    old.shards,
-                    self.shards
-                );
+        if !dir.join(PLAN).exists() {
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            let text = serde_json::to_string_pretty(self)? + "\n";
+            if crate::fsutil::write_new(&dir.join(PLAN), text.as_bytes())? {
+                return Ok(());
             }
-            return Ok(());
         }
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        write_atomic(
-            &dir.join(PLAN),
-            &(serde_json::to_string_pretty(self)? + "\n"),
-        )
+        let old = Plan::read(&dir)?;
+        old.check(&self.spec_hash)?;
+        if old.shards != self.shards {
+            bail!(
+                "{} is planned with {} shards, not {}: keep its shard count, or plan into another folder",
+                dir.display(),
+                old.shards,
+                self.shards
+            );
+        }
+        Ok(())
     }
 
     /// Refuses a spec that is not the one planned.
@@ -138,26 +212,21 @@ impl Plan {
                 "the sweep `{}` was planned from another spec (plan hash {}, spec on disk {}): results would \
                  mix; plan the changed spec into a new folder",
                 self.sweep,
-                &self.spec_hash[..12],
-                &spec_hash[..12]
+                short(&self.spec_hash),
+                short(spec_hash)
             );
         }
         Ok(())
     }
 }
 
+/// The first 12 characters of a hash, for messages (all of it if shorter).
+fn short(hash: &str) -> &str {
+    hash.get(..12).unwrap_or(hash)
+}
+
 fn write_atomic(path: &Path, text: &str) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = tempfile::Builder::new()
-        .prefix(".tmp-")
-        .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    std::fs::write(tmp.path(), text)?;
-    tmp.as_file().sync_all()?;
-    crate::output::readable_by_all(tmp.path(), 0o644)?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot rename into {}", path.display()))?;
-    Ok(())
+    crate::fsutil::write_atomic(path, text.as_bytes())
 }
 
 pub(crate) fn write_success(dir: &Path, marker: &Success) -> Result<()> {
@@ -314,20 +383,52 @@ fn run_ids(path: &Path) -> Result<Vec<u64>> {
     Ok(frame.column("run_id")?.u64()?.into_no_null_iter().collect())
 }
 
-/// What `verify` found.
+/// Most run ids [`Verification`] lists of each kind (the counts are complete).
+pub const LISTED: usize = 1000;
+
+/// What `verify` found: the first [`LISTED`] run ids of each kind, and how many there are.
 #[derive(Clone, Debug, Default)]
 pub struct Verification {
     pub runs: u64,
     pub missing: Vec<u64>,
+    pub missing_count: u64,
     pub duplicated: Vec<u64>,
-    /// Run ids in a shard that does not own them (run_id % N ≠ I).
+    pub duplicated_count: u64,
+    /// Run ids in a shard that does not own them (run_id % N ≠ I), or beyond the plan's runs.
     pub misplaced: Vec<u64>,
+    pub misplaced_count: u64,
     pub incomplete_shards: Vec<u32>,
 }
 
 impl Verification {
     pub fn ok(&self) -> bool {
-        self.missing.is_empty() && self.duplicated.is_empty() && self.misplaced.is_empty()
+        self.missing_count == 0 && self.duplicated_count == 0 && self.misplaced_count == 0
+    }
+}
+
+/// One bit per run id: a plan's runs are bounded ([`super::spec::MAX_RUNS`]), so at most 125 MB.
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn new(n: u64) -> Bits {
+        Bits(vec![0; n.div_ceil(64) as usize])
+    }
+    /// Sets bit `i`; returns whether it was set before.
+    fn set(&mut self, i: u64) -> bool {
+        let (word, bit) = ((i / 64) as usize, 1u64 << (i % 64));
+        let was = self.0[word] & bit != 0;
+        self.0[word] |= bit;
+        was
+    }
+    fn get(&self, i: u64) -> bool {
+        self.0[(i / 64) as usize] & (1 << (i % 64)) != 0
+    }
+}
+
+fn note(list: &mut Vec<u64>, count: &mut u64, id: u64) {
+    *count += 1;
+    if list.len() < LISTED {
+        list.push(id);
     }
 }
 
@@ -335,7 +436,8 @@ impl Verification {
 pub fn verify(dir: &Path) -> Result<Verification> {
     let sweep = locate(dir)?;
     let plan = Plan::read(&sweep)?;
-    let mut seen = vec![0u32; plan.runs as usize];
+    let mut seen = Bits::new(plan.runs);
+    let mut twice = Bits::new(plan.runs);
     let mut v = Verification {
         runs: plan.runs,
         ..Default::default()
@@ -350,24 +452,21 @@ pub fn verify(dir: &Path) -> Result<Verification> {
         }
         for k in complete_parts(&shard)? {
             for id in run_ids(&part_path(&shard, k))? {
-                if id >= plan.runs {
-                    v.misplaced.push(id);
-                    continue;
+                if id >= plan.runs || id % u64::from(plan.shards) != u64::from(i) {
+                    note(&mut v.misplaced, &mut v.misplaced_count, id);
                 }
-                seen[id as usize] += 1;
-                if id % plan.shards as u64 != i as u64 {
-                    v.misplaced.push(id);
+                if id < plan.runs && seen.set(id) && !twice.set(id) {
+                    note(&mut v.duplicated, &mut v.duplicated_count, id);
                 }
             }
         }
     }
-    for (id, n) in seen.iter().enumerate() {
-        match n {
-            0 => v.missing.push(id as u64),
-            1 => {}
-            _ => v.duplicated.push(id as u64),
+    for id in 0..plan.runs {
+        if !seen.get(id) {
+            note(&mut v.missing, &mut v.missing_count, id);
         }
     }
+    v.duplicated.sort_unstable();
     Ok(v)
 }
 

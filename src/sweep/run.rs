@@ -82,6 +82,11 @@ impl Prepared {
     }
 
     fn build(spec: SweepSpec, base: String, points: Option<&FilePoints>) -> Result<Prepared> {
+        // The design is built in memory: its size is checked first, whoever made the spec.
+        let problems = spec.problems();
+        if !problems.is_empty() {
+            bail!("invalid sweep: {}", problems.join("; "));
+        }
         let design = match points {
             Some(points) => Design::from_file(points),
             None if spec.sweep.design == DesignKind::File => bail!(
@@ -217,6 +222,7 @@ impl Prepared {
         // Summaries need the global and nation tables only.
         let out = crate::simulate_with(&loaded.scenario, seed, crate::Detail::Summary, |_| {})
             .map_err(|e| e.to_string())?;
+        crate::output::check_finite(&out).map_err(|e| e.to_string())?;
         summarise(&out, &self.metrics, &self.focus, self.spec.outputs.series)
             .map_err(|e| e.to_string())
     }

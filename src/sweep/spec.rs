@@ -39,6 +39,17 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 
+/// Most runs a sweep may have (points × replicates).
+pub const MAX_RUNS: u64 = 1_000_000_000;
+/// Most `samples` a design may ask for.
+pub const MAX_SAMPLES: usize = 1_000_000_000;
+/// Most points a design may have: every shard builds the whole design in memory.
+pub const MAX_POINTS: u64 = 10_000_000;
+/// Most parameter values a design may hold (points × parameters; ≈ 40 bytes each in memory).
+pub const MAX_DESIGN_VALUES: u64 = 50_000_000;
+/// Most shards a sweep may be cut into.
+pub const MAX_SHARDS: u32 = 1_000_000;
+
 /// A parsed and checked sweep file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -208,7 +219,7 @@ impl SweepSpec {
     /// Reads and checks a sweep file (and its design file, for `design = "file"`); errors name the
     /// file, and line/column or the key path.
     pub fn read(path: &Path) -> Result<SpecFile> {
-        let text = std::fs::read_to_string(path)
+        let text = crate::fsutil::read_text(path, crate::fsutil::MAX_INPUT_BYTES)
             .with_context(|| format!("cannot read the sweep file {}", path.display()))?;
         let mut spec = Self::parse(&path.display().to_string(), &text)?;
         let points = match (&spec.sweep.design, &spec.sweep.file) {
@@ -258,12 +269,77 @@ impl SweepSpec {
         Ok(spec)
     }
 
+    /// Points of the design, counted without building it; `None` if the count overflows.
+    pub fn point_count(&self) -> Option<u64> {
+        let k = self.parameters.len() as u64;
+        let n = self.sweep.samples.unwrap_or(0) as u64;
+        match self.sweep.design {
+            DesignKind::Grid => self.parameters.iter().try_fold(1u64, |acc, p| {
+                acc.checked_mul(p.values.as_ref().map_or(0, Vec::len) as u64)
+            }),
+            DesignKind::Random | DesignKind::Lhs => Some(n),
+            DesignKind::Sobol => n.checked_mul(k + 2),
+            DesignKind::Morris => n.checked_mul(k + 1),
+            // Known once the points file is read (`file_points`, which bounds it).
+            DesignKind::File => None,
+        }
+    }
+
+    /// Runs of the sweep (points × replicates); `None` if the count overflows.
+    pub fn run_count(&self) -> Option<u64> {
+        self.point_count()?
+            .checked_mul(u64::from(self.sweep.replicates))
+    }
+
     /// Every problem, each as "`key.path`: what is wrong".
-    fn problems(&self) -> Vec<String> {
+    pub(crate) fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
         let s = &self.sweep;
-        if s.name.is_empty() || s.name.contains(['/', '\\', '=']) {
-            out.push("`sweep.name`: must be non-empty, without `/`, `\\` or `=`".into());
+        if !valid_name(&s.name) {
+            out.push(
+                "`sweep.name`: must be non-empty, not start with `.`, and have no `/`, `\\`, `=` or \
+                 control characters (it names a folder)"
+                    .into(),
+            );
+        }
+        if s.samples.is_some_and(|n| n > MAX_SAMPLES) {
+            out.push(format!("`sweep.samples`: at most {MAX_SAMPLES:e}"));
+        }
+        if s.chunk as u64 > MAX_RUNS {
+            out.push(format!("`sweep.chunk`: at most {MAX_RUNS:e}"));
+        }
+        // The design's size, before anything builds it: every shard holds it in memory.
+        match self.point_count() {
+            _ if self.parameters.is_empty() || s.design == DesignKind::File => {}
+            Some(points) if points <= MAX_POINTS => {
+                let values = points.saturating_mul(self.parameters.len() as u64);
+                if values > MAX_DESIGN_VALUES {
+                    out.push(format!(
+                        "`sweep`: the design would hold {values} parameter values ({points} points × {} \
+                         parameters), at most {MAX_DESIGN_VALUES:e}",
+                        self.parameters.len()
+                    ));
+                }
+                match self.run_count() {
+                    Some(runs) if runs <= MAX_RUNS => {}
+                    runs => out.push(format!(
+                        "`sweep.replicates`: the sweep would have {} runs ({points} points × {} \
+                         replicates), at most {MAX_RUNS:e}",
+                        runs.map_or("more than 2^64".into(), |r| r.to_string()),
+                        s.replicates
+                    )),
+                }
+            }
+            points => out.push(format!(
+                "`sweep`: the {:?} design would have {} points, at most {MAX_POINTS:e}{}",
+                s.design,
+                points.map_or("more than 2^64".into(), |p| p.to_string()),
+                if s.design == DesignKind::Grid {
+                    " (a grid has the product of its parameters' numbers of values)"
+                } else {
+                    ""
+                }
+            )),
         }
         if s.replicates == 0 {
             out.push("`sweep.replicates`: must be at least 1".into());
@@ -473,6 +549,13 @@ fn file_points(spec_name: &str, spec: &mut SweepSpec, file: &PointsFile) -> Resu
             );
         }
     }
+    if file.rows.len() as u64 > MAX_POINTS {
+        bail!(
+            "{}: {} points, at most {MAX_POINTS:e}",
+            file.path.display(),
+            file.rows.len()
+        );
+    }
     let columns = spec
         .parameters
         .iter()
@@ -497,6 +580,14 @@ fn file_points(spec_name: &str, spec: &mut SweepSpec, file: &PointsFile) -> Resu
         points,
         numeric: columns.iter().map(|&j| file.numeric[j]).collect(),
     })
+}
+
+/// A sweep name, which names the folder `sweep=NAME`: one plain path component.
+pub(crate) fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && !name.contains(['/', '\\', '='])
+        && !name.chars().any(char::is_control)
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {

@@ -1,0 +1,77 @@
+//! "Did you mean …?" for misspelt keys, ids and kinds.
+
+/// The candidate closest to `word` if it is close enough to be a likely misspelling: at most a third of
+/// its characters (and at least one) edited, transposed or of another case.
+pub(crate) fn closest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
+    let lower = word.to_lowercase();
+    candidates
+        .into_iter()
+        .filter(|c| *c != word)
+        .map(|c| {
+            let d = if c.to_lowercase() == lower {
+                0
+            } else {
+                strsim::damerau_levenshtein(word, c)
+            };
+            (d, c)
+        })
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, c)| (*d, *c))
+        .map(|(_, c)| c)
+}
+
+/// `; did you mean `x`?` when a candidate is close, else nothing.
+pub(crate) fn hint<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    closest(word, candidates)
+        .map(|c| format!("; did you mean `{c}`?"))
+        .unwrap_or_default()
+}
+
+/// Adds a suggestion to serde's "unknown field `x`, expected one of `a`, `b`" and "unknown variant …"
+/// messages.
+pub(crate) fn serde_message(message: &str) -> String {
+    for prefix in ["unknown field `", "unknown variant `"] {
+        let Some(rest) = message.strip_prefix(prefix) else {
+            continue;
+        };
+        let Some((word, rest)) = rest.split_once('`') else {
+            continue;
+        };
+        let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+        let hint = hint(word, expected);
+        if !hint.is_empty() {
+            return format!("{message}{hint}");
+        }
+    }
+    message.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_close_words_only() {
+        assert_eq!(closest("betta", ["beta", "tau"]), Some("beta"));
+        assert_eq!(closest("ke", ["KE", "KR"]), Some("KE"));
+        assert_eq!(
+            closest("frontir", ["frontier", "startup"]),
+            Some("frontier")
+        );
+        assert_eq!(closest("xyz", ["beta", "tau"]), None);
+        assert_eq!(closest("Atlantis", ["AE", "AU"]), None);
+    }
+
+    #[test]
+    fn serde_messages_get_a_suggestion() {
+        let m = serde_message("unknown field `betta`, expected one of `beta`, `tau`");
+        assert!(m.ends_with("; did you mean `beta`?"), "{m}");
+        let m = serde_message("unknown variant `frontir`, expected one of `frontier`, `startup`");
+        assert!(m.ends_with("did you mean `frontier`?"), "{m}");
+        assert_eq!(serde_message("invalid type"), "invalid type");
+    }
+}

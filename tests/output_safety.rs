@@ -1,0 +1,180 @@
+//! Result folders are never overwritten by accident: two runs writing one `--out` at once cannot replace
+//! each other, and `--force` replaces only a folder fracture wrote.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn fracture(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fracture"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn force_refuses_a_folder_fracture_did_not_write_and_keeps_its_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("d");
+    std::fs::create_dir(&d).unwrap();
+    std::fs::write(d.join("thesis.txt"), "years of work").unwrap();
+    let out = fracture(
+        &["run", "--months", "2", "--out", "d", "--force", "-q"],
+        tmp.path(),
+    );
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("not a fracture result"), "{err}");
+    assert_eq!(names(&d), ["thesis.txt"]);
+    assert_eq!(
+        std::fs::read_to_string(d.join("thesis.txt")).unwrap(),
+        "years of work"
+    );
+    assert_eq!(names(tmp.path()), ["d"], "nothing else written");
+}
+
+#[test]
+fn force_onto_a_file_fails_cleanly() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("FILE"), "notes").unwrap();
+    let out = fracture(
+        &["run", "--months", "2", "--out", "FILE", "--force", "-q"],
+        tmp.path(),
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("is a file"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        names(tmp.path()),
+        ["FILE"],
+        "no staging or aside folders left"
+    );
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("FILE")).unwrap(),
+        "notes"
+    );
+}
+
+#[test]
+fn force_replaces_a_previous_result() {
+    let tmp = tempfile::tempdir().unwrap();
+    let first = fracture(&["run", "--months", "2", "--out", "r", "-q"], tmp.path());
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let again = fracture(
+        &["run", "--months", "3", "--out", "r", "--force", "-q"],
+        tmp.path(),
+    );
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    let manifest = std::fs::read_to_string(tmp.path().join("r/manifest.json")).unwrap();
+    assert!(manifest.contains("\"months\": 3"));
+    assert_eq!(names(tmp.path()), ["r"]);
+}
+
+/// Starts `fracture run --out res` with the installation barrier; the child waits there once staged.
+fn start_at_barrier(cwd: &Path, barrier: &Path, seed: &str, force: bool) -> std::process::Child {
+    let mut args = vec!["run", "--months", "2", "--seed", seed, "--out", "res", "-q"];
+    if force {
+        args.push("--force");
+    }
+    Command::new(env!("CARGO_BIN_EXE_fracture"))
+        .args(&args)
+        .current_dir(cwd)
+        .env(fracture::fsutil::INSTALL_BARRIER_ENV, barrier)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs")
+}
+
+/// Waits until `n` writers have announced themselves at the barrier, then lets them all go at once.
+fn release(barrier: &Path, n: usize) {
+    let started = Instant::now();
+    while names(barrier)
+        .iter()
+        .filter(|n| n.starts_with("ready-"))
+        .count()
+        < n
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "writers never reached the barrier"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::fs::write(barrier.join("go"), b"").unwrap();
+}
+
+#[test]
+fn two_runs_writing_one_folder_at_once_never_replace_each_other() {
+    let tmp = tempfile::tempdir().unwrap();
+    let barrier = tmp.path().join("barrier");
+    std::fs::create_dir(&barrier).unwrap();
+    let work = tmp.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    // Both have checked that `res` does not exist and staged their result before either installs.
+    let a = start_at_barrier(&work, &barrier, "1", false);
+    let b = start_at_barrier(&work, &barrier, "2", false);
+    release(&barrier, 2);
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert_ne!(
+        a.status.success(),
+        b.status.success(),
+        "exactly one wins:\n{}\n{}",
+        text(&a.stderr),
+        text(&b.stderr)
+    );
+    let (winner, loser) = if a.status.success() {
+        ("1", &b)
+    } else {
+        ("2", &a)
+    };
+    assert!(
+        text(&loser.stderr).contains("appeared while"),
+        "{}",
+        text(&loser.stderr)
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(work.join("res/manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        manifest["seed"].to_string(),
+        winner,
+        "the winner's result is intact"
+    );
+    assert_eq!(names(&work), ["res"], "the loser leaves no staging folder");
+}
+
+#[test]
+fn two_forced_runs_at_once_both_install_one_after_the_other() {
+    let tmp = tempfile::tempdir().unwrap();
+    let barrier = tmp.path().join("barrier");
+    std::fs::create_dir(&barrier).unwrap();
+    let work = tmp.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let a = start_at_barrier(&work, &barrier, "1", true);
+    let b = start_at_barrier(&work, &barrier, "2", true);
+    release(&barrier, 2);
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    assert!(a.status.success(), "{}", text(&a.stderr));
+    assert!(b.status.success(), "{}", text(&b.stderr));
+    let manifest = std::fs::read_to_string(work.join("res/manifest.json")).unwrap();
+    assert!(manifest.contains("\"seed\": 1") || manifest.contains("\"seed\": 2"));
+    assert_eq!(names(&work), ["res"], "the replaced result is removed");
+}
