@@ -63,6 +63,9 @@ pub struct Power {
     /// and the GW of datacentres the money power kept from chips would build.
     pub wanted_gw: f64,
     pub funded_gw: f64,
+    /// Monthly growth of `wanted_gw`, smoothed over about a year (1 = flat): builders extrapolate it
+    /// over the lead time of an order.
+    pub wanted_growth: f64,
 }
 
 impl Alignment {

@@ -451,6 +451,7 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
             on_order: std::iter::repeat_n(0.0, params.dc_lead_months as usize).collect(),
             wanted_gw: 0.0,
             funded_gw: 0.0,
+            wanted_growth: 1.0,
         });
     }
 

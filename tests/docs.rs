@@ -51,3 +51,61 @@ fn the_readme_lists_every_limit() {
         );
     }
 }
+
+/// The README's example of `run`'s printed summary is what the current build prints (up to its `...`).
+#[test]
+fn the_readme_example_output_is_what_run_prints() {
+    let readme = read("README.md");
+    let start = readme
+        .find("baseline (120 months from 2025-01, seed 42) → output/baseline")
+        .expect("README.md shows the baseline's printed summary");
+    let block = &readme[start..start + readme[start..].find("```").unwrap()];
+    let shown: Vec<&str> = block.lines().take_while(|l| l.trim() != "...").collect();
+    assert!(shown.len() > 3, "the example shows some numbers");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fracture"))
+        .args(["run", "--out", "output/baseline"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let printed = String::from_utf8(out.stdout).unwrap();
+    let printed: Vec<&str> = printed.lines().collect();
+    assert_eq!(
+        &printed[..shown.len().min(printed.len())],
+        &shown[..],
+        "README.md's example output has drifted from what `fracture run` prints: copy it again"
+    );
+}
+
+/// Every column of every table the baseline writes is named in the README's table of outputs (a bloc
+/// suffix as `_*`).
+#[test]
+fn the_readme_names_every_output_column() {
+    let readme = read("README.md");
+    let section = &readme[readme.find("## The output tables").unwrap()..];
+    let section = &section[..section[3..].find("\n## ").unwrap()];
+    let scenario = fracture::scenario::load("baseline", &["scenario.months=2".into()])
+        .unwrap()
+        .scenario;
+    let blocs: Vec<String> = scenario.bloc.iter().map(|b| b.id.clone()).collect();
+    let outputs = fracture::simulate(&scenario, 1).unwrap();
+    for (table, frame) in outputs.tables() {
+        let row = section
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{table}.parquet` |")))
+            .unwrap_or_else(|| panic!("README.md has no row for {table}.parquet"));
+        for column in frame.get_column_names() {
+            let name = blocs
+                .iter()
+                .find_map(|b| column.strip_suffix(&format!("_{b}")))
+                .map_or(column.to_string(), |stem| format!("{stem}_*"));
+            let common = ["month", "t"].contains(&column.as_str());
+            assert!(
+                common || row.contains(&format!("`{name}`")),
+                "README.md's row for {table}.parquet lacks `{name}`"
+            );
+        }
+    }
+}

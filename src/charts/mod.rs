@@ -11,6 +11,7 @@ mod capability;
 mod chips;
 pub mod compare;
 pub mod data;
+mod economics;
 pub mod fan;
 mod per_capita;
 mod stranded;
@@ -154,17 +155,19 @@ pub enum Chart {
     ComputePerCapita,
     Alignment,
     ChipSupply,
+    Economics,
     StrandedLabs,
 }
 
 impl Chart {
-    pub const ALL: [Chart; 7] = [
+    pub const ALL: [Chart; 8] = [
         Chart::ComputeAccess,
         Chart::Bifurcation,
         Chart::CapabilityGap,
         Chart::ComputePerCapita,
         Chart::Alignment,
         Chart::ChipSupply,
+        Chart::Economics,
         Chart::StrandedLabs,
     ];
 
@@ -177,6 +180,7 @@ impl Chart {
             Chart::ComputePerCapita => "compute_per_capita",
             Chart::Alignment => "alignment_heatmap",
             Chart::ChipSupply => "chip_supply",
+            Chart::Economics => "economics",
             Chart::StrandedLabs => "stranded_labs",
         }
     }
@@ -189,6 +193,7 @@ impl Chart {
             Chart::ComputePerCapita => "AI compute per person in the focus nations".into(),
             Chart::Alignment => alignment::title(data),
             Chart::ChipSupply => "Where new AI chips come from".into(),
+            Chart::Economics => "What compute costs, and what it draws".into(),
             Chart::StrandedLabs => "Stranded labs and the policies around them".into(),
         }
     }
@@ -202,6 +207,7 @@ impl Chart {
             Chart::ComputePerCapita => per_capita::axis_labels(),
             Chart::Alignment => alignment::axis_labels(data),
             Chart::ChipSupply => chips::axis_labels(),
+            Chart::Economics => economics::axis_labels(),
             Chart::StrandedLabs => stranded::axis_labels(),
         }
     }
@@ -215,6 +221,7 @@ impl Chart {
             Chart::ComputePerCapita => per_capita::how_to_read(data),
             Chart::Alignment => alignment::how_to_read(data),
             Chart::ChipSupply => chips::how_to_read(data),
+            Chart::Economics => economics::how_to_read(data),
             Chart::StrandedLabs => stranded::how_to_read(),
         }
     }
@@ -228,6 +235,7 @@ impl Chart {
             Chart::ComputePerCapita => 760,
             Chart::Alignment => alignment::height(data),
             Chart::ChipSupply => 1160,
+            Chart::Economics => 1160,
             Chart::StrandedLabs => 820,
         };
         (size::WIDTH, h)
@@ -247,6 +255,7 @@ impl Chart {
             Chart::ComputePerCapita => per_capita::draw(data, &body),
             Chart::Alignment => alignment::draw(data, &body),
             Chart::ChipSupply => chips::draw(data, &body),
+            Chart::Economics => economics::draw(data, &body),
             Chart::StrandedLabs => stranded::draw(data, &body),
         }
     }

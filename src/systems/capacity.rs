@@ -66,17 +66,23 @@ pub fn install(
 }
 
 /// GW a nation orders this month beyond its build path: enough that the power its chips draw, plus
-/// `wanted` GW a month over the `lead` months until the order arrives, stays within `threshold` of what
-/// it has, has on order and will build (`coming`), at most `most` GW.
+/// `wanted` GW a month growing by `growth` a month over the `lead` months until the order arrives, stays
+/// within `threshold` of what it has, has on order and will build (`coming`), at most `most` GW.
 pub fn power_order(
     in_use: f64,
-    wanted: f64,
+    (wanted, growth): (f64, f64),
     lead: f64,
     (capacity, coming): (f64, f64),
     threshold: f64,
     most: f64,
 ) -> f64 {
-    ((in_use + wanted * lead) / threshold - capacity - coming).clamp(0.0, most)
+    // Σ_{i<lead} growth^i, the months of wanted power the lead time holds.
+    let months = if (growth - 1.0).abs() < 1e-9 {
+        lead
+    } else {
+        (growth.powf(lead) - 1.0) / (growth - 1.0)
+    };
+    ((in_use + wanted * months) / threshold - capacity - coming).clamp(0.0, most)
 }
 
 pub fn capacity(
@@ -136,7 +142,7 @@ pub fn capacity(
         let most = power.capacity_gw * p.power_order_max / 12.0;
         let planned = power_order(
             power.in_use_gw,
-            power.wanted_gw,
+            (power.wanted_gw, power.wanted_growth),
             lead,
             (power.capacity_gw, coming),
             p.power_order_threshold,
@@ -188,14 +194,46 @@ mod tests {
     #[test]
     fn power_is_ordered_for_what_buyers_want_over_the_lead_time() {
         // 8 GW drawn of 10, nothing more wanted: below 0.9, nothing ordered.
-        assert_eq!(power_order(8.0, 0.0, 24.0, (10.0, 0.0), 0.9, 1.0), 0.0);
+        assert_eq!(
+            power_order(8.0, (0.0, 1.0), 24.0, (10.0, 0.0), 0.9, 1.0),
+            0.0
+        );
         // 0.1 GW a month wanted over 24 months: (8 + 2.4) / 0.9 − 10 ≈ 1.56, capped at 1.
-        assert_eq!(power_order(8.0, 0.1, 24.0, (10.0, 0.0), 0.9, 1.0), 1.0);
+        assert_eq!(
+            power_order(8.0, (0.1, 1.0), 24.0, (10.0, 0.0), 0.9, 1.0),
+            1.0
+        );
         assert!(
-            (power_order(8.0, 0.1, 24.0, (10.0, 0.0), 0.9, 5.0) - (10.4 / 0.9 - 10.0)).abs()
+            (power_order(8.0, (0.1, 1.0), 24.0, (10.0, 0.0), 0.9, 5.0) - (10.4 / 0.9 - 10.0)).abs()
                 < 1e-12
         );
         // What is on order or will be built counts.
-        assert_eq!(power_order(8.0, 0.1, 24.0, (10.0, 2.0), 0.9, 5.0), 0.0);
+        assert_eq!(
+            power_order(8.0, (0.1, 1.0), 24.0, (10.0, 2.0), 0.9, 5.0),
+            0.0
+        );
+        // Wanted power growing 3 % a month: Σ 1.03^i over 24 months ≈ 34.4 months of it, not 24.
+        let months = (1.03f64.powi(24) - 1.0) / 0.03;
+        assert!(
+            (power_order(8.0, (0.1, 1.03), 24.0, (10.0, 0.0), 0.9, 5.0)
+                - ((8.0 + 0.1 * months) / 0.9 - 10.0))
+                .abs()
+                < 1e-12
+        );
+        assert!(months > 34.0 && months < 35.0);
+    }
+
+    #[test]
+    fn builders_plan_with_a_smoothed_growth_that_one_jump_does_not_drive() {
+        use crate::systems::trade::smoothed_growth;
+        // Steady 2 % a month: the trend converges to it.
+        let mut g = 1.0;
+        for _ in 0..120 {
+            g = smoothed_growth(g, 1.02);
+        }
+        assert!((g - 1.02).abs() < 1e-3, "{g}");
+        // A month of ×3 moves it by at most 10 % ^ (1/12).
+        let after = smoothed_growth(1.0, 3.0);
+        assert!((after - 1.1f64.powf(1.0 / 12.0)).abs() < 1e-12);
     }
 }

@@ -177,7 +177,11 @@ pub fn trade(
     let mut room = vec![0.0; nn];
     for (nation, _, mut power) in nations.iter_mut() {
         let n = nation.idx;
-        power.wanted_gw = want[n] * watts / 1e9;
+        let wanted = want[n] * watts / 1e9;
+        if power.wanted_gw > 0.0 && wanted > 0.0 {
+            power.wanted_growth = smoothed_growth(power.wanted_growth, wanted / power.wanted_gw);
+        }
+        power.wanted_gw = wanted;
         room[n] = room_gw[n] * 1e9 / watts;
         power.funded_gw = if want[n] > room[n] {
             money[n] * (1.0 - room[n] / want[n]) / (p.facility_usd_per_w * 1e9)
@@ -527,4 +531,12 @@ fn sell(
             break;
         }
     }
+}
+
+/// The growth a builder plans with: a geometric average over about a year of the monthly ratios, each
+/// held within ±10 % a month so that one month's jump (a ban, a new chip generation) does not drive it.
+pub fn smoothed_growth(trend: f64, ratio: f64) -> f64 {
+    const WEIGHT: f64 = 1.0 / 12.0;
+    let trend = if trend > 0.0 { trend } else { 1.0 };
+    trend.powf(1.0 - WEIGHT) * ratio.clamp(1.0 / 1.1, 1.1).powf(WEIGHT)
 }
