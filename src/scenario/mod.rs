@@ -13,6 +13,7 @@ mod suggest;
 mod validate;
 
 pub use error::{Diagnostic, ScenarioError};
+pub(crate) use error::line_column;
 pub use library::{SHIPPED, ShippedScenario, shipped};
 pub use load::{Base, Loaded, load, load_counterfactual, load_path, load_shipped, load_str};
 

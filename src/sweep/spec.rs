@@ -249,7 +249,7 @@ impl SweepSpec {
         let spec: SweepSpec = toml::from_str(text).map_err(|e| {
             let (line, col) = e
                 .span()
-                .map(|s| line_column(text, s.start))
+                .map(|s| crate::scenario::line_column(text, s.start))
                 .unwrap_or((0, 0));
             anyhow::anyhow!("{file}:{line}:{col}: {}", e.message())
         })?;
@@ -594,9 +594,3 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-    (line, col)
-}
