@@ -251,7 +251,7 @@ pub fn table(rows: &[comparison::Row], data: &RunData, against: &str, file: &str
             }
         }
     }
-    if !quiet.is_empty() {
+    if !quiet.is_empty() && !lines.is_empty() {
         let text = format!(
             "{}: every headline metric within 1 % throughout",
             quiet.join(", ")

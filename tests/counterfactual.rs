@@ -1,6 +1,6 @@
 //! A story against its counterfactual, as a user meets it: `run` of a story also runs the same file
 //! without its own policies and triggers, with the same seed, and writes it and the comparison into the
-//! run folder; the printed summary tells who loses access, how much and for how long;
+//! run folder; the printed summary and the report tell who loses access, how much and for how long;
 //! `compare` prints the same table and writes `compare.parquet`, one row per run × nation × metric, whose
 //! numbers are those of the runs' own tables.
 
@@ -240,6 +240,21 @@ fn a_ban_shows_kenya_below_its_counterfactual_while_it_lasts_and_back_after() {
         printed.lines().all(|l| l.chars().count() <= 100),
         "lines wider than 100 columns:\n{printed}"
     );
+
+    // So does the report, with the counterfactual drawn.
+    let html = std::fs::read_to_string(res.join("report.html")).unwrap();
+    for needle in [
+        "Against its counterfactual",
+        "The UK-led board bans Alibaba Cloud",
+        "<li>A test</li>",
+        "compute (H100e) of KE lower by at least 1.0 %, 2025-04 to 2025-09",
+        "Kenya (KE)",
+        "6 to 2025-09",
+        "id=\"counterfactual\"",
+    ] {
+        assert!(html.contains(needle), "the report lacks {needle:?}");
+    }
+    assert!(res.join("counterfactual.svg").is_file() && res.join("counterfactual.png").is_file());
 }
 
 #[test]
@@ -318,6 +333,7 @@ fn no_baseline_and_scenarios_without_one_write_no_counterfactual() {
         assert!(res.join("global.parquet").is_file());
         assert!(!res.join("counterfactual").exists(), "{dir}");
         assert!(!res.join("compare.parquet").exists(), "{dir}");
+        assert!(!res.join("counterfactual.png").exists(), "{dir}");
         assert!(!printed.contains("counterfactual"), "{printed}");
     }
     // A --set on the story's own trigger reaches the story; the counterfactual, which has no such

@@ -10,6 +10,7 @@ mod alignment;
 mod capability;
 mod chips;
 pub mod compare;
+mod counterfactual;
 pub mod data;
 pub mod fan;
 mod per_capita;
@@ -155,6 +156,8 @@ pub enum Chart {
     Alignment,
     ChipSupply,
     StrandedLabs,
+    /// A story against its counterfactual: drawn only for runs that have one.
+    Counterfactual,
 }
 
 impl Chart {
@@ -168,6 +171,17 @@ impl Chart {
         Chart::StrandedLabs,
     ];
 
+    /// The charts of `data`, in the order the report shows them: [`Chart::ALL`], and first for a story
+    /// run with its counterfactual, [`Chart::Counterfactual`].
+    pub fn of(data: &RunData) -> Vec<Chart> {
+        let mut charts = Vec::new();
+        if data.counterfactual.is_some() {
+            charts.push(Chart::Counterfactual);
+        }
+        charts.extend(Chart::ALL);
+        charts
+    }
+
     /// The file name without extension (`<stem>.png`, `<stem>.svg`).
     pub fn stem(self) -> &'static str {
         match self {
@@ -178,6 +192,7 @@ impl Chart {
             Chart::Alignment => "alignment_heatmap",
             Chart::ChipSupply => "chip_supply",
             Chart::StrandedLabs => "stranded_labs",
+            Chart::Counterfactual => "counterfactual",
         }
     }
 
@@ -190,6 +205,7 @@ impl Chart {
             Chart::Alignment => alignment::title(data),
             Chart::ChipSupply => "Where new AI chips come from".into(),
             Chart::StrandedLabs => "Stranded labs and the policies around them".into(),
+            Chart::Counterfactual => counterfactual::title(data),
         }
     }
 
@@ -203,6 +219,7 @@ impl Chart {
             Chart::Alignment => alignment::axis_labels(data),
             Chart::ChipSupply => chips::axis_labels(),
             Chart::StrandedLabs => stranded::axis_labels(),
+            Chart::Counterfactual => counterfactual::axis_labels(),
         }
     }
 
@@ -216,6 +233,7 @@ impl Chart {
             Chart::Alignment => alignment::how_to_read(data),
             Chart::ChipSupply => chips::how_to_read(data),
             Chart::StrandedLabs => stranded::how_to_read(),
+            Chart::Counterfactual => counterfactual::how_to_read(data),
         }
     }
 
@@ -229,6 +247,7 @@ impl Chart {
             Chart::Alignment => alignment::height(data),
             Chart::ChipSupply => 1160,
             Chart::StrandedLabs => 820,
+            Chart::Counterfactual => counterfactual::height(data),
         };
         (size::WIDTH, h)
     }
@@ -248,6 +267,7 @@ impl Chart {
             Chart::Alignment => alignment::draw(data, &body),
             Chart::ChipSupply => chips::draw(data, &body),
             Chart::StrandedLabs => stranded::draw(data, &body),
+            Chart::Counterfactual => counterfactual::draw(data, &body),
         }
     }
 
@@ -273,10 +293,11 @@ impl Figure for RunChart<'_> {
     }
 }
 
-/// Writes every chart of `data` into `dir` as `<stem>.png` and `<stem>.svg`; returns the paths written.
+/// Writes every chart of `data` ([`Chart::of`]) into `dir` as `<stem>.png` and `<stem>.svg`; returns
+/// the paths written.
 pub fn write_charts(dir: &Path, data: &RunData) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
-    for chart in Chart::ALL {
+    for chart in Chart::of(data) {
         written.extend(write_figure(dir, chart.stem(), &RunChart(chart, data))?);
     }
     Ok(written)
