@@ -496,6 +496,9 @@ pub struct StoryComparison {
     pub rows: Vec<Row>,
     /// The calendar months of the run.
     pub month_labels: Vec<String>,
+    /// The events of the story's own policies and triggers, in order: triggers fired, policies
+    /// switched on and off.
+    pub events: Vec<crate::charts::data::Event>,
 }
 
 impl StoryComparison {
@@ -525,6 +528,10 @@ pub fn against_counterfactual(data: &RunData) -> Option<StoryComparison> {
         _ => (None, Vec::new()),
     };
     let meta = data.scenario.as_ref().map(|s| &s.scenario);
+    let events = match (&data.scenario, &cf.scenario) {
+        (Some(story), Some(counterfactual)) => own_events(data, story, counterfactual),
+        _ => Vec::new(),
+    };
     Some(StoryComparison {
         story: meta.map(|m| m.story.trim().to_string()).unwrap_or_default(),
         sources: meta.map(|m| m.sources.clone()).unwrap_or_default(),
@@ -532,8 +539,63 @@ pub fn against_counterfactual(data: &RunData) -> Option<StoryComparison> {
         judgements,
         rows,
         month_labels: strings(&data.global, "month").unwrap_or_default(),
+        events,
     })
 }
+
+/// The events of a story's own policies — those its counterfactual lacks or has otherwise, and those
+/// its own triggers put in force — and of its own triggers firing, in the run's order.
+fn own_events(
+    data: &RunData,
+    story: &crate::scenario::Scenario,
+    counterfactual: &crate::scenario::Scenario,
+) -> Vec<crate::charts::data::Event> {
+    let triggers: Vec<&str> = story
+        .trigger
+        .iter()
+        .filter(|t| !counterfactual.trigger.contains(t))
+        .map(|t| t.name.as_str())
+        .collect();
+    let Ok(events) = data.events_of(&["trigger_fired", "policy_on", "policy_off"]) else {
+        return Vec::new();
+    };
+    let actors = strings(&data.events, "actor").unwrap_or_default();
+    let kinds = strings(&data.events, "kind").unwrap_or_default();
+    // The policies its triggers created are named by their `trigger_fired` events' targets.
+    let mut names: Vec<String> = story
+        .policy
+        .iter()
+        .filter(|p| !counterfactual.policy.contains(p))
+        .map(|p| p.name.clone())
+        .collect();
+    let targets = strings(&data.events, "target").unwrap_or_default();
+    for ((kind, actor), target) in kinds.iter().zip(&actors).zip(&targets) {
+        if kind == "trigger_fired" && triggers.contains(&actor.as_str()) {
+            names.push(target.clone());
+        }
+    }
+    let quoted: Vec<String> = names
+        .iter()
+        .map(|n| format!("\u{201c}{n}\u{201d}"))
+        .collect();
+    events
+        .into_iter()
+        .filter(|e| quoted.iter().any(|q| e.detail.contains(q.as_str())))
+        .collect()
+}
+
+/// An event kind of a story's own policies in words.
+pub fn event_words(kind: &str) -> &str {
+    match kind {
+        "trigger_fired" => "trigger fired",
+        "policy_on" => "switched on",
+        "policy_off" => "switched off",
+        other => other,
+    }
+}
+
+/// At most this many of a story's own policy events are listed; the rest are in `events.parquet`.
+pub const MAX_EVENTS: usize = 6;
 
 /// The metric a column is, among the headline metrics and the others stories state expectations
 /// about; `None` for a column not named here.

@@ -370,6 +370,26 @@ fn story_section(h: &mut String, data: &RunData, view: &StoryComparison) {
                 .into(),
         }
     );
+    if !view.events.is_empty() {
+        let _ = writeln!(h, "<ul class=\"own-events\">");
+        for e in view.events.iter().take(crate::comparison::MAX_EVENTS) {
+            let _ = writeln!(
+                h,
+                "<li>{}: {} \u{2014} {}</li>",
+                esc(&e.month_label),
+                esc(crate::comparison::event_words(&e.kind)),
+                esc(&e.detail)
+            );
+        }
+        if view.events.len() > crate::comparison::MAX_EVENTS {
+            let _ = writeln!(
+                h,
+                "<li>and {} more, listed under Policy events below</li>",
+                view.events.len() - crate::comparison::MAX_EVENTS
+            );
+        }
+        let _ = writeln!(h, "</ul>");
+    }
     let blocs: Vec<(String, String)> = data
         .blocs
         .iter()

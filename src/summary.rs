@@ -123,6 +123,28 @@ pub fn story(view: &StoryComparison, data: &RunData, table_file: &str) -> String
     match view.start {
         Some(t) => {
             let _ = writeln!(out, "  It acts from {}.", view.month(t));
+            for e in view.events.iter().take(comparison::MAX_EVENTS) {
+                let head = format!(
+                    "    {}  {:<13} ",
+                    e.month_label,
+                    comparison::event_words(&e.kind)
+                );
+                let indent = head.chars().count();
+                for (i, line) in wrap(&e.detail, WIDTH - indent).into_iter().enumerate() {
+                    if i == 0 {
+                        let _ = writeln!(out, "{head}{line}");
+                    } else {
+                        let _ = writeln!(out, "{:indent$}{line}", "");
+                    }
+                }
+            }
+            if view.events.len() > comparison::MAX_EVENTS {
+                let _ = writeln!(
+                    out,
+                    "    and {} more of its policy events (events.parquet)",
+                    view.events.len() - comparison::MAX_EVENTS
+                );
+            }
         }
         None => {
             let _ = writeln!(

@@ -217,6 +217,17 @@ fn a_ban_shows_kenya_below_its_counterfactual_while_it_lasts_and_back_after() {
         "{printed}"
     );
     assert!(printed.contains("It acts from 2025-04."), "{printed}");
+    // Its own policy's events, in calendar months, by the policy's kind in words and name.
+    for event in [
+        "2025-04  switched on   cloud ban \u{201c}board-ban\u{201d} in force 2025-04 to 2025-09",
+        "2025-10  switched off  cloud ban \u{201c}board-ban\u{201d} in force 2025-04 to 2025-09",
+    ] {
+        assert!(printed.contains(event), "{event:?} in\n{printed}");
+    }
+    assert!(
+        !printed.contains("us-chip-controls"),
+        "the inherited policies are no event of the story's"
+    );
     assert!(printed.contains("  met "), "{printed}");
     let kenya = &printed[printed.find("Kenya (KE)").expect("Kenya's rows")..];
     let line = kenya
@@ -251,6 +262,7 @@ fn a_ban_shows_kenya_below_its_counterfactual_while_it_lasts_and_back_after() {
         "Kenya (KE)",
         "6 to 2025-09",
         "id=\"counterfactual\"",
+        "2025-10: switched off \u{2014} cloud ban \u{201c}board-ban\u{201d} in force 2025-04 to 2025-09",
     ] {
         assert!(html.contains(needle), "the report lacks {needle:?}");
     }
