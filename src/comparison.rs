@@ -847,6 +847,75 @@ pub fn peak_text(r: &Row, against: &str) -> String {
 mod tests {
     use super::*;
 
+    fn row(run: &[f64], reference: &[f64], metric: Metric) -> Row {
+        Row {
+            run: "story".into(),
+            run_seed: Some(42),
+            reference: "story-counterfactual".into(),
+            reference_seed: Some(42),
+            nation: "KE".into(),
+            stats: stats(run, reference, metric.measure),
+            metric,
+            month_labels: (1..=run.len()).map(|m| format!("2025-{m:02}")).collect(),
+        }
+    }
+
+    #[test]
+    fn the_table_texts_and_the_parquet_rows_say_the_same() {
+        let loss = row(
+            &[100.0, 80.0, 90.0, 100.0],
+            &[100.0; 4],
+            Metric::new("compute_h100e", "compute (H100e)", Measure::Quantity),
+        );
+        let c = cells(&loss);
+        assert_eq!(c.largest, "\u{2212}20.0 % (2025-02)");
+        assert_eq!(c.cumulative, "\u{2212}7.5 %");
+        assert_eq!((c.below.as_str(), c.above.as_str()), ("2 to 2025-03", "0"));
+        assert_eq!(c.recovery, "2025-04");
+        let share = row(
+            &[0.5, 0.7, 0.7],
+            &[0.5, 0.5, 0.5],
+            Metric::new("unmet_share", "unmet demand", Measure::Share),
+        );
+        let c = cells(&share);
+        assert_eq!(c.largest, "+20.0 pts (2025-02)");
+        assert_eq!(c.cumulative, "+40.0 pt-months");
+        assert_eq!(c.recovery, "never (ends above)");
+        let stranded = row(
+            &[0.0, 80.0, 80.0, 0.0],
+            &[0.0; 4],
+            Metric::new("stranded_labs", "stranded labs", Measure::Count),
+        );
+        assert_eq!(
+            peak_text(&stranded, "counterfactual"),
+            "peak 80 in 2025-02, stranded in 2 months (counterfactual: none)"
+        );
+        let never = row(
+            &[1.0, 1.0],
+            &[1.0, 1.0],
+            Metric::new("compute_h100e", "compute (H100e)", Measure::Quantity),
+        );
+        assert!(!moved(&never) && moved(&loss) && moved(&stranded));
+        assert_eq!(cells(&never).recovery, "\u{2013}");
+
+        let df = frame(&[loss, never]).unwrap();
+        assert_eq!(df.height(), 2);
+        for id in ["run", "reference", "nation", "metric", "recovery_month"] {
+            assert_eq!(df.column(id).unwrap().dtype(), &DataType::String, "{id}");
+        }
+        let recovery = df.column("recovery_month").unwrap().str().unwrap().clone();
+        assert_eq!(recovery.get(0), Some("2025-04"));
+        assert_eq!(recovery.get(1), None, "never left: no recovery month");
+        let largest = df
+            .column("largest_difference_relative")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .clone();
+        assert_eq!(largest.get(0), Some(-0.2));
+        assert_eq!(largest.get(1), None);
+    }
+
     #[test]
     fn a_loss_that_recovers() {
         // Down 20 % in month 2, back within 1 % from month 5.
