@@ -19,6 +19,8 @@ pub mod scenario;
 #[cfg(feature = "engine")]
 pub mod charts;
 #[cfg(feature = "engine")]
+pub mod comparison;
+#[cfg(feature = "engine")]
 pub mod components;
 #[cfg(feature = "engine")]
 pub mod indices;

@@ -114,6 +114,10 @@ struct RunArgs {
     /// Also write report.html, a self-contained page with the story, key numbers and every chart.
     #[arg(long)]
     report: bool,
+    /// For a story, do not also run its counterfactual (the same file without its own policies and
+    /// triggers) nor compare the two.
+    #[arg(long = "no-baseline", alias = "no-counterfactual")]
+    no_baseline: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -139,12 +143,21 @@ enum Command {
         #[arg(long, value_delimiter = ',', value_name = "NATIONS")]
         focus: Vec<String>,
     },
-    /// Overlay several runs (e.g. a scenario against the baseline) and chart their differences.
+    /// Compare runs: print, for the world and the focus nations, each headline metric's largest
+    /// difference, cumulative difference, months more than 1 % below and recovery; write them to
+    /// compare.parquet and chart the runs' differences.
     Compare {
-        /// Two or more run folders; differences are taken against the first.
-        #[arg(required = true, num_args = 2..)]
+        /// Run folders: against the first (two or more), or each against its own counterfactual.
+        #[arg(required = true, num_args = 1..)]
         run_dirs: Vec<PathBuf>,
-        /// Folder for the comparison charts (default: output/compare).
+        /// The reference: `first` (the first run; the default for two or more runs) or
+        /// `counterfactual` (each story run's own counterfactual/ folder; the default for one run).
+        #[arg(long, value_enum)]
+        against: Option<Against>,
+        /// Nations to report, e.g. --focus KE,BR (default: the first run's focus nations).
+        #[arg(long, value_delimiter = ',', value_name = "NATIONS")]
+        focus: Vec<String>,
+        /// Folder for compare.parquet and the comparison charts (default: output/compare).
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -172,7 +185,12 @@ fn main() -> ExitCode {
         Some(Command::List) => list(),
         Some(Command::Parameters) => parameters(),
         Some(Command::Plot { run_dir, focus }) => plot(&run_dir, &focus),
-        Some(Command::Compare { run_dirs, out }) => compare(&run_dirs, out),
+        Some(Command::Compare {
+            run_dirs,
+            against,
+            focus,
+            out,
+        }) => compare(&run_dirs, against, &focus, out),
         Some(Command::Report { run_dir, focus }) => report(&run_dir, &focus),
         Some(Command::Sweep { command }) => sweep_command(command),
     }
@@ -220,38 +238,84 @@ fn run(args: RunArgs) -> Result<()> {
         })
         .collect();
     let focus = charts::data::resolve_focus(&args.focus, &nations).context("--focus")?;
+    // A story's counterfactual, run with the same seed, months and --set values.
+    let counterfactual = if args.no_baseline {
+        None
+    } else {
+        counterfactual_of(name, &sets, scenario)?
+    };
 
     let started = Instant::now();
+    let seed = scenario.scenario.seed;
     let months = scenario.scenario.months;
+    let runs = 1 + u64::from(counterfactual.is_some());
     // Only runs that take more than a second get a bar on a terminal; elsewhere (a Slurm log) a plain
     // line every few seconds.
     let progress = fracture::progress::Progress::new(
-        scenario.scenario.name.clone(),
+        if counterfactual.is_some() {
+            format!("{} and its counterfactual", scenario.scenario.name)
+        } else {
+            scenario.scenario.name.clone()
+        },
         "months",
-        months as u64,
+        months as u64 * runs,
         !args.quiet,
         Some(Duration::from_secs(1)),
     );
-    // The large tables' Parquet row groups are encoded on the second core while the months run.
+    // The large tables' Parquet row groups are encoded on the second core while the months run; the
+    // counterfactual (summary tables only) runs beside them.
     let encoded = output::RowGroupCache::default();
-    let outputs = fracture::simulate_observed(
-        scenario,
-        scenario.scenario.seed,
-        Detail::Full,
-        |done| progress.set(done as u64),
-        &|table, chunk| encoded.encode(table, chunk),
-    )
-    .context("the simulation failed")?;
+    let (outputs, counterfactual_outputs) = std::thread::scope(|scope| {
+        let other = counterfactual.as_ref().map(|(loaded, _)| {
+            let progress = &progress;
+            scope.spawn(move || {
+                fracture::simulate_with(&loaded.scenario, seed, Detail::Summary, |_| progress.inc())
+            })
+        });
+        let outputs = fracture::simulate_observed(
+            scenario,
+            seed,
+            Detail::Full,
+            |_| progress.inc(),
+            &|table, chunk| encoded.encode(table, chunk),
+        );
+        let other = other.map(|h| h.join().expect("the counterfactual's thread panicked"));
+        (outputs, other)
+    });
+    let outputs = outputs.context("the simulation failed")?;
+    let counterfactual_outputs = counterfactual_outputs
+        .transpose()
+        .context("the counterfactual's simulation failed")?;
     progress.finish();
     output::check_finite(&outputs)?;
+    if let Some(out) = &counterfactual_outputs {
+        output::check_finite(out).context("the counterfactual")?;
+    }
 
-    let mut manifest = Manifest::new(scenario, scenario.scenario.seed, loaded.files.clone());
+    let mut manifest = Manifest::new(scenario, seed, loaded.files.clone());
     for (table, frame) in outputs.tables() {
         manifest.rows.insert(table.to_string(), frame.height());
     }
     manifest.wall_time_seconds = started.elapsed().as_secs_f64();
-    let data = RunData::new(&outputs, &serde_json::to_value(&manifest)?, &focus)?;
-    // Charts and report go into the staging folder, so the run folder appears complete at once.
+    let mut data = RunData::new(&outputs, &serde_json::to_value(&manifest)?, &focus)?;
+    // The counterfactual's folder: its global and nations tables and its manifest.
+    let counterfactual_folder = match (&counterfactual, &counterfactual_outputs) {
+        (Some((loaded, skipped)), Some(out)) => {
+            let mut m = Manifest::new(&loaded.scenario, seed, loaded.files.clone());
+            m.counterfactual_of = Some(scenario.scenario.name.clone());
+            m.sets_not_applied = skipped.clone();
+            m.rows.insert("global".into(), out.global.height());
+            m.rows.insert("nations".into(), out.nations.height());
+            m.wall_time_seconds = manifest.wall_time_seconds;
+            let cf_data = RunData::new(out, &serde_json::to_value(&m)?, &data.focus)?;
+            data = data.with_counterfactual(cf_data);
+            Some((m, out))
+        }
+        _ => None,
+    };
+    let comparison = fracture::comparison::against_counterfactual(&data);
+    // Charts, report, the counterfactual and the comparison go into the staging folder, so the run
+    // folder appears complete at once.
     output::write_run_with(
         &dir,
         &outputs,
@@ -259,6 +323,13 @@ fn run(args: RunArgs) -> Result<()> {
         args.force,
         Some(&encoded),
         |staging| {
+            if let (Some((m, out)), Some(view)) = (&counterfactual_folder, &comparison) {
+                output::write_counterfactual(&staging.join(output::COUNTERFACTUAL_DIR), out, m)?;
+                output::write_parquet(
+                    &staging.join(fracture::comparison::FILE),
+                    &fracture::comparison::frame(&view.rows)?,
+                )?;
+            }
             charts::write_charts(staging, &data)?;
             if args.report {
                 fracture::report::write(staging, &data)?;
@@ -275,15 +346,58 @@ fn run(args: RunArgs) -> Result<()> {
             scenario.scenario.name,
             months,
             scenario.scenario.start,
-            scenario.scenario.seed,
+            seed,
             dir.display()
         );
         out!(
             "{}",
             fracture::summary::final_month(&outputs, &blocs, &focus)
         );
+        if let Some(view) = &comparison {
+            let table = dir.join(fracture::comparison::FILE);
+            out!(
+                "{}",
+                fracture::summary::story(view, &data, &table.display().to_string())
+            );
+        }
+        if let Some((_, skipped)) = &counterfactual
+            && !skipped.is_empty()
+        {
+            errln!(
+                "note: {} apply to the story alone: its counterfactual has no such policy or trigger",
+                skipped.join(", ")
+            );
+        }
     }
     Ok(())
+}
+
+/// A story's counterfactual with the `sets` of its run, and the `--set`s it leaves out: those naming a
+/// policy or trigger of the story's own, which the counterfactual does not have. `None` for a
+/// scenario that is no story (the baseline, a world of its own, a file without policies or triggers).
+fn counterfactual_of(
+    name: &str,
+    sets: &[String],
+    story: &scenario::Scenario,
+) -> Result<Option<(scenario::Loaded, Vec<String>)>> {
+    let Some(base) = scenario::Base::read_counterfactual(name)? else {
+        return Ok(None);
+    };
+    let plain = base.load(&[])?.scenario;
+    let own = |set: &String| -> bool {
+        let mut parts = set.split('=').next().unwrap_or("").trim().split('.');
+        let (section, id) = (parts.next(), parts.next());
+        match (section, id) {
+            (Some("policy"), Some(id)) => !plain.policy.iter().any(|p| p.name == id),
+            (Some("trigger"), Some(id)) => !plain.trigger.iter().any(|t| t.name == id),
+            _ => false,
+        }
+    };
+    let (skipped, kept): (Vec<String>, Vec<String>) = sets.iter().cloned().partition(own);
+    let mut loaded = base.load(&kept)?;
+    // Told apart from the story in its folder, charts and comparisons; the name runs nothing.
+    loaded.scenario.scenario.name = format!("{}-counterfactual", story.scenario.name);
+    Ok(Some((loaded, skipped)))
 }
 
 fn plot(run_dir: &Path, focus: &[String]) -> Result<()> {
@@ -293,14 +407,117 @@ fn plot(run_dir: &Path, focus: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn compare(run_dirs: &[PathBuf], out: Option<PathBuf>) -> Result<()> {
-    let runs = run_dirs
-        .iter()
-        .map(|d| RunData::read(d, &[]))
-        .collect::<Result<Vec<_>>>()?;
+/// What `compare` measures runs against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Against {
+    /// The first run given.
+    First,
+    /// Each run's own counterfactual (the `counterfactual/` folder `run` writes for a story).
+    Counterfactual,
+}
+
+fn compare(
+    run_dirs: &[PathBuf],
+    against: Option<Against>,
+    focus: &[String],
+    out: Option<PathBuf>,
+) -> Result<()> {
+    use fracture::comparison;
+    let against = against.unwrap_or(if run_dirs.len() == 1 {
+        Against::Counterfactual
+    } else {
+        Against::First
+    });
+    if against == Against::First && run_dirs.len() < 2 {
+        anyhow::bail!(
+            "a comparison against the first run needs at least two runs; for a story's run against \
+             its counterfactual, give --against counterfactual"
+        );
+    }
+    let mut runs = Vec::with_capacity(run_dirs.len());
+    for (i, d) in run_dirs.iter().enumerate() {
+        // The first run's nations check --focus; the others report the same nations.
+        let run = if i == 0 {
+            RunData::read(d, focus)?
+        } else {
+            RunData::read(d, &[])?
+        };
+        if against == Against::Counterfactual && run.counterfactual.is_none() {
+            anyhow::bail!(
+                "{} has no {}/ folder: it is not a story's run, or it was run with --no-baseline",
+                d.display(),
+                output::COUNTERFACTUAL_DIR
+            );
+        }
+        runs.push(run);
+    }
+    let nations = comparison::nations_with_world(&runs[0].focus);
     let out = out.unwrap_or_else(|| PathBuf::from("output").join("compare"));
-    let written = charts::compare::write_compare(&out, &runs)?;
-    outln!("{} comparison charts → {}", written.len(), out.display());
+    let file = out.join(comparison::FILE);
+    let labels: Vec<String> = runs.iter().map(|r| r.label_among(&runs)).collect();
+    let mut rows = Vec::new();
+    let mut printed = String::new();
+    for (i, run) in runs.iter().enumerate() {
+        let (reference, reference_label) = match against {
+            Against::First if i == 0 => continue,
+            Against::First => (&runs[0], labels[0].clone()),
+            Against::Counterfactual => {
+                let cf = run.counterfactual.as_deref().expect("checked above");
+                (cf, cf.name.clone())
+            }
+        };
+        let these =
+            comparison::compare_labelled(run, &labels[i], reference, &reference_label, &nations);
+        comparison::ensure_rows(&these, &labels[i], &reference_label)?;
+        printed.push_str(&format!(
+            "\n{} (seed {}) against {} (seed {}), {} months from {}\n",
+            labels[i],
+            run.seed_label(),
+            reference_label,
+            reference.seed_label(),
+            these[0].stats.months,
+            these[0].month(0)
+        ));
+        let file = file.display().to_string();
+        match against {
+            Against::Counterfactual => {
+                let view = comparison::StoryComparison {
+                    rows: these.clone(),
+                    ..comparison::against_counterfactual(run).expect("checked above")
+                };
+                printed.push_str(&fracture::summary::story(&view, run, &file));
+            }
+            Against::First => {
+                printed.push_str(&fracture::summary::table(
+                    &these,
+                    run,
+                    &reference_label,
+                    &file,
+                ));
+            }
+        }
+        rows.extend(these);
+    }
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    output::write_parquet(&file, &comparison::frame(&rows)?)?;
+    out!("{printed}");
+    if against == Against::First {
+        let written = charts::compare::write_compare(&out, &runs)?;
+        outln!(
+            "\n{} ({} rows) and {} comparison charts → {}",
+            comparison::FILE,
+            rows.len(),
+            written.len(),
+            out.display()
+        );
+    } else {
+        outln!(
+            "\n{} ({} rows) → {} (each run's own counterfactual chart is in its folder)",
+            comparison::FILE,
+            rows.len(),
+            out.display()
+        );
+    }
     Ok(())
 }
 
@@ -351,32 +568,13 @@ fn list() -> Result<()> {
                     .to_string()
             })
             .unwrap_or_else(|e| format!("(invalid: {} problems)", e.diagnostics.len()));
-        let mut lines = wrap(&description, 100 - 25).into_iter();
+        let mut lines = fracture::summary::wrap(&description, 100 - 25).into_iter();
         outln!("{:<24} {}", s.name, lines.next().unwrap_or_default());
         for line in lines {
             outln!("{:<24} {line}", "");
         }
     }
     Ok(())
-}
-
-/// Breaks `text` into lines of at most `width` characters at spaces (a longer word gets a line of its own).
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
 }
 
 fn parameters() -> Result<()> {

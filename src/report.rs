@@ -4,6 +4,7 @@
 //! embedded as a data URI), so it opens offline and looks the same on every machine.
 
 use crate::charts::{self, Chart, RunData, fmt_num};
+use crate::comparison::StoryComparison;
 use anyhow::Result;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -134,6 +135,20 @@ fn esc(s: &str) -> String {
     out
 }
 
+/// `text` escaped, with `code` spans (between backticks) as `<code>`.
+fn esc_code(text: &str) -> String {
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                format!("<code>{}</code>", esc(part))
+            } else {
+                esc(part)
+            }
+        })
+        .collect()
+}
+
 /// Standard base64, for the embedded font.
 fn base64(bytes: &[u8]) -> String {
     const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -189,6 +204,16 @@ td.meaning { color: #444; }
 .howto h3 { margin: 0 0 0.3em; font-size: 1.05rem; }
 .howto p { margin: 0; }
 .files { color: #5a5a5a; font-size: 0.95rem; }
+.mechanism { max-width: 60em; }
+code { font-family: ui-monospace, monospace; font-size: 0.9em; background: #f2f2f2; padding: 0 0.2em; }
+.sources-title { margin-bottom: 0.2em; color: #5a5a5a; }
+.sources { margin-top: 0; color: #5a5a5a; }
+.note { color: #5a5a5a; font-size: 0.95rem; }
+h3 { font-size: 1.12rem; margin: 1.4em 0 0.4em; }
+.comparison td, .expectations td { font-variant-numeric: tabular-nums; }
+.comparison tr.group th { background: #fff; padding-top: 0.9em; border-bottom: 2px solid #ccc; }
+.verdict.met { color: #006b4f; font-weight: 600; }
+.verdict.not-met { color: #a33e00; font-weight: 600; }
 @media (max-width: 1200px) { .chart { grid-template-columns: minmax(0, 1fr); } }
 @media (max-width: 900px) { .swipe { display: block; } }
 @media (max-width: 600px) {
@@ -203,6 +228,15 @@ td.meaning { color: #444; }
   .key-numbers td { border: 0; padding: 0; }
   .key-numbers td.value { text-align: right; white-space: normal; }
   .key-numbers td.meaning { grid-column: 1 / -1; font-size: 0.92em; }
+  /* Wide tables as cards: each cell on a line of its own, named by its column. */
+  .cards thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  .cards, .cards tbody, .cards tr, .cards td, .cards th { display: block; }
+  .cards tr { border-bottom: 1px solid #e2e2e2; padding: 0.4em 0; }
+  .cards td { border: 0; padding: 0.05em 0; }
+  .cards td[data-label]::before { content: attr(data-label) ": "; color: #5a5a5a; }
+  .cards td.metric { font-weight: 600; }
+  .comparison tr.group { border-bottom: 0; padding-bottom: 0; }
+  .comparison tr.group th { padding: 0.6em 0 0; border-bottom: 0; font-size: 1.05em; }
 }
 "#;
 
@@ -237,8 +271,12 @@ pub fn render(data: &RunData) -> Result<String> {
     let _ = writeln!(
         h,
         "<h2>The story</h2>\n<p class=\"story\">{}</p>",
-        esc(&story)
+        esc_code(&story)
     );
+    let comparison = crate::comparison::against_counterfactual(data);
+    if let Some(view) = &comparison {
+        story_section(&mut h, data, view);
+    }
 
     let _ = writeln!(
         h,
@@ -257,7 +295,7 @@ pub fn render(data: &RunData) -> Result<String> {
     }
     let _ = writeln!(h, "</tbody>\n</table>");
 
-    for chart in Chart::ALL {
+    for chart in Chart::of(data) {
         let svg = chart.svg(data)?;
         let title = chart.title(data);
         let svg = svg.replacen(
@@ -286,10 +324,180 @@ pub fn render(data: &RunData) -> Result<String> {
     let _ = writeln!(
         h,
         "<p class=\"files\">The numbers behind this page are in the run folder: global.parquet, \
-         nations.parquet, labs.parquet, providers.parquet, usage.parquet and events.parquet, described \
-         in the project README; the charts are also there as PNG and SVG files.</p>\n</main>\n</body>\n</html>"
+         nations.parquet, labs.parquet, providers.parquet, usage.parquet and events.parquet{}, \
+         described in the project README; the charts are also there as PNG and SVG files.</p>\n\
+         </main>\n</body>\n</html>",
+        if comparison.is_some() {
+            format!(
+                "; the comparison with the counterfactual in {}, the counterfactual's own tables in {}/",
+                crate::comparison::FILE,
+                crate::output::COUNTERFACTUAL_DIR
+            )
+        } else {
+            String::new()
+        }
     );
     Ok(h)
+}
+
+/// A story's mechanism, sources, expectations and the table of its run against its counterfactual.
+fn story_section(h: &mut String, data: &RunData, view: &StoryComparison) {
+    if !view.story.is_empty() {
+        let _ = writeln!(h, "<p class=\"mechanism\">{}</p>", esc_code(&view.story));
+    }
+    if !view.sources.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p class=\"sources-title\">Sources:</p>\n<ul class=\"sources\">"
+        );
+        for source in &view.sources {
+            let _ = writeln!(h, "<li>{}</li>", esc(source));
+        }
+        let _ = writeln!(h, "</ul>");
+    }
+    let cf = data.counterfactual.as_deref();
+    let _ = writeln!(
+        h,
+        "<h2 id=\"against-counterfactual\">Against its counterfactual</h2>\n<p>The counterfactual is the \
+         same scenario without the policies and triggers this story adds, changes or removes, run with \
+         the same seed ({}) and months; the differences between the two runs are what the story does. \
+         {}</p>",
+        esc(&cf.map_or_else(|| "?".into(), |c| c.seed_label())),
+        match view.start {
+            Some(t) => format!("The story acts from {}.", esc(view.month(t))),
+            None => "Nothing of the story's own came into force within the run, so the two runs \
+                     are alike."
+                .into(),
+        }
+    );
+    if !view.events.is_empty() {
+        let _ = writeln!(h, "<ul class=\"own-events\">");
+        for e in view.events.iter().take(crate::comparison::MAX_EVENTS) {
+            let _ = writeln!(
+                h,
+                "<li>{}: {} \u{2014} {}</li>",
+                esc(&e.month_label),
+                esc(crate::comparison::event_words(&e.kind)),
+                esc(&e.detail)
+            );
+        }
+        if view.events.len() > crate::comparison::MAX_EVENTS {
+            let _ = writeln!(
+                h,
+                "<li>and {} more, listed under Policy events below</li>",
+                view.events.len() - crate::comparison::MAX_EVENTS
+            );
+        }
+        let _ = writeln!(h, "</ul>");
+    }
+    let blocs: Vec<(String, String)> = data
+        .blocs
+        .iter()
+        .map(|b| (b.id.clone(), b.name.clone()))
+        .collect();
+    if !view.judgements.is_empty() {
+        let _ = writeln!(
+            h,
+            "<h3>What the story expects</h3>\n<table class=\"expectations cards\">\n<thead><tr>\
+             <th>Expectation</th><th>Found in this run</th><th>Verdict</th></tr></thead>\n<tbody>"
+        );
+        for j in &view.judgements {
+            let verdict = match j.met() {
+                Some(true) => "met",
+                Some(false) => "not met",
+                None => "not judged",
+            };
+            let _ = writeln!(
+                h,
+                "<tr><td data-label=\"Expectation\">{}</td><td data-label=\"Found\">{}</td>\
+                 <td data-label=\"Verdict\" class=\"verdict {}\">{}</td></tr>",
+                esc(&crate::comparison::claim(j, &blocs, |t| view
+                    .month(t)
+                    .to_string())),
+                esc(&crate::comparison::finding(j, &blocs)),
+                verdict.replace(' ', "-"),
+                verdict
+            );
+        }
+        let _ = writeln!(
+            h,
+            "</tbody>\n</table>\n<p class=\"note\">One seed. The project's tests hold every shipped \
+             story to its expectations as the mean over four seeds, at least three standard errors from \
+             zero.</p>"
+        );
+    }
+
+    let (shown, quiet) = crate::comparison::moved_by_nation(&view.rows);
+    let name = |nation: &str| {
+        if nation == crate::comparison::WORLD {
+            "World".to_string()
+        } else {
+            data.nation_label(nation)
+        }
+    };
+    let _ = writeln!(
+        h,
+        "<h3>Who loses access, how much and for how long</h3>\n<p>For the world and the focus nations, \
+         each headline metric in the story against the counterfactual: the largest difference and its \
+         month (for amounts as a share of the counterfactual, for shares in percentage points), the \
+         cumulative difference over the run, the months more than 1 % below and above the \
+         counterfactual (1 % of its value that month; at least 0.01 points for shares), and the month \
+         from which the story stays within 1 % of it to the end.</p>"
+    );
+    if shown.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p>Every headline metric stays within 1 % of the counterfactual throughout.</p>"
+        );
+    } else {
+        let _ = writeln!(
+            h,
+            "<table class=\"comparison cards\">\n<thead><tr><th>Metric</th><th>Largest difference</th>\
+             <th>Cumulative</th><th>Months &gt;1 % below</th><th>Months &gt;1 % above</th>\
+             <th>Within 1 % from</th></tr></thead>\n<tbody>"
+        );
+        for (nation, rows) in &shown {
+            let _ = writeln!(
+                h,
+                "<tr class=\"group\"><th colspan=\"6\">{}</th></tr>",
+                esc(&name(nation))
+            );
+            for r in rows {
+                if r.metric.measure == crate::comparison::Measure::Count {
+                    let _ = writeln!(
+                        h,
+                        "<tr><td class=\"metric\">{}</td><td colspan=\"5\">{}</td></tr>",
+                        esc(&r.metric.label),
+                        esc(&crate::comparison::peak_text(r, "counterfactual"))
+                    );
+                    continue;
+                }
+                let c = crate::comparison::cells(r);
+                let _ = writeln!(
+                    h,
+                    "<tr><td class=\"metric\">{}</td><td data-label=\"Largest difference\">{}</td>\
+                     <td data-label=\"Cumulative\">{}</td><td data-label=\"Months &gt;1 % below\">{}</td>\
+                     <td data-label=\"Months &gt;1 % above\">{}</td>\
+                     <td data-label=\"Within 1 % from\">{}</td></tr>",
+                    esc(&r.metric.label),
+                    esc(&c.largest),
+                    esc(&c.cumulative),
+                    esc(&c.below),
+                    esc(&c.above),
+                    esc(&c.recovery)
+                );
+            }
+        }
+        let _ = writeln!(h, "</tbody>\n</table>");
+    }
+    if !quiet.is_empty() && !shown.is_empty() {
+        let names: Vec<String> = quiet.iter().map(|n| name(n)).collect();
+        let _ = writeln!(
+            h,
+            "<p>{}: every headline metric within 1 % of the counterfactual throughout.</p>",
+            esc(&names.join(", "))
+        );
+    }
 }
 
 fn events_section(h: &mut String, data: &RunData) -> Result<()> {
@@ -388,6 +596,10 @@ mod tests {
     #[test]
     fn escaping_and_small_numbers() {
         assert_eq!(esc("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+        assert_eq!(
+            esc_code("raise `lambda` & `p<1`"),
+            "raise <code>lambda</code> &amp; <code>p&lt;1</code>"
+        );
         assert_eq!(per_thousand(0.000123), "0.000123");
         assert_eq!(per_thousand(14279.9), "14,280");
         assert_eq!(per_thousand(1.5), "1.50");

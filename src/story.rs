@@ -7,10 +7,33 @@ use crate::Outputs;
 use crate::scenario::{Aggregate, Direction, Expectation, Scenario};
 use polars::prelude::*;
 
+/// The tables of a run that stories are measured on: `global`, `nations` and `events`.
+#[derive(Clone, Copy)]
+pub struct Tables<'a> {
+    pub global: &'a DataFrame,
+    pub nations: &'a DataFrame,
+    pub events: &'a DataFrame,
+}
+
+impl<'a> From<&'a Outputs> for Tables<'a> {
+    fn from(out: &'a Outputs) -> Self {
+        Tables {
+            global: &out.global,
+            nations: &out.nations,
+            events: &out.events,
+        }
+    }
+}
+
 /// The month (`t`) a story starts to act in a run: the first month one of its own policies — one its
 /// counterfactual lacks or has otherwise — is in force, or the first a trigger of its own puts a policy
 /// in force. `None` when nothing of its own came into force within the run.
 pub fn story_start(story: &Scenario, counterfactual: &Scenario, out: &Outputs) -> Option<usize> {
+    story_start_in(story, counterfactual, out.into())
+}
+
+/// [`story_start`] on a run's tables.
+pub fn story_start_in(story: &Scenario, counterfactual: &Scenario, out: Tables) -> Option<usize> {
     let start = story.scenario.start;
     let months = story.scenario.months as i32;
     let scheduled = story
@@ -23,12 +46,16 @@ pub fn story_start(story: &Scenario, counterfactual: &Scenario, out: &Outputs) -
         .iter()
         .filter(|t| !counterfactual.trigger.contains(t))
         .collect();
-    let fired = trigger_events(out).into_iter().filter_map(|(t, actor)| {
-        own_triggers
-            .iter()
-            .find(|tr| tr.name == actor)
-            .map(|tr| t as i32 + tr.delay_months as i32)
-    });
+    // A trigger fires the month after the accusation it answers, and its policy is in force
+    // `delay_months` after the accusation.
+    let fired = trigger_events(out.events)
+        .into_iter()
+        .filter_map(|(t, actor)| {
+            own_triggers
+                .iter()
+                .find(|tr| tr.name == actor)
+                .map(|tr| t as i32 - 1 + tr.delay_months as i32)
+        });
     scheduled
         .chain(fired)
         .filter(|&t| t < months)
@@ -37,8 +64,7 @@ pub fn story_start(story: &Scenario, counterfactual: &Scenario, out: &Outputs) -
 }
 
 /// `(t, actor)` of every `trigger_fired` event.
-fn trigger_events(out: &Outputs) -> Vec<(u32, String)> {
-    let e = &out.events;
+fn trigger_events(e: &DataFrame) -> Vec<(u32, String)> {
     let (Ok(kind), Ok(t), Ok(actor)) = (e.column("kind"), e.column("t"), e.column("actor")) else {
         return Vec::new();
     };
@@ -57,6 +83,16 @@ fn trigger_events(out: &Outputs) -> Vec<(u32, String)> {
 /// those nations of a column of the nations table.
 pub fn series(
     out: &Outputs,
+    metric: &str,
+    nations: &[String],
+    aggregate: Aggregate,
+) -> Result<Vec<f64>, String> {
+    series_in(out.into(), metric, nations, aggregate)
+}
+
+/// [`series`] on a run's tables.
+pub fn series_in(
+    out: Tables,
     metric: &str,
     nations: &[String],
     aggregate: Aggregate,
@@ -134,10 +170,27 @@ pub fn effect(
     e: &Expectation,
     story: &Outputs,
     counterfactual: &Outputs,
+    window: (usize, usize),
+) -> Result<f64, String> {
+    effect_in(e, story.into(), counterfactual.into(), window)
+}
+
+/// [`effect`] on two runs' tables.
+pub fn effect_in(
+    e: &Expectation,
+    story: Tables,
+    counterfactual: Tables,
     (from, to): (usize, usize),
 ) -> Result<f64, String> {
-    let a = series(story, &e.metric, &e.nations, e.aggregate)?;
-    let b = series(counterfactual, &e.metric, &e.nations, e.aggregate)?;
+    let a = series_in(story, &e.metric, &e.nations, e.aggregate)?;
+    let b = series_in(counterfactual, &e.metric, &e.nations, e.aggregate)?;
+    if to >= a.len().min(b.len()) {
+        return Err(format!(
+            "the window ends in month {to}, beyond the runs' {} and {} months",
+            a.len(),
+            b.len()
+        ));
+    }
     let n = (to - from + 1) as f64;
     let mean = |x: &[f64]| x[from..=to].iter().sum::<f64>() / n;
     let (ma, mb) = (mean(&a), mean(&b));
@@ -165,4 +218,153 @@ pub fn mean_and_error(xs: &[f64]) -> (f64, f64) {
     }
     let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
     (mean, (var / n).sqrt())
+}
+
+/// A story's expectation judged on one pair of runs (the story and its counterfactual, one seed).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Judgement {
+    pub expectation: Expectation,
+    /// The months (`t`, inclusive) it is judged over; `None` when the story never acted in the run.
+    pub window: Option<(usize, usize)>,
+    /// The effect, signed so that a positive number goes the claimed way (a share of the
+    /// counterfactual's mean when the expectation is `relative`).
+    pub effect: Option<f64>,
+    /// Why it could not be judged, when it could not.
+    pub problem: Option<String>,
+}
+
+impl Judgement {
+    /// Whether the effect reaches the claimed minimum; `None` when it could not be judged. (One seed:
+    /// `tests/stories.rs` holds the shipped stories to their claims over several.)
+    pub fn met(&self) -> Option<bool> {
+        self.effect.map(|e| e >= self.expectation.min_effect)
+    }
+}
+
+/// The month (`t`) the story started to act in `story`'s run, and each of its expectations judged
+/// against the counterfactual's run with the same seed.
+pub fn judge(
+    story: &Scenario,
+    counterfactual: &Scenario,
+    a: Tables,
+    b: Tables,
+) -> (Option<usize>, Vec<Judgement>) {
+    let start = story_start_in(story, counterfactual, a);
+    let judged = story
+        .scenario
+        .expect
+        .iter()
+        .map(|e| {
+            let Some(start) = start else {
+                return Judgement {
+                    expectation: e.clone(),
+                    window: None,
+                    effect: None,
+                    problem: Some("the story did not act within the run".into()),
+                };
+            };
+            let w = window(e, story, start);
+            match effect_in(e, a, b, w) {
+                Ok(x) => Judgement {
+                    expectation: e.clone(),
+                    window: Some(w),
+                    effect: Some(x),
+                    problem: None,
+                },
+                Err(problem) => Judgement {
+                    expectation: e.clone(),
+                    window: Some(w),
+                    effect: None,
+                    problem: Some(problem),
+                },
+            }
+        })
+        .collect();
+    (start, judged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tables(global: DataFrame, events: DataFrame) -> (DataFrame, DataFrame, DataFrame) {
+        let nations = df!(
+            "nation" => ["KE", "BR", "KE", "BR", "KE", "BR"],
+            "t" => [0u32, 0, 1, 1, 2, 2],
+            "compute_h100e" => [10.0, 20.0, 10.0, 20.0, 10.0, 20.0],
+        )
+        .unwrap();
+        (global, nations, events)
+    }
+
+    fn no_events() -> DataFrame {
+        df!(
+            "kind" => Vec::<&str>::new(),
+            "t" => Vec::<u32>::new(),
+            "actor" => Vec::<&str>::new()
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn expectations_are_judged_from_the_story_start_on_both_runs() {
+        let mut story = crate::scenario::load("alibaba-ban", &["scenario.months=3".into()])
+            .unwrap()
+            .scenario;
+        let counterfactual =
+            crate::scenario::load_counterfactual("alibaba-ban", &["scenario.months=3".into()])
+                .unwrap()
+                .unwrap()
+                .scenario;
+        story.scenario.expect.truncate(1);
+        story.scenario.expect[0].months = Some(2);
+        // The trigger fires in month 1, answering an accusation of month 0: its ban is in force from
+        // month 0 + delay_months (2).
+        let events =
+            df!("kind" => ["trigger_fired"], "t" => [1u32], "actor" => ["board-ban"]).unwrap();
+        let (g, n, e) = tables(df!("t" => [0u32, 1, 2]).unwrap(), events);
+        let mut lower = n.clone();
+        lower
+            .with_column(Column::new(
+                "compute_h100e".into(),
+                [10.0, 20.0, 10.0, 20.0, 9.0, 18.0],
+            ))
+            .unwrap();
+        let a = Tables {
+            global: &g,
+            nations: &lower,
+            events: &e,
+        };
+        let b = Tables {
+            global: &g,
+            nations: &n,
+            events: &no_events(),
+        };
+        let (start, judged) = judge(&story, &counterfactual, a, b);
+        assert_eq!(start, Some(2));
+        assert_eq!(
+            judged[0].window,
+            Some((2, 2)),
+            "two months, cut at the run's end"
+        );
+        // KE + BR: 27 against 30, 10 % lower.
+        assert!((judged[0].effect.unwrap() - 0.1).abs() < 1e-12);
+        assert_eq!(judged[0].met(), Some(true));
+
+        // Without the trigger's event nothing of the story acted: nothing is judged.
+        let a = Tables {
+            events: b.events,
+            ..a
+        };
+        let (start, judged) = judge(&story, &counterfactual, a, b);
+        assert_eq!(start, None);
+        assert_eq!(judged[0].met(), None);
+        assert!(
+            judged[0]
+                .problem
+                .as_deref()
+                .unwrap()
+                .contains("did not act")
+        );
+    }
 }

@@ -476,6 +476,7 @@ impl Recorder {
                 ("demand_h100e", F64),
                 ("unmet_h100e", F64),
                 ("own_cluster_h100e", F64),
+                ("stranded_labs", U32),
             ],
         );
         nations.extend(schema(

@@ -18,6 +18,22 @@ fn baseline() -> &'static RunData {
     DATA.get_or_init(|| run_data("baseline", &[]))
 }
 
+/// A 24-month run of the alibaba-ban story with its counterfactual, shared by the tests of this file.
+fn story() -> &'static RunData {
+    static DATA: OnceLock<RunData> = OnceLock::new();
+    DATA.get_or_init(|| {
+        let sets = [format!("scenario.months={MONTHS}")];
+        let cf = fracture::scenario::load_counterfactual("alibaba-ban", &sets)
+            .unwrap()
+            .unwrap();
+        let s = &cf.scenario;
+        let outputs = fracture::simulate(s, s.scenario.seed).unwrap();
+        let manifest = Manifest::new(s, s.scenario.seed, cf.files.clone());
+        let cf = RunData::new(&outputs, &serde_json::to_value(&manifest).unwrap(), &[]).unwrap();
+        run_data("alibaba-ban", &[]).with_counterfactual(cf)
+    })
+}
+
 fn run_data(scenario: &str, focus: &[&str]) -> RunData {
     let loaded = fracture::scenario::load(scenario, &[format!("scenario.months={MONTHS}")])
         .expect("shipped scenario loads");
@@ -106,11 +122,23 @@ fn no_temporary_files(dir: &Path) {
 
 #[test]
 fn every_chart_is_a_png_and_an_svg_of_its_size_with_title_and_axis_labels() {
-    let data = baseline();
+    assert_eq!(
+        Chart::of(baseline()),
+        Chart::ALL,
+        "no counterfactual, no chart of it"
+    );
+    assert_eq!(Chart::of(story())[0], Chart::Counterfactual);
+    assert_eq!(Chart::of(story()).len(), Chart::ALL.len() + 1);
+    for data in [baseline(), story()] {
+        check_every_chart(data);
+    }
+}
+
+fn check_every_chart(data: &RunData) {
     let dir = tempfile::tempdir().unwrap();
     let written = charts::write_charts(dir.path(), data).unwrap();
-    assert_eq!(written.len(), 2 * Chart::ALL.len());
-    for chart in Chart::ALL {
+    assert_eq!(written.len(), 2 * Chart::of(data).len());
+    for chart in Chart::of(data) {
         let (w, h) = chart.size(data);
         let png = dir.path().join(format!("{}.png", chart.stem()));
         assert_eq!(png_size(&png), (w, h), "{}", png.display());
@@ -473,9 +501,47 @@ fn sixteen_focus_nations_are_told_apart_by_dashes_and_labels_at_the_line_ends() 
 }
 
 #[test]
+fn a_story_report_tells_the_story_against_its_counterfactual() {
+    let data = story();
+    let html = fracture::report::render(data).unwrap();
+    assert_eq!(html.matches("<svg ").count(), Chart::of(data).len());
+    let svg = Chart::Counterfactual.svg(data).unwrap();
+    for f in &data.focus {
+        assert!(svg.contains(&svg_escaped(&data.nation_label(f))), "{f}");
+    }
+    let section = &html[html
+        .find("id=\"against-counterfactual\"")
+        .expect("the story's section")..];
+    for needle in [
+        "The story acts from 2025-05.",
+        "What the story expects",
+        "compute (H100e) of KE + BR lower by at least 0.20 %",
+        "Who loses access, how much and for how long",
+        "Kenya (KE)",
+        "Brazil (BR)",
+        "stranded labs",
+        "(counterfactual: none)",
+    ] {
+        assert!(section.contains(needle), "the section lacks {needle:?}");
+    }
+    let mechanism = data.scenario.as_ref().unwrap().scenario.story.clone();
+    let first = mechanism.split(". ").next().unwrap();
+    assert!(html.contains(first), "the story's paragraph");
+    assert!(
+        html.contains("<code>lambda</code>"),
+        "code spans in the story"
+    );
+    assert!(
+        html.contains("Alibaba Cloud&#39;s 2025 regions"),
+        "its sources"
+    );
+}
+
+#[test]
 fn the_report_fits_a_phone_screen_with_chart_text_of_9_px_or_more() {
     let dir = tempfile::tempdir().unwrap();
-    let report = fracture::report::write(dir.path(), baseline()).unwrap();
+    // A story's report: the widest content there is, with the comparison table and its chart.
+    let report = fracture::report::write(dir.path(), story()).unwrap();
     // Headless chromium keeps its window at least 500 px wide, so the phone is a 390-px iframe. The
     // report inside it is a copy with a script that measures the page as laid out and posts the numbers
     // to the outer page, which writes them into its DOM for chromium to dump (the report itself holds

@@ -52,30 +52,57 @@ fn the_readme_lists_every_limit() {
     }
 }
 
-/// The README's example of `run`'s printed summary is what the current build prints (up to its `...`).
+/// The README's examples of `run`'s printed summary — the baseline's, and a story's against its
+/// counterfactual — are what the current build prints (each up to its `...`).
 #[test]
 fn the_readme_example_output_is_what_run_prints() {
     let readme = read("README.md");
-    let start = readme
-        .find("baseline (120 months from 2025-01, seed 42) → output/baseline")
-        .expect("README.md shows the baseline's printed summary");
-    let block = &readme[start..start + readme[start..].find("```").unwrap()];
-    let shown: Vec<&str> = block.lines().take_while(|l| l.trim() != "...").collect();
-    assert!(shown.len() > 3, "the example shows some numbers");
-
+    let example = |first: &str| -> Vec<String> {
+        let start = readme
+            .find(first)
+            .unwrap_or_else(|| panic!("README.md shows an example starting `{first}`"));
+        let block = &readme[start..start + readme[start..].find("```").unwrap()];
+        let shown: Vec<String> = block
+            .lines()
+            .take_while(|l| l.trim() != "...")
+            .map(str::to_string)
+            .collect();
+        assert!(shown.len() > 3, "the example shows some numbers");
+        shown
+    };
     let tmp = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fracture"))
-        .args(["run", "--out", "output/baseline"])
-        .current_dir(tmp.path())
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let printed = String::from_utf8(out.stdout).unwrap();
-    let printed: Vec<&str> = printed.lines().collect();
+    let run = |scenario: &str| -> Vec<String> {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_fracture"))
+            .args(["run", scenario, "--out", &format!("output/{scenario}")])
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let baseline = example("baseline (120 months from 2025-01, seed 42) → output/baseline");
+    let printed = run("baseline");
     assert_eq!(
-        &printed[..shown.len().min(printed.len())],
-        &shown[..],
+        &printed[..baseline.len().min(printed.len())],
+        &baseline[..],
         "README.md's example output has drifted from what `fracture run` prints: copy it again"
+    );
+    let story = example("The story, against its counterfactual");
+    let printed = run("alibaba-ban");
+    let from = printed
+        .iter()
+        .position(|l| l.starts_with("The story, against"))
+        .expect("a story's run tells it against its counterfactual");
+    let printed = &printed[from..];
+    assert_eq!(
+        &printed[..story.len().min(printed.len())],
+        &story[..],
+        "README.md's example of a story's output has drifted from what `fracture run alibaba-ban` \
+         prints: copy it again"
     );
 }
 

@@ -100,6 +100,30 @@ training_threshold_h100e = 100
     ));
     check_conservation(&out);
     check_no_nan_or_negative(&out);
+    check_stranded_labs_add_up(&out);
+}
+
+/// The nations' stranded labs add up to the world's each month, and to the labs table's count.
+fn check_stranded_labs_add_up(out: &fracture::Outputs) {
+    let world = global(out, "stranded_labs");
+    let t = f64s(&out.nations, "t");
+    let per_nation = f64s(&out.nations, "stranded_labs");
+    let lab_t = f64s(&out.labs, "t");
+    let lab_stranded = bools(&out.labs, "stranded");
+    let mut sum = vec![0.0; world.len()];
+    let mut labs = vec![0.0; world.len()];
+    for (t, n) in t.iter().zip(&per_nation) {
+        sum[*t as usize] += n;
+    }
+    for (t, s) in lab_t.iter().zip(&lab_stranded) {
+        labs[*t as usize] += f64::from(u8::from(*s));
+    }
+    assert!(world.iter().any(|&s| s > 0.0), "some labs are stranded");
+    assert_eq!(sum, world, "nations' stranded labs against the world's");
+    assert_eq!(
+        labs, world,
+        "labs table's stranded labs against the world's"
+    );
 }
 
 #[test]

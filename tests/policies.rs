@@ -527,3 +527,103 @@ policy = { name = "ban-$provider", kind = "cloud_ban", providers = ["$provider"]
         "the rules cannot tell a false accusation"
     );
 }
+
+#[test]
+fn event_details_name_policies_in_words_and_count_in_calendar_months() {
+    // A ban the trigger puts in force for three months, and a scheduled cap with an end: every event
+    // about them says which policy, by kind and name, and when, as YYYY-MM — never `month 3` or `t`.
+    let extra = r#"
+[[trigger]]
+name = "board-ban"
+on = "theft_detected"
+nations = ["CN"]
+delay_months = 2
+duration_months = 3
+max_fires = 1
+policy = { name = "board-ban-$provider", kind = "cloud_ban", providers = ["$provider"], targets = ["uk-board-signatories"] }
+
+[[policy]]
+name = "india-cap"
+kind = "import_cap"
+by = ["US"]
+targets = ["IN"]
+cap_h100e_per_year = 10000
+start = "2025-03"
+end = "2025-08"
+"#;
+    let s = scenario(
+        extra,
+        14,
+        &[
+            "parameters.lambda=1.0",
+            "parameters.p_detect=1.0",
+            "parameters.false_positive_rate=0",
+        ],
+    );
+    let out = run(&s);
+    let e = &out.events;
+    let (month, kind, target, detail) = (
+        strs(e, "month"),
+        strs(e, "kind"),
+        strs(e, "target"),
+        strs(e, "detail"),
+    );
+    let find = |k: &str, needle: &str| -> (String, String) {
+        (0..e.height())
+            .find(|&i| kind[i] == k && (detail[i].contains(needle) || target[i].contains(needle)))
+            .map(|i| (month[i].clone(), detail[i].clone()))
+            .unwrap_or_else(|| panic!("no {k} event for {needle}: {detail:?}"))
+    };
+    assert_eq!(
+        find("policy_on", "india-cap"),
+        (
+            "2025-03".into(),
+            "import cap \u{201c}india-cap\u{201d} in force 2025-03 to 2025-08".into()
+        )
+    );
+    assert_eq!(
+        find("policy_off", "india-cap"),
+        (
+            "2025-09".into(),
+            "import cap \u{201c}india-cap\u{201d} in force 2025-03 to 2025-08".into()
+        )
+    );
+    let (fired_in, fired) = find("trigger_fired", "board-ban");
+    let start: fracture::month::YearMonth = fired_in.parse().unwrap();
+    // Fired the month after the accusation, in force `delay_months` after it, for three months.
+    let (from, to) = (start.plus(1), start.plus(3));
+    let name = fired
+        .split('\u{201c}')
+        .nth(1)
+        .and_then(|r| r.split('\u{201d}').next())
+        .expect("the policy's name in quotes")
+        .to_string();
+    assert!(name.starts_with("board-ban-"), "{fired}");
+    assert_eq!(
+        fired,
+        format!("cloud ban \u{201c}{name}\u{201d} in force {from} to {to}")
+    );
+    let (on_in, on) = find("policy_on", &name);
+    assert_eq!(on_in, from.to_string());
+    assert_eq!(
+        on,
+        format!("cloud ban \u{201c}{name}\u{201d} in force {from} to {to}")
+    );
+    let (_, ban) = find("ban", &name);
+    assert!(
+        ban.starts_with(&format!("cloud ban \u{201c}{name}\u{201d}: "))
+            && ban.ends_with("closed to users in uk-board-signatories"),
+        "{ban}"
+    );
+    for d in &detail {
+        let words: Vec<&str> = d.split_whitespace().collect();
+        assert!(
+            !words
+                .windows(2)
+                .any(|w| w[0] == "month" && w[1].starts_with(|c: char| c.is_ascii_digit())),
+            "a month counted from the start: {d}"
+        );
+        assert!(!d.contains('`'), "raw markup in {d}");
+        assert!(!d.contains("cloud_ban") && !d.contains("import_cap"), "{d}");
+    }
+}

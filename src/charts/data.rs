@@ -2,7 +2,8 @@
 //! scenario's name, story, blocs and focus nations from its manifest. Built from a run in memory or read
 //! back from a run folder, so `run` and `plot` draw the same charts.
 
-use crate::output::read_parquet;
+use crate::output::{COUNTERFACTUAL_DIR, read_parquet};
+use crate::scenario::Scenario;
 use crate::tables::Outputs;
 use anyhow::{Context, Result, anyhow};
 use polars::prelude::*;
@@ -41,6 +42,12 @@ pub struct RunData {
     /// Month numbers (`year * 12 + month - 1`) of the global table's rows.
     pub months: Vec<f64>,
     month_labels: Vec<String>,
+    /// The resolved scenario from the manifest (`None` when there is none, or it does not read as one
+    /// of this version's scenarios).
+    pub scenario: Option<Scenario>,
+    /// For a story: its counterfactual run with the same seed (the `counterfactual/` folder of a run
+    /// folder), with the same focus nations.
+    pub counterfactual: Option<Box<RunData>>,
 }
 
 impl RunData {
@@ -59,13 +66,41 @@ impl RunData {
 
     /// Reads a run folder written by `fracture run`: `global`, `nations` and `events` Parquet and
     /// `manifest.json` (optional: without it the folder name stands for the scenario's).
+    ///
+    /// A story's run folder holds its counterfactual in `counterfactual/` (`global`, `nations` and a
+    /// manifest): it is read into [`RunData::counterfactual`].
     pub fn read(dir: &Path, focus: &[String]) -> Result<Self> {
+        let mut data = Self::read_one(dir, focus)?;
+        let counterfactual = dir.join(COUNTERFACTUAL_DIR);
+        if counterfactual.join("manifest.json").is_file() {
+            let focus = data.focus.clone();
+            data.counterfactual = Some(Box::new(
+                Self::read_one(&counterfactual, &focus)
+                    .with_context(|| format!("cannot read {}", counterfactual.display()))?,
+            ));
+        }
+        Ok(data)
+    }
+
+    /// Attaches a story's counterfactual run.
+    pub fn with_counterfactual(mut self, counterfactual: RunData) -> Self {
+        self.counterfactual = Some(Box::new(counterfactual));
+        self
+    }
+
+    fn read_one(dir: &Path, focus: &[String]) -> Result<Self> {
         if !dir.is_dir() {
             anyhow::bail!("{} is not a run folder", dir.display());
         }
         let global = read_parquet(&dir.join("global.parquet"))?;
         let nations = read_parquet(&dir.join("nations.parquet"))?;
-        let events = read_parquet(&dir.join("events.parquet"))?;
+        // A counterfactual keeps no events table.
+        let events_file = dir.join("events.parquet");
+        let events = if events_file.is_file() {
+            read_parquet(&events_file)?
+        } else {
+            DataFrame::empty()
+        };
         let manifest_path = dir.join("manifest.json");
         let manifest: Value = if manifest_path.is_file() {
             let text = std::fs::read_to_string(&manifest_path)
@@ -180,7 +215,10 @@ impl RunData {
             .iter()
             .map(|m| month_number(m))
             .collect::<Result<Vec<f64>>>()?;
+        let scenario = serde_json::from_value::<Scenario>(manifest["scenario"].clone()).ok();
         Ok(RunData {
+            scenario,
+            counterfactual: None,
             name,
             description,
             folder,

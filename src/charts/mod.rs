@@ -10,6 +10,7 @@ mod alignment;
 mod capability;
 mod chips;
 pub mod compare;
+mod counterfactual;
 pub mod data;
 mod economics;
 pub mod fan;
@@ -157,6 +158,8 @@ pub enum Chart {
     ChipSupply,
     Economics,
     StrandedLabs,
+    /// A story against its counterfactual: drawn only for runs that have one.
+    Counterfactual,
 }
 
 impl Chart {
@@ -171,6 +174,17 @@ impl Chart {
         Chart::StrandedLabs,
     ];
 
+    /// The charts of `data`, in the order the report shows them: [`Chart::ALL`], and first for a story
+    /// run with its counterfactual, [`Chart::Counterfactual`].
+    pub fn of(data: &RunData) -> Vec<Chart> {
+        let mut charts = Vec::new();
+        if data.counterfactual.is_some() {
+            charts.push(Chart::Counterfactual);
+        }
+        charts.extend(Chart::ALL);
+        charts
+    }
+
     /// The file name without extension (`<stem>.png`, `<stem>.svg`).
     pub fn stem(self) -> &'static str {
         match self {
@@ -182,6 +196,7 @@ impl Chart {
             Chart::ChipSupply => "chip_supply",
             Chart::Economics => "economics",
             Chart::StrandedLabs => "stranded_labs",
+            Chart::Counterfactual => "counterfactual",
         }
     }
 
@@ -195,6 +210,7 @@ impl Chart {
             Chart::ChipSupply => "Where new AI chips come from".into(),
             Chart::Economics => "What compute costs, and what it draws".into(),
             Chart::StrandedLabs => "Stranded labs and the policies around them".into(),
+            Chart::Counterfactual => counterfactual::title(data),
         }
     }
 
@@ -209,6 +225,7 @@ impl Chart {
             Chart::ChipSupply => chips::axis_labels(),
             Chart::Economics => economics::axis_labels(),
             Chart::StrandedLabs => stranded::axis_labels(),
+            Chart::Counterfactual => counterfactual::axis_labels(),
         }
     }
 
@@ -223,6 +240,7 @@ impl Chart {
             Chart::ChipSupply => chips::how_to_read(data),
             Chart::Economics => economics::how_to_read(data),
             Chart::StrandedLabs => stranded::how_to_read(),
+            Chart::Counterfactual => counterfactual::how_to_read(data),
         }
     }
 
@@ -237,6 +255,7 @@ impl Chart {
             Chart::ChipSupply => 1160,
             Chart::Economics => 1160,
             Chart::StrandedLabs => 820,
+            Chart::Counterfactual => counterfactual::height(data),
         };
         (size::WIDTH, h)
     }
@@ -257,6 +276,7 @@ impl Chart {
             Chart::ChipSupply => chips::draw(data, &body),
             Chart::Economics => economics::draw(data, &body),
             Chart::StrandedLabs => stranded::draw(data, &body),
+            Chart::Counterfactual => counterfactual::draw(data, &body),
         }
     }
 
@@ -282,10 +302,11 @@ impl Figure for RunChart<'_> {
     }
 }
 
-/// Writes every chart of `data` into `dir` as `<stem>.png` and `<stem>.svg`; returns the paths written.
+/// Writes every chart of `data` ([`Chart::of`]) into `dir` as `<stem>.png` and `<stem>.svg`; returns
+/// the paths written.
 pub fn write_charts(dir: &Path, data: &RunData) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
-    for chart in Chart::ALL {
+    for chart in Chart::of(data) {
         written.extend(write_figure(dir, chart.stem(), &RunChart(chart, data))?);
     }
     Ok(written)

@@ -20,6 +20,13 @@ pub struct Manifest {
     /// Rows per table.
     pub rows: std::collections::BTreeMap<String, usize>,
     pub wall_time_seconds: f64,
+    /// For a story's counterfactual (the `counterfactual/` folder of its run): the story's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counterfactual_of: Option<String>,
+    /// For a counterfactual: the story's `--set` values it leaves out, which name a policy or trigger
+    /// of the story's own that it does not have.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sets_not_applied: Vec<String>,
     pub scenario: Scenario,
 }
 
@@ -36,6 +43,8 @@ impl Manifest {
             files,
             rows: Default::default(),
             wall_time_seconds: 0.0,
+            counterfactual_of: None,
+            sets_not_applied: Vec::new(),
             scenario: scenario.clone(),
         }
     }

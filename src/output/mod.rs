@@ -15,6 +15,10 @@ use crate::tables::Outputs;
 use anyhow::Result;
 use std::path::Path;
 
+/// The folder inside a story's run folder that holds its counterfactual: the same file without its own
+/// policies and triggers, run with the same seed (`global.parquet`, `nations.parquet`, `manifest.json`).
+pub const COUNTERFACTUAL_DIR: &str = "counterfactual";
+
 /// Fails unless `dir` may be written: it must not exist, or `force` must be given and `dir` must be a
 /// fracture result (see [`fsutil::check_destination`]).
 pub fn check_destination(dir: &Path, force: bool) -> Result<()> {
@@ -52,6 +56,20 @@ pub fn write_run_with(
     )?;
     extra(staging.path())?;
     staging.install()
+}
+
+/// Writes a story's counterfactual into `dir` (created; inside a run's staging folder): the tables a
+/// comparison needs, `global` and `nations`, and its manifest.
+pub fn write_counterfactual(dir: &Path, outputs: &Outputs, manifest: &Manifest) -> Result<()> {
+    std::fs::create_dir(dir)
+        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+    let files = [
+        ("global", dir.join("global.parquet"), &outputs.global),
+        ("nations", dir.join("nations.parquet"), &outputs.nations),
+    ];
+    write_parquet_files(&files, None)?;
+    let json = serde_json::to_string_pretty(manifest)?;
+    fsutil::write_atomic(&dir.join("manifest.json"), (json + "\n").as_bytes())
 }
 
 /// Fails if any number in the tables is NaN or infinite, naming the first: its table and column, the

@@ -12,8 +12,8 @@ mod overrides;
 mod suggest;
 mod validate;
 
-pub use error::{Diagnostic, ScenarioError};
 pub(crate) use error::line_column;
+pub use error::{Diagnostic, ScenarioError};
 pub use library::{SHIPPED, ShippedScenario, shipped};
 pub use load::{Base, Loaded, load, load_counterfactual, load_path, load_shipped, load_str};
 
@@ -500,6 +500,34 @@ impl PolicyKind {
             PolicyKind::SecondarySanctions => "secondary_sanctions",
             PolicyKind::Reciprocity => "reciprocity",
             PolicyKind::IndigenousPush => "indigenous_push",
+        }
+    }
+
+    /// The kind in words, for event details and reports: `cloud ban`, `chip export control`.
+    pub fn label(self) -> &'static str {
+        match self {
+            PolicyKind::ChipExportControl => "chip export control",
+            PolicyKind::ImportCap => "import cap",
+            PolicyKind::InputExportControl => "input export control",
+            PolicyKind::WeightsExportControl => "weights export control",
+            PolicyKind::CloudKyc => "cloud KYC rule",
+            PolicyKind::CloudBan => "cloud ban",
+            PolicyKind::SecondarySanctions => "secondary sanctions",
+            PolicyKind::Reciprocity => "reciprocity",
+            PolicyKind::IndigenousPush => "indigenous push",
+        }
+    }
+}
+
+impl Policy {
+    /// The policy as readers meet it in event details and reports: its kind in words and its name
+    /// (`cloud ban “board-ban-alibaba-cloud”`). Validation gives every policy a name (`policy-N` when
+    /// the file gives none).
+    pub fn label(&self) -> String {
+        if self.name.is_empty() {
+            self.kind.label().to_string()
+        } else {
+            format!("{} \u{201c}{}\u{201d}", self.kind.label(), self.name)
         }
     }
 }

@@ -593,4 +593,3 @@ pub(crate) fn valid_name(name: &str) -> bool {
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
-

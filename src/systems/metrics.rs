@@ -117,6 +117,7 @@ pub fn metrics(
     let mut frontier_by_bloc = vec![f64::NAN; k];
     let mut frontier: f64 = 0.0;
     let mut stranded_labs = 0u32;
+    let mut stranded_by_nation = vec![0u32; nn];
     let mut largest_training: f64 = 0.0;
     let mut installed = 0.0;
     let mut installed_by_side = vec![0.0; k];
@@ -133,6 +134,7 @@ pub fn metrics(
             frontier_by_bloc[s] = state.capability_flop;
         }
         stranded_labs += u32::from(state.stranded);
+        stranded_by_nation[lab.nation] += u32::from(state.stranded);
         installed += capacity.total;
         chip_spend[lab.nation] += purchase.spend;
         if let Some(s) = sides[lab.nation] {
@@ -273,6 +275,7 @@ pub fn metrics(
             .f64("demand_h100e", c.demand)
             .f64("unmet_h100e", c.unmet)
             .f64("own_cluster_h100e", c.own_cluster)
+            .u32("stranded_labs", stranded_by_nation[nation.idx])
             .per_bloc("supplied_share", &blocs, &supplied)
             .f64("price_paid", share(c.spend, c.cloud * p.hours_per_month))
             .per_bloc(

@@ -5,6 +5,7 @@
 //! to a side comes under that side's measures.
 
 use crate::components::{Alignment, Nation, PolicyRule};
+use crate::month::YearMonth;
 use crate::resources::*;
 use crate::scenario::{Policy, PolicyKind};
 use bevy_ecs::prelude::*;
@@ -70,9 +71,9 @@ pub fn fire_triggers(
                     event.target = lab.clone();
                     event.nation = nation.clone();
                     event.detail = if accusation.provider.is_some() {
-                        "the accused lab used only the accusers' own clouds for `$provider`".into()
+                        "no cloud for $provider: the accused lab used only the accusers' own".into()
                     } else {
-                        "the accused lab used no provider for `$provider`".into()
+                        "no cloud for $provider: the accused lab used none".into()
                     };
                 }
                 continue;
@@ -88,10 +89,9 @@ pub fn fire_triggers(
                 event.nation = nation.clone();
                 event.provider = provider.unwrap_or_default().to_string();
                 event.detail = format!(
-                    "{} `{}` in force from {}",
-                    spec.kind.as_str(),
-                    spec.name,
-                    clock.start.plus(start)
+                    "{} {}",
+                    spec.label(),
+                    in_force_text(clock.start, start, end)
                 );
             }
             names.push(spec.name.clone());
@@ -106,6 +106,15 @@ pub fn fire_triggers(
                 active: false,
             });
         }
+    }
+}
+
+/// When a policy is in force, in calendar months: `in force from 2025-06`, `in force 2025-06 to
+/// 2025-11` (`start` and `end` in months since the run's first, `end` the last month in force).
+fn in_force_text(first: YearMonth, start: i32, end: Option<i32>) -> String {
+    match end {
+        Some(end) => format!("in force {} to {}", first.plus(start), first.plus(end)),
+        None => format!("in force from {}", first.plus(start)),
     }
 }
 
@@ -219,7 +228,11 @@ pub fn apply_policies(
             ) {
                 event.target = spec.targets.join(",");
                 event.provider = spec.providers.join(",");
-                event.detail = format!("{} {}", spec.kind.as_str(), spec.name);
+                event.detail = format!(
+                    "{} {}",
+                    spec.label(),
+                    in_force_text(clock.start, policy.start, policy.end)
+                );
             }
             if active
                 && spec.kind == PolicyKind::CloudBan
@@ -227,7 +240,23 @@ pub fn apply_policies(
             {
                 event.target = spec.targets.join(",");
                 event.provider = spec.providers.join(",");
-                event.detail = spec.name.clone();
+                let providers: Vec<String> = spec
+                    .providers
+                    .iter()
+                    .map(|v| {
+                        if index.bloc_ids.contains(v) {
+                            format!("the {v} bloc's clouds")
+                        } else {
+                            v.clone()
+                        }
+                    })
+                    .collect();
+                event.detail = format!(
+                    "{}: {} closed to users in {}",
+                    spec.label(),
+                    providers.join(", "),
+                    spec.targets.join(", ")
+                );
             }
         }
         if active {
