@@ -279,9 +279,14 @@ pub fn trade(
         }
     }
 
-    // The sale.
+    // The sale, of the classes with stock (most of the roadmap is not yet made, or sold out).
+    let on_sale: Vec<&ChipClass> = classes
+        .iter()
+        .copied()
+        .filter(|c| ledger.stock[c.idx] > 0.0)
+        .collect();
     sell(
-        &classes,
+        &on_sale,
         &mut buyers,
         &mut ledger,
         &mut market,
