@@ -9,6 +9,7 @@
 
 use crate::charts::RunData;
 use crate::charts::data::{floats, strings};
+use crate::resources::EventKind;
 use crate::scenario::{Aggregate, Direction};
 use crate::story::{Judgement, Tables};
 use anyhow::Result;
@@ -556,7 +557,11 @@ fn own_events(
         .filter(|t| !counterfactual.trigger.contains(t))
         .map(|t| t.name.as_str())
         .collect();
-    let Ok(events) = data.events_of(&["trigger_fired", "policy_on", "policy_off"]) else {
+    let Ok(events) = data.events_of(&[
+        EventKind::TriggerFired.as_str(),
+        EventKind::PolicyOn.as_str(),
+        EventKind::PolicyOff.as_str(),
+    ]) else {
         return Vec::new();
     };
     let actors = strings(&data.events, "actor").unwrap_or_default();
@@ -570,7 +575,9 @@ fn own_events(
         .collect();
     let targets = strings(&data.events, "target").unwrap_or_default();
     for ((kind, actor), target) in kinds.iter().zip(&actors).zip(&targets) {
-        if kind == "trigger_fired" && triggers.contains(&actor.as_str()) {
+        if EventKind::parse(kind) == Some(EventKind::TriggerFired)
+            && triggers.contains(&actor.as_str())
+        {
             names.push(target.clone());
         }
     }
@@ -586,11 +593,11 @@ fn own_events(
 
 /// An event kind of a story's own policies in words.
 pub fn event_words(kind: &str) -> &str {
-    match kind {
-        "trigger_fired" => "trigger fired",
-        "policy_on" => "switched on",
-        "policy_off" => "switched off",
-        other => other,
+    match EventKind::parse(kind) {
+        Some(EventKind::TriggerFired) => "trigger fired",
+        Some(EventKind::PolicyOn) => "switched on",
+        Some(EventKind::PolicyOff) => "switched off",
+        _ => kind,
     }
 }
 

@@ -345,11 +345,68 @@ impl Rngs {
     }
 }
 
+/// What happened, the `events` table's `kind` column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    /// A policy came into force (`actor`: its `by`, `target`: its targets, `detail`: kind and name).
+    PolicyOn,
+    /// A policy ended.
+    PolicyOff,
+    /// A `cloud_ban` came into force (also recorded as `policy_on`).
+    Ban,
+    /// A trigger answered an accusation with a policy (`actor`: the trigger, `target`: the policy).
+    TriggerFired,
+    /// A trigger matched but could not name the provider its template bans.
+    TriggerSkipped,
+    /// A lab was accused of extracting a rival's model (`false_positive` when it did not).
+    TheftDetected,
+    /// A lab evading cloud KYC was found out.
+    KycEvasionDetected,
+    /// Smuggled chips were seized on an intermediary route.
+    Seizure,
+    /// A lab stranded by policy dropped its provider contracts.
+    ContractsDropped,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 9] = [
+        EventKind::PolicyOn,
+        EventKind::PolicyOff,
+        EventKind::Ban,
+        EventKind::TriggerFired,
+        EventKind::TriggerSkipped,
+        EventKind::TheftDetected,
+        EventKind::KycEvasionDetected,
+        EventKind::Seizure,
+        EventKind::ContractsDropped,
+    ];
+
+    /// The value in the `kind` column.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            EventKind::PolicyOn => "policy_on",
+            EventKind::PolicyOff => "policy_off",
+            EventKind::Ban => "ban",
+            EventKind::TriggerFired => "trigger_fired",
+            EventKind::TriggerSkipped => "trigger_skipped",
+            EventKind::TheftDetected => "theft_detected",
+            EventKind::KycEvasionDetected => "kyc_evasion_detected",
+            EventKind::Seizure => "seizure",
+            EventKind::ContractsDropped => "contracts_dropped",
+        }
+    }
+
+    /// The kind a `kind` column's value names.
+    pub fn parse(kind: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.as_str() == kind)
+    }
+}
+
 /// What happened: one row of `events.parquet`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EventRecord {
     pub month: u32,
-    pub kind: &'static str,
+    pub kind: EventKind,
     pub actor: String,
     pub target: String,
     pub nation: String,
@@ -379,12 +436,7 @@ impl Default for EventLog {
 impl EventLog {
     /// Appends an event with the given month, kind and actor for the caller to fill in what else
     /// applies; `None` when the log keeps no events.
-    pub fn record(
-        &mut self,
-        month: u32,
-        kind: &'static str,
-        actor: &str,
-    ) -> Option<&mut EventRecord> {
+    pub fn record(&mut self, month: u32, kind: EventKind, actor: &str) -> Option<&mut EventRecord> {
         if !self.keep {
             return None;
         }

@@ -4,6 +4,7 @@
 //! report tell the same numbers.
 
 use crate::Outputs;
+use crate::resources::EventKind;
 use crate::scenario::{Aggregate, Direction, Expectation, Scenario};
 use polars::prelude::*;
 
@@ -74,7 +75,7 @@ fn trigger_events(e: &DataFrame) -> Vec<(u32, String)> {
     kind.iter()
         .zip(t.iter())
         .zip(actor.iter())
-        .filter(|((k, _), _)| *k == Some("trigger_fired"))
+        .filter(|((k, _), _)| *k == Some(EventKind::TriggerFired.as_str()))
         .filter_map(|((_, t), a)| Some((t?, a?.to_string())))
         .collect()
 }

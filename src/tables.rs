@@ -678,7 +678,7 @@ pub fn events_frame(
                 "t".into(),
                 events.iter().map(|e| e.month).collect::<Vec<u32>>(),
             ),
-            col("kind", &|e| e.kind),
+            col("kind", &|e| e.kind.as_str()),
             col("actor", &|e| &e.actor),
             col("target", &|e| &e.target),
             col("nation", &|e| &e.nation),

@@ -136,3 +136,20 @@ fn the_readme_names_every_output_column() {
         }
     }
 }
+
+/// Every kind of event the model records is listed in the README's row for `events.parquet`.
+#[test]
+fn the_readme_lists_every_event_kind() {
+    let readme = read("README.md");
+    let row = readme
+        .lines()
+        .find(|l| l.starts_with("| `events.parquet` |"))
+        .expect("README.md has a row for events.parquet");
+    for kind in fracture::resources::EventKind::ALL {
+        assert!(
+            row.contains(&format!("`{}`", kind.as_str())),
+            "README.md's row for events.parquet lacks `{}`",
+            kind.as_str()
+        );
+    }
+}

@@ -33,6 +33,8 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
+use crate::resources::EventKind;
+
 /// The font family every chart asks for. It is registered from the embedded Noto Sans under this very
 /// name, and the SVG backend copies the name into `font-family`, so an SVG viewer without Noto Sans
 /// still falls back to a sans-serif face rather than its default serif.
@@ -125,9 +127,9 @@ impl From<RGBColor> for LineStyle {
 
 /// The policy events the charts mark and the report lists: (kind in `events.parquet`, name for readers).
 pub const EVENT_KINDS: [(&str, &str); 3] = [
-    ("policy_on", "Policy switched on"),
-    ("ban", "Cloud ban"),
-    ("trigger_fired", "Trigger fired"),
+    (EventKind::PolicyOn.as_str(), "Policy switched on"),
+    (EventKind::Ban.as_str(), "Cloud ban"),
+    (EventKind::TriggerFired.as_str(), "Trigger fired"),
 ];
 
 /// The focus nations found in a run, each with its compute per 1000 people as (month number, value).

@@ -5,6 +5,7 @@ use super::{
     Axes, EVENT_KINDS, LegendItem, RunData, Swatch, X_DESC, draw_line, legend, month_label,
     palette, size, text, time_axis,
 };
+use crate::resources::EventKind;
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -159,9 +160,9 @@ where
 
 /// The y tick label of a lane row: short, so the axis stays narrow.
 fn short(kind: &str) -> &'static str {
-    match kind {
-        "policy_on" => "policy on",
-        "ban" => "ban",
+    match EventKind::parse(kind) {
+        Some(EventKind::PolicyOn) => "policy on",
+        Some(EventKind::Ban) => "ban",
         _ => "trigger",
     }
 }

@@ -67,7 +67,7 @@ pub fn fire_triggers(
                 .map(|p| index.provider_ids[p].as_str());
             let Some(spec) = instantiate(&trigger.policy, &trigger.name, lab, nation, provider)
             else {
-                if let Some(event) = log.record(clock.t, "trigger_skipped", &trigger.name) {
+                if let Some(event) = log.record(clock.t, EventKind::TriggerSkipped, &trigger.name) {
                     event.target = lab.clone();
                     event.nation = nation.clone();
                     event.detail = if accusation.provider.is_some() {
@@ -84,7 +84,7 @@ pub fn fire_triggers(
             state.fires[ti] += 1;
             let start = accusation.month as i32 + trigger.delay_months as i32;
             let end = trigger.duration_months.map(|d| start + d as i32 - 1);
-            if let Some(event) = log.record(clock.t, "trigger_fired", &trigger.name) {
+            if let Some(event) = log.record(clock.t, EventKind::TriggerFired, &trigger.name) {
                 event.target = spec.name.clone();
                 event.nation = nation.clone();
                 event.provider = provider.unwrap_or_default().to_string();
@@ -223,7 +223,11 @@ pub fn apply_policies(
             let spec = &policy.spec;
             if let Some(event) = log.record(
                 clock.t,
-                if active { "policy_on" } else { "policy_off" },
+                if active {
+                    EventKind::PolicyOn
+                } else {
+                    EventKind::PolicyOff
+                },
                 &spec.by.join(","),
             ) {
                 event.target = spec.targets.join(",");
@@ -236,7 +240,7 @@ pub fn apply_policies(
             }
             if active
                 && spec.kind == PolicyKind::CloudBan
-                && let Some(event) = log.record(clock.t, "ban", &spec.by.join(","))
+                && let Some(event) = log.record(clock.t, EventKind::Ban, &spec.by.join(","))
             {
                 event.target = spec.targets.join(",");
                 event.provider = spec.providers.join(",");

@@ -216,7 +216,7 @@ fn accuse(
     target: usize,
     false_positive: bool,
 ) {
-    if let Some(event) = log.record(month, "theft_detected", &lab.id) {
+    if let Some(event) = log.record(month, EventKind::TheftDetected, &lab.id) {
         event.target = index.lab_ids[target].clone();
         event.nation = index.nation_ids[lab.nation].clone();
         event.provider = state

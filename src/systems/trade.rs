@@ -351,7 +351,7 @@ pub fn trade(
             delivered_to[target * k + origin_of(c)] += delivered;
             smuggled_value += delivered * price[origin_of(c)];
             if seized > 0.0
-                && let Some(event) = log.record(t, "seizure", &routes[route].id)
+                && let Some(event) = log.record(t, EventKind::Seizure, &routes[route].id)
             {
                 event.target = index.nation_ids[target].clone();
                 event.nation = index.nation_ids[routes[route].nation].clone();
