@@ -1,7 +1,6 @@
 //! ECS resources: the clock, parameters, the world's index, the rules in force this month, the chip
 //! ledger, random streams, and the event log — state that belongs to the world rather than to one agent.
 
-use crate::components::Alignment;
 use crate::month::YearMonth;
 use crate::parameters::Parameters;
 use bevy_ecs::prelude::*;
@@ -157,17 +156,11 @@ impl WorldIndex {
     }
 }
 
-/// The sides of all nations, in nation order, refreshed by the alignment system.
-pub fn sides_of<'a>(
-    alignments: impl Iterator<Item = (usize, &'a Alignment)>,
-    n: usize,
-) -> Vec<Option<usize>> {
-    let mut sides = vec![None; n];
-    for (idx, a) in alignments {
-        sides[idx] = a.side;
-    }
-    sides
-}
+/// Each nation's side — the bloc it weighs at least 0.5 to, if any — in nation order: set when the
+/// world is built and by the alignment system at the end of each month, and read by the other systems
+/// (a bloc named in a policy stands for the nations on its side).
+#[derive(Resource, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sides(pub Vec<Option<usize>>);
 
 /// What the policies in force mean this month, compiled by the policy system for the others to read.
 #[derive(Resource, Clone, Debug, Default)]

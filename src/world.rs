@@ -551,6 +551,15 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
     ));
     world.insert_resource(crate::systems::metrics::History::default());
     world.insert_resource(SegmentUse::default());
+    world.insert_resource(Sides(
+        (0..index.nations.len())
+            .map(|i| {
+                world
+                    .get::<Alignment>(index.nations[i])
+                    .and_then(|a| a.side)
+            })
+            .collect(),
+    ));
     world.insert_resource(Recorder::new(
         Dictionaries {
             months: (0..scenario.scenario.months)

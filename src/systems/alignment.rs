@@ -20,6 +20,7 @@ pub fn alignment(
     params: Res<Params>,
     index: Res<WorldIndex>,
     mut rngs: ResMut<Rngs>,
+    mut sides: ResMut<Sides>,
     mut nations: Query<(&Nation, &NationCompute, &mut Alignment)>,
 ) {
     let p = &params.0;
@@ -48,6 +49,7 @@ pub fn alignment(
             alignment.weights.fill(0.0);
             alignment.weights[b] = 1.0;
             alignment.side = Some(b);
+            sides.0[nation.idx] = alignment.side;
             continue;
         }
         for b in 0..k {
@@ -89,6 +91,7 @@ pub fn alignment(
             *w /= sum;
         }
         alignment.side = Alignment::side_of(&alignment.weights);
+        sides.0[nation.idx] = alignment.side;
     }
 }
 

@@ -53,6 +53,7 @@ pub fn metrics(
     usage: Res<SegmentUse>,
     mut history: ResMut<History>,
     mut recorder: ResMut<Recorder>,
+    sides: Res<Sides>,
     nations: Query<(&Nation, &Alignment, &NationCompute, &Power)>,
     mut labs: Query<(&Lab, &mut LabState, &Capacity, &Purchase)>,
     regions: Query<(&Region, &Capacity, &Purchase), Without<Lab>>,
@@ -68,10 +69,7 @@ pub fn metrics(
 
     let mut ordered: Vec<(&Nation, &Alignment, &NationCompute, &Power)> = nations.iter().collect();
     ordered.sort_by_key(|(n, _, _, _)| n.idx);
-    let mut sides = vec![None; nn];
-    for (n, a, _, _) in &ordered {
-        sides[n.idx] = a.side;
-    }
+    let sides = &sides.0;
 
     // Compute flows by (user bloc, supplier bloc), and shares by the user nation's side.
     let mut flows = vec![vec![0.0; k]; k];

@@ -4,7 +4,7 @@
 //! A bloc named in `by` or `targets` stands for the nations on its side this month, so a nation that drifts
 //! to a side comes under that side's measures.
 
-use crate::components::{Alignment, Nation, PolicyRule};
+use crate::components::PolicyRule;
 use crate::month::YearMonth;
 use crate::resources::*;
 use crate::scenario::{Policy, PolicyKind};
@@ -26,17 +26,14 @@ pub fn fire_triggers(
     mut state: ResMut<TriggerState>,
     mut rngs: ResMut<Rngs>,
     mut log: ResMut<EventLog>,
-    nations: Query<(&Nation, &Alignment)>,
+    sides: Res<Sides>,
     policies: Query<&PolicyRule>,
 ) {
     if state.pending.is_empty() || triggers.0.is_empty() {
         state.pending.clear();
         return;
     }
-    let sides = sides_of(
-        nations.iter().map(|(n, a)| (n.idx, a)),
-        index.nation_ids.len(),
-    );
+    let sides = &sides.0;
     let mut names: Vec<String> = policies.iter().map(|p| p.spec.name.clone()).collect();
     let pending = std::mem::take(&mut state.pending);
     for accusation in &pending {
@@ -62,7 +59,7 @@ pub fn fire_triggers(
             if draw >= trigger.probability {
                 continue;
             }
-            let accusers = accusers_side(&trigger.policy, &index, &sides);
+            let accusers = accusers_side(&trigger.policy, &index, sides);
             let provider = accused_provider(accusation, accusers, &index, &usage)
                 .map(|p| index.provider_ids[p].as_str());
             let Some(spec) = instantiate(&trigger.policy, &trigger.name, lab, nation, provider)
@@ -204,15 +201,12 @@ pub fn apply_policies(
     index: Res<WorldIndex>,
     mut rules: ResMut<Rules>,
     mut log: ResMut<EventLog>,
-    nations: Query<(&Nation, &Alignment)>,
+    sides: Res<Sides>,
     mut policies: Query<&mut PolicyRule>,
     mut compiled_for: Local<Option<RulesKey>>,
 ) {
     let t = clock.t as i32;
-    let sides = sides_of(
-        nations.iter().map(|(n, a)| (n.idx, a)),
-        index.nation_ids.len(),
-    );
+    let sides = &sides.0;
     let mut ordered: Vec<Mut<PolicyRule>> = policies.iter_mut().collect();
     ordered.sort_by_key(|p| p.idx);
     let mut in_force = Vec::new();
@@ -271,7 +265,7 @@ pub fn apply_policies(
     // neither, and then last month's rules stand.
     let key = RulesKey {
         in_force: in_force.iter().map(|p| p.idx).collect(),
-        sides,
+        sides: sides.clone(),
     };
     if compiled_for.as_ref() != Some(&key) {
         rules.reset();

@@ -23,7 +23,7 @@
 //! and arrive `fab_lead_months` later (packaging: `packaging_lead_months`, capped by
 //! `packaging_growth_max`).
 
-use crate::components::{Alignment, Bound, ChipClass, Fab, Nation};
+use crate::components::{Bound, ChipClass, Fab};
 use crate::parameters::Parameters;
 use crate::resources::*;
 use crate::scenario::InputKind;
@@ -123,15 +123,12 @@ pub fn production(
     market: Res<ChipMarket>,
     mut ledger: ResMut<ChipLedger>,
     chips: Query<&ChipClass>,
-    nations: Query<(&Nation, &Alignment)>,
+    sides: Res<Sides>,
     mut fabs: Query<&mut Fab>,
 ) {
     let p = &params.0;
     let t = clock.t;
-    let sides = sides_of(
-        nations.iter().map(|(n, a)| (n.idx, a)),
-        index.nation_ids.len(),
-    );
+    let sides = &sides.0;
     let nc = index.chip_ids.len();
     let mut in_production = vec![false; nc];
     let mut stacks = vec![0.0; nc];

@@ -28,7 +28,7 @@ pub fn research(
     mut rngs: ResMut<Rngs>,
     mut log: ResMut<EventLog>,
     mut triggers: ResMut<TriggerState>,
-    nations: Query<(&Nation, &Alignment)>,
+    sides: Res<Sides>,
     mut labs: Query<(&Lab, &mut LabState)>,
     mut leaders: Local<Option<Leaders>>,
 ) {
@@ -36,7 +36,7 @@ pub fn research(
     let t = clock.t;
     let nn = index.nation_ids.len();
     let k = index.blocs();
-    let sides = sides_of(nations.iter().map(|(n, a)| (n.idx, a)), nn);
+    let sides = &sides.0;
     let efficiency = p.algorithmic_efficiency_per_year.powf(t as f64 / 12.0);
     let window = p.max_run_months as usize;
     let run_length = p.run_length(t);

@@ -71,7 +71,8 @@ pub fn trade(
     mut rngs: ResMut<Rngs>,
     mut log: ResMut<EventLog>,
     chips: Query<&ChipClass>,
-    mut nations: Query<(&Nation, &Alignment, &mut Power)>,
+    sides: Res<Sides>,
+    mut nations: Query<(&Nation, &mut Power)>,
     providers: Query<(&Provider, &ProviderBook)>,
     intermediaries: Query<&Intermediary>,
     mut regions: Query<(&Region, &Capacity, &mut Purchase), Without<Lab>>,
@@ -81,7 +82,7 @@ pub fn trade(
     let t = clock.t;
     let k = index.blocs();
     let nn = index.nation_ids.len();
-    let sides = sides_of(nations.iter().map(|(n, a, _)| (n.idx, a)), nn);
+    let sides = &sides.0;
     if t.is_multiple_of(12) {
         ledger.received_this_year.fill(0.0);
     }
@@ -100,7 +101,7 @@ pub fn trade(
 
     // Power arrives (from the second month: the first month's is the scenario's).
     let mut room_gw = vec![0.0; nn];
-    for (nation, _, mut power) in nations.iter_mut() {
+    for (nation, mut power) in nations.iter_mut() {
         if t > 0 {
             let arrived = power.on_order.pop_front().unwrap_or(0.0);
             power.on_order.push_back(0.0);
@@ -175,7 +176,7 @@ pub fn trade(
         money[b.nation] += b.money;
     }
     let mut room = vec![0.0; nn];
-    for (nation, _, mut power) in nations.iter_mut() {
+    for (nation, mut power) in nations.iter_mut() {
         let n = nation.idx;
         let wanted = want[n] * watts / 1e9;
         if power.wanted_gw > 0.0 && wanted > 0.0 {
