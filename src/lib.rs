@@ -25,6 +25,8 @@ pub mod components;
 #[cfg(feature = "engine")]
 pub mod indices;
 #[cfg(feature = "engine")]
+pub mod measure;
+#[cfg(feature = "engine")]
 pub mod output;
 #[cfg(feature = "engine")]
 pub mod progress;
