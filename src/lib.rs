@@ -7,7 +7,7 @@
 //! [`report`].
 
 // Bevy systems take their queries and resources as arguments; long signatures are the idiom.
-#![allow(clippy::too_many_arguments, clippy::type_complexity)]
+#![allow(clippy::type_complexity)]
 
 pub mod fsutil;
 pub mod month;

@@ -20,16 +20,20 @@ use rand::RngExt;
 /// lab used only those, the trigger is skipped (`trigger_skipped`).
 pub fn fire_triggers(
     mut commands: Commands,
-    clock: Res<Clock>,
-    index: Res<WorldIndex>,
+    month: super::Month,
     triggers: Res<Triggers>,
     usage: Res<SegmentUse>,
     mut state: ResMut<TriggerState>,
-    mut rngs: ResMut<Rngs>,
-    mut log: ResMut<EventLog>,
-    sides: Res<Sides>,
+    chance: super::Chance,
     policies: Query<&PolicyRule>,
 ) {
+    let super::Month {
+        clock,
+        index,
+        sides,
+        ..
+    } = month;
+    let super::Chance { mut rngs, mut log } = chance;
     if state.pending.is_empty() || triggers.0.is_empty() {
         state.pending.clear();
         return;

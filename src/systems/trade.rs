@@ -22,6 +22,7 @@ use crate::parameters::Parameters;
 use crate::resources::*;
 use crate::scenario::SoldTo;
 use bevy_ecs::prelude::*;
+use bevy_ecs::system::SystemParam;
 use rand_distr::{Binomial, Distribution, LogNormal};
 // Buyers' receipts by origin bloc: a handful of blocs, kept inline rather than allocated per buyer.
 use smallvec::{SmallVec, smallvec};
@@ -61,23 +62,59 @@ impl Buyer {
     }
 }
 
+/// Who buys chips: the clouds' regions, spending their providers' capex, and the labs with clusters of
+/// their own.
+#[derive(SystemParam)]
+pub struct Buyers<'w, 's> {
+    providers: Query<'w, 's, (&'static Provider, &'static ProviderBook)>,
+    regions:
+        Query<'w, 's, (&'static Region, &'static Capacity, &'static mut Purchase), Without<Lab>>,
+    labs: Query<
+        'w,
+        's,
+        (
+            &'static Lab,
+            &'static LabState,
+            &'static Capacity,
+            &'static mut Purchase,
+        ),
+        Without<Region>,
+    >,
+}
+
+/// What is sold and through where: the chip classes, and the intermediary routes smugglers buy along.
+#[derive(SystemParam)]
+pub struct Goods<'w, 's> {
+    chips: Query<'w, 's, &'static ChipClass>,
+    routes: Query<'w, 's, &'static Intermediary>,
+}
+
 pub fn trade(
-    clock: Res<Clock>,
-    params: Res<Params>,
-    index: Res<WorldIndex>,
-    rules: Res<Rules>,
+    month: super::Month,
+    chance: super::Chance,
     mut ledger: ResMut<ChipLedger>,
     mut market: ResMut<ChipMarket>,
-    mut rngs: ResMut<Rngs>,
-    mut log: ResMut<EventLog>,
-    chips: Query<&ChipClass>,
-    sides: Res<Sides>,
     mut nations: Query<(&Nation, &mut Power)>,
-    providers: Query<(&Provider, &ProviderBook)>,
-    intermediaries: Query<&Intermediary>,
-    mut regions: Query<(&Region, &Capacity, &mut Purchase), Without<Lab>>,
-    mut labs: Query<(&Lab, &LabState, &Capacity, &mut Purchase), Without<Region>>,
+    buyers: Buyers,
+    goods: Goods,
 ) {
+    let super::Month {
+        clock,
+        params,
+        index,
+        sides,
+        rules,
+    } = month;
+    let super::Chance { mut rngs, mut log } = chance;
+    let Buyers {
+        providers,
+        mut regions,
+        mut labs,
+    } = buyers;
+    let Goods {
+        chips,
+        routes: intermediaries,
+    } = goods;
     let p = &params.0;
     let t = clock.t;
     let k = index.blocs();
