@@ -46,6 +46,6 @@ pub mod tables;
 pub mod world;
 
 #[cfg(feature = "engine")]
-pub use simulation::{simulate, simulate_observed, simulate_with, simulate_with_progress};
+pub use simulation::{LargeTables, simulate, simulate_into, simulate_with, simulate_with_progress};
 #[cfg(feature = "engine")]
-pub use tables::{Detail, Outputs};
+pub use tables::{Detail, Outputs, Recording};

@@ -114,6 +114,33 @@ struct RunArgs {
     /// Also write report.html, a self-contained page with the story, key numbers and every chart.
     #[arg(long)]
     report: bool,
+    /// Which tables get rows: `full` (all), `nations` (all but the labs table's rows), `summary` (no
+    /// lab, usage or event rows: global, nations, providers and fabs). Every table file is written.
+    #[arg(long, value_enum, default_value_t = DetailArg::Full)]
+    detail: DetailArg,
+    /// Rows in the labs table for every lab of its own (`count = 1`) and only N members of each
+    /// population, spread evenly over it (with --detail full).
+    #[arg(long, value_name = "N")]
+    lab_sample: Option<u32>,
+}
+
+/// `--detail`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+enum DetailArg {
+    #[default]
+    Full,
+    Nations,
+    Summary,
+}
+
+impl From<DetailArg> for Detail {
+    fn from(d: DetailArg) -> Detail {
+        match d {
+            DetailArg::Full => Detail::Full,
+            DetailArg::Nations => Detail::Nations,
+            DetailArg::Summary => Detail::Summary,
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -221,6 +248,18 @@ fn run(args: RunArgs) -> Result<()> {
         .collect();
     let focus = charts::data::resolve_focus(&args.focus, &nations).context("--focus")?;
 
+    let detail = Detail::from(args.detail);
+    if args.lab_sample.is_some() && !detail.labs() {
+        anyhow::bail!(
+            "--lab-sample samples the labs table, which --detail {} leaves without rows; use it \
+             with --detail full",
+            detail.as_str()
+        );
+    }
+    let recording = fracture::Recording {
+        detail,
+        lab_sample: args.lab_sample,
+    };
     let started = Instant::now();
     let months = scenario.scenario.months;
     // Only runs that take more than a second get a bar on a terminal; elsewhere (a Slurm log) a plain
@@ -232,40 +271,32 @@ fn run(args: RunArgs) -> Result<()> {
         !args.quiet,
         Some(Duration::from_secs(1)),
     );
-    // The large tables' Parquet row groups are encoded on the second core while the months run.
-    let encoded = output::RowGroupCache::default();
-    let outputs = fracture::simulate_observed(
+    // The large tables go to Parquet row groups in the staging folder as the months run.
+    let staged = output::simulate_to(
+        &dir,
+        args.force,
         scenario,
         scenario.scenario.seed,
-        Detail::Full,
+        recording,
         |done| progress.set(done as u64),
-        &|table, chunk| encoded.encode(table, chunk),
     )
     .context("the simulation failed")?;
     progress.finish();
-    output::check_finite(&outputs)?;
+    output::check_finite(&staged.outputs)?;
 
     let mut manifest = Manifest::new(scenario, scenario.scenario.seed, loaded.files.clone());
-    for (table, frame) in outputs.tables() {
-        manifest.rows.insert(table.to_string(), frame.height());
-    }
+    manifest.record(&staged.outputs, detail);
     manifest.wall_time_seconds = started.elapsed().as_secs_f64();
-    let data = RunData::new(&outputs, &serde_json::to_value(&manifest)?, &focus)?;
+    let data = RunData::new(&staged.outputs, &serde_json::to_value(&manifest)?, &focus)?;
+    let outputs = staged.outputs.clone();
     // Charts and report go into the staging folder, so the run folder appears complete at once.
-    output::write_run_with(
-        &dir,
-        &outputs,
-        &manifest,
-        args.force,
-        Some(&encoded),
-        |staging| {
-            charts::write_charts(staging, &data)?;
-            if args.report {
-                fracture::report::write(staging, &data)?;
-            }
-            Ok(())
-        },
-    )?;
+    staged.install(&manifest, |staging| {
+        charts::write_charts(staging, &data)?;
+        if args.report {
+            fracture::report::write(staging, &data)?;
+        }
+        Ok(())
+    })?;
 
     if !args.quiet {
         let blocs: Vec<String> = scenario.bloc.iter().map(|b| b.id.clone()).collect();

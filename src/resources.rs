@@ -91,7 +91,6 @@ pub struct WorldIndex {
     pub provider_index: HashMap<String, usize>,
     pub provider_bloc: Vec<usize>,
     pub lab_ids: Vec<String>,
-    pub lab_index: HashMap<String, usize>,
     pub lab_nation: Vec<usize>,
     /// Entities of each kind in index order.
     pub nations: Vec<Entity>,

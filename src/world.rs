@@ -3,7 +3,7 @@
 use crate::components::*;
 use crate::resources::*;
 use crate::scenario::{LabKind, Scenario};
-use crate::tables::{Detail, Dictionaries, Recorder};
+use crate::tables::{Detail, Dictionaries, Recorder, Recording};
 use bevy_ecs::prelude::*;
 use std::collections::{HashMap, VecDeque};
 
@@ -61,8 +61,11 @@ pub fn build(scenario: &Scenario, seed: u64) -> World {
     build_with(scenario, seed, Detail::Full)
 }
 
-/// As [`build`], recording only the tables `detail` asks for.
-pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
+/// As [`build`], recording only the tables (and labs) `recording` asks for: a [`Detail`], or a
+/// [`Recording`] with a sample of labs.
+pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording>) -> World {
+    let recording = recording.into();
+    let detail = recording.detail;
     let params = &scenario.parameters;
     let start = scenario.scenario.start;
     let mut world = World::new();
@@ -306,15 +309,15 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
     }
 
     // Labs, a population entry expanded into its members; pools group labs that face the same choice.
-    // (id, scenario entry, the entry's position)
-    let mut labs: Vec<(String, &crate::scenario::Lab, usize)> = Vec::new();
+    // (id, scenario entry, the entry's position, member number: 1 to `count`, 0 for a lab of its own)
+    let mut labs: Vec<(String, &crate::scenario::Lab, usize, u32)> = Vec::new();
     for (entry, l) in scenario.lab.iter().enumerate() {
         if l.count == 1 {
-            labs.push((l.id.clone(), l, entry));
+            labs.push((l.id.clone(), l, entry, 0));
         } else {
             let width = l.count.to_string().len().max(4);
             for m in 1..=l.count {
-                labs.push((format!("{}-{:0width$}", l.id, m), l, entry));
+                labs.push((format!("{}-{:0width$}", l.id, m), l, entry, m));
             }
         }
     }
@@ -344,7 +347,9 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
     // The ring holds the longest run there can be; the run's length picks how much of it counts.
     let window = params.max_run_months as usize;
     let mut lab_kinds = Vec::with_capacity(labs.len());
-    for (i, (id, l, entry)) in labs.iter().enumerate() {
+    let mut lab_populations = Vec::with_capacity(labs.len());
+    let mut lab_members = Vec::with_capacity(labs.len());
+    for (i, (id, l, entry, member)) in labs.iter().enumerate() {
         let nation = index.nation_index[&l.nation];
         let mut contracts: Vec<usize> = l
             .providers
@@ -387,9 +392,10 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
             })
             .clone();
         index.lab_ids.push(id.clone());
-        index.lab_index.insert(id.clone(), i);
         index.lab_nation.push(nation);
         lab_kinds.push(l.kind);
+        lab_populations.push(*entry as u32);
+        lab_members.push(*member);
         let origin = l
             .owned_origin
             .as_deref()
@@ -557,15 +563,17 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
                 .collect(),
             blocs: index.bloc_ids.as_slice().into(),
             nations: index.nation_ids.as_slice().into(),
-            labs: index.lab_ids.as_slice().into(),
+            populations: scenario.lab.iter().map(|l| l.id.clone()).collect(),
             providers: index.provider_ids.as_slice().into(),
             lab_nations: index.lab_nation.iter().map(|&n| n as u32).collect(),
             lab_kinds: lab_kinds.iter().map(|&k| k as u32).collect(),
+            lab_populations,
+            lab_members,
             provider_blocs: index.provider_bloc.iter().map(|&b| b as u32).collect(),
             fabs: fab_ids.as_slice().into(),
             fab_nations: fab_owners.iter().map(|&n| n as u32).collect(),
         },
-        detail,
+        recording,
     ));
     world.insert_resource(index);
     world.insert_resource(Params(params.clone()));
@@ -577,7 +585,7 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
     world.insert_resource(Rngs::new(seed));
     world.insert_resource(EventLog {
         events: Vec::new(),
-        keep: detail == Detail::Full,
+        keep: detail.events(),
     });
     world
 }
