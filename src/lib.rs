@@ -23,6 +23,8 @@ pub mod components;
 #[cfg(feature = "engine")]
 pub mod indices;
 #[cfg(feature = "engine")]
+pub mod memory;
+#[cfg(feature = "engine")]
 pub mod output;
 #[cfg(feature = "engine")]
 pub mod progress;

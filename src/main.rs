@@ -122,6 +122,10 @@ struct RunArgs {
     /// population, spread evenly over it (with --detail full).
     #[arg(long, value_name = "N")]
     lab_sample: Option<u32>,
+    /// Refuse to run, before allocating, if the run's estimated peak memory exceeds this, e.g. 8G or
+    /// 512M (default: the memory available on this machine).
+    #[arg(long, value_name = "SIZE", value_parser = parse_memory)]
+    max_memory: Option<u64>,
 }
 
 /// `--detail`.
@@ -141,6 +145,10 @@ impl From<DetailArg> for Detail {
             DetailArg::Summary => Detail::Summary,
         }
     }
+}
+
+fn parse_memory(text: &str) -> std::result::Result<u64, String> {
+    fracture::memory::parse_size(text)
 }
 
 #[derive(Subcommand, Debug)]
@@ -260,6 +268,18 @@ fn run(args: RunArgs) -> Result<()> {
         detail,
         lab_sample: args.lab_sample,
     };
+    // The run's memory, estimated before anything is allocated.
+    let (limit, source) = match args.max_memory {
+        Some(limit) => (Some(limit), "given by --max-memory"),
+        None => (
+            fracture::memory::available(),
+            "available on this machine (--max-memory sets another limit)",
+        ),
+    };
+    if let Some(limit) = limit {
+        fracture::memory::check(scenario, recording, limit, source)?;
+    }
+
     let started = Instant::now();
     let months = scenario.scenario.months;
     // Only runs that take more than a second get a bar on a terminal; elsewhere (a Slurm log) a plain

@@ -403,3 +403,57 @@ fn detail_and_a_sample_of_labs_are_chosen_on_the_command_line_and_told_in_the_ma
     );
     assert!(!tmp.path().join("never").exists());
 }
+
+#[test]
+fn a_run_beyond_max_memory_is_refused_before_it_starts_naming_estimate_limit_and_remedies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = fracture(
+        &[
+            "run",
+            "--months",
+            "3",
+            "--max-memory",
+            "16M",
+            "--out",
+            "res",
+        ],
+        tmp.path(),
+    );
+    assert!(!out.status.success());
+    let e = text(&out.stderr);
+    for needle in [
+        "would need ≈",
+        "more than the 16 MiB given by --max-memory",
+        "--lab-sample",
+        "--detail summary",
+    ] {
+        assert!(e.contains(needle), "`{needle}` not in: {e}");
+    }
+    assert!(!tmp.path().join("res").exists());
+    let leftovers = std::fs::read_dir(tmp.path()).unwrap().count();
+    assert_eq!(leftovers, 0, "nothing is written");
+
+    let out = fracture(&["run", "--max-memory", "8X", "--out", "res"], tmp.path());
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("unknown unit"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Enough memory: the run goes ahead.
+    let out = fracture(
+        &[
+            "run",
+            "--months",
+            "3",
+            "--max-memory",
+            "4G",
+            "--out",
+            "res",
+            "-q",
+        ],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
