@@ -104,9 +104,9 @@ pub fn estimate(scenario: &Scenario, recording: Recording) -> Estimate {
     } else {
         0
     };
-    let per_month = lab_rows.max(usage_rows);
-    let chunk_rows = per_month * u64::from(chunk_months(per_month as usize)).min(months.max(1));
-    let chunks = chunk_rows * PER_CHUNK_ROW;
+    let chunk_rows =
+        |per_month: u64| per_month * u64::from(chunk_months(per_month as usize)).min(months.max(1));
+    let chunks = (chunk_rows(lab_rows) + chunk_rows(usage_rows)) * PER_CHUNK_ROW;
     Estimate {
         fixed: FIXED,
         world,

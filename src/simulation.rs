@@ -84,9 +84,8 @@ pub fn simulate_into(
                 }
                 Ok(())
             };
-            run_months(&mut world, months, on_month, |world| {
-                let chunk = world.resource_mut::<Recorder>().take_chunk();
-                for (name, rows) in chunk {
+            run_months(&mut world, months, on_month, |chunks| {
+                for (name, rows) in chunks {
                     keep(name, rows)?;
                 }
                 Ok(())
@@ -109,7 +108,7 @@ pub fn simulate_into(
             let small = std::thread::scope(|scope| -> Result<_> {
                 // A rendezvous: the simulation hands a chunk over only when the writer is ready for
                 // it, and records the next meanwhile.
-                let (chunks, received) = mpsc::sync_channel::<[(&'static str, Table); 2]>(0);
+                let (chunks, received) = mpsc::sync_channel::<Vec<(&'static str, Table)>>(0);
                 let writer = std::thread::Builder::new()
                     .name("fracture-tables".into())
                     .spawn_scoped(scope, move || -> Result<()> {
@@ -122,11 +121,10 @@ pub fn simulate_into(
                         Ok(())
                     })
                     .expect("a thread for the tables");
-                let ran = run_months(&mut world, months, on_month, |world| {
-                    let chunk = world.resource_mut::<Recorder>().take_chunk();
+                let ran = run_months(&mut world, months, on_month, |due| {
                     // The writer stops early only on an error, which joining it returns.
                     chunks
-                        .send(chunk)
+                        .send(due)
                         .map_err(|_| anyhow::anyhow!("the table writer stopped"))
                 });
                 drop(chunks);
@@ -143,22 +141,23 @@ pub fn simulate_into(
     Ok(Outputs::from_parts(small, frames, large_rows, sample))
 }
 
-/// Runs the monthly schedule `months` times. After every chunk of months (the recorder's
-/// `chunk_months`) and after the last, `chunk_done` is called; the run stops at its first error.
+/// Runs the monthly schedule `months` times. After a month that ends a chunk of months of a large
+/// table (the recorder's `chunk_months`), and after the last, `chunk_done` gets their rows; the run
+/// stops at its first error.
 fn run_months(
     world: &mut World,
     months: u32,
     mut on_month: impl FnMut(u32),
-    mut chunk_done: impl FnMut(&mut World) -> Result<()>,
+    mut chunk_done: impl FnMut(Vec<(&'static str, Table)>) -> Result<()>,
 ) -> Result<()> {
-    let chunk_months = world.resource::<Recorder>().chunk_months;
     let mut schedule = monthly_schedule();
     for t in 0..months {
         world.resource_mut::<Clock>().t = t;
         schedule.run(world);
         on_month(t + 1);
-        if (t + 1) % chunk_months == 0 || t + 1 == months {
-            chunk_done(world)?;
+        let due = world.resource_mut::<Recorder>().take_due(t + 1, months);
+        if !due.is_empty() {
+            chunk_done(due)?;
         }
     }
     Ok(())

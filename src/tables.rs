@@ -531,8 +531,8 @@ pub struct Recorder {
     pub providers: Table,
     pub fabs: Table,
     pub usage: Table,
-    /// Months in a chunk of the large tables ([`chunk_months`]).
-    pub chunk_months: u32,
+    /// Months in a chunk of the labs and of the usage table ([`chunk_months`]).
+    pub chunk_months: [u32; 2],
     /// With a sample of labs, each lab's row within a month, or [`NOT_RECORDED`]; none when the labs
     /// table has a row for every lab.
     lab_rows: Option<Vec<u32>>,
@@ -863,8 +863,11 @@ impl Recorder {
         let months = d.months.len();
         let lab_rows_per_month = if detail.labs() { recorded.len() } else { 0 };
         let usage_rows_per_month = if detail.usage() { nn * np } else { 0 };
-        let chunk_months = chunk_months(lab_rows_per_month.max(usage_rows_per_month));
-        let chunk = months.min(chunk_months as usize);
+        let chunk_months = [
+            chunk_months(lab_rows_per_month),
+            chunk_months(usage_rows_per_month),
+        ];
+        let [lab_chunk, usage_chunk] = chunk_months.map(|c| months.min(c as usize));
         let table = |keys: Keys, schema, months: usize| {
             let rows = months * keys.per_month;
             let mut t = Table::new(keys, schema);
@@ -880,10 +883,10 @@ impl Recorder {
             detail,
             global: table(global_keys, global, months),
             nations: table(nation_keys, nations, months),
-            labs: table(lab_keys, labs, chunk * usize::from(detail.labs())),
+            labs: table(lab_keys, labs, lab_chunk * usize::from(detail.labs())),
             providers: table(provider_keys, providers, months),
             fabs: table(fab_keys, fabs, months),
-            usage: table(usage_keys, usage, chunk * usize::from(detail.usage())),
+            usage: table(usage_keys, usage, usage_chunk * usize::from(detail.usage())),
             blocs,
             chunk_months,
             lab_rows,
@@ -957,12 +960,19 @@ impl Recorder {
         DataFrame::new(per_month, columns)
     }
 
-    /// The rows of the large tables recorded since the last chunk, as (table name, rows).
-    pub fn take_chunk(&mut self) -> [(&'static str, Table); 2] {
-        [
-            ("labs", self.labs.take_rows()),
-            ("usage", self.usage.take_rows()),
-        ]
+    /// After `done` months of a run of `months`: the rows of each large table whose chunk of months
+    /// ends here, recorded since its last chunk, as (table name, rows) — every table after the last
+    /// month.
+    pub fn take_due(&mut self, done: u32, months: u32) -> Vec<(&'static str, Table)> {
+        let due = |chunk: u32| done.is_multiple_of(chunk) || done == months;
+        let mut chunks = Vec::new();
+        if due(self.chunk_months[0]) {
+            chunks.push(("labs", self.labs.take_rows()));
+        }
+        if due(self.chunk_months[1]) {
+            chunks.push(("usage", self.usage.take_rows()));
+        }
+        chunks
     }
 }
 
