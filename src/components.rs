@@ -261,7 +261,6 @@ pub struct Purchase {
 #[derive(Component, Clone, Debug)]
 pub struct Lab {
     pub idx: usize,
-    pub id: String,
     pub nation: usize,
     pub kind: LabKind,
     /// Budget at the start, USD a year, and its yearly growth then.

@@ -167,7 +167,8 @@ fn run_months(
 fn small_tables(world: &mut World, month_label: impl Fn(u32) -> String) -> Result<[DataFrame; 6]> {
     let recorder = world.remove_resource::<Recorder>().expect("recorder");
     let log = world.remove_resource::<EventLog>().expect("event log");
-    let lab_ids = recorder.lab_ids(&world.resource::<WorldIndex>().lab_ids)?;
+    let index = world.resource::<WorldIndex>();
+    let lab_ids = recorder.lab_ids(|lab| index.lab_id(lab))?;
     Ok([
         recorder.global.into_frame()?,
         recorder.nations.into_frame()?,

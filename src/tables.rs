@@ -831,7 +831,9 @@ impl Recorder {
                 }
                 (recorded, Some(rows))
             }
-            _ => ((0..nl as u32).collect(), None),
+            // No rows, no keys: a summary run of a big world holds nothing per lab here.
+            _ if detail.labs() => ((0..nl as u32).collect(), None),
+            _ => (Vec::new(), None),
         };
         let of = |column: &[u32]| -> Vec<u32> {
             recorded.iter().map(|&lab| column[lab as usize]).collect()
@@ -908,10 +910,10 @@ impl Recorder {
     }
 
     /// The labs table's dimension table `lab_ids`: for each lab it has rows for, in row order, its key
-    /// (`population`, `member`), its id as in events and scenario files (`lab`, given by `ids`, all
-    /// labs' ids in index order), `nation`, `kind`, and `weight`, the labs of its population that each
-    /// row stands for (1 unless sampled). No rows when the labs table has none.
-    pub fn lab_ids(&self, ids: &[String]) -> PolarsResult<DataFrame> {
+    /// (`population`, `member`), its id as in events and scenario files (`lab`, `id` gives it for a
+    /// lab's index), `nation`, `kind`, and `weight`, the labs of its population that each row stands
+    /// for (1 unless sampled). No rows when the labs table has none.
+    pub fn lab_ids(&self, id: impl Fn(usize) -> String) -> PolarsResult<DataFrame> {
         let Keys {
             per_month,
             entities,
@@ -946,7 +948,7 @@ impl Recorder {
                 labs
             }
         };
-        let lab: Vec<&str> = rows.iter().map(|&i| ids[i].as_str()).collect();
+        let lab: Vec<String> = rows.iter().map(|&i| id(i)).collect();
         columns.insert(2, Column::new("lab".into(), lab));
         let mut sampled = vec![0u32; self.population_sizes.len()];
         for &p in population_codes {

@@ -167,7 +167,7 @@ pub(crate) fn place_demand(
 
 #[cold]
 fn record_contracts_dropped(log: &mut EventLog, t: u32, lab: &Lab, index: &WorldIndex) {
-    if let Some(event) = log.record(t, "contracts_dropped", &lab.id) {
+    if let Some(event) = log.record_with(t, "contracts_dropped", || index.lab_id(lab.idx)) {
         event.nation = index.nation_ids[lab.nation].clone();
         event.detail = "every contracted provider shut by policy".into();
     }
@@ -175,7 +175,7 @@ fn record_contracts_dropped(log: &mut EventLog, t: u32, lab: &Lab, index: &World
 
 #[cold]
 fn record_kyc_evasion(log: &mut EventLog, t: u32, lab: &Lab, index: &WorldIndex, training: f64) {
-    if let Some(event) = log.record(t, "kyc_evasion_detected", &lab.id) {
+    if let Some(event) = log.record_with(t, "kyc_evasion_detected", || index.lab_id(lab.idx)) {
         event.nation = index.nation_ids[lab.nation].clone();
         event.detail = format!("{training:.0} H100e of training through shell companies");
     }
