@@ -244,3 +244,23 @@ fn a_sample_of_labs_keeps_every_lab_of_its_own_and_n_members_of_each_population(
         assert!(a.equals_missing(b), "{table} differs with a sample of labs");
     }
 }
+
+#[test]
+fn a_writer_that_fails_stops_the_run_with_its_error() {
+    let s = scenario("", 60, &[]);
+    let mut sink = |table: &'static str, _rows: fracture::tables::Table| -> anyhow::Result<()> {
+        anyhow::bail!("no space left writing {table}")
+    };
+    let mut months = 0;
+    let e = fracture::simulate_into(
+        &s,
+        1,
+        Detail::Full,
+        |m| months = m,
+        fracture::LargeTables::Stream(&mut sink),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("no space left writing labs"), "{e}");
+    // The first chunk (24 months) failed; the run stopped when it next had one to hand over.
+    assert!(months < 60, "the run went on to month {months}");
+}

@@ -298,4 +298,55 @@ mod tests {
             "{e}"
         );
     }
+
+    #[test]
+    fn a_streamed_chunk_with_a_non_finite_number_is_named_with_its_month_and_lab() {
+        use polars_arrow::datatypes::IntegerType;
+        let words = |w: &[&str], keys: Vec<u32>| -> ArrayRef {
+            DictionaryArray::try_new(
+                ArrowDataType::Dictionary(
+                    IntegerType::UInt32,
+                    Box::new(ArrowDataType::Utf8View),
+                    false,
+                ),
+                PrimitiveArray::from_vec(keys),
+                Utf8ViewArray::from_slice_values(w).boxed(),
+            )
+            .unwrap()
+            .boxed()
+        };
+        let chunk = |compute: Vec<f64>| crate::tables::Arrays {
+            rows: 4,
+            columns: vec![
+                (
+                    "month".into(),
+                    words(&["2025-01", "2025-02"], vec![0, 0, 1, 1]),
+                ),
+                (
+                    "t".into(),
+                    PrimitiveArray::from_vec(vec![0u32, 0, 1, 1]).boxed(),
+                ),
+                ("population".into(), words(&["ke-academic"], vec![0; 4])),
+                (
+                    "member".into(),
+                    PrimitiveArray::from_vec(vec![1u32, 2, 1, 2]).boxed(),
+                ),
+                (
+                    "compute_h100e".into(),
+                    PrimitiveArray::from_vec(compute).boxed(),
+                ),
+            ],
+        };
+        let months = ["2025-01".to_string(), "2025-02".to_string()];
+        assert!(check_finite_arrays("labs", &chunk(vec![1.0, 2.0, 3.0, 4.0]), &months).is_ok());
+        let e = check_finite_arrays("labs", &chunk(vec![1.0, 2.0, 3.0, f64::NAN]), &months)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(
+                "NaN for `labs.compute_h100e` in month 2025-02 (population ke-academic, member 2)"
+            ),
+            "{e}"
+        );
+    }
 }
