@@ -21,7 +21,7 @@ use anyhow::Result;
 const FIXED: u64 = 48 << 20;
 /// Per lab: its entity and components, the market's and the metrics' per-lab scratch, its place in the
 /// indices, and its id (≈ 25 bytes, held twice while the world is built).
-const PER_LAB: u64 = 680;
+const PER_LAB: u64 = 620;
 /// Per lab and month of its training-run ring.
 const PER_RUN_MONTH: u64 = 8;
 /// Per vintage of a lab's own cluster (month, H100e, origin, watts), with the deque's slack.

@@ -49,7 +49,7 @@ fn initial_vintages(
     let mut c = Capacity {
         vintages: VecDeque::new(),
         total: 0.0,
-        by_origin: vec![0.0; blocs],
+        by_origin: smallvec::smallvec![0.0; blocs],
         watts: 0.0,
     };
     if h100e > 0.0 {
@@ -313,7 +313,7 @@ pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording
                 },
                 initial_vintages(capacity, params.initial_age_months, origin, k, w0),
                 Purchase {
-                    bought: vec![0.0; k],
+                    bought: smallvec::smallvec![0.0; k],
                     ..Default::default()
                 },
             ))
@@ -475,7 +475,7 @@ pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording
             },
             initial_vintages(l.owned, params.initial_age_months, t.origin, k, w0),
             Purchase {
-                bought: vec![0.0; k],
+                bought: smallvec::smallvec![0.0; k],
                 ..Default::default()
             },
         )
