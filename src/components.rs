@@ -8,6 +8,7 @@ use crate::measure::{Measure, Parties};
 use crate::resources::WorldIndex;
 use crate::scenario::{LabKind, Policy, PolicyKind, SoldTo, Weights};
 use bevy_ecs::prelude::*;
+use smallvec::SmallVec;
 use std::collections::VecDeque;
 
 /// A pole of the contest.
@@ -243,8 +244,8 @@ pub struct Vintage {
 pub struct Capacity {
     pub vintages: VecDeque<Vintage>,
     pub total: f64,
-    /// Total by origin bloc.
-    pub by_origin: Vec<f64>,
+    /// Total by origin bloc (held inline for up to two blocs: no allocation per lab).
+    pub by_origin: SmallVec<[f64; 2]>,
     /// Facility watts the installed chips draw.
     pub watts: f64,
 }
@@ -255,8 +256,8 @@ pub struct Purchase {
     /// USD it offered this month, and USD left unspent.
     pub money: f64,
     pub unspent: f64,
-    /// H100e received this month by origin bloc (legal and smuggled).
-    pub bought: Vec<f64>,
+    /// H100e received this month by origin bloc (legal and smuggled; inline for up to two blocs).
+    pub bought: SmallVec<[f64; 2]>,
     pub smuggled: f64,
     /// USD paid for what it received (at the market's price).
     pub spend: f64,
@@ -266,7 +267,6 @@ pub struct Purchase {
 #[derive(Component, Clone, Debug)]
 pub struct Lab {
     pub idx: usize,
-    pub id: String,
     pub nation: usize,
     pub kind: LabKind,
     /// Budget at the start, USD a year, and its yearly growth then.

@@ -26,6 +26,7 @@ pub mod components;
 pub mod indices;
 #[cfg(feature = "engine")]
 pub mod measure;
+pub mod memory;
 #[cfg(feature = "engine")]
 pub mod output;
 #[cfg(feature = "engine")]
@@ -50,6 +51,6 @@ pub mod tables;
 pub mod world;
 
 #[cfg(feature = "engine")]
-pub use simulation::{simulate, simulate_observed, simulate_with, simulate_with_progress};
+pub use simulation::{LargeTables, simulate, simulate_into, simulate_with, simulate_with_progress};
 #[cfg(feature = "engine")]
-pub use tables::{Detail, Outputs};
+pub use tables::{Detail, Outputs, Recording};

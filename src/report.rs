@@ -324,7 +324,8 @@ pub fn render(data: &RunData) -> Result<String> {
     let _ = writeln!(
         h,
         "<p class=\"files\">The numbers behind this page are in the run folder: global.parquet, \
-         nations.parquet, labs.parquet, providers.parquet, usage.parquet and events.parquet{}, \
+         nations.parquet, labs.parquet (with lab_ids.parquet), providers.parquet, fabs.parquet, \
+         usage.parquet and events.parquet{}, \
          described in the project README; the charts are also there as PNG and SVG files.</p>\n\
          </main>\n</body>\n</html>",
         if comparison.is_some() {

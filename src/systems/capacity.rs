@@ -168,11 +168,11 @@ mod tests {
     #[test]
     fn vintages_retire_after_their_lifetime_and_take_their_power_with_them() {
         let mut c = Capacity {
-            by_origin: vec![0.0; 2],
+            by_origin: smallvec::smallvec![0.0; 2],
             ..Default::default()
         };
         let buy = |h: f64| Purchase {
-            bought: vec![h, 0.0],
+            bought: smallvec::smallvec![h, 0.0],
             ..Default::default()
         };
         install(&mut c, &buy(10.0), 0, 3, 1000.0);

@@ -9,7 +9,7 @@
 use crate::components::*;
 use crate::indices;
 use crate::resources::*;
-use crate::tables::{Detail, Recorder};
+use crate::tables::Recorder;
 use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 
@@ -167,7 +167,7 @@ pub fn metrics(
     let mut installed = 0.0;
     let mut installed_by_side = vec![0.0; k];
     let mut chip_spend = vec![0.0; nn];
-    let full = rec.detail == Detail::Full;
+    let record_labs = rec.detail.labs();
     for_each_in_order!(labs, &index.labs, |(lab, state, capacity, purchase)| {
         let state = state.into_inner();
         state.stranded = stranded(state, &usage, p.stranded_loss);
@@ -185,9 +185,9 @@ pub fn metrics(
         if let Some(s) = sides[lab.nation] {
             installed_by_side[s] += capacity.total;
         }
-        if full {
+        if record_labs && let Some(at) = rec.lab_row(lab.idx) {
             rec.labs
-                .row(lab.idx)
+                .row(at)
                 .f64("budget_busd", state.budget / 1e9)
                 .f64("compute_h100e", state.compute)
                 .f64("training_h100e", state.training)
@@ -338,7 +338,7 @@ pub fn metrics(
             .f64("power_capacity_gw", pw.capacity_gw)
             .end();
         let np = index.provider_ids.len();
-        for v in (0..np).filter(|_| rec.detail == Detail::Full) {
+        for v in (0..np).filter(|_| rec.detail.usage()) {
             rec.usage
                 .row(nation.idx * np + v)
                 .f64("compute_h100e", c.by_provider[v])

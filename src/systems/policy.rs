@@ -43,7 +43,7 @@ pub fn fire_triggers(
     let pending = std::mem::take(&mut state.pending);
     for accusation in &pending {
         let nation = &index.nation_ids[accusation.nation];
-        let lab = &index.lab_ids[accusation.lab];
+        let lab = &index.lab_id(accusation.lab);
         for (ti, trigger) in triggers.0.iter().enumerate() {
             let nation_ok = trigger.nations.is_empty() || trigger.nations.contains(nation);
             let bloc_ok = trigger.blocs.is_empty()

@@ -216,14 +216,15 @@ fn accuse(
     target: usize,
     false_positive: bool,
 ) {
-    if let Some(event) = log.record(month, EventKind::TheftDetected, &lab.id) {
-        event.target = index.lab_ids[target].clone();
+    if let Some(event) = log.record_with(month, EventKind::TheftDetected, || index.lab_id(lab.idx))
+    {
+        event.target = index.lab_id(target);
         event.nation = index.nation_ids[lab.nation].clone();
         event.provider = state
             .main_provider
             .map(|p| index.provider_ids[p].clone())
             .unwrap_or_default();
-        event.detail = format!("extraction from {}", index.lab_ids[target]);
+        event.detail = format!("extraction from {}", event.target);
         event.false_positive = false_positive;
     }
     triggers.pending.push(Accusation {

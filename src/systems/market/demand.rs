@@ -164,7 +164,7 @@ pub(crate) fn place_demand(
 
 #[cold]
 fn record_contracts_dropped(log: &mut EventLog, t: u32, lab: &Lab, index: &WorldIndex) {
-    if let Some(event) = log.record(t, EventKind::ContractsDropped, &lab.id) {
+    if let Some(event) = log.record_with(t, EventKind::ContractsDropped, || index.lab_id(lab.idx)) {
         event.nation = index.nation_ids[lab.nation].clone();
         event.detail = "every contracted provider shut by policy".into();
     }
@@ -172,7 +172,8 @@ fn record_contracts_dropped(log: &mut EventLog, t: u32, lab: &Lab, index: &World
 
 #[cold]
 fn record_kyc_evasion(log: &mut EventLog, t: u32, lab: &Lab, index: &WorldIndex, training: f64) {
-    if let Some(event) = log.record(t, EventKind::KycEvasionDetected, &lab.id) {
+    if let Some(event) = log.record_with(t, EventKind::KycEvasionDetected, || index.lab_id(lab.idx))
+    {
         event.nation = index.nation_ids[lab.nation].clone();
         event.detail = format!("{training:.0} H100e of training through shell companies");
     }
