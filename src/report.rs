@@ -566,7 +566,7 @@ fn legible_width(svg: &str, width: u32) -> u32 {
 /// Writes `report.html` into `dir` atomically; returns its path.
 pub fn write(dir: &Path, data: &RunData) -> Result<PathBuf> {
     let path = dir.join(FILE);
-    charts::write_atomic(&path, render(data)?.as_bytes())?;
+    crate::fsutil::write_atomic(&path, render(data)?.as_bytes())?;
     Ok(path)
 }
 

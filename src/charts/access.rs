@@ -1,9 +1,12 @@
 //! Compute access by bloc over time: each bloc's share of the world's compute in use, and the H100e
 //! behind those shares.
 
-use super::{
-    Axes, LegendItem, RunData, X_DESC, draw_line, fmt_num, legend, palette, panel_caption,
+use super::RunData;
+use super::axes::{
+    Axes, X_DESC, draw_line, fmt_num, log_range, panel_caption, segments, time_panel,
 };
+use super::legend::{LegendItem, legend};
+use super::style::palette;
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -64,7 +67,7 @@ where
     let (top, bottom) = area.split_vertically(area.dim_in_pixel().1 / 2);
 
     let top = panel_caption(&top, "Share of the world's compute in use")?;
-    let mut chart = super::time_panel(
+    let mut chart = time_panel(
         &top,
         data.month_range(),
         0.0..100.0,
@@ -92,13 +95,13 @@ where
             (*c, v)
         })
         .collect();
-    let range = super::log_range(
+    let range = log_range(
         volumes
             .iter()
             .flat_map(|(_, v)| v.iter().map(|p| p.1))
             .chain(total.iter().map(|p| p.1)),
     );
-    let mut chart = super::time_panel(
+    let mut chart = time_panel(
         &bottom,
         data.month_range(),
         range.log_scale(),
@@ -113,7 +116,7 @@ where
         draw_line(&mut chart, v, *color, true)?;
     }
     // Dashed and on top: the total runs close to the largest bloc and would hide under it.
-    for seg in super::segments(&total, true) {
+    for seg in segments(&total, true) {
         chart.draw_series(DashedLineSeries::new(
             seg,
             10,

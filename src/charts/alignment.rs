@@ -1,7 +1,9 @@
 //! The alignment heatmap: every nation (rows, sorted by final alignment) by month, coloured by its
 //! alignment with the first bloc.
 
-use super::{RunData, X_DESC, month_label, palette, size, text, time_axis};
+use super::RunData;
+use super::axes::{Ticked, X_DESC, month_label, time_axis};
+use super::style::{palette, size, text};
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -90,7 +92,7 @@ where
     let span = months.end - months.start;
     let n = rows.len().max(1);
     let labels: Vec<String> = rows.iter().map(|(id, _)| data.nation_label(id)).collect();
-    let y_axis = super::Ticked::new(-0.5..n as f64 - 0.5, (0..n).map(|i| i as f64).collect());
+    let y_axis = Ticked::new(-0.5..n as f64 - 0.5, (0..n).map(|i| i as f64).collect());
     let mut chart = ChartBuilder::on(&plot)
         .margin_left(16)
         .margin_right(40)

@@ -1,7 +1,12 @@
 //! The capability gap between the first two blocs' frontiers, in orders of magnitude of effective
 //! training compute and in months of progress.
 
-use super::{Axes, RunData, X_DESC, draw_hline, draw_line, linear_range, palette, panel_caption};
+use super::RunData;
+use super::axes::{
+    Axes, X_DESC, draw_hline, draw_line, fmt_num, linear_range, panel_caption, time_panel,
+};
+use super::legend::{LegendItem, legend};
+use super::style::palette;
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -45,13 +50,13 @@ where
     // A zero line only matters when the trailing side overtakes; otherwise zero is the frame.
     let crosses = oom.iter().chain(&lag).any(|p| p.1 < 0.0);
     let mut items = vec![
-        super::LegendItem::line("Gap in orders of magnitude", palette::BLUE),
-        super::LegendItem::line("Lag in months", palette::VERMILLION),
+        LegendItem::line("Gap in orders of magnitude", palette::BLUE),
+        LegendItem::line("Lag in months", palette::VERMILLION),
     ];
     if crosses {
-        items.push(super::LegendItem::line("Zero: no gap", palette::MUTED));
+        items.push(LegendItem::line("Zero: no gap", palette::MUTED));
     }
-    let area = super::legend(area, &items)?;
+    let area = legend(area, &items)?;
     let (top, bottom) = area.split_vertically(area.dim_in_pixel().1 / 2);
     let panels = [
         (
@@ -80,7 +85,7 @@ where
     for (area, caption, y_desc, pts, color, x_desc) in panels {
         let area = panel_caption(&area, &caption)?;
         let range = linear_range(pts.iter().map(|p| p.1), 0.0);
-        let mut chart = super::time_panel(
+        let mut chart = time_panel(
             &area,
             data.month_range(),
             range,
@@ -88,7 +93,7 @@ where
                 y_desc,
                 x_desc,
                 y_labels: 6,
-                y_fmt: &|v| super::fmt_num(v),
+                y_fmt: &|v| fmt_num(v),
             },
         )?;
         if crosses {

@@ -1,9 +1,12 @@
 //! Chip supply by bloc: new chips made each month, the share of them from the bloc's own (indigenous)
 //! fabs, and the chips smuggled past export controls.
 
-use super::{
-    Axes, LegendItem, RunData, X_DESC, draw_line, fmt_num, legend, palette, panel_caption,
+use super::RunData;
+use super::axes::{
+    Axes, X_DESC, draw_line, fmt_num, linear_range, log_range, panel_caption, time_panel,
 };
+use super::legend::{LegendItem, legend};
+use super::style::palette;
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -56,8 +59,8 @@ where
         .map(|b| data.global_series(&format!("chip_production_h100e_{}", b.id)))
         .collect::<Result<_>>()?;
     let top = panel_caption(&parts[0], "New chips produced for each bloc")?;
-    let range = super::log_range(production.iter().flat_map(|s| s.iter().map(|p| p.1)));
-    let mut chart = super::time_panel(
+    let range = log_range(production.iter().flat_map(|s| s.iter().map(|p| p.1)));
+    let mut chart = time_panel(
         &top,
         data.month_range(),
         range.log_scale(),
@@ -76,7 +79,7 @@ where
         &parts[1],
         "Share of each bloc's new compute from its own fabs",
     )?;
-    let mut chart = super::time_panel(
+    let mut chart = time_panel(
         &middle,
         data.month_range(),
         0.0..105.0,
@@ -95,10 +98,10 @@ where
 
     let bottom = panel_caption(&parts[2], "Chips smuggled past export controls")?;
     let smuggled = data.global_series("smuggled_h100e")?;
-    let mut chart = super::time_panel(
+    let mut chart = time_panel(
         &bottom,
         data.month_range(),
-        super::linear_range(smuggled.iter().map(|p| p.1), 0.0),
+        linear_range(smuggled.iter().map(|p| p.1), 0.0),
         &Axes {
             y_desc: Y_SMUGGLED,
             x_desc: true,

@@ -2,10 +2,14 @@
 //! run's bifurcation index, compute share by bloc and capability gap, and the difference of each run
 //! minus the first. Runs line up by calendar month, so runs with different starts still compare.
 
-use super::{
-    Axes, LegendItem, LineStyle, RunData, X_DESC, draw_hline, draw_line, fmt_num, header, legend,
-    linear_range, palette, panel_caption, size,
+use super::RunData;
+use super::axes::{
+    Axes, X_DESC, draw_hline, draw_line, fmt_num, linear_range, panel_caption, time_panel,
 };
+use super::figure::header;
+use super::figure::{Figure, figure_svg, write_figure};
+use super::legend::{LegendItem, legend};
+use super::style::{LineStyle, palette, size};
 use anyhow::{Context, Result, bail};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -200,7 +204,7 @@ impl CompareChart {
             } else {
                 linear_range(values, 0.0)
             };
-            let mut chart = super::time_panel(
+            let mut chart = time_panel(
                 &area,
                 months.clone(),
                 range,
@@ -222,15 +226,14 @@ impl CompareChart {
     }
 
     pub fn svg(self, runs: &[RunData]) -> Result<String> {
-        super::figure_svg(&Comparison(self, runs))
-            .with_context(|| format!("cannot draw {}", self.stem()))
+        figure_svg(&Comparison(self, runs)).with_context(|| format!("cannot draw {}", self.stem()))
     }
 }
 
 /// One comparison chart with its runs, as a [`super::Figure`].
 struct Comparison<'a>(CompareChart, &'a [RunData]);
 
-impl super::Figure for Comparison<'_> {
+impl Figure for Comparison<'_> {
     fn size(&self) -> (u32, u32) {
         self.0.size(self.1)
     }
@@ -312,11 +315,7 @@ pub fn write_compare(dir: &Path, runs: &[RunData]) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut written = Vec::new();
     for chart in CompareChart::ALL {
-        written.extend(super::write_figure(
-            dir,
-            chart.stem(),
-            &Comparison(chart, runs),
-        )?);
+        written.extend(write_figure(dir, chart.stem(), &Comparison(chart, runs))?);
     }
     Ok(written)
 }

@@ -2,10 +2,13 @@
 //! counterfactual dashed), the story's difference from it in per cent with the 1 % band, and stranded
 //! labs in both runs.
 
-use super::{
-    Axes, Dash, LegendItem, LineStyle, RunData, X_DESC, draw_hline, draw_line, fmt_num, legend,
-    linear_range, palette, panel_caption, size,
+use super::RunData;
+use super::axes::{
+    Axes, TimeAxis, X_DESC, draw_hline, draw_line, fmt_num, linear_range, log_range, panel_caption,
+    time_panel,
 };
+use super::legend::{LegendItem, legend};
+use super::style::{Dash, LineStyle, bold, palette, size};
 use anyhow::{Result, anyhow};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -123,13 +126,13 @@ where
         &panels[0],
         "Compute per 1000 people: the story, and its counterfactual dashed",
     )?;
-    let range = super::log_range(
+    let range = log_range(
         story
             .values()
             .chain(other.values())
             .flat_map(|s| s.iter().map(|p| p.1)),
     );
-    let mut chart = super::time_panel(
+    let mut chart = time_panel(
         &top,
         months.clone(),
         range.log_scale(),
@@ -187,7 +190,7 @@ where
             .chain([-2.0, 2.0]),
         0.0,
     );
-    let mut chart = super::time_panel(
+    let mut chart = time_panel(
         &middle,
         months.clone(),
         range,
@@ -214,7 +217,7 @@ where
     let a = data.global_series("stranded_labs")?;
     let b = cf.global_series("stranded_labs")?;
     let max = a.iter().chain(&b).map(|p| p.1).fold(0.0f64, f64::max);
-    let mut chart = super::time_panel(
+    let mut chart = time_panel(
         &bottom,
         months,
         0.0..(max * 1.15).max(5.0),
@@ -247,7 +250,7 @@ where
 /// Writes each nation's code at the end of its line, pushed apart so close lines stay readable.
 fn label_ends<DB, Y>(
     area: &DrawingArea<DB, Shift>,
-    chart: &ChartContext<'_, DB, Cartesian2d<super::TimeAxis, Y>>,
+    chart: &ChartContext<'_, DB, Cartesian2d<TimeAxis, Y>>,
     series: &[(usize, Vec<(f64, f64)>)],
     nations: &[&String],
 ) -> Result<()>
@@ -274,7 +277,7 @@ where
         area.draw(&Text::new(
             id,
             (px - base.0 + 8, py - base.1),
-            super::bold(size::TICK)
+            bold(size::TICK)
                 .color(&color)
                 .pos(Pos::new(HPos::Left, VPos::Center)),
         ))?;

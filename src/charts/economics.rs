@@ -2,10 +2,12 @@
 //! labs budget and spend against the world's GDP, and the datacentre power the chips draw against what
 //! has been built.
 
-use super::{
-    Axes, LegendItem, LineStyle, RunData, X_DESC, draw_line, fmt_num, legend, palette,
-    panel_caption,
+use super::RunData;
+use super::axes::{
+    Axes, X_DESC, draw_line, fmt_num, linear_range, log_range, panel_caption, time_panel,
 };
+use super::legend::{LegendItem, legend};
+use super::style::{Dash, LineStyle, palette};
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -63,7 +65,7 @@ where
 {
     let dashed = |i: usize| LineStyle {
         color: palette::series(i),
-        dash: super::Dash::Dashed,
+        dash: Dash::Dashed,
     };
     let mut items: Vec<LegendItem> = data
         .blocs
@@ -90,7 +92,7 @@ where
         &parts[0],
         "Price of a new H100-equivalent chip, and of an hour of one",
     )?;
-    let range = super::log_range(
+    let range = log_range(
         chips
             .iter()
             .flatten()
@@ -98,7 +100,7 @@ where
             .map(|p| p.1)
             .filter(|v| *v > 0.0),
     );
-    let mut chart = super::time_panel(
+    let mut chart = time_panel(
         &top,
         data.month_range(),
         range.log_scale(),
@@ -120,10 +122,10 @@ where
     )?;
     let budgets = share_of_gdp(data, "budget_busd", 1.0)?;
     let spend = share_of_gdp(data, "chip_spend_busd", 12.0)?;
-    let mut chart = super::time_panel(
+    let mut chart = time_panel(
         &middle,
         data.month_range(),
-        super::linear_range(budgets.iter().chain(&spend).map(|p| p.1), 0.0),
+        linear_range(budgets.iter().chain(&spend).map(|p| p.1), 0.0),
         &Axes {
             y_desc: Y_SPEND,
             x_desc: false,
@@ -140,10 +142,10 @@ where
     )?;
     let used = data.global_series("power_gw")?;
     let built = data.global_series("power_capacity_gw")?;
-    let mut chart = super::time_panel(
+    let mut chart = time_panel(
         &bottom,
         data.month_range(),
-        super::linear_range(used.iter().chain(&built).map(|p| p.1), 0.0),
+        linear_range(used.iter().chain(&built).map(|p| p.1), 0.0),
         &Axes {
             y_desc: Y_POWER,
             x_desc: true,

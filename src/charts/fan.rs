@@ -2,7 +2,11 @@
 //! that hold the middle 50 % and 90 % of runs. A narrow fan says the result holds across the swept
 //! inputs and seeds; a wide one says it hinges on them.
 
-use super::{Axes, LegendItem, Swatch, draw_line, header, legend, palette, size, time_panel};
+use super::axes::{Axes, draw_line, fmt_num, linear_range, time_panel};
+use super::figure::Figure;
+use super::figure::header;
+use super::legend::{LegendItem, Swatch, legend};
+use super::style::{palette, size};
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -26,7 +30,7 @@ pub struct Fan {
 const BAND_90: RGBColor = RGBColor(204, 227, 240);
 const BAND_50: RGBColor = RGBColor(128, 185, 216);
 
-impl super::Figure for Fan {
+impl Figure for Fan {
     fn size(&self) -> (u32, u32) {
         (size::WIDTH, 720)
     }
@@ -49,7 +53,7 @@ impl super::Figure for Fan {
         )?;
         let first = self.months.first().copied().unwrap_or(0.0);
         let last = self.months.last().copied().unwrap_or(first);
-        let range = super::linear_range(self.q05.iter().chain(&self.q95).copied(), 0.0);
+        let range = linear_range(self.q05.iter().chain(&self.q95).copied(), 0.0);
         let mut chart = time_panel(
             &area,
             first..last,
@@ -58,7 +62,7 @@ impl super::Figure for Fan {
                 y_desc: &self.y_desc,
                 x_desc: true,
                 y_labels: 6,
-                y_fmt: &|v| super::fmt_num(v),
+                y_fmt: &|v| fmt_num(v),
             },
         )?;
         for (lo, hi, color) in [

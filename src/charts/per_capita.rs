@@ -1,7 +1,10 @@
 //! Compute per capita of the focus nations, per 1000 people, on a log scale: the nations a scenario
 //! singles out differ by orders of magnitude.
 
-use super::{Axes, LegendItem, RunData, X_DESC, draw_line, fmt_num, legend, palette, size, text};
+use super::RunData;
+use super::axes::{Axes, X_DESC, draw_line, fmt_num, log_range, time_panel};
+use super::legend::{LegendItem, legend};
+use super::style::{bold, palette, size, text};
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -54,10 +57,10 @@ where
         .map(|(i, (id, _))| LegendItem::line(data.nation_label(id), palette::line_style(i)))
         .collect();
     let area = legend(area, &items)?;
-    let range = super::log_range(series.iter().flat_map(|(_, s)| s.iter().map(|p| p.1)));
+    let range = log_range(series.iter().flat_map(|(_, s)| s.iter().map(|p| p.1)));
     // Room on the right for the nation codes at the ends of the lines.
     let (plot_area, _) = area.split_horizontally(area.dim_in_pixel().0 as i32 - 70);
-    let mut chart = super::time_panel(
+    let mut chart = time_panel(
         &plot_area,
         data.month_range(),
         range.log_scale(),
@@ -103,7 +106,7 @@ where
         area.draw(&Text::new(
             id,
             (px - base.0 + 10, py - base.1),
-            super::bold(size::LEGEND)
+            bold(size::LEGEND)
                 .color(&color)
                 .pos(Pos::new(HPos::Left, VPos::Center)),
         ))?;

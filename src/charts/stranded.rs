@@ -1,10 +1,10 @@
 //! Stranded labs over time, with the policy events of the run (policies switched on, cloud bans,
 //! triggers fired) marked on the same time axis.
 
-use super::{
-    Axes, EVENT_KINDS, LegendItem, RunData, Swatch, X_DESC, draw_line, legend, month_label,
-    palette, size, text, time_axis,
-};
+use super::axes::{Axes, Ticked, X_DESC, draw_line, month_label, time_axis, time_panel};
+use super::legend::{LegendItem, Swatch, legend};
+use super::style::{palette, size, text};
+use super::{EVENT_KINDS, RunData};
 use crate::resources::EventKind;
 use anyhow::Result;
 use plotters::coord::Shift;
@@ -70,7 +70,7 @@ where
     let stranded = data.global_series("stranded_labs")?;
     let max = stranded.iter().map(|p| p.1).fold(0.0f64, f64::max);
     let months = data.month_range();
-    let mut chart = super::time_panel(
+    let mut chart = time_panel(
         &top,
         months.clone(),
         0.0..(max * 1.15).max(5.0),
@@ -103,7 +103,7 @@ where
 
     // The event lane: one row per kind, labelled on the y axis.
     let span = months.end - months.start;
-    let y_axis = super::Ticked::new(-0.6..kinds.len() as f64 - 0.4, vec![0.0, 1.0, 2.0]);
+    let y_axis = Ticked::new(-0.6..kinds.len() as f64 - 0.4, vec![0.0, 1.0, 2.0]);
     let mut lane_chart = ChartBuilder::on(&lane)
         .margin_left(16)
         .margin_right(40)
