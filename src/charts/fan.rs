@@ -4,7 +4,6 @@
 
 use super::axes::{Axes, draw_line, fmt_num, linear_range, time_panel};
 use super::figure::Figure;
-use super::figure::header;
 use super::legend::{LegendItem, Swatch, legend};
 use super::style::{palette, size};
 use anyhow::Result;
@@ -35,16 +34,22 @@ impl Figure for Fan {
         (size::WIDTH, 720)
     }
 
-    fn draw<DB>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    fn title(&self) -> String {
+        self.title.clone()
+    }
+
+    fn subtitle(&self) -> String {
+        self.subtitle.clone()
+    }
+
+    fn draw_body<DB>(&self, body: &DrawingArea<DB, Shift>) -> Result<()>
     where
         DB: DrawingBackend,
         DB::ErrorType: 'static,
     {
-        root.fill(&WHITE)?;
-        let body = header(root, &self.title, &self.subtitle)?;
         let band = |label: &str, color| LegendItem::swatch(label, color, Swatch::Block);
         let area = legend(
-            &body,
+            body,
             &[
                 LegendItem::line("Median run", palette::BLUE),
                 band("Middle 50 % of runs", BAND_50),

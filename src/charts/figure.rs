@@ -8,22 +8,37 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::{Path, PathBuf};
 
-/// A picture drawn the same way on any plotters backend, so its PNG and SVG agree: a run's charts, the
-/// comparison charts, a sweep's tornado and fan charts.
+/// A picture drawn the same way on any plotters backend, so its PNG and SVG agree: a run's charts and
+/// the comparison charts (through [`super::ChartSpec`]), a sweep's tornado and fan charts. Every figure
+/// has a title and a subtitle at the top, drawn for it, and a body below them that it draws itself.
 pub trait Figure {
     /// Width and height in pixels (the SVG's user units).
     fn size(&self) -> (u32, u32);
-    fn draw<DB>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    fn title(&self) -> String;
+    fn subtitle(&self) -> String;
+    /// Draws everything below the title and subtitle on `body`.
+    fn draw_body<DB>(&self, body: &DrawingArea<DB, Shift>) -> Result<()>
     where
         DB: DrawingBackend,
         DB::ErrorType: 'static;
+}
+
+/// Draws `figure` on `root`: a white ground, the title and subtitle, and the figure's body.
+fn draw<DB>(figure: &impl Figure, root: &DrawingArea<DB, Shift>) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let body = header(root, &figure.title(), &figure.subtitle())?;
+    figure.draw_body(&body)
 }
 
 /// Writes `figure` into `dir` as `<stem>.png` and `<stem>.svg` (each atomically); returns both paths.
 pub fn write_figure(dir: &Path, stem: &str, figure: &impl Figure) -> Result<Vec<PathBuf>> {
     register_fonts();
     let png = dir.join(format!("{stem}.png"));
-    write_png_with(&png, figure.size(), |root| figure.draw(root))
+    write_png_with(&png, figure.size(), |root| draw(figure, root))
         .with_context(|| format!("cannot draw {stem}"))?;
     let svg = dir.join(format!("{stem}.svg"));
     let text = figure_svg(figure).with_context(|| format!("cannot draw {stem}"))?;
@@ -37,7 +52,7 @@ pub fn figure_svg(figure: &impl Figure) -> Result<String> {
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, figure.size()).into_drawing_area();
-        figure.draw(&root)?;
+        draw(figure, &root)?;
         root.present()?;
     }
     Ok(out)
@@ -61,7 +76,7 @@ fn write_png_with(
 }
 
 /// Draws the title and a muted subtitle centred at the top; returns the area below them.
-pub(crate) fn header<DB: DrawingBackend>(
+fn header<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     subtitle: &str,

@@ -7,7 +7,6 @@
 
 use super::axes::{Ticked, fmt_num, linear_range, panel_caption};
 use super::figure::Figure;
-use super::figure::header;
 use super::legend::{LegendItem, Swatch, legend};
 use super::style::{bold, palette, size, text};
 use anyhow::Result;
@@ -69,15 +68,21 @@ impl Figure for Tornado {
         (size::WIDTH, 96 + 56 + rows)
     }
 
-    fn draw<DB>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    fn title(&self) -> String {
+        self.title.clone()
+    }
+
+    fn subtitle(&self) -> String {
+        self.subtitle.clone()
+    }
+
+    fn draw_body<DB>(&self, body: &DrawingArea<DB, Shift>) -> Result<()>
     where
         DB: DrawingBackend,
         DB::ErrorType: 'static,
     {
-        root.fill(&WHITE)?;
-        let body = header(root, &self.title, &self.subtitle)?;
         let mut area = legend(
-            &body,
+            body,
             &[
                 LegendItem::swatch(self.bar_label.clone(), palette::BLUE, Swatch::Block),
                 LegendItem::swatch(self.dot_label.clone(), palette::VERMILLION, Swatch::Dot),
