@@ -4,7 +4,9 @@
 //! Every agent kind carries `idx`, its position in the sorted order of its kind, so that systems can keep
 //! per-agent numbers in plain vectors and iterate in a fixed order whatever the query order.
 
-use crate::scenario::{LabKind, Policy, SoldTo, Weights};
+use crate::measure::{Measure, Parties};
+use crate::resources::WorldIndex;
+use crate::scenario::{LabKind, Policy, PolicyKind, SoldTo, Weights};
 use bevy_ecs::prelude::*;
 use std::collections::VecDeque;
 
@@ -357,17 +359,65 @@ pub struct Intermediary {
     pub share: f64,
 }
 
-/// A policy, from the scenario or put in force by a trigger.
+/// A policy, from the scenario or put in force by a trigger: its measure and parties resolved once
+/// (`measure.rs`), and what the events say of it.
 #[derive(Component, Clone, Debug)]
 pub struct PolicyRule {
     pub idx: usize,
-    pub spec: Policy,
+    pub name: String,
+    pub kind: PolicyKind,
+    pub by: Parties,
+    pub targets: Parties,
+    pub measure: Measure,
+    /// The kind in words with the name (`cloud ban “board-ban-alibaba-cloud”`), and the `by`,
+    /// `targets` and `providers` ids as written, for the events.
+    pub label: String,
+    pub written: WrittenParties,
     /// First and last simulation month in force.
     pub start: i32,
     pub end: Option<i32>,
     /// `scenario`, or the name of the trigger that created it.
     pub origin: String,
     pub active: bool,
+}
+
+/// A policy's parties and providers as its file names them.
+#[derive(Clone, Debug, Default)]
+pub struct WrittenParties {
+    pub by: Vec<String>,
+    pub targets: Vec<String>,
+    pub providers: Vec<String>,
+}
+
+impl PolicyRule {
+    /// The rule of a validated policy in force from month `start` to `end` (months since the run's
+    /// first; `end` the last month in force).
+    pub fn new(
+        idx: usize,
+        policy: &Policy,
+        (start, end): (i32, Option<i32>),
+        origin: String,
+        index: &WorldIndex,
+    ) -> PolicyRule {
+        PolicyRule {
+            idx,
+            name: policy.name.clone(),
+            kind: policy.kind,
+            by: Parties::resolve(&policy.by, index),
+            targets: Parties::resolve(&policy.targets, index),
+            measure: Measure::of(policy, index),
+            label: policy.label(),
+            written: WrittenParties {
+                by: policy.by.clone(),
+                targets: policy.targets.clone(),
+                providers: policy.providers.clone(),
+            },
+            start,
+            end,
+            origin,
+            active: false,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! [`report`].
 
 // Bevy systems take their queries and resources as arguments; long signatures are the idiom.
-#![allow(clippy::too_many_arguments, clippy::type_complexity)]
+#![allow(clippy::type_complexity)]
 
 pub mod fsutil;
 pub mod month;
@@ -24,6 +24,8 @@ pub mod comparison;
 pub mod components;
 #[cfg(feature = "engine")]
 pub mod indices;
+#[cfg(feature = "engine")]
+pub mod measure;
 #[cfg(feature = "engine")]
 pub mod output;
 #[cfg(feature = "engine")]

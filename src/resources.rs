@@ -112,28 +112,6 @@ impl WorldIndex {
         self.bloc_ids.len()
     }
 
-    /// The nations a list of party ids (nations, coalitions, blocs) stands for this month: a bloc means the
-    /// nations on its side.
-    pub fn members(&self, parties: &[String], sides: &[Option<usize>]) -> Vec<bool> {
-        let mut set = vec![false; self.nation_ids.len()];
-        for party in parties {
-            if let Some(&n) = self.nation_index.get(party) {
-                set[n] = true;
-            } else if let Some(members) = self.coalitions.get(party) {
-                for &n in members {
-                    set[n] = true;
-                }
-            } else if let Some(b) = self.bloc_ids.iter().position(|b| b == party) {
-                for (n, side) in sides.iter().enumerate() {
-                    if *side == Some(b) {
-                        set[n] = true;
-                    }
-                }
-            }
-        }
-        set
-    }
-
     /// Providers named directly or through their bloc.
     pub fn providers_named(&self, names: &[String]) -> Vec<bool> {
         let mut set = vec![false; self.provider_ids.len()];

@@ -486,14 +486,16 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
 
     // Policies, in scenario order.
     for (i, p) in scenario.policy.iter().enumerate() {
-        world.spawn(PolicyRule {
-            idx: i,
-            spec: p.clone(),
-            start: start.months_until(scenario.policy_start(p)),
-            end: p.end.map(|e| start.months_until(e)),
-            origin: "scenario".into(),
-            active: false,
-        });
+        world.spawn(PolicyRule::new(
+            i,
+            p,
+            (
+                start.months_until(scenario.policy_start(p)),
+                p.end.map(|e| start.months_until(e)),
+            ),
+            "scenario".into(),
+            &index,
+        ));
     }
 
     let n = index.nation_ids.len();

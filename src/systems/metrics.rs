@@ -11,6 +11,7 @@ use crate::indices;
 use crate::resources::*;
 use crate::tables::{Detail, Recorder};
 use bevy_ecs::prelude::*;
+use bevy_ecs::system::SystemParam;
 
 /// What the metrics need from earlier months: the global frontier capability, month by month.
 #[derive(Resource, Clone, Debug, Default)]
@@ -44,22 +45,68 @@ pub fn stranded(state: &mut LabState, usage: &SegmentUse, loss: f64) -> bool {
     state.stranded_from > 0.0
 }
 
+/// What the month's trade and market booked: chips, chip markets, and who used which cloud.
+#[derive(SystemParam)]
+pub struct Books<'w> {
+    ledger: Res<'w, ChipLedger>,
+    market: Res<'w, ChipMarket>,
+    usage: Res<'w, SegmentUse>,
+}
+
+/// The entities whose rows the metrics write.
+#[derive(SystemParam)]
+pub struct Observed<'w, 's> {
+    nations: Query<
+        'w,
+        's,
+        (
+            &'static Nation,
+            &'static Alignment,
+            &'static NationCompute,
+            &'static Power,
+        ),
+    >,
+    labs: Query<
+        'w,
+        's,
+        (
+            &'static Lab,
+            &'static mut LabState,
+            &'static Capacity,
+            &'static Purchase,
+        ),
+    >,
+    regions: Query<'w, 's, (&'static Region, &'static Capacity, &'static Purchase), Without<Lab>>,
+    providers: Query<'w, 's, (&'static Provider, &'static ProviderBook)>,
+    fabs: Query<'w, 's, &'static Fab>,
+}
+
 pub fn metrics(
-    clock: Res<Clock>,
-    params: Res<Params>,
-    index: Res<WorldIndex>,
-    ledger: Res<ChipLedger>,
-    market: Res<ChipMarket>,
-    usage: Res<SegmentUse>,
+    month: super::Month,
+    books: Books,
     mut history: ResMut<History>,
     mut recorder: ResMut<Recorder>,
-    sides: Res<Sides>,
-    nations: Query<(&Nation, &Alignment, &NationCompute, &Power)>,
-    mut labs: Query<(&Lab, &mut LabState, &Capacity, &Purchase)>,
-    regions: Query<(&Region, &Capacity, &Purchase), Without<Lab>>,
-    providers: Query<(&Provider, &ProviderBook)>,
-    fabs: Query<&Fab>,
+    observed: Observed,
 ) {
+    let super::Month {
+        clock,
+        params,
+        index,
+        sides,
+        ..
+    } = month;
+    let Books {
+        ledger,
+        market,
+        usage,
+    } = books;
+    let Observed {
+        nations,
+        mut labs,
+        regions,
+        providers,
+        fabs,
+    } = observed;
     let p = &params.0;
     let t = clock.t;
     let k = index.blocs();

@@ -116,16 +116,19 @@ struct Plan {
 }
 
 pub fn production(
-    clock: Res<Clock>,
-    params: Res<Params>,
-    index: Res<WorldIndex>,
-    rules: Res<Rules>,
+    month: super::Month,
     market: Res<ChipMarket>,
     mut ledger: ResMut<ChipLedger>,
     chips: Query<&ChipClass>,
-    sides: Res<Sides>,
     mut fabs: Query<&mut Fab>,
 ) {
+    let super::Month {
+        clock,
+        params,
+        index,
+        sides,
+        rules,
+    } = month;
     let p = &params.0;
     let t = clock.t;
     let sides = &sides.0;

@@ -21,17 +21,20 @@ use rand::RngExt;
 use rand_distr::{Distribution, Geometric};
 
 pub fn research(
-    clock: Res<Clock>,
-    params: Res<Params>,
-    index: Res<WorldIndex>,
-    rules: Res<Rules>,
-    mut rngs: ResMut<Rngs>,
-    mut log: ResMut<EventLog>,
+    month: super::Month,
+    chance: super::Chance,
     mut triggers: ResMut<TriggerState>,
-    sides: Res<Sides>,
     mut labs: Query<(&Lab, &mut LabState)>,
     mut leaders: Local<Option<Leaders>>,
 ) {
+    let super::Month {
+        clock,
+        params,
+        index,
+        sides,
+        rules,
+    } = month;
+    let super::Chance { mut rngs, mut log } = chance;
     let p = &params.0;
     let t = clock.t;
     let nn = index.nation_ids.len();
@@ -132,8 +135,7 @@ pub fn research(
                         &mut triggers,
                         &index,
                         t,
-                        lab,
-                        state,
+                        (lab, state),
                         target,
                         false,
                     );
@@ -164,8 +166,7 @@ pub fn research(
                         &mut triggers,
                         &index,
                         t,
-                        lab,
-                        &state,
+                        (lab, &state),
                         target,
                         true,
                     );
@@ -211,8 +212,7 @@ fn accuse(
     triggers: &mut TriggerState,
     index: &WorldIndex,
     month: u32,
-    lab: &Lab,
-    state: &LabState,
+    (lab, state): (&Lab, &LabState),
     target: usize,
     false_positive: bool,
 ) {

@@ -9,7 +9,6 @@
 
 use super::{LabSplit, Labs, MarketScratch, reference};
 use crate::components::*;
-use crate::parameters::Parameters;
 use crate::resources::*;
 use bevy_ecs::prelude::*;
 use rand::RngExt;
@@ -82,14 +81,12 @@ impl SegmentRun {
 #[inline(never)]
 pub(crate) fn place_demand(
     m: &mut MarketScratch,
-    p: &Parameters,
-    t: u32,
-    index: &WorldIndex,
-    rules: &Rules,
-    rngs: &mut Rngs,
-    log: &mut EventLog,
+    month: &crate::systems::Month,
+    chance: &mut crate::systems::Chance,
     labs: &mut Labs,
 ) {
+    let (p, t, index, rules) = (month.p(), month.t(), &*month.index, &*month.rules);
+    let (rngs, log) = (&mut *chance.rngs, &mut *chance.log);
     m.money.fill(0.0);
     m.money_growth.fill(0.0);
     let mut splits = std::mem::take(&mut m.splits);
