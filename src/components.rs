@@ -37,8 +37,14 @@ pub struct Nation {
 impl Nation {
     /// GDP (billions USD) in month `t`, growing at `gdp_growth` a year.
     pub fn gdp_at(&self, t: u32, gdp_growth: f64) -> f64 {
-        self.gdp * (1.0 + gdp_growth).powf(t as f64 / 12.0)
+        self.gdp * gdp_factor(t, gdp_growth)
     }
+}
+
+/// GDP growth since the first month, as a factor, `(1 + gdp_growth)^(t/12)`: the same for every nation,
+/// so a system that needs every nation's GDP computes it once ([`Nation::gdp_at`] is `gdp` times this).
+pub fn gdp_factor(t: u32, gdp_growth: f64) -> f64 {
+    (1.0 + gdp_growth).powf(t as f64 / 12.0)
 }
 
 /// A nation's alignment weights over blocs (summing to 1) and its side (weight ≥ 0.5), if any.

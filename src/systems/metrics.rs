@@ -129,11 +129,12 @@ pub fn metrics(
     let mut population = Vec::with_capacity(nn);
     let (mut cloud_spend, mut cloud_hours, mut budget, mut gdp, mut power, mut power_capacity) =
         (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    let gdp_factor = gdp_factor(t, p.gdp_growth);
     for (nation, alignment, c, pw) in &ordered {
         cloud_spend += c.spend;
         cloud_hours += c.cloud * p.hours_per_month;
         budget += c.budget;
-        gdp += nation.gdp_at(t, p.gdp_growth);
+        gdp += nation.gdp * gdp_factor;
         power += pw.in_use_gw;
         power_capacity += pw.capacity_gw;
         for i in 0..k {

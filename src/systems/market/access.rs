@@ -78,7 +78,7 @@ impl SegmentFacts<'_> {
             let reach_weight = if reach >= 1.0 {
                 1.0
             } else {
-                reach.powf(p.capacity_weight)
+                super::clearing::pow_weight(reach, p.capacity_weight)
             };
             m.pay_factor.set(s, v, pay);
             m.eff_factor.set(s, v, factor);

@@ -36,11 +36,23 @@ impl Segments {
     }
 }
 
-/// Each provider's `price^−beta` and the chosen segments' static weights at the current prices.
+/// `x^w`, without a call to `pow` when `w` is 1 (the default capacity weight): `pow(x, 1)` is `x` exactly.
+#[inline(always)]
+pub(crate) fn pow_weight(x: f64, w: f64) -> f64 {
+    if w == 1.0 { x } else { x.powf(w) }
+}
+
+/// Each provider's `price^−beta` and the chosen segments' static weights at the current prices. A
+/// provider's weight is recomputed only when its price (or `beta`) changed since it was last computed:
+/// prices held at their floor or cap, and the month's first prices, reuse it.
 fn update_weights(m: &mut MarketScratch, beta: f64, which: Segments) {
     let np = m.providers;
     for v in 0..np {
-        m.price_weight[v] = m.price[v].powf(-beta);
+        let key = (m.price[v].to_bits(), beta.to_bits());
+        if m.price_weight_of[v] != Some(key) {
+            m.price_weight[v] = m.price[v].powf(-beta);
+            m.price_weight_of[v] = Some(key);
+        }
     }
     for s in 0..m.segments {
         if !which.chosen(m, s) {
@@ -62,7 +74,7 @@ pub(crate) fn logit_shares(m: &mut MarketScratch, capacity_weight: f64, which: S
     for v in 0..np {
         let cap = m.remaining_capacity[v];
         m.capacity_factor[v] = if cap > 1e-9 {
-            (cap / largest).powf(capacity_weight)
+            pow_weight(cap / largest, capacity_weight)
         } else {
             0.0
         };

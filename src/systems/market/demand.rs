@@ -27,17 +27,26 @@ pub fn budgets(
     let nn = index.nation_ids.len();
     // Last month's budgets over this month's GDP, by nation.
     let mut share = vec![0.0; nn];
+    let gdp_factor = gdp_factor(t, p.gdp_growth);
     for (nation, compute) in &nations {
-        let gdp = nation.gdp_at(t, p.gdp_growth) * 1e9;
+        let gdp = nation.gdp * gdp_factor * 1e9;
         share[nation.idx] = if gdp > 0.0 { compute.budget / gdp } else { 0.0 };
     }
     let mut sums = vec![0.0; nn];
     // Populations share a growth path and a nation, so the last factor computed is remembered.
     let mut memo = (f64::NAN, usize::MAX, 0.0, 1.0);
+    // The month's factors of `reference::budget_growth`: its decay is the same for every lab, its brake
+    // the same for every lab of a nation (computed when first needed).
+    let decay = reference::budget_decay(t, p);
+    let mut brake = vec![f64::NAN; nn];
     for_each_in_order!(labs, &index.labs, |(lab, state)| {
         let state = state.into_inner();
         if (lab.budget_growth, lab.nation) != (memo.0, memo.1) {
-            let g = reference::budget_growth(lab.budget_growth, t, share[lab.nation], p);
+            let n = lab.nation;
+            if brake[n].is_nan() {
+                brake[n] = reference::budget_brake(share[n], p);
+            }
+            let g = reference::budget_growth_from(lab.budget_growth, decay, brake[n], p);
             memo = (lab.budget_growth, lab.nation, g, (1.0 + g).powf(1.0 / 12.0));
         }
         if t > 0 {
@@ -125,12 +134,14 @@ pub(crate) fn place_demand(
         let inference = money - training;
         // KYC looks at the training compute the money buys at the prices the lab expects.
         let expected = m.expected_price[s0];
-        let training_h100e = if expected > 0.0 {
+        let threshold = rules.kyc_threshold[lab.nation];
+        let training_h100e = if expected > 0.0 && threshold != f64::INFINITY {
             training / (expected * hours)
         } else {
+            // No H100e is above an infinite threshold (no KYC rule): the division is skipped.
             0.0
         };
-        let mut large = training_h100e > rules.kyc_threshold[lab.nation];
+        let mut large = training_h100e > threshold;
         if large && rngs.kyc.random_bool(p.kyc_evasion_rate) {
             large = false;
             // The detection draw comes first, whether or not the log keeps events.

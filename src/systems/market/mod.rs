@@ -54,6 +54,8 @@ pub struct MarketScratch {
     pub(crate) cost: Vec<f64>,
     pub(crate) cap: Vec<f64>,
     pub(crate) price_weight: Vec<f64>,
+    /// The price and `beta` (as bits) each `price_weight` was computed for.
+    pub(crate) price_weight_of: Vec<Option<(u64, u64)>>,
     /// Logit-expected effective price of each segment, USD per H100e-hour.
     pub(crate) expected_price: Vec<f64>,
     pub(crate) requests: Vec<f64>,
@@ -177,6 +179,7 @@ impl MarketScratch {
             cost: vec![0.0; providers],
             cap: vec![0.0; providers],
             price_weight: vec![0.0; providers],
+            price_weight_of: vec![None; providers],
             expected_price: vec![0.0; s],
             requests: vec![0.0; providers],
             first_requests: vec![0.0; providers],

@@ -8,9 +8,22 @@ use crate::parameters::Parameters;
 /// `g∞ = gdp_growth`, `λ = budget_growth_decay`, `S` the nation's AI budgets over its GDP, `S_max =
 /// budget_gdp_ceiling`, `k = budget_ceiling_exponent`.
 pub fn budget_growth(g0: f64, t: u32, share_of_gdp: f64, p: &Parameters) -> f64 {
-    let decayed =
-        p.gdp_growth + (g0 - p.gdp_growth) * (1.0 - p.budget_growth_decay).powf(t as f64 / 12.0);
-    let brake = 1.0 - (share_of_gdp / p.budget_gdp_ceiling).powf(p.budget_ceiling_exponent);
+    budget_growth_from(g0, budget_decay(t, p), budget_brake(share_of_gdp, p), p)
+}
+
+/// The decay factor of [`budget_growth`], `(1 − λ)^(t/12)`.
+pub fn budget_decay(t: u32, p: &Parameters) -> f64 {
+    (1.0 - p.budget_growth_decay).powf(t as f64 / 12.0)
+}
+
+/// The brake of [`budget_growth`], `1 − (S/S_max)^k` (before it is held at 0 or above).
+pub fn budget_brake(share_of_gdp: f64, p: &Parameters) -> f64 {
+    1.0 - (share_of_gdp / p.budget_gdp_ceiling).powf(p.budget_ceiling_exponent)
+}
+
+/// [`budget_growth`] from its decay factor and brake.
+pub fn budget_growth_from(g0: f64, decay: f64, brake: f64, p: &Parameters) -> f64 {
+    let decayed = p.gdp_growth + (g0 - p.gdp_growth) * decay;
     decayed * brake.max(0.0)
 }
 
