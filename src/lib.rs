@@ -51,6 +51,8 @@ pub mod tables;
 pub mod world;
 
 #[cfg(feature = "engine")]
+pub use output::Outputs;
+#[cfg(feature = "engine")]
 pub use simulation::{LargeTables, simulate, simulate_into, simulate_with, simulate_with_progress};
 #[cfg(feature = "engine")]
-pub use tables::{Detail, Outputs, Recording};
+pub use tables::{Detail, Recording};

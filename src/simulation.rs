@@ -3,10 +3,12 @@
 //! `fracture run` writes them to Parquet as they come and holds only a chunk or two of them, and sweeps
 //! can run many simulations side by side.
 
+use crate::output::Outputs;
+use crate::output::frames::{events_frame, frame, lab_ids_frame};
 use crate::resources::{Clock, EventLog, WorldIndex};
 use crate::scenario::Scenario;
 use crate::systems::monthly_schedule;
-use crate::tables::{Outputs, Recorder, Recording, Table, events_frame};
+use crate::tables::{Recorder, Recording, Table};
 use crate::world;
 use anyhow::Result;
 use bevy_ecs::world::World;
@@ -74,7 +76,7 @@ pub fn simulate_into(
             let mut kept: [Option<DataFrame>; 2] = [None, None];
             let mut keep = |name: &'static str, rows: Table| -> Result<()> {
                 count(name, &rows);
-                let part = rows.into_frame()?;
+                let part = frame(rows)?;
                 let frame = &mut kept[usize::from(name == "usage")];
                 match frame {
                     Some(f) => {
@@ -102,7 +104,7 @@ pub fn simulate_into(
             // The empty tables, for their columns.
             let empty = {
                 let recorder = world.resource::<Recorder>();
-                [recorder.labs.clone(), recorder.usage.clone()]
+                [recorder.labs.empty(), recorder.usage.empty()]
             };
             let sample = world.resource::<Recorder>().sample;
             let small = std::thread::scope(|scope| -> Result<_> {
@@ -133,7 +135,7 @@ pub fn simulate_into(
                 small
             })?;
             // Recorded before the first month: the columns without rows.
-            let [labs, usage] = empty.map(Table::into_frame);
+            let [labs, usage] = empty.map(frame);
             ([labs?, usage?], small, sample)
         }
     };
@@ -168,12 +170,12 @@ fn small_tables(world: &mut World, month_label: impl Fn(u32) -> String) -> Resul
     let recorder = world.remove_resource::<Recorder>().expect("recorder");
     let log = world.remove_resource::<EventLog>().expect("event log");
     let index = world.resource::<WorldIndex>();
-    let lab_ids = recorder.lab_ids(|lab| index.lab_id(lab))?;
+    let lab_ids = lab_ids_frame(recorder.lab_ids(|lab| index.lab_id(lab)))?;
     Ok([
-        recorder.global.into_frame()?,
-        recorder.nations.into_frame()?,
-        recorder.providers.into_frame()?,
-        recorder.fabs.into_frame()?,
+        frame(recorder.global.finish())?,
+        frame(recorder.nations.finish())?,
+        frame(recorder.providers.finish())?,
+        frame(recorder.fabs.finish())?,
         events_frame(&log.events, month_label)?,
         lab_ids,
     ])

@@ -3,7 +3,7 @@
 
 use crate::charts::RunData;
 use crate::comparison::{self, Measure, StoryComparison};
-use crate::tables::Outputs;
+use crate::output::Outputs;
 use polars::prelude::*;
 use std::fmt::Write;
 

@@ -2,9 +2,9 @@
 //! scenario's name, story, blocs and focus nations from its manifest. Built from a run in memory or read
 //! back from a run folder, so `run` and `plot` draw the same charts.
 
+use crate::output::Outputs;
 use crate::output::{COUNTERFACTUAL_DIR, read_parquet};
 use crate::scenario::Scenario;
-use crate::tables::Outputs;
 use anyhow::{Context, Result, anyhow};
 use polars::prelude::*;
 use serde_json::Value;
