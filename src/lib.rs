@@ -53,6 +53,6 @@ pub mod world;
 #[cfg(feature = "engine")]
 pub use output::Outputs;
 #[cfg(feature = "engine")]
-pub use simulation::{LargeTables, simulate, simulate_into, simulate_with, simulate_with_progress};
+pub use output::{LargeTables, simulate, simulate_into, simulate_with, simulate_with_progress};
 #[cfg(feature = "engine")]
 pub use tables::{Detail, Recording};

@@ -9,7 +9,8 @@
 
 use crate::components::orders_of_magnitude;
 use crate::resources::EventRecord;
-use crate::tables::{Column as Recorded, KeyColumn, LabIds, LabSample, Table, Words};
+use crate::simulation::Recorded;
+use crate::tables::{Column as Stored, KeyColumn, LabIds, LabSample, Table, Words};
 use polars::prelude::*;
 use polars_arrow::array::{Array, BooleanArray, DictionaryArray, PrimitiveArray, Utf8ViewArray};
 use polars_arrow::datatypes::IntegerType;
@@ -43,29 +44,29 @@ fn dictionary(words: &Words, codes: Vec<u32>) -> PolarsResult<ArrayRef> {
 }
 
 /// The polars type of a recorded column.
-fn dtype(column: &Recorded) -> DataType {
+fn dtype(column: &Stored) -> DataType {
     match column {
-        Recorded::F64(_) | Recorded::OrdersOfMagnitude(_) => DataType::Float64,
-        Recorded::U32(_) => DataType::UInt32,
-        Recorded::Bool(_) => DataType::Boolean,
-        Recorded::Dict(..) => DataType::String,
+        Stored::F64(_) | Stored::OrdersOfMagnitude(_) => DataType::Float64,
+        Stored::U32(_) => DataType::UInt32,
+        Stored::Bool(_) => DataType::Boolean,
+        Stored::Dict(..) => DataType::String,
     }
 }
 
 /// A recorded column as an Arrow array; numbers handed over without a copy.
-fn array(column: Recorded) -> PolarsResult<ArrayRef> {
+fn array(column: Stored) -> PolarsResult<ArrayRef> {
     Ok(match column {
-        Recorded::F64(x) => PrimitiveArray::from_vec(x).boxed(),
-        Recorded::U32(x) => PrimitiveArray::from_vec(x).boxed(),
+        Stored::F64(x) => PrimitiveArray::from_vec(x).boxed(),
+        Stored::U32(x) => PrimitiveArray::from_vec(x).boxed(),
         // polars packs bits from bytes with its vectorised comparison kernel, several times faster
         // than from a Vec<bool>.
-        Recorded::Bool(x) => {
+        Stored::Bool(x) => {
             let bits = UInt8Chunked::from_vec(PlSmallStr::EMPTY, x).equal(1);
             let array: &BooleanArray = bits.downcast_iter().next().expect("one chunk");
             array.clone().boxed()
         }
-        Recorded::Dict(words, codes) => dictionary(&words, codes)?,
-        Recorded::OrdersOfMagnitude(mut x) => {
+        Stored::Dict(words, codes) => dictionary(&words, codes)?,
+        Stored::OrdersOfMagnitude(mut x) => {
             for v in &mut x {
                 *v = orders_of_magnitude(*v);
             }
@@ -203,7 +204,7 @@ pub fn lab_ids_frame(ids: LabIds) -> PolarsResult<DataFrame> {
 }
 
 /// The tables of a finished run. The large tables, `labs` and `usage`, are here only when the run kept
-/// them ([`crate::simulation::LargeTables::Keep`]); a run that streamed them to files as the months ran
+/// them ([`crate::LargeTables::Keep`]); a run that streamed them to files as the months ran
 /// has them here without rows, and their row counts in `rows`.
 #[derive(Clone, Debug)]
 pub struct Outputs {
@@ -214,7 +215,7 @@ pub struct Outputs {
     pub fabs: DataFrame,
     pub usage: DataFrame,
     pub events: DataFrame,
-    /// The labs table's dimension table: one row per lab it has rows for ([`Recorder::lab_ids`]).
+    /// The labs table's dimension table: one row per lab it has rows for ([`crate::tables::Recorder::lab_ids`]).
     pub lab_ids: DataFrame,
     /// Rows of each table, by file stem, wherever the rows went.
     pub rows: std::collections::BTreeMap<String, usize>,
@@ -223,25 +224,37 @@ pub struct Outputs {
 }
 
 impl Outputs {
-    /// From the small tables (global, nations, providers, fabs, events, lab_ids) and the large (labs,
-    /// usage), with the number of rows the large tables had (they may have gone elsewhere).
-    pub(crate) fn from_parts(
-        small: [DataFrame; 6],
-        large: [DataFrame; 2],
-        large_rows: [usize; 2],
-        sample: LabSample,
-    ) -> Outputs {
-        let [global, nations, providers, fabs, events, lab_ids] = small;
-        let [labs, usage] = large;
-        let mut outputs = Outputs {
+    /// From what a run recorded, with the large tables (labs, usage) as `large` when it kept them
+    /// (else they are here without rows).
+    pub fn from_recorded(
+        recorded: Recorded,
+        large: [Option<DataFrame>; 2],
+    ) -> PolarsResult<Outputs> {
+        let Recorded {
             global,
             nations,
-            labs,
             providers,
             fabs,
-            usage,
             events,
             lab_ids,
+            large: empty,
+            large_rows,
+            sample,
+            start,
+        } = recorded;
+        let [labs, usage] = match (large, empty) {
+            ([Some(labs), Some(usage)], _) => [labs, usage],
+            (_, [labs, usage]) => [frame(labs)?, frame(usage)?],
+        };
+        let mut outputs = Outputs {
+            global: frame(global)?,
+            nations: frame(nations)?,
+            labs,
+            providers: frame(providers)?,
+            fabs: frame(fabs)?,
+            usage,
+            events: events_frame(&events, |m| start.plus(m as i32).to_string())?,
+            lab_ids: lab_ids_frame(lab_ids)?,
             rows: Default::default(),
             sample,
         };
@@ -253,7 +266,7 @@ impl Outputs {
         rows.insert("labs".into(), large_rows[0]);
         rows.insert("usage".into(), large_rows[1]);
         outputs.rows = rows;
-        outputs
+        Ok(outputs)
     }
 
     /// (file stem, table) pairs, in the order they are written.

@@ -7,16 +7,17 @@
 pub mod frames;
 mod manifest;
 mod parquet;
+mod simulate;
 
 pub use frames::Outputs;
 pub use manifest::Manifest;
 pub use parquet::{
     MAX_ROW_GROUP_ROWS, ParquetFile, read_parquet, write_parquet, write_parquet_files,
 };
+pub use simulate::{LargeTables, simulate, simulate_into, simulate_with, simulate_with_progress};
 
 use crate::fsutil::{self, Staging};
 use crate::scenario::Scenario;
-use crate::simulation::LargeTables;
 use crate::tables::{Recording, Table};
 use anyhow::Result;
 use polars::prelude::*;
