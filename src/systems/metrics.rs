@@ -240,46 +240,32 @@ pub fn metrics(
         p.reference_frontier_growth / 12.0
     };
 
-    let mut by_bloc = [(); 7].map(|()| Vec::with_capacity(k));
-    let [
-        compute_share,
-        unmet_share,
-        chip_production,
-        indigenous_share,
-        frontier_capability,
-        smuggled_share,
-        chip_price_usd,
-    ] = &mut by_bloc;
-    for b in 0..k {
-        compute_share.push(share(compute_by_side[b], total_compute));
-        unmet_share.push(share(unmet_by_side[b], demand_by_side[b]));
-        chip_production.push(ledger.produced_by_bloc[b]);
-        indigenous_share.push(share(
+    let by_bloc = |value: &dyn Fn(usize) -> f64| -> Vec<f64> { (0..k).map(value).collect() };
+    let compute_share = by_bloc(&|b| share(compute_by_side[b], total_compute));
+    let unmet_share = by_bloc(&|b| share(unmet_by_side[b], demand_by_side[b]));
+    let chip_production = by_bloc(&|b| ledger.produced_by_bloc[b]);
+    let indigenous_share = by_bloc(&|b| {
+        share(
             ledger.indigenous_new_by_bloc[b],
             ledger.new_compute_by_bloc[b],
-        ));
-        frontier_capability.push(if frontier_by_bloc[b].is_finite() {
+        )
+    });
+    // A bloc with no labs has no frontier: 0 in the table.
+    let frontier_capability = by_bloc(&|b| {
+        if frontier_by_bloc[b].is_finite() {
             frontier_by_bloc[b]
         } else {
             0.0
-        });
-        smuggled_share.push(share(ledger.smuggled_stock_by_bloc[b], installed_by_side[b]).min(1.0));
-        chip_price_usd.push(market.price[b]);
-    }
+        }
+    });
+    let smuggled_share =
+        by_bloc(&|b| share(ledger.smuggled_stock_by_bloc[b], installed_by_side[b]).min(1.0));
+    let chip_price_usd = by_bloc(&|b| market.price[b]);
     let chip_price = if market.installed > 0.0 {
         market.spend / market.installed
     } else {
         market.price[0]
     };
-    let [
-        compute_share,
-        unmet_share,
-        chip_production,
-        indigenous_share,
-        frontier_capability,
-        smuggled_share,
-        chip_price_usd,
-    ] = &by_bloc;
     let row = GlobalRow {
         bifurcation_index: indices::bifurcation_index(&flows),
         cross_bloc_share: indices::cross_bloc_share(&flows),
@@ -316,13 +302,13 @@ pub fn metrics(
         gdp_busd: gdp,
         power_gw: power,
         power_capacity_gw: power_capacity,
-        compute_share_: compute_share,
-        unmet_share_: unmet_share,
-        chip_production_h100e_: chip_production,
-        indigenous_share_: indigenous_share,
-        frontier_capability_: frontier_capability,
-        smuggled_share_: smuggled_share,
-        chip_price_usd_: chip_price_usd,
+        compute_share_: &compute_share,
+        unmet_share_: &unmet_share,
+        chip_production_h100e_: &chip_production,
+        indigenous_share_: &indigenous_share,
+        frontier_capability_: &frontier_capability,
+        smuggled_share_: &smuggled_share,
+        chip_price_usd_: &chip_price_usd,
     };
     rec.global.push(0, row);
 

@@ -529,6 +529,87 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_table_has_its_fields_as_columns_in_order_with_one_per_bloc_where_declared() {
+        let blocs = ["us".to_string(), "cn".to_string()];
+        let names = NationColumns::names(&blocs);
+        assert_eq!(
+            names[..5],
+            [
+                "side",
+                "alignment_us",
+                "alignment_cn",
+                "compute_h100e",
+                "compute_per_capita"
+            ]
+        );
+        assert_eq!(names.last().map(String::as_str), Some("power_capacity_gw"));
+        assert_eq!(LabColumns::names(&blocs).len(), 12);
+        assert_eq!(UsageColumns::names(&blocs), ["compute_h100e"]);
+        // A measure and its per-bloc columns are distinct columns.
+        let global = GlobalColumns::names(&blocs);
+        for name in [
+            "frontier_capability",
+            "frontier_capability_us",
+            "chip_price_usd_cn",
+        ] {
+            assert_eq!(global.iter().filter(|n| *n == name).count(), 1, "{name}");
+        }
+        assert_eq!(global.len(), 28 + 7 * blocs.len());
+        // No table repeats a column.
+        for names in [
+            global,
+            names,
+            LabColumns::names(&blocs),
+            ProviderColumns::names(&blocs),
+            FabColumns::names(&blocs),
+        ] {
+            let unique: std::collections::BTreeSet<&String> = names.iter().collect();
+            assert_eq!(unique.len(), names.len(), "{names:?}");
+        }
+    }
+
+    #[test]
+    fn a_row_pushed_lands_in_its_columns() {
+        let words = Vocabulary {
+            sides: Words::new(["us", "cn", NON_ALIGNED].map(String::from).into()),
+            main_providers: Words::new([NO_PROVIDER.to_string()].into()),
+            bounds: Words::new(BOUNDS.map(String::from).into()),
+        };
+        let mut columns = NationColumns::new(2, &words);
+        let row = NationRow {
+            side: 2,
+            alignment_: &[0.25, 0.75],
+            compute_h100e: 1.0,
+            compute_per_capita: 2.0,
+            demand_h100e: 3.0,
+            unmet_h100e: 4.0,
+            own_cluster_h100e: 5.0,
+            stranded_labs: 6,
+            supplied_share_: &[0.5, 0.5],
+            price_paid: 7.0,
+            received_h100e_: &[8.0, 9.0],
+            smuggled_received_h100e: 10.0,
+            budget_busd: 11.0,
+            chip_spend_busd: 12.0,
+            power_gw: 13.0,
+            power_capacity_gw: 14.0,
+        };
+        columns.push(row);
+        let columns = columns.into_columns();
+        assert_eq!(
+            columns.len(),
+            NationColumns::names(&["us".into(), "cn".into()]).len()
+        );
+        assert!(
+            matches!(&columns[0], Column::Dict(w, codes) if w.get(codes[0] as usize) == NON_ALIGNED)
+        );
+        assert!(matches!(&columns[2], Column::F64(x) if x == &[0.75]));
+        assert!(matches!(&columns[8], Column::U32(x) if x == &[6]));
+        assert!(matches!(&columns[13], Column::F64(x) if x == &[9.0]));
+        assert!(matches!(columns.last(), Some(Column::F64(x)) if x == &[14.0]));
+    }
+
+    #[test]
     fn a_sample_takes_the_middles_of_equal_slices() {
         assert_eq!(sampled_members(10, 2), [3, 8]);
         assert_eq!(sampled_members(10, 5), [2, 4, 6, 8, 10]);
