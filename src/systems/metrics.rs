@@ -377,3 +377,68 @@ pub fn metrics(
         rec.providers.push(provider.idx, row);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One pool (segments 0 and 1) and two providers; the lab used provider 0 last month.
+    fn usage(blocked: bool) -> SegmentUse {
+        let mut u = SegmentUse {
+            share: Grid::new(2, 2, 0.0),
+            previous: Grid::new(2, 2, 0.0),
+            policy_blocked: Grid::new(2, 2, 0.0),
+        };
+        u.previous.set(0, 0, 1.0);
+        if blocked {
+            u.policy_blocked.set(0, 0, 1.0);
+        }
+        u
+    }
+
+    fn lab(prev_compute: f64, compute: f64) -> LabState {
+        LabState {
+            prev_compute,
+            compute,
+            prev_segment: Some(0),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_lab_is_stranded_when_a_policy_shuts_its_cloud_and_it_loses_compute() {
+        let loss = 0.5;
+        assert!(stranded(&mut lab(100.0, 40.0), &usage(true), loss));
+        assert!(
+            !stranded(&mut lab(100.0, 40.0), &usage(false), loss),
+            "lost compute without a policy: not stranded"
+        );
+        assert!(
+            !stranded(&mut lab(100.0, 60.0), &usage(true), loss),
+            "shut out but lost less than half"
+        );
+        let mut unused = usage(true);
+        unused.previous.set(0, 0, 0.0);
+        assert!(
+            !stranded(&mut lab(100.0, 40.0), &unused, loss),
+            "the shut provider was not one it used"
+        );
+    }
+
+    #[test]
+    fn a_stranded_lab_stays_stranded_until_it_has_its_compute_back() {
+        let loss = 0.5;
+        let mut state = lab(100.0, 40.0);
+        assert!(stranded(&mut state, &usage(true), loss));
+        // Next month: still 45, the policy no longer matters; what counts is the 100 it had.
+        state.prev_compute = 40.0;
+        state.compute = 45.0;
+        assert!(stranded(&mut state, &usage(false), loss));
+        state.compute = 50.0;
+        assert!(
+            !stranded(&mut state, &usage(false), loss),
+            "back to half of 100"
+        );
+        assert_eq!(state.stranded_from, 0.0);
+    }
+}
