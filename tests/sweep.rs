@@ -2,6 +2,8 @@
 //! contract — seeds independent of shard and thread counts, byte-identical resume, status in sbatch form.
 //! The simulator sweeps are tiny (6 months, a handful of runs): the debug build is slow.
 
+mod common;
+
 use fracture::sweep::analysis::{morris_indices, sobol_indices};
 use fracture::sweep::design::{latin_hypercube, morris, saltelli};
 use fracture::sweep::{Prepared, RunOptions, ShardOutcome, SweepSpec, dataset, run_seed};
@@ -350,8 +352,7 @@ fn status_prints_missing_shards_in_sbatch_form() {
     let spec = dir.path().join("tiny.toml");
     std::fs::write(&spec, TINY).unwrap();
     let out = dir.path().join("out");
-    let bin = env!("CARGO_BIN_EXE_fracture");
-    let plan = std::process::Command::new(bin)
+    let plan = common::command()
         .args(["sweep", "plan"])
         .arg(&spec)
         .args(["--shards", "3", "--out"])
@@ -363,7 +364,7 @@ fn status_prints_missing_shards_in_sbatch_form() {
         "{}",
         String::from_utf8_lossy(&plan.stderr)
     );
-    let status = std::process::Command::new(bin)
+    let status = common::command()
         .args(["sweep", "status"])
         .arg(&out)
         .output()
@@ -372,7 +373,7 @@ fn status_prints_missing_shards_in_sbatch_form() {
     assert_eq!(String::from_utf8_lossy(&status.stdout).trim(), "0-2");
     // A changed spec is refused against the plan.
     std::fs::write(&spec, TINY.replace("seed = 99", "seed = 98")).unwrap();
-    let run = std::process::Command::new(bin)
+    let run = common::command()
         .args(["sweep", "run"])
         .arg(&spec)
         .args(["--shard", "0/3", "--out"])
@@ -639,7 +640,7 @@ fn analyze_a_morris_sweep_writes_mu_star_sigma_and_a_tornado() {
     assert_eq!(p.runs, 2 * 3, "r trajectories of k + 1 points");
     let dir = run_whole(&p, 2);
     // Through the CLI: the μ* and σ table on stdout, then the files written.
-    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_fracture"))
+    let cli = common::command()
         .args(["sweep", "analyze"])
         .arg(dir.path())
         .output()
