@@ -702,7 +702,7 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
                 fracture::sweep::spec::MAX_SHARDS
             );
             let prepared = Prepared::new(&SweepSpec::read(&spec)?)?;
-            let plan = Plan::new(&prepared, shards);
+            let plan = prepared.plan(shards);
             plan.write_or_check(&out)?;
             outln!(
                 "{}: {} runs ({} points × {} replicates) in {} shards → {}",
@@ -738,7 +738,7 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
                 plan.shards
             } else {
                 let n = given.map_or(1, |(_, n)| n);
-                Plan::new(&prepared, n).write_or_check(&out)?;
+                prepared.plan(n).write_or_check(&out)?;
                 n
             };
             let index = match given {

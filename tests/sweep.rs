@@ -213,9 +213,7 @@ fn opts(threads: usize) -> RunOptions {
 /// Plans `p` as one shard and runs all of it with `threads` threads in a temporary folder.
 fn run_whole(p: &Prepared, threads: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    fracture::sweep::Plan::new(p, 1)
-        .write_or_check(dir.path())
-        .unwrap();
+    p.plan(1).write_or_check(dir.path()).unwrap();
     p.run_shard(dir.path(), 0, 1, &opts(threads)).unwrap();
     dir
 }
@@ -251,9 +249,7 @@ fn results_are_identical_for_any_thread_count_shard_count_and_after_a_resume() {
         root.path().join("resumed"),
     );
     for (dir, threads) in [(&one, 1), (&two, 2)] {
-        fracture::sweep::Plan::new(&p, 1)
-            .write_or_check(dir)
-            .unwrap();
+        p.plan(1).write_or_check(dir).unwrap();
         let done = p.run_shard(dir, 0, 1, &opts(threads)).unwrap();
         assert_eq!(
             done,
@@ -271,9 +267,7 @@ fn results_are_identical_for_any_thread_count_shard_count_and_after_a_resume() {
     );
 
     // Interrupted after one part, then resumed: the same bytes as the uninterrupted run.
-    fracture::sweep::Plan::new(&p, 1)
-        .write_or_check(&resumed)
-        .unwrap();
+    p.plan(1).write_or_check(&resumed).unwrap();
     let stop = RunOptions {
         stop_after_parts: Some(1),
         ..opts(2)
@@ -309,9 +303,7 @@ fn results_are_identical_for_any_thread_count_shard_count_and_after_a_resume() {
     );
 
     // Two shards: the same rows (seeds included) once sorted by run_id.
-    fracture::sweep::Plan::new(&p, 2)
-        .write_or_check(&sharded)
-        .unwrap();
+    p.plan(2).write_or_check(&sharded).unwrap();
     let status = dataset::status(&sharded).unwrap();
     assert_eq!(status.array_spec(), "0,1");
     p.run_shard(&sharded, 1, 2, &opts(1)).unwrap();

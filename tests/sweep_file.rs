@@ -40,9 +40,7 @@ fn floats(frame: &DataFrame, column: &str) -> Vec<f64> {
 
 fn run(dir: &Path, spec: &Path) -> Prepared {
     let p = Prepared::new(&SweepSpec::read(spec).unwrap()).unwrap();
-    fracture::sweep::Plan::new(&p, 1)
-        .write_or_check(dir)
-        .unwrap();
+    p.plan(1).write_or_check(dir).unwrap();
     let options = RunOptions {
         threads: Some(2),
         ..Default::default()

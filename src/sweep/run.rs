@@ -7,9 +7,10 @@
 //! threads. A run that fails (a value the scenario rejects, an error or a panic in the engine) becomes a
 //! row with `status = "error"` and its message, and the others go on.
 
+use super::dataset::{self, Plan};
 use super::design::{Design, Value};
+use super::run_seed;
 use super::spec::{DesignKind, FilePoints, SpecFile, SweepSpec};
-use super::{dataset, run_seed};
 use crate::output::Manifest;
 use crate::scenario::{self, KeyPath, Override};
 use anyhow::{Context, Result, anyhow, bail};
@@ -186,6 +187,26 @@ impl Prepared {
             start: loaded.scenario.scenario.start,
             spec_hash,
         })
+    }
+
+    /// The sweep's plan in `shards` shards: what it is, fixed once for all of them. (Made here, not by
+    /// the dataset, which reads and writes plans and knows nothing of running them.)
+    pub fn plan(&self, shards: u32) -> Plan {
+        Plan {
+            program: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            sweep: self.spec.sweep.name.clone(),
+            spec_hash: self.spec_hash.clone(),
+            shards,
+            runs: self.runs,
+            points: self.design.points.len() as u64,
+            replicates: self.spec.sweep.replicates,
+            seed_rule: super::SEED_RULE.into(),
+            base: self.base.clone(),
+            start: self.start,
+            summary_columns: self.summary_columns(),
+            spec: self.spec.clone(),
+        }
     }
 
     /// The summary columns, in row order: `METRIC_final`, `METRIC_mean`, `METRIC_max` per metric, then
