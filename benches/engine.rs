@@ -7,11 +7,10 @@
 
 use bevy_ecs::prelude::*;
 use fracture::Detail;
-use fracture::output::{Manifest, RowGroupCache, write_run_with};
+use fracture::output::{Manifest, simulate_to};
 use fracture::resources::Clock;
 use fracture::scenario::{Lab, LabKind, load};
 use fracture::systems::{market, monthly_schedule};
-use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 fn median(mut xs: Vec<Duration>) -> Duration {
@@ -21,8 +20,8 @@ fn median(mut xs: Vec<Duration>) -> Duration {
 
 fn baseline_end_to_end() {
     let tmp = tempfile::tempdir().unwrap();
-    // Phases: load the scenario; build the world and run the months (the large tables become DataFrames
-    // and Parquet row groups on the second core meanwhile); finish the tables; write the Parquet files.
+    // Phases: load the scenario; build the world and run the months (the large tables become Parquet
+    // row groups on the second core meanwhile); finish the tables; write the other Parquet files.
     let mut phases: [Vec<Duration>; 5] = Default::default();
     for i in 0..15 {
         let start = Instant::now();
@@ -30,28 +29,22 @@ fn baseline_end_to_end() {
         let s = &loaded.scenario;
         let sim = Instant::now();
         let mut months_done = sim;
-        // As `fracture run` does: the large tables are encoded on the second core as the months go.
-        let encoded = RowGroupCache::default();
-        let out = fracture::simulate_observed(
+        // As `fracture run` does: the large tables are written on the second core as the months go.
+        let staged = simulate_to(
+            &tmp.path().join(format!("run{i}")),
+            false,
             s,
             s.scenario.seed,
             Detail::Full,
             |_| {
                 months_done = Instant::now();
             },
-            &|table, chunk| encoded.encode(table, chunk),
         )
         .unwrap();
         let frames_done = Instant::now();
-        write_run_with(
-            &tmp.path().join(format!("run{i}")),
-            &out,
-            &Manifest::new(s, 42, vec![]),
-            false,
-            Some(&encoded),
-            |_| Ok(()),
-        )
-        .unwrap();
+        staged
+            .install(&Manifest::new(s, 42, vec![]), |_| Ok(()))
+            .unwrap();
         let end = Instant::now();
         for (phase, d) in phases.iter_mut().zip([
             sim - start,
@@ -62,7 +55,6 @@ fn baseline_end_to_end() {
         ]) {
             phase.push(d);
         }
-        black_box(out);
     }
     let loaded = load("baseline", &[]).unwrap();
     let labs: u32 = loaded.scenario.lab.iter().map(|l| l.count).sum();

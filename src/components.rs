@@ -4,8 +4,11 @@
 //! Every agent kind carries `idx`, its position in the sorted order of its kind, so that systems can keep
 //! per-agent numbers in plain vectors and iterate in a fixed order whatever the query order.
 
-use crate::scenario::{LabKind, Policy, SoldTo, Weights};
+use crate::measure::{Measure, Parties};
+use crate::resources::WorldIndex;
+use crate::scenario::{LabKind, Policy, PolicyKind, SoldTo, Weights};
 use bevy_ecs::prelude::*;
+use smallvec::SmallVec;
 use std::collections::VecDeque;
 
 /// A pole of the contest.
@@ -241,8 +244,8 @@ pub struct Vintage {
 pub struct Capacity {
     pub vintages: VecDeque<Vintage>,
     pub total: f64,
-    /// Total by origin bloc.
-    pub by_origin: Vec<f64>,
+    /// Total by origin bloc (held inline for up to two blocs: no allocation per lab).
+    pub by_origin: SmallVec<[f64; 2]>,
     /// Facility watts the installed chips draw.
     pub watts: f64,
 }
@@ -253,8 +256,8 @@ pub struct Purchase {
     /// USD it offered this month, and USD left unspent.
     pub money: f64,
     pub unspent: f64,
-    /// H100e received this month by origin bloc (legal and smuggled).
-    pub bought: Vec<f64>,
+    /// H100e received this month by origin bloc (legal and smuggled; inline for up to two blocs).
+    pub bought: SmallVec<[f64; 2]>,
     pub smuggled: f64,
     /// USD paid for what it received (at the market's price).
     pub spend: f64,
@@ -264,7 +267,6 @@ pub struct Purchase {
 #[derive(Component, Clone, Debug)]
 pub struct Lab {
     pub idx: usize,
-    pub id: String,
     pub nation: usize,
     pub kind: LabKind,
     /// Budget at the start, USD a year, and its yearly growth then.
@@ -357,17 +359,65 @@ pub struct Intermediary {
     pub share: f64,
 }
 
-/// A policy, from the scenario or put in force by a trigger.
+/// A policy, from the scenario or put in force by a trigger: its measure and parties resolved once
+/// (`measure.rs`), and what the events say of it.
 #[derive(Component, Clone, Debug)]
 pub struct PolicyRule {
     pub idx: usize,
-    pub spec: Policy,
+    pub name: String,
+    pub kind: PolicyKind,
+    pub by: Parties,
+    pub targets: Parties,
+    pub measure: Measure,
+    /// The kind in words with the name (`cloud ban “board-ban-alibaba-cloud”`), and the `by`,
+    /// `targets` and `providers` ids as written, for the events.
+    pub label: String,
+    pub written: WrittenParties,
     /// First and last simulation month in force.
     pub start: i32,
     pub end: Option<i32>,
     /// `scenario`, or the name of the trigger that created it.
     pub origin: String,
     pub active: bool,
+}
+
+/// A policy's parties and providers as its file names them.
+#[derive(Clone, Debug, Default)]
+pub struct WrittenParties {
+    pub by: Vec<String>,
+    pub targets: Vec<String>,
+    pub providers: Vec<String>,
+}
+
+impl PolicyRule {
+    /// The rule of a validated policy in force from month `start` to `end` (months since the run's
+    /// first; `end` the last month in force).
+    pub fn new(
+        idx: usize,
+        policy: &Policy,
+        (start, end): (i32, Option<i32>),
+        origin: String,
+        index: &WorldIndex,
+    ) -> PolicyRule {
+        PolicyRule {
+            idx,
+            name: policy.name.clone(),
+            kind: policy.kind,
+            by: Parties::resolve(&policy.by, index),
+            targets: Parties::resolve(&policy.targets, index),
+            measure: Measure::of(policy, index),
+            label: policy.label(),
+            written: WrittenParties {
+                by: policy.by.clone(),
+                targets: policy.targets.clone(),
+                providers: policy.providers.clone(),
+            },
+            start,
+            end,
+            origin,
+            active: false,
+        }
+    }
 }
 
 #[cfg(test)]

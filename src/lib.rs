@@ -7,7 +7,7 @@
 //! [`report`].
 
 // Bevy systems take their queries and resources as arguments; long signatures are the idiom.
-#![allow(clippy::too_many_arguments, clippy::type_complexity)]
+#![allow(clippy::type_complexity)]
 
 pub mod fsutil;
 pub mod month;
@@ -24,6 +24,9 @@ pub mod comparison;
 pub mod components;
 #[cfg(feature = "engine")]
 pub mod indices;
+#[cfg(feature = "engine")]
+pub mod measure;
+pub mod memory;
 #[cfg(feature = "engine")]
 pub mod output;
 #[cfg(feature = "engine")]
@@ -48,6 +51,6 @@ pub mod tables;
 pub mod world;
 
 #[cfg(feature = "engine")]
-pub use simulation::{simulate, simulate_observed, simulate_with, simulate_with_progress};
+pub use simulation::{LargeTables, simulate, simulate_into, simulate_with, simulate_with_progress};
 #[cfg(feature = "engine")]
-pub use tables::{Detail, Outputs};
+pub use tables::{Detail, Outputs, Recording};

@@ -118,6 +118,41 @@ struct RunArgs {
     /// triggers) nor compare the two.
     #[arg(long = "no-baseline", alias = "no-counterfactual")]
     no_baseline: bool,
+    /// Which tables get rows: `full` (all), `nations` (all but the labs table's rows), `summary` (no
+    /// lab, usage or event rows: global, nations, providers and fabs). Every table file is written.
+    #[arg(long, value_enum, default_value_t = DetailArg::Full)]
+    detail: DetailArg,
+    /// Rows in the labs table for every lab of its own (`count = 1`) and only N members of each
+    /// population, spread evenly over it (with --detail full).
+    #[arg(long, value_name = "N")]
+    lab_sample: Option<u32>,
+    /// Refuse to run, before allocating, if the run's estimated peak memory exceeds this, e.g. 8G or
+    /// 512M (default: the memory available on this machine).
+    #[arg(long, value_name = "SIZE", value_parser = parse_memory)]
+    max_memory: Option<u64>,
+}
+
+/// `--detail`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+enum DetailArg {
+    #[default]
+    Full,
+    Nations,
+    Summary,
+}
+
+impl From<DetailArg> for Detail {
+    fn from(d: DetailArg) -> Detail {
+        match d {
+            DetailArg::Full => Detail::Full,
+            DetailArg::Nations => Detail::Nations,
+            DetailArg::Summary => Detail::Summary,
+        }
+    }
+}
+
+fn parse_memory(text: &str) -> std::result::Result<u64, String> {
+    fracture::memory::parse_size(text)
 }
 
 #[derive(Subcommand, Debug)]
@@ -250,6 +285,30 @@ fn run(args: RunArgs) -> Result<()> {
         counterfactual_of(&files, &sets, &args.sets, scenario)?
     };
 
+    let detail = Detail::from(args.detail);
+    if args.lab_sample.is_some() && !detail.labs() {
+        anyhow::bail!(
+            "--lab-sample samples the labs table, which --detail {} leaves without rows; use it \
+             with --detail full",
+            detail.as_str()
+        );
+    }
+    let recording = fracture::Recording {
+        detail,
+        lab_sample: args.lab_sample,
+    };
+    // The run's memory, estimated before anything is allocated.
+    let (limit, source) = match args.max_memory {
+        Some(limit) => (Some(limit), "given by --max-memory"),
+        None => (
+            fracture::memory::available(),
+            "available on this machine (--max-memory sets another limit)",
+        ),
+    };
+    if let Some(limit) = limit {
+        fracture::memory::check(scenario, recording, limit, source)?;
+    }
+
     let started = Instant::now();
     let seed = scenario.scenario.seed;
     let months = scenario.scenario.months;
@@ -267,42 +326,35 @@ fn run(args: RunArgs) -> Result<()> {
         !args.quiet,
         Some(Duration::from_secs(1)),
     );
-    // The large tables' Parquet row groups are encoded on the second core while the months run; the
-    // counterfactual (summary tables only) runs beside them.
-    let encoded = output::RowGroupCache::default();
-    let (outputs, counterfactual_outputs) = std::thread::scope(|scope| {
+    // The large tables go to Parquet row groups in the staging folder as the months run; a story's
+    // counterfactual (summary tables only) runs beside it on the second core.
+    let (staged, counterfactual_outputs) = std::thread::scope(|scope| {
         let other = counterfactual.as_ref().map(|(loaded, _)| {
             let progress = &progress;
             scope.spawn(move || {
                 fracture::simulate_with(&loaded.scenario, seed, Detail::Summary, |_| progress.inc())
             })
         });
-        let outputs = fracture::simulate_observed(
-            scenario,
-            seed,
-            Detail::Full,
-            |_| progress.inc(),
-            &|table, chunk| encoded.encode(table, chunk),
-        );
+        let staged = output::simulate_to(&dir, args.force, scenario, seed, recording, |_| {
+            progress.inc()
+        });
         let other = other.map(|h| h.join().expect("the counterfactual's thread panicked"));
-        (outputs, other)
+        (staged, other)
     });
-    let outputs = outputs.context("the simulation failed")?;
+    let staged = staged.context("the simulation failed")?;
     let counterfactual_outputs = counterfactual_outputs
         .transpose()
         .context("the counterfactual's simulation failed")?;
     progress.finish();
-    output::check_finite(&outputs)?;
+    output::check_finite(&staged.outputs)?;
     if let Some(out) = &counterfactual_outputs {
         output::check_finite(out).context("the counterfactual")?;
     }
 
     let mut manifest = Manifest::new(scenario, seed, loaded.files.clone());
-    for (table, frame) in outputs.tables() {
-        manifest.rows.insert(table.to_string(), frame.height());
-    }
+    manifest.record(&staged.outputs, detail);
     manifest.wall_time_seconds = started.elapsed().as_secs_f64();
-    let mut data = RunData::new(&outputs, &serde_json::to_value(&manifest)?, &focus)?;
+    let mut data = RunData::new(&staged.outputs, &serde_json::to_value(&manifest)?, &focus)?;
     // The counterfactual's folder: its global and nations tables and its manifest.
     let counterfactual_folder = match (&counterfactual, &counterfactual_outputs) {
         (Some((loaded, skipped)), Some(out)) => {
@@ -319,29 +371,23 @@ fn run(args: RunArgs) -> Result<()> {
         _ => None,
     };
     let comparison = fracture::comparison::against_counterfactual(&data);
+    let outputs = staged.outputs.clone();
     // Charts, report, the counterfactual and the comparison go into the staging folder, so the run
     // folder appears complete at once.
-    output::write_run_with(
-        &dir,
-        &outputs,
-        &manifest,
-        args.force,
-        Some(&encoded),
-        |staging| {
-            if let (Some((m, out)), Some(view)) = (&counterfactual_folder, &comparison) {
-                output::write_counterfactual(&staging.join(output::COUNTERFACTUAL_DIR), out, m)?;
-                output::write_parquet(
-                    &staging.join(fracture::comparison::FILE),
-                    &fracture::comparison::frame(&view.rows)?,
-                )?;
-            }
-            charts::write_charts(staging, &data)?;
-            if args.report {
-                fracture::report::write(staging, &data)?;
-            }
-            Ok(())
-        },
-    )?;
+    staged.install(&manifest, |staging| {
+        if let (Some((m, out)), Some(view)) = (&counterfactual_folder, &comparison) {
+            output::write_counterfactual(&staging.join(output::COUNTERFACTUAL_DIR), out, m)?;
+            output::write_parquet(
+                &staging.join(fracture::comparison::FILE),
+                &fracture::comparison::frame(&view.rows)?,
+            )?;
+        }
+        charts::write_charts(staging, &data)?;
+        if args.report {
+            fracture::report::write(staging, &data)?;
+        }
+        Ok(())
+    })?;
 
     if !args.quiet {
         let blocs: Vec<String> = scenario.bloc.iter().map(|b| b.id.clone()).collect();

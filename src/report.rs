@@ -3,7 +3,7 @@
 //! policy events. It loads nothing: no scripts, no stylesheets or fonts from elsewhere (Noto Sans is
 //! embedded as a data URI), so it opens offline and looks the same on every machine.
 
-use crate::charts::{self, Chart, RunData, fmt_num};
+use crate::charts::{self, Chart, ChartSpec, RunChartSpec, RunData, fmt_num};
 use crate::comparison::StoryComparison;
 use anyhow::Result;
 use std::fmt::Write;
@@ -324,7 +324,8 @@ pub fn render(data: &RunData) -> Result<String> {
     let _ = writeln!(
         h,
         "<p class=\"files\">The numbers behind this page are in the run folder: global.parquet, \
-         nations.parquet, labs.parquet, providers.parquet, usage.parquet and events.parquet{}, \
+         nations.parquet, labs.parquet (with lab_ids.parquet), providers.parquet, fabs.parquet, \
+         usage.parquet and events.parquet{}, \
          described in the project README; the charts are also there as PNG and SVG files.</p>\n\
          </main>\n</body>\n</html>",
         if comparison.is_some() {
@@ -566,7 +567,7 @@ fn legible_width(svg: &str, width: u32) -> u32 {
 /// Writes `report.html` into `dir` atomically; returns its path.
 pub fn write(dir: &Path, data: &RunData) -> Result<PathBuf> {
     let path = dir.join(FILE);
-    charts::write_atomic(&path, render(data)?.as_bytes())?;
+    crate::fsutil::write_atomic(&path, render(data)?.as_bytes())?;
     Ok(path)
 }
 

@@ -89,8 +89,14 @@ pub struct WorldIndex {
     pub provider_ids: Vec<String>,
     pub provider_index: HashMap<String, usize>,
     pub provider_bloc: Vec<usize>,
-    pub lab_ids: Vec<String>,
-    pub lab_index: HashMap<String, usize>,
+    /// Per lab, in index order: its population (position among the `[[lab]]` entries) and member
+    /// number (1 to `count`; 0 for a lab of its own). Its id is made from them ([`WorldIndex::lab_id`]):
+    /// a million ids kept as strings would take more memory than the rest of the index.
+    pub lab_population: Vec<u32>,
+    pub lab_member: Vec<u32>,
+    /// Per `[[lab]]` entry: its id, and the digits of its members' numbers in their ids.
+    pub population_ids: Vec<String>,
+    pub population_digits: Vec<usize>,
     pub lab_nation: Vec<usize>,
     /// Entities of each kind in index order.
     pub nations: Vec<Entity>,
@@ -112,26 +118,25 @@ impl WorldIndex {
         self.bloc_ids.len()
     }
 
-    /// The nations a list of party ids (nations, coalitions, blocs) stands for this month: a bloc means the
-    /// nations on its side.
-    pub fn members(&self, parties: &[String], sides: &[Option<usize>]) -> Vec<bool> {
-        let mut set = vec![false; self.nation_ids.len()];
-        for party in parties {
-            if let Some(&n) = self.nation_index.get(party) {
-                set[n] = true;
-            } else if let Some(members) = self.coalitions.get(party) {
-                for &n in members {
-                    set[n] = true;
-                }
-            } else if let Some(b) = self.bloc_ids.iter().position(|b| b == party) {
-                for (n, side) in sides.iter().enumerate() {
-                    if *side == Some(b) {
-                        set[n] = true;
-                    }
-                }
-            }
+    /// Lab `lab`'s id, as scenario files and events name it: its entry's id for a lab of its own, else
+    /// `{entry}-{member}` with the member's number zero-padded to at least four digits.
+    pub fn lab_id(&self, lab: usize) -> String {
+        let population = self.lab_population[lab] as usize;
+        let id = &self.population_ids[population];
+        match self.lab_member[lab] {
+            0 => id.clone(),
+            member => format!(
+                "{id}-{member:0width$}",
+                width = self.population_digits[population]
+            ),
         }
-        set
+    }
+
+    /// Every lab's id, in index order.
+    pub fn lab_ids(&self) -> Vec<String> {
+        (0..self.lab_population.len())
+            .map(|i| self.lab_id(i))
+            .collect()
     }
 
     /// Providers named directly or through their bloc.
@@ -427,6 +432,21 @@ impl Default for EventLog {
 }
 
 impl EventLog {
+    /// As [`EventLog::record`], the actor made only if the log keeps events.
+    pub fn record_with(
+        &mut self,
+        month: u32,
+        kind: EventKind,
+        actor: impl FnOnce() -> String,
+    ) -> Option<&mut EventRecord> {
+        if !self.keep {
+            return None;
+        }
+        let event = self.record(month, kind, "")?;
+        event.actor = actor();
+        Some(event)
+    }
+
     /// Appends an event with the given month, kind and actor for the caller to fill in what else
     /// applies; `None` when the log keeps no events.
     pub fn record(&mut self, month: u32, kind: EventKind, actor: &str) -> Option<&mut EventRecord> {

@@ -1,26 +1,93 @@
 //! The output tables as the metrics system records them: column stores with a fixed schema per table,
-//! turned into polars DataFrames at the end of a run. The column names are the ones documented in the
-//! README and used in charts and sweeps.
+//! turned into Arrow arrays (for the Parquet writer, chunk by chunk as the months run) or polars
+//! DataFrames at the end of a run. The column names are the ones documented in the README and used in
+//! charts and sweeps.
+//!
+//! Id columns (month, nation, population, kind, provider, side, bound, …) are plain strings, the same
+//! type in every run, so that the tables of two runs concatenate and join without casts. They are
+//! recorded as positions in a fixed list of words, with no string made per row, and handed to the
+//! Parquet writer as dictionary arrays over that list, which writes them dictionary-encoded.
 
 use crate::components::orders_of_magnitude;
 use crate::resources::EventRecord;
 use crate::scenario::LabKind;
 use bevy_ecs::prelude::*;
 use polars::prelude::*;
+use polars_arrow::array::{Array, BooleanArray, DictionaryArray, PrimitiveArray, Utf8ViewArray};
+use polars_arrow::datatypes::IntegerType;
 use std::sync::Arc;
 
+/// A fixed list of strings that a column draws from, shared (not copied) by the tables that use it,
+/// with the same list as an Arrow array for the dictionary arrays made from it.
+#[derive(Clone, Debug)]
+pub struct Words {
+    list: Arc<[String]>,
+    array: Utf8ViewArray,
+}
+
+impl Words {
+    pub fn new(list: Arc<[String]>) -> Words {
+        let array = Utf8ViewArray::from_slice_values(&*list);
+        Words { list, array }
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    pub fn get(&self, code: usize) -> &str {
+        &self.list[code]
+    }
+
+    /// The column of `codes`, positions in the list: a dictionary array over the whole list.
+    fn column(&self, codes: Vec<u32>) -> PolarsResult<ArrayRef> {
+        // Checked here: polars-arrow 0.55's check lets a code equal to the list's length through.
+        if let Some(&largest) = codes.iter().max() {
+            polars_ensure!(
+                (largest as usize) < self.len(),
+                ComputeError: "code {largest} out of {} words", self.len()
+            );
+        }
+        let keys = PrimitiveArray::from_vec(codes);
+        Ok(Box::new(DictionaryArray::try_new(
+            ArrowDataType::Dictionary(
+                IntegerType::UInt32,
+                Box::new(ArrowDataType::Utf8View),
+                false,
+            ),
+            keys,
+            self.array.clone().boxed(),
+        )?))
+    }
+}
+
 /// The type of a recorded column.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Kind {
     F64,
     U32,
     Bool,
-    /// Strings from a fixed list (ids, sides), pushed as their position in it: no allocation per row. The
-    /// list is shared, not copied, by the tables that use it.
-    Dict(Arc<[String]>),
+    /// Strings from a fixed list (ids, sides), pushed as their position in it: no allocation per row.
+    Dict(Words),
     /// A FLOP count, reported in orders of magnitude (log10): the log is taken when the table is
     /// finished, off the simulation's thread for the large tables.
     OrdersOfMagnitude,
+}
+
+impl Kind {
+    /// The polars type of the column.
+    fn dtype(&self) -> DataType {
+        match self {
+            Kind::F64 | Kind::OrdersOfMagnitude => DataType::Float64,
+            Kind::U32 => DataType::UInt32,
+            Kind::Bool => DataType::Boolean,
+            Kind::Dict(_) => DataType::String,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -29,7 +96,7 @@ enum Values {
     U32(Vec<u32>),
     /// 0 or 1, packed into bits when the table is finished.
     Bool(Vec<u8>),
-    Dict(Arc<[String]>, Vec<u32>),
+    Dict(Words, Vec<u32>),
     OrdersOfMagnitude(Vec<f64>),
 }
 
@@ -63,25 +130,36 @@ impl Values {
         }
     }
 
-    fn into_column(self, name: PlSmallStr) -> PolarsResult<Column> {
+    /// The column as an Arrow array; numbers handed over without a copy.
+    fn into_array(self) -> PolarsResult<ArrayRef> {
         Ok(match self {
-            Values::F64(x) => Float64Chunked::from_vec(name, x).into_column(),
-            Values::U32(x) => UInt32Chunked::from_vec(name, x).into_column(),
+            Values::F64(x) => PrimitiveArray::from_vec(x).boxed(),
+            Values::U32(x) => PrimitiveArray::from_vec(x).boxed(),
             // polars packs bits from bytes with its vectorised comparison kernel, several times
             // faster than from a Vec<bool>.
-            Values::Bool(x) => UInt8Chunked::from_vec(name.clone(), x)
-                .equal(1)
-                .with_name(name)
-                .into_column(),
-            Values::Dict(words, codes) => enum_column(name, &words, codes)?,
+            Values::Bool(x) => {
+                let bits = UInt8Chunked::from_vec(PlSmallStr::EMPTY, x).equal(1);
+                let array: &BooleanArray = bits.downcast_iter().next().expect("one chunk");
+                array.clone().boxed()
+            }
+            Values::Dict(words, codes) => words.column(codes)?,
             Values::OrdersOfMagnitude(mut x) => {
                 for v in &mut x {
                     *v = orders_of_magnitude(*v);
                 }
-                Float64Chunked::from_vec(name, x).into_column()
+                PrimitiveArray::from_vec(x).boxed()
             }
         })
     }
+}
+
+/// A key column: made from the rows' positions within a month, not recorded.
+#[derive(Clone, Debug)]
+enum KeyColumn {
+    /// Strings from a fixed list: each row's position in it.
+    Words(Words, Arc<[u32]>),
+    /// A number for each row.
+    Numbers(Arc<[u32]>),
 }
 
 /// What the rows of a table are keyed by: the month, and the entity (or pair of entities) of each row
@@ -91,15 +169,15 @@ impl Values {
 #[derive(Clone, Debug)]
 pub struct Keys {
     /// Labels of the run's months, for the `month` column (`t` is the position).
-    months: Arc<[String]>,
+    months: Words,
     /// Rows per month.
     per_month: usize,
-    /// The entity columns after `month` and `t`: name, the words, and each row's code within a month.
-    entities: Vec<(String, Arc<[String]>, Arc<[u32]>)>,
+    /// The entity columns after `month` and `t`, each with its values for the rows of a month.
+    entities: Vec<(String, KeyColumn)>,
 }
 
 impl Keys {
-    fn new(months: &Arc<[String]>, per_month: usize) -> Keys {
+    fn new(months: &Words, per_month: usize) -> Keys {
         Keys {
             months: months.clone(),
             per_month,
@@ -107,17 +185,32 @@ impl Keys {
         }
     }
 
-    /// Adds an entity column: `codes` gives the row's word for each row of a month.
-    fn entity(mut self, name: &str, words: &Arc<[String]>, codes: Vec<u32>) -> Keys {
+    /// Adds an entity column of strings: `codes` gives the row's word for each row of a month.
+    fn entity(mut self, name: &str, words: &Words, codes: Vec<u32>) -> Keys {
         debug_assert_eq!(codes.len(), self.per_month);
+        self.entities.push((
+            name.to_string(),
+            KeyColumn::Words(words.clone(), codes.into()),
+        ));
+        self
+    }
+
+    /// Adds an entity column of numbers, one for each row of a month.
+    fn number(mut self, name: &str, values: Vec<u32>) -> Keys {
+        debug_assert_eq!(values.len(), self.per_month);
         self.entities
-            .push((name.to_string(), words.clone(), codes.into()));
+            .push((name.to_string(), KeyColumn::Numbers(values.into())));
         self
     }
 
     /// One per row: 0, 1, … `per_month - 1`.
     fn each(n: usize) -> Vec<u32> {
         (0..n as u32).collect()
+    }
+
+    /// Rows per month.
+    pub fn per_month(&self) -> usize {
+        self.per_month
     }
 }
 
@@ -131,6 +224,13 @@ pub struct Table {
     names: Vec<String>,
     values: Vec<Values>,
     rows: usize,
+}
+
+/// Rows of a table as Arrow arrays, one per column in schema order. String columns are dictionary
+/// arrays over their whole list of words; the Parquet writer keeps only the words used.
+pub struct Arrays {
+    pub rows: usize,
+    pub columns: Vec<(PlSmallStr, ArrayRef)>,
 }
 
 impl Table {
@@ -149,7 +249,7 @@ impl Table {
     /// column in schema order, then `end`.
     pub fn row(&mut self, at: usize) -> Row<'_> {
         debug_assert_eq!(
-            self.rows % self.keys.per_month,
+            self.rows % self.keys.per_month.max(1),
             at,
             "rows recorded out of key order"
         );
@@ -163,13 +263,23 @@ impl Table {
         self.rows
     }
 
+    /// Rows per month.
+    pub fn per_month(&self) -> usize {
+        self.keys.per_month
+    }
+
+    /// The month of the first row.
+    pub fn first_month(&self) -> usize {
+        self.first_month
+    }
+
     /// Moves the rows recorded so far into a table of their own, and leaves this one empty, with the
     /// same columns and room for as many rows, to go on from the next month.
     pub fn take_rows(&mut self) -> Table {
         let rows = self.rows;
         let mut rest = Table {
             keys: self.keys.clone(),
-            first_month: self.first_month + rows / self.keys.per_month,
+            first_month: self.first_month + rows / self.keys.per_month.max(1),
             names: self.names.clone(),
             values: self.values.iter().map(|v| Values::new(v.kind())).collect(),
             rows: 0,
@@ -185,77 +295,107 @@ impl Table {
         }
     }
 
-    /// The finished table: the key columns made, then the recorded ones, numeric columns handed to
-    /// polars without a copy.
-    pub fn into_frame(self) -> PolarsResult<DataFrame> {
+    /// The columns' names and polars types, in order: `month`, `t`, the entity columns, the recorded
+    /// ones. The same whether the table has rows or not, and in every run of the same world.
+    pub fn schema(&self) -> Schema {
+        let mut fields = vec![
+            Field::new("month".into(), DataType::String),
+            Field::new("t".into(), DataType::UInt32),
+        ];
+        for (name, column) in &self.keys.entities {
+            let dtype = match column {
+                KeyColumn::Words(..) => DataType::String,
+                KeyColumn::Numbers(_) => DataType::UInt32,
+            };
+            fields.push(Field::new(name.into(), dtype));
+        }
+        for (name, v) in self.names.iter().zip(&self.values) {
+            fields.push(Field::new(name.into(), v.kind().dtype()));
+        }
+        Schema::from_iter(fields)
+    }
+
+    /// The finished rows as Arrow arrays: the key columns made, then the recorded ones, numeric columns
+    /// handed over without a copy.
+    pub fn into_arrays(self) -> PolarsResult<Arrays> {
         let Keys {
             months,
             per_month,
             entities,
         } = self.keys;
-        assert_eq!(self.rows % per_month, 0, "a month's rows are incomplete");
-        let months_here = self.rows / per_month;
+        let months_here = if per_month == 0 {
+            0
+        } else {
+            assert_eq!(self.rows % per_month, 0, "a month's rows are incomplete");
+            self.rows / per_month
+        };
         // Made with bulk copies, not per-row iterator chains: this runs on every chunk of the labs table.
         let mut month_of_row = Vec::with_capacity(self.rows);
         for m in self.first_month..self.first_month + months_here {
             month_of_row.extend(std::iter::repeat_n(m as u32, per_month));
         }
-        let t = UInt32Chunked::from_vec("t".into(), month_of_row.clone()).into_column();
-        let mut columns = vec![enum_column("month".into(), &months, month_of_row)?, t];
-        for (name, words, codes) in entities {
+        let tile = |codes: &[u32]| {
             let mut tiled = Vec::with_capacity(self.rows);
             for _ in 0..months_here {
-                tiled.extend_from_slice(&codes);
+                tiled.extend_from_slice(codes);
             }
-            columns.push(enum_column(name.into(), &words, tiled)?);
+            tiled
+        };
+        let mut columns: Vec<(PlSmallStr, ArrayRef)> = vec![
+            ("month".into(), months.column(month_of_row.clone())?),
+            ("t".into(), PrimitiveArray::from_vec(month_of_row).boxed()),
+        ];
+        for (name, column) in entities {
+            let array = match column {
+                KeyColumn::Words(words, codes) => words.column(tile(&codes))?,
+                KeyColumn::Numbers(values) => PrimitiveArray::from_vec(tile(&values)).boxed(),
+            };
+            columns.push((name.into(), array));
         }
         for (name, v) in self.names.into_iter().zip(self.values) {
-            columns.push(v.into_column(name.into())?);
+            columns.push((name.into(), v.into_array()?));
         }
-        DataFrame::new(self.rows, columns)
+        Ok(Arrays {
+            rows: self.rows,
+            columns,
+        })
+    }
+
+    /// The finished table as a DataFrame, string columns as polars Strings.
+    pub fn into_frame(self) -> PolarsResult<DataFrame> {
+        let schema = self.schema();
+        let arrays = self.into_arrays()?;
+        let columns = arrays
+            .columns
+            .into_iter()
+            .zip(schema.iter_values())
+            .map(|((name, array), dtype)| {
+                let array = if dtype == &DataType::String {
+                    strings(array.as_ref())?
+                } else {
+                    array
+                };
+                Ok(Series::from_arrow(name, array)?.into_column())
+            })
+            .collect::<PolarsResult<Vec<_>>>()?;
+        DataFrame::new(arrays.rows, columns)
     }
 }
 
-/// A column of strings from a fixed list as a polars Enum: the codes become the category ids as they
-/// are, with no string built per row, and Parquet stores them as a dictionary column (read back as Enum
-/// by polars, as dictionary-encoded strings by pyarrow and DuckDB).
-fn enum_column(name: PlSmallStr, words: &[String], codes: Vec<u32>) -> PolarsResult<Column> {
-    let categories = FrozenCategories::new(words.iter().map(String::as_str))?;
-    let physical = categories.physical();
-    let dtype = DataType::from_frozen_categories(categories);
-    // polars' checked constructor looks every id up in the categories' hash map, a fifth of the time
-    // it takes to make the labs table; the largest id proves the same.
-    check_ids(codes.iter().copied().max(), words.len())?;
-    // The category ids' width follows the number of categories; the codes are narrowed to fit it.
-    let series = match physical {
-        CategoricalPhysical::U8 => {
-            let ids = UInt8Chunked::from_vec(name, codes.iter().map(|&c| c as u8).collect());
-            // SAFETY: every id is a category of `dtype` (checked above), and the physical type is
-            // the one `dtype` has.
-            unsafe { Categorical8Chunked::from_cats_and_dtype_unchecked(ids, dtype) }.into_series()
-        }
-        CategoricalPhysical::U16 => {
-            let ids = UInt16Chunked::from_vec(name, codes.iter().map(|&c| c as u16).collect());
-            // SAFETY: as above.
-            unsafe { Categorical16Chunked::from_cats_and_dtype_unchecked(ids, dtype) }.into_series()
-        }
-        CategoricalPhysical::U32 => {
-            let ids = UInt32Chunked::from_vec(name, codes);
-            // SAFETY: as above.
-            unsafe { Categorical32Chunked::from_cats_and_dtype_unchecked(ids, dtype) }.into_series()
-        }
+/// A dictionary array of strings as a plain string array: its values' views gathered by the keys (no
+/// string copied). Any other array is returned as it is.
+pub(crate) fn strings(array: &dyn Array) -> PolarsResult<ArrayRef> {
+    let Some(dictionary) = array.as_any().downcast_ref::<DictionaryArray<u32>>() else {
+        return Ok(array.to_boxed());
     };
-    Ok(series.into())
-}
-
-fn check_ids(largest: Option<u32>, words: usize) -> PolarsResult<()> {
-    if let Some(id) = largest {
-        polars_ensure!(
-            (id as usize) < words,
-            ComputeError: "category id {id} out of {words} categories"
-        );
-    }
-    Ok(())
+    let keys = dictionary.keys();
+    let values = dictionary.values();
+    polars_ensure!(
+        keys.null_count() == 0 && keys.values_iter().all(|&k| (k as usize) < values.len()),
+        ComputeError: "a dictionary key out of its values"
+    );
+    // SAFETY: every key is within the values (checked above), and the keys have no nulls.
+    Ok(unsafe { polars::polars_compute::gather::take_unchecked(values.as_ref(), keys) })
 }
 
 /// One row being written.
@@ -367,10 +507,18 @@ pub const GLOBAL_PER_BLOC: [&str; 7] = [
     "chip_price_usd",
 ];
 
-/// The large tables, `labs` and `usage`, are handed over in chunks of this many months, so that they
-/// become DataFrames (and, for `fracture run`, Parquet) on a second thread while the run goes on. Each
-/// chunk is one Parquet row group: two years of the baseline's labs is 50 000 rows.
+/// The large tables, `labs` and `usage`, are handed over in chunks of months as the run goes on, to
+/// become Parquet row groups (or DataFrames) on a second thread, so that a run holds only a chunk or
+/// two of their rows whatever its length. A chunk is at most this many rows (but at least one month)…
+pub const CHUNK_ROWS: usize = 1 << 20;
+/// … and at most this many months: two years of the baseline's labs is 50 000 rows, of a million labs
+/// one month is a chunk.
 pub const CHUNK_MONTHS: u32 = 24;
+
+/// Months in a chunk of a table with `rows_per_month` rows a month.
+pub fn chunk_months(rows_per_month: usize) -> u32 {
+    (CHUNK_ROWS / rows_per_month.max(1)).clamp(1, CHUNK_MONTHS as usize) as u32
+}
 
 /// The tables of a run being recorded.
 #[derive(Resource, Clone, Debug)]
@@ -383,7 +531,19 @@ pub struct Recorder {
     pub providers: Table,
     pub fabs: Table,
     pub usage: Table,
+    /// Months in a chunk of the labs and of the usage table ([`chunk_months`]).
+    pub chunk_months: [u32; 2],
+    /// With a sample of labs, each lab's row within a month, or [`NOT_RECORDED`]; none when the labs
+    /// table has a row for every lab.
+    lab_rows: Option<Vec<u32>>,
+    /// Labs in each population (`[[lab]]` entry), by position.
+    population_sizes: Vec<u32>,
+    /// What the labs table holds.
+    pub sample: LabSample,
 }
+
+/// A lab with no row in a sampled labs table.
+const NOT_RECORDED: u32 = u32::MAX;
 
 /// Which tables a run records.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -391,9 +551,80 @@ pub enum Detail {
     /// Every table.
     #[default]
     Full,
-    /// No rows in the two large tables, `labs` and `usage`, nor in `events` (all keep their columns): what
-    /// a sweep's summary statistics need, at a fraction of the cost.
+    /// Every table but the labs': no rows in `labs` (it keeps its columns), every row of `usage` and
+    /// `events`.
+    Nations,
+    /// No rows in `labs`, `usage` nor `events` (all keep their columns): what a sweep's summary
+    /// statistics need, at a fraction of the cost. `global`, `nations`, `providers` and `fabs` are whole.
     Summary,
+}
+
+impl Detail {
+    pub const ALL: [Detail; 3] = [Detail::Summary, Detail::Nations, Detail::Full];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Detail::Full => "full",
+            Detail::Nations => "nations",
+            Detail::Summary => "summary",
+        }
+    }
+
+    /// Whether the labs table has rows.
+    pub fn labs(self) -> bool {
+        self == Detail::Full
+    }
+
+    /// Whether the usage and events tables have rows.
+    pub fn usage(self) -> bool {
+        self != Detail::Summary
+    }
+
+    pub fn events(self) -> bool {
+        self != Detail::Summary
+    }
+}
+
+/// What a run records: the detail, and for the labs table a sample of labs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Recording {
+    pub detail: Detail,
+    /// With `Some(n)`, the labs table has rows for every lab of its own (a `[[lab]]` entry with
+    /// `count = 1`) and `n` members of each population, spread evenly over it ([`sampled_members`]).
+    pub lab_sample: Option<u32>,
+}
+
+impl From<Detail> for Recording {
+    fn from(detail: Detail) -> Recording {
+        Recording {
+            detail,
+            lab_sample: None,
+        }
+    }
+}
+
+/// What the labs table of a run holds: how many labs it has rows for, of how many, and the sample asked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LabSample {
+    /// Members per population asked for (`--lab-sample`), if any.
+    pub per_population: Option<u32>,
+    /// Labs with rows each month (0 when the detail records no labs).
+    pub labs: usize,
+    /// Labs in the world.
+    pub of: usize,
+}
+
+/// The members (1 to `count`) of a population of `count` labs that a sample of `n` keeps: all of them
+/// when `n ≥ count`, else `⌊(2i + 1)·count / 2n⌋ + 1` for `i = 0 … n − 1` — the middles of `n` equal
+/// slices of the population, in order. They depend only on `count` and `n`, never on the seed.
+pub fn sampled_members(count: u32, n: u32) -> Vec<u32> {
+    if n >= count {
+        return (1..=count).collect();
+    }
+    let (count, n) = (u64::from(count), u64::from(n));
+    (0..n)
+        .map(|i| ((2 * i + 1) * count / (2 * n)) as u32 + 1)
+        .collect()
 }
 
 /// The fixed lists the dictionary columns draw from, and the keys of each lab and provider.
@@ -402,9 +633,14 @@ pub struct Dictionaries {
     pub months: Arc<[String]>,
     pub blocs: Arc<[String]>,
     pub nations: Arc<[String]>,
-    pub labs: Arc<[String]>,
+    /// The `[[lab]]` entries' ids, in scenario order: the labs' populations.
+    pub populations: Arc<[String]>,
     pub providers: Arc<[String]>,
-    /// Per lab, in index order: its nation's position and its kind's ([`LabKind::ALL`]).
+    /// Per lab, in index order: its population's position, its member number within the population
+    /// (1 to `count`, as in its id `{population}-{member:04}`; 0 for a lab of its own, whose id is the
+    /// entry's), its nation's position and its kind's ([`LabKind::ALL`]).
+    pub lab_populations: Vec<u32>,
+    pub lab_members: Vec<u32>,
     pub lab_nations: Vec<u32>,
     pub lab_kinds: Vec<u32>,
     /// Per provider, in index order: its bloc's position.
@@ -422,15 +658,34 @@ pub const NON_ALIGNED: &str = "non_aligned";
 pub const NO_PROVIDER: &str = "";
 
 impl Recorder {
-    pub fn new(d: Dictionaries, detail: Detail) -> Self {
+    pub fn new(d: Dictionaries, recording: Recording) -> Self {
         use Kind::*;
+        let detail = recording.detail;
         let blocs = d.blocs.to_vec();
-        let (nn, nl, np) = (d.nations.len(), d.labs.len(), d.providers.len());
+        let (nn, nl, np) = (d.nations.len(), d.lab_nations.len(), d.providers.len());
         let mut sides = d.blocs.to_vec();
         sides.push(NON_ALIGNED.into());
+        let sides = Words::new(sides.into());
         let mut main_providers = vec![NO_PROVIDER.to_string()];
         main_providers.extend(d.providers.iter().cloned());
-        let kinds: Arc<[String]> = LabKind::ALL.map(|k| k.as_str().to_string()).into();
+        let main_providers = Words::new(main_providers.into());
+        let kinds = Words::new(LabKind::ALL.map(|k| k.as_str().to_string()).into());
+        let [
+            months,
+            bloc_words,
+            nations_words,
+            populations,
+            providers_words,
+            fabs_words,
+        ] = [
+            &d.months,
+            &d.blocs,
+            &d.nations,
+            &d.populations,
+            &d.providers,
+            &d.fabs,
+        ]
+        .map(|list| Words::new(list.clone()));
         let global = schema(
             &[
                 ("bifurcation_index", F64),
@@ -467,7 +722,7 @@ impl Recorder {
             &[],
         );
         let mut nations = schema(
-            &[("side", Dict(sides.into()))],
+            &[("side", Dict(sides))],
             &["alignment"],
             &blocs,
             &[
@@ -506,7 +761,7 @@ impl Recorder {
                 ("unmet_h100e", F64),
                 ("capability", OrdersOfMagnitude),
                 ("providers_used", U32),
-                ("main_provider", Dict(main_providers.into())),
+                ("main_provider", Dict(main_providers)),
                 ("kyc_refused", Bool),
                 ("uses_sanctioned_provider", Bool),
                 ("stranded", Bool),
@@ -534,7 +789,7 @@ impl Recorder {
             &[],
         );
         let usage = schema(&[("compute_h100e", F64)], &[], &blocs, &[]);
-        let bounds: Arc<[String]> = BOUNDS.map(String::from).into();
+        let bounds = Words::new(BOUNDS.map(String::from).into());
         let fabs = schema(
             &[
                 ("capacity_units", F64),
@@ -551,63 +806,182 @@ impl Recorder {
         );
         let nf = d.fabs.len();
 
-        let m = &d.months;
+        let m = &months;
         let global_keys = Keys::new(m, 1);
-        let nation_keys = Keys::new(m, nn).entity("nation", &d.nations, Keys::each(nn));
-        let lab_keys = Keys::new(m, nl)
-            .entity("lab", &d.labs, Keys::each(nl))
-            .entity("nation", &d.nations, d.lab_nations.clone())
-            .entity("kind", &kinds, d.lab_kinds.clone());
+        let nation_keys = Keys::new(m, nn).entity("nation", &nations_words, Keys::each(nn));
+        // The labs with rows: every lab, or a sample.
+        let mut population_sizes = vec![0u32; d.populations.len()];
+        for &p in &d.lab_populations {
+            population_sizes[p as usize] += 1;
+        }
+        let (recorded, lab_rows): (Vec<u32>, Option<Vec<u32>>) = match recording.lab_sample {
+            Some(n) if detail.labs() => {
+                let kept: Vec<Vec<u32>> = population_sizes
+                    .iter()
+                    .map(|&count| sampled_members(count, n))
+                    .collect();
+                let mut recorded = Vec::new();
+                let mut rows = vec![NOT_RECORDED; nl];
+                for (lab, row) in rows.iter_mut().enumerate() {
+                    let member = d.lab_members[lab];
+                    let population = d.lab_populations[lab] as usize;
+                    if member == 0 || kept[population].binary_search(&member).is_ok() {
+                        *row = recorded.len() as u32;
+                        recorded.push(lab as u32);
+                    }
+                }
+                (recorded, Some(rows))
+            }
+            // No rows, no keys: a summary run of a big world holds nothing per lab here.
+            _ if detail.labs() => ((0..nl as u32).collect(), None),
+            _ => (Vec::new(), None),
+        };
+        let of = |column: &[u32]| -> Vec<u32> {
+            recorded.iter().map(|&lab| column[lab as usize]).collect()
+        };
+        let lab_keys = Keys::new(m, recorded.len())
+            .entity("population", &populations, of(&d.lab_populations))
+            .number("member", of(&d.lab_members))
+            .entity("nation", &nations_words, of(&d.lab_nations))
+            .entity("kind", &kinds, of(&d.lab_kinds));
         let fab_keys = Keys::new(m, nf)
-            .entity("fab", &d.fabs, Keys::each(nf))
-            .entity("nation", &d.nations, d.fab_nations.clone());
+            .entity("fab", &fabs_words, Keys::each(nf))
+            .entity("nation", &nations_words, d.fab_nations.clone());
         let provider_keys = Keys::new(m, np)
-            .entity("provider", &d.providers, Keys::each(np))
-            .entity("bloc", &d.blocs, d.provider_blocs.clone());
+            .entity("provider", &providers_words, Keys::each(np))
+            .entity("bloc", &bloc_words, d.provider_blocs.clone());
         // Usage: every (nation, provider) pair, providers within nations.
         let usage_keys = Keys::new(m, nn * np)
             .entity(
                 "nation",
-                &d.nations,
+                &nations_words,
                 (0..nn * np).map(|i| (i / np) as u32).collect(),
             )
             .entity(
                 "provider",
-                &d.providers,
+                &providers_words,
                 (0..nn * np).map(|i| (i % np) as u32).collect(),
             );
 
         let months = d.months.len();
-        let chunk = months.min(CHUNK_MONTHS as usize);
+        let lab_rows_per_month = if detail.labs() { recorded.len() } else { 0 };
+        let usage_rows_per_month = if detail.usage() { nn * np } else { 0 };
+        let chunk_months = [
+            chunk_months(lab_rows_per_month),
+            chunk_months(usage_rows_per_month),
+        ];
+        let [lab_chunk, usage_chunk] = chunk_months.map(|c| months.min(c as usize));
         let table = |keys: Keys, schema, months: usize| {
             let rows = months * keys.per_month;
             let mut t = Table::new(keys, schema);
             t.reserve(rows);
             t
         };
-        let full = usize::from(detail == Detail::Full);
+        let sample = LabSample {
+            per_population: recording.lab_sample.filter(|_| detail.labs()),
+            labs: lab_rows_per_month,
+            of: nl,
+        };
         Recorder {
             detail,
             global: table(global_keys, global, months),
             nations: table(nation_keys, nations, months),
-            labs: table(lab_keys, labs, chunk * full),
+            labs: table(lab_keys, labs, lab_chunk * usize::from(detail.labs())),
             providers: table(provider_keys, providers, months),
             fabs: table(fab_keys, fabs, months),
-            usage: table(usage_keys, usage, chunk * full),
+            usage: table(usage_keys, usage, usage_chunk * usize::from(detail.usage())),
             blocs,
+            chunk_months,
+            lab_rows,
+            population_sizes,
+            sample,
         }
     }
 
-    /// The rows of the large tables recorded since the last chunk, as (table name, rows).
-    pub fn take_chunk(&mut self) -> [(&'static str, Table); 2] {
-        [
-            ("labs", self.labs.take_rows()),
-            ("usage", self.usage.take_rows()),
-        ]
+    /// The row of lab `lab` within a month of the labs table, if it has one (it may not in a sample).
+    #[inline]
+    pub fn lab_row(&self, lab: usize) -> Option<usize> {
+        match &self.lab_rows {
+            None => Some(lab),
+            Some(rows) => {
+                let row = rows[lab];
+                (row != NOT_RECORDED).then_some(row as usize)
+            }
+        }
+    }
+
+    /// The labs table's dimension table `lab_ids`: for each lab it has rows for, in row order, its key
+    /// (`population`, `member`), its id as in events and scenario files (`lab`, `id` gives it for a
+    /// lab's index), `nation`, `kind`, and `weight`, the labs of its population that each row stands
+    /// for (1 unless sampled). No rows when the labs table has none.
+    pub fn lab_ids(&self, id: impl Fn(usize) -> String) -> PolarsResult<DataFrame> {
+        let Keys {
+            per_month,
+            entities,
+            ..
+        } = &self.labs.keys;
+        let per_month = if self.detail.labs() { *per_month } else { 0 };
+        let mut columns = Vec::new();
+        let mut population_codes: &[u32] = &[];
+        for (name, column) in entities {
+            let array = match column {
+                KeyColumn::Words(words, codes) => {
+                    if name == "population" {
+                        population_codes = &codes[..per_month];
+                    }
+                    strings(words.column(codes[..per_month].to_vec())?.as_ref())?
+                }
+                KeyColumn::Numbers(values) => {
+                    PrimitiveArray::from_vec(values[..per_month].to_vec()).boxed()
+                }
+            };
+            columns.push(Series::from_arrow(name.into(), array)?.into_column());
+        }
+        let rows: Vec<usize> = match &self.lab_rows {
+            None => (0..per_month).collect(),
+            Some(rows) => {
+                let mut labs = vec![0; per_month];
+                for (lab, &row) in rows.iter().enumerate() {
+                    if row != NOT_RECORDED && (row as usize) < per_month {
+                        labs[row as usize] = lab;
+                    }
+                }
+                labs
+            }
+        };
+        let lab: Vec<String> = rows.iter().map(|&i| id(i)).collect();
+        columns.insert(2, Column::new("lab".into(), lab));
+        let mut sampled = vec![0u32; self.population_sizes.len()];
+        for &p in population_codes {
+            sampled[p as usize] += 1;
+        }
+        let weight: Vec<f64> = population_codes
+            .iter()
+            .map(|&p| f64::from(self.population_sizes[p as usize]) / f64::from(sampled[p as usize]))
+            .collect();
+        columns.push(Column::new("weight".into(), weight));
+        DataFrame::new(per_month, columns)
+    }
+
+    /// After `done` months of a run of `months`: the rows of each large table whose chunk of months
+    /// ends here, recorded since its last chunk, as (table name, rows) — every table after the last
+    /// month.
+    pub fn take_due(&mut self, done: u32, months: u32) -> Vec<(&'static str, Table)> {
+        let due = |chunk: u32| done.is_multiple_of(chunk) || done == months;
+        let mut chunks = Vec::new();
+        if due(self.chunk_months[0]) {
+            chunks.push(("labs", self.labs.take_rows()));
+        }
+        if due(self.chunk_months[1]) {
+            chunks.push(("usage", self.usage.take_rows()));
+        }
+        chunks
     }
 }
 
-/// The tables of a finished run.
+/// The tables of a finished run. The large tables, `labs` and `usage`, are here only when the run kept
+/// them ([`crate::simulation::LargeTables::Keep`]); a run that streamed them to files as the months ran
+/// has them here without rows, and their row counts in `rows`.
 #[derive(Clone, Debug)]
 pub struct Outputs {
     pub global: DataFrame,
@@ -617,14 +991,26 @@ pub struct Outputs {
     pub fabs: DataFrame,
     pub usage: DataFrame,
     pub events: DataFrame,
+    /// The labs table's dimension table: one row per lab it has rows for ([`Recorder::lab_ids`]).
+    pub lab_ids: DataFrame,
+    /// Rows of each table, by file stem, wherever the rows went.
+    pub rows: std::collections::BTreeMap<String, usize>,
+    /// What the labs table holds.
+    pub sample: LabSample,
 }
 
 impl Outputs {
-    /// From the small tables (global, nations, providers, fabs, events) and the large (labs, usage).
-    pub(crate) fn from_parts(small: [DataFrame; 5], large: [DataFrame; 2]) -> Outputs {
-        let [global, nations, providers, fabs, events] = small;
+    /// From the small tables (global, nations, providers, fabs, events, lab_ids) and the large (labs,
+    /// usage), with the number of rows the large tables had (they may have gone elsewhere).
+    pub(crate) fn from_parts(
+        small: [DataFrame; 6],
+        large: [DataFrame; 2],
+        large_rows: [usize; 2],
+        sample: LabSample,
+    ) -> Outputs {
+        let [global, nations, providers, fabs, events, lab_ids] = small;
         let [labs, usage] = large;
-        Outputs {
+        let mut outputs = Outputs {
             global,
             nations,
             labs,
@@ -632,15 +1018,28 @@ impl Outputs {
             fabs,
             usage,
             events,
-        }
+            lab_ids,
+            rows: Default::default(),
+            sample,
+        };
+        let mut rows: std::collections::BTreeMap<String, usize> = outputs
+            .tables()
+            .into_iter()
+            .map(|(name, frame)| (name.to_string(), frame.height()))
+            .collect();
+        rows.insert("labs".into(), large_rows[0]);
+        rows.insert("usage".into(), large_rows[1]);
+        outputs.rows = rows;
+        outputs
     }
 
     /// (file stem, table) pairs, in the order they are written.
-    pub fn tables(&self) -> [(&'static str, &DataFrame); 7] {
+    pub fn tables(&self) -> [(&'static str, &DataFrame); 8] {
         [
             ("global", &self.global),
             ("nations", &self.nations),
             ("labs", &self.labs),
+            ("lab_ids", &self.lab_ids),
             ("providers", &self.providers),
             ("fabs", &self.fabs),
             ("usage", &self.usage),
@@ -699,31 +1098,58 @@ pub fn events_frame(
 mod tests {
     use super::*;
 
-    fn words(n: usize) -> Arc<[String]> {
-        (0..n).map(|i| format!("w{i}")).collect()
+    fn words(n: usize) -> Words {
+        Words::new((0..n).map(|i| format!("w{i}")).collect())
     }
 
     #[test]
-    fn an_enum_column_refuses_a_code_outside_its_words() {
-        assert!(enum_column("x".into(), &words(3), vec![0, 2, 1]).is_ok());
-        let err = enum_column("x".into(), &words(3), vec![0, 3]).unwrap_err();
-        assert!(err.to_string().contains("category id 3 out of 3"), "{err}");
-        // Wide dictionaries take the wider physical types, checked the same way.
-        assert!(enum_column("x".into(), &words(300), vec![299]).is_ok());
-        assert!(enum_column("x".into(), &words(300), vec![300]).is_err());
+    fn a_dictionary_column_refuses_a_code_outside_its_words() {
+        assert!(words(3).column(vec![0, 2, 1]).is_ok());
+        assert!(words(3).column(vec![0, 3]).is_err());
+        assert!(words(300).column(vec![299]).is_ok());
+        assert!(words(300).column(vec![300]).is_err());
         // No rows: nothing to check, even with no words.
-        assert!(enum_column("x".into(), &words(0), vec![]).is_ok());
+        assert!(words(0).column(vec![]).is_ok());
+        // As plain strings: the words of the codes.
+        let plain = strings(words(3).column(vec![2, 0, 2]).unwrap().as_ref()).unwrap();
+        let plain: &Utf8ViewArray = plain.as_any().downcast_ref().unwrap();
+        assert_eq!(plain.values_iter().collect::<Vec<_>>(), ["w2", "w0", "w2"]);
+    }
+
+    #[test]
+    fn a_sample_takes_the_middles_of_equal_slices() {
+        assert_eq!(sampled_members(10, 2), [3, 8]);
+        assert_eq!(sampled_members(10, 5), [2, 4, 6, 8, 10]);
+        assert_eq!(sampled_members(3, 5), [1, 2, 3]);
+        assert_eq!(sampled_members(1_000_000, 1), [500_001]);
+        assert_eq!(sampled_members(7, 0), Vec::<u32>::new());
+        let many = sampled_members(100_000_000, 1000);
+        assert_eq!(many.len(), 1000);
+        assert!(many.windows(2).all(|w| w[0] < w[1]));
+        assert!(*many.last().unwrap() <= 100_000_000);
+    }
+
+    #[test]
+    fn chunks_are_a_million_rows_or_two_years() {
+        assert_eq!(chunk_months(2096), 24);
+        assert_eq!(chunk_months(0), 24);
+        assert_eq!(chunk_months(100_000), 10);
+        assert_eq!(chunk_months(999_920), 1);
+        assert_eq!(chunk_months(10_000_000), 1);
     }
 
     #[test]
     fn a_table_in_chunks_keeps_its_months_and_keys() {
         let months = words(5);
-        let keys = Keys::new(&months, 2).entity("e", &words(2), Keys::each(2));
+        let keys = Keys::new(&months, 2)
+            .entity("e", &words(2), Keys::each(2))
+            .number("n", vec![7, 9]);
         let schema = vec![
             ("x".into(), Kind::OrdersOfMagnitude),
             ("odd".into(), Kind::Bool),
         ];
         let mut table = Table::new(keys, schema);
+        let schema = table.schema();
         let mut chunks = Vec::new();
         for m in 0..5 {
             for e in 0..2 {
@@ -752,19 +1178,38 @@ mod tests {
             .into_no_null_iter()
             .collect();
         assert_eq!(t, [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]);
-        let month = all
+        // Strings are plain strings, and every chunk has the table's schema.
+        assert_eq!(**all.schema(), schema);
+        assert_eq!(all.column("month").unwrap().dtype(), &DataType::String);
+        let month: Vec<&str> = all
             .column("month")
             .unwrap()
-            .cast(&DataType::String)
-            .unwrap();
-        let month: Vec<&str> = month.str().unwrap().iter().flatten().collect();
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
         assert_eq!(
             month,
             ["w0", "w0", "w1", "w1", "w2", "w2", "w3", "w3", "w4", "w4"]
         );
-        let e = all.column("e").unwrap().cast(&DataType::String).unwrap();
-        let e: Vec<&str> = e.str().unwrap().iter().flatten().collect();
+        let e: Vec<&str> = all
+            .column("e")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
         assert_eq!(e, ["w0", "w1"].repeat(5));
+        let n: Vec<u32> = all
+            .column("n")
+            .unwrap()
+            .u32()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
+        assert_eq!(n, [7, 9].repeat(5));
         // FLOP counts recorded, orders of magnitude reported.
         let x: Vec<f64> = all
             .column("x")

@@ -3,7 +3,7 @@
 use crate::components::*;
 use crate::resources::*;
 use crate::scenario::{LabKind, Scenario};
-use crate::tables::{Detail, Dictionaries, Recorder};
+use crate::tables::{Detail, Dictionaries, Recorder, Recording};
 use bevy_ecs::prelude::*;
 use std::collections::{HashMap, VecDeque};
 
@@ -16,6 +16,19 @@ fn argmax(weights: &[f64]) -> usize {
         }
     }
     best
+}
+
+/// Appends `n` in decimal, zero-padded to `width` digits (at most 10).
+fn push_padded(text: &mut Vec<u8>, mut n: u32, width: usize) {
+    let mut digits = [b'0'; 10];
+    let mut i = digits.len();
+    while n > 0 {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    let len = (digits.len() - i).max(width.min(digits.len()));
+    text.extend_from_slice(&digits[digits.len() - len..]);
 }
 
 fn sorted_by_id<T>(items: &[T], id: impl Fn(&T) -> &str) -> Vec<&T> {
@@ -36,7 +49,7 @@ fn initial_vintages(
     let mut c = Capacity {
         vintages: VecDeque::new(),
         total: 0.0,
-        by_origin: vec![0.0; blocs],
+        by_origin: smallvec::smallvec![0.0; blocs],
         watts: 0.0,
     };
     if h100e > 0.0 {
@@ -61,8 +74,11 @@ pub fn build(scenario: &Scenario, seed: u64) -> World {
     build_with(scenario, seed, Detail::Full)
 }
 
-/// As [`build`], recording only the tables `detail` asks for.
-pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
+/// As [`build`], recording only the tables (and labs) `recording` asks for: a [`Detail`], or a
+/// [`Recording`] with a sample of labs.
+pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording>) -> World {
+    let recording = recording.into();
+    let detail = recording.detail;
     let params = &scenario.parameters;
     let start = scenario.scenario.start;
     let mut world = World::new();
@@ -297,7 +313,7 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
                 },
                 initial_vintages(capacity, params.initial_age_months, origin, k, w0),
                 Purchase {
-                    bought: vec![0.0; k],
+                    bought: smallvec::smallvec![0.0; k],
                     ..Default::default()
                 },
             ))
@@ -305,22 +321,42 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
         index.regions.push(e);
     }
 
-    // Labs, a population entry expanded into its members; pools group labs that face the same choice.
-    // (id, scenario entry, the entry's position)
-    let mut labs: Vec<(String, &crate::scenario::Lab, usize)> = Vec::new();
-    for (entry, l) in scenario.lab.iter().enumerate() {
-        if l.count == 1 {
-            labs.push((l.id.clone(), l, entry));
-        } else {
-            let width = l.count.to_string().len().max(4);
-            for m in 1..=l.count {
-                labs.push((format!("{}-{:0width$}", l.id, m), l, entry));
+    // Labs, a population entry expanded into its members, in the order of their ids. The ids are made
+    // only to be sorted, in one buffer, and dropped: a lab is its entry and member number (1 to
+    // `count`, 0 for a lab of its own), from which WorldIndex::lab_id makes its id again.
+    let total: usize = scenario.lab.iter().map(|l| l.count as usize).sum();
+    index.population_ids = scenario.lab.iter().map(|l| l.id.clone()).collect();
+    index.population_digits = scenario
+        .lab
+        .iter()
+        .map(|l| l.count.to_string().len().max(4))
+        .collect();
+    {
+        let mut text: Vec<u8> = Vec::new();
+        // (start and end of the id in `text`, entry, member)
+        let mut ids: Vec<(usize, usize, u32, u32)> = Vec::with_capacity(total);
+        for (entry, l) in scenario.lab.iter().enumerate() {
+            if l.count == 1 {
+                let start = text.len();
+                text.extend_from_slice(l.id.as_bytes());
+                ids.push((start, text.len(), entry as u32, 0));
+            } else {
+                for m in 1..=l.count {
+                    let start = text.len();
+                    text.extend_from_slice(l.id.as_bytes());
+                    text.push(b'-');
+                    push_padded(&mut text, m, index.population_digits[entry]);
+                    ids.push((start, text.len(), entry as u32, m));
+                }
             }
         }
+        // Ids are unique (validation sees to it), so an unstable sort gives the one order.
+        ids.sort_unstable_by(|a, b| text[a.0..a.1].cmp(&text[b.0..b.1]));
+        (index.lab_population, index.lab_member) =
+            ids.into_iter().map(|(_, _, e, m)| (e, m)).unzip();
     }
-    labs.sort_by(|a, b| a.0.cmp(&b.0));
     // Every nation has a contract-free pool (pool n for nation n), which labs join when they drop
-    // contracts; pools with contracts follow.
+    // contracts; pools with contracts follow, numbered as labs first need them.
     let mut pools: HashMap<(usize, Vec<usize>), usize> = HashMap::new();
     for n in 0..index.nation_ids.len() {
         pools.insert((n, Vec::new()), n);
@@ -328,10 +364,6 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
         index.pool_contracts.push(None);
     }
     let efficiency = |t: i32| params.algorithmic_efficiency_per_year.powf(t as f64 / 12.0);
-    // The runs before the start, as if the lab's compute had grown steadily — its budget at its growth,
-    // bought at prices falling with price-performance — so capability starts where it stands: the same
-    // for every member of a population, so computed once per entry.
-    let mut runs_before: Vec<Option<(Vec<f64>, f64)>> = vec![None; scenario.lab.len()];
     let mean_price = |contracts: &[String]| {
         let prices: Vec<f64> = scenario
             .provider
@@ -343,98 +375,122 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
     };
     // The ring holds the longest run there can be; the run's length picks how much of it counts.
     let window = params.max_run_months as usize;
-    let mut lab_kinds = Vec::with_capacity(labs.len());
-    for (i, (id, l, entry)) in labs.iter().enumerate() {
-        let nation = index.nation_index[&l.nation];
-        let mut contracts: Vec<usize> = l
-            .providers
-            .iter()
-            .map(|p| index.provider_index[p])
-            .collect();
-        contracts.sort_unstable();
-        contracts.dedup();
-        let next = pools.len();
-        let pool = *pools.entry((nation, contracts.clone())).or_insert_with(|| {
-            index.pool_nation.push(nation);
-            index.pool_contracts.push((!contracts.is_empty()).then(|| {
-                let mut allowed = vec![false; index.provider_ids.len()];
-                for &p in &contracts {
-                    allowed[p] = true;
-                }
-                allowed
-            }));
-            next
-        });
-        let (runs, total) = runs_before[*entry]
-            .get_or_insert_with(|| {
-                let cloud =
-                    (1.0 - l.own_share) * l.budget * 1e9 / (mean_price(&l.providers) * 8760.0);
-                let training = (l.owned + cloud) * l.training_share;
-                let monthly_growth =
-                    ((1.0 + l.budget_growth) / (1.0 - params.price_performance)).powf(1.0 / 12.0);
-                let runs: Vec<f64> = (0..window)
-                    .map(|j| {
-                        let tau = j as i32 - window as i32;
-                        training
-                            * monthly_growth.powi(tau)
-                            * efficiency(tau)
-                            * params.run_share
-                            * params.flop_per_h100e_month
-                    })
-                    .collect();
-                let total = run_flop(&runs, window - 1, params.run_length(0));
-                (runs, total)
-            })
-            .clone();
-        index.lab_ids.push(id.clone());
-        index.lab_index.insert(id.clone(), i);
-        index.lab_nation.push(nation);
-        lab_kinds.push(l.kind);
-        let origin = l
-            .owned_origin
-            .as_deref()
-            .and_then(bloc_of)
-            .unwrap_or_else(|| home_bloc(nation));
-        let e = world
-            .spawn((
-                Lab {
-                    idx: i,
-                    id: id.clone(),
-                    nation,
-                    kind: l.kind,
-                    budget0: l.budget * 1e9,
-                    budget_growth: l.budget_growth,
-                    training_share: l.training_share,
-                    own_share: l.own_share,
-                    weights: l.weights,
-                    extraction: l.extraction.unwrap_or(matches!(
-                        l.kind,
-                        LabKind::Frontier | LabKind::NationalChampion
-                    )),
-                },
-                LabState {
-                    budget: l.budget * 1e9,
-                    pool,
-                    prev_pool: pool,
-                    runs,
-                    largest_run: total,
-                    // A lab that has trained nothing starts at capability 0 (1 FLOP).
-                    capability_flop: total.max(1.0),
-                    ..Default::default()
-                },
-                initial_vintages(l.owned, params.initial_age_months, origin, k, w0),
-                Purchase {
-                    bought: vec![0.0; k],
-                    ..Default::default()
-                },
-            ))
-            .id();
-        index.labs.push(e);
-        watts_at_start[nation] += l.owned * w0;
-        if l.own_share > 0.0 && l.budget > 0.0 {
-            index.own_cluster_labs.push(e);
-        }
+    /// What every member of a population shares, worked out once per entry, when its first lab comes.
+    struct Traits {
+        nation: usize,
+        pool: usize,
+        origin: usize,
+        /// The runs before the start, as if the lab's compute had grown steadily — its budget at its
+        /// growth, bought at prices falling with price-performance — so capability starts where it
+        /// stands; and the FLOP of its largest run.
+        runs: Vec<f64>,
+        total: f64,
+        extraction: bool,
     }
+    let mut traits: Vec<Option<Traits>> = (0..scenario.lab.len()).map(|_| None).collect();
+    let mut lab_kinds = Vec::with_capacity(total);
+    let mut own_cluster = Vec::with_capacity(total);
+    index.lab_nation.reserve(total);
+    let populations = std::mem::take(&mut index.lab_population);
+    let members = std::mem::take(&mut index.lab_member);
+    let bundles = populations.iter().enumerate().map(|(i, &entry)| {
+        let l = &scenario.lab[entry as usize];
+        let t = traits[entry as usize].get_or_insert_with(|| {
+            let nation = index.nation_index[&l.nation];
+            let mut contracts: Vec<usize> = l
+                .providers
+                .iter()
+                .map(|p| index.provider_index[p])
+                .collect();
+            contracts.sort_unstable();
+            contracts.dedup();
+            let next = pools.len();
+            let pool = *pools.entry((nation, contracts.clone())).or_insert_with(|| {
+                index.pool_nation.push(nation);
+                index.pool_contracts.push((!contracts.is_empty()).then(|| {
+                    let mut allowed = vec![false; index.provider_ids.len()];
+                    for &p in &contracts {
+                        allowed[p] = true;
+                    }
+                    allowed
+                }));
+                next
+            });
+            let cloud = (1.0 - l.own_share) * l.budget * 1e9 / (mean_price(&l.providers) * 8760.0);
+            let training = (l.owned + cloud) * l.training_share;
+            let monthly_growth =
+                ((1.0 + l.budget_growth) / (1.0 - params.price_performance)).powf(1.0 / 12.0);
+            let runs: Vec<f64> = (0..window)
+                .map(|j| {
+                    let tau = j as i32 - window as i32;
+                    training
+                        * monthly_growth.powi(tau)
+                        * efficiency(tau)
+                        * params.run_share
+                        * params.flop_per_h100e_month
+                })
+                .collect();
+            let total = run_flop(&runs, window - 1, params.run_length(0));
+            Traits {
+                nation,
+                pool,
+                origin: l
+                    .owned_origin
+                    .as_deref()
+                    .and_then(bloc_of)
+                    .unwrap_or_else(|| home_bloc(nation)),
+                runs,
+                total,
+                extraction: l.extraction.unwrap_or(matches!(
+                    l.kind,
+                    LabKind::Frontier | LabKind::NationalChampion
+                )),
+            }
+        });
+        index.lab_nation.push(t.nation);
+        lab_kinds.push(l.kind);
+        own_cluster.push(l.own_share > 0.0 && l.budget > 0.0);
+        watts_at_start[t.nation] += l.owned * w0;
+        (
+            Lab {
+                idx: i,
+                nation: t.nation,
+                kind: l.kind,
+                budget0: l.budget * 1e9,
+                budget_growth: l.budget_growth,
+                training_share: l.training_share,
+                own_share: l.own_share,
+                weights: l.weights,
+                extraction: t.extraction,
+            },
+            LabState {
+                budget: l.budget * 1e9,
+                pool: t.pool,
+                prev_pool: t.pool,
+                runs: t.runs.clone(),
+                largest_run: t.total,
+                // A lab that has trained nothing starts at capability 0 (1 FLOP).
+                capability_flop: t.total.max(1.0),
+                ..Default::default()
+            },
+            initial_vintages(l.owned, params.initial_age_months, t.origin, k, w0),
+            Purchase {
+                bought: smallvec::smallvec![0.0; k],
+                ..Default::default()
+            },
+        )
+    });
+    // Spawned as a batch: the ECS's tables are sized once for every lab, not grown lab by lab.
+    index.labs = world.spawn_batch(bundles).collect();
+    index.lab_population = populations;
+    index.lab_member = members;
+    index.own_cluster_labs = index
+        .labs
+        .iter()
+        .zip(&own_cluster)
+        .filter(|(_, own)| **own)
+        .map(|(e, _)| *e)
+        .collect();
     index.pools = pools.len();
 
     // Each nation's AI power: the scenario's, else what its chips draw at the start and some headroom.
@@ -486,14 +542,16 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
 
     // Policies, in scenario order.
     for (i, p) in scenario.policy.iter().enumerate() {
-        world.spawn(PolicyRule {
-            idx: i,
-            spec: p.clone(),
-            start: start.months_until(scenario.policy_start(p)),
-            end: p.end.map(|e| start.months_until(e)),
-            origin: "scenario".into(),
-            active: false,
-        });
+        world.spawn(PolicyRule::new(
+            i,
+            p,
+            (
+                start.months_until(scenario.policy_start(p)),
+                p.end.map(|e| start.months_until(e)),
+            ),
+            "scenario".into(),
+            &index,
+        ));
     }
 
     let n = index.nation_ids.len();
@@ -567,15 +625,17 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
                 .collect(),
             blocs: index.bloc_ids.as_slice().into(),
             nations: index.nation_ids.as_slice().into(),
-            labs: index.lab_ids.as_slice().into(),
+            populations: scenario.lab.iter().map(|l| l.id.clone()).collect(),
             providers: index.provider_ids.as_slice().into(),
             lab_nations: index.lab_nation.iter().map(|&n| n as u32).collect(),
             lab_kinds: lab_kinds.iter().map(|&k| k as u32).collect(),
+            lab_populations: index.lab_population.clone(),
+            lab_members: index.lab_member.clone(),
             provider_blocs: index.provider_bloc.iter().map(|&b| b as u32).collect(),
             fabs: fab_ids.as_slice().into(),
             fab_nations: fab_owners.iter().map(|&n| n as u32).collect(),
         },
-        detail,
+        recording,
     ));
     world.insert_resource(index);
     world.insert_resource(Params(params.clone()));
@@ -587,7 +647,29 @@ pub fn build_with(scenario: &Scenario, seed: u64, detail: Detail) -> World {
     world.insert_resource(Rngs::new(seed));
     world.insert_resource(EventLog {
         events: Vec::new(),
-        keep: detail == Detail::Full,
+        keep: detail.events(),
     });
     world
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_padded;
+
+    #[test]
+    fn member_numbers_are_zero_padded_as_in_ids() {
+        let padded = |n, width| {
+            let mut text = Vec::new();
+            push_padded(&mut text, n, width);
+            String::from_utf8(text).unwrap()
+        };
+        assert_eq!(padded(7, 4), "0007");
+        assert_eq!(padded(12345, 4), "12345");
+        assert_eq!(padded(1, 7), "0000001");
+        assert_eq!(padded(100_000_000, 9), "100000000");
+        assert_eq!(padded(u32::MAX, 4), "4294967295");
+        for (n, width) in [(1u32, 4usize), (999_920, 6), (10_000_000, 8)] {
+            assert_eq!(padded(n, width), format!("{n:0width$}"));
+        }
+    }
 }

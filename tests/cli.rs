@@ -4,6 +4,7 @@
 mod common;
 
 use common::{command, fracture, text};
+use std::path::Path;
 use std::process::Command;
 
 #[test]
@@ -15,7 +16,16 @@ fn run_writes_tables_and_manifest_and_refuses_to_overwrite_without_force() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let res = tmp.path().join("res");
-    for f in ["global", "nations", "labs", "providers", "usage", "events"] {
+    for f in [
+        "global",
+        "nations",
+        "labs",
+        "lab_ids",
+        "providers",
+        "fabs",
+        "usage",
+        "events",
+    ] {
         assert!(res.join(format!("{f}.parquet")).is_file(), "{f}.parquet");
     }
     let manifest: serde_json::Value =
@@ -324,4 +334,117 @@ fn a_fifo_or_a_device_is_refused_without_waiting_or_reading_forever() {
         );
     }
     assert!(!tmp.path().join("r").exists());
+}
+
+fn manifest(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn detail_and_a_sample_of_labs_are_chosen_on_the_command_line_and_told_in_the_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["run", "--months", "3", "-q"];
+        all.extend_from_slice(args);
+        fracture(&all, tmp.path())
+    };
+    let out = run(&["--detail", "summary", "--out", "summary"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let m = manifest(&tmp.path().join("summary"));
+    assert_eq!(m["detail"], "summary");
+    assert_eq!(m["rows"]["labs"], 0);
+    assert_eq!(m["rows"]["usage"], 0);
+    assert_eq!(
+        m["rows"]["nations"],
+        m["rows"]["global"].as_u64().unwrap() * 48
+    );
+    // Every table file is there, with its columns.
+    let labs = fracture::output::read_parquet(&tmp.path().join("summary/labs.parquet")).unwrap();
+    assert_eq!(labs.height(), 0);
+    assert!(labs.column("population").is_ok() && labs.column("member").is_ok());
+
+    let out = run(&["--detail", "nations", "--out", "nations"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let m = manifest(&tmp.path().join("nations"));
+    assert_eq!(
+        (m["detail"].as_str(), m["rows"]["labs"].as_u64()),
+        (Some("nations"), Some(0))
+    );
+    assert!(m["rows"]["usage"].as_u64().unwrap() > 0);
+
+    let out = run(&["--lab-sample", "2", "--out", "sampled"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let m = manifest(&tmp.path().join("sampled"));
+    let recorded = &m["labs_recorded"];
+    assert_eq!(recorded["per_population"], 2);
+    let (labs, of) = (
+        recorded["labs"].as_u64().unwrap(),
+        recorded["of"].as_u64().unwrap(),
+    );
+    assert!(labs > 0 && labs < of, "{recorded}");
+    assert_eq!(m["rows"]["labs"].as_u64(), Some(3 * labs));
+    assert_eq!(m["rows"]["lab_ids"].as_u64(), Some(labs));
+
+    let out = run(&["--detail", "nations", "--lab-sample", "2", "--out", "never"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("--detail full"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!tmp.path().join("never").exists());
+}
+
+#[test]
+fn a_run_beyond_max_memory_is_refused_before_it_starts_naming_estimate_limit_and_remedies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = fracture(
+        &[
+            "run",
+            "--months",
+            "3",
+            "--max-memory",
+            "16M",
+            "--out",
+            "res",
+        ],
+        tmp.path(),
+    );
+    assert!(!out.status.success());
+    let e = text(&out.stderr);
+    for needle in [
+        "would need ≈",
+        "more than the 16 MiB given by --max-memory",
+        "--lab-sample",
+        "--detail summary",
+    ] {
+        assert!(e.contains(needle), "`{needle}` not in: {e}");
+    }
+    assert!(!tmp.path().join("res").exists());
+    let leftovers = std::fs::read_dir(tmp.path()).unwrap().count();
+    assert_eq!(leftovers, 0, "nothing is written");
+
+    let out = fracture(&["run", "--max-memory", "8X", "--out", "res"], tmp.path());
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("unknown unit"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // Enough memory: the run goes ahead.
+    let out = fracture(
+        &[
+            "run",
+            "--months",
+            "3",
+            "--max-memory",
+            "4G",
+            "--out",
+            "res",
+            "-q",
+        ],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
 }

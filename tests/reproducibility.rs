@@ -4,6 +4,17 @@ mod common;
 use common::*;
 use fracture::output::{Manifest, write_run};
 
+const TABLES: [&str; 8] = [
+    "global",
+    "nations",
+    "labs",
+    "lab_ids",
+    "providers",
+    "fabs",
+    "usage",
+    "events",
+];
+
 fn write(s: &fracture::scenario::Scenario, seed: u64, dir: &std::path::Path) {
     let out = fracture::simulate(s, seed).unwrap();
     write_run(dir, &out, &Manifest::new(s, seed, vec![]), false).unwrap();
@@ -16,7 +27,7 @@ fn same_seed_gives_byte_identical_parquet() {
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     write(&s, 7, &a);
     write(&s, 7, &b);
-    for table in ["global", "nations", "labs", "providers", "usage", "events"] {
+    for table in TABLES {
         let file = format!("{table}.parquet");
         let x = std::fs::read(a.join(&file)).unwrap();
         let y = std::fs::read(b.join(&file)).unwrap();
@@ -63,45 +74,38 @@ fn a_summary_run_records_the_same_global_and_nation_tables_without_lab_or_event_
     assert_eq!(summary.labs.schema(), full.labs.schema());
 }
 
-/// `fracture run` encodes the large tables' row groups while the months run; the files must be the ones
-/// encoding everything at the end gives. 30 months: a full chunk of 24 and a short one.
+/// `fracture run` writes the large tables' row groups while the months run; the files must be the ones
+/// writing the kept tables at the end gives. 30 months: a chunk of 24 and a short one.
 #[test]
-fn row_groups_encoded_during_the_run_give_the_same_bytes() {
-    use fracture::output::{RowGroupCache, write_run_with};
+fn tables_written_during_the_run_give_the_same_bytes() {
     let s = scenario("", 30, &["parameters.false_positive_rate=0.002"]);
     let tmp = tempfile::tempdir().unwrap();
     let (late, early) = (tmp.path().join("late"), tmp.path().join("early"));
     write(&s, 5, &late);
-    let cache = RowGroupCache::default();
-    let seen = std::sync::Mutex::new(Vec::new());
-    let out =
-        fracture::simulate_observed(&s, 5, fracture::Detail::Full, |_| {}, &|table, chunk| {
-            seen.lock().unwrap().push((table, chunk.height()));
-            cache.encode(table, chunk)
-        })
+    let out = fracture::simulate(&s, 5).unwrap();
+    let mut months = Vec::new();
+    let staged = fracture::output::simulate_to(&early, false, &s, 5, fracture::Detail::Full, |m| {
+        months.push(m)
+    })
+    .unwrap();
+    assert_eq!(months, (1..=30).collect::<Vec<u32>>());
+    // The large tables are in the staging folder already, and not in memory.
+    assert!(staged.path().join("labs.parquet").is_file());
+    assert_eq!(staged.outputs.labs.height(), 0);
+    assert_eq!(staged.outputs.labs.schema(), out.labs.schema());
+    assert_eq!(staged.outputs.rows, out.rows);
+    assert_eq!(staged.outputs.rows["labs"], out.labs.height());
+    staged
+        .install(&Manifest::new(&s, 5, vec![]), |_| Ok(()))
         .unwrap();
-    let manifest = Manifest::new(&s, 5, vec![]);
-    write_run_with(&early, &out, &manifest, false, Some(&cache), |_| Ok(())).unwrap();
-
-    // Each large table came in two chunks, in order, before the small tables.
-    let seen = seen.into_inner().unwrap();
-    let labs = out.labs.height() / 30;
-    let chunks: Vec<usize> = seen
-        .iter()
-        .filter(|(t, _)| *t == "labs")
-        .map(|(_, rows)| *rows)
-        .collect();
-    assert_eq!(chunks, [24 * labs, 6 * labs]);
-    for table in ["global", "nations", "providers", "events", "usage"] {
-        assert!(seen.iter().any(|(t, _)| *t == table), "{table} not shown");
-    }
-    for table in ["global", "nations", "labs", "providers", "usage", "events"] {
+    for table in TABLES {
         let file = format!("{table}.parquet");
         let x = std::fs::read(late.join(&file)).unwrap();
         let y = std::fs::read(early.join(&file)).unwrap();
-        assert!(x == y, "{file} differs when encoded during the run");
+        assert!(x == y, "{file} differs when written during the run");
     }
-    // One row group per chunk: a reader can take one two-year slice of the labs table alone.
+    // One row group per chunk of months: a reader can take one two-year slice of the labs table alone.
+    let labs = out.labs.height() / 30;
     let mut file = std::fs::File::open(early.join("labs.parquet")).unwrap();
     let meta = polars_parquet::read::read_metadata(&mut file).unwrap();
     let rows: Vec<usize> = meta.row_groups.iter().map(|g| g.num_rows()).collect();
@@ -117,25 +121,53 @@ fn every_table_has_one_row_per_entity_per_month_in_key_order() {
     let s = scenario("", 3, &[]);
     let out = run(&s);
     let labs = &out.labs;
-    let ids: Vec<String> = strs(labs, "lab");
-    let n = ids.len() / 3;
-    assert_eq!(ids.len(), 3 * n);
+    // A lab's key is its population (its `[[lab]]` entry) and its member number there, 0 for a lab
+    // of its own; `lab_ids` has its id, in the order of a month's rows.
+    let ids = strs(&out.lab_ids, "lab");
+    let n = ids.len();
+    assert_eq!(labs.height(), 3 * n);
+    let keys: Vec<(String, f64)> = strs(labs, "population")
+        .into_iter()
+        .zip(f64s(labs, "member"))
+        .collect();
+    let dimension: Vec<(String, f64)> = strs(&out.lab_ids, "population")
+        .into_iter()
+        .zip(f64s(&out.lab_ids, "member"))
+        .collect();
     let months = strs(labs, "month");
     let t = f64s(labs, "t");
     for m in 0..3 {
         assert_eq!(
-            ids[m * n..(m + 1) * n],
-            ids[..n],
+            keys[m * n..(m + 1) * n],
+            dimension[..],
             "month {m} lists other labs"
         );
         assert!(t[m * n..(m + 1) * n].iter().all(|&x| x == m as f64));
         let label = s.scenario.start.plus(m as i32).to_string();
         assert!(months[m * n..(m + 1) * n].iter().all(|x| *x == label));
     }
+    for ((population, member), id) in dimension.iter().zip(&ids) {
+        let entry = s.lab.iter().find(|l| &l.id == population).unwrap();
+        if entry.count == 1 {
+            assert_eq!((id, *member), (population, 0.0));
+        } else {
+            let width = entry.count.to_string().len().max(4);
+            assert_eq!(*id, format!("{population}-{:0width$}", *member as u32));
+        }
+    }
+    assert!(
+        out.lab_ids
+            .column("weight")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .into_no_null_iter()
+            .all(|w| w == 1.0)
+    );
     let (nations, kinds) = (strs(labs, "nation"), strs(labs, "kind"));
     let mut checked = 0;
     for entry in s.lab.iter().filter(|l| l.count == 1) {
-        let i = ids[..n].iter().position(|id| *id == entry.id).unwrap();
+        let i = ids.iter().position(|id| *id == entry.id).unwrap();
         for m in 0..3 {
             assert_eq!(nations[m * n + i], entry.nation, "{}", entry.id);
             assert_eq!(kinds[m * n + i], entry.kind.as_str(), "{}", entry.id);

@@ -1,36 +1,131 @@
 //! Compute access by bloc over time: each bloc's share of the world's compute in use, and the H100e
 //! behind those shares.
 
-use super::{
-    Axes, LegendItem, RunData, X_DESC, draw_line, fmt_num, legend, palette, panel_caption,
+use super::axes::{
+    Axes, X_DESC, draw_line, fmt_num, log_range, panel_caption, segments, time_panel,
 };
+use super::legend::{LegendItem, legend};
+use super::style::palette;
+use super::{ChartSpec, RunChartSpec, RunData};
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-pub(super) fn title(_data: &RunData) -> String {
-    "Who uses the world's AI compute".into()
+const Y_SHARE: &str = "Share of world compute (%)";
+const Y_VOLUME: &str = "Compute in use (H100e, log scale)";
+
+pub(super) struct ComputeAccess;
+
+impl ChartSpec for ComputeAccess {
+    type Data = RunData;
+
+    fn stem(&self) -> &'static str {
+        "compute_access"
+    }
+
+    fn title(&self, _: &RunData) -> String {
+        "Who uses the world's AI compute".into()
+    }
+
+    fn axis_labels(&self, _: &RunData) -> Vec<String> {
+        vec![X_DESC.into(), Y_SHARE.into(), Y_VOLUME.into()]
+    }
+
+    fn height(&self, _: &RunData) -> u32 {
+        940
+    }
+
+    fn draw<DB>(&self, data: &RunData, area: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB: DrawingBackend,
+        DB::ErrorType: 'static,
+    {
+        let shares = series(data)?;
+        let total = data.global_series("compute_h100e")?;
+        let mut items: Vec<LegendItem> = shares
+            .iter()
+            .map(|(n, c, _)| LegendItem::line(n.clone(), *c))
+            .collect();
+        items.push(LegendItem::line("World total (dashed)", palette::BLACK));
+        let area = legend(area, &items)?;
+        let (top, bottom) = area.split_vertically(area.dim_in_pixel().1 / 2);
+
+        let top = panel_caption(&top, "Share of the world's compute in use")?;
+        let mut chart = time_panel(
+            &top,
+            data.month_range(),
+            0.0..100.0,
+            &Axes {
+                y_desc: Y_SHARE,
+                x_desc: false,
+                y_labels: 6,
+                y_fmt: &|v| format!("{v:.0}"),
+            },
+        )?;
+        for (_, color, pts) in &shares {
+            let pct: Vec<(f64, f64)> = pts.iter().map(|&(x, y)| (x, 100.0 * y)).collect();
+            draw_line(&mut chart, &pct, *color, false)?;
+        }
+
+        let bottom = panel_caption(&bottom, "Compute in use, H100-equivalents")?;
+        let volumes: Vec<(RGBColor, Vec<(f64, f64)>)> = shares
+            .iter()
+            .map(|(_, c, pts)| {
+                let v = pts
+                    .iter()
+                    .zip(&total)
+                    .map(|(&(x, s), &(_, t))| (x, s * t))
+                    .collect();
+                (*c, v)
+            })
+            .collect();
+        let range = log_range(
+            volumes
+                .iter()
+                .flat_map(|(_, v)| v.iter().map(|p| p.1))
+                .chain(total.iter().map(|p| p.1)),
+        );
+        let mut chart = time_panel(
+            &bottom,
+            data.month_range(),
+            range.log_scale(),
+            &Axes {
+                y_desc: Y_VOLUME,
+                x_desc: true,
+                y_labels: 8,
+                y_fmt: &fmt_num,
+            },
+        )?;
+        for (color, v) in &volumes {
+            draw_line(&mut chart, v, *color, true)?;
+        }
+        // Dashed and on top: the total runs close to the largest bloc and would hide under it.
+        for seg in segments(&total, true) {
+            chart.draw_series(DashedLineSeries::new(
+                seg,
+                10,
+                8,
+                palette::BLACK.stroke_width(2),
+            ))?;
+        }
+        Ok(())
+    }
 }
 
-pub(super) const Y_SHARE: &str = "Share of world compute (%)";
-pub(super) const Y_VOLUME: &str = "Compute in use (H100e, log scale)";
-
-pub(super) fn axis_labels() -> Vec<String> {
-    vec![X_DESC.into(), Y_SHARE.into(), Y_VOLUME.into()]
-}
-
-pub(super) fn how_to_read(data: &RunData) -> String {
-    let names: Vec<&str> = data.blocs.iter().map(|b| b.name.as_str()).collect();
-    format!(
-        "The top panel splits all AI compute in use each month between the nations on each bloc's side \
-         ({}), and the non-aligned nations; the lines add up to 100 %. A falling line means that bloc's \
-         nations get a smaller slice of a growing pie, even when they have more chips than before. The \
-         bottom panel shows the amounts behind the slices in H100-equivalents (H100e: the computing power \
-         of one Nvidia H100). Its scale is logarithmic: each grid line is ten times the one below, so a \
-         straight rising line means steady exponential growth, and the vertical distance between two \
-         lines is a ratio, not a difference.",
-        names.join(", ")
-    )
+impl RunChartSpec for ComputeAccess {
+    fn how_to_read(&self, data: &RunData) -> String {
+        let names: Vec<&str> = data.blocs.iter().map(|b| b.name.as_str()).collect();
+        format!(
+            "The top panel splits all AI compute in use each month between the nations on each bloc's \
+             side ({}), and the non-aligned nations; the lines add up to 100 %. A falling line means \
+             that bloc's nations get a smaller slice of a growing pie, even when they have more chips \
+             than before. The bottom panel shows the amounts behind the slices in H100-equivalents \
+             (H100e: the computing power of one Nvidia H100). Its scale is logarithmic: each grid line \
+             is ten times the one below, so a straight rising line means steady exponential growth, \
+             and the vertical distance between two lines is a ratio, not a difference.",
+            names.join(", ")
+        )
+    }
 }
 
 /// Bloc colours: blocs in palette order, the non-aligned in grey, the world in black.
@@ -46,80 +141,4 @@ fn series(data: &RunData) -> Result<Vec<(String, RGBColor, Vec<(f64, f64)>)>> {
         out.push(("Non-aligned nations".into(), palette::GREY, pts));
     }
     Ok(out)
-}
-
-pub(super) fn draw<DB>(data: &RunData, area: &DrawingArea<DB, Shift>) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
-    let shares = series(data)?;
-    let total = data.global_series("compute_h100e")?;
-    let mut items: Vec<LegendItem> = shares
-        .iter()
-        .map(|(n, c, _)| LegendItem::line(n.clone(), *c))
-        .collect();
-    items.push(LegendItem::line("World total (dashed)", palette::BLACK));
-    let area = legend(area, &items)?;
-    let (top, bottom) = area.split_vertically(area.dim_in_pixel().1 / 2);
-
-    let top = panel_caption(&top, "Share of the world's compute in use")?;
-    let mut chart = super::time_panel(
-        &top,
-        data.month_range(),
-        0.0..100.0,
-        &Axes {
-            y_desc: Y_SHARE,
-            x_desc: false,
-            y_labels: 6,
-            y_fmt: &|v| format!("{v:.0}"),
-        },
-    )?;
-    for (_, color, pts) in &shares {
-        let pct: Vec<(f64, f64)> = pts.iter().map(|&(x, y)| (x, 100.0 * y)).collect();
-        draw_line(&mut chart, &pct, *color, false)?;
-    }
-
-    let bottom = panel_caption(&bottom, "Compute in use, H100-equivalents")?;
-    let volumes: Vec<(RGBColor, Vec<(f64, f64)>)> = shares
-        .iter()
-        .map(|(_, c, pts)| {
-            let v = pts
-                .iter()
-                .zip(&total)
-                .map(|(&(x, s), &(_, t))| (x, s * t))
-                .collect();
-            (*c, v)
-        })
-        .collect();
-    let range = super::log_range(
-        volumes
-            .iter()
-            .flat_map(|(_, v)| v.iter().map(|p| p.1))
-            .chain(total.iter().map(|p| p.1)),
-    );
-    let mut chart = super::time_panel(
-        &bottom,
-        data.month_range(),
-        range.log_scale(),
-        &Axes {
-            y_desc: Y_VOLUME,
-            x_desc: true,
-            y_labels: 8,
-            y_fmt: &fmt_num,
-        },
-    )?;
-    for (color, v) in &volumes {
-        draw_line(&mut chart, v, *color, true)?;
-    }
-    // Dashed and on top: the total runs close to the largest bloc and would hide under it.
-    for seg in super::segments(&total, true) {
-        chart.draw_series(DashedLineSeries::new(
-            seg,
-            10,
-            8,
-            palette::BLACK.stroke_width(2),
-        ))?;
-    }
-    Ok(())
 }

@@ -1,11 +1,16 @@
 //! Several runs on one set of axes (a scenario against the baseline, or seeds of one scenario): each
 //! run's bifurcation index, compute share by bloc and capability gap, and the difference of each run
 //! minus the first. Runs line up by calendar month, so runs with different starts still compare.
+//!
+//! Every comparison chart is a stack of panels with one line per run, drawn by the same code, so a chart
+//! is declared by data: one entry of [`CompareChart::ALL`] with its file name, title and panels.
 
-use super::{
-    Axes, LegendItem, LineStyle, RunData, X_DESC, draw_hline, draw_line, fmt_num, header, legend,
-    linear_range, palette, panel_caption, size,
+use super::axes::{
+    Axes, X_DESC, draw_hline, draw_line, fmt_num, linear_range, panel_caption, time_panel,
 };
+use super::legend::{LegendItem, legend};
+use super::style::{LineStyle, palette, size};
+use super::{ChartData, ChartSpec, RunData};
 use anyhow::{Context, Result, bail};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -13,182 +18,159 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-/// The comparison charts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CompareChart {
-    Bifurcation,
-    ComputeShare,
-    CapabilityGap,
-    Difference,
+/// A comparison chart, as one entry of [`CompareChart::ALL`] declares it.
+#[derive(Clone, Copy)]
+pub struct CompareChart {
+    stem: &'static str,
+    title: fn(&[RunData]) -> String,
+    panels: fn(&[RunData]) -> Vec<Panel>,
+    /// Whether the first run has a line of its own (a difference from it has none).
+    first_run: bool,
 }
 
 impl CompareChart {
+    /// The comparison charts, in the order they are written.
     pub const ALL: [CompareChart; 4] = [
-        CompareChart::Bifurcation,
-        CompareChart::ComputeShare,
-        CompareChart::CapabilityGap,
-        CompareChart::Difference,
-    ];
-
-    pub fn stem(self) -> &'static str {
-        match self {
-            CompareChart::Bifurcation => "compare_bifurcation",
-            CompareChart::ComputeShare => "compare_compute_share",
-            CompareChart::CapabilityGap => "compare_capability_gap",
-            CompareChart::Difference => "compare_difference",
-        }
-    }
-
-    pub fn title(self, runs: &[RunData]) -> String {
-        match self {
-            CompareChart::Bifurcation => "Bifurcation across runs".into(),
-            CompareChart::ComputeShare => "Compute share by bloc across runs".into(),
-            CompareChart::CapabilityGap => "Capability gap across runs".into(),
-            CompareChart::Difference => format!(
-                "Each run minus \u{201c}{}\u{201d}",
-                runs[0].label_among(runs)
-            ),
-        }
-    }
-
-    pub fn size(self, runs: &[RunData]) -> (u32, u32) {
-        let panels = self.panels(runs).len() as u32;
-        (size::WIDTH, 96 + 12 + 32 * legend_rows(runs) + 330 * panels)
-    }
-
-    fn panels(self, runs: &[RunData]) -> Vec<Panel> {
-        let base = &runs[0];
-        let blocs = blocs_of(runs);
-        let per_run = |column: &str, scale: f64| -> Vec<(LineStyle, Vec<(f64, f64)>)> {
-            runs.iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    let pts = r
-                        .global_series(column)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|(x, y)| (x, y * scale))
-                        .collect();
-                    (palette::line_style(i), pts)
-                })
-                .collect()
-        };
-        // Each later run minus the first, on the months both have.
-        let diff = |column: &str, scale: f64| -> Vec<(LineStyle, Vec<(f64, f64)>)> {
-            let first: BTreeMap<i64, f64> = base
-                .global_series(column)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(x, y)| (x as i64, y))
-                .collect();
-            runs.iter()
-                .enumerate()
-                .skip(1)
-                .map(|(i, r)| {
-                    let pts = r
-                        .global_series(column)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .filter_map(|(x, y)| first.get(&(x as i64)).map(|b| (x, (y - b) * scale)))
-                        .collect();
-                    (palette::line_style(i), pts)
-                })
-                .collect()
-        };
-        match self {
-            CompareChart::Bifurcation => vec![
-                Panel::new(
-                    "Bifurcation index",
-                    "Index (0 to 1)",
-                    per_run("bifurcation_index", 1.0),
-                ),
-                Panel::new(
-                    "Cross-bloc share of compute",
-                    "Share (0 to 1)",
-                    per_run("cross_bloc_share", 1.0),
-                ),
-            ],
-            CompareChart::ComputeShare => blocs
-                .iter()
-                .map(|(id, name)| {
+        CompareChart {
+            stem: "compare_bifurcation",
+            title: |_| "Bifurcation across runs".into(),
+            panels: |runs| {
+                vec![
                     Panel::new(
-                        &format!("Share of world compute used on the {name}'s side"),
-                        "Share (%)",
-                        per_run(&format!("compute_share_{id}"), 100.0),
+                        "Bifurcation index",
+                        "Index (0 to 1)",
+                        per_run(runs, "bifurcation_index", 1.0),
+                    ),
+                    Panel::new(
+                        "Cross-bloc share of compute",
+                        "Share (0 to 1)",
+                        per_run(runs, "cross_bloc_share", 1.0),
+                    ),
+                ]
+            },
+            first_run: true,
+        },
+        CompareChart {
+            stem: "compare_compute_share",
+            title: |_| "Compute share by bloc across runs".into(),
+            panels: |runs| {
+                blocs_of(runs)
+                    .iter()
+                    .map(|(id, name)| {
+                        Panel::new(
+                            &format!("Share of world compute used on the {name}'s side"),
+                            "Share (%)",
+                            per_run(runs, &format!("compute_share_{id}"), 100.0),
+                        )
+                    })
+                    .collect()
+            },
+            first_run: true,
+        },
+        CompareChart {
+            stem: "compare_capability_gap",
+            title: |_| "Capability gap across runs".into(),
+            panels: |runs| {
+                vec![
+                    Panel::new(
+                        "Capability gap, orders of magnitude of training compute",
+                        "Gap (OOM)",
+                        per_run(runs, "capability_gap_oom", 1.0),
                     )
-                })
-                .collect(),
-            CompareChart::CapabilityGap => vec![
-                Panel::new(
-                    "Capability gap, orders of magnitude of training compute",
-                    "Gap (OOM)",
-                    per_run("capability_gap_oom", 1.0),
+                    .zero(),
+                    Panel::new(
+                        "Capability gap in months",
+                        "Lag (months)",
+                        per_run(runs, "capability_lag_months", 1.0),
+                    )
+                    .zero(),
+                ]
+            },
+            first_run: true,
+        },
+        CompareChart {
+            stem: "compare_difference",
+            title: |runs| {
+                format!(
+                    "Each run minus \u{201c}{}\u{201d}",
+                    runs[0].label_among(runs)
                 )
-                .zero(),
-                Panel::new(
-                    "Capability gap in months",
-                    "Lag (months)",
-                    per_run("capability_lag_months", 1.0),
-                )
-                .zero(),
-            ],
-            CompareChart::Difference => {
+            },
+            panels: |runs| {
                 let mut p = vec![
                     Panel::new(
                         "Difference in bifurcation index",
                         "\u{0394} index",
-                        diff("bifurcation_index", 1.0),
+                        difference(runs, "bifurcation_index", 1.0),
                     )
                     .zero(),
                     Panel::new(
                         "Difference in capability gap",
                         "\u{0394} gap (OOM)",
-                        diff("capability_gap_oom", 1.0),
+                        difference(runs, "capability_gap_oom", 1.0),
                     )
                     .zero(),
                 ];
-                for (id, name) in &blocs {
+                for (id, name) in &blocs_of(runs) {
                     p.push(
                         Panel::new(
                             &format!("Difference in the {name}'s compute share"),
                             "\u{0394} share (points)",
-                            diff(&format!("compute_share_{id}"), 100.0),
+                            difference(runs, &format!("compute_share_{id}"), 100.0),
                         )
                         .zero(),
                     );
                 }
                 p
-            }
-        }
+            },
+            first_run: false,
+        },
+    ];
+}
+
+impl ChartData for [RunData] {
+    fn subtitle(&self) -> String {
+        let labels: Vec<String> = self.iter().map(|r| r.label_among(self)).collect();
+        format!("Runs: {}", labels.join(", "))
+    }
+}
+
+impl ChartSpec for CompareChart {
+    type Data = [RunData];
+
+    fn stem(&self) -> &'static str {
+        self.stem
     }
 
-    /// The y axis titles of the panels.
-    pub fn axis_labels(self, runs: &[RunData]) -> Vec<String> {
+    fn title(&self, runs: &[RunData]) -> String {
+        (self.title)(runs)
+    }
+
+    /// The x axis title and the y axis titles of the panels.
+    fn axis_labels(&self, runs: &[RunData]) -> Vec<String> {
         let mut out = vec![X_DESC.to_string()];
-        out.extend(self.panels(runs).into_iter().map(|p| p.y_desc));
+        out.extend((self.panels)(runs).into_iter().map(|p| p.y_desc));
         out
     }
 
-    fn draw<DB>(self, runs: &[RunData], root: &DrawingArea<DB, Shift>) -> Result<()>
+    fn height(&self, runs: &[RunData]) -> u32 {
+        let panels = (self.panels)(runs).len() as u32;
+        96 + 12 + 32 * legend_rows(runs) + 330 * panels
+    }
+
+    fn draw<DB>(&self, runs: &[RunData], area: &DrawingArea<DB, Shift>) -> Result<()>
     where
         DB: DrawingBackend,
         DB::ErrorType: 'static,
     {
-        root.fill(&WHITE)?;
-        let labels: Vec<String> = runs.iter().map(|r| r.label_among(runs)).collect();
-        let area = header(
-            root,
-            &self.title(runs),
-            &format!("Runs: {}", labels.join(", ")),
-        )?;
-        let items: Vec<LegendItem> = labels
+        let items: Vec<LegendItem> = runs
             .iter()
             .enumerate()
-            .filter(|(i, _)| self != CompareChart::Difference || *i > 0)
-            .map(|(i, l)| LegendItem::line(l.clone(), palette::line_style(i)))
+            .filter(|(i, _)| self.first_run || *i > 0)
+            .map(|(i, r)| LegendItem::line(r.label_among(runs), palette::line_style(i)))
             .collect();
-        let area = legend(&area, &items)?;
-        let panels = self.panels(runs);
+        let area = legend(area, &items)?;
+        let panels = (self.panels)(runs);
         let months = month_range(runs);
         let n = panels.len();
         let areas = area.split_evenly((n, 1));
@@ -200,7 +182,7 @@ impl CompareChart {
             } else {
                 linear_range(values, 0.0)
             };
-            let mut chart = super::time_panel(
+            let mut chart = time_panel(
                 &area,
                 months.clone(),
                 range,
@@ -220,39 +202,60 @@ impl CompareChart {
         }
         Ok(())
     }
-
-    pub fn svg(self, runs: &[RunData]) -> Result<String> {
-        super::figure_svg(&Comparison(self, runs))
-            .with_context(|| format!("cannot draw {}", self.stem()))
-    }
 }
 
-/// One comparison chart with its runs, as a [`super::Figure`].
-struct Comparison<'a>(CompareChart, &'a [RunData]);
+/// One line per run: its colour and dash, and its points.
+type Series = Vec<(LineStyle, Vec<(f64, f64)>)>;
 
-impl super::Figure for Comparison<'_> {
-    fn size(&self) -> (u32, u32) {
-        self.0.size(self.1)
-    }
-    fn draw<DB>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
-    where
-        DB: DrawingBackend,
-        DB::ErrorType: 'static,
-    {
-        self.0.draw(self.1, root)
-    }
+/// Each run's `column` times `scale`.
+fn per_run(runs: &[RunData], column: &str, scale: f64) -> Series {
+    runs.iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let pts = r
+                .global_series(column)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(x, y)| (x, y * scale))
+                .collect();
+            (palette::line_style(i), pts)
+        })
+        .collect()
+}
+
+/// Each later run's `column` minus the first run's, times `scale`, on the months both have.
+fn difference(runs: &[RunData], column: &str, scale: f64) -> Series {
+    let first: BTreeMap<i64, f64> = runs[0]
+        .global_series(column)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(x, y)| (x as i64, y))
+        .collect();
+    runs.iter()
+        .enumerate()
+        .skip(1)
+        .map(|(i, r)| {
+            let pts = r
+                .global_series(column)
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|(x, y)| first.get(&(x as i64)).map(|b| (x, (y - b) * scale)))
+                .collect();
+            (palette::line_style(i), pts)
+        })
+        .collect()
 }
 
 /// One panel: a caption, a y axis title and one line per run.
 struct Panel {
     caption: String,
     y_desc: String,
-    series: Vec<(LineStyle, Vec<(f64, f64)>)>,
+    series: Series,
     zero: bool,
 }
 
 impl Panel {
-    fn new(caption: &str, y_desc: &str, series: Vec<(LineStyle, Vec<(f64, f64)>)>) -> Self {
+    fn new(caption: &str, y_desc: &str, series: Series) -> Self {
         Panel {
             caption: caption.into(),
             y_desc: y_desc.into(),
@@ -312,11 +315,7 @@ pub fn write_compare(dir: &Path, runs: &[RunData]) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut written = Vec::new();
     for chart in CompareChart::ALL {
-        written.extend(super::write_figure(
-            dir,
-            chart.stem(),
-            &Comparison(chart, runs),
-        )?);
+        written.extend(chart.write(dir, runs)?);
     }
     Ok(written)
 }

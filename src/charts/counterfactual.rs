@@ -2,10 +2,13 @@
 //! counterfactual dashed), the story's difference from it in per cent with the 1 % band, and stranded
 //! labs in both runs.
 
-use super::{
-    Axes, Dash, LegendItem, LineStyle, RunData, X_DESC, draw_hline, draw_line, fmt_num, legend,
-    linear_range, palette, panel_caption, size,
+use super::axes::{
+    Axes, TimeAxis, X_DESC, draw_hline, draw_line, fmt_num, linear_range, log_range, panel_caption,
+    time_panel,
 };
+use super::legend::{LegendItem, legend};
+use super::style::{Dash, LineStyle, bold, palette, size};
+use super::{ChartSpec, RunChartSpec, RunData};
 use anyhow::{Result, anyhow};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -16,36 +19,214 @@ const PER_CAPITA: &str = "H100e per 1000 people (log scale)";
 const DIFFERENCE: &str = "Difference (%)";
 const STRANDED: &str = "Stranded labs";
 
-pub(super) fn title(data: &RunData) -> String {
-    format!("\u{201c}{}\u{201d} against its counterfactual", data.name)
+pub(super) struct Counterfactual;
+
+impl ChartSpec for Counterfactual {
+    type Data = RunData;
+
+    fn stem(&self) -> &'static str {
+        "counterfactual"
+    }
+
+    fn title(&self, data: &RunData) -> String {
+        format!("\u{201c}{}\u{201d} against its counterfactual", data.name)
+    }
+
+    fn axis_labels(&self, _: &RunData) -> Vec<String> {
+        vec![
+            X_DESC.into(),
+            PER_CAPITA.into(),
+            DIFFERENCE.into(),
+            STRANDED.into(),
+        ]
+    }
+
+    fn height(&self, data: &RunData) -> u32 {
+        96 + 12 + 32 * legend_rows(data) + 3 * 330
+    }
+
+    fn draw<DB>(&self, data: &RunData, area: &DrawingArea<DB, Shift>) -> Result<()>
+    where
+        DB: DrawingBackend,
+        DB::ErrorType: 'static,
+    {
+        let cf = data
+            .counterfactual
+            .as_deref()
+            .ok_or_else(|| anyhow!("{} has no counterfactual", data.name))?;
+        let story = per_capita(data)?;
+        let other = per_capita(cf)?;
+        let nations: Vec<&String> = data
+            .focus
+            .iter()
+            .filter(|f| story.contains_key(*f))
+            .collect();
+
+        let mut items: Vec<LegendItem> = nations
+            .iter()
+            .enumerate()
+            .map(|(i, id)| LegendItem::line(data.nation_label(id), nation_color(i)))
+            .collect();
+        items.push(LegendItem::line("story", palette::MUTED));
+        items.push(LegendItem::line(
+            "counterfactual",
+            LineStyle {
+                color: palette::MUTED,
+                dash: Dash::Dashed,
+            },
+        ));
+        let area = legend(area, &items)?;
+        // Room on the right for the nation codes at the ends of the lines, the same in every panel so
+        // their time axes line up.
+        let (area, _) = area.split_horizontally(area.dim_in_pixel().0 as i32 - 60);
+        let panels = area.split_evenly((3, 1));
+        let months = data.month_range();
+
+        // Both runs' compute per person.
+        let top = panel_caption(
+            &panels[0],
+            "Compute per 1000 people: the story, and its counterfactual dashed",
+        )?;
+        let range = log_range(
+            story
+                .values()
+                .chain(other.values())
+                .flat_map(|s| s.iter().map(|p| p.1)),
+        );
+        let mut chart = time_panel(
+            &top,
+            months.clone(),
+            range.log_scale(),
+            &Axes {
+                y_desc: PER_CAPITA,
+                x_desc: false,
+                y_labels: 8,
+                y_fmt: &fmt_num,
+            },
+        )?;
+        for (i, id) in nations.iter().enumerate() {
+            let color = nation_color(i);
+            if let Some(pts) = other.get(*id) {
+                draw_line(
+                    &mut chart,
+                    pts,
+                    LineStyle {
+                        color,
+                        dash: Dash::Dashed,
+                    },
+                    true,
+                )?;
+            }
+            draw_line(&mut chart, &story[*id], color, true)?;
+        }
+
+        // The difference in per cent, with the band within 1 %.
+        let middle = panel_caption(
+            &panels[1],
+            "The story's compute against the counterfactual's, in per cent",
+        )?;
+        let differences: Vec<(usize, Vec<(f64, f64)>)> = nations
+            .iter()
+            .enumerate()
+            .filter_map(|(i, id)| {
+                let base: BTreeMap<i64, f64> = other
+                    .get(*id)?
+                    .iter()
+                    .map(|&(x, y)| (x as i64, y))
+                    .collect();
+                let pts = story[*id]
+                    .iter()
+                    .filter_map(|&(x, y)| {
+                        let b = *base.get(&(x as i64))?;
+                        (b > 0.0).then(|| (x, 100.0 * (y - b) / b))
+                    })
+                    .collect();
+                Some((i, pts))
+            })
+            .collect();
+        let range = linear_range(
+            differences
+                .iter()
+                .flat_map(|(_, s)| s.iter().map(|p| p.1))
+                .chain([-2.0, 2.0]),
+            0.0,
+        );
+        let mut chart = time_panel(
+            &middle,
+            months.clone(),
+            range,
+            &Axes {
+                y_desc: DIFFERENCE,
+                x_desc: false,
+                y_labels: 6,
+                y_fmt: &fmt_num,
+            },
+        )?;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(months.start, -1.0), (months.end, 1.0)],
+            palette::GRID.filled(),
+        )))?;
+        draw_hline(&mut chart, 0.0, palette::MUTED)?;
+        for (i, pts) in &differences {
+            draw_line(&mut chart, pts, nation_color(*i), false)?;
+        }
+        // The nations' codes at the ends of their lines, as on the per-capita chart.
+        label_ends(&panels[1], &chart, &differences, &nations)?;
+
+        // Stranded labs in both runs.
+        let bottom = panel_caption(&panels[2], "Stranded labs in the world")?;
+        let a = data.global_series("stranded_labs")?;
+        let b = cf.global_series("stranded_labs")?;
+        let max = a.iter().chain(&b).map(|p| p.1).fold(0.0f64, f64::max);
+        let mut chart = time_panel(
+            &bottom,
+            months,
+            0.0..(max * 1.15).max(5.0),
+            &Axes {
+                y_desc: STRANDED,
+                x_desc: true,
+                y_labels: 6,
+                y_fmt: &|v| {
+                    if (v - v.round()).abs() < 1e-6 {
+                        format!("{v:.0}")
+                    } else {
+                        String::new()
+                    }
+                },
+            },
+        )?;
+        draw_line(
+            &mut chart,
+            &b,
+            LineStyle {
+                color: palette::BLACK,
+                dash: Dash::Dashed,
+            },
+            false,
+        )?;
+        draw_line(&mut chart, &a, palette::BLACK, false)?;
+        Ok(())
+    }
 }
 
-pub(super) fn axis_labels() -> Vec<String> {
-    vec![
-        X_DESC.into(),
-        PER_CAPITA.into(),
-        DIFFERENCE.into(),
-        STRANDED.into(),
-    ]
-}
+impl RunChartSpec for Counterfactual {
+    fn how_to_read(&self, data: &RunData) -> String {
+        format!(
+            "The counterfactual is the same scenario without the policies and triggers this story \
+             adds, run with the same seed: the difference between the two is what the story does. Top: \
+             each focus nation's compute per 1000 people ({}), solid in the story and dashed in the \
+             counterfactual, on a logarithmic scale. Middle: the story's compute as a difference from \
+             the counterfactual's, in per cent; the grey band is within 1 %, and a line below it is a \
+             nation losing access. Bottom: stranded labs in the world, solid in the story and dashed \
+             in the counterfactual. The table above gives the same numbers: the largest difference and \
+             its month, and when a nation is back within 1 %.",
+            data.focus.join(", ")
+        )
+    }
 
-pub(super) fn how_to_read(data: &RunData) -> String {
-    format!(
-        "The counterfactual is the same scenario without the policies and triggers this story adds, run \
-         with the same seed: the difference between the two is what the story does. Top: each focus \
-         nation's compute per 1000 people ({}), solid in the story and dashed in the counterfactual, on a \
-         logarithmic scale. Middle: the story's compute as a difference from the counterfactual's, in per \
-         cent; the grey band is within 1 %, and a line below it is a nation losing access. Bottom: \
-         stranded labs in the world, solid in the story and dashed in the counterfactual. The table \
-         above gives the same numbers: the largest difference and its month, and when a nation is back \
-         within 1 %.",
-        data.focus.join(", ")
-    )
-}
-
-/// The drawing height of the chart.
-pub(super) fn height(data: &RunData) -> u32 {
-    96 + 12 + 32 * legend_rows(data) + 3 * 330
+    fn drawn_for(&self, data: &RunData) -> bool {
+        data.counterfactual.is_some()
+    }
 }
 
 fn legend_rows(data: &RunData) -> u32 {
@@ -81,173 +262,10 @@ fn nation_color(i: usize) -> RGBColor {
     palette::series(i)
 }
 
-pub(super) fn draw<DB>(data: &RunData, area: &DrawingArea<DB, Shift>) -> Result<()>
-where
-    DB: DrawingBackend,
-    DB::ErrorType: 'static,
-{
-    let cf = data
-        .counterfactual
-        .as_deref()
-        .ok_or_else(|| anyhow!("{} has no counterfactual", data.name))?;
-    let story = per_capita(data)?;
-    let other = per_capita(cf)?;
-    let nations: Vec<&String> = data
-        .focus
-        .iter()
-        .filter(|f| story.contains_key(*f))
-        .collect();
-
-    let mut items: Vec<LegendItem> = nations
-        .iter()
-        .enumerate()
-        .map(|(i, id)| LegendItem::line(data.nation_label(id), nation_color(i)))
-        .collect();
-    items.push(LegendItem::line("story", palette::MUTED));
-    items.push(LegendItem::line(
-        "counterfactual",
-        LineStyle {
-            color: palette::MUTED,
-            dash: Dash::Dashed,
-        },
-    ));
-    let area = legend(area, &items)?;
-    // Room on the right for the nation codes at the ends of the lines, the same in every panel so
-    // their time axes line up.
-    let (area, _) = area.split_horizontally(area.dim_in_pixel().0 as i32 - 60);
-    let panels = area.split_evenly((3, 1));
-    let months = data.month_range();
-
-    // Both runs' compute per person.
-    let top = panel_caption(
-        &panels[0],
-        "Compute per 1000 people: the story, and its counterfactual dashed",
-    )?;
-    let range = super::log_range(
-        story
-            .values()
-            .chain(other.values())
-            .flat_map(|s| s.iter().map(|p| p.1)),
-    );
-    let mut chart = super::time_panel(
-        &top,
-        months.clone(),
-        range.log_scale(),
-        &Axes {
-            y_desc: PER_CAPITA,
-            x_desc: false,
-            y_labels: 8,
-            y_fmt: &fmt_num,
-        },
-    )?;
-    for (i, id) in nations.iter().enumerate() {
-        let color = nation_color(i);
-        if let Some(pts) = other.get(*id) {
-            draw_line(
-                &mut chart,
-                pts,
-                LineStyle {
-                    color,
-                    dash: Dash::Dashed,
-                },
-                true,
-            )?;
-        }
-        draw_line(&mut chart, &story[*id], color, true)?;
-    }
-
-    // The difference in per cent, with the band within 1 %.
-    let middle = panel_caption(
-        &panels[1],
-        "The story's compute against the counterfactual's, in per cent",
-    )?;
-    let differences: Vec<(usize, Vec<(f64, f64)>)> = nations
-        .iter()
-        .enumerate()
-        .filter_map(|(i, id)| {
-            let base: BTreeMap<i64, f64> = other
-                .get(*id)?
-                .iter()
-                .map(|&(x, y)| (x as i64, y))
-                .collect();
-            let pts = story[*id]
-                .iter()
-                .filter_map(|&(x, y)| {
-                    let b = *base.get(&(x as i64))?;
-                    (b > 0.0).then(|| (x, 100.0 * (y - b) / b))
-                })
-                .collect();
-            Some((i, pts))
-        })
-        .collect();
-    let range = linear_range(
-        differences
-            .iter()
-            .flat_map(|(_, s)| s.iter().map(|p| p.1))
-            .chain([-2.0, 2.0]),
-        0.0,
-    );
-    let mut chart = super::time_panel(
-        &middle,
-        months.clone(),
-        range,
-        &Axes {
-            y_desc: DIFFERENCE,
-            x_desc: false,
-            y_labels: 6,
-            y_fmt: &fmt_num,
-        },
-    )?;
-    chart.draw_series(std::iter::once(Rectangle::new(
-        [(months.start, -1.0), (months.end, 1.0)],
-        palette::GRID.filled(),
-    )))?;
-    draw_hline(&mut chart, 0.0, palette::MUTED)?;
-    for (i, pts) in &differences {
-        draw_line(&mut chart, pts, nation_color(*i), false)?;
-    }
-    // The nations' codes at the ends of their lines, as on the per-capita chart.
-    label_ends(&panels[1], &chart, &differences, &nations)?;
-
-    // Stranded labs in both runs.
-    let bottom = panel_caption(&panels[2], "Stranded labs in the world")?;
-    let a = data.global_series("stranded_labs")?;
-    let b = cf.global_series("stranded_labs")?;
-    let max = a.iter().chain(&b).map(|p| p.1).fold(0.0f64, f64::max);
-    let mut chart = super::time_panel(
-        &bottom,
-        months,
-        0.0..(max * 1.15).max(5.0),
-        &Axes {
-            y_desc: STRANDED,
-            x_desc: true,
-            y_labels: 6,
-            y_fmt: &|v| {
-                if (v - v.round()).abs() < 1e-6 {
-                    format!("{v:.0}")
-                } else {
-                    String::new()
-                }
-            },
-        },
-    )?;
-    draw_line(
-        &mut chart,
-        &b,
-        LineStyle {
-            color: palette::BLACK,
-            dash: Dash::Dashed,
-        },
-        false,
-    )?;
-    draw_line(&mut chart, &a, palette::BLACK, false)?;
-    Ok(())
-}
-
 /// Writes each nation's code at the end of its line, pushed apart so close lines stay readable.
 fn label_ends<DB, Y>(
     area: &DrawingArea<DB, Shift>,
-    chart: &ChartContext<'_, DB, Cartesian2d<super::TimeAxis, Y>>,
+    chart: &ChartContext<'_, DB, Cartesian2d<TimeAxis, Y>>,
     series: &[(usize, Vec<(f64, f64)>)],
     nations: &[&String],
 ) -> Result<()>
@@ -274,7 +292,7 @@ where
         area.draw(&Text::new(
             id,
             (px - base.0 + 8, py - base.1),
-            super::bold(size::TICK)
+            bold(size::TICK)
                 .color(&color)
                 .pos(Pos::new(HPos::Left, VPos::Center)),
         ))?;

@@ -2,7 +2,10 @@
 //! that hold the middle 50 % and 90 % of runs. A narrow fan says the result holds across the swept
 //! inputs and seeds; a wide one says it hinges on them.
 
-use super::{Axes, LegendItem, Swatch, draw_line, header, legend, palette, size, time_panel};
+use super::axes::{Axes, draw_line, fmt_num, linear_range, time_panel};
+use super::figure::Figure;
+use super::legend::{LegendItem, Swatch, legend};
+use super::style::{palette, size};
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -26,21 +29,27 @@ pub struct Fan {
 const BAND_90: RGBColor = RGBColor(204, 227, 240);
 const BAND_50: RGBColor = RGBColor(128, 185, 216);
 
-impl super::Figure for Fan {
+impl Figure for Fan {
     fn size(&self) -> (u32, u32) {
         (size::WIDTH, 720)
     }
 
-    fn draw<DB>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    fn title(&self) -> String {
+        self.title.clone()
+    }
+
+    fn subtitle(&self) -> String {
+        self.subtitle.clone()
+    }
+
+    fn draw_body<DB>(&self, body: &DrawingArea<DB, Shift>) -> Result<()>
     where
         DB: DrawingBackend,
         DB::ErrorType: 'static,
     {
-        root.fill(&WHITE)?;
-        let body = header(root, &self.title, &self.subtitle)?;
         let band = |label: &str, color| LegendItem::swatch(label, color, Swatch::Block);
         let area = legend(
-            &body,
+            body,
             &[
                 LegendItem::line("Median run", palette::BLUE),
                 band("Middle 50 % of runs", BAND_50),
@@ -49,7 +58,7 @@ impl super::Figure for Fan {
         )?;
         let first = self.months.first().copied().unwrap_or(0.0);
         let last = self.months.last().copied().unwrap_or(first);
-        let range = super::linear_range(self.q05.iter().chain(&self.q95).copied(), 0.0);
+        let range = linear_range(self.q05.iter().chain(&self.q95).copied(), 0.0);
         let mut chart = time_panel(
             &area,
             first..last,
@@ -58,7 +67,7 @@ impl super::Figure for Fan {
                 y_desc: &self.y_desc,
                 x_desc: true,
                 y_labels: 6,
-                y_fmt: &|v| super::fmt_num(v),
+                y_fmt: &|v| fmt_num(v),
             },
         )?;
         for (lo, hi, color) in [

@@ -5,7 +5,10 @@
 //! as a whisker where there is one; a dot marks the companion index (Sobol first-order S1, or Morris σ),
 //! whose distance from the bar's end tells how much of a parameter's effect comes through interactions.
 
-use super::{LegendItem, Swatch, Ticked, bold, fmt_num, header, legend, palette, size, text};
+use super::axes::{Ticked, fmt_num, linear_range, panel_caption};
+use super::figure::Figure;
+use super::legend::{LegendItem, Swatch, legend};
+use super::style::{bold, palette, size, text};
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -55,7 +58,7 @@ impl TornadoPanel {
     }
 }
 
-impl super::Figure for Tornado {
+impl Figure for Tornado {
     fn size(&self) -> (u32, u32) {
         let rows: u32 = self
             .panels
@@ -65,15 +68,21 @@ impl super::Figure for Tornado {
         (size::WIDTH, 96 + 56 + rows)
     }
 
-    fn draw<DB>(&self, root: &DrawingArea<DB, Shift>) -> Result<()>
+    fn title(&self) -> String {
+        self.title.clone()
+    }
+
+    fn subtitle(&self) -> String {
+        self.subtitle.clone()
+    }
+
+    fn draw_body<DB>(&self, body: &DrawingArea<DB, Shift>) -> Result<()>
     where
         DB: DrawingBackend,
         DB::ErrorType: 'static,
     {
-        root.fill(&WHITE)?;
-        let body = header(root, &self.title, &self.subtitle)?;
         let mut area = legend(
-            &body,
+            body,
             &[
                 LegendItem::swatch(self.bar_label.clone(), palette::BLUE, Swatch::Block),
                 LegendItem::swatch(self.dot_label.clone(), palette::VERMILLION, Swatch::Dot),
@@ -95,14 +104,14 @@ impl Tornado {
         DB: DrawingBackend,
         DB::ErrorType: 'static,
     {
-        let area = super::panel_caption(area, &panel.outcome)?;
+        let area = panel_caption(area, &panel.outcome)?;
         let bars = panel.ranked();
         let n = bars.len().max(1);
         let ends = bars.iter().flat_map(|b| {
             let (lo, hi) = b.interval.unwrap_or((b.value, b.value));
             [b.value, b.dot, lo, hi]
         });
-        let range = super::linear_range(ends, 0.0);
+        let range = linear_range(ends, 0.0);
         // The parameter names sit left of the bars; the widest one sets the label column.
         let label_w = bars
             .iter()

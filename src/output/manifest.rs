@@ -1,5 +1,6 @@
 //! `manifest.json`: what produced a result — the resolved scenario with every default filled in, its
-//! hash, the seed, the program version, the files read and the wall time.
+//! hash, the seed, the program version, the files read, the rows of each table and what was recorded
+//! (detail, sample of labs), and the wall time.
 
 use crate::scenario::Scenario;
 use serde::{Deserialize, Serialize};
@@ -19,6 +20,14 @@ pub struct Manifest {
     pub files: Vec<String>,
     /// Rows per table.
     pub rows: std::collections::BTreeMap<String, usize>,
+    /// Which tables have rows: `full`, `nations` (no lab rows) or `summary` (no lab, usage or event
+    /// rows; see `fracture run --detail`).
+    #[serde(default)]
+    pub detail: String,
+    /// What the labs table holds: `per_population` members of each population asked for
+    /// (`--lab-sample`; null for every lab), and rows for `labs` of the world's `of` labs each month.
+    #[serde(default)]
+    pub labs_recorded: crate::tables::LabSample,
     pub wall_time_seconds: f64,
     /// For a story's counterfactual (the `counterfactual/` folder of its run): the story's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -42,6 +51,8 @@ impl Manifest {
             months: scenario.scenario.months,
             files,
             rows: Default::default(),
+            detail: crate::Detail::Full.as_str().into(),
+            labs_recorded: Default::default(),
             wall_time_seconds: 0.0,
             counterfactual_of: None,
             sets_not_applied: Vec::new(),
@@ -55,4 +66,13 @@ pub fn scenario_hash(scenario: &Scenario) -> String {
     let json = serde_json::to_vec(scenario).expect("a scenario always serialises");
     let digest = Sha256::digest(&json);
     digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Manifest {
+    /// Records the rows of each table and what the run recorded.
+    pub fn record(&mut self, outputs: &crate::Outputs, detail: crate::Detail) {
+        self.rows = outputs.rows.clone();
+        self.detail = detail.as_str().into();
+        self.labs_recorded = outputs.sample;
+    }
 }

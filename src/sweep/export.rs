@@ -155,7 +155,7 @@ pub fn write(frame: &DataFrame, path: &Path) -> Result<()> {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     match ext.as_str() {
-        "csv" => crate::charts::write_atomic(path, to_csv(frame)?.as_bytes()),
+        "csv" => crate::fsutil::write_atomic(path, to_csv(frame)?.as_bytes()),
         "parquet" => crate::output::write_parquet(path, frame),
         _ => bail!(
             "{}: the export is written as .csv or .parquet, not `.{ext}`",

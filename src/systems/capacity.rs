@@ -86,17 +86,15 @@ pub fn power_order(
 }
 
 pub fn capacity(
-    clock: Res<Clock>,
-    params: Res<Params>,
-    rules: Res<Rules>,
+    month: super::Month,
     mut regions: Query<(&mut Region, &mut Capacity, &Purchase), Without<Lab>>,
     mut labs: Query<(&Lab, &mut Capacity, &Purchase), Without<Region>>,
     mut providers: Query<(&Provider, &mut ProviderBook)>,
     mut nations: Query<(&Nation, &mut Power)>,
     mut market: ResMut<ChipMarket>,
 ) {
-    let p = &params.0;
-    let month = clock.t as i32;
+    let (p, rules) = (month.p(), &month.rules);
+    let month = month.t() as i32;
     let lifetime = p.lifetime_months as i32;
     let watts = p.watts_at(month);
     let mut open = vec![0.0; providers.iter().len()];
@@ -170,11 +168,11 @@ mod tests {
     #[test]
     fn vintages_retire_after_their_lifetime_and_take_their_power_with_them() {
         let mut c = Capacity {
-            by_origin: vec![0.0; 2],
+            by_origin: smallvec::smallvec![0.0; 2],
             ..Default::default()
         };
         let buy = |h: f64| Purchase {
-            bought: vec![h, 0.0],
+            bought: smallvec::smallvec![h, 0.0],
             ..Default::default()
         };
         install(&mut c, &buy(10.0), 0, 3, 1000.0);

@@ -9,8 +9,9 @@
 use crate::components::*;
 use crate::indices;
 use crate::resources::*;
-use crate::tables::{Detail, Recorder};
+use crate::tables::Recorder;
 use bevy_ecs::prelude::*;
+use bevy_ecs::system::SystemParam;
 
 /// What the metrics need from earlier months: the global frontier capability, month by month.
 #[derive(Resource, Clone, Debug, Default)]
@@ -44,22 +45,68 @@ pub fn stranded(state: &mut LabState, usage: &SegmentUse, loss: f64) -> bool {
     state.stranded_from > 0.0
 }
 
+/// What the month's trade and market booked: chips, chip markets, and who used which cloud.
+#[derive(SystemParam)]
+pub struct Books<'w> {
+    ledger: Res<'w, ChipLedger>,
+    market: Res<'w, ChipMarket>,
+    usage: Res<'w, SegmentUse>,
+}
+
+/// The entities whose rows the metrics write.
+#[derive(SystemParam)]
+pub struct Observed<'w, 's> {
+    nations: Query<
+        'w,
+        's,
+        (
+            &'static Nation,
+            &'static Alignment,
+            &'static NationCompute,
+            &'static Power,
+        ),
+    >,
+    labs: Query<
+        'w,
+        's,
+        (
+            &'static Lab,
+            &'static mut LabState,
+            &'static Capacity,
+            &'static Purchase,
+        ),
+    >,
+    regions: Query<'w, 's, (&'static Region, &'static Capacity, &'static Purchase), Without<Lab>>,
+    providers: Query<'w, 's, (&'static Provider, &'static ProviderBook)>,
+    fabs: Query<'w, 's, &'static Fab>,
+}
+
 pub fn metrics(
-    clock: Res<Clock>,
-    params: Res<Params>,
-    index: Res<WorldIndex>,
-    ledger: Res<ChipLedger>,
-    market: Res<ChipMarket>,
-    usage: Res<SegmentUse>,
+    month: super::Month,
+    books: Books,
     mut history: ResMut<History>,
     mut recorder: ResMut<Recorder>,
-    sides: Res<Sides>,
-    nations: Query<(&Nation, &Alignment, &NationCompute, &Power)>,
-    mut labs: Query<(&Lab, &mut LabState, &Capacity, &Purchase)>,
-    regions: Query<(&Region, &Capacity, &Purchase), Without<Lab>>,
-    providers: Query<(&Provider, &ProviderBook)>,
-    fabs: Query<&Fab>,
+    observed: Observed,
 ) {
+    let super::Month {
+        clock,
+        params,
+        index,
+        sides,
+        ..
+    } = month;
+    let Books {
+        ledger,
+        market,
+        usage,
+    } = books;
+    let Observed {
+        nations,
+        mut labs,
+        regions,
+        providers,
+        fabs,
+    } = observed;
     let p = &params.0;
     let t = clock.t;
     let k = index.blocs();
@@ -120,7 +167,7 @@ pub fn metrics(
     let mut installed = 0.0;
     let mut installed_by_side = vec![0.0; k];
     let mut chip_spend = vec![0.0; nn];
-    let full = rec.detail == Detail::Full;
+    let record_labs = rec.detail.labs();
     for_each_in_order!(labs, &index.labs, |(lab, state, capacity, purchase)| {
         let state = state.into_inner();
         state.stranded = stranded(state, &usage, p.stranded_loss);
@@ -138,9 +185,9 @@ pub fn metrics(
         if let Some(s) = sides[lab.nation] {
             installed_by_side[s] += capacity.total;
         }
-        if full {
+        if record_labs && let Some(at) = rec.lab_row(lab.idx) {
             rec.labs
-                .row(lab.idx)
+                .row(at)
                 .f64("budget_busd", state.budget / 1e9)
                 .f64("compute_h100e", state.compute)
                 .f64("training_h100e", state.training)
@@ -291,7 +338,7 @@ pub fn metrics(
             .f64("power_capacity_gw", pw.capacity_gw)
             .end();
         let np = index.provider_ids.len();
-        for v in (0..np).filter(|_| rec.detail == Detail::Full) {
+        for v in (0..np).filter(|_| rec.detail.usage()) {
             rec.usage
                 .row(nation.idx * np + v)
                 .f64("compute_h100e", c.by_provider[v])
@@ -331,5 +378,70 @@ pub fn metrics(
             .f64("cost_usd", book.cost)
             .f64("capex_busd", book.capex / 1e9)
             .end();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One pool (segments 0 and 1) and two providers; the lab used provider 0 last month.
+    fn usage(blocked: bool) -> SegmentUse {
+        let mut u = SegmentUse {
+            share: Grid::new(2, 2, 0.0),
+            previous: Grid::new(2, 2, 0.0),
+            policy_blocked: Grid::new(2, 2, 0.0),
+        };
+        u.previous.set(0, 0, 1.0);
+        if blocked {
+            u.policy_blocked.set(0, 0, 1.0);
+        }
+        u
+    }
+
+    fn lab(prev_compute: f64, compute: f64) -> LabState {
+        LabState {
+            prev_compute,
+            compute,
+            prev_segment: Some(0),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_lab_is_stranded_when_a_policy_shuts_its_cloud_and_it_loses_compute() {
+        let loss = 0.5;
+        assert!(stranded(&mut lab(100.0, 40.0), &usage(true), loss));
+        assert!(
+            !stranded(&mut lab(100.0, 40.0), &usage(false), loss),
+            "lost compute without a policy: not stranded"
+        );
+        assert!(
+            !stranded(&mut lab(100.0, 60.0), &usage(true), loss),
+            "shut out but lost less than half"
+        );
+        let mut unused = usage(true);
+        unused.previous.set(0, 0, 0.0);
+        assert!(
+            !stranded(&mut lab(100.0, 40.0), &unused, loss),
+            "the shut provider was not one it used"
+        );
+    }
+
+    #[test]
+    fn a_stranded_lab_stays_stranded_until_it_has_its_compute_back() {
+        let loss = 0.5;
+        let mut state = lab(100.0, 40.0);
+        assert!(stranded(&mut state, &usage(true), loss));
+        // Next month: still 45, the policy no longer matters; what counts is the 100 it had.
+        state.prev_compute = 40.0;
+        state.compute = 45.0;
+        assert!(stranded(&mut state, &usage(false), loss));
+        state.compute = 50.0;
+        assert!(
+            !stranded(&mut state, &usage(false), loss),
+            "back to half of 100"
+        );
+        assert_eq!(state.stranded_from, 0.0);
     }
 }

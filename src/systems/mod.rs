@@ -41,8 +41,41 @@ pub mod production;
 pub mod research;
 pub mod trade;
 
+use crate::parameters::Parameters;
+use crate::resources::{Clock, EventLog, Params, Rngs, Rules, Sides, WorldIndex};
 use bevy_ecs::prelude::*;
 use bevy_ecs::schedule::SingleThreadedExecutor;
+use bevy_ecs::system::SystemParam;
+
+/// The month as the systems read it: the clock, the parameters, the world's index, each nation's side
+/// and the rules the policies in force make (all read-only; the alignment and policy systems write the
+/// sides and the rules).
+#[derive(SystemParam)]
+pub struct Month<'w> {
+    pub clock: Res<'w, Clock>,
+    pub params: Res<'w, Params>,
+    pub index: Res<'w, WorldIndex>,
+    pub sides: Res<'w, Sides>,
+    pub rules: Res<'w, Rules>,
+}
+
+impl Month<'_> {
+    /// Months since the run's first.
+    pub fn t(&self) -> u32 {
+        self.clock.t
+    }
+
+    pub fn p(&self) -> &Parameters {
+        &self.params.0
+    }
+}
+
+/// The random streams and the event log that records what they decided.
+#[derive(SystemParam)]
+pub struct Chance<'w> {
+    pub rngs: ResMut<'w, Rngs>,
+    pub log: ResMut<'w, EventLog>,
+}
 
 /// The monthly schedule, in MODEL.md's order, on one thread so that results never depend on timing.
 pub fn monthly_schedule() -> Schedule {

@@ -5,6 +5,7 @@
 //! to a side comes under that side's measures.
 
 use crate::components::PolicyRule;
+use crate::measure::{Measure, Parties};
 use crate::month::YearMonth;
 use crate::resources::*;
 use crate::scenario::{Policy, PolicyKind};
@@ -19,26 +20,30 @@ use rand::RngExt;
 /// lab used only those, the trigger is skipped (`trigger_skipped`).
 pub fn fire_triggers(
     mut commands: Commands,
-    clock: Res<Clock>,
-    index: Res<WorldIndex>,
+    month: super::Month,
     triggers: Res<Triggers>,
     usage: Res<SegmentUse>,
     mut state: ResMut<TriggerState>,
-    mut rngs: ResMut<Rngs>,
-    mut log: ResMut<EventLog>,
-    sides: Res<Sides>,
+    chance: super::Chance,
     policies: Query<&PolicyRule>,
 ) {
+    let super::Month {
+        clock,
+        index,
+        sides,
+        ..
+    } = month;
+    let super::Chance { mut rngs, mut log } = chance;
     if state.pending.is_empty() || triggers.0.is_empty() {
         state.pending.clear();
         return;
     }
     let sides = &sides.0;
-    let mut names: Vec<String> = policies.iter().map(|p| p.spec.name.clone()).collect();
+    let mut names: Vec<String> = policies.iter().map(|p| p.name.clone()).collect();
     let pending = std::mem::take(&mut state.pending);
     for accusation in &pending {
         let nation = &index.nation_ids[accusation.nation];
-        let lab = &index.lab_ids[accusation.lab];
+        let lab = &index.lab_id(accusation.lab);
         for (ti, trigger) in triggers.0.iter().enumerate() {
             let nation_ok = trigger.nations.is_empty() || trigger.nations.contains(nation);
             let bloc_ok = trigger.blocs.is_empty()
@@ -94,14 +99,13 @@ pub fn fire_triggers(
             names.push(spec.name.clone());
             let idx = state.next_policy_idx;
             state.next_policy_idx += 1;
-            commands.spawn(PolicyRule {
+            commands.spawn(PolicyRule::new(
                 idx,
-                spec,
-                start,
-                end,
-                origin: trigger.name.clone(),
-                active: false,
-            });
+                &spec,
+                (start, end),
+                trigger.name.clone(),
+                &index,
+            ));
         }
     }
 }
@@ -123,7 +127,7 @@ fn accusers_side(template: &Policy, index: &WorldIndex, sides: &[Option<usize>])
     } else {
         &template.by
     };
-    let members = index.members(parties, sides);
+    let members = Parties::resolve(parties, index).members(sides);
     let mut count = vec![0usize; index.blocs()];
     for (n, &m) in members.iter().enumerate() {
         if let (true, Some(s)) = (m, sides[n]) {
@@ -214,7 +218,7 @@ pub fn apply_policies(
         let active = policy.start <= t && policy.end.is_none_or(|e| t <= e);
         if active != policy.active {
             policy.active = active;
-            let spec = &policy.spec;
+            let written = &policy.written;
             if let Some(event) = log.record(
                 clock.t,
                 if active {
@@ -222,23 +226,23 @@ pub fn apply_policies(
                 } else {
                     EventKind::PolicyOff
                 },
-                &spec.by.join(","),
+                &written.by.join(","),
             ) {
-                event.target = spec.targets.join(",");
-                event.provider = spec.providers.join(",");
+                event.target = written.targets.join(",");
+                event.provider = written.providers.join(",");
                 event.detail = format!(
                     "{} {}",
-                    spec.label(),
+                    policy.label,
                     in_force_text(clock.start, policy.start, policy.end)
                 );
             }
             if active
-                && spec.kind == PolicyKind::CloudBan
-                && let Some(event) = log.record(clock.t, EventKind::Ban, &spec.by.join(","))
+                && policy.kind == PolicyKind::CloudBan
+                && let Some(event) = log.record(clock.t, EventKind::Ban, &written.by.join(","))
             {
-                event.target = spec.targets.join(",");
-                event.provider = spec.providers.join(",");
-                let providers: Vec<String> = spec
+                event.target = written.targets.join(",");
+                event.provider = written.providers.join(",");
+                let providers: Vec<String> = written
                     .providers
                     .iter()
                     .map(|v| {
@@ -251,9 +255,9 @@ pub fn apply_policies(
                     .collect();
                 event.detail = format!(
                     "{}: {} closed to users in {}",
-                    spec.label(),
+                    policy.label,
                     providers.join(", "),
-                    spec.targets.join(", ")
+                    written.targets.join(", ")
                 );
             }
         }
@@ -270,7 +274,7 @@ pub fn apply_policies(
     if compiled_for.as_ref() != Some(&key) {
         rules.reset();
         for policy in &in_force {
-            compile(&policy.spec, policy.start, &index, &key.sides, &mut rules);
+            compile(policy, &index, &key.sides, &mut rules);
         }
         *compiled_for = Some(key);
     }
@@ -283,133 +287,257 @@ pub struct RulesKey {
     sides: Vec<Option<usize>>,
 }
 
-/// Adds one policy in force since month `start` to the month's rules; overlapping policies combine by
-/// the strongest.
+/// Adds one policy in force to the month's rules; overlapping policies combine by the strongest. Its
+/// parties are the nations they stand for this month (`sides`).
 pub fn compile(
-    spec: &Policy,
-    start: i32,
+    policy: &PolicyRule,
     index: &WorldIndex,
     sides: &[Option<usize>],
     rules: &mut Rules,
 ) {
-    let by = index.members(&spec.by, sides);
-    let targets = index.members(&spec.targets, sides);
-    let nations = index.nation_ids.len();
-    let strength = spec.strength;
+    let by = policy.by.members(sides);
+    let targets = policy.targets.members(sides);
+    let nations = sides.len();
     let targeted = || (0..nations).filter(|&n| targets[n]);
-    match spec.kind {
-        PolicyKind::ChipExportControl => {
-            for c in 0..index.chip_ids.len() {
-                let listed = spec.chips.contains(&index.chip_ids[c])
-                    || spec
-                        .h100e_threshold
-                        .is_some_and(|h| index.chip_h100e[c] >= h);
+    match &policy.measure {
+        Measure::ChipExportControl {
+            listed,
+            foreign_direct_product,
+            strength,
+        } => {
+            for c in (0..listed.len()).filter(|&c| listed[c]) {
                 let jurisdiction = by[index.chip_designer[c]]
-                    || (spec.foreign_direct_product
+                    || (*foreign_direct_product
                         && index.chip_fab_nations[c].iter().any(|&f| by[f]));
-                if listed && jurisdiction {
+                if jurisdiction {
                     for n in targeted().filter(|&n| !by[n]) {
-                        rules.chip_block.raise(c, n, strength);
+                        rules.chip_block.raise(c, n, *strength);
                         rules.under_chip_control[n] = true;
                     }
                 }
             }
         }
-        PolicyKind::ImportCap => {
-            let cap = spec.cap_h100e_per_year.unwrap_or(f64::INFINITY);
+        Measure::ImportCap { cap_h100e_per_year } => {
+            let cap = *cap_h100e_per_year;
             for n in targeted() {
                 rules.import_cap[n] = Some(rules.import_cap[n].map_or(cap, |c| c.min(cap)));
             }
         }
-        PolicyKind::InputExportControl => withhold_inputs(spec, start, index, &by, &targets, rules),
-        PolicyKind::WeightsExportControl => {
-            let cap = spec.capability_threshold.unwrap_or(f64::INFINITY);
+        Measure::InputExportControl { inputs, strength } => {
+            withhold_inputs(inputs, *strength, policy.start, index, &by, &targets, rules)
+        }
+        Measure::WeightsExportControl {
+            capability_threshold,
+            strength,
+        } => {
             for o in (0..nations).filter(|&o| by[o]) {
                 for n in targeted().filter(|&n| !by[n]) {
-                    rules.weights_strength.raise(o, n, strength);
-                    rules.weights_cap.lower(o, n, cap);
+                    rules.weights_strength.raise(o, n, *strength);
+                    rules.weights_cap.lower(o, n, *capability_threshold);
                 }
             }
         }
-        PolicyKind::CloudKyc => {
-            let providers = index.providers_named(&spec.providers);
-            let threshold = spec.training_threshold_h100e.unwrap_or(0.0);
+        Measure::CloudKyc {
+            providers,
+            training_threshold_h100e,
+            strength,
+        } => {
             for n in targeted() {
-                rules.kyc_threshold[n] = rules.kyc_threshold[n].min(threshold);
+                rules.kyc_threshold[n] = rules.kyc_threshold[n].min(*training_threshold_h100e);
                 for p in (0..providers.len()).filter(|&p| providers[p]) {
-                    rules.kyc.raise(p, n, strength);
+                    rules.kyc.raise(p, n, *strength);
                 }
             }
         }
-        PolicyKind::CloudBan => {
-            if strength > 0.0 {
-                let providers = index.providers_named(&spec.providers);
-                for n in targeted() {
-                    for p in (0..providers.len()).filter(|&p| providers[p]) {
-                        rules.closed.set(p, n, 1.0);
-                    }
+        Measure::CloudBan { providers } => {
+            for n in targeted() {
+                for p in (0..providers.len()).filter(|&p| providers[p]) {
+                    rules.closed.set(p, n, 1.0);
                 }
             }
         }
-        PolicyKind::SecondarySanctions => {
+        Measure::SecondarySanctions {
+            sanctioned,
+            strength,
+        } => {
             // Third countries: every nation not on a sanctioned bloc's side.
-            let sanctioned = index.blocs_named(&spec.targets);
             let third = |n: usize| !sides[n].is_some_and(|s| sanctioned[s]);
             for (p, &b) in index.provider_bloc.iter().enumerate() {
                 if sanctioned[b] {
                     for n in (0..nations).filter(|&n| third(n)) {
-                        rules.sanction.raise(p, n, strength);
+                        rules.sanction.raise(p, n, *strength);
                     }
                 }
             }
             for c in 0..index.chip_ids.len() {
                 if sides[index.chip_designer[c]].is_some_and(|s| sanctioned[s]) {
                     for n in (0..nations).filter(|&n| third(n)) {
-                        rules.chip_sanction.raise(c, n, strength);
+                        rules.chip_sanction.raise(c, n, *strength);
                     }
                 }
             }
         }
-        PolicyKind::Reciprocity => {
-            if spec.close_providers && strength > 0.0 {
-                let closed_blocs = index.blocs_named(&spec.targets);
-                for (p, &b) in index.provider_bloc.iter().enumerate() {
-                    if closed_blocs[b] {
-                        for n in (0..nations).filter(|&n| by[n]) {
-                            rules.closed.set(p, n, 1.0);
-                        }
+        Measure::Reciprocity {
+            closed_blocs,
+            inputs,
+            strength,
+        } => {
+            for (p, &b) in index.provider_bloc.iter().enumerate() {
+                if closed_blocs[b] {
+                    for n in (0..nations).filter(|&n| by[n]) {
+                        rules.closed.set(p, n, 1.0);
                     }
                 }
             }
-            withhold_inputs(spec, start, index, &by, &targets, rules);
+            withhold_inputs(inputs, *strength, policy.start, index, &by, &targets, rules);
         }
-        PolicyKind::IndigenousPush => {
+        Measure::IndigenousPush { strength } => {
             for n in targeted() {
-                rules.indigenous_push[n] = rules.indigenous_push[n].max(strength);
+                rules.indigenous_push[n] = rules.indigenous_push[n].max(*strength);
             }
         }
     }
 }
 
+/// Withholds `inputs` that the imposers (`by`) supply from the targets outside them, at `strength`, from
+/// month `start` (substitution runs from the earliest control in force).
 fn withhold_inputs(
-    spec: &Policy,
+    inputs: &[usize],
+    strength: f64,
     start: i32,
     index: &WorldIndex,
     by: &[bool],
     targets: &[bool],
     rules: &mut Rules,
 ) {
-    for name in &spec.inputs {
-        let Some(&i) = index.input_index.get(name) else {
-            continue;
-        };
+    for &i in inputs {
         for &(supplier, _) in &index.input_suppliers[i] {
             if by[supplier] {
                 for n in (0..targets.len()).filter(|&n| targets[n] && !by[n]) {
-                    rules.input_block[i].raise(supplier, n, spec.strength);
+                    rules.input_block[i].raise(supplier, n, strength);
                     rules.input_since[i].lower(supplier, n, start as f64);
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Policy, load};
+
+    /// The baseline's world index and sides, with its own policies left out.
+    fn world() -> (WorldIndex, Vec<Option<usize>>) {
+        let mut scenario = load("baseline", &[]).unwrap().scenario;
+        scenario.policy.clear();
+        let mut world = crate::world::build(&scenario, 1);
+        let sides = world.resource::<Sides>().0.clone();
+        (world.remove_resource::<WorldIndex>().unwrap(), sides)
+    }
+
+    fn policy(kind: PolicyKind, by: &[&str], targets: &[&str]) -> Policy {
+        let mut p: Policy = toml::from_str(&format!("kind = \"{}\"", kind.as_str())).unwrap();
+        p.name = "p".into();
+        p.by = by.iter().map(|s| s.to_string()).collect();
+        p.targets = targets.iter().map(|s| s.to_string()).collect();
+        p
+    }
+
+    fn rules_of(policies: &[Policy], index: &WorldIndex, sides: &[Option<usize>]) -> Rules {
+        let mut rules = Rules::new(
+            index.chip_ids.len(),
+            index.nation_ids.len(),
+            index.input_suppliers.len(),
+            index.provider_ids.len(),
+        );
+        for (i, p) in policies.iter().enumerate() {
+            compile(
+                &PolicyRule::new(i, p, (0, None), "test".into(), index),
+                index,
+                sides,
+                &mut rules,
+            );
+        }
+        rules
+    }
+
+    #[test]
+    fn a_chip_control_blocks_the_imposers_listed_chips_to_targets_only() {
+        let (index, sides) = world();
+        let n = |id: &str| index.nation_index[id];
+        let chip = |id: &str| index.chip_ids.iter().position(|c| c == id).unwrap();
+        let mut control = policy(PolicyKind::ChipExportControl, &["US"], &["CN", "US"]);
+        control.h100e_threshold = Some(2.0);
+        control.strength = 0.8;
+        let rules = rules_of(&[control], &index, &sides);
+        // A US design above the threshold: blocked to China, never to the imposer itself.
+        assert_eq!(rules.chip_block.get(chip("b200"), n("CN")), 0.8);
+        assert_eq!(rules.chip_block.get(chip("b200"), n("US")), 0.0);
+        assert!(rules.under_chip_control[n("CN")]);
+        // Below the threshold, or a Chinese design: not listed, or not the US's to control.
+        assert_eq!(rules.chip_block.get(chip("h100"), n("CN")), 0.0);
+        assert_eq!(rules.chip_block.get(chip("ascend-960"), n("CN")), 0.0);
+        // Overlapping controls combine by the strongest.
+        let mut weaker = policy(PolicyKind::ChipExportControl, &["US"], &["CN"]);
+        weaker.chips = vec!["b200".into(), "h100".into()];
+        weaker.strength = 0.5;
+        let mut stronger = weaker.clone();
+        stronger.chips = vec!["b200".into()];
+        stronger.strength = 0.9;
+        let rules = rules_of(&[weaker, stronger], &index, &sides);
+        assert_eq!(rules.chip_block.get(chip("b200"), n("CN")), 0.9);
+        assert_eq!(rules.chip_block.get(chip("h100"), n("CN")), 0.5);
+    }
+
+    #[test]
+    fn a_bloc_stands_for_the_nations_on_its_side_this_month() {
+        let (index, mut sides) = world();
+        let n = |id: &str| index.nation_index[id];
+        let china = index.bloc_ids.iter().position(|b| b == "china").unwrap();
+        let mut ban = policy(PolicyKind::CloudBan, &["US"], &["china"]);
+        ban.providers = vec!["aws".into()];
+        let aws = index.provider_index["aws"];
+        let rules = rules_of(std::slice::from_ref(&ban), &index, &sides);
+        assert_eq!(rules.closed.get(aws, n("CN")), 1.0);
+        assert_eq!(rules.closed.get(aws, n("KE")), 0.0);
+        // Kenya drifts to China's side: the same policy now covers it.
+        sides[n("KE")] = Some(china);
+        let rules = rules_of(std::slice::from_ref(&ban), &index, &sides);
+        assert_eq!(rules.closed.get(aws, n("KE")), 1.0);
+        // A ban at strength 0 closes nothing (a ban is all or nothing).
+        ban.strength = 0.0;
+        let rules = rules_of(&[ban], &index, &sides);
+        assert_eq!(rules.closed.get(aws, n("CN")), 0.0);
+    }
+
+    #[test]
+    fn reciprocity_closes_the_targets_clouds_in_the_imposers_own_nations() {
+        let (index, sides) = world();
+        let n = |id: &str| index.nation_index[id];
+        let mut reciprocity = policy(PolicyKind::Reciprocity, &["CN"], &["west"]);
+        reciprocity.close_providers = true;
+        let rules = rules_of(&[reciprocity], &index, &sides);
+        let aws = index.provider_index["aws"];
+        let alibaba = index.provider_index["alibaba-cloud"];
+        assert_eq!(rules.closed.get(aws, n("CN")), 1.0);
+        // Not in the rest of China's side, and never China's own clouds.
+        assert_eq!(rules.closed.get(aws, n("RU")), 0.0);
+        assert_eq!(rules.closed.get(alibaba, n("CN")), 0.0);
+    }
+
+    #[test]
+    fn secondary_sanctions_fall_on_third_countries_using_the_sanctioned_blocs_clouds() {
+        let (index, sides) = world();
+        let n = |id: &str| index.nation_index[id];
+        let mut sanctions = policy(PolicyKind::SecondarySanctions, &["US"], &["china"]);
+        sanctions.strength = 0.6;
+        let rules = rules_of(&[sanctions], &index, &sides);
+        let alibaba = index.provider_index["alibaba-cloud"];
+        let aws = index.provider_index["aws"];
+        // A third country (on no sanctioned side) is penalised for Alibaba; China itself is not.
+        assert_eq!(rules.sanction.get(alibaba, n("KE")), 0.6);
+        assert_eq!(rules.sanction.get(alibaba, n("CN")), 0.0);
+        assert_eq!(rules.sanction.get(aws, n("KE")), 0.0);
     }
 }

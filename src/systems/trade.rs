@@ -22,6 +22,7 @@ use crate::parameters::Parameters;
 use crate::resources::*;
 use crate::scenario::SoldTo;
 use bevy_ecs::prelude::*;
+use bevy_ecs::system::SystemParam;
 use rand_distr::{Binomial, Distribution, LogNormal};
 // Buyers' receipts by origin bloc: a handful of blocs, kept inline rather than allocated per buyer.
 use smallvec::{SmallVec, smallvec};
@@ -61,23 +62,59 @@ impl Buyer {
     }
 }
 
+/// Who buys chips: the clouds' regions, spending their providers' capex, and the labs with clusters of
+/// their own.
+#[derive(SystemParam)]
+pub struct Buyers<'w, 's> {
+    providers: Query<'w, 's, (&'static Provider, &'static ProviderBook)>,
+    regions:
+        Query<'w, 's, (&'static Region, &'static Capacity, &'static mut Purchase), Without<Lab>>,
+    labs: Query<
+        'w,
+        's,
+        (
+            &'static Lab,
+            &'static LabState,
+            &'static Capacity,
+            &'static mut Purchase,
+        ),
+        Without<Region>,
+    >,
+}
+
+/// What is sold and through where: the chip classes, and the intermediary routes smugglers buy along.
+#[derive(SystemParam)]
+pub struct Goods<'w, 's> {
+    chips: Query<'w, 's, &'static ChipClass>,
+    routes: Query<'w, 's, &'static Intermediary>,
+}
+
 pub fn trade(
-    clock: Res<Clock>,
-    params: Res<Params>,
-    index: Res<WorldIndex>,
-    rules: Res<Rules>,
+    month: super::Month,
+    chance: super::Chance,
     mut ledger: ResMut<ChipLedger>,
     mut market: ResMut<ChipMarket>,
-    mut rngs: ResMut<Rngs>,
-    mut log: ResMut<EventLog>,
-    chips: Query<&ChipClass>,
-    sides: Res<Sides>,
     mut nations: Query<(&Nation, &mut Power)>,
-    providers: Query<(&Provider, &ProviderBook)>,
-    intermediaries: Query<&Intermediary>,
-    mut regions: Query<(&Region, &Capacity, &mut Purchase), Without<Lab>>,
-    mut labs: Query<(&Lab, &LabState, &Capacity, &mut Purchase), Without<Region>>,
+    buyers: Buyers,
+    goods: Goods,
 ) {
+    let super::Month {
+        clock,
+        params,
+        index,
+        sides,
+        rules,
+    } = month;
+    let super::Chance { mut rngs, mut log } = chance;
+    let Buyers {
+        providers,
+        mut regions,
+        mut labs,
+    } = buyers;
+    let Goods {
+        chips,
+        routes: intermediaries,
+    } = goods;
     let p = &params.0;
     let t = clock.t;
     let k = index.blocs();
@@ -126,7 +163,7 @@ pub fn trade(
     region_rows.sort_by_key(|r| r.0);
     let mean_region =
         region_rows.iter().map(|r| r.4).sum::<f64>() / region_rows.len().max(1) as f64;
-    let region_weight = |cap: f64| cap + 0.05 * mean_region;
+    let region_weight = |cap: f64| cap + NEW_REGION_WEIGHT * mean_region;
     let mut provider_weight = vec![0.0; np];
     for (_, _, provider, host, cap) in &region_rows {
         if !rules.is_closed(*provider, *host) {
@@ -427,6 +464,10 @@ pub fn reference_markup(markup: f64, ratio: f64, p: &Parameters) -> f64 {
     (markup * step).clamp(p.chip_markup_min, p.chip_markup_max)
 }
 
+/// A provider's capex goes to its open regions by size, each counted this share of the mean region
+/// larger, so that a provider can grow where it is new or small.
+const NEW_REGION_WEIGHT: f64 = 0.05;
+
 /// Rounds in which stock left unsold is offered again to the money left (as the compute market re-offers
 /// unmet demand): a buyer whose share of one class was short spends the rest on others.
 const SALE_ROUNDS: usize = 3;
@@ -545,4 +586,178 @@ pub fn smoothed_growth(trend: f64, ratio: f64) -> f64 {
     const WEIGHT: f64 = 1.0 / 12.0;
     let trend = if trend > 0.0 { trend } else { 1.0 };
     trend.powf(1.0 - WEIGHT) * ratio.clamp(1.0 / 1.1, 1.1).powf(WEIGHT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn class(idx: usize, origin: usize, h100e: f64) -> ChipClass {
+        ChipClass {
+            idx,
+            id: format!("chip{idx}"),
+            designer: origin,
+            origin,
+            h100e,
+            hbm_stacks: 0.0,
+            available: 0,
+            until: None,
+            sold_to: SoldTo::All,
+            fab_nations: Vec::new(),
+        }
+    }
+
+    /// A market of `classes` with `stock` units each, at a price of 1 USD per H100e in every bloc, for
+    /// two nations and two blocs.
+    fn setup(classes: &[ChipClass], stock: &[f64]) -> (ChipLedger, ChipMarket, Rules) {
+        let ledger = ChipLedger {
+            stock: stock.to_vec(),
+            sold_last_month: vec![0.0; classes.len()],
+            received_this_year: vec![0.0; 2],
+            ..Default::default()
+        };
+        let market = ChipMarket {
+            price: vec![1.0; 2],
+            sold: vec![0.0; 2],
+            wanted: vec![0.0; 2],
+            ..Default::default()
+        };
+        (ledger, market, Rules::new(classes.len(), 2, 0, 0))
+    }
+
+    fn sell_all(
+        classes: &[ChipClass],
+        buyers: &mut [Buyer],
+        ledger: &mut ChipLedger,
+        market: &mut ChipMarket,
+        rules: &Rules,
+    ) {
+        let refs: Vec<&ChipClass> = classes.iter().collect();
+        sell(
+            &refs,
+            buyers,
+            ledger,
+            market,
+            rules,
+            &Parameters::default(),
+            &|_, _| true,
+        );
+    }
+
+    #[test]
+    fn scarce_chips_go_pro_rata_to_the_money_wanting_them() {
+        let classes = [class(0, 0, 1.0)];
+        let (mut ledger, mut market, rules) = setup(&classes, &[10.0]);
+        let mut buyers = vec![Buyer::new(0, 12.0, 2), Buyer::new(1, 4.0, 2)];
+        sell_all(&classes, &mut buyers, &mut ledger, &mut market, &rules);
+        // 16 H100e wanted of 10: three quarters to the first buyer, a quarter to the second.
+        assert!((buyers[0].bought[0] - 7.5).abs() < 1e-9);
+        assert!((buyers[1].bought[0] - 2.5).abs() < 1e-9);
+        assert!(ledger.stock[0].abs() < 1e-9);
+        assert!((market.sold[0] - 10.0).abs() < 1e-9);
+        assert!(
+            (market.wanted[0] - 16.0).abs() < 1e-9,
+            "the mark-up's signal"
+        );
+        // Money is spent at the price and not beyond.
+        assert!((buyers[0].spend - 7.5).abs() < 1e-9 && (buyers[0].money - 4.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_buyer_short_of_one_class_spends_the_rest_on_others_in_later_rounds() {
+        let classes = [class(0, 0, 1.0), class(1, 0, 1.0)];
+        let (mut ledger, mut market, rules) = setup(&classes, &[5.0, 20.0]);
+        // Nation 0's buyer may buy only class 0; nation 1's either.
+        let mut buyers = vec![Buyer::new(0, 10.0, 2), Buyer::new(1, 10.0, 2)];
+        let refs: Vec<&ChipClass> = classes.iter().collect();
+        sell(
+            &refs,
+            &mut buyers,
+            &mut ledger,
+            &mut market,
+            &rules,
+            &Parameters::default(),
+            &|c: &ChipClass, n: usize| n == 1 || c.idx == 0,
+        );
+        // Class 0 is short and rationed pro rata; what the second buyer could not get of it, it
+        // spends on class 1 in the next round, so all its money buys chips.
+        assert!((buyers[1].spend - 10.0).abs() < 1e-9, "{}", buyers[1].spend);
+        assert!(ledger.stock[0].abs() < 1e-9, "class 0 sold out");
+        // What was bought is what left the stock.
+        let sold = 25.0 - ledger.stock[0] - ledger.stock[1];
+        assert!((buyers[0].bought[0] + buyers[1].bought[0] - sold).abs() < 1e-9);
+        // The first buyer got most of class 0, and within its money.
+        assert!(buyers[0].bought[0] > 4.0 && buyers[0].bought[0] <= 5.0);
+        // A buyer never takes more than its nation's power lets it install.
+        let (mut ledger, mut market, rules) = setup(&classes, &[50.0, 50.0]);
+        let mut capped = Buyer::new(0, 100.0, 2);
+        capped.legal = 2.0;
+        let mut buyers = vec![capped];
+        sell_all(&classes, &mut buyers, &mut ledger, &mut market, &rules);
+        assert!((buyers[0].bought[0] - 2.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_controlled_class_is_blocked_to_its_targets_at_the_controls_strength() {
+        let classes = [class(0, 0, 2.0)];
+        let (mut ledger, mut market, mut rules) = setup(&classes, &[100.0]);
+        // Nation 1 may buy only 30 % of what it otherwise would of class 0.
+        rules.chip_block.raise(0, 1, 0.7);
+        let mut buyers = vec![Buyer::new(1, 10.0, 2)];
+        sell_all(&classes, &mut buyers, &mut ledger, &mut market, &rules);
+        assert!(buyers[0].bought[0] > 0.0);
+        let mut free = vec![Buyer::new(0, 10.0, 2)];
+        let (mut ledger, mut market, rules) = setup(&classes, &[100.0]);
+        sell_all(&classes, &mut free, &mut ledger, &mut market, &rules);
+        assert!(
+            (free[0].bought[0] - 10.0).abs() < 1e-9,
+            "unblocked: all its money"
+        );
+        // Fully blocked: nothing at all, and its money is left.
+        let (mut ledger, mut market, mut rules) = setup(&classes, &[100.0]);
+        rules.chip_block.raise(0, 1, 1.0);
+        let mut blocked = vec![Buyer::new(1, 10.0, 2)];
+        sell_all(&classes, &mut blocked, &mut ledger, &mut market, &rules);
+        assert_eq!(blocked[0].bought[0], 0.0);
+        assert_eq!(blocked[0].money, 10.0);
+    }
+
+    #[test]
+    fn a_smuggler_seeks_only_the_classes_controlled_toward_where_it_ships() {
+        let classes = [class(0, 0, 1.0), class(1, 0, 1.0)];
+        let (mut ledger, mut market, mut rules) = setup(&classes, &[50.0, 50.0]);
+        rules.chip_block.raise(1, 1, 1.0);
+        let mut smuggler = Buyer::new(0, 10.0, 2);
+        smuggler.route = Some((0, 1));
+        let mut buyers = vec![smuggler];
+        sell_all(&classes, &mut buyers, &mut ledger, &mut market, &rules);
+        let units: f64 = buyers[0].units.iter().map(|(_, u)| u).sum();
+        assert!((units - 10.0).abs() < 1e-9);
+        assert!(buyers[0].units.iter().all(|&(c, _)| c == 1));
+        assert_eq!(
+            buyers[0].bought[0], 0.0,
+            "smuggled chips are shipped on, not installed"
+        );
+    }
+
+    #[test]
+    fn mark_ups_rise_when_buyers_want_more_than_there_is_and_fall_toward_normal_when_they_do_not() {
+        let p = Parameters::default();
+        let up = reference_markup(1.0, 3.0, &p);
+        assert!(up > 1.0 && up <= 1.0 + p.chip_step_max + 1e-12);
+        let down = reference_markup(1.0, 0.2, &p);
+        assert!(down < 1.0 && down >= 1.0 / (1.0 + p.chip_step_max) - 1e-12);
+        // A market that clears returns a high margin toward normal.
+        let high = reference_markup(1.8, 1.0, &p);
+        assert!(high < 1.8 && high > 1.0);
+        // Within bounds whatever the signal.
+        assert_eq!(
+            reference_markup(p.chip_markup_max, f64::INFINITY, &p),
+            p.chip_markup_max
+        );
+        assert_eq!(
+            reference_markup(p.chip_markup_min, 0.0, &p),
+            p.chip_markup_min
+        );
+    }
 }

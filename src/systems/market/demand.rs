@@ -9,7 +9,6 @@
 
 use super::{LabSplit, Labs, MarketScratch, reference};
 use crate::components::*;
-use crate::parameters::Parameters;
 use crate::resources::*;
 use bevy_ecs::prelude::*;
 use rand::RngExt;
@@ -82,14 +81,12 @@ impl SegmentRun {
 #[inline(never)]
 pub(crate) fn place_demand(
     m: &mut MarketScratch,
-    p: &Parameters,
-    t: u32,
-    index: &WorldIndex,
-    rules: &Rules,
-    rngs: &mut Rngs,
-    log: &mut EventLog,
+    month: &crate::systems::Month,
+    chance: &mut crate::systems::Chance,
     labs: &mut Labs,
 ) {
+    let (p, t, index, rules) = (month.p(), month.t(), &*month.index, &*month.rules);
+    let (rngs, log) = (&mut *chance.rngs, &mut *chance.log);
     m.money.fill(0.0);
     m.money_growth.fill(0.0);
     let mut splits = std::mem::take(&mut m.splits);
@@ -167,7 +164,7 @@ pub(crate) fn place_demand(
 
 #[cold]
 fn record_contracts_dropped(log: &mut EventLog, t: u32, lab: &Lab, index: &WorldIndex) {
-    if let Some(event) = log.record(t, EventKind::ContractsDropped, &lab.id) {
+    if let Some(event) = log.record_with(t, EventKind::ContractsDropped, || index.lab_id(lab.idx)) {
         event.nation = index.nation_ids[lab.nation].clone();
         event.detail = "every contracted provider shut by policy".into();
     }
@@ -175,7 +172,8 @@ fn record_contracts_dropped(log: &mut EventLog, t: u32, lab: &Lab, index: &World
 
 #[cold]
 fn record_kyc_evasion(log: &mut EventLog, t: u32, lab: &Lab, index: &WorldIndex, training: f64) {
-    if let Some(event) = log.record(t, EventKind::KycEvasionDetected, &lab.id) {
+    if let Some(event) = log.record_with(t, EventKind::KycEvasionDetected, || index.lab_id(lab.idx))
+    {
         event.nation = index.nation_ids[lab.nation].clone();
         event.detail = format!("{training:.0} H100e of training through shell companies");
     }

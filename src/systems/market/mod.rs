@@ -30,6 +30,7 @@ pub use demand::budgets;
 use crate::components::*;
 use crate::resources::*;
 use bevy_ecs::prelude::*;
+use bevy_ecs::system::SystemParam;
 
 /// Per-segment and per-provider working memory, allocated once for the run.
 #[derive(Resource, Clone, Debug)]
@@ -208,24 +209,30 @@ pub(crate) type Labs<'w, 's> =
 // The phases are kept out of line (`#[inline(never)]`) so that profiles show which of them a month spends
 // its time in; each runs once a month, so the calls cost nothing.
 
+/// The market's working arrays, and its memory of which segments used which providers.
+#[derive(SystemParam)]
+pub struct MarketState<'w> {
+    scratch: ResMut<'w, MarketScratch>,
+    usage: ResMut<'w, SegmentUse>,
+}
+
 pub fn market(
-    clock: Res<Clock>,
-    params: Res<Params>,
-    index: Res<WorldIndex>,
-    rules: Res<Rules>,
+    month: crate::systems::Month,
+    mut chance: crate::systems::Chance,
     chips: Res<ChipMarket>,
-    mut scratch: ResMut<MarketScratch>,
-    mut usage: ResMut<SegmentUse>,
-    mut rngs: ResMut<Rngs>,
-    mut log: ResMut<EventLog>,
+    state: MarketState,
     mut providers: Query<(&Provider, &mut ProviderBook)>,
     mut nations: Query<(&Nation, &Alignment, &mut NationCompute)>,
     mut labs: Labs,
 ) {
-    let p = &params.0;
+    let MarketState {
+        mut scratch,
+        mut usage,
+    } = state;
+    let (p, t) = (month.p(), month.t());
+    let (index, rules) = (&*month.index, &*month.rules);
     let m = &mut *scratch;
     let np = m.providers;
-    let t = clock.t;
 
     // Provider facts in index order; prices start from last month's, between this month's user cost at
     // the provider's chip market's price (the floor) and the cap, a multiple of the user cost at the
@@ -276,8 +283,8 @@ pub fn market(
 
     let facts = access::SegmentFacts {
         params: p,
-        index: &index,
-        rules: &rules,
+        index,
+        rules,
         compliance: &compliance,
         bloc: &bloc,
         weights: &weights,
@@ -290,7 +297,7 @@ pub fn market(
     }
     clearing::expected_prices(m, p.beta, p.capacity_weight, clearing::Segments::Inference);
 
-    demand::place_demand(m, p, t, &index, &rules, &mut rngs, &mut log, &mut labs);
+    demand::place_demand(m, &month, &mut chance, &mut labs);
     for pool in 0..m.segments / 2 {
         if m.money[pool * 2 + 1] > 0.0 {
             facts.prepare(m, pool * 2 + 1);
@@ -298,9 +305,9 @@ pub fn market(
     }
     clearing::clear_prices(m, p, t == 0);
     clearing::solve(m, p.capacity_weight, p.reoffer_rounds);
-    books::summarize_segments(m, &index, &rules, &bloc);
-    books::serve_labs(m, &index, &mut labs);
-    books::book_nations(m, p, &index, &mut nations);
+    books::summarize_segments(m, index, rules, &bloc);
+    books::serve_labs(m, index, &mut labs);
+    books::book_nations(m, p, index, &mut nations);
     books::book_providers(m, p, t, &mut providers);
     books::remember_use(m, &mut usage);
 }
