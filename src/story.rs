@@ -240,6 +240,15 @@ impl Judgement {
     pub fn met(&self) -> Option<bool> {
         self.effect.map(|e| e >= self.expectation.min_effect)
     }
+
+    /// [`Judgement::met`] in words.
+    pub fn verdict(&self) -> &'static str {
+        match self.met() {
+            Some(true) => "met",
+            Some(false) => "not met",
+            None => "not judged",
+        }
+    }
 }
 
 /// The month (`t`) the story started to act in `story`'s run, and each of its expectations judged

@@ -174,11 +174,28 @@ fn check_every_chart(data: &RunData) {
         }
         // Text is drawn in the embedded font's family, with a sans-serif fallback for SVG viewers.
         assert!(svg.contains(&format!("font-family=\"{}\"", charts::FONT)));
-        // A PNG with drawn text and lines is far from blank: it compresses to more than a few KB.
-        assert!(
-            std::fs::metadata(&png).unwrap().len() > 20_000,
+        // The PNG is the chart's size and is drawn on: more than 2 % of its pixels are not the
+        // background (the title, axes, lines and legend), and it has more than a handful of colours.
+        let image = image::open(&png).unwrap().to_rgb8();
+        assert_eq!(
+            image.dimensions(),
+            (charts::WIDTH, chart.height(data)),
             "{}",
             png.display()
+        );
+        let background = *image.get_pixel(0, 0);
+        let drawn = image.pixels().filter(|p| **p != background).count();
+        assert!(
+            drawn * 50 > image.pixels().len(),
+            "{}: {drawn} pixels drawn",
+            png.display()
+        );
+        let colours: std::collections::HashSet<[u8; 3]> = image.pixels().map(|p| p.0).collect();
+        assert!(
+            colours.len() > 16,
+            "{}: {} colours",
+            png.display(),
+            colours.len()
         );
     }
     no_temporary_files(dir.path());

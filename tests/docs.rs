@@ -38,8 +38,29 @@ fn the_model_document_lists_every_parameter_with_its_default() {
 fn ci_runs_the_readme_test_command() {
     let readme = read("README.md");
     let ci = read(".ci/run");
-    assert!(readme.contains("cargo test"));
-    assert!(ci.lines().any(|l| l.trim().starts_with("cargo test")));
+    // The two commands are the code block under "## Two commands": the main job, then the tests.
+    let section = readme
+        .split("## Two commands")
+        .nth(1)
+        .expect("README has a \"Two commands\" section");
+    let block = section
+        .split("```")
+        .nth(1)
+        .expect("a code block in \"Two commands\"");
+    let commands: Vec<&str> = block
+        .lines()
+        .skip(1)
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(commands.len(), 2, "{commands:?}");
+    assert_eq!(commands[0], "cargo run --release");
+    let test = commands[1];
+    assert!(
+        ci.lines()
+            .any(|l| l.trim() == test || l.trim().starts_with(&format!("{test} "))),
+        ".ci/run does not run the README's test command {test:?}"
+    );
 }
 
 #[test]

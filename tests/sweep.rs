@@ -668,6 +668,12 @@ fn analyze_a_morris_sweep_writes_mu_star_sigma_and_a_tornado() {
     };
     for ((mu, mu_star), sigma) in col("mu").iter().zip(col("mu_star")).zip(col("sigma")) {
         assert!(mu_star >= mu.abs() - 1e-12, "μ* = mean |EE| ≥ |mean EE|");
-        assert!(sigma >= 0.0 || sigma.is_nan());
+        // σ is the sample deviation of the effects, so mean(EE²) = μ² + σ²(r−1)/r ≤ μ² + σ², and
+        // μ*² = mean(|EE|)² ≤ mean(EE²).
+        assert!(sigma.is_finite() && sigma >= 0.0, "σ = {sigma}");
+        assert!(
+            mu_star * mu_star <= mu * mu + sigma * sigma + 1e-9 * (1.0 + mu_star * mu_star),
+            "μ* = {mu_star}, μ = {mu}, σ = {sigma}"
+        );
     }
 }

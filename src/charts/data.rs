@@ -279,6 +279,14 @@ impl RunData {
         Ok(out)
     }
 
+    /// Each bloc's id and display name.
+    pub fn bloc_names(&self) -> Vec<(String, String)> {
+        self.blocs
+            .iter()
+            .map(|b| (b.id.clone(), b.name.clone()))
+            .collect()
+    }
+
     /// A nation's display name: `Kenya (KE)`, or the code alone when the scenario gives no name.
     pub fn nation_label(&self, id: &str) -> String {
         match self.nation_names.get(id) {
