@@ -3,11 +3,14 @@
 //! holds every chart and the key numbers and loads nothing from elsewhere, and that report opened in a
 //! real headless browser without console errors.
 
+mod common;
+
+use common::{fracture, text};
 use fracture::charts::compare::CompareChart;
 use fracture::charts::{self, Chart, ChartSpec, RunData};
 use fracture::output::Manifest;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::OnceLock;
 
 const MONTHS: u32 = 24;
@@ -22,7 +25,7 @@ fn baseline() -> &'static RunData {
 fn story() -> &'static RunData {
     static DATA: OnceLock<RunData> = OnceLock::new();
     DATA.get_or_init(|| {
-        let sets = [format!("scenario.months={MONTHS}")];
+        let sets = common::sets(&[format!("scenario.months={MONTHS}")]);
         let cf = fracture::scenario::load_counterfactual("alibaba-ban", &sets)
             .unwrap()
             .unwrap();
@@ -35,25 +38,16 @@ fn story() -> &'static RunData {
 }
 
 fn run_data(scenario: &str, focus: &[&str]) -> RunData {
-    let loaded = fracture::scenario::load(scenario, &[format!("scenario.months={MONTHS}")])
-        .expect("shipped scenario loads");
+    let loaded = fracture::scenario::load(
+        scenario,
+        &common::sets(&[format!("scenario.months={MONTHS}")]),
+    )
+    .expect("shipped scenario loads");
     let s = &loaded.scenario;
     let outputs = fracture::simulate(s, s.scenario.seed).expect("simulation runs");
     let manifest = Manifest::new(s, s.scenario.seed, loaded.files.clone());
     let focus: Vec<String> = focus.iter().map(|f| f.to_string()).collect();
     RunData::new(&outputs, &serde_json::to_value(&manifest).unwrap(), &focus).unwrap()
-}
-
-fn fracture(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fracture"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Width and height from a PNG's signature and IHDR chunk; panics unless the file is a PNG.

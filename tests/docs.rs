@@ -1,5 +1,7 @@
 //! The model document and the README stay in step with the code.
 
+mod common;
+
 use fracture::parameters::PARAMETER_DOCS;
 
 fn read(file: &str) -> String {
@@ -93,11 +95,10 @@ fn the_readme_example_output_is_what_run_prints() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let run = |scenario: &str| -> Vec<String> {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_fracture"))
-            .args(["run", scenario, "--out", &format!("output/{scenario}")])
-            .current_dir(tmp.path())
-            .output()
-            .unwrap();
+        let out = common::fracture(
+            &["run", scenario, "--out", &format!("output/{scenario}")],
+            tmp.path(),
+        );
         assert!(out.status.success());
         String::from_utf8(out.stdout)
             .unwrap()
@@ -134,7 +135,7 @@ fn the_readme_names_every_output_column() {
     let readme = read("README.md");
     let section = &readme[readme.find("## The output tables").unwrap()..];
     let section = &section[..section[3..].find("\n## ").unwrap()];
-    let scenario = fracture::scenario::load("baseline", &["scenario.months=2".into()])
+    let scenario = fracture::scenario::load("baseline", &common::sets(&["scenario.months=2"]))
         .unwrap()
         .scenario;
     let blocs: Vec<String> = scenario.bloc.iter().map(|b| b.id.clone()).collect();

@@ -10,7 +10,6 @@
 //! table. Part k of a shard holds that shard's k-th chunk of run_ids, so a resumed shard rewrites exactly
 //! the parts an uninterrupted one would have written, byte for byte.
 
-use super::run::Prepared;
 use super::spec::SweepSpec;
 use crate::month::YearMonth;
 use anyhow::{Context, Result, bail};
@@ -79,24 +78,6 @@ pub fn part_path(dir: &Path, k: usize) -> PathBuf {
 }
 
 impl Plan {
-    pub fn new(prepared: &Prepared, shards: u32) -> Plan {
-        Plan {
-            program: env!("CARGO_PKG_NAME").into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            sweep: prepared.spec.sweep.name.clone(),
-            spec_hash: prepared.spec_hash.clone(),
-            shards,
-            runs: prepared.runs,
-            points: prepared.design.points.len() as u64,
-            replicates: prepared.spec.sweep.replicates,
-            seed_rule: super::SEED_RULE.into(),
-            base: prepared.base.clone(),
-            start: prepared.start,
-            summary_columns: prepared.summary_columns(),
-            spec: prepared.spec.clone(),
-        }
-    }
-
     /// Reads `_plan.json` from a sweep folder, and checks it as a plan fracture could have written:
     /// a plan is data from disk, and what it says (the sweep's name, its size) decides where files go
     /// and what is allocated.

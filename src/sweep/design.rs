@@ -29,7 +29,17 @@ pub enum Value {
 }
 
 impl Value {
-    /// The value as the right-hand side of a `--set KEY=VALUE`.
+    /// The value as the scenario is given it: the number as drawn, bit for bit.
+    pub fn toml(&self) -> toml::Value {
+        match self {
+            Value::Float(x) => toml::Value::Float(*x),
+            Value::Int(i) => toml::Value::Integer(*i),
+            Value::Other(v) => v.clone(),
+        }
+    }
+
+    /// The value as TOML text (the right-hand side of a `--set KEY=VALUE`), as the dataset's text
+    /// columns and messages show it.
     pub fn to_toml(&self) -> String {
         match self {
             // Debug keeps a decimal point or exponent, so a float stays a TOML float.
