@@ -448,11 +448,11 @@ fn counterfactual_of(
             _ => false,
         }
     };
+    // Named by the text the user wrote, each read again on its own rather than matched by position.
     let skipped: Vec<String> = written
         .iter()
-        .zip(sets)
-        .filter(|(_, set)| own(set))
-        .map(|(text, _)| text.clone())
+        .filter(|text| own(&Override::parse(text)))
+        .cloned()
         .collect();
     let kept: Vec<Override> = sets.iter().filter(|set| !own(set)).cloned().collect();
     let mut loaded = base.load(&kept)?;

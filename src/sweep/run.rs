@@ -173,7 +173,7 @@ impl Prepared {
             h.update(b"\n");
             h.update(points.sha256.as_bytes());
         }
-        let spec_hash = super::spec::hex(&h.finalize());
+        let spec_hash = super::hex(&h.finalize());
         Ok(Prepared {
             spec,
             base,
