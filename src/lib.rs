@@ -26,6 +26,7 @@ pub mod components;
 pub mod indices;
 #[cfg(feature = "engine")]
 pub mod measure;
+#[cfg(feature = "engine")]
 pub mod memory;
 #[cfg(feature = "engine")]
 pub mod output;

@@ -374,3 +374,59 @@ fn comments_and_look_alike_names_are_not_polars_and_unknown_paths_fail() {
     let e = polars_in_model(&files, &["a.rs"]).unwrap_err();
     assert!(e.contains("crate::missing::Thing names no module"), "{e}");
 }
+
+/// The modules lib.rs builds without the `engine` feature: the scenario loader and validator, as the
+/// fuzz targets build it (fuzz/Cargo.toml, `default-features = false`).
+const WITHOUT_ENGINE: [&str; 4] = ["fsutil", "month", "parameters", "scenario"];
+
+/// Every file reachable from `roots` through `mod`, `crate::`, `super::` and `self::` paths.
+fn reachable(files: &BTreeMap<String, String>, roots: &[&str]) -> BTreeMap<String, String> {
+    let mut reached: BTreeMap<String, String> = BTreeMap::new();
+    let mut queue: VecDeque<String> = roots.iter().map(|r| r.to_string()).collect();
+    while let Some(file) = queue.pop_front() {
+        for next in dependencies(files, &file).unwrap() {
+            if !reached.contains_key(&next) && !roots.contains(&next.as_str()) {
+                reached.insert(next.clone(), file.clone());
+                queue.push_back(next);
+            }
+        }
+    }
+    reached
+}
+
+#[test]
+fn the_library_builds_without_the_engine() {
+    let files = sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+    // Every other module of lib.rs is behind the feature (a `#[cfg]` on the line before it).
+    let lib = &files["lib.rs"];
+    let lines: Vec<&str> = lib.lines().collect();
+    let mut gated = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let Some(name) = line
+            .strip_prefix("pub mod ")
+            .and_then(|r| r.strip_suffix(';'))
+        else {
+            continue;
+        };
+        let behind = i > 0 && lines[i - 1].trim() == "#[cfg(feature = \"engine\")]";
+        if WITHOUT_ENGINE.contains(&name) {
+            assert!(!behind, "{name} is needed without the engine");
+        } else {
+            assert!(
+                behind,
+                "lib.rs: `pub mod {name};` is not behind the engine feature"
+            );
+            gated += 1;
+        }
+    }
+    assert!(gated > 10, "only {gated} engine modules found in lib.rs");
+    // And the modules built without it use only each other.
+    let roots = ["fsutil.rs", "month.rs", "parameters.rs", "scenario/mod.rs"];
+    for (file, from) in reachable(&files, &roots) {
+        let top = file.split(['/', '.']).next().unwrap_or_default();
+        assert!(
+            WITHOUT_ENGINE.contains(&top),
+            "{from} uses {file}, which is built only with the engine feature"
+        );
+    }
+}
