@@ -13,6 +13,8 @@ mod overrides;
 mod suggest;
 mod validate;
 
+// For the sweep file's errors (the sweeps are part of the engine).
+#[cfg(feature = "engine")]
 pub(crate) use error::line_column;
 pub use error::{Diagnostic, ScenarioError};
 pub use keys::KeyPath;
