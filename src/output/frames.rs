@@ -335,6 +335,27 @@ mod tests {
     use super::*;
     use crate::tables::{Keys, Rows, Vocabulary, table};
 
+    fn strs<'a>(frame: &'a DataFrame, name: &str) -> Vec<&'a str> {
+        frame
+            .column(name)
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect()
+    }
+
+    fn u32s(frame: &DataFrame, name: &str) -> Vec<u32> {
+        let c = frame.column(name).unwrap().u32().unwrap();
+        c.into_no_null_iter().collect()
+    }
+
+    fn f64s(frame: &DataFrame, name: &str) -> Vec<f64> {
+        let c = frame.column(name).unwrap().f64().unwrap();
+        c.into_no_null_iter().collect()
+    }
+
     fn words(n: usize) -> Words {
         Words::new((0..n).map(|i| format!("w{i}")).collect())
     }
@@ -406,76 +427,31 @@ mod tests {
         for c in &chunks[1..] {
             all.vstack_mut(c).unwrap();
         }
-        let t: Vec<u32> = all
-            .column("t")
-            .unwrap()
-            .u32()
-            .unwrap()
-            .into_no_null_iter()
-            .collect();
+        let t = u32s(&all, "t");
         assert_eq!(t, [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]);
         // Strings are plain strings, and every chunk has the table's schema.
         assert_eq!(**all.schema(), schema);
         assert_eq!(all.column("month").unwrap().dtype(), &DataType::String);
-        let month: Vec<&str> = all
-            .column("month")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .flatten()
-            .collect();
+        let month = strs(&all, "month");
         assert_eq!(
             month,
             ["w0", "w0", "w1", "w1", "w2", "w2", "w3", "w3", "w4", "w4"]
         );
-        let e: Vec<&str> = all
-            .column("e")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .flatten()
-            .collect();
+        let e = strs(&all, "e");
         assert_eq!(e, ["w0", "w1"].repeat(5));
-        let n: Vec<u32> = all
-            .column("n")
-            .unwrap()
-            .u32()
-            .unwrap()
-            .into_no_null_iter()
-            .collect();
+        let n = u32s(&all, "n");
         assert_eq!(n, [7, 9].repeat(5));
         // FLOP counts recorded, orders of magnitude reported.
-        let x: Vec<f64> = all
-            .column("x")
-            .unwrap()
-            .f64()
-            .unwrap()
-            .into_no_null_iter()
-            .collect();
+        let x = f64s(&all, "x");
         let expected: Vec<f64> = (0..10).map(f64::from).collect();
         assert_eq!(x, expected);
         let odd = all.column("odd").unwrap().bool().unwrap();
         assert_eq!(odd.null_count(), 0);
         let odd: Vec<bool> = odd.iter().flatten().collect();
         assert_eq!(odd, [false, true].repeat(5));
-        let side: Vec<&str> = all
-            .column("side")
-            .unwrap()
-            .str()
-            .unwrap()
-            .iter()
-            .flatten()
-            .collect();
+        let side = strs(&all, "side");
         assert_eq!(side, ["w0", "w1"].repeat(5));
-        let b: Vec<f64> = all
-            .column("share_b")
-            .unwrap()
-            .f64()
-            .unwrap()
-            .into_no_null_iter()
-            .collect();
+        let b = f64s(&all, "share_b");
         assert_eq!(b, expected.iter().map(|x| -x).collect::<Vec<_>>());
     }
 }

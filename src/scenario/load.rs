@@ -962,23 +962,26 @@ fn stand_in(message: &str) -> Option<Value> {
     })
 }
 
+/// The value at `segments` (map keys and array indices), if it is there.
+fn node_at<'a>(mut node: &'a mut Value, segments: &[Segment]) -> Option<&'a mut Value> {
+    for s in segments {
+        node = match (s, node) {
+            (Segment::Map { key }, Value::Table(t)) => t.get_mut(key)?,
+            (Segment::Seq { index }, Value::Array(a)) => a.get_mut(*index)?,
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
 /// Puts `stand_in` at `segments` (whose parents exist); false if it cannot.
 fn insert_at(value: &mut Value, segments: &[Segment], stand_in: Value) -> bool {
     let Some((Segment::Map { key }, parents)) = segments.split_last() else {
         return false;
     };
-    let mut node = value;
-    for s in parents {
-        let next = match (s, node) {
-            (Segment::Map { key }, Value::Table(t)) => t.get_mut(key),
-            (Segment::Seq { index }, Value::Array(a)) => a.get_mut(*index),
-            _ => None,
-        };
-        match next {
-            Some(n) => node = n,
-            None => return false,
-        }
-    }
+    let Some(node) = node_at(value, parents) else {
+        return false;
+    };
     match node {
         Value::Table(t) => t.insert(key.clone(), stand_in).is_none(),
         _ => false,
@@ -995,18 +998,9 @@ fn remove_at(value: &mut Value, segments: &[Segment]) -> bool {
     let Some((last, parents)) = segments.split_last() else {
         return false;
     };
-    let mut node = value;
-    for s in parents {
-        let next = match (s, node) {
-            (Segment::Map { key }, Value::Table(t)) => t.get_mut(key),
-            (Segment::Seq { index }, Value::Array(a)) => a.get_mut(*index),
-            _ => None,
-        };
-        match next {
-            Some(n) => node = n,
-            None => return false,
-        }
-    }
+    let Some(node) = node_at(value, parents) else {
+        return false;
+    };
     match (last, node) {
         (Segment::Map { key }, Value::Table(t)) => t.remove(key).is_some(),
         _ => false,

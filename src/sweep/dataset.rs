@@ -454,25 +454,36 @@ pub fn verify(dir: &Path) -> Result<Verification> {
 /// The dataset as tab-separated text, a header and one line per run in run_id order: for diffing two
 /// sweeps with ordinary tools (the Slurm test compares a sharded sweep with a local one this way).
 pub fn to_text(frame: &DataFrame) -> Result<String> {
+    delimited(frame, "\t", str::to_string, |v| match v {
+        AnyValue::Null => String::new(),
+        AnyValue::String(s) => s.to_string(),
+        AnyValue::Float64(x) => format!("{x:?}"),
+        v => v.to_string(),
+    })
+}
+
+/// A frame as lines of fields joined by `separator`: a header of the column names as `name` writes them,
+/// then a line per row of its cells as `field` writes them.
+pub fn delimited(
+    frame: &DataFrame,
+    separator: &str,
+    name: impl Fn(&str) -> String,
+    field: impl Fn(AnyValue) -> String,
+) -> Result<String> {
     use std::fmt::Write;
     let cols = frame.columns();
     let mut out = cols
         .iter()
-        .map(|c| c.name().as_str())
+        .map(|c| name(c.name()))
         .collect::<Vec<_>>()
-        .join("\t");
+        .join(separator);
     out.push('\n');
     for i in 0..frame.height() {
         let mut line = Vec::with_capacity(cols.len());
         for c in cols {
-            line.push(match c.get(i)? {
-                AnyValue::Null => String::new(),
-                AnyValue::String(s) => s.to_string(),
-                AnyValue::Float64(x) => format!("{x:?}"),
-                v => v.to_string(),
-            });
+            line.push(field(c.get(i)?));
         }
-        writeln!(out, "{}", line.join("\t"))?;
+        writeln!(out, "{}", line.join(separator))?;
     }
     Ok(out)
 }
