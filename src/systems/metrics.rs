@@ -88,13 +88,8 @@ pub fn metrics(
     mut recorder: ResMut<Recorder>,
     observed: Observed,
 ) {
-    let super::Month {
-        clock,
-        params,
-        index,
-        sides,
-        ..
-    } = month;
+    let (t, p) = (month.t(), month.p());
+    let (index, sides) = (&*month.index, &month.sides.0);
     let Books {
         ledger,
         market,
@@ -107,15 +102,12 @@ pub fn metrics(
         providers,
         fabs,
     } = observed;
-    let p = &params.0;
-    let t = clock.t;
     let k = index.blocs();
     let nn = index.nation_ids.len();
     let rec = &mut *recorder;
 
     let mut ordered: Vec<(&Nation, &Alignment, &NationCompute, &Power)> = nations.iter().collect();
     ordered.sort_by_key(|(n, _, _, _)| n.idx);
-    let sides = &sides.0;
 
     // Compute flows by (user bloc, supplier bloc), and shares by the user nation's side.
     let mut flows = vec![vec![0.0; k]; k];

@@ -122,16 +122,8 @@ pub fn production(
     chips: Query<&ChipClass>,
     mut fabs: Query<&mut Fab>,
 ) {
-    let super::Month {
-        clock,
-        params,
-        index,
-        sides,
-        rules,
-    } = month;
-    let p = &params.0;
-    let t = clock.t;
-    let sides = &sides.0;
+    let (t, p) = (month.t(), month.p());
+    let (index, rules, sides) = (&*month.index, &*month.rules, &month.sides.0);
     let nc = index.chip_ids.len();
     let mut in_production = vec![false; nc];
     let mut stacks = vec![0.0; nc];
@@ -148,13 +140,13 @@ pub fn production(
     let mut owners: Vec<usize> = order.iter().map(|f| f.owner).collect();
     owners.sort_unstable();
     owners.dedup();
-    advance_substitution(t, &owners, &index, &rules, &mut ledger);
+    advance_substitution(t, &owners, index, rules, &mut ledger);
 
     // What each fab could make before memory is shared.
     let mut plans: Vec<Plan> = Vec::with_capacity(order.len());
     for fab in order.iter_mut() {
         if fab.capacity_pipeline.is_empty() && p.fab_lead_months > 0 {
-            let (growth, ceiling) = planned_growth(fab, &rules, &market, &ledger, &index, p, true);
+            let (growth, ceiling) = planned_growth(fab, rules, &market, &ledger, index, p, true);
             fill_pipeline(fab, growth, ceiling, p);
         }
         plans.push(plan(
@@ -162,12 +154,12 @@ pub fn production(
             &in_production,
             &stacks,
             &ledger,
-            &index,
-            &rules,
+            index,
+            rules,
             per_wafer,
         ));
     }
-    share_memory(&mut plans, &order, t, &index, &rules, &ledger);
+    share_memory(&mut plans, &order, t, index, rules, &ledger);
 
     // What each fab can make, before it looks at what sells, by class.
     let mut units_of: Vec<f64> = Vec::with_capacity(order.len());
@@ -269,7 +261,7 @@ pub fn production(
         } else {
             0.0
         };
-        let (growth, ceiling) = planned_growth(fab, &rules, &market, &ledger, &index, p, false);
+        let (growth, ceiling) = planned_growth(fab, rules, &market, &ledger, index, p, false);
         if let Some(arrived) = fab.capacity_pipeline.pop_front() {
             fab.capacity += arrived;
         }

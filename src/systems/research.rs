@@ -27,19 +27,11 @@ pub fn research(
     mut labs: Query<(&Lab, &mut LabState)>,
     mut leaders: Local<Option<Leaders>>,
 ) {
-    let super::Month {
-        clock,
-        params,
-        index,
-        sides,
-        rules,
-    } = month;
+    let (t, p) = (month.t(), month.p());
+    let (index, rules, sides) = (&*month.index, &*month.rules, &month.sides.0);
     let super::Chance { mut rngs, mut log } = chance;
-    let p = &params.0;
-    let t = clock.t;
     let nn = index.nation_ids.len();
     let k = index.blocs();
-    let sides = &sides.0;
     let efficiency = p.algorithmic_efficiency_per_year.powf(t as f64 / 12.0);
     let window = p.max_run_months as usize;
     let run_length = p.run_length(t);
@@ -142,7 +134,7 @@ pub fn research(
                     accuse(
                         &mut log,
                         &mut triggers,
-                        &index,
+                        index,
                         t,
                         (lab, state),
                         target,
@@ -173,7 +165,7 @@ pub fn research(
                     accuse(
                         &mut log,
                         &mut triggers,
-                        &index,
+                        index,
                         t,
                         (lab, &state),
                         target,
