@@ -90,8 +90,9 @@ fn child(spec: &str) {
         env!("CARGO_MANIFEST_DIR"),
         s.world
     );
-    let loaded = fracture::scenario::load(&path, &[format!("scenario.months={}", s.months)])
-        .expect("the scale scenario loads");
+    let months =
+        fracture::scenario::Override::parse_all(&[format!("scenario.months={}", s.months)]);
+    let loaded = fracture::scenario::load(&path, &months).expect("the scale scenario loads");
     let scenario = &loaded.scenario;
     let labs: u64 = scenario.lab.iter().map(|l| u64::from(l.count)).sum();
     let estimate = fracture::memory::estimate(scenario, s.recording);

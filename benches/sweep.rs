@@ -6,7 +6,7 @@
 //!
 //! Numbers are printed, never asserted.
 
-use fracture::sweep::{Plan, Prepared, RunOptions, SweepSpec};
+use fracture::sweep::{Prepared, RunOptions, SweepSpec};
 use std::time::Instant;
 
 fn main() {
@@ -54,7 +54,7 @@ max = 1.0
         let secs = (0..3)
             .map(|_| {
                 let dir = tempfile::tempdir().unwrap();
-                Plan::new(&prepared, 1).write_or_check(dir.path()).unwrap();
+                prepared.plan(1).write_or_check(dir.path()).unwrap();
                 let start = Instant::now();
                 prepared.run_shard(dir.path(), 0, 1, &options).unwrap();
                 start.elapsed().as_secs_f64()

@@ -26,6 +26,7 @@ pub mod components;
 pub mod indices;
 #[cfg(feature = "engine")]
 pub mod measure;
+#[cfg(feature = "engine")]
 pub mod memory;
 #[cfg(feature = "engine")]
 pub mod output;
@@ -51,6 +52,8 @@ pub mod tables;
 pub mod world;
 
 #[cfg(feature = "engine")]
-pub use simulation::{LargeTables, simulate, simulate_into, simulate_with, simulate_with_progress};
+pub use output::Outputs;
 #[cfg(feature = "engine")]
-pub use tables::{Detail, Outputs, Recording};
+pub use output::{LargeTables, simulate, simulate_into, simulate_with, simulate_with_progress};
+#[cfg(feature = "engine")]
+pub use tables::{Detail, Recording};

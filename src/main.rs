@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 use fracture::Detail;
 use fracture::charts::{self, RunData};
 use fracture::output::{self, Manifest};
-use fracture::scenario::{self, SHIPPED, ScenarioError};
+use fracture::scenario::{self, KeyPath, Override, SHIPPED, ScenarioError};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -249,14 +249,19 @@ fn main() -> ExitCode {
 
 fn run(args: RunArgs) -> Result<()> {
     let name = args.scenario.as_deref().unwrap_or("baseline");
-    let mut sets = args.sets.clone();
+    // The `--set`s as written, then --seed and --months (clap holds them to the files' bounds).
+    let mut sets = Override::parse_all(&args.sets);
+    let key = |k: &str| KeyPath::parse(k).expect("a key path");
     if let Some(seed) = args.seed {
-        sets.push(format!("scenario.seed={seed}"));
+        let seed = i64::try_from(seed).expect("--seed is at most 2^63-1");
+        sets.push(Override::new(key("scenario.seed"), seed));
     }
     if let Some(months) = args.months {
-        sets.push(format!("scenario.months={months}"));
+        sets.push(Override::new(key("scenario.months"), i64::from(months)));
     }
-    let loaded = scenario::load(name, &sets)?;
+    // Each file is read and parsed once, for the story and its counterfactual.
+    let files = scenario::Files::read(name)?;
+    let loaded = files.base()?.load(&sets)?;
     let scenario = &loaded.scenario;
     let dir = args
         .out
@@ -277,7 +282,7 @@ fn run(args: RunArgs) -> Result<()> {
     let counterfactual = if args.no_baseline {
         None
     } else {
-        counterfactual_of(name, &sets, scenario)?
+        counterfactual_of(&files, &sets, &args.sets, scenario)?
     };
 
     let detail = Detail::from(args.detail);
@@ -418,28 +423,38 @@ fn run(args: RunArgs) -> Result<()> {
     Ok(())
 }
 
-/// A story's counterfactual with the `sets` of its run, and the `--set`s it leaves out: those naming a
-/// policy or trigger of the story's own, which the counterfactual does not have. `None` for a
-/// scenario that is no story (the baseline, a world of its own, a file without policies or triggers).
+/// A story's counterfactual with the `sets` of its run, and the `--set`s it leaves out (as `written`,
+/// the text of the first of `sets`): those naming a policy or trigger of the story's own, which the
+/// counterfactual does not have. `None` for a scenario that is no story (the baseline, a world of its
+/// own, a file without policies or triggers).
 fn counterfactual_of(
-    name: &str,
-    sets: &[String],
+    files: &scenario::Files,
+    sets: &[Override],
+    written: &[String],
     story: &scenario::Scenario,
 ) -> Result<Option<(scenario::Loaded, Vec<String>)>> {
-    let Some(base) = scenario::Base::read_counterfactual(name)? else {
+    let Some(base) = files.counterfactual()? else {
         return Ok(None);
     };
     let plain = base.load(&[])?.scenario;
-    let own = |set: &String| -> bool {
-        let mut parts = set.split('=').next().unwrap_or("").trim().split('.');
-        let (section, id) = (parts.next(), parts.next());
-        match (section, id) {
-            (Some("policy"), Some(id)) => !plain.policy.iter().any(|p| p.name == id),
-            (Some("trigger"), Some(id)) => !plain.trigger.iter().any(|t| t.name == id),
+    // (A malformed `--set` failed the story's own load before the counterfactual is made.)
+    let own = |set: &Override| -> bool {
+        let Some(key) = set.key() else {
+            return false;
+        };
+        match (key.section(), key.element()) {
+            ("policy", Some((id, _))) => !plain.policy.iter().any(|p| p.name == id),
+            ("trigger", Some((id, _))) => !plain.trigger.iter().any(|t| t.name == id),
             _ => false,
         }
     };
-    let (skipped, kept): (Vec<String>, Vec<String>) = sets.iter().cloned().partition(own);
+    // Named by the text the user wrote, each read again on its own rather than matched by position.
+    let skipped: Vec<String> = written
+        .iter()
+        .filter(|text| own(&Override::parse(text)))
+        .cloned()
+        .collect();
+    let kept: Vec<Override> = sets.iter().filter(|set| !own(set)).cloned().collect();
     let mut loaded = base.load(&kept)?;
     // Told apart from the story in its folder, charts and comparisons; the name runs nothing.
     loaded.scenario.scenario.name = format!("{}-counterfactual", story.scenario.name);
@@ -575,9 +590,10 @@ fn report(run_dir: &Path, focus: &[String]) -> Result<()> {
 }
 
 fn validate(files: &[String], sets: &[String]) -> Result<()> {
+    let sets = Override::parse_all(sets);
     let mut failed = 0;
     for file in files {
-        match scenario::load(file, sets) {
+        match scenario::load(file, &sets) {
             Ok(loaded) => {
                 let s = &loaded.scenario;
                 let labs: u32 = s.lab.iter().map(|l| l.count).sum();
@@ -732,7 +748,7 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
                 fracture::sweep::spec::MAX_SHARDS
             );
             let prepared = Prepared::new(&SweepSpec::read(&spec)?)?;
-            let plan = Plan::new(&prepared, shards);
+            let plan = prepared.plan(shards);
             plan.write_or_check(&out)?;
             outln!(
                 "{}: {} runs ({} points × {} replicates) in {} shards → {}",
@@ -768,7 +784,7 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
                 plan.shards
             } else {
                 let n = given.map_or(1, |(_, n)| n);
-                Plan::new(&prepared, n).write_or_check(&out)?;
+                prepared.plan(n).write_or_check(&out)?;
                 n
             };
             let index = match given {

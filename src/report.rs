@@ -391,11 +391,7 @@ fn story_section(h: &mut String, data: &RunData, view: &StoryComparison) {
         }
         let _ = writeln!(h, "</ul>");
     }
-    let blocs: Vec<(String, String)> = data
-        .blocs
-        .iter()
-        .map(|b| (b.id.clone(), b.name.clone()))
-        .collect();
+    let blocs = data.bloc_names();
     if !view.judgements.is_empty() {
         let _ = writeln!(
             h,
@@ -403,11 +399,7 @@ fn story_section(h: &mut String, data: &RunData, view: &StoryComparison) {
              <th>Expectation</th><th>Found in this run</th><th>Verdict</th></tr></thead>\n<tbody>"
         );
         for j in &view.judgements {
-            let verdict = match j.met() {
-                Some(true) => "met",
-                Some(false) => "not met",
-                None => "not judged",
-            };
+            let verdict = j.verdict();
             let _ = writeln!(
                 h,
                 "<tr><td data-label=\"Expectation\">{}</td><td data-label=\"Found\">{}</td>\

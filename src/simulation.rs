@@ -1,144 +1,137 @@
-//! Running a scenario: build the world, run the monthly schedule, return the tables. No I/O of its own:
-//! the rows of the large tables go where the caller says as the months run ([`LargeTables`]), so that
-//! `fracture run` writes them to Parquet as they come and holds only a chunk or two of them, and sweeps
-//! can run many simulations side by side.
+//! Running a scenario: build the world, run the monthly schedule, hand back what was recorded. No I/O
+//! and no polars of its own: the rows of the large tables go where the caller says as the months run
+//! ([`Chunks`]), so that `fracture run` writes them to Parquet as they come and holds only a chunk or
+//! two of them, and the rest comes back as plain tables ([`Recorded`]), which `output` turns into
+//! DataFrames ([`crate::simulate`]) and files. Sweeps run many simulations side by side.
 
-use crate::resources::{Clock, EventLog, WorldIndex};
+use crate::month::YearMonth;
+use crate::resources::{Clock, EventLog, EventRecord, WorldIndex};
 use crate::scenario::Scenario;
 use crate::systems::monthly_schedule;
-use crate::tables::{Outputs, Recorder, Recording, Table, events_frame};
+use crate::tables::{LabIds, LabSample, Recorder, Recording, Table};
 use crate::world;
 use anyhow::Result;
 use bevy_ecs::world::World;
-use polars::prelude::DataFrame;
 use std::sync::mpsc;
 
-/// What becomes of the rows of the large tables, `labs` and `usage`, as chunks of months finish
-/// (chunks of at most [`crate::tables::CHUNK_ROWS`] rows, at least a month, at most
-/// [`crate::tables::CHUNK_MONTHS`]).
-pub enum LargeTables<'a> {
-    /// Kept: they come back as DataFrames, with one polars chunk per chunk of months. Memory grows
-    /// with the months; for small worlds and the library.
-    Keep,
-    /// Each chunk, in order, goes to this function on a second thread — to be written as Parquet row
-    /// groups, say — while the months go on; they come back without rows (their row counts in
-    /// [`Outputs::rows`]). The simulation waits for the function to take a chunk before it records
-    /// the one after, so no more than three chunks are ever held, however long the run. An error
-    /// stops the run and is returned.
-    Stream(&'a mut (dyn FnMut(&'static str, Table) -> Result<()> + Send)),
+/// Where the rows of the large tables, `labs` and `usage`, go as chunks of months finish (chunks of
+/// at most [`crate::tables::CHUNK_ROWS`] rows, at least a month, at most
+/// [`crate::tables::CHUNK_MONTHS`]): each chunk, in order, to a function given its table's name.
+pub enum Chunks<'a> {
+    /// On the simulation's thread, as each chunk ends.
+    Here(&'a mut dyn FnMut(&'static str, Table) -> Result<()>),
+    /// On a second thread — to be written as Parquet row groups, say — while the months go on,
+    /// overlapping with them on the core a single run leaves idle. The simulation waits for the
+    /// function to take a chunk before it records the one after, so no more than three chunks are
+    /// ever held, however long the run. An error stops the run and is returned.
+    Beside(&'a mut (dyn FnMut(&'static str, Table) -> Result<()> + Send)),
 }
 
-/// Simulates `scenario` with `seed`; `on_month` is called after each month with the number done.
-pub fn simulate_with_progress(
-    scenario: &Scenario,
-    seed: u64,
-    on_month: impl FnMut(u32),
-) -> Result<Outputs> {
-    simulate_with(scenario, seed, crate::Detail::Full, on_month)
+/// What a run recorded, but the rows of the large tables (which went to its [`Chunks`]).
+pub struct Recorded {
+    pub global: Table,
+    pub nations: Table,
+    pub providers: Table,
+    pub fabs: Table,
+    pub events: Vec<EventRecord>,
+    /// The labs table's dimension table.
+    pub lab_ids: LabIds,
+    /// The large tables, `labs` and `usage`, without rows: their columns.
+    pub large: [Table; 2],
+    /// The rows the large tables had, wherever they went.
+    pub large_rows: [usize; 2],
+    /// What the labs table holds.
+    pub sample: LabSample,
+    /// The run's first month, for the events' month labels.
+    pub start: YearMonth,
 }
 
 /// Simulates `scenario` with `seed`, recording the tables `recording` asks for (a [`crate::Detail`],
-/// or a [`Recording`] with a sample of labs) and keeping them all; `on_month` is called after each
-/// month with the number done.
-pub fn simulate_with(
+/// or a [`Recording`] with a sample of labs); `on_month` is called after each month with the number
+/// done, and the large tables' rows go to `chunks`.
+pub fn record(
     scenario: &Scenario,
     seed: u64,
     recording: impl Into<Recording>,
     on_month: impl FnMut(u32),
-) -> Result<Outputs> {
-    simulate_into(scenario, seed, recording, on_month, LargeTables::Keep)
-}
-
-/// As [`simulate_with`], with the large tables' rows going where `large` says as the months run. When
-/// they go to a function, that function runs on a second thread, overlapping with the months still
-/// to run on the core a single run leaves idle.
-pub fn simulate_into(
-    scenario: &Scenario,
-    seed: u64,
-    recording: impl Into<Recording>,
-    on_month: impl FnMut(u32),
-    large: LargeTables<'_>,
-) -> Result<Outputs> {
+    chunks: Chunks<'_>,
+) -> Result<Recorded> {
     let recording = recording.into();
     let mut world = world::build_with(scenario, seed, recording);
     let months = scenario.scenario.months;
-    let start = scenario.scenario.start;
-    let month_label = |m: u32| start.plus(m as i32).to_string();
     let large_rows = std::sync::Mutex::new([0usize; 2]);
     let count = |name: &str, rows: &Table| {
         let mut counts = large_rows.lock().expect("no counter panicked");
         counts[usize::from(name == "usage")] += rows.rows();
     };
-    let (frames, small, sample) = match large {
-        LargeTables::Keep => {
-            let mut kept: [Option<DataFrame>; 2] = [None, None];
-            let mut keep = |name: &'static str, rows: Table| -> Result<()> {
-                count(name, &rows);
-                let part = rows.into_frame()?;
-                let frame = &mut kept[usize::from(name == "usage")];
-                match frame {
-                    Some(f) => {
-                        f.vstack_mut_owned(part)?;
-                    }
-                    None => *frame = Some(part),
-                }
-                Ok(())
-            };
-            run_months(&mut world, months, on_month, |chunks| {
-                for (name, rows) in chunks {
-                    keep(name, rows)?;
-                }
-                Ok(())
-            })?;
-            let sample = world.resource::<Recorder>().sample;
-            let small = small_tables(&mut world, month_label)?;
-            (
-                kept.map(|f| f.expect("a run has at least one chunk")),
-                small,
-                sample,
-            )
-        }
-        LargeTables::Stream(sink) => {
-            // The empty tables, for their columns.
-            let empty = {
-                let recorder = world.resource::<Recorder>();
-                [recorder.labs.clone(), recorder.usage.clone()]
-            };
-            let sample = world.resource::<Recorder>().sample;
-            let small = std::thread::scope(|scope| -> Result<_> {
-                // A rendezvous: the simulation hands a chunk over only when the writer is ready for
-                // it, and records the next meanwhile.
-                let (chunks, received) = mpsc::sync_channel::<Vec<(&'static str, Table)>>(0);
-                let writer = std::thread::Builder::new()
-                    .name("fracture-tables".into())
-                    .spawn_scoped(scope, move || -> Result<()> {
-                        for chunk in received {
-                            for (name, rows) in chunk {
-                                count(name, &rows);
-                                sink(name, rows)?;
-                            }
-                        }
-                        Ok(())
-                    })
-                    .expect("a thread for the tables");
-                let ran = run_months(&mut world, months, on_month, |due| {
-                    // The writer stops early only on an error, which joining it returns.
-                    chunks
-                        .send(due)
-                        .map_err(|_| anyhow::anyhow!("the table writer stopped"))
-                });
-                drop(chunks);
-                let small = ran.and_then(|()| small_tables(&mut world, month_label));
-                writer.join().expect("the table writer panicked")?;
-                small
-            })?;
-            // Recorded before the first month: the columns without rows.
-            let [labs, usage] = empty.map(Table::into_frame);
-            ([labs?, usage?], small, sample)
+    // Recorded before the first month: the columns without rows.
+    let (large, sample) = {
+        let recorder = world.resource::<Recorder>();
+        (
+            [recorder.labs.empty(), recorder.usage.empty()],
+            recorder.sample,
+        )
+    };
+    // What the run recorded, made while a second thread may still be writing the last chunk.
+    let finish = |world: &mut World| {
+        let recorder = world.remove_resource::<Recorder>().expect("recorder");
+        let log = world.remove_resource::<EventLog>().expect("event log");
+        let index = world.resource::<WorldIndex>();
+        let lab_ids = recorder.lab_ids(|lab| index.lab_id(lab));
+        Recorded {
+            global: recorder.global.finish(),
+            nations: recorder.nations.finish(),
+            providers: recorder.providers.finish(),
+            fabs: recorder.fabs.finish(),
+            events: log.events,
+            lab_ids,
+            large,
+            large_rows: [0; 2],
+            sample,
+            start: scenario.scenario.start,
         }
     };
-    let large_rows = large_rows.into_inner().expect("no counter panicked");
-    Ok(Outputs::from_parts(small, frames, large_rows, sample))
+    let mut recorded = match chunks {
+        Chunks::Here(sink) => {
+            run_months(&mut world, months, on_month, |due| {
+                for (name, rows) in due {
+                    count(name, &rows);
+                    sink(name, rows)?;
+                }
+                Ok(())
+            })?;
+            finish(&mut world)
+        }
+        Chunks::Beside(sink) => std::thread::scope(|scope| -> Result<Recorded> {
+            // A rendezvous: the simulation hands a chunk over only when the writer is ready for it,
+            // and records the next meanwhile.
+            let (chunks, received) = mpsc::sync_channel::<Vec<(&'static str, Table)>>(0);
+            let writer = std::thread::Builder::new()
+                .name("fracture-tables".into())
+                .spawn_scoped(scope, move || -> Result<()> {
+                    for chunk in received {
+                        for (name, rows) in chunk {
+                            count(name, &rows);
+                            sink(name, rows)?;
+                        }
+                    }
+                    Ok(())
+                })
+                .expect("a thread for the tables");
+            let ran = run_months(&mut world, months, on_month, |due| {
+                // The writer stops early only on an error, which joining it returns.
+                chunks
+                    .send(due)
+                    .map_err(|_| anyhow::anyhow!("the table writer stopped"))
+            });
+            drop(chunks);
+            let recorded = ran.map(|()| finish(&mut world));
+            writer.join().expect("the table writer panicked")?;
+            recorded
+        })?,
+    };
+    recorded.large_rows = large_rows.into_inner().expect("no counter panicked");
+    Ok(recorded)
 }
 
 /// Runs the monthly schedule `months` times. After a month that ends a chunk of months of a large
@@ -161,25 +154,4 @@ fn run_months(
         }
     }
     Ok(())
-}
-
-/// The small tables — global, nations, providers, fabs, events, lab_ids.
-fn small_tables(world: &mut World, month_label: impl Fn(u32) -> String) -> Result<[DataFrame; 6]> {
-    let recorder = world.remove_resource::<Recorder>().expect("recorder");
-    let log = world.remove_resource::<EventLog>().expect("event log");
-    let index = world.resource::<WorldIndex>();
-    let lab_ids = recorder.lab_ids(|lab| index.lab_id(lab))?;
-    Ok([
-        recorder.global.into_frame()?,
-        recorder.nations.into_frame()?,
-        recorder.providers.into_frame()?,
-        recorder.fabs.into_frame()?,
-        events_frame(&log.events, month_label)?,
-        lab_ids,
-    ])
-}
-
-/// Simulates `scenario` with `seed`, keeping every table.
-pub fn simulate(scenario: &Scenario, seed: u64) -> Result<Outputs> {
-    simulate_with_progress(scenario, seed, |_| {})
 }

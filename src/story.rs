@@ -240,6 +240,15 @@ impl Judgement {
     pub fn met(&self) -> Option<bool> {
         self.effect.map(|e| e >= self.expectation.min_effect)
     }
+
+    /// [`Judgement::met`] in words.
+    pub fn verdict(&self) -> &'static str {
+        match self.met() {
+            Some(true) => "met",
+            Some(false) => "not met",
+            None => "not judged",
+        }
+    }
 }
 
 /// The month (`t`) the story started to act in `story`'s run, and each of its expectations judged
@@ -309,14 +318,16 @@ mod tests {
 
     #[test]
     fn expectations_are_judged_from_the_story_start_on_both_runs() {
-        let mut story = crate::scenario::load("alibaba-ban", &["scenario.months=3".into()])
+        let sets = crate::scenario::Override::parse_all(&["scenario.months=3"]);
+        let files = crate::scenario::Files::read("alibaba-ban").unwrap();
+        let mut story = files.base().unwrap().load(&sets).unwrap().scenario;
+        let counterfactual = files
+            .counterfactual()
+            .unwrap()
+            .unwrap()
+            .load(&sets)
             .unwrap()
             .scenario;
-        let counterfactual =
-            crate::scenario::load_counterfactual("alibaba-ban", &["scenario.months=3".into()])
-                .unwrap()
-                .unwrap()
-                .scenario;
         story.scenario.expect.truncate(1);
         story.scenario.expect[0].months = Some(2);
         // The trigger fires in month 1, answering an accusation of month 0: its ban is in force from

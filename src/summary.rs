@@ -3,7 +3,7 @@
 
 use crate::charts::RunData;
 use crate::comparison::{self, Measure, StoryComparison};
-use crate::tables::Outputs;
+use crate::output::Outputs;
 use polars::prelude::*;
 use std::fmt::Write;
 
@@ -154,22 +154,14 @@ pub fn story(view: &StoryComparison, data: &RunData, table_file: &str) -> String
         }
     }
 
-    let blocs: Vec<(String, String)> = data
-        .blocs
-        .iter()
-        .map(|b| (b.id.clone(), b.name.clone()))
-        .collect();
+    let blocs = data.bloc_names();
     if !view.judgements.is_empty() {
         let _ = writeln!(
             out,
             "\nExpectations (this seed; tests/stories.rs holds the shipped stories to them over four)"
         );
         for j in &view.judgements {
-            let verdict = match j.met() {
-                Some(true) => "met",
-                Some(false) => "not met",
-                None => "not judged",
-            };
+            let verdict = j.verdict();
             let text = format!(
                 "{}: {}",
                 comparison::claim(j, &blocs, |t| view.month(t).to_string()),

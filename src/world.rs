@@ -76,20 +76,53 @@ pub fn build(scenario: &Scenario, seed: u64) -> World {
 
 /// As [`build`], recording only the tables (and labs) `recording` asks for: a [`Detail`], or a
 /// [`Recording`] with a sample of labs.
+///
+/// Entities are spawned kind by kind in a fixed order, each kind sorted by id, so that entity ids (and
+/// with them the order queries visit entities) depend on the scenario alone.
 pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording>) -> World {
-    let recording = recording.into();
-    let detail = recording.detail;
-    let params = &scenario.parameters;
-    let start = scenario.scenario.start;
     let mut world = World::new();
-    let k = scenario.bloc.len();
     let mut index = WorldIndex {
         bloc_ids: scenario.bloc.iter().map(|b| b.id.clone()).collect(),
         ..Default::default()
     };
-    let bloc_of = |id: &str| scenario.bloc.iter().position(|b| b.id == id);
+    let homes = spawn_nations(&mut world, &mut index, scenario);
+    spawn_blocs(&mut world, &mut index, scenario);
+    index_inputs(&mut index, scenario);
+    spawn_chips(&mut world, &mut index, scenario, &homes);
+    let fabs = spawn_fabs(&mut world, &mut index, scenario, &homes);
+    spawn_providers(&mut world, &mut index, scenario, &homes);
+    let mut watts_at_start = spawn_regions(&mut world, &mut index, scenario);
+    order_labs(&mut index, scenario);
+    let lab_kinds = spawn_labs(
+        &mut world,
+        &mut index,
+        scenario,
+        &homes,
+        &mut watts_at_start,
+    );
+    install_power(&mut world, &index, scenario, &watts_at_start);
+    spawn_intermediaries(&mut world, &mut index, scenario);
+    spawn_policies(&mut world, &index, scenario);
+    insert_resources(
+        &mut world,
+        index,
+        scenario,
+        (seed, recording.into()),
+        &lab_kinds,
+        fabs,
+    );
+    world
+}
 
-    // Nations.
+/// The position of bloc `id` among the scenario's blocs.
+fn bloc_of(scenario: &Scenario, id: &str) -> Option<usize> {
+    scenario.bloc.iter().position(|b| b.id == id)
+}
+
+/// Nations, in the order of their ids. Returns each nation's home bloc: the bloc of its largest
+/// alignment weight at the start, which its chips, fabs and providers belong to.
+fn spawn_nations(world: &mut World, index: &mut WorldIndex, scenario: &Scenario) -> Vec<usize> {
+    let k = scenario.bloc.len();
     let nations = sorted_by_id(&scenario.nation, |n| &n.id);
     for (i, n) in nations.iter().enumerate() {
         index.nation_ids.push(n.id.clone());
@@ -100,18 +133,18 @@ pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording
         .iter()
         .map(|b| index.nation_index[&b.leader])
         .collect();
-    let mut initial_weights = Vec::new();
+    let mut homes = Vec::with_capacity(nations.len());
     for (i, n) in nations.iter().enumerate() {
         let mut weights = vec![0.0; k];
         let mut trade = vec![0.0; k];
         for (b, w) in &n.alignment {
-            weights[bloc_of(b).expect("validated")] = *w;
+            weights[bloc_of(scenario, b).expect("validated")] = *w;
         }
         for (b, w) in &n.trade {
-            trade[bloc_of(b).expect("validated")] = *w;
+            trade[bloc_of(scenario, b).expect("validated")] = *w;
         }
         let leads = index.bloc_leaders.iter().position(|&l| l == i);
-        initial_weights.push(weights.clone());
+        homes.push(argmax(&weights));
         let e = world
             .spawn((
                 Nation {
@@ -138,8 +171,11 @@ pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording
             .id();
         index.nations.push(e);
     }
-    let home_bloc = |nation: usize| argmax(&initial_weights[nation]);
+    homes
+}
 
+/// Blocs, and the coalitions' members.
+fn spawn_blocs(world: &mut World, index: &mut WorldIndex, scenario: &Scenario) {
     for (i, b) in scenario.bloc.iter().enumerate() {
         world.spawn(Bloc {
             idx: i,
@@ -153,8 +189,11 @@ pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording
             c.members.iter().map(|m| index.nation_index[m]).collect(),
         );
     }
+}
 
-    // Inputs.
+/// Inputs to chipmaking: suppliers, kind, supply and how a withheld supply is substituted.
+fn index_inputs(index: &mut WorldIndex, scenario: &Scenario) {
+    let params = &scenario.parameters;
     for (i, x) in sorted_by_id(&scenario.input, |x| &x.id).iter().enumerate() {
         index.input_ids.push(x.id.clone());
         index.input_index.insert(x.id.clone(), i);
@@ -175,8 +214,11 @@ pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording
                 .unwrap_or(params.months_to_substitute),
         ));
     }
+}
 
-    // Chip classes; which nations' fabs make each one.
+/// Chip classes, with the nations whose fabs make each one.
+fn spawn_chips(world: &mut World, index: &mut WorldIndex, scenario: &Scenario, homes: &[usize]) {
+    let start = scenario.scenario.start;
     let chips = sorted_by_id(&scenario.chip, |c| &c.id);
     for (i, c) in chips.iter().enumerate() {
         index.chip_ids.push(c.id.clone());
@@ -202,7 +244,7 @@ pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording
             idx: i,
             id: c.id.clone(),
             designer,
-            origin: home_bloc(designer),
+            origin: homes[designer],
             h100e: c.h100e,
             hbm_stacks: c.hbm_stacks,
             available: c.available.map_or(0, |m| start.months_until(m)),
@@ -211,13 +253,28 @@ pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording
             fab_nations: fab_nations[i].clone(),
         });
     }
+}
 
-    // Fabs; each sells in the market of its chips' designers (the first chip's, by validation all alike).
-    let mut fab_ids = Vec::new();
-    let mut fab_owners = Vec::new();
+/// The fabs' ids and owners, in index order, for the output tables.
+struct FabNames {
+    ids: Vec<String>,
+    owners: Vec<usize>,
+}
+
+/// Fabs; each sells in the market of its chips' designers (the first chip's, by validation all alike).
+fn spawn_fabs(
+    world: &mut World,
+    index: &mut WorldIndex,
+    scenario: &Scenario,
+    homes: &[usize],
+) -> FabNames {
+    let mut names = FabNames {
+        ids: Vec::new(),
+        owners: Vec::new(),
+    };
     for (i, f) in sorted_by_id(&scenario.fab, |f| &f.id).iter().enumerate() {
-        fab_ids.push(f.id.clone());
-        fab_owners.push(index.nation_index[&f.owner]);
+        names.ids.push(f.id.clone());
+        names.owners.push(index.nation_index[&f.owner]);
         let inputs: Vec<usize> = f.inputs.iter().map(|x| index.input_index[x]).collect();
         let chips: Vec<(usize, f64)> = f
             .chips
@@ -226,7 +283,7 @@ pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording
             .collect();
         let market = chips
             .first()
-            .map_or(0, |&(c, _)| home_bloc(index.chip_designer[c]));
+            .map_or(0, |&(c, _)| homes[index.chip_designer[c]]);
         let e = world
             .spawn(Fab {
                 idx: i,
@@ -252,8 +309,16 @@ pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording
             .id();
         index.fabs.push(e);
     }
+    names
+}
 
-    // Providers and their regions.
+/// Cloud providers; a provider belongs to its declared bloc, else to its home nation's.
+fn spawn_providers(
+    world: &mut World,
+    index: &mut WorldIndex,
+    scenario: &Scenario,
+    homes: &[usize],
+) {
     let providers = sorted_by_id(&scenario.provider, |p| &p.id);
     for (i, p) in providers.iter().enumerate() {
         index.provider_ids.push(p.id.clone());
@@ -262,8 +327,8 @@ pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording
         let bloc = p
             .bloc
             .as_deref()
-            .and_then(bloc_of)
-            .unwrap_or_else(|| home_bloc(home));
+            .and_then(|b| bloc_of(scenario, b))
+            .unwrap_or(homes[home]);
         index.provider_bloc.push(bloc);
         world.spawn((
             Provider {
@@ -284,6 +349,12 @@ pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording
             },
         ));
     }
+}
+
+/// The providers' regions, in the order of their ids, with their installed chips. Returns the
+/// facility watts each host nation's regions draw at the start.
+fn spawn_regions(world: &mut World, index: &mut WorldIndex, scenario: &Scenario) -> Vec<f64> {
+    let params = &scenario.parameters;
     let mut regions: Vec<(String, usize, usize, f64)> = Vec::new();
     for p in &scenario.provider {
         for r in &p.region {
@@ -297,7 +368,7 @@ pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording
     }
     regions.sort_by(|a, b| a.0.cmp(&b.0));
     let w0 = params.watts_per_h100e;
-    // Facility watts each nation's chips draw at the start, for its default power.
+    let k = scenario.bloc.len();
     let mut watts_at_start = vec![0.0; index.nation_ids.len()];
     for (i, (id, provider, host, capacity)) in regions.into_iter().enumerate() {
         let origin = index.provider_bloc[provider];
@@ -320,10 +391,13 @@ pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording
             .id();
         index.regions.push(e);
     }
+    watts_at_start
+}
 
-    // Labs, a population entry expanded into its members, in the order of their ids. The ids are made
-    // only to be sorted, in one buffer, and dropped: a lab is its entry and member number (1 to
-    // `count`, 0 for a lab of its own), from which WorldIndex::lab_id makes its id again.
+/// Every lab's place: a population entry expanded into its members, in the order of their ids. The ids
+/// are made only to be sorted, in one buffer, and dropped: a lab is its entry and member number (1 to
+/// `count`, 0 for a lab of its own), from which [`WorldIndex::lab_id`] makes its id again.
+fn order_labs(index: &mut WorldIndex, scenario: &Scenario) {
     let total: usize = scenario.lab.iter().map(|l| l.count as usize).sum();
     index.population_ids = scenario.lab.iter().map(|l| l.id.clone()).collect();
     index.population_digits = scenario
@@ -331,81 +405,64 @@ pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording
         .iter()
         .map(|l| l.count.to_string().len().max(4))
         .collect();
-    {
-        let mut text: Vec<u8> = Vec::new();
-        // (start and end of the id in `text`, entry, member)
-        let mut ids: Vec<(usize, usize, u32, u32)> = Vec::with_capacity(total);
-        for (entry, l) in scenario.lab.iter().enumerate() {
-            if l.count == 1 {
+    let mut text: Vec<u8> = Vec::new();
+    // (start and end of the id in `text`, entry, member)
+    let mut ids: Vec<(usize, usize, u32, u32)> = Vec::with_capacity(total);
+    for (entry, l) in scenario.lab.iter().enumerate() {
+        if l.count == 1 {
+            let start = text.len();
+            text.extend_from_slice(l.id.as_bytes());
+            ids.push((start, text.len(), entry as u32, 0));
+        } else {
+            for m in 1..=l.count {
                 let start = text.len();
                 text.extend_from_slice(l.id.as_bytes());
-                ids.push((start, text.len(), entry as u32, 0));
-            } else {
-                for m in 1..=l.count {
-                    let start = text.len();
-                    text.extend_from_slice(l.id.as_bytes());
-                    text.push(b'-');
-                    push_padded(&mut text, m, index.population_digits[entry]);
-                    ids.push((start, text.len(), entry as u32, m));
-                }
+                text.push(b'-');
+                push_padded(&mut text, m, index.population_digits[entry]);
+                ids.push((start, text.len(), entry as u32, m));
             }
         }
-        // Ids are unique (validation sees to it), so an unstable sort gives the one order.
-        ids.sort_unstable_by(|a, b| text[a.0..a.1].cmp(&text[b.0..b.1]));
-        (index.lab_population, index.lab_member) =
-            ids.into_iter().map(|(_, _, e, m)| (e, m)).unzip();
     }
-    // Every nation has a contract-free pool (pool n for nation n), which labs join when they drop
-    // contracts; pools with contracts follow, numbered as labs first need them.
-    let mut pools: HashMap<(usize, Vec<usize>), usize> = HashMap::new();
-    for n in 0..index.nation_ids.len() {
-        pools.insert((n, Vec::new()), n);
-        index.pool_nation.push(n);
-        index.pool_contracts.push(None);
+    // Ids are unique (validation sees to it), so an unstable sort gives the one order.
+    ids.sort_unstable_by(|a, b| text[a.0..a.1].cmp(&text[b.0..b.1]));
+    (index.lab_population, index.lab_member) = ids.into_iter().map(|(_, _, e, m)| (e, m)).unzip();
+}
+
+/// What every member of a population shares, worked out once per entry, when its first lab comes.
+struct Traits {
+    nation: usize,
+    pool: usize,
+    origin: usize,
+    /// The runs before the start, as if the lab's compute had grown steadily — its budget at its
+    /// growth, bought at prices falling with price-performance — so capability starts where it
+    /// stands; and the FLOP of its largest run.
+    runs: Vec<f64>,
+    total: f64,
+    extraction: bool,
+}
+
+/// The market pools labs fall into: every nation has a contract-free pool (pool n for nation n), which
+/// labs join when they drop contracts; pools with contracts follow, numbered as labs first need them.
+struct Pools(HashMap<(usize, Vec<usize>), usize>);
+
+impl Pools {
+    fn new(index: &mut WorldIndex) -> Self {
+        let mut pools = HashMap::new();
+        for n in 0..index.nation_ids.len() {
+            pools.insert((n, Vec::new()), n);
+            index.pool_nation.push(n);
+            index.pool_contracts.push(None);
+        }
+        Pools(pools)
     }
-    let efficiency = |t: i32| params.algorithmic_efficiency_per_year.powf(t as f64 / 12.0);
-    let mean_price = |contracts: &[String]| {
-        let prices: Vec<f64> = scenario
-            .provider
-            .iter()
-            .filter(|p| contracts.is_empty() || contracts.contains(&p.id))
-            .map(|p| p.price)
-            .collect();
-        prices.iter().sum::<f64>() / prices.len().max(1) as f64
-    };
-    // The ring holds the longest run there can be; the run's length picks how much of it counts.
-    let window = params.max_run_months as usize;
-    /// What every member of a population shares, worked out once per entry, when its first lab comes.
-    struct Traits {
-        nation: usize,
-        pool: usize,
-        origin: usize,
-        /// The runs before the start, as if the lab's compute had grown steadily — its budget at its
-        /// growth, bought at prices falling with price-performance — so capability starts where it
-        /// stands; and the FLOP of its largest run.
-        runs: Vec<f64>,
-        total: f64,
-        extraction: bool,
-    }
-    let mut traits: Vec<Option<Traits>> = (0..scenario.lab.len()).map(|_| None).collect();
-    let mut lab_kinds = Vec::with_capacity(total);
-    let mut own_cluster = Vec::with_capacity(total);
-    index.lab_nation.reserve(total);
-    let populations = std::mem::take(&mut index.lab_population);
-    let members = std::mem::take(&mut index.lab_member);
-    let bundles = populations.iter().enumerate().map(|(i, &entry)| {
-        let l = &scenario.lab[entry as usize];
-        let t = traits[entry as usize].get_or_insert_with(|| {
-            let nation = index.nation_index[&l.nation];
-            let mut contracts: Vec<usize> = l
-                .providers
-                .iter()
-                .map(|p| index.provider_index[p])
-                .collect();
-            contracts.sort_unstable();
-            contracts.dedup();
-            let next = pools.len();
-            let pool = *pools.entry((nation, contracts.clone())).or_insert_with(|| {
+
+    /// The pool of labs in `nation` with `contracts` (sorted provider indices), made if new.
+    fn of(&mut self, index: &mut WorldIndex, nation: usize, contracts: Vec<usize>) -> usize {
+        let next = self.0.len();
+        *self
+            .0
+            .entry((nation, contracts.clone()))
+            .or_insert_with(|| {
                 index.pool_nation.push(nation);
                 index.pool_contracts.push((!contracts.is_empty()).then(|| {
                     let mut allowed = vec![false; index.provider_ids.len()];
@@ -415,38 +472,96 @@ pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording
                     allowed
                 }));
                 next
-            });
-            let cloud = (1.0 - l.own_share) * l.budget * 1e9 / (mean_price(&l.providers) * 8760.0);
-            let training = (l.owned + cloud) * l.training_share;
-            let monthly_growth =
-                ((1.0 + l.budget_growth) / (1.0 - params.price_performance)).powf(1.0 / 12.0);
-            let runs: Vec<f64> = (0..window)
-                .map(|j| {
-                    let tau = j as i32 - window as i32;
-                    training
-                        * monthly_growth.powi(tau)
-                        * efficiency(tau)
-                        * params.run_share
-                        * params.flop_per_h100e_month
-                })
-                .collect();
-            let total = run_flop(&runs, window - 1, params.run_length(0));
-            Traits {
-                nation,
-                pool,
-                origin: l
-                    .owned_origin
-                    .as_deref()
-                    .and_then(bloc_of)
-                    .unwrap_or_else(|| home_bloc(nation)),
-                runs,
-                total,
-                extraction: l.extraction.unwrap_or(matches!(
-                    l.kind,
-                    LabKind::Frontier | LabKind::NationalChampion
-                )),
-            }
-        });
+            })
+    }
+}
+
+/// The traits of the members of `[[lab]]` entry `l`.
+fn traits(
+    l: &crate::scenario::Lab,
+    index: &mut WorldIndex,
+    pools: &mut Pools,
+    scenario: &Scenario,
+    homes: &[usize],
+) -> Traits {
+    let params = &scenario.parameters;
+    let nation = index.nation_index[&l.nation];
+    let mut contracts: Vec<usize> = l
+        .providers
+        .iter()
+        .map(|p| index.provider_index[p])
+        .collect();
+    contracts.sort_unstable();
+    contracts.dedup();
+    let pool = pools.of(index, nation, contracts);
+    let mean_price = {
+        let prices: Vec<f64> = scenario
+            .provider
+            .iter()
+            .filter(|p| l.providers.is_empty() || l.providers.contains(&p.id))
+            .map(|p| p.price)
+            .collect();
+        prices.iter().sum::<f64>() / prices.len().max(1) as f64
+    };
+    let cloud = (1.0 - l.own_share) * l.budget * 1e9 / (mean_price * 8760.0);
+    let training = (l.owned + cloud) * l.training_share;
+    let monthly_growth =
+        ((1.0 + l.budget_growth) / (1.0 - params.price_performance)).powf(1.0 / 12.0);
+    let efficiency = |t: i32| params.algorithmic_efficiency_per_year.powf(t as f64 / 12.0);
+    // The ring holds the longest run there can be; the run's length picks how much of it counts.
+    let window = params.max_run_months as usize;
+    let runs: Vec<f64> = (0..window)
+        .map(|j| {
+            let tau = j as i32 - window as i32;
+            training
+                * monthly_growth.powi(tau)
+                * efficiency(tau)
+                * params.run_share
+                * params.flop_per_h100e_month
+        })
+        .collect();
+    let total = run_flop(&runs, window - 1, params.run_length(0));
+    Traits {
+        nation,
+        pool,
+        origin: l
+            .owned_origin
+            .as_deref()
+            .and_then(|b| bloc_of(scenario, b))
+            .unwrap_or(homes[nation]),
+        runs,
+        total,
+        extraction: l.extraction.unwrap_or(matches!(
+            l.kind,
+            LabKind::Frontier | LabKind::NationalChampion
+        )),
+    }
+}
+
+/// Labs, in the order [`order_labs`] gave them, spawned as a batch: the ECS's tables are sized once for
+/// every lab, not grown lab by lab. Adds their own clusters' watts to `watts_at_start`; returns every
+/// lab's kind, in index order.
+fn spawn_labs(
+    world: &mut World,
+    index: &mut WorldIndex,
+    scenario: &Scenario,
+    homes: &[usize],
+    watts_at_start: &mut [f64],
+) -> Vec<LabKind> {
+    let params = &scenario.parameters;
+    let (k, w0) = (scenario.bloc.len(), params.watts_per_h100e);
+    let total = index.lab_population.len();
+    let mut pools = Pools::new(index);
+    let mut traits_of: Vec<Option<Traits>> = (0..scenario.lab.len()).map(|_| None).collect();
+    let mut lab_kinds = Vec::with_capacity(total);
+    let mut own_cluster = Vec::with_capacity(total);
+    index.lab_nation.reserve(total);
+    let populations = std::mem::take(&mut index.lab_population);
+    let members = std::mem::take(&mut index.lab_member);
+    let bundles = populations.iter().enumerate().map(|(i, &entry)| {
+        let l = &scenario.lab[entry as usize];
+        let t = traits_of[entry as usize]
+            .get_or_insert_with(|| traits(l, index, &mut pools, scenario, homes));
         index.lab_nation.push(t.nation);
         lab_kinds.push(l.kind);
         own_cluster.push(l.own_share > 0.0 && l.budget > 0.0);
@@ -480,7 +595,6 @@ pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording
             },
         )
     });
-    // Spawned as a batch: the ECS's tables are sized once for every lab, not grown lab by lab.
     index.labs = world.spawn_batch(bundles).collect();
     index.lab_population = populations;
     index.lab_member = members;
@@ -491,16 +605,20 @@ pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording
         .filter(|(_, own)| **own)
         .map(|(e, _)| *e)
         .collect();
-    index.pools = pools.len();
+    index.pools = pools.0.len();
+    lab_kinds
+}
 
-    // Each nation's AI power: the scenario's, else what its chips draw at the start and some headroom.
-    for (i, n) in nations.iter().enumerate() {
+/// Each nation's AI power: the scenario's, else what its chips draw at the start and some headroom.
+fn install_power(world: &mut World, index: &WorldIndex, scenario: &Scenario, watts: &[f64]) {
+    let params = &scenario.parameters;
+    for (i, n) in sorted_by_id(&scenario.nation, |n| &n.id).iter().enumerate() {
         let capacity_gw = n
             .power_gw
-            .unwrap_or(watts_at_start[i] / 1e9 * (1.0 + params.default_power_headroom));
+            .unwrap_or(watts[i] / 1e9 * (1.0 + params.default_power_headroom));
         world.entity_mut(index.nations[i]).insert(Power {
             capacity_gw,
-            in_use_gw: watts_at_start[i] / 1e9,
+            in_use_gw: watts[i] / 1e9,
             build_gw_yr: n
                 .power_build_gw_yr
                 .unwrap_or(capacity_gw * params.default_power_build),
@@ -510,8 +628,10 @@ pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording
             wanted_growth: 1.0,
         });
     }
+}
 
-    // Intermediaries; routes without an explicit share split what the others leave.
+/// Intermediaries; routes without an explicit share split what the others leave.
+fn spawn_intermediaries(world: &mut World, index: &mut WorldIndex, scenario: &Scenario) {
     let explicit: f64 = scenario.intermediary.iter().filter_map(|m| m.share).sum();
     let implicit = scenario
         .intermediary
@@ -539,8 +659,11 @@ pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording
             .id();
         index.intermediaries.push(e);
     }
+}
 
-    // Policies, in scenario order.
+/// Policies, in scenario order, each converted once into its typed measure.
+fn spawn_policies(world: &mut World, index: &WorldIndex, scenario: &Scenario) {
+    let start = scenario.scenario.start;
     for (i, p) in scenario.policy.iter().enumerate() {
         world.spawn(PolicyRule::new(
             i,
@@ -550,11 +673,23 @@ pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording
                 p.end.map(|e| start.months_until(e)),
             ),
             "scenario".into(),
-            &index,
+            index,
         ));
     }
+}
 
-    let n = index.nation_ids.len();
+/// The resources the systems share, sized for the world, and the recorder of the output tables.
+fn insert_resources(
+    world: &mut World,
+    index: WorldIndex,
+    scenario: &Scenario,
+    (seed, recording): (u64, Recording),
+    lab_kinds: &[LabKind],
+    fabs: FabNames,
+) {
+    let params = &scenario.parameters;
+    let start = scenario.scenario.start;
+    let (n, k) = (index.nation_ids.len(), index.blocs());
     world.insert_resource(Rules::new(
         index.chip_ids.len(),
         n,
@@ -605,7 +740,7 @@ pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording
         index.pools,
         index.provider_ids.len(),
         k,
-        index.nation_ids.len(),
+        n,
     ));
     world.insert_resource(crate::systems::metrics::History::default());
     world.insert_resource(SegmentUse::default());
@@ -632,8 +767,8 @@ pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording
             lab_populations: index.lab_population.clone(),
             lab_members: index.lab_member.clone(),
             provider_blocs: index.provider_bloc.iter().map(|&b| b as u32).collect(),
-            fabs: fab_ids.as_slice().into(),
-            fab_nations: fab_owners.iter().map(|&n| n as u32).collect(),
+            fabs: fabs.ids.as_slice().into(),
+            fab_nations: fabs.owners.iter().map(|&n| n as u32).collect(),
         },
         recording,
     ));
@@ -647,9 +782,8 @@ pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording
     world.insert_resource(Rngs::new(seed));
     world.insert_resource(EventLog {
         events: Vec::new(),
-        keep: detail.events(),
+        keep: recording.detail.events(),
     });
-    world
 }
 
 #[cfg(test)]

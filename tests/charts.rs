@@ -3,11 +3,14 @@
 //! holds every chart and the key numbers and loads nothing from elsewhere, and that report opened in a
 //! real headless browser without console errors.
 
+mod common;
+
+use common::{fracture, text};
 use fracture::charts::compare::CompareChart;
 use fracture::charts::{self, Chart, ChartSpec, RunData};
 use fracture::output::Manifest;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::OnceLock;
 
 const MONTHS: u32 = 24;
@@ -22,7 +25,7 @@ fn baseline() -> &'static RunData {
 fn story() -> &'static RunData {
     static DATA: OnceLock<RunData> = OnceLock::new();
     DATA.get_or_init(|| {
-        let sets = [format!("scenario.months={MONTHS}")];
+        let sets = common::sets(&[format!("scenario.months={MONTHS}")]);
         let cf = fracture::scenario::load_counterfactual("alibaba-ban", &sets)
             .unwrap()
             .unwrap();
@@ -35,25 +38,16 @@ fn story() -> &'static RunData {
 }
 
 fn run_data(scenario: &str, focus: &[&str]) -> RunData {
-    let loaded = fracture::scenario::load(scenario, &[format!("scenario.months={MONTHS}")])
-        .expect("shipped scenario loads");
+    let loaded = fracture::scenario::load(
+        scenario,
+        &common::sets(&[format!("scenario.months={MONTHS}")]),
+    )
+    .expect("shipped scenario loads");
     let s = &loaded.scenario;
     let outputs = fracture::simulate(s, s.scenario.seed).expect("simulation runs");
     let manifest = Manifest::new(s, s.scenario.seed, loaded.files.clone());
     let focus: Vec<String> = focus.iter().map(|f| f.to_string()).collect();
     RunData::new(&outputs, &serde_json::to_value(&manifest).unwrap(), &focus).unwrap()
-}
-
-fn fracture(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fracture"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// Width and height from a PNG's signature and IHDR chunk; panics unless the file is a PNG.
@@ -180,11 +174,28 @@ fn check_every_chart(data: &RunData) {
         }
         // Text is drawn in the embedded font's family, with a sans-serif fallback for SVG viewers.
         assert!(svg.contains(&format!("font-family=\"{}\"", charts::FONT)));
-        // A PNG with drawn text and lines is far from blank: it compresses to more than a few KB.
-        assert!(
-            std::fs::metadata(&png).unwrap().len() > 20_000,
+        // The PNG is the chart's size and is drawn on: more than 2 % of its pixels are not the
+        // background (the title, axes, lines and legend), and it has more than a handful of colours.
+        let image = image::open(&png).unwrap().to_rgb8();
+        assert_eq!(
+            image.dimensions(),
+            (charts::WIDTH, chart.height(data)),
             "{}",
             png.display()
+        );
+        let background = *image.get_pixel(0, 0);
+        let drawn = image.pixels().filter(|p| **p != background).count();
+        assert!(
+            drawn * 50 > image.pixels().len(),
+            "{}: {drawn} pixels drawn",
+            png.display()
+        );
+        let colours: std::collections::HashSet<[u8; 3]> = image.pixels().map(|p| p.0).collect();
+        assert!(
+            colours.len() > 16,
+            "{}: {} colours",
+            png.display(),
+            colours.len()
         );
     }
     no_temporary_files(dir.path());

@@ -1,20 +1,11 @@
 //! The command line as a user meets it: run, refuse to overwrite, validate, list, and bad input that
 //! writes nothing.
 
+mod common;
+
+use common::{command, fracture, text};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn fracture(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fracture"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use std::process::Command;
 
 #[test]
 fn run_writes_tables_and_manifest_and_refuses_to_overwrite_without_force() {
@@ -78,7 +69,7 @@ fn run_writes_tables_and_manifest_and_refuses_to_overwrite_without_force() {
 #[test]
 fn run_with_no_arguments_runs_the_embedded_baseline_from_any_directory() {
     let tmp = tempfile::tempdir().unwrap();
-    let out = fracture(&[], tmp.path());
+    let out = fracture::<&str>(&[], tmp.path());
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(tmp.path().join("output/baseline/global.parquet").is_file());
     let summary = text(&out.stdout);
@@ -217,7 +208,7 @@ fn without_a_terminal_progress_is_one_plain_line_at_a_time() {
     // stderr is a pipe, as in a Slurm log.
     let tmp = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_fracture"))
+        command()
             .args(args)
             .current_dir(tmp.path())
             .env("FRACTURE_PROGRESS_SECONDS", "0")
@@ -319,7 +310,7 @@ fn a_fifo_or_a_device_is_refused_without_waiting_or_reading_forever() {
         &["validate", "/dev/zero"],
         &["run", "/dev/zero", "--out", "r"],
     ] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fracture"))
+        let mut child = command()
             .args(args)
             .current_dir(tmp.path())
             .stdout(std::process::Stdio::piped())

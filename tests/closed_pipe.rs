@@ -1,16 +1,19 @@
 //! `fracture list | head -1` and friends: a reader that closes standard output early ends the command
 //! quietly with success — no panic, no exit code 101, no error message.
 
+mod common;
+
+use common::{command, fracture, text};
 use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 /// Runs fracture with standard output a real pipe whose reading end is already closed, so that its
 /// first write fails with EPIPE.
 fn with_closed_stdout(args: &[&str], cwd: &Path) -> Output {
     let (reader, writer) = std::io::pipe().expect("a pipe");
     drop(reader);
-    Command::new(env!("CARGO_BIN_EXE_fracture"))
+    command()
         .args(args)
         .current_dir(cwd)
         .stdout(writer)
@@ -49,16 +52,8 @@ values = [1.0, 2.0]
 "#,
     )
     .unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_fracture"))
-        .args(["sweep", "run", "s.toml", "--out", "ds", "-q"])
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = fracture(&["sweep", "run", "s.toml", "--out", "ds", "-q"], dir);
+    assert!(out.status.success(), "{}", text(&out.stderr));
 }
 
 #[test]
@@ -87,7 +82,7 @@ fn a_reader_that_takes_one_line_and_leaves_ends_the_listing_quietly() {
     // As `fracture parameters | head -1`: the reader leaves after the first line, while fracture is
     // still writing (the listing is longer than one line).
     let tmp = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fracture"))
+    let mut child = command()
         .arg("parameters")
         .current_dir(tmp.path())
         .stdout(Stdio::piped())

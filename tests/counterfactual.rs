@@ -4,18 +4,12 @@
 //! `compare` prints the same table and writes `compare.parquet`, one row per run × nation × metric, whose
 //! numbers are those of the runs' own tables.
 
+mod common;
+
+use common::fracture;
 use fracture::output::read_parquet;
 use polars::prelude::*;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn fracture(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fracture"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the binary runs")
-}
 
 fn ok(args: &[&str], cwd: &Path) -> String {
     let out = fracture(args, cwd);
@@ -300,10 +294,7 @@ fn the_counterfactual_is_the_story_without_its_policies_run_with_the_same_seed_b
         );
     }
     // The counterfactual's tables are what loading and running it directly gives.
-    let sets = [
-        "scenario.months=12".to_string(),
-        "scenario.seed=7".to_string(),
-    ];
+    let sets = common::sets(&["scenario.months=12", "scenario.seed=7"]);
     let cf = fracture::scenario::load_counterfactual("alibaba-ban", &sets)
         .unwrap()
         .unwrap();

@@ -1,5 +1,7 @@
 //! The model document and the README stay in step with the code.
 
+mod common;
+
 use fracture::parameters::PARAMETER_DOCS;
 
 fn read(file: &str) -> String {
@@ -36,8 +38,29 @@ fn the_model_document_lists_every_parameter_with_its_default() {
 fn ci_runs_the_readme_test_command() {
     let readme = read("README.md");
     let ci = read(".ci/run");
-    assert!(readme.contains("cargo test"));
-    assert!(ci.lines().any(|l| l.trim().starts_with("cargo test")));
+    // The two commands are the code block under "## Two commands": the main job, then the tests.
+    let section = readme
+        .split("## Two commands")
+        .nth(1)
+        .expect("README has a \"Two commands\" section");
+    let block = section
+        .split("```")
+        .nth(1)
+        .expect("a code block in \"Two commands\"");
+    let commands: Vec<&str> = block
+        .lines()
+        .skip(1)
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(commands.len(), 2, "{commands:?}");
+    assert_eq!(commands[0], "cargo run --release");
+    let test = commands[1];
+    assert!(
+        ci.lines()
+            .any(|l| l.trim() == test || l.trim().starts_with(&format!("{test} "))),
+        ".ci/run does not run the README's test command {test:?}"
+    );
 }
 
 #[test]
@@ -72,11 +95,10 @@ fn the_readme_example_output_is_what_run_prints() {
     };
     let tmp = tempfile::tempdir().unwrap();
     let run = |scenario: &str| -> Vec<String> {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_fracture"))
-            .args(["run", scenario, "--out", &format!("output/{scenario}")])
-            .current_dir(tmp.path())
-            .output()
-            .unwrap();
+        let out = common::fracture(
+            &["run", scenario, "--out", &format!("output/{scenario}")],
+            tmp.path(),
+        );
         assert!(out.status.success());
         String::from_utf8(out.stdout)
             .unwrap()
@@ -113,7 +135,7 @@ fn the_readme_names_every_output_column() {
     let readme = read("README.md");
     let section = &readme[readme.find("## The output tables").unwrap()..];
     let section = &section[..section[3..].find("\n## ").unwrap()];
-    let scenario = fracture::scenario::load("baseline", &["scenario.months=2".into()])
+    let scenario = fracture::scenario::load("baseline", &common::sets(&["scenario.months=2"]))
         .unwrap()
         .scenario;
     let blocs: Vec<String> = scenario.bloc.iter().map(|b| b.id.clone()).collect();

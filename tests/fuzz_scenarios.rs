@@ -5,7 +5,7 @@
 //!
 //! `FRACTURE_FUZZ_CASES` sets the number of cases per property (default: a few seconds' worth).
 
-use fracture::scenario::{Base, Diagnostic, SHIPPED, ScenarioError, load_str};
+use fracture::scenario::{Base, Diagnostic, Override, SHIPPED, ScenarioError, load_str};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError};
 use std::sync::LazyLock;
@@ -380,7 +380,7 @@ proptest! {
             return Ok(());
         };
         let text = apply_edit(&text, &edit);
-        located(load_str(SHIPPED[which].file, &text, &sets))?;
+        located(load_str(SHIPPED[which].file, &text, &Override::parse_all(&sets)))?;
     }
 }
 
@@ -395,7 +395,7 @@ proptest! {
     fn random_overrides_never_panic_and_every_rejection_is_located(
         sets in prop::collection::vec(set_string(), 1..5),
     ) {
-        located(BASE.load(&sets))?;
+        located(BASE.load(&Override::parse_all(&sets)))?;
     }
 }
 
@@ -425,7 +425,7 @@ proptest! {
         let Ok(text) = toml::to_string(&doc) else {
             return Ok(());
         };
-        let sets = vec![format!("scenario.months={months}")];
+        let sets = Override::parse_all(&[format!("scenario.months={months}")]);
         let Ok(loaded) = load_str(SHIPPED[which].file, &text, &sets) else {
             return Ok(());
         };

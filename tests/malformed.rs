@@ -3,8 +3,9 @@
 //! the line the error must point at with `# <-`. For every file, both `fracture validate` and
 //! `fracture run` must exit non-zero with `FILE:LINE:COLUMN: `KEY``, and the run must write nothing.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 fn corpus() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/malformed");
@@ -101,11 +102,7 @@ fn every_malformed_scenario_is_refused_with_its_file_line_and_key_and_writes_not
                 "-q".into(),
             ],
         ] {
-            let result = Command::new(env!("CARGO_BIN_EXE_fracture"))
-                .args(&args)
-                .current_dir(&dir)
-                .output()
-                .unwrap();
+            let result = common::fracture(&args, &dir);
             let stderr = String::from_utf8_lossy(&result.stderr);
             if result.status.success() {
                 failures.push(format!("fracture {}: exit 0", args.join(" ")));

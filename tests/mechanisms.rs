@@ -4,14 +4,14 @@
 
 mod common;
 use common::*;
-use fracture::Outputs;
 use fracture::scenario::Scenario;
 use fracture::story::mean_and_error;
+use fracture::{Detail, Outputs};
 
 const SEEDS: [u64; 3] = [1, 2, 3];
 
 fn summary(s: &Scenario, seed: u64) -> Outputs {
-    fracture::simulate_with(s, seed, fracture::Detail::Summary, |_| {}).expect("runs")
+    fracture::simulate_with(s, seed, Detail::Summary, |_| {}).expect("runs")
 }
 
 /// The effect `measure(with) − measure(without)` over paired seeds; asserts it is at least `claim` (in
@@ -24,14 +24,13 @@ fn paired(
     claim: f64,
     measure: impl Fn(&Outputs) -> f64,
 ) -> f64 {
-    let (a, b) = (
-        scenario(with.0, months, with.1),
-        scenario(without.0, months, without.1),
+    let effects = with_and_without(
+        &scenario(with.0, months, with.1),
+        &scenario(without.0, months, without.1),
+        &SEEDS,
+        Detail::Summary,
+        |a, b, _| measure(a) - measure(b),
     );
-    let effects: Vec<f64> = SEEDS
-        .iter()
-        .map(|&seed| measure(&summary(&a, seed)) - measure(&summary(&b, seed)))
-        .collect();
     let (mean, se) = mean_and_error(&effects);
     eprintln!("{what}: {mean:.4} (se {se:.4}, claim {claim}) {effects:?}");
     let signed = mean * claim.signum();

@@ -1,21 +1,12 @@
 //! Result folders are never overwritten by accident: two runs writing one `--out` at once cannot replace
 //! each other, and `--force` replaces only a folder fracture wrote.
 
+mod common;
+
+use common::{command, fracture, text};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-fn fracture(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_fracture"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("the binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 fn names(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
@@ -93,7 +84,7 @@ fn start_at_barrier(cwd: &Path, barrier: &Path, seed: &str, force: bool) -> std:
     if force {
         args.push("--force");
     }
-    Command::new(env!("CARGO_BIN_EXE_fracture"))
+    command()
         .args(&args)
         .current_dir(cwd)
         .env(fracture::fsutil::INSTALL_BARRIER_ENV, barrier)

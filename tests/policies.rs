@@ -60,7 +60,14 @@ start = "2025-07"
             members_without[t]
         );
     }
-    assert!(members_with[6..12].iter().sum::<f64>() < members_without[6..12].iter().sum::<f64>());
+    let (w, wo): (f64, f64) = (
+        members_with[6..12].iter().sum(),
+        members_without[6..12].iter().sum(),
+    );
+    assert!(
+        w < 0.99 * wo,
+        "members' compute in months 6–11: {w} vs {wo}, not 1 % lower"
+    );
     // Those who relied on Alibaba lose access outright.
     for n in ["KE", "BR"] {
         let a = nation(&with, n, "compute_h100e");
@@ -320,7 +327,12 @@ capability_threshold = 20.0
     let a = global(&with, "frontier_capability_china");
     let b = global(&without, "frontier_capability_china");
     assert!(a.iter().zip(&b).all(|(x, y)| x <= &(y + 1e-12)));
-    assert!(a[23] < b[23]);
+    assert!(
+        a[23] < b[23] - 0.05,
+        "China's frontier in month 23: {} vs {}, not 0.05 OOM lower",
+        a[23],
+        b[23]
+    );
 }
 
 #[test]
@@ -339,7 +351,12 @@ training_threshold_h100e = 0
     let use_of =
         |o: &fracture::Outputs| -> f64 { west.iter().map(|p| sum(&usage(o, "CN", p))).sum() };
     assert!(use_of(&without) > 0.0);
-    assert!(use_of(&with) < use_of(&without));
+    assert!(
+        use_of(&with) < 0.75 * use_of(&without),
+        "Western clouds' use in China: {} vs {}, not a quarter lower",
+        use_of(&with),
+        use_of(&without)
+    );
     let cn = rows_where(&with.labs, "nation", "CN");
     assert!(bools(&cn, "kyc_refused").iter().any(|&f| f));
     let us = rows_where(&with.labs, "nation", "US");
@@ -388,7 +405,7 @@ start = "2025-06"
             nation(&with, n, "alignment_west")[35],
             nation(&without, n, "alignment_west")[35],
         );
-        assert!(a > b, "{n}: {a} vs {b}");
+        assert!(a > b + 0.02, "{n}: {a} vs {b}, not 0.02 further West");
     }
 }
 
@@ -426,7 +443,12 @@ start = "2025-04"
     }
     let a = global(&with, "chip_production_h100e_west");
     let b = global(&without, "chip_production_h100e_west");
-    assert!(a[4] < b[4], "gallium withheld from TSMC cuts output");
+    assert!(
+        a[4] < 0.95 * b[4],
+        "gallium withheld from TSMC cuts output by 5 %: {} vs {}",
+        a[4],
+        b[4]
+    );
 }
 
 #[test]

@@ -1,6 +1,9 @@
 //! Malformed scenarios, each with the error it must produce: file, line and column, key path, and what
 //! was expected; every problem of a file at once.
 
+mod common;
+
+use common::sets;
 use fracture::scenario::{Diagnostic, ScenarioError, load, load_str};
 
 fn errors(text: &str) -> Vec<Diagnostic> {
@@ -269,14 +272,14 @@ policy = { kind = "cloud_ban", providers = ["$provider", "$nobody"], targets = [
 
 #[test]
 fn command_line_overrides_are_checked_too() {
-    let e = load("baseline", &["policy.nope.strength=1".into()]).unwrap_err();
+    let e = load("baseline", &sets(&["policy.nope.strength=1"])).unwrap_err();
     assert_eq!(e.diagnostics[0].file, "--set");
     assert!(
         e.diagnostics[0]
             .message
             .contains("no policy with name `nope`")
     );
-    let e = load("baseline", &["parameters.beta=-1".into()]).unwrap_err();
+    let e = load("baseline", &sets(&["parameters.beta=-1"])).unwrap_err();
     assert_eq!(e.diagnostics[0].file, "--set");
     assert_eq!(e.diagnostics[0].key_path, "parameters.beta");
 }
@@ -322,14 +325,14 @@ fn a_longest_run_shorter_than_the_first_run_is_refused() {
 #[test]
 fn a_scenario_read_once_loads_as_load_does_and_blames_the_override() {
     let base = fracture::scenario::Base::read("baseline").unwrap();
-    let sets = vec!["parameters.beta=3".to_string()];
+    let beta = sets(&["parameters.beta=3"]);
     assert_eq!(
-        base.load(&sets).unwrap().scenario,
-        fracture::scenario::load("baseline", &sets)
+        base.load(&beta).unwrap().scenario,
+        fracture::scenario::load("baseline", &beta)
             .unwrap()
             .scenario
     );
-    let err = base.load(&["parameters.beta=-1".into()]).unwrap_err();
+    let err = base.load(&sets(&["parameters.beta=-1"])).unwrap_err();
     assert_eq!(err.diagnostics[0].file, "--set");
     assert_eq!(err.diagnostics[0].key_path, "parameters.beta");
     // The next load starts from the files again, not from the previous overrides.
@@ -486,7 +489,7 @@ targets = ["KEN"]
     );
     expect(&d, 10, 12, &added(0, ".targets[0]"), "did you mean `KE`?");
 
-    let e = load("baseline", &["nation.KEE.population=60".into()]).unwrap_err();
+    let e = load("baseline", &sets(&["nation.KEE.population=60"])).unwrap_err();
     assert!(
         e.diagnostics[0].message.contains("did you mean `KE`?"),
         "{}",
@@ -645,7 +648,7 @@ fn numbers_too_small_to_divide_by_are_refused_and_zero_is_not() {
     );
     let aws = format!("provider[{}].price", baseline_index("provider", "aws"));
     expect(&d, 6, 1, &aws, "0 or a number of magnitude at least 1e-15");
-    assert!(load("baseline", &["parameters.alignment_noise=0".into()]).is_ok());
+    assert!(load("baseline", &sets(&["parameters.alignment_noise=0"])).is_ok());
 }
 
 #[test]
@@ -688,18 +691,18 @@ fn seeds_fit_a_signed_64_bit_integer_in_files_as_on_the_command_line() {
     let d = errors("extends = \"baseline\"\n[scenario]\nname = \"x\"\nseed = -1\n");
     expect(&d, 4, 1, "scenario.seed", "");
     let max = format!("scenario.seed={}", i64::MAX);
-    assert!(load("baseline", &[max]).is_ok());
+    assert!(load("baseline", &sets(&[max])).is_ok());
 }
 
 #[test]
 fn an_unknown_key_set_on_the_command_line_is_blamed_on_the_command_line() {
-    let e = load("baseline", &["foo.bar=1".into()]).unwrap_err();
+    let e = load("baseline", &sets(&["foo.bar=1"])).unwrap_err();
     assert_eq!(e.diagnostics.len(), 1);
     assert_eq!(e.diagnostics[0].file, "--set");
     assert_eq!(e.diagnostics[0].key_path, "foo");
     let e = load(
         "baseline",
-        &["parameters.betta=1".into(), "nation.XX.gdp=1".into()],
+        &sets(&["parameters.betta=1", "nation.XX.gdp=1"]),
     )
     .unwrap_err();
     assert_eq!(e.diagnostics.len(), 2, "every override's problem: {e}");

@@ -3,13 +3,13 @@
 //! counterfactual, over several seeds, is `tests/stories.rs`.)
 
 use fracture::Outputs;
-use fracture::scenario::{SHIPPED, load, load_counterfactual};
+use fracture::scenario::{Files, SHIPPED, load};
 
 mod common;
 use common::*;
 
 fn story(name: &str, months: u32) -> Outputs {
-    let s = load(name, &[format!("scenario.months={months}")])
+    let s = load(name, &sets(&[format!("scenario.months={months}")]))
         .unwrap_or_else(|e| panic!("{name}: {e}"))
         .scenario;
     fracture::simulate(&s, 42).unwrap()
@@ -18,11 +18,18 @@ fn story(name: &str, months: u32) -> Outputs {
 #[test]
 fn every_shipped_scenario_is_valid_listed_and_every_story_has_a_counterfactual() {
     for s in SHIPPED {
-        let loaded = load(s.name, &[]).unwrap_or_else(|e| panic!("{}: {e}", s.name));
+        let files = Files::read(s.name).unwrap_or_else(|e| panic!("{}: {e}", s.name));
+        let loaded = files
+            .base()
+            .and_then(|base| base.load(&[]))
+            .unwrap_or_else(|e| panic!("{}: {e}", s.name));
         let meta = &loaded.scenario.scenario;
         assert_eq!(meta.name, s.name);
         assert!(!meta.description.is_empty());
-        let counterfactual = load_counterfactual(s.name, &[]).unwrap();
+        let counterfactual = files
+            .counterfactual()
+            .unwrap()
+            .map(|base| base.load(&[]).unwrap());
         if s.name == "baseline" {
             assert!(counterfactual.is_none(), "the baseline is no story");
             continue;

@@ -4,17 +4,27 @@
 
 mod common;
 
-use fracture::scenario::{SHIPPED, load, load_counterfactual};
+use common::with_and_without;
+use fracture::Detail;
+use fracture::scenario::{Files, SHIPPED};
 use fracture::story::{effect, mean_and_error, story_start, window};
 
 const SEEDS: [u64; 4] = [1, 2, 3, 4];
 
 /// The story's expectations that fail, as messages.
 fn check_story(name: &str) -> Vec<String> {
-    let story = load(name, &[]).expect("story loads").scenario;
-    let counterfactual = load_counterfactual(name, &[])
-        .expect("counterfactual loads")
+    let files = Files::read(name).expect("story reads");
+    let story = files
+        .base()
+        .and_then(|base| base.load(&[]))
+        .expect("story loads")
+        .scenario;
+    let counterfactual = files
+        .counterfactual()
+        .expect("counterfactual merges")
         .expect("a story has policies or triggers of its own")
+        .load(&[])
+        .expect("counterfactual loads")
         .scenario;
     assert!(
         !story.scenario.expect.is_empty(),
@@ -22,16 +32,21 @@ fn check_story(name: &str) -> Vec<String> {
     );
     assert!(!story.scenario.story.is_empty(), "{name} tells no story");
     let mut effects = vec![Vec::new(); story.scenario.expect.len()];
-    for seed in SEEDS {
-        let a = fracture::simulate(&story, seed).expect("story runs");
-        let b = fracture::simulate(&counterfactual, seed).expect("counterfactual runs");
-        let start = story_start(&story, &counterfactual, &a)
-            .unwrap_or_else(|| panic!("{name}, seed {seed}: nothing of the story came into force"));
-        for (e, xs) in story.scenario.expect.iter().zip(effects.iter_mut()) {
-            let w = window(e, &story, start);
-            xs.push(effect(e, &a, &b, w).expect("the metric exists"));
-        }
-    }
+    with_and_without(
+        &story,
+        &counterfactual,
+        &SEEDS,
+        Detail::Full,
+        |a, b, seed| {
+            let start = story_start(&story, &counterfactual, a).unwrap_or_else(|| {
+                panic!("{name}, seed {seed}: nothing of the story came into force")
+            });
+            for (e, xs) in story.scenario.expect.iter().zip(effects.iter_mut()) {
+                let w = window(e, &story, start);
+                xs.push(effect(e, a, b, w).expect("the metric exists"));
+            }
+        },
+    );
     let mut failures = Vec::new();
     for (e, xs) in story.scenario.expect.iter().zip(&effects) {
         let (mean, se) = mean_and_error(xs);

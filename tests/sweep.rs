@@ -2,6 +2,8 @@
 //! contract — seeds independent of shard and thread counts, byte-identical resume, status in sbatch form.
 //! The simulator sweeps are tiny (6 months, a handful of runs): the debug build is slow.
 
+mod common;
+
 use fracture::sweep::analysis::{morris_indices, sobol_indices};
 use fracture::sweep::design::{latin_hypercube, morris, saltelli};
 use fracture::sweep::{Prepared, RunOptions, ShardOutcome, SweepSpec, dataset, run_seed};
@@ -211,9 +213,7 @@ fn opts(threads: usize) -> RunOptions {
 /// Plans `p` as one shard and runs all of it with `threads` threads in a temporary folder.
 fn run_whole(p: &Prepared, threads: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    fracture::sweep::Plan::new(p, 1)
-        .write_or_check(dir.path())
-        .unwrap();
+    p.plan(1).write_or_check(dir.path()).unwrap();
     p.run_shard(dir.path(), 0, 1, &opts(threads)).unwrap();
     dir
 }
@@ -249,9 +249,7 @@ fn results_are_identical_for_any_thread_count_shard_count_and_after_a_resume() {
         root.path().join("resumed"),
     );
     for (dir, threads) in [(&one, 1), (&two, 2)] {
-        fracture::sweep::Plan::new(&p, 1)
-            .write_or_check(dir)
-            .unwrap();
+        p.plan(1).write_or_check(dir).unwrap();
         let done = p.run_shard(dir, 0, 1, &opts(threads)).unwrap();
         assert_eq!(
             done,
@@ -269,9 +267,7 @@ fn results_are_identical_for_any_thread_count_shard_count_and_after_a_resume() {
     );
 
     // Interrupted after one part, then resumed: the same bytes as the uninterrupted run.
-    fracture::sweep::Plan::new(&p, 1)
-        .write_or_check(&resumed)
-        .unwrap();
+    p.plan(1).write_or_check(&resumed).unwrap();
     let stop = RunOptions {
         stop_after_parts: Some(1),
         ..opts(2)
@@ -307,9 +303,7 @@ fn results_are_identical_for_any_thread_count_shard_count_and_after_a_resume() {
     );
 
     // Two shards: the same rows (seeds included) once sorted by run_id.
-    fracture::sweep::Plan::new(&p, 2)
-        .write_or_check(&sharded)
-        .unwrap();
+    p.plan(2).write_or_check(&sharded).unwrap();
     let status = dataset::status(&sharded).unwrap();
     assert_eq!(status.array_spec(), "0,1");
     p.run_shard(&sharded, 1, 2, &opts(1)).unwrap();
@@ -350,8 +344,7 @@ fn status_prints_missing_shards_in_sbatch_form() {
     let spec = dir.path().join("tiny.toml");
     std::fs::write(&spec, TINY).unwrap();
     let out = dir.path().join("out");
-    let bin = env!("CARGO_BIN_EXE_fracture");
-    let plan = std::process::Command::new(bin)
+    let plan = common::command()
         .args(["sweep", "plan"])
         .arg(&spec)
         .args(["--shards", "3", "--out"])
@@ -363,7 +356,7 @@ fn status_prints_missing_shards_in_sbatch_form() {
         "{}",
         String::from_utf8_lossy(&plan.stderr)
     );
-    let status = std::process::Command::new(bin)
+    let status = common::command()
         .args(["sweep", "status"])
         .arg(&out)
         .output()
@@ -372,7 +365,7 @@ fn status_prints_missing_shards_in_sbatch_form() {
     assert_eq!(String::from_utf8_lossy(&status.stdout).trim(), "0-2");
     // A changed spec is refused against the plan.
     std::fs::write(&spec, TINY.replace("seed = 99", "seed = 98")).unwrap();
-    let run = std::process::Command::new(bin)
+    let run = common::command()
         .args(["sweep", "run"])
         .arg(&spec)
         .args(["--shard", "0/3", "--out"])
@@ -639,7 +632,7 @@ fn analyze_a_morris_sweep_writes_mu_star_sigma_and_a_tornado() {
     assert_eq!(p.runs, 2 * 3, "r trajectories of k + 1 points");
     let dir = run_whole(&p, 2);
     // Through the CLI: the μ* and σ table on stdout, then the files written.
-    let cli = std::process::Command::new(env!("CARGO_BIN_EXE_fracture"))
+    let cli = common::command()
         .args(["sweep", "analyze"])
         .arg(dir.path())
         .output()
@@ -675,6 +668,12 @@ fn analyze_a_morris_sweep_writes_mu_star_sigma_and_a_tornado() {
     };
     for ((mu, mu_star), sigma) in col("mu").iter().zip(col("mu_star")).zip(col("sigma")) {
         assert!(mu_star >= mu.abs() - 1e-12, "μ* = mean |EE| ≥ |mean EE|");
-        assert!(sigma >= 0.0 || sigma.is_nan());
+        // σ is the sample deviation of the effects, so mean(EE²) = μ² + σ²(r−1)/r ≤ μ² + σ², and
+        // μ*² = mean(|EE|)² ≤ mean(EE²).
+        assert!(sigma.is_finite() && sigma >= 0.0, "σ = {sigma}");
+        assert!(
+            mu_star * mu_star <= mu * mu + sigma * sigma + 1e-9 * (1.0 + mu_star * mu_star),
+            "μ* = {mu_star}, μ = {mu}, σ = {sigma}"
+        );
     }
 }

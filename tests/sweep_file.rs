@@ -1,11 +1,12 @@
 //! Sweeps whose points come from a file (`design = "file"`, CSV or Parquet), and `sweep export`, the flat
 //! table scenario discovery reads. The runs are tiny (6 months): the debug build is slow.
 
+mod common;
+
 use fracture::sweep::export::{self, Per};
 use fracture::sweep::{Prepared, RunOptions, SweepSpec, dataset};
 use polars::prelude::*;
 use std::path::Path;
-use std::process::Command;
 
 const SPEC: &str = r#"
 [sweep]
@@ -39,9 +40,7 @@ fn floats(frame: &DataFrame, column: &str) -> Vec<f64> {
 
 fn run(dir: &Path, spec: &Path) -> Prepared {
     let p = Prepared::new(&SweepSpec::read(spec).unwrap()).unwrap();
-    fracture::sweep::Plan::new(&p, 1)
-        .write_or_check(dir)
-        .unwrap();
+    p.plan(1).write_or_check(dir).unwrap();
     let options = RunOptions {
         threads: Some(2),
         ..Default::default()
@@ -109,9 +108,8 @@ fn a_file_design_runs_the_files_points_and_its_bytes_are_in_the_spec_hash() {
     }
 
     // A changed file is refused on resume, like a changed spec.
-    let bin = env!("CARGO_BIN_EXE_fracture");
     std::fs::write(tmp.path().join("points.csv"), POINTS.replace("2.25", "2.5")).unwrap();
-    let again = Command::new(bin)
+    let again = common::command()
         .args(["sweep", "run"])
         .arg(&spec)
         .arg("--out")
@@ -231,9 +229,8 @@ fn export_gives_one_row_per_point_or_run_with_inputs_by_key_path() {
     assert_eq!(floats(&per_run, "unmet_share_final"), finals);
 
     // Through the CLI, as CSV: the inputs are a valid design file for the same points.
-    let bin = env!("CARGO_BIN_EXE_fracture");
     let csv = tmp.path().join("export.csv");
-    let o = Command::new(bin)
+    let o = common::command()
         .args(["sweep", "export"])
         .arg(&out)
         .arg("--out")

@@ -67,7 +67,7 @@ fn samples_and_runs_are_bounded() {
 fn planned(root: &Path) -> std::path::PathBuf {
     let spec = SweepSpec::parse("small.toml", SPEC).unwrap();
     let prepared = Prepared::from_spec(spec, "baseline".into()).unwrap();
-    Plan::new(&prepared, 1).write_or_check(root).unwrap();
+    prepared.plan(1).write_or_check(root).unwrap();
     dataset::sweep_dir(root, "small")
 }
 

@@ -104,6 +104,15 @@ pub(crate) fn month_label(m: f64, span: f64) -> String {
     }
 }
 
+/// A tick label for a count: whole numbers only, the ticks between them unlabelled.
+pub fn fmt_count(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-6 {
+        format!("{v:.0}")
+    } else {
+        String::new()
+    }
+}
+
 /// A number as a student reads it on an axis: `0.25`, `1,500`, `2.5 M`, `1 bn`.
 pub fn fmt_num(v: f64) -> String {
     if !v.is_finite() {

@@ -3,8 +3,8 @@
 //! labs in both runs.
 
 use super::axes::{
-    Axes, TimeAxis, X_DESC, draw_hline, draw_line, fmt_num, linear_range, log_range, panel_caption,
-    time_panel,
+    Axes, TimeAxis, X_DESC, draw_hline, draw_line, fmt_count, fmt_num, linear_range, log_range,
+    panel_caption, time_panel,
 };
 use super::legend::{LegendItem, legend};
 use super::style::{Dash, LineStyle, bold, palette, size};
@@ -186,13 +186,7 @@ impl ChartSpec for Counterfactual {
                 y_desc: STRANDED,
                 x_desc: true,
                 y_labels: 6,
-                y_fmt: &|v| {
-                    if (v - v.round()).abs() < 1e-6 {
-                        format!("{v:.0}")
-                    } else {
-                        String::new()
-                    }
-                },
+                y_fmt: &fmt_count,
             },
         )?;
         draw_line(
@@ -241,19 +235,7 @@ fn legend_rows(data: &RunData) -> u32 {
 
 /// Each focus nation's compute per 1000 people in a run, by calendar month number.
 fn per_capita(data: &RunData) -> Result<BTreeMap<String, Vec<(f64, f64)>>> {
-    let mut all = data.nation_series("compute_per_capita")?;
-    Ok(data
-        .focus
-        .iter()
-        .filter_map(|f| {
-            all.remove(f).map(|pts| {
-                (
-                    f.clone(),
-                    pts.iter().map(|&(x, y)| (x, y * 1000.0)).collect(),
-                )
-            })
-        })
-        .collect())
+    Ok(super::per_capita::focus_series(data)?.into_iter().collect())
 }
 
 /// The story's colour for focus nation `i`: the nation's colour, solid (the counterfactual's is the same

@@ -2,9 +2,9 @@
 //! scenario's name, story, blocs and focus nations from its manifest. Built from a run in memory or read
 //! back from a run folder, so `run` and `plot` draw the same charts.
 
+use crate::output::Outputs;
 use crate::output::{COUNTERFACTUAL_DIR, read_parquet};
 use crate::scenario::Scenario;
-use crate::tables::Outputs;
 use anyhow::{Context, Result, anyhow};
 use polars::prelude::*;
 use serde_json::Value;
@@ -277,6 +277,14 @@ impl RunData {
             points.sort_by(|a, b| a.0.total_cmp(&b.0));
         }
         Ok(out)
+    }
+
+    /// Each bloc's id and display name.
+    pub fn bloc_names(&self) -> Vec<(String, String)> {
+        self.blocs
+            .iter()
+            .map(|b| (b.id.clone(), b.name.clone()))
+            .collect()
     }
 
     /// A nation's display name: `Kenya (KE)`, or the code alone when the scenario gives no name.

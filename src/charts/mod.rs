@@ -39,7 +39,7 @@ pub use figure::{Figure, figure_svg, write_figure};
 pub use per_capita::focus_series as per_capita_of_focus;
 pub use spec::{ChartData, ChartSpec, RunChartSpec};
 pub use stranded::EVENT_KINDS;
-pub use style::{FONT, FONT_REGULAR_TTF};
+pub use style::{FONT, FONT_REGULAR_TTF, size::WIDTH};
 
 use anyhow::Result;
 use std::path::{Path, PathBuf};

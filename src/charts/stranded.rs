@@ -1,7 +1,7 @@
 //! Stranded labs over time, with the policy events of the run (policies switched on, cloud bans,
 //! triggers fired) marked on the same time axis.
 
-use super::axes::{Axes, Ticked, X_DESC, draw_line, month_label, time_axis, time_panel};
+use super::axes::{Axes, Ticked, X_DESC, draw_line, fmt_count, month_label, time_axis, time_panel};
 use super::legend::{LegendItem, Swatch, legend};
 use super::style::{palette, size, text};
 use super::{ChartSpec, RunChartSpec, RunData};
@@ -86,13 +86,7 @@ impl ChartSpec for StrandedLabs {
                 y_desc: Y_DESC,
                 x_desc: false,
                 y_labels: 6,
-                y_fmt: &|v| {
-                    if (v - v.round()).abs() < 1e-6 {
-                        format!("{v:.0}")
-                    } else {
-                        String::new()
-                    }
-                },
+                y_fmt: &fmt_count,
             },
         )?;
         // One faint line per month with events, whatever their kinds: enough to find the month above the

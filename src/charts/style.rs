@@ -95,7 +95,7 @@ impl From<RGBColor> for LineStyle {
 }
 
 /// Type sizes in pixels, chosen for a 1200-pixel-wide image read on a laptop screen or a projector.
-pub(crate) mod size {
+pub mod size {
     pub const WIDTH: u32 = 1200;
     pub const TITLE: f64 = 34.0;
     pub const SUBTITLE: f64 = 22.0;

@@ -4,18 +4,21 @@
 //! leaves a half-written result, and two runs writing one folder never replace each other
 //! ([`crate::fsutil`]).
 
+pub mod frames;
 mod manifest;
 mod parquet;
+mod simulate;
 
+pub use frames::Outputs;
 pub use manifest::Manifest;
 pub use parquet::{
     MAX_ROW_GROUP_ROWS, ParquetFile, read_parquet, write_parquet, write_parquet_files,
 };
+pub use simulate::{LargeTables, simulate, simulate_into, simulate_with, simulate_with_progress};
 
 use crate::fsutil::{self, Staging};
 use crate::scenario::Scenario;
-use crate::simulation::LargeTables;
-use crate::tables::{Outputs, Recording, Table};
+use crate::tables::{Recording, Table};
 use anyhow::Result;
 use polars::prelude::*;
 use polars_arrow::array::{Array, DictionaryArray, PrimitiveArray, Utf8ViewArray};
@@ -119,8 +122,8 @@ pub fn simulate_to(
         .collect();
     let mut files: Vec<(&'static str, ParquetFile)> = Vec::new();
     let mut write = |table: &'static str, rows: Table| -> Result<()> {
-        let schema = rows.schema();
-        let arrays = rows.into_arrays()?;
+        let schema = frames::schema(&rows);
+        let arrays = frames::arrays(rows)?;
         check_finite_arrays(table, &arrays, &month_labels)?;
         let file = match files.iter().position(|(name, _)| *name == table) {
             Some(i) => &mut files[i].1,
@@ -184,7 +187,7 @@ fn cell_text(array: &dyn Array, row: usize) -> Option<String> {
 /// [`check_finite`] for a chunk of a table about to be written.
 fn check_finite_arrays(
     table: &str,
-    arrays: &crate::tables::Arrays,
+    arrays: &frames::Arrays,
     month_labels: &[String],
 ) -> Result<()> {
     for (name, array) in &arrays.columns {
@@ -332,7 +335,7 @@ mod tests {
             .unwrap()
             .boxed()
         };
-        let chunk = |compute: Vec<f64>| crate::tables::Arrays {
+        let chunk = |compute: Vec<f64>| frames::Arrays {
             rows: 4,
             columns: vec![
                 (

@@ -7,9 +7,10 @@
 //! `[remove] policy = ["name"]` drops inherited elements first.
 
 use super::error::{Diagnostic, ScenarioError, line_column};
+use super::keys::{ARRAY_SECTIONS, TABLE_SECTIONS, id_key};
 use super::library::{self, ShippedScenario};
 use super::limits::{self, MAX_EXTENDS_DEPTH};
-use super::overrides;
+use super::overrides::Override;
 use super::suggest;
 use super::validate;
 use super::{
@@ -17,39 +18,17 @@ use super::{
     ScenarioMeta, Trigger,
 };
 use crate::parameters::Parameters;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_path_to_error::Segment;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use toml::de::{DeTable, DeValue};
 use toml::{Spanned, Table, Value};
 
-/// Entity sections and the key that identifies their elements.
-pub(crate) const ARRAY_SECTIONS: [(&str, &str); 11] = [
-    ("bloc", "id"),
-    ("nation", "id"),
-    ("coalition", "id"),
-    ("input", "id"),
-    ("chip", "id"),
-    ("fab", "id"),
-    ("provider", "id"),
-    ("lab", "id"),
-    ("intermediary", "id"),
-    ("policy", "name"),
-    ("trigger", "name"),
-];
-const TABLE_SECTIONS: [&str; 2] = ["scenario", "parameters"];
-
-pub(crate) fn id_key(section: &str) -> Option<&'static str> {
-    ARRAY_SECTIONS
-        .iter()
-        .find(|(s, _)| *s == section)
-        .map(|(_, k)| *k)
-}
-
 /// Loads a scenario from a file path or, failing that, a shipped scenario of that name.
-pub fn load(name_or_path: &str, sets: &[String]) -> Result<Loaded, ScenarioError> {
+pub fn load(name_or_path: &str, sets: &[Override]) -> Result<Loaded, ScenarioError> {
     load_origin(origin_of(name_or_path)?, sets)
 }
 
@@ -76,16 +55,19 @@ fn origin_of(name_or_path: &str) -> Result<Origin, ScenarioError> {
     }
 }
 
-pub fn load_path(path: &Path, sets: &[String]) -> Result<Loaded, ScenarioError> {
+pub fn load_path(path: &Path, sets: &[Override]) -> Result<Loaded, ScenarioError> {
     load_origin(Origin::Path(path.to_path_buf()), sets)
 }
 
-pub fn load_shipped(s: &'static ShippedScenario, sets: &[String]) -> Result<Loaded, ScenarioError> {
+pub fn load_shipped(
+    s: &'static ShippedScenario,
+    sets: &[Override],
+) -> Result<Loaded, ScenarioError> {
     load_origin(Origin::Shipped(s), sets)
 }
 
 /// Loads a scenario from text; `extends` resolves against the shipped scenarios.
-pub fn load_str(name: &str, text: &str, sets: &[String]) -> Result<Loaded, ScenarioError> {
+pub fn load_str(name: &str, text: &str, sets: &[Override]) -> Result<Loaded, ScenarioError> {
     load_origin(
         Origin::Text {
             name: name.to_string(),
@@ -99,7 +81,7 @@ pub fn load_str(name: &str, text: &str, sets: &[String]) -> Result<Loaded, Scena
 #[derive(Clone, Debug)]
 pub struct Loaded {
     pub scenario: Scenario,
-    /// The files of the `extends` chain, base first.
+    /// The files of the `extends` chain: the file named, then the files it extends, as they were read.
     pub files: Vec<String>,
 }
 
@@ -177,14 +159,13 @@ impl SourceFile {
 }
 
 /// Where the keys of the merged document came from.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Sources {
-    files: Vec<SourceFile>,
+    /// The files read, the file named first.
+    files: Arc<[SourceFile]>,
     /// For each entity section, per merged element, the (file, index in that file) it was written in,
     /// most derived first.
     elements: BTreeMap<String, Vec<Vec<(usize, usize)>>>,
-    /// Whether the file's own policies and triggers were dropped (a counterfactual).
-    dropped: bool,
 }
 
 impl Sources {
@@ -266,8 +247,77 @@ fn split_element(path: &str) -> Option<(&str, usize, &str)> {
     Some((section, index, &path[close + 1..]))
 }
 
-/// A scenario's files read and merged once, to be finished many times with different `--set`s: a
-/// sweep's runs differ only in their overrides, so they skip re-reading and re-parsing the files.
+/// A scenario's files, read and parsed once: the file named and the files it extends, with where each
+/// key of each file is written. The scenario and, for a story, its counterfactual are merged from them.
+#[derive(Debug)]
+pub struct Files {
+    files: Arc<[SourceFile]>,
+    /// Each file's document without its `extends`, as (file, table), base first.
+    tables: Vec<(usize, Table)>,
+}
+
+impl Files {
+    /// Reads a scenario (a file path or a shipped scenario's name) and the files it extends.
+    pub fn read(name_or_path: &str) -> Result<Files, ScenarioError> {
+        Files::from_origin(origin_of(name_or_path)?)
+    }
+
+    fn from_origin(origin: Origin) -> Result<Files, ScenarioError> {
+        let mut files = Vec::new();
+        let tables = read_chain(origin, &mut files, &mut Vec::new())?;
+        Ok(Files {
+            files: files.into(),
+            tables,
+        })
+    }
+
+    /// The files merged.
+    pub fn base(&self) -> Result<Base, ScenarioError> {
+        merge(&self.files, self.tables.clone())
+    }
+
+    fn into_base(self) -> Result<Base, ScenarioError> {
+        merge(&self.files, self.tables)
+    }
+
+    /// The scenario's counterfactual, merged: the file named without the policies and triggers it adds,
+    /// changes or removes (`[[policy]]`, `[[trigger]]`, and `[remove]`'s `policy` and `trigger`),
+    /// everything else held. `None` when the file extends nothing (it is a world, not a story over one)
+    /// or has no policies or triggers of its own.
+    pub fn counterfactual(&self) -> Result<Option<Base>, ScenarioError> {
+        if self.tables.len() < 2 {
+            return Ok(None);
+        }
+        let mut tables = self.tables.clone();
+        let (_, own) = tables.last_mut().expect("two tables");
+        if !drop_own_policies(own) {
+            return Ok(None);
+        }
+        merge(&self.files, tables).map(Some)
+    }
+}
+
+/// Merges the files' tables (base first) into one document.
+fn merge(files: &Arc<[SourceFile]>, tables: Vec<(usize, Table)>) -> Result<Base, ScenarioError> {
+    let mut sources = Sources {
+        files: Arc::clone(files),
+        elements: BTreeMap::new(),
+    };
+    let mut merged = Table::new();
+    let mut located: Vec<Diagnostic> = Vec::new();
+    for (file, table) in tables {
+        merge_file(&mut merged, file, table, &mut sources, &mut located);
+    }
+    if !located.is_empty() {
+        return Err(ScenarioError {
+            diagnostics: located,
+        });
+    }
+    Ok(Base { merged, sources })
+}
+
+/// A scenario's files merged once, to be finished many times with different `--set`s: a sweep's runs
+/// differ only in their overrides, so they skip re-reading, re-parsing and re-merging the files.
 #[derive(Debug)]
 pub struct Base {
     merged: Table,
@@ -277,52 +327,17 @@ pub struct Base {
 impl Base {
     /// Reads and merges a scenario (a file path or a shipped scenario's name) and the files it extends.
     pub fn read(name_or_path: &str) -> Result<Base, ScenarioError> {
-        Base::from_origin(origin_of(name_or_path), false)
-    }
-
-    /// As [`Base::read`], for the scenario's counterfactual: the file itself without the policies and
-    /// triggers it adds, changes or removes (`[[policy]]`, `[[trigger]]`, and `[remove]`'s `policy` and
-    /// `trigger`), everything else held. `None` when the file extends nothing (it is a world, not a story
-    /// over one) or has no policies or triggers of its own.
-    pub fn read_counterfactual(name_or_path: &str) -> Result<Option<Base>, ScenarioError> {
-        let base = Base::from_origin(origin_of(name_or_path), true)?;
-        Ok(base.sources.dropped.then_some(base))
-    }
-
-    fn from_origin(
-        origin: Result<Origin, ScenarioError>,
-        counterfactual: bool,
-    ) -> Result<Base, ScenarioError> {
-        let mut sources = Sources::default();
-        let mut chain = read_chain(origin?, &mut sources, &mut Vec::new())?;
-        // A counterfactual is of a story told over another scenario (one that `extends`).
-        if counterfactual
-            && chain.len() > 1
-            && let Some((_, own)) = chain.last_mut()
-        {
-            sources.dropped = drop_own_policies(own);
-        }
-        let mut merged = Table::new();
-        let mut located: Vec<Diagnostic> = Vec::new();
-        for (file, table) in chain {
-            merge_file(&mut merged, file, table, &mut sources, &mut located);
-        }
-        if !located.is_empty() {
-            return Err(ScenarioError {
-                diagnostics: located,
-            });
-        }
-        Ok(Base { merged, sources })
+        Files::read(name_or_path)?.into_base()
     }
 
     /// The scenario with `sets` applied, typed and validated, exactly as [`load`] gives it.
-    pub fn load(&self, sets: &[String]) -> Result<Loaded, ScenarioError> {
+    pub fn load(&self, sets: &[Override]) -> Result<Loaded, ScenarioError> {
         finish(self.merged.clone(), &self.sources, sets)
     }
 }
 
-fn load_origin(origin: Origin, sets: &[String]) -> Result<Loaded, ScenarioError> {
-    let Base { merged, sources } = Base::from_origin(Ok(origin), false)?;
+fn load_origin(origin: Origin, sets: &[Override]) -> Result<Loaded, ScenarioError> {
+    let Base { merged, sources } = Files::from_origin(origin)?.into_base()?;
     finish(merged, &sources, sets)
 }
 
@@ -330,9 +345,10 @@ fn load_origin(origin: Origin, sets: &[String]) -> Result<Loaded, ScenarioError>
 /// file without the policies and triggers it adds, changes or removes. `None` when it has none.
 pub fn load_counterfactual(
     name_or_path: &str,
-    sets: &[String],
+    sets: &[Override],
 ) -> Result<Option<Loaded>, ScenarioError> {
-    Base::read_counterfactual(name_or_path)?
+    Files::read(name_or_path)?
+        .counterfactual()?
         .map(|base| base.load(sets))
         .transpose()
 }
@@ -358,18 +374,22 @@ type Problems = Vec<(String, String)>;
 /// Applies the overrides, then checks everything at once: the limits on every number, the types entry
 /// by entry (every type error of an entry, not only its first), and the semantic checks on whatever
 /// typed — so that one pass reports every problem of the file.
-fn finish(mut merged: Table, sources: &Sources, sets: &[String]) -> Result<Loaded, ScenarioError> {
+fn finish(
+    mut merged: Table,
+    sources: &Sources,
+    sets: &[Override],
+) -> Result<Loaded, ScenarioError> {
     // Merged key paths set from the command line, so that problems there point at `--set`.
     let mut set_keys: Vec<String> = Vec::new();
     let mut set_errors: Vec<Diagnostic> = Vec::new();
     for set in sets {
-        match overrides::apply(&mut merged, set) {
+        match set.apply(&mut merged) {
             Ok(path) => set_keys.push(path),
             Err(message) => set_errors.push(Diagnostic {
                 file: "--set".into(),
                 line: None,
                 column: None,
-                key_path: set.split('=').next().unwrap_or("").trim().to_string(),
+                key_path: set.key_text(),
                 message,
             }),
         }
@@ -422,12 +442,13 @@ fn finish(mut merged: Table, sources: &Sources, sets: &[String]) -> Result<Loade
     Err(ScenarioError { diagnostics })
 }
 
-/// Reads a file and, recursively, the files it extends; returns (file index, table), base first.
-/// `seen` is the chain so far as (identity, name): a file's identity is its canonical path, so that a
-/// file extending itself by another path (`../bad/x.toml` from `bad/`) is a cycle too.
+/// Reads and parses a file and, recursively, the files it extends, each once: pushes them to `files`
+/// and returns (file index, table), base first. `seen` is the chain so far as (identity, name): a
+/// file's identity is its canonical path, so that a file extending itself by another path
+/// (`../bad/x.toml` from `bad/`) is a cycle too.
 fn read_chain(
     origin: Origin,
-    sources: &mut Sources,
+    files: &mut Vec<SourceFile>,
     seen: &mut Vec<(String, String)>,
 ) -> Result<Vec<(usize, Table)>, ScenarioError> {
     let identity = origin.identity();
@@ -463,21 +484,21 @@ fn read_chain(
             }],
         }
     };
+    // One parse: the spanned document gives each key's position, then becomes the plain one.
     let spanned = DeTable::parse(&text).map_err(|e| not_toml(&e))?;
     let mut positions = HashMap::new();
     index_table(spanned.get_ref(), "", &mut positions);
-    let mut table: Table = toml::from_str(&text).map_err(|e| not_toml(&e))?;
+    let mut table =
+        Table::deserialize(toml::de::Deserializer::from(spanned)).map_err(|e| not_toml(&e))?;
 
     let extends = table.remove("extends");
-    sources
-        .files
-        .push(SourceFile::new(name.clone(), text, positions));
-    let index = sources.files.len() - 1;
+    files.push(SourceFile::new(name.clone(), text, positions));
+    let index = files.len() - 1;
 
     let mut chain = Vec::new();
     if let Some(extends) = extends {
         let here = |message: String| {
-            let d = sources.diagnostic_in(index, "extends", message);
+            let d = files[index].diagnostic("extends", message);
             ScenarioError {
                 diagnostics: vec![d],
             }
@@ -516,7 +537,7 @@ fn read_chain(
                 "the `extends` chain is longer than {MAX_EXTENDS_DEPTH} files"
             )));
         }
-        chain = read_chain(base_origin, sources, seen)?;
+        chain = read_chain(base_origin, files, seen)?;
     }
     chain.push((index, table));
     Ok(chain)
@@ -569,13 +590,19 @@ fn key_at(text: &str, offset: usize) -> String {
 
 impl Sources {
     fn diagnostic_in(&self, file: usize, path: &str, message: String) -> Diagnostic {
-        let f = &self.files[file];
-        let (line, column) = f
+        self.files[file].diagnostic(path, message)
+    }
+}
+
+impl SourceFile {
+    /// A problem at `path` in this file (at its nearest ancestor written here).
+    fn diagnostic(&self, path: &str, message: String) -> Diagnostic {
+        let (line, column) = self
             .nearest(path)
-            .map(|off| f.line_column(off))
+            .map(|off| self.line_column(off))
             .map_or((None, None), |(l, c)| (Some(l), Some(c)));
         Diagnostic {
-            file: f.name.clone(),
+            file: self.name.clone(),
             line,
             column,
             key_path: path.into(),
@@ -935,23 +962,26 @@ fn stand_in(message: &str) -> Option<Value> {
     })
 }
 
+/// The value at `segments` (map keys and array indices), if it is there.
+fn node_at<'a>(mut node: &'a mut Value, segments: &[Segment]) -> Option<&'a mut Value> {
+    for s in segments {
+        node = match (s, node) {
+            (Segment::Map { key }, Value::Table(t)) => t.get_mut(key)?,
+            (Segment::Seq { index }, Value::Array(a)) => a.get_mut(*index)?,
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
 /// Puts `stand_in` at `segments` (whose parents exist); false if it cannot.
 fn insert_at(value: &mut Value, segments: &[Segment], stand_in: Value) -> bool {
     let Some((Segment::Map { key }, parents)) = segments.split_last() else {
         return false;
     };
-    let mut node = value;
-    for s in parents {
-        let next = match (s, node) {
-            (Segment::Map { key }, Value::Table(t)) => t.get_mut(key),
-            (Segment::Seq { index }, Value::Array(a)) => a.get_mut(*index),
-            _ => None,
-        };
-        match next {
-            Some(n) => node = n,
-            None => return false,
-        }
-    }
+    let Some(node) = node_at(value, parents) else {
+        return false;
+    };
     match node {
         Value::Table(t) => t.insert(key.clone(), stand_in).is_none(),
         _ => false,
@@ -968,18 +998,9 @@ fn remove_at(value: &mut Value, segments: &[Segment]) -> bool {
     let Some((last, parents)) = segments.split_last() else {
         return false;
     };
-    let mut node = value;
-    for s in parents {
-        let next = match (s, node) {
-            (Segment::Map { key }, Value::Table(t)) => t.get_mut(key),
-            (Segment::Seq { index }, Value::Array(a)) => a.get_mut(*index),
-            _ => None,
-        };
-        match next {
-            Some(n) => node = n,
-            None => return false,
-        }
-    }
+    let Some(node) = node_at(value, parents) else {
+        return false;
+    };
     match (last, node) {
         (Segment::Map { key }, Value::Table(t)) => t.remove(key).is_some(),
         _ => false,

@@ -5,6 +5,7 @@
 //! these values (through the ECS components built from them) under the same names.
 
 mod error;
+mod keys;
 mod library;
 pub mod limits;
 mod load;
@@ -12,10 +13,14 @@ mod overrides;
 mod suggest;
 mod validate;
 
+// For the sweep file's errors (the sweeps are part of the engine).
+#[cfg(feature = "engine")]
 pub(crate) use error::line_column;
 pub use error::{Diagnostic, ScenarioError};
+pub use keys::KeyPath;
 pub use library::{SHIPPED, ShippedScenario, shipped};
-pub use load::{Base, Loaded, load, load_counterfactual, load_path, load_shipped, load_str};
+pub use load::{Base, Files, Loaded, load, load_counterfactual, load_path, load_shipped, load_str};
+pub use overrides::Override;
 
 use crate::month::YearMonth;
 use crate::parameters::Parameters;

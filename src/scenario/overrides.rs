@@ -1,45 +1,100 @@
-//! `--set KEY=VALUE` overrides on the merged scenario document.
+//! Overrides of scenario values: a key path and a TOML value, set on the merged scenario document.
 //!
-//! KEY is a dotted path; inside an entity section the segment after the section name selects an element by
-//! its id (or name, for policies and triggers): `parameters.beta=2.5`, `scenario.months=24`,
-//! `policy.us-chip-controls.strength=0.5`, `nation.KE.population=60`. VALUE is a TOML value; anything that
-//! does not parse as one is taken as a string.
+//! The command line reads each `--set KEY=VALUE` once into an [`Override`]; a sweep makes its points'
+//! overrides from their values directly, so that a number reaches the scenario as it was drawn. KEY is a
+//! [`KeyPath`]: `parameters.beta=2.5`, `scenario.months=24`, `policy.us-chip-controls.strength=0.5`,
+//! `nation.KE.population=60`. VALUE is a TOML value; anything that does not parse as one is taken as a
+//! string.
+//!
+//! A `--set` that names no key path is kept as [`Override::Malformed`] rather than refused on reading:
+//! loading reports it in its place among the other overrides' problems, after the files' own, so that
+//! one pass still shows every problem of a scenario and its command line.
 
-use super::load::id_key;
+use super::keys::{KeyPath, id_key};
 use toml::{Table, Value};
 
-/// Applies one override; returns the key path it set, in the `section[i].key` form used by diagnostics.
-pub(crate) fn apply(doc: &mut Table, set: &str) -> Result<String, String> {
-    let (key, raw) = set
-        .split_once('=')
-        .ok_or_else(|| format!("`{set}` is not KEY=VALUE"))?;
-    let key = key.trim();
-    let value = parse_value(raw.trim());
-    let segments: Vec<&str> = key.split('.').collect();
-    if segments.iter().any(|s| s.is_empty()) {
-        return Err(format!("`{key}` is not a dotted key path"));
+/// One value set over what the scenario's files say.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Override {
+    /// `key` set to `value`.
+    Set { key: KeyPath, value: Value },
+    /// A `--set` that is no `KEY=VALUE` with a key path: its key as written (the whole text when there
+    /// is no `=`), trimmed, and what is wrong with it.
+    Malformed { key: String, problem: String },
+}
+
+impl Override {
+    pub fn new(key: KeyPath, value: impl Into<Value>) -> Override {
+        Override::Set {
+            key,
+            value: value.into(),
+        }
     }
-    let (section, rest) = segments.split_first().expect("split yields one segment");
-    let mut path = section.to_string();
-    let mut node: &mut Value = match id_key(section) {
-        Some(id) => {
-            let Some((selector, rest_after)) = rest.split_first() else {
-                return Err(format!(
-                    "`{key}`: name the {section} to change, e.g. `{section}.ID.FIELD=…`"
-                ));
+
+    /// Reads a `KEY=VALUE` as `--set` gives it.
+    pub fn parse(set: &str) -> Override {
+        let Some((key, raw)) = set.split_once('=') else {
+            return Override::Malformed {
+                key: set.trim().to_string(),
+                problem: format!("`{set}` is not KEY=VALUE"),
             };
-            if rest_after.is_empty() {
-                return Err(format!(
-                    "`{key}`: name the field of {section} `{selector}` to set"
-                ));
-            }
+        };
+        match Override::parse_key(key) {
+            Ok(key) => Override::new(key, parse_value(raw.trim())),
+            Err(malformed) => malformed,
+        }
+    }
+
+    /// Reads the KEY of a `--set` (a sweep's parameter names one); one that is no key path as the
+    /// override that reports it.
+    pub fn parse_key(key: &str) -> Result<KeyPath, Override> {
+        KeyPath::parse(key).map_err(|problem| Override::Malformed {
+            key: key.trim().to_string(),
+            problem,
+        })
+    }
+
+    /// Reads every `KEY=VALUE`, in order.
+    pub fn parse_all<S: AsRef<str>>(sets: &[S]) -> Vec<Override> {
+        sets.iter()
+            .map(|set| Override::parse(set.as_ref()))
+            .collect()
+    }
+
+    /// The key path set; `None` for a malformed `--set`.
+    pub fn key(&self) -> Option<&KeyPath> {
+        match self {
+            Override::Set { key, .. } => Some(key),
+            Override::Malformed { .. } => None,
+        }
+    }
+
+    /// The key as diagnostics name it: the key path, or a malformed key as written.
+    pub(crate) fn key_text(&self) -> String {
+        match self {
+            Override::Set { key, .. } => key.to_string(),
+            Override::Malformed { key, .. } => key.clone(),
+        }
+    }
+
+    /// Sets the value in the merged document; returns the key path it set, in the `section[i].key`
+    /// form used by diagnostics, or what stands in the way (a malformed `--set`, no such element, a
+    /// value that is not a table on the way).
+    pub(crate) fn apply(&self, doc: &mut Table) -> Result<String, String> {
+        let (key, value) = match self {
+            Override::Set { key, value } => (key, value.clone()),
+            Override::Malformed { problem, .. } => return Err(problem.clone()),
+        };
+        let section = key.section();
+        if let Some((selector, keys)) = key.element() {
+            let id = id_key(section).expect("an element is in an entity section");
             let items = doc
-                .get_mut(*section)
+                .get_mut(section)
                 .and_then(Value::as_array_mut)
                 .ok_or_else(|| format!("the scenario has no {section} entries"))?;
             let index = items
                 .iter()
-                .position(|t| t.get(id).and_then(Value::as_str) == Some(*selector))
+                .position(|t| t.get(id).and_then(Value::as_str) == Some(selector))
                 .ok_or_else(|| {
                     let known = items
                         .iter()
@@ -49,49 +104,45 @@ pub(crate) fn apply(doc: &mut Table, set: &str) -> Result<String, String> {
                         super::suggest::hint(selector, known)
                     )
                 })?;
-            path = format!("{section}[{index}]");
-            return set_in(&mut items[index], rest_after, value, path);
+            return set_in(
+                &mut items[index],
+                keys,
+                value,
+                format!("{section}[{index}]"),
+                |path, _| format!("`{path}` is inside a value that is not a table"),
+            );
         }
-        None => doc
+        let node = doc
             .entry(section.to_string())
-            .or_insert_with(|| Value::Table(Table::new())),
-    };
-    for (i, seg) in rest.iter().enumerate() {
-        path = format!("{path}.{seg}");
-        let table = node
-            .as_table_mut()
-            .ok_or_else(|| format!("`{key}`: `{seg}` is inside a value that is not a table"))?;
-        if i + 1 == rest.len() {
-            table.insert(seg.to_string(), value);
-            return Ok(path);
-        }
-        node = table
-            .entry(seg.to_string())
             .or_insert_with(|| Value::Table(Table::new()));
+        set_in(node, key.keys(), value, section.to_string(), |_, seg| {
+            format!("`{key}`: `{seg}` is inside a value that is not a table")
+        })
     }
-    Err(format!("`{key}`: name a key inside `{section}`"))
 }
 
+/// Sets `keys` (at least one) under `node`, making the tables on the way; `path` is `node`'s.
 fn set_in(
     node: &mut Value,
-    rest: &[&str],
+    keys: &[String],
     value: Value,
     mut path: String,
+    not_table: impl Fn(&str, &str) -> String,
 ) -> Result<String, String> {
+    let (last, parents) = keys.split_last().expect("a key path names a key");
     let mut node = node;
-    for (i, seg) in rest.iter().enumerate() {
+    for seg in parents {
         path = format!("{path}.{seg}");
-        let table = node
+        node = node
             .as_table_mut()
-            .ok_or_else(|| format!("`{path}` is inside a value that is not a table"))?;
-        if i + 1 == rest.len() {
-            table.insert(seg.to_string(), value);
-            return Ok(path);
-        }
-        node = table
-            .entry(seg.to_string())
+            .ok_or_else(|| not_table(&path, seg))?
+            .entry(seg.clone())
             .or_insert_with(|| Value::Table(Table::new()));
     }
+    path = format!("{path}.{last}");
+    node.as_table_mut()
+        .ok_or_else(|| not_table(&path, last))?
+        .insert(last.clone(), value);
     Ok(path)
 }
 
@@ -117,6 +168,10 @@ mod tests {
             "#,
         )
         .unwrap()
+    }
+
+    fn apply(doc: &mut Table, set: &str) -> Result<String, String> {
+        Override::parse(set).apply(doc)
     }
 
     #[test]
@@ -150,5 +205,47 @@ mod tests {
                 .contains("KEY=VALUE")
         );
         assert!(apply(&mut d, "policy.ban=1").is_err());
+        assert_eq!(
+            apply(&mut d, "parameters.beta.x=1").unwrap_err(),
+            "`parameters.beta.x`: `x` is inside a value that is not a table"
+        );
+        assert_eq!(
+            apply(&mut d, "policy.ban.strength.x=1").unwrap_err(),
+            "`policy[0].strength.x` is inside a value that is not a table"
+        );
+    }
+
+    #[test]
+    fn a_malformed_set_is_kept_to_be_reported_and_changes_nothing() {
+        let set = Override::parse(" foo =1");
+        assert_eq!(set.key(), None);
+        assert_eq!(set.key_text(), "foo");
+        let mut d = doc();
+        assert_eq!(
+            set.apply(&mut d).unwrap_err(),
+            "`foo`: name a key inside `foo`"
+        );
+        assert_eq!(d, doc());
+        let sets = Override::parse_all(&["parameters.beta=1", "x", "a..b=2"]);
+        let keys: Vec<String> = sets.iter().map(Override::key_text).collect();
+        assert_eq!(keys, ["parameters.beta", "x", "a..b"]);
+        assert!(sets[0].key().is_some() && sets[1].key().is_none() && sets[2].key().is_none());
+    }
+
+    #[test]
+    fn a_value_made_in_the_program_is_set_bit_for_bit() {
+        let x: f64 = 0.1 + 0.2;
+        let mut d = doc();
+        let key = KeyPath::parse("parameters.beta").unwrap();
+        Override::new(key, x).apply(&mut d).unwrap();
+        assert_eq!(
+            d["parameters"]["beta"].as_float().map(f64::to_bits),
+            Some(x.to_bits())
+        );
+        // As written on the command line, the same number.
+        let Override::Set { value, .. } = Override::parse(&format!("parameters.beta={x:?}")) else {
+            panic!("a well-formed --set");
+        };
+        assert_eq!(value.as_float().map(f64::to_bits), Some(x.to_bits()));
     }
 }

@@ -10,7 +10,6 @@
 //! table. Part k of a shard holds that shard's k-th chunk of run_ids, so a resumed shard rewrites exactly
 //! the parts an uninterrupted one would have written, byte for byte.
 
-use super::run::Prepared;
 use super::spec::SweepSpec;
 use crate::month::YearMonth;
 use anyhow::{Context, Result, bail};
@@ -79,24 +78,6 @@ pub fn part_path(dir: &Path, k: usize) -> PathBuf {
 }
 
 impl Plan {
-    pub fn new(prepared: &Prepared, shards: u32) -> Plan {
-        Plan {
-            program: env!("CARGO_PKG_NAME").into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            sweep: prepared.spec.sweep.name.clone(),
-            spec_hash: prepared.spec_hash.clone(),
-            shards,
-            runs: prepared.runs,
-            points: prepared.design.points.len() as u64,
-            replicates: prepared.spec.sweep.replicates,
-            seed_rule: super::SEED_RULE.into(),
-            base: prepared.base.clone(),
-            start: prepared.start,
-            summary_columns: prepared.summary_columns(),
-            spec: prepared.spec.clone(),
-        }
-    }
-
     /// Reads `_plan.json` from a sweep folder, and checks it as a plan fracture could have written:
     /// a plan is data from disk, and what it says (the sweep's name, its size) decides where files go
     /// and what is allocated.
@@ -473,25 +454,36 @@ pub fn verify(dir: &Path) -> Result<Verification> {
 /// The dataset as tab-separated text, a header and one line per run in run_id order: for diffing two
 /// sweeps with ordinary tools (the Slurm test compares a sharded sweep with a local one this way).
 pub fn to_text(frame: &DataFrame) -> Result<String> {
+    delimited(frame, "\t", str::to_string, |v| match v {
+        AnyValue::Null => String::new(),
+        AnyValue::String(s) => s.to_string(),
+        AnyValue::Float64(x) => format!("{x:?}"),
+        v => v.to_string(),
+    })
+}
+
+/// A frame as lines of fields joined by `separator`: a header of the column names as `name` writes them,
+/// then a line per row of its cells as `field` writes them.
+pub fn delimited(
+    frame: &DataFrame,
+    separator: &str,
+    name: impl Fn(&str) -> String,
+    field: impl Fn(AnyValue) -> String,
+) -> Result<String> {
     use std::fmt::Write;
     let cols = frame.columns();
     let mut out = cols
         .iter()
-        .map(|c| c.name().as_str())
+        .map(|c| name(c.name()))
         .collect::<Vec<_>>()
-        .join("\t");
+        .join(separator);
     out.push('\n');
     for i in 0..frame.height() {
         let mut line = Vec::with_capacity(cols.len());
         for c in cols {
-            line.push(match c.get(i)? {
-                AnyValue::Null => String::new(),
-                AnyValue::String(s) => s.to_string(),
-                AnyValue::Float64(x) => format!("{x:?}"),
-                v => v.to_string(),
-            });
+            line.push(field(c.get(i)?));
         }
-        writeln!(out, "{}", line.join("\t"))?;
+        writeln!(out, "{}", line.join(separator))?;
     }
     Ok(out)
 }

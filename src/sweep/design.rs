@@ -14,39 +14,11 @@
 
 use super::spec::{DesignKind, DistributionKind, FilePoints, ParameterSpec, SweepSpec};
 use super::stream_seed;
+pub use super::value::Value;
 use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal, Triangular, Uniform, weighted::WeightedIndex};
-
-/// A parameter's value at one point.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Value {
-    Float(f64),
-    Int(i64),
-    /// A non-numeric TOML value (string, boolean), kept as written.
-    Other(toml::Value),
-}
-
-impl Value {
-    /// The value as the right-hand side of a `--set KEY=VALUE`.
-    pub fn to_toml(&self) -> String {
-        match self {
-            // Debug keeps a decimal point or exponent, so a float stays a TOML float.
-            Value::Float(x) => format!("{x:?}"),
-            Value::Int(i) => i.to_string(),
-            Value::Other(v) => v.to_string(),
-        }
-    }
-
-    pub fn as_f64(&self) -> Option<f64> {
-        match self {
-            Value::Float(x) => Some(*x),
-            Value::Int(i) => Some(*i as f64),
-            Value::Other(_) => None,
-        }
-    }
-}
 
 /// How the points relate to each other, for the analysis.
 #[derive(Clone, Debug, PartialEq)]

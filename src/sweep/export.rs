@@ -167,38 +167,23 @@ pub fn write(frame: &DataFrame, path: &Path) -> Result<()> {
 /// The frame as CSV (RFC 4180): a header, numbers as Rust prints them (shortest round-trip form), empty
 /// fields for missing values, text quoted where it must be.
 pub fn to_csv(frame: &DataFrame) -> Result<String> {
-    use std::fmt::Write;
-    let quote = |s: &str| {
+    fn quote(s: &str) -> String {
         if s.contains([',', '"', '\n', '\r']) || s != s.trim() {
             format!("\"{}\"", s.replace('"', "\"\""))
         } else {
             s.to_string()
         }
-    };
-    let cols = frame.columns();
-    let mut out = cols
-        .iter()
-        .map(|c| quote(c.name()))
-        .collect::<Vec<_>>()
-        .join(",");
-    out.push('\n');
-    for i in 0..frame.height() {
-        let mut line = Vec::with_capacity(cols.len());
-        for c in cols {
-            line.push(match c.get(i)? {
-                AnyValue::Null => String::new(),
-                AnyValue::Float64(x) if !x.is_finite() => String::new(),
-                AnyValue::Float64(x) => format!("{x:?}"),
-                AnyValue::Float32(x) => format!("{x:?}"),
-                AnyValue::String(s) => quote(s),
-                AnyValue::StringOwned(s) => quote(&s),
-                AnyValue::Boolean(b) => b.to_string(),
-                v => quote(&v.to_string()),
-            });
-        }
-        writeln!(out, "{}", line.join(","))?;
     }
-    Ok(out)
+    dataset::delimited(frame, ",", quote, |v| match v {
+        AnyValue::Null => String::new(),
+        AnyValue::Float64(x) if !x.is_finite() => String::new(),
+        AnyValue::Float64(x) => format!("{x:?}"),
+        AnyValue::Float32(x) => format!("{x:?}"),
+        AnyValue::String(s) => quote(s),
+        AnyValue::StringOwned(s) => quote(&s),
+        AnyValue::Boolean(b) => b.to_string(),
+        v => quote(&v.to_string()),
+    })
 }
 
 /// The outcome columns of an export: every column that is not an input (no dot) nor an id.

@@ -5,6 +5,7 @@
 //! - [`spec`]: the sweep file (TOML): base scenario, parameters and their values or distributions, design.
 //! - [`design`]: the points to run — full grid, random, Latin hypercube, Saltelli (Sobol) and Morris,
 //!   or the rows of a file ([`points_file`]) made elsewhere.
+//! - [`value`]: a parameter's value at one point.
 //! - [`run`]: one run's summary statistics, and running a shard's runs with rayon.
 //! - [`dataset`]: the hive-partitioned Parquet dataset, the plan, `_SUCCESS` markers, status and verify.
 //! - [`export`]: the inputs and outcomes as one flat table, for scenario discovery (EMA Workbench).
@@ -21,6 +22,7 @@ pub mod export;
 pub mod points_file;
 pub mod run;
 pub mod spec;
+pub mod value;
 
 pub use dataset::{Plan, ShardOutcome, ShardStatus};
 pub use design::{Design, Layout};
@@ -30,6 +32,11 @@ pub use spec::SweepSpec;
 /// The seed rule, as recorded in every plan.
 pub const SEED_RULE: &str = "seed(run_id) = SplitMix64 output number run_id+1 of the stream seeded with \
 the sweep seed: mix(sweep_seed + (run_id+1)·0x9E3779B97F4A7C15)";
+
+/// Bytes (a digest) as lower-case hexadecimal.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
 
 const GOLDEN: u64 = 0x9E37_79B9_7F4A_7C15;
 

@@ -7,7 +7,7 @@
 //! (a column that holds both is all floats), `true`/`false` a boolean, anything else text. Every error
 //! names the file, the row (as `file:line` for CSV, the line the row starts on) and the column.
 
-use super::design::Value;
+use super::value::Value;
 use anyhow::{Context, Result, bail};
 use polars::prelude::{AnyValue, DataType};
 use sha2::{Digest, Sha256};
@@ -32,7 +32,7 @@ impl PointsFile {
     pub fn read(path: &Path) -> Result<PointsFile> {
         let bytes = std::fs::read(path)
             .with_context(|| format!("cannot read the design file {}", path.display()))?;
-        let sha256 = super::spec::hex(&Sha256::digest(&bytes));
+        let sha256 = super::hex(&Sha256::digest(&bytes));
         let name = path.display().to_string();
         let ext = path
             .extension()

@@ -7,11 +7,12 @@
 //! threads. A run that fails (a value the scenario rejects, an error or a panic in the engine) becomes a
 //! row with `status = "error"` and its message, and the others go on.
 
+use super::dataset::{self, Plan};
 use super::design::{Design, Value};
+use super::run_seed;
 use super::spec::{DesignKind, FilePoints, SpecFile, SweepSpec};
-use super::{dataset, run_seed};
 use crate::output::Manifest;
-use crate::scenario;
+use crate::scenario::{self, KeyPath, Override};
 use anyhow::{Context, Result, anyhow, bail};
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -26,6 +27,10 @@ pub struct Prepared {
     pub base: String,
     /// The base scenario's files, read once for all runs.
     files: std::sync::Arc<scenario::Base>,
+    /// The spec's fixed overrides (`sweep.set`), read once.
+    fixed: Vec<Override>,
+    /// Each parameter's key path, read once (or the override that reports a key that is none).
+    keys: Vec<Result<KeyPath, Override>>,
     pub design: Design,
     pub runs: u64,
     /// Global metric columns summarised.
@@ -99,21 +104,32 @@ impl Prepared {
         if design.points.is_empty() {
             bail!("the sweep `{}` has no points", spec.sweep.name);
         }
+        let cannot_load = || format!("cannot load the base scenario `{base}`");
         let files = scenario::Base::read(&base)
             .map_err(|e| anyhow!("{e}"))
-            .with_context(|| format!("cannot load the base scenario `{base}`"))?;
+            .with_context(cannot_load)?;
+        let fixed = Override::parse_all(&spec.sweep.set);
         let loaded = files
-            .load(&spec.sweep.set)
+            .load(&fixed)
             .map_err(|e| anyhow!("{e}"))
-            .with_context(|| format!("cannot load the base scenario `{base}`"))?;
+            .with_context(cannot_load)?;
         let base_hash = Manifest::new(&loaded.scenario, 0, vec![]).scenario_hash;
         // A key the scenario does not have would fail every run: refuse now, on the first point.
-        let mut probe_sets = point_sets(&spec, &design.points[0]);
-        probe_sets.push("scenario.months=1".into());
+        let not_applied = "the sweep's parameters do not apply to the base scenario (first point)";
+        let keys: Vec<Result<KeyPath, Override>> = spec
+            .parameters
+            .iter()
+            .map(|p| Override::parse_key(&p.key))
+            .collect();
+        let mut probe_sets = point_overrides(&fixed, &keys, &design.points[0]);
+        probe_sets.push(Override::new(
+            KeyPath::parse("scenario.months").expect("a key path"),
+            1,
+        ));
         let probe = files
             .load(&probe_sets)
             .map_err(|e| anyhow!("{e}"))
-            .context("the sweep's parameters do not apply to the base scenario (first point)")?;
+            .context(not_applied)?;
         let out = crate::simulate_with(&probe.scenario, 0, crate::Detail::Summary, |_| {})?;
         let numeric: Vec<String> = out
             .global
@@ -157,11 +173,13 @@ impl Prepared {
             h.update(b"\n");
             h.update(points.sha256.as_bytes());
         }
-        let spec_hash = super::spec::hex(&h.finalize());
+        let spec_hash = super::hex(&h.finalize());
         Ok(Prepared {
             spec,
             base,
             files: std::sync::Arc::new(files),
+            fixed,
+            keys,
             design,
             runs,
             metrics,
@@ -169,6 +187,26 @@ impl Prepared {
             start: loaded.scenario.scenario.start,
             spec_hash,
         })
+    }
+
+    /// The sweep's plan in `shards` shards: what it is, fixed once for all of them. (Made here, not by
+    /// the dataset, which reads and writes plans and knows nothing of running them.)
+    pub fn plan(&self, shards: u32) -> Plan {
+        Plan {
+            program: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            sweep: self.spec.sweep.name.clone(),
+            spec_hash: self.spec_hash.clone(),
+            shards,
+            runs: self.runs,
+            points: self.design.points.len() as u64,
+            replicates: self.spec.sweep.replicates,
+            seed_rule: super::SEED_RULE.into(),
+            base: self.base.clone(),
+            start: self.start,
+            summary_columns: self.summary_columns(),
+            spec: self.spec.clone(),
+        }
     }
 
     /// The summary columns, in row order: `METRIC_final`, `METRIC_mean`, `METRIC_max` per metric, then
@@ -214,7 +252,7 @@ impl Prepared {
     }
 
     fn simulate_point(&self, point: usize, seed: u64) -> std::result::Result<RunSummary, String> {
-        let sets = point_sets(&self.spec, &self.design.points[point]);
+        let sets = point_overrides(&self.fixed, &self.keys, &self.design.points[point]);
         let loaded = self
             .files
             .load(&sets)
@@ -409,13 +447,17 @@ impl Prepared {
     }
 }
 
-/// The `--set` overrides of one point: the spec's fixed ones, then the point's values.
-pub fn point_sets(spec: &SweepSpec, values: &[Value]) -> Vec<String> {
-    let mut sets = spec.sweep.set.clone();
-    for (p, v) in spec.parameters.iter().zip(values) {
-        sets.push(format!("{}={}", p.key, v.to_toml()));
-    }
-    sets
+/// The overrides of one point: the spec's fixed ones, then each parameter's value as drawn.
+fn point_overrides(
+    fixed: &[Override],
+    keys: &[Result<KeyPath, Override>],
+    values: &[Value],
+) -> Vec<Override> {
+    let point = keys.iter().zip(values).map(|(key, v)| match key {
+        Ok(key) => Override::new(key.clone(), v.toml()),
+        Err(malformed) => malformed.clone(),
+    });
+    fixed.iter().cloned().chain(point).collect()
 }
 
 /// Threads per shard: `SLURM_CPUS_PER_TASK` (under task/none every core is visible, so the allocation

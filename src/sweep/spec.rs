@@ -32,8 +32,8 @@
 //! some, they pick columns by `key` (other columns are ignored) and may give each a `name` or
 //! `integer = true`, but no values or distribution.
 
-use super::design::Value;
 use super::points_file::PointsFile;
+use super::value::Value;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -491,7 +491,7 @@ impl SweepSpec {
     /// the file do not count).
     pub fn canonical_hash(&self) -> String {
         let json = serde_json::to_vec(self).expect("a sweep spec always serialises");
-        hex(&Sha256::digest(&json))
+        super::hex(&Sha256::digest(&json))
     }
 }
 
@@ -588,8 +588,4 @@ pub(crate) fn valid_name(name: &str) -> bool {
         && !name.starts_with('.')
         && !name.contains(['/', '\\', '='])
         && !name.chars().any(char::is_control)
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -132,7 +132,7 @@ pub fn capacity(
     }
     let lead = p.dc_lead_months as f64;
     market.datacentre_spend = 0.0;
-    let mut ordered: Vec<(usize, f64, f64)> = Vec::with_capacity(nn);
+    let mut funded: Vec<(usize, f64)> = Vec::with_capacity(nn);
     for (nation, mut power) in nations.iter_mut() {
         let n = nation.idx;
         power.in_use_gw = drawn[n] / 1e9;
@@ -148,16 +148,16 @@ pub fn capacity(
         );
         // Money that power kept from chips orders more, within the same limit.
         let order = planned.max(power.funded_gw.min(most));
-        ordered.push((n, order, power.funded_gw.min(order)));
+        funded.push((n, power.funded_gw.min(order)));
         if let Some(last) = power.on_order.back_mut() {
             *last += order;
         }
     }
     // Summed in nation order: query order follows allocation history.
-    ordered.sort_by_key(|x| x.0);
-    market.datacentre_spend = ordered
+    funded.sort_by_key(|&(nation, _)| nation);
+    market.datacentre_spend = funded
         .iter()
-        .map(|x| x.2 * p.facility_usd_per_w * 1e9)
+        .map(|&(_, funded_gw)| funded_gw * p.facility_usd_per_w * 1e9)
         .sum();
 }
 

@@ -9,7 +9,7 @@
 use crate::components::*;
 use crate::indices;
 use crate::resources::*;
-use crate::tables::Recorder;
+use crate::tables::{FabRow, GlobalRow, LabRow, NationRow, ProviderRow, Recorder, UsageRow};
 use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 
@@ -88,13 +88,8 @@ pub fn metrics(
     mut recorder: ResMut<Recorder>,
     observed: Observed,
 ) {
-    let super::Month {
-        clock,
-        params,
-        index,
-        sides,
-        ..
-    } = month;
+    let (t, p) = (month.t(), month.p());
+    let (index, sides) = (&*month.index, &month.sides.0);
     let Books {
         ledger,
         market,
@@ -107,16 +102,12 @@ pub fn metrics(
         providers,
         fabs,
     } = observed;
-    let p = &params.0;
-    let t = clock.t;
     let k = index.blocs();
     let nn = index.nation_ids.len();
     let rec = &mut *recorder;
-    let blocs = rec.blocs.clone();
 
     let mut ordered: Vec<(&Nation, &Alignment, &NationCompute, &Power)> = nations.iter().collect();
     ordered.sort_by_key(|(n, _, _, _)| n.idx);
-    let sides = &sides.0;
 
     // Compute flows by (user bloc, supplier bloc), and shares by the user nation's side.
     let mut flows = vec![vec![0.0; k]; k];
@@ -187,21 +178,22 @@ pub fn metrics(
             installed_by_side[s] += capacity.total;
         }
         if record_labs && let Some(at) = rec.lab_row(lab.idx) {
-            rec.labs
-                .row(at)
-                .f64("budget_busd", state.budget / 1e9)
-                .f64("compute_h100e", state.compute)
-                .f64("training_h100e", state.training)
-                .f64("demand_h100e", state.demand)
-                .f64("unmet_h100e", state.unmet)
-                .flop("capability", state.capability_flop)
-                .u32("providers_used", state.providers_used)
-                .code("main_provider", state.main_provider.map_or(0, |v| v + 1))
-                .bool("kyc_refused", state.kyc_refused)
-                .bool("uses_sanctioned_provider", state.uses_sanctioned_provider)
-                .bool("stranded", state.stranded)
-                .bool("accused", state.accused)
-                .end();
+            let row = LabRow {
+                budget_busd: state.budget / 1e9,
+                compute_h100e: state.compute,
+                training_h100e: state.training,
+                demand_h100e: state.demand,
+                unmet_h100e: state.unmet,
+                capability: state.capability_flop,
+                providers_used: state.providers_used,
+                // The list starts with "no provider".
+                main_provider: state.main_provider.map_or(0, |v| v + 1),
+                kyc_refused: state.kyc_refused,
+                uses_sanctioned_provider: state.uses_sanctioned_provider,
+                stranded: state.stranded,
+                accused: state.accused,
+            };
+            rec.labs.push(at, row);
         }
     });
     let mut frozen = 0.0;
@@ -241,109 +233,106 @@ pub fn metrics(
         p.reference_frontier_growth / 12.0
     };
 
-    let mut per_bloc: Vec<Vec<f64>> = vec![Vec::new(); crate::tables::GLOBAL_PER_BLOC.len()];
-    for b in 0..k {
-        per_bloc[0].push(share(compute_by_side[b], total_compute));
-        per_bloc[1].push(share(unmet_by_side[b], demand_by_side[b]));
-        per_bloc[2].push(ledger.produced_by_bloc[b]);
-        per_bloc[3].push(share(
+    let by_bloc = |value: &dyn Fn(usize) -> f64| -> Vec<f64> { (0..k).map(value).collect() };
+    let compute_share = by_bloc(&|b| share(compute_by_side[b], total_compute));
+    let unmet_share = by_bloc(&|b| share(unmet_by_side[b], demand_by_side[b]));
+    let chip_production = by_bloc(&|b| ledger.produced_by_bloc[b]);
+    let indigenous_share = by_bloc(&|b| {
+        share(
             ledger.indigenous_new_by_bloc[b],
             ledger.new_compute_by_bloc[b],
-        ));
-        per_bloc[4].push(if frontier_by_bloc[b].is_finite() {
+        )
+    });
+    // A bloc with no labs has no frontier: 0 in the table.
+    let frontier_capability = by_bloc(&|b| {
+        if frontier_by_bloc[b].is_finite() {
             frontier_by_bloc[b]
         } else {
             0.0
-        });
-        per_bloc[5].push(share(ledger.smuggled_stock_by_bloc[b], installed_by_side[b]).min(1.0));
-        per_bloc[6].push(market.price[b]);
-    }
+        }
+    });
+    let smuggled_share =
+        by_bloc(&|b| share(ledger.smuggled_stock_by_bloc[b], installed_by_side[b]).min(1.0));
+    let chip_price_usd = by_bloc(&|b| market.price[b]);
     let chip_price = if market.installed > 0.0 {
         market.spend / market.installed
     } else {
         market.price[0]
     };
-    let mut row = rec
-        .global
-        .row(0)
-        .f64("bifurcation_index", indices::bifurcation_index(&flows))
-        .f64("cross_bloc_share", indices::cross_bloc_share(&flows))
-        .f64("capability_gap_oom", gap)
-        .f64("capability_lag_months", gap / growth_per_month)
-        .f64("compute_gini", indices::gini(&per_capita, &population))
-        .f64("unmet_share", share(total_unmet, total_demand))
-        .f64("smuggled_h100e", ledger.smuggled)
-        .f64("seized_h100e", ledger.seized)
-        .u32("stranded_labs", stranded_labs)
-        .f64(
-            "polarization",
-            indices::polarization(ordered.iter().map(|(_, a, _, _)| a.weights.as_slice())),
-        )
-        .f64("compute_h100e", total_compute)
-        .f64("installed_h100e", installed)
-        .f64("frozen_h100e", frozen)
-        .f64("frontier_capability", frontier)
-        .f64(
-            "largest_run_flop",
-            (largest_training * p.run_share * p.flop_per_h100e_month * p.run_length(t))
-                .max(1.0)
-                .log10(),
-        )
-        .f64("produced_h100e_cum", ledger.produced_cum)
-        .f64("delivered_h100e_cum", ledger.delivered_cum)
-        .f64("seized_h100e_cum", ledger.seized_cum)
-        .f64("stock_h100e", ledger.stock_h100e(&index.chip_h100e))
-        .f64(
-            "compute_share_non_aligned",
-            share(non_aligned, total_compute),
-        )
-        .f64("chip_price_usd", chip_price)
-        .f64("cloud_price_usd", share(cloud_spend, cloud_hours))
-        .f64("chip_spend_busd", market.spend / 1e9)
-        .f64("datacentre_spend_busd", market.datacentre_spend / 1e9)
-        .f64("budget_busd", budget / 1e9)
-        .f64("gdp_busd", gdp)
-        .f64("power_gw", power)
-        .f64("power_capacity_gw", power_capacity);
-    for (prefix, xs) in crate::tables::GLOBAL_PER_BLOC.iter().zip(&per_bloc) {
-        row = row.per_bloc(prefix, &blocs, xs);
-    }
-    row.end();
+    let row = GlobalRow {
+        bifurcation_index: indices::bifurcation_index(&flows),
+        cross_bloc_share: indices::cross_bloc_share(&flows),
+        capability_gap_oom: gap,
+        capability_lag_months: gap / growth_per_month,
+        compute_gini: indices::gini(&per_capita, &population),
+        unmet_share: share(total_unmet, total_demand),
+        smuggled_h100e: ledger.smuggled,
+        seized_h100e: ledger.seized,
+        stranded_labs,
+        polarization: indices::polarization(
+            ordered.iter().map(|(_, a, _, _)| a.weights.as_slice()),
+        ),
+        compute_h100e: total_compute,
+        installed_h100e: installed,
+        frozen_h100e: frozen,
+        frontier_capability: frontier,
+        largest_run_flop: (largest_training
+            * p.run_share
+            * p.flop_per_h100e_month
+            * p.run_length(t))
+        .max(1.0)
+        .log10(),
+        produced_h100e_cum: ledger.produced_cum,
+        delivered_h100e_cum: ledger.delivered_cum,
+        seized_h100e_cum: ledger.seized_cum,
+        stock_h100e: ledger.stock_h100e(&index.chip_h100e),
+        compute_share_non_aligned: share(non_aligned, total_compute),
+        chip_price_usd: chip_price,
+        cloud_price_usd: share(cloud_spend, cloud_hours),
+        chip_spend_busd: market.spend / 1e9,
+        datacentre_spend_busd: market.datacentre_spend / 1e9,
+        budget_busd: budget / 1e9,
+        gdp_busd: gdp,
+        power_gw: power,
+        power_capacity_gw: power_capacity,
+        compute_share_: &compute_share,
+        unmet_share_: &unmet_share,
+        chip_production_h100e_: &chip_production,
+        indigenous_share_: &indigenous_share,
+        frontier_capability_: &frontier_capability,
+        smuggled_share_: &smuggled_share,
+        chip_price_usd_: &chip_price_usd,
+    };
+    rec.global.push(0, row);
 
     for (nation, alignment, c, pw) in &ordered {
         let supplied: Vec<f64> = c.by_bloc.iter().map(|x| share(*x, c.compute)).collect();
-        rec.nations
-            .row(nation.idx)
-            .code("side", alignment.side.unwrap_or(k))
-            .per_bloc("alignment", &blocs, &alignment.weights)
-            .f64("compute_h100e", c.compute)
-            .f64("compute_per_capita", c.compute / (nation.population * 1e6))
-            .f64("demand_h100e", c.demand)
-            .f64("unmet_h100e", c.unmet)
-            .f64("own_cluster_h100e", c.own_cluster)
-            .u32("stranded_labs", stranded_by_nation[nation.idx])
-            .per_bloc("supplied_share", &blocs, &supplied)
-            .f64("price_paid", share(c.spend, c.cloud * p.hours_per_month))
-            .per_bloc(
-                "received_h100e",
-                &blocs,
-                &ledger.received[nation.idx * k..(nation.idx + 1) * k],
-            )
-            .f64(
-                "smuggled_received_h100e",
-                ledger.smuggled_received[nation.idx],
-            )
-            .f64("budget_busd", c.budget / 1e9)
-            .f64("chip_spend_busd", chip_spend[nation.idx] / 1e9)
-            .f64("power_gw", pw.in_use_gw)
-            .f64("power_capacity_gw", pw.capacity_gw)
-            .end();
+        let row = NationRow {
+            // The list of sides is the blocs', then non-aligned.
+            side: alignment.side.unwrap_or(k),
+            alignment_: &alignment.weights,
+            compute_h100e: c.compute,
+            compute_per_capita: c.compute / (nation.population * 1e6),
+            demand_h100e: c.demand,
+            unmet_h100e: c.unmet,
+            own_cluster_h100e: c.own_cluster,
+            stranded_labs: stranded_by_nation[nation.idx],
+            supplied_share_: &supplied,
+            price_paid: share(c.spend, c.cloud * p.hours_per_month),
+            received_h100e_: &ledger.received[nation.idx * k..(nation.idx + 1) * k],
+            smuggled_received_h100e: ledger.smuggled_received[nation.idx],
+            budget_busd: c.budget / 1e9,
+            chip_spend_busd: chip_spend[nation.idx] / 1e9,
+            power_gw: pw.in_use_gw,
+            power_capacity_gw: pw.capacity_gw,
+        };
+        rec.nations.push(nation.idx, row);
         let np = index.provider_ids.len();
         for v in (0..np).filter(|_| rec.detail.usage()) {
-            rec.usage
-                .row(nation.idx * np + v)
-                .f64("compute_h100e", c.by_provider[v])
-                .end();
+            let row = UsageRow {
+                compute_h100e: c.by_provider[v],
+            };
+            rec.usage.push(nation.idx * np + v, row);
         }
     }
 
@@ -351,33 +340,98 @@ pub fn metrics(
     lines.sort_by_key(|f| f.idx);
     for fab in lines {
         let h100e: f64 = fab.produced_h100e;
-        rec.fabs
-            .row(fab.idx)
-            .f64("capacity_units", fab.capacity)
-            .f64("packaging_wafers", fab.packaging.unwrap_or(0.0))
-            .f64("produced_units", fab.produced)
-            .f64("produced_h100e", h100e)
-            .code("bound", fab.bound as usize)
-            .f64("input_availability", fab.input_availability)
-            .f64("die_bank_units", fab.die_bank)
-            .end();
+        let row = FabRow {
+            capacity_units: fab.capacity,
+            packaging_wafers: fab.packaging.unwrap_or(0.0),
+            produced_units: fab.produced,
+            produced_h100e: h100e,
+            bound: fab.bound as usize,
+            input_availability: fab.input_availability,
+            die_bank_units: fab.die_bank,
+        };
+        rec.fabs.push(fab.idx, row);
     }
 
     let mut books: Vec<(&Provider, &ProviderBook)> = providers.iter().collect();
     books.sort_by_key(|(v, _)| v.idx);
     for (provider, book) in books {
-        rec.providers
-            .row(provider.idx)
-            .f64("capacity_h100e", book.open_capacity)
-            .f64("frozen_h100e", book.frozen_capacity)
-            .u32("frozen_regions", book.frozen_regions)
-            .f64("requested_h100e", book.requested)
-            .f64("served_h100e", book.served)
-            .f64("utilization", share(book.served, book.open_capacity))
-            .f64("revenue_busd", book.revenue / 1e9)
-            .f64("price_usd", book.price)
-            .f64("cost_usd", book.cost)
-            .f64("capex_busd", book.capex / 1e9)
-            .end();
+        let row = ProviderRow {
+            capacity_h100e: book.open_capacity,
+            frozen_h100e: book.frozen_capacity,
+            frozen_regions: book.frozen_regions,
+            requested_h100e: book.requested,
+            served_h100e: book.served,
+            utilization: share(book.served, book.open_capacity),
+            revenue_busd: book.revenue / 1e9,
+            price_usd: book.price,
+            cost_usd: book.cost,
+            capex_busd: book.capex / 1e9,
+        };
+        rec.providers.push(provider.idx, row);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One pool (segments 0 and 1) and two providers; the lab used provider 0 last month.
+    fn usage(blocked: bool) -> SegmentUse {
+        let mut u = SegmentUse {
+            share: Grid::new(2, 2, 0.0),
+            previous: Grid::new(2, 2, 0.0),
+            policy_blocked: Grid::new(2, 2, 0.0),
+        };
+        u.previous.set(0, 0, 1.0);
+        if blocked {
+            u.policy_blocked.set(0, 0, 1.0);
+        }
+        u
+    }
+
+    fn lab(prev_compute: f64, compute: f64) -> LabState {
+        LabState {
+            prev_compute,
+            compute,
+            prev_segment: Some(0),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_lab_is_stranded_when_a_policy_shuts_its_cloud_and_it_loses_compute() {
+        let loss = 0.5;
+        assert!(stranded(&mut lab(100.0, 40.0), &usage(true), loss));
+        assert!(
+            !stranded(&mut lab(100.0, 40.0), &usage(false), loss),
+            "lost compute without a policy: not stranded"
+        );
+        assert!(
+            !stranded(&mut lab(100.0, 60.0), &usage(true), loss),
+            "shut out but lost less than half"
+        );
+        let mut unused = usage(true);
+        unused.previous.set(0, 0, 0.0);
+        assert!(
+            !stranded(&mut lab(100.0, 40.0), &unused, loss),
+            "the shut provider was not one it used"
+        );
+    }
+
+    #[test]
+    fn a_stranded_lab_stays_stranded_until_it_has_its_compute_back() {
+        let loss = 0.5;
+        let mut state = lab(100.0, 40.0);
+        assert!(stranded(&mut state, &usage(true), loss));
+        // Next month: still 45, the policy no longer matters; what counts is the 100 it had.
+        state.prev_compute = 40.0;
+        state.compute = 45.0;
+        assert!(stranded(&mut state, &usage(false), loss));
+        state.compute = 50.0;
+        assert!(
+            !stranded(&mut state, &usage(false), loss),
+            "back to half of 100"
+        );
+        assert_eq!(state.stranded_from, 0.0);
     }
 }

@@ -122,16 +122,8 @@ pub fn production(
     chips: Query<&ChipClass>,
     mut fabs: Query<&mut Fab>,
 ) {
-    let super::Month {
-        clock,
-        params,
-        index,
-        sides,
-        rules,
-    } = month;
-    let p = &params.0;
-    let t = clock.t;
-    let sides = &sides.0;
+    let (t, p) = (month.t(), month.p());
+    let (index, rules, sides) = (&*month.index, &*month.rules, &month.sides.0);
     let nc = index.chip_ids.len();
     let mut in_production = vec![false; nc];
     let mut stacks = vec![0.0; nc];
@@ -148,13 +140,13 @@ pub fn production(
     let mut owners: Vec<usize> = order.iter().map(|f| f.owner).collect();
     owners.sort_unstable();
     owners.dedup();
-    advance_substitution(t, &owners, &index, &rules, &mut ledger);
+    advance_substitution(t, &owners, index, rules, &mut ledger);
 
     // What each fab could make before memory is shared.
     let mut plans: Vec<Plan> = Vec::with_capacity(order.len());
     for fab in order.iter_mut() {
         if fab.capacity_pipeline.is_empty() && p.fab_lead_months > 0 {
-            let (growth, ceiling) = planned_growth(fab, &rules, &market, &ledger, &index, p, true);
+            let (growth, ceiling) = planned_growth(fab, rules, &market, &ledger, index, p, true);
             fill_pipeline(fab, growth, ceiling, p);
         }
         plans.push(plan(
@@ -162,12 +154,12 @@ pub fn production(
             &in_production,
             &stacks,
             &ledger,
-            &index,
-            &rules,
+            index,
+            rules,
             per_wafer,
         ));
     }
-    share_memory(&mut plans, &order, t, &index, &rules, &ledger);
+    share_memory(&mut plans, &order, t, index, rules, &ledger);
 
     // What each fab can make, before it looks at what sells, by class.
     let mut units_of: Vec<f64> = Vec::with_capacity(order.len());
@@ -269,7 +261,7 @@ pub fn production(
         } else {
             0.0
         };
-        let (growth, ceiling) = planned_growth(fab, &rules, &market, &ledger, &index, p, false);
+        let (growth, ceiling) = planned_growth(fab, rules, &market, &ledger, index, p, false);
         if let Some(arrived) = fab.capacity_pipeline.pop_front() {
             fab.capacity += arrived;
         }
@@ -460,5 +452,180 @@ fn share_memory(
                 plans[f].memory.push((i, got[f]));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+
+    /// Nation 0 supplies a tool (input 0), a material (input 1) and HBM (input 2, 100 stacks a month,
+    /// no growth); nation 1 makes chips. Substitutes reach 80 % over 24 months.
+    fn world() -> (WorldIndex, Rules, ChipLedger) {
+        let index = WorldIndex {
+            nation_ids: vec!["NL".into(), "CN".into()],
+            chip_ids: vec!["chip".into()],
+            chip_h100e: vec![1.0],
+            input_ids: vec!["lithography".into(), "photoresist".into(), "hbm".into()],
+            input_suppliers: vec![vec![(0, 1.0)]; 3],
+            input_kind: vec![InputKind::Tool, InputKind::Material, InputKind::Memory],
+            input_supply: vec![(0.0, 0.0), (0.0, 0.0), (100.0, 0.0)],
+            input_substitution: vec![(0.8, 24); 3],
+            ..Default::default()
+        };
+        let rules = Rules::new(1, 2, 3, 0);
+        let ledger = ChipLedger {
+            memory_stock: vec![vec![0.0; 2]; 3],
+            substitution: vec![vec![None; 2]; 3],
+            ..Default::default()
+        };
+        (index, rules, ledger)
+    }
+
+    /// Withholds input `i` from nation 1 at `strength` from month `since`.
+    fn control(rules: &mut Rules, i: usize, strength: f64, since: f64) {
+        rules.input_block[i].set(0, 1, strength);
+        rules.input_since[i].set(0, 1, since);
+    }
+
+    fn fab(owner: usize, inputs: Vec<usize>) -> Fab {
+        Fab {
+            idx: owner,
+            id: format!("fab-{owner}"),
+            owner,
+            market: 0,
+            chips: vec![(0, 1.0)],
+            capacity: 1000.0,
+            yield_rate: 0.5,
+            target_growth: 0.3,
+            packaging: None,
+            die_bank: 0.0,
+            capacity_pipeline: VecDeque::new(),
+            packaging_pipeline: VecDeque::new(),
+            inputs,
+            indigenous: false,
+            produced: 0.0,
+            produced_h100e: 0.0,
+            input_availability: 1.0,
+            bound: Bound::Wafers,
+        }
+    }
+
+    #[test]
+    fn substitution_starts_when_the_control_starts_and_a_push_speeds_it() {
+        let (index, mut rules, mut ledger) = world();
+        control(&mut rules, 0, 1.0, 10.0);
+        advance_substitution(12, &[1], &index, &rules, &mut ledger);
+        assert_eq!(
+            ledger.substitution[0][1],
+            Some(2.0 / 24.0),
+            "two months since the control"
+        );
+        assert_eq!(
+            ledger.substitution[1][1], None,
+            "nothing withheld, nothing to substitute"
+        );
+        rules.indigenous_push[1] = 0.5;
+        advance_substitution(13, &[1], &index, &rules, &mut ledger);
+        assert!((ledger.substitution[0][1].unwrap() - 3.5 / 24.0).abs() < 1e-15);
+        // A control begun 40 months before: substitutes are complete, and stay at their ceiling.
+        let (index, mut rules, mut ledger) = world();
+        control(&mut rules, 0, 1.0, -40.0);
+        advance_substitution(0, &[1], &index, &rules, &mut ledger);
+        assert_eq!(ledger.substitution[0][1], Some(1.0));
+        assert!((supply_of(0, 1, &index, &rules, &ledger).substituted - 0.8).abs() < 1e-15);
+    }
+
+    #[test]
+    fn tool_controls_cap_new_capacity_but_not_the_output_of_installed_tools() {
+        let p = Parameters::default();
+        let market = ChipMarket {
+            markup: vec![1.0],
+            ..Default::default()
+        };
+        let f = fab(1, vec![0]);
+        let (index, free, ledger) = world();
+        let (mut controlled, mut substituted) = (free.clone(), ledger.clone());
+        control(&mut controlled, 0, 0.75, 0.0);
+        substituted.substitution[0][1] = Some(0.5);
+
+        let (growth, ceiling) = planned_growth(&f, &free, &market, &ledger, &index, &p, false);
+        assert_eq!(ceiling, p.fab_growth_max);
+        assert!(
+            (growth - f.target_growth).abs() < 1e-15,
+            "mark-up 1: the plan"
+        );
+        let (_, cut) = planned_growth(&f, &controlled, &market, &ledger, &index, &p, false);
+        assert!((cut - p.fab_growth_max * 0.25).abs() < 1e-15, "{cut}");
+        // Substitutes at 0.5 × 0.8 of the withheld 75 %: 1 − 0.75 × 0.6 of the most growth.
+        let (_, eased) = planned_growth(&f, &controlled, &market, &substituted, &index, &p, false);
+        assert!((eased - p.fab_growth_max * (1.0 - 0.75 * 0.6)).abs() < 1e-15);
+        // The capacity decided before the start ignores a control begun in the run.
+        let (_, before) = planned_growth(&f, &controlled, &market, &ledger, &index, &p, true);
+        assert_eq!(before, p.fab_growth_max);
+
+        // The tools already installed make as much as before.
+        let made =
+            |rules: &Rules| plan(&f, &[true], &[0.0], &ledger, &index, rules, 1.0).wafer_units;
+        assert_eq!(made(&controlled), made(&free));
+        assert_eq!(made(&free), 500.0);
+    }
+
+    #[test]
+    fn a_material_control_cuts_output_until_substitutes_make_it_good() {
+        let f = fab(1, vec![1]);
+        let (index, mut rules, mut ledger) = world();
+        let made = |rules: &Rules, ledger: &ChipLedger| {
+            plan(&f, &[true], &[0.0], ledger, &index, rules, 1.0).wafer_units
+        };
+        control(&mut rules, 1, 0.6, 0.0);
+        ledger.substitution[1][1] = Some(0.0);
+        assert!((made(&rules, &ledger) - 500.0 * 0.4).abs() < 1e-9);
+        ledger.substitution[1][1] = Some(1.0);
+        // 60 % withheld, 80 % of it substituted: 1 − 0.6 × 0.2 of the wafers.
+        assert!((made(&rules, &ledger) - 500.0 * 0.88).abs() < 1e-9);
+    }
+
+    #[test]
+    fn hbm_goes_pro_rata_to_fabs_it_is_not_withheld_from() {
+        let (index, mut rules, ledger) = world();
+        // Two fabs that each need 150 stacks (300 units, a stack each) of the 100 supplied.
+        let fabs = [fab(0, vec![2]), fab(1, vec![2])];
+        let plans = |rules: &Rules| {
+            let mut world = World::new();
+            let entities: Vec<Entity> = fabs.iter().map(|f| world.spawn(f.clone()).id()).collect();
+            let mut query = world.query::<&mut Fab>();
+            let mut order: Vec<Mut<Fab>> = query.iter_mut(&mut world).collect();
+            order.sort_by_key(|f| f.idx);
+            assert_eq!(order.len(), entities.len());
+            let mut plans: Vec<Plan> = order
+                .iter()
+                .map(|f| {
+                    let mut plan = plan(f, &[true], &[1.0], &ledger, &index, rules, 1.0);
+                    plan.wafer_units = 150.0;
+                    plan
+                })
+                .collect();
+            share_memory(&mut plans, &order, 0, &index, rules, &ledger);
+            plans.iter().map(|p| p.memory[0].1).collect::<Vec<f64>>()
+        };
+        assert_eq!(plans(&rules), vec![50.0, 50.0], "shared pro rata");
+        control(&mut rules, 2, 1.0, 0.0);
+        let got = plans(&rules);
+        assert_eq!(got[0], 100.0, "the fab not cut off gets all of it");
+        assert_eq!(got[1], 0.0, "no substitutes yet");
+    }
+
+    #[test]
+    fn fabs_make_what_sells_closing_half_the_gap_to_their_target_stock() {
+        assert_eq!(sales_allowance(0.0, 10.0, 3.0), f64::INFINITY, "sold out");
+        // 10 a month sold, 3 months' stock wanted (30), 20 held: 10 + (30 − 20) / 2.
+        assert_eq!(sales_allowance(20.0, 10.0, 3.0), 15.0);
+        assert_eq!(
+            sales_allowance(100.0, 10.0, 3.0),
+            0.0,
+            "overstocked: nothing"
+        );
     }
 }

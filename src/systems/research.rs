@@ -27,19 +27,11 @@ pub fn research(
     mut labs: Query<(&Lab, &mut LabState)>,
     mut leaders: Local<Option<Leaders>>,
 ) {
-    let super::Month {
-        clock,
-        params,
-        index,
-        sides,
-        rules,
-    } = month;
+    let (t, p) = (month.t(), month.p());
+    let (index, rules, sides) = (&*month.index, &*month.rules, &month.sides.0);
     let super::Chance { mut rngs, mut log } = chance;
-    let p = &params.0;
-    let t = clock.t;
     let nn = index.nation_ids.len();
     let k = index.blocs();
-    let sides = &sides.0;
     let efficiency = p.algorithmic_efficiency_per_year.powf(t as f64 / 12.0);
     let window = p.max_run_months as usize;
     let run_length = p.run_length(t);
@@ -106,8 +98,12 @@ pub fn research(
         let run = run_flop(&state.runs, pos, run_length);
         state.largest_run = state.largest_run.max(run);
         let mut cap = state.capability_flop.max(state.largest_run);
-        let absorbable = state.largest_run * reach;
-        cap = cap.max((open_for[lab.nation] * open_discount).min(absorbable));
+        cap = cap.max(absorbed(
+            open_for[lab.nation],
+            open_discount,
+            state.largest_run,
+            reach,
+        ));
         state.accused = false;
 
         if lab.extraction
@@ -126,14 +122,19 @@ pub fn research(
             if attempt {
                 attempted[lab.idx] = true;
                 if success {
-                    cap = cap.max((target_cap * extraction_discount).min(absorbable));
+                    cap = cap.max(absorbed(
+                        target_cap,
+                        extraction_discount,
+                        state.largest_run,
+                        reach,
+                    ));
                 }
                 if detected {
                     state.accused = true;
                     accuse(
                         &mut log,
                         &mut triggers,
-                        &index,
+                        index,
                         t,
                         (lab, state),
                         target,
@@ -164,7 +165,7 @@ pub fn research(
                     accuse(
                         &mut log,
                         &mut triggers,
-                        &index,
+                        index,
                         t,
                         (lab, &state),
                         target,
@@ -177,6 +178,17 @@ pub fn research(
                 .saturating_add(gaps.sample(&mut rngs.false_positive) as usize);
         }
     }
+}
+
+/// The capability a lab gains from a model it may use (an open release, or one it extracted), in FLOP:
+///
+/// `absorbed = min(offered × discount, largest_run × reach)`
+///
+/// the model as the lab can run it (`discount` = 10^−`open_lag` or 10^−`extraction_gap`), but at most
+/// `reach` (10^`absorption_reach`) times the lab's own largest run: serving and fine-tuning another's
+/// model takes compute of one's own.
+pub fn absorbed(offered: f64, discount: f64, largest_run: f64, reach: f64) -> f64 {
+    (offered * discount).min(largest_run * reach)
 }
 
 /// Each nation's most capable lab (the lowest index among equals) and its best open-weight release, as
@@ -234,4 +246,51 @@ fn accuse(
         provider: state.main_provider,
         segments: (state.pool * 2, state.segment),
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::LabKind;
+
+    fn lab(idx: usize, nation: usize, weights: Weights) -> Lab {
+        Lab {
+            idx,
+            nation,
+            kind: LabKind::Frontier,
+            budget0: 0.0,
+            budget_growth: 0.0,
+            training_share: 0.5,
+            own_share: 0.0,
+            weights,
+            extraction: false,
+        }
+    }
+
+    #[test]
+    fn copying_lifts_a_lab_only_as_far_as_its_own_compute_reaches() {
+        let (discount, reach) = (10f64.powf(-0.5), 10f64.powf(1.0));
+        // A 1e26 model offered to a lab whose largest run is 1e25: it gets the model less its lag.
+        let rich = absorbed(1e26, discount, 1e25, reach);
+        assert!((rich - 1e26 * discount).abs() < 1e10);
+        // The same model to a lab with a 1e22 run: capped at ten times its own run.
+        assert_eq!(absorbed(1e26, discount, 1e22, reach), 1e23);
+        // More compute of its own never lowers what it can take.
+        assert!(absorbed(1e26, discount, 1e24, reach) >= absorbed(1e26, discount, 1e23, reach));
+        // No compute, nothing absorbed.
+        assert_eq!(absorbed(1e26, discount, 0.0, reach), 0.0);
+    }
+
+    #[test]
+    fn each_nation_leads_with_its_best_lab_and_publishes_only_open_weights() {
+        let mut leaders = Leaders::new(2);
+        leaders.note(&lab(3, 0, Weights::Closed), 5.0);
+        leaders.note(&lab(1, 0, Weights::Open), 5.0);
+        leaders.note(&lab(2, 0, Weights::Open), 4.0);
+        leaders.note(&lab(0, 1, Weights::Closed), 9.0);
+        assert_eq!(leaders.best[0], Some((1, 5.0)), "equals: the lowest index");
+        assert_eq!(leaders.open[0], 5.0, "its best open release");
+        assert_eq!(leaders.best[1], Some((0, 9.0)));
+        assert_eq!(leaders.open[1], 0.0, "closed weights are not released");
+    }
 }

@@ -1,17 +1,46 @@
-//! Helpers shared by the integration tests: scenarios written as small files over the shipped baseline,
-//! and columns pulled out of the output tables.
+//! Helpers shared by the integration tests: the binary run as a user runs it, scenarios written as small
+//! files over the shipped baseline, paired runs with and without a policy, and columns pulled out of the
+//! output tables.
 #![allow(dead_code)]
 
-use fracture::Outputs;
-use fracture::scenario::{Scenario, load_str};
+use fracture::scenario::{Override, Scenario, load_str};
+use fracture::{Detail, Outputs};
 use polars::prelude::*;
+use std::ffi::OsStr;
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// The `fracture` binary of this build, for a test that sets more than its arguments and folder
+/// (environment, pipes, a child left running).
+pub fn command() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_fracture"))
+}
+
+/// Runs `fracture ARGS` in `cwd` and waits for it.
+pub fn fracture<S: AsRef<OsStr>>(args: &[S], cwd: &Path) -> Output {
+    command()
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("the binary runs")
+}
+
+/// Printed bytes as text (stdout or stderr), invalid UTF-8 replaced.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// `--set KEY=VALUE` strings, read as the command line reads them.
+pub fn sets<S: AsRef<str>>(sets: &[S]) -> Vec<Override> {
+    Override::parse_all(sets)
+}
 
 /// The baseline, shortened to `months`, with `extra` TOML merged over it (as a file that extends it).
 pub fn scenario(extra: &str, months: u32, sets: &[&str]) -> Scenario {
     let text = format!("extends = \"baseline\"\n{extra}");
     let mut all: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
     all.push(format!("scenario.months={months}"));
-    match load_str("test.toml", &text, &all) {
+    match load_str("test.toml", &text, &self::sets(&all)) {
         Ok(l) => l.scenario,
         Err(e) => panic!("test scenario is invalid: {e}"),
     }
@@ -19,6 +48,25 @@ pub fn scenario(extra: &str, months: u32, sets: &[&str]) -> Scenario {
 
 pub fn run(s: &Scenario) -> Outputs {
     fracture::simulate(s, s.scenario.seed).expect("simulation runs")
+}
+
+/// Paired runs: `with` (the world with a policy, a story) and `without` (the same world without it, a
+/// counterfactual) on each of `seeds`, both runs of a pair on the same seed so that their difference is
+/// the policy's and not chance's; `compare(with, without, seed)` of each pair, in seed order.
+pub fn with_and_without<T>(
+    with: &Scenario,
+    without: &Scenario,
+    seeds: &[u64],
+    detail: Detail,
+    mut compare: impl FnMut(&Outputs, &Outputs, u64) -> T,
+) -> Vec<T> {
+    let run = |s: &Scenario, seed| {
+        fracture::simulate_with(s, seed, detail, |_| {}).expect("simulation runs")
+    };
+    seeds
+        .iter()
+        .map(|&seed| compare(&run(with, seed), &run(without, seed), seed))
+        .collect()
 }
 
 pub fn f64s(df: &DataFrame, column: &str) -> Vec<f64> {

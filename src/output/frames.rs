@@ -1,0 +1,457 @@
+//! The recorded tables as Arrow arrays and polars DataFrames: the one place where a run's rows
+//! ([`crate::tables`]) and events meet polars. Chunks of the large tables become arrays for the Parquet
+//! writer as the months run; the small tables, and the large ones when a run keeps them, become
+//! DataFrames ([`Outputs`]).
+//!
+//! String columns recorded as positions in a list of words become dictionary arrays over the whole
+//! list, which the Parquet writer writes dictionary-encoded, keeping only the words used; in
+//! DataFrames they are plain polars Strings.
+
+use crate::components::orders_of_magnitude;
+use crate::resources::EventRecord;
+use crate::simulation::Recorded;
+use crate::tables::{Column as Stored, KeyColumn, LabIds, LabSample, Table, Words};
+use polars::prelude::*;
+use polars_arrow::array::{Array, BooleanArray, DictionaryArray, PrimitiveArray, Utf8ViewArray};
+use polars_arrow::datatypes::IntegerType;
+
+/// Rows of a table as Arrow arrays, one per column in schema order. String columns are dictionary
+/// arrays over their whole list of words; the Parquet writer keeps only the words used.
+pub struct Arrays {
+    pub rows: usize,
+    pub columns: Vec<(PlSmallStr, ArrayRef)>,
+}
+
+/// The column of `codes`, positions in `words`: a dictionary array over the whole list.
+fn dictionary(words: &Words, codes: Vec<u32>) -> PolarsResult<ArrayRef> {
+    // Checked here: polars-arrow 0.55's check lets a code equal to the list's length through.
+    if let Some(&largest) = codes.iter().max() {
+        polars_ensure!(
+            (largest as usize) < words.len(),
+            ComputeError: "code {largest} out of {} words", words.len()
+        );
+    }
+    let keys = PrimitiveArray::from_vec(codes);
+    Ok(Box::new(DictionaryArray::try_new(
+        ArrowDataType::Dictionary(
+            IntegerType::UInt32,
+            Box::new(ArrowDataType::Utf8View),
+            false,
+        ),
+        keys,
+        Utf8ViewArray::from_slice_values(words.list()).boxed(),
+    )?))
+}
+
+/// The polars type of a recorded column.
+fn dtype(column: &Stored) -> DataType {
+    match column {
+        Stored::F64(_) | Stored::OrdersOfMagnitude(_) => DataType::Float64,
+        Stored::U32(_) => DataType::UInt32,
+        Stored::Bool(_) => DataType::Boolean,
+        Stored::Dict(..) => DataType::String,
+    }
+}
+
+/// A recorded column as an Arrow array; numbers handed over without a copy.
+fn array(column: Stored) -> PolarsResult<ArrayRef> {
+    Ok(match column {
+        Stored::F64(x) => PrimitiveArray::from_vec(x).boxed(),
+        Stored::U32(x) => PrimitiveArray::from_vec(x).boxed(),
+        // polars packs bits from bytes with its vectorised comparison kernel, several times faster
+        // than from a Vec<bool>.
+        Stored::Bool(x) => {
+            let bits = UInt8Chunked::from_vec(PlSmallStr::EMPTY, x).equal(1);
+            let array: &BooleanArray = bits.downcast_iter().next().expect("one chunk");
+            array.clone().boxed()
+        }
+        Stored::Dict(words, codes) => dictionary(&words, codes)?,
+        Stored::OrdersOfMagnitude(mut x) => {
+            for v in &mut x {
+                *v = orders_of_magnitude(*v);
+            }
+            PrimitiveArray::from_vec(x).boxed()
+        }
+    })
+}
+
+/// The columns' names and polars types, in order: `month`, `t`, the entity columns, the recorded
+/// ones. The same whether the table has rows or not, and in every run of the same world.
+pub fn schema(table: &Table) -> Schema {
+    let mut fields = vec![
+        Field::new("month".into(), DataType::String),
+        Field::new("t".into(), DataType::UInt32),
+    ];
+    for (name, column) in &table.keys.entities {
+        let dtype = match column {
+            KeyColumn::Words(..) => DataType::String,
+            KeyColumn::Numbers(_) => DataType::UInt32,
+        };
+        fields.push(Field::new(name.into(), dtype));
+    }
+    for (name, column) in table.names.iter().zip(&table.columns) {
+        fields.push(Field::new(name.into(), dtype(column)));
+    }
+    Schema::from_iter(fields)
+}
+
+/// The rows as Arrow arrays: the key columns made, then the recorded ones, numeric columns handed
+/// over without a copy.
+pub fn arrays(table: Table) -> PolarsResult<Arrays> {
+    let Table {
+        keys,
+        first_month,
+        names,
+        columns: recorded,
+        rows,
+    } = table;
+    let per_month = keys.per_month;
+    let months_here = if per_month == 0 {
+        0
+    } else {
+        assert_eq!(rows % per_month, 0, "a month's rows are incomplete");
+        rows / per_month
+    };
+    // Made with bulk copies, not per-row iterator chains: this runs on every chunk of the labs table.
+    let mut month_of_row = Vec::with_capacity(rows);
+    for m in first_month..first_month + months_here {
+        month_of_row.extend(std::iter::repeat_n(m as u32, per_month));
+    }
+    let tile = |codes: &[u32]| {
+        let mut tiled = Vec::with_capacity(rows);
+        for _ in 0..months_here {
+            tiled.extend_from_slice(codes);
+        }
+        tiled
+    };
+    let mut columns: Vec<(PlSmallStr, ArrayRef)> = vec![
+        (
+            "month".into(),
+            dictionary(&keys.months, month_of_row.clone())?,
+        ),
+        ("t".into(), PrimitiveArray::from_vec(month_of_row).boxed()),
+    ];
+    for (name, column) in &keys.entities {
+        let array = match column {
+            KeyColumn::Words(words, codes) => dictionary(words, tile(codes))?,
+            KeyColumn::Numbers(values) => PrimitiveArray::from_vec(tile(values)).boxed(),
+        };
+        columns.push((name.into(), array));
+    }
+    for (name, column) in names.iter().zip(recorded) {
+        columns.push((name.into(), array(column)?));
+    }
+    Ok(Arrays { rows, columns })
+}
+
+/// The rows as a DataFrame, string columns as polars Strings.
+pub fn frame(table: Table) -> PolarsResult<DataFrame> {
+    let schema = schema(&table);
+    let arrays = arrays(table)?;
+    let columns = arrays
+        .columns
+        .into_iter()
+        .zip(schema.iter_values())
+        .map(|((name, array), dtype)| {
+            let array = if dtype == &DataType::String {
+                strings(array.as_ref())?
+            } else {
+                array
+            };
+            Ok(Series::from_arrow(name, array)?.into_column())
+        })
+        .collect::<PolarsResult<Vec<_>>>()?;
+    DataFrame::new(arrays.rows, columns)
+}
+
+/// A dictionary array of strings as a plain string array: its values' views gathered by the keys (no
+/// string copied). Any other array is returned as it is.
+pub(crate) fn strings(array: &dyn Array) -> PolarsResult<ArrayRef> {
+    let Some(dictionary) = array.as_any().downcast_ref::<DictionaryArray<u32>>() else {
+        return Ok(array.to_boxed());
+    };
+    let keys = dictionary.keys();
+    let values = dictionary.values();
+    polars_ensure!(
+        keys.null_count() == 0 && keys.values_iter().all(|&k| (k as usize) < values.len()),
+        ComputeError: "a dictionary key out of its values"
+    );
+    // SAFETY: every key is within the values (checked above), and the keys have no nulls.
+    Ok(unsafe { polars::polars_compute::gather::take_unchecked(values.as_ref(), keys) })
+}
+
+/// The labs table's dimension table `lab_ids` ([`crate::tables::Recorder::lab_ids`]).
+pub fn lab_ids_frame(ids: LabIds) -> PolarsResult<DataFrame> {
+    let LabIds {
+        rows,
+        keys,
+        lab,
+        weight,
+    } = ids;
+    let mut columns = Vec::new();
+    for (name, column) in keys {
+        let array = match column {
+            KeyColumn::Words(words, codes) => {
+                strings(dictionary(&words, codes.to_vec())?.as_ref())?
+            }
+            KeyColumn::Numbers(values) => PrimitiveArray::from_vec(values.to_vec()).boxed(),
+        };
+        columns.push(Series::from_arrow(name.into(), array)?.into_column());
+    }
+    columns.insert(2, Column::new("lab".into(), lab));
+    columns.push(Column::new("weight".into(), weight));
+    DataFrame::new(rows, columns)
+}
+
+/// The tables of a finished run. The large tables, `labs` and `usage`, are here only when the run kept
+/// them ([`crate::LargeTables::Keep`]); a run that streamed them to files as the months ran
+/// has them here without rows, and their row counts in `rows`.
+#[derive(Clone, Debug)]
+pub struct Outputs {
+    pub global: DataFrame,
+    pub nations: DataFrame,
+    pub labs: DataFrame,
+    pub providers: DataFrame,
+    pub fabs: DataFrame,
+    pub usage: DataFrame,
+    pub events: DataFrame,
+    /// The labs table's dimension table: one row per lab it has rows for ([`crate::tables::Recorder::lab_ids`]).
+    pub lab_ids: DataFrame,
+    /// Rows of each table, by file stem, wherever the rows went.
+    pub rows: std::collections::BTreeMap<String, usize>,
+    /// What the labs table holds.
+    pub sample: LabSample,
+}
+
+impl Outputs {
+    /// From what a run recorded, with the large tables (labs, usage) as `large` when it kept them
+    /// (else they are here without rows).
+    pub fn from_recorded(
+        recorded: Recorded,
+        large: [Option<DataFrame>; 2],
+    ) -> PolarsResult<Outputs> {
+        let Recorded {
+            global,
+            nations,
+            providers,
+            fabs,
+            events,
+            lab_ids,
+            large: empty,
+            large_rows,
+            sample,
+            start,
+        } = recorded;
+        let [labs, usage] = match (large, empty) {
+            ([Some(labs), Some(usage)], _) => [labs, usage],
+            (_, [labs, usage]) => [frame(labs)?, frame(usage)?],
+        };
+        let mut outputs = Outputs {
+            global: frame(global)?,
+            nations: frame(nations)?,
+            labs,
+            providers: frame(providers)?,
+            fabs: frame(fabs)?,
+            usage,
+            events: events_frame(&events, |m| start.plus(m as i32).to_string())?,
+            lab_ids: lab_ids_frame(lab_ids)?,
+            rows: Default::default(),
+            sample,
+        };
+        let mut rows: std::collections::BTreeMap<String, usize> = outputs
+            .tables()
+            .into_iter()
+            .map(|(name, frame)| (name.to_string(), frame.height()))
+            .collect();
+        rows.insert("labs".into(), large_rows[0]);
+        rows.insert("usage".into(), large_rows[1]);
+        outputs.rows = rows;
+        Ok(outputs)
+    }
+
+    /// (file stem, table) pairs, in the order they are written.
+    pub fn tables(&self) -> [(&'static str, &DataFrame); 8] {
+        [
+            ("global", &self.global),
+            ("nations", &self.nations),
+            ("labs", &self.labs),
+            ("lab_ids", &self.lab_ids),
+            ("providers", &self.providers),
+            ("fabs", &self.fabs),
+            ("usage", &self.usage),
+            ("events", &self.events),
+        ]
+    }
+}
+
+/// The events table, with its month labels.
+pub fn events_frame(
+    events: &[EventRecord],
+    month_label: impl Fn(u32) -> String,
+) -> PolarsResult<DataFrame> {
+    let n = events.len();
+    // Borrowed, not cloned: the columns copy the bytes once.
+    let col = |name: &str, f: &dyn Fn(&EventRecord) -> &str| {
+        Column::new(name.into(), events.iter().map(f).collect::<Vec<&str>>())
+    };
+    // Each month's label made once, not once per event.
+    let last = events
+        .iter()
+        .map(|e| e.month)
+        .max()
+        .map_or(0, |m| m as usize + 1);
+    let labels: Vec<String> = (0..last as u32).map(&month_label).collect();
+    let months: Vec<&str> = events
+        .iter()
+        .map(|e| labels[e.month as usize].as_str())
+        .collect();
+    DataFrame::new(
+        n,
+        vec![
+            Column::new("month".into(), months),
+            Column::new(
+                "t".into(),
+                events.iter().map(|e| e.month).collect::<Vec<u32>>(),
+            ),
+            col("kind", &|e| e.kind.as_str()),
+            col("actor", &|e| &e.actor),
+            col("target", &|e| &e.target),
+            col("nation", &|e| &e.nation),
+            col("provider", &|e| &e.provider),
+            col("detail", &|e| &e.detail),
+            Column::new(
+                "false_positive".into(),
+                events
+                    .iter()
+                    .map(|e| e.false_positive)
+                    .collect::<Vec<bool>>(),
+            ),
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tables::{Keys, Rows, Vocabulary, table};
+
+    fn strs<'a>(frame: &'a DataFrame, name: &str) -> Vec<&'a str> {
+        frame
+            .column(name)
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect()
+    }
+
+    fn u32s(frame: &DataFrame, name: &str) -> Vec<u32> {
+        let c = frame.column(name).unwrap().u32().unwrap();
+        c.into_no_null_iter().collect()
+    }
+
+    fn f64s(frame: &DataFrame, name: &str) -> Vec<f64> {
+        let c = frame.column(name).unwrap().f64().unwrap();
+        c.into_no_null_iter().collect()
+    }
+
+    fn words(n: usize) -> Words {
+        Words::new((0..n).map(|i| format!("w{i}")).collect())
+    }
+
+    table! {
+        /// A table of every kind of column.
+        pub struct TestRow<'a> in TestColumns {
+            x: flop,
+            odd: bool,
+            side: code(sides),
+            share_: per_bloc,
+        }
+    }
+
+    #[test]
+    fn a_dictionary_column_refuses_a_code_outside_its_words() {
+        assert!(dictionary(&words(3), vec![0, 2, 1]).is_ok());
+        assert!(dictionary(&words(3), vec![0, 3]).is_err());
+        assert!(dictionary(&words(300), vec![299]).is_ok());
+        assert!(dictionary(&words(300), vec![300]).is_err());
+        // No rows: nothing to check, even with no words.
+        assert!(dictionary(&words(0), vec![]).is_ok());
+        // As plain strings: the words of the codes.
+        let plain = strings(dictionary(&words(3), vec![2, 0, 2]).unwrap().as_ref()).unwrap();
+        let plain: &Utf8ViewArray = plain.as_any().downcast_ref().unwrap();
+        assert_eq!(plain.values_iter().collect::<Vec<_>>(), ["w2", "w0", "w2"]);
+    }
+
+    #[test]
+    fn a_table_in_chunks_keeps_its_months_and_keys() {
+        let months = words(5);
+        let keys = Keys::new(&months, 2)
+            .entity("e", &words(2), Keys::each(2))
+            .number("n", vec![7, 9]);
+        let vocabulary = Vocabulary {
+            sides: words(3),
+            main_providers: words(1),
+            bounds: words(1),
+        };
+        let blocs = ["a".to_string(), "b".to_string()];
+        let mut table = Rows::<TestColumns>::new(keys, &blocs, &vocabulary);
+        let schema = super::schema(&table.empty());
+        let names: Vec<&str> = schema.iter_names().map(|n| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "month", "t", "e", "n", "x", "odd", "side", "share_a", "share_b"
+            ]
+        );
+        let mut chunks = Vec::new();
+        for m in 0..5 {
+            for e in 0..2 {
+                let x = m * 2 + e as i32;
+                let row = TestRow {
+                    x: 10f64.powi(x),
+                    odd: x % 2 == 1,
+                    side: e,
+                    share_: &[f64::from(x), -f64::from(x)],
+                };
+                table.push(e, row);
+            }
+            if m % 2 == 1 || m == 4 {
+                chunks.push(frame(table.take()).unwrap());
+            }
+        }
+        let heights: Vec<usize> = chunks.iter().map(DataFrame::height).collect();
+        assert_eq!(heights, [4, 4, 2]);
+        let mut all = chunks[0].clone();
+        for c in &chunks[1..] {
+            all.vstack_mut(c).unwrap();
+        }
+        let t = u32s(&all, "t");
+        assert_eq!(t, [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]);
+        // Strings are plain strings, and every chunk has the table's schema.
+        assert_eq!(**all.schema(), schema);
+        assert_eq!(all.column("month").unwrap().dtype(), &DataType::String);
+        let month = strs(&all, "month");
+        assert_eq!(
+            month,
+            ["w0", "w0", "w1", "w1", "w2", "w2", "w3", "w3", "w4", "w4"]
+        );
+        let e = strs(&all, "e");
+        assert_eq!(e, ["w0", "w1"].repeat(5));
+        let n = u32s(&all, "n");
+        assert_eq!(n, [7, 9].repeat(5));
+        // FLOP counts recorded, orders of magnitude reported.
+        let x = f64s(&all, "x");
+        let expected: Vec<f64> = (0..10).map(f64::from).collect();
+        assert_eq!(x, expected);
+        let odd = all.column("odd").unwrap().bool().unwrap();
+        assert_eq!(odd.null_count(), 0);
+        let odd: Vec<bool> = odd.iter().flatten().collect();
+        assert_eq!(odd, [false, true].repeat(5));
+        let side = strs(&all, "side");
+        assert_eq!(side, ["w0", "w1"].repeat(5));
+        let b = f64s(&all, "share_b");
+        assert_eq!(b, expected.iter().map(|x| -x).collect::<Vec<_>>());
+    }
+}
