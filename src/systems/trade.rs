@@ -98,28 +98,132 @@ pub fn trade(
     buyers: Buyers,
     goods: Goods,
 ) {
-    let super::Month {
-        clock,
-        params,
-        index,
-        sides,
-        rules,
-    } = month;
+    let (t, p) = (month.t(), month.p());
+    let (index, rules, sides) = (&*month.index, &*month.rules, &month.sides.0);
     let super::Chance { mut rngs, mut log } = chance;
     let Buyers {
         providers,
         mut regions,
         mut labs,
     } = buyers;
-    let Goods {
-        chips,
-        routes: intermediaries,
-    } = goods;
-    let p = &params.0;
-    let t = clock.t;
+    open_month(&mut ledger, &mut market, p, t);
+    let price = market.price.clone();
+    let room_gw = power_arrives(&mut nations, t, index.nation_ids.len());
+
+    // The buyers: regions with their providers' capex, then labs with their own clusters; the price
+    // each expects (its bloc's market) turns its money into H100e for power and caps.
+    let mut region_rows: Vec<RegionRow> = regions
+        .iter_mut()
+        .map(|(region, capacity, purchase)| RegionRow {
+            idx: region.idx,
+            purchase,
+            provider: region.provider,
+            host: region.host,
+            capacity: capacity.total,
+        })
+        .collect();
+    region_rows.sort_by_key(|r| r.idx);
+    let (mut buyers, mut expected) = region_buyers(&region_rows, &providers, rules, &price, index);
+    let lab_rows = lab_buyers(&labs, index, sides, &price, &mut buyers, &mut expected);
+    let installers = buyers.len();
+    let fit = fit_to_power(&mut buyers, &expected, &mut nations, &room_gw, (p, t));
+
+    let mut classes: Vec<&ChipClass> = goods.chips.iter().collect();
+    classes.sort_by_key(|c| c.idx);
+    let sold_to_ok = |c: &ChipClass, n: usize| match c.sold_to {
+        SoldTo::All => true,
+        SoldTo::HomeNation => n == c.designer,
+        SoldTo::HomeBloc => sides[c.designer].is_some() && sides[n] == sides[c.designer],
+    };
     let k = index.blocs();
-    let nn = index.nation_ids.len();
-    let sides = &sides.0;
+    let blocked_nation = block_controlled(&mut buyers, &classes, &ledger, rules, &sold_to_ok);
+    for b in 0..k {
+        market.supply[b] = classes
+            .iter()
+            .filter(|c| c.origin == b)
+            .map(|c| ledger.stock[c.idx] * c.h100e)
+            .sum();
+    }
+    market.sold.fill(0.0);
+    market.wanted.fill(0.0);
+    let mut routes: Vec<&Intermediary> = goods.routes.iter().collect();
+    routes.sort_by_key(|r| r.idx);
+    add_smugglers(
+        &mut buyers,
+        (&routes, k),
+        &blocked_nation,
+        &fit,
+        p,
+        &mut rngs.smuggling,
+    );
+    cap_imports(&mut buyers, rules, &ledger, &price);
+
+    // The sale, of the classes with stock (most of the roadmap is not yet made, or sold out).
+    let on_sale: Vec<&ChipClass> = classes
+        .iter()
+        .copied()
+        .filter(|c| ledger.stock[c.idx] > 0.0)
+        .collect();
+    sell(
+        &on_sale,
+        &mut buyers,
+        &mut ledger,
+        &mut market,
+        rules,
+        p,
+        &sold_to_ok,
+    );
+    move_markups(&mut market, &classes, &ledger, p);
+    // Fabs watch recent sales: an exponential average over about three months.
+    let ChipLedger {
+        sold_recently,
+        sold_last_month,
+        ..
+    } = &mut *ledger;
+    for (recent, &sold) in sold_recently.iter_mut().zip(sold_last_month.iter()) {
+        *recent += (sold - *recent) / 3.0;
+    }
+
+    let (installing, smugglers) = buyers.split_at_mut(installers);
+    let shipment = Shipment {
+        routes: &routes,
+        classes: &classes,
+        price: &price,
+        t,
+    };
+    let smuggled_value = ship_smuggled(
+        smugglers,
+        &shipment,
+        index,
+        &mut ledger,
+        &mut rngs,
+        &mut log,
+    );
+    deliver_smuggled(installing, &smuggled_value.1, &blocked_nation, k);
+    book_installed(
+        installing,
+        &mut ledger,
+        &mut market,
+        sides,
+        smuggled_value.0,
+        p,
+    );
+    record_purchases(region_rows, &lab_rows, installing, &mut labs);
+}
+
+/// A region buying chips, in the order of the regions' ids.
+struct RegionRow<'a> {
+    idx: usize,
+    purchase: Mut<'a, Purchase>,
+    provider: usize,
+    host: usize,
+    /// H100e installed.
+    capacity: f64,
+}
+
+/// The month's books opened: the month's flows reset (the year's receipts in January) and the markets'
+/// prices posted, the trend price times each market's mark-up.
+fn open_month(ledger: &mut ChipLedger, market: &mut ChipMarket, p: &Parameters, t: u32) {
     if t.is_multiple_of(12) {
         ledger.received_this_year.fill(0.0);
     }
@@ -131,12 +235,14 @@ pub fn trade(
     ledger.sold_last_month.fill(0.0);
     ledger.smuggled_received.fill(0.0);
     let trend = p.chip_trend_price(t);
-    for b in 0..k {
-        market.price[b] = trend * market.markup[b];
+    for (price, markup) in market.price.iter_mut().zip(&market.markup) {
+        *price = trend * markup;
     }
-    let price = market.price.clone();
+}
 
-    // Power arrives (from the second month: the first month's is the scenario's).
+/// Power arrives (from the second month: the first month's is the scenario's). Returns each nation's
+/// room left, in GW.
+fn power_arrives(nations: &mut Query<(&Nation, &mut Power)>, t: u32, nn: usize) -> Vec<f64> {
     let mut room_gw = vec![0.0; nn];
     for (nation, mut power) in nations.iter_mut() {
         if t > 0 {
@@ -146,50 +252,60 @@ pub fn trade(
         }
         room_gw[nation.idx] = (power.capacity_gw - power.in_use_gw).max(0.0);
     }
+    room_gw
+}
 
-    // Providers spend a twelfth of their capex, over their open regions by size (plus 5 % of the mean
-    // region, so that a provider can grow where it is new).
-    let np = index.provider_ids.len();
-    let mut region_rows: Vec<(usize, Mut<Purchase>, usize, usize, f64)> = Vec::new();
-    for (region, capacity, purchase) in regions.iter_mut() {
-        region_rows.push((
-            region.idx,
-            purchase,
-            region.provider,
-            region.host,
-            capacity.total,
-        ));
-    }
-    region_rows.sort_by_key(|r| r.0);
-    let mean_region =
-        region_rows.iter().map(|r| r.4).sum::<f64>() / region_rows.len().max(1) as f64;
+/// Providers spend a twelfth of their capex, over their open regions by size (plus
+/// [`NEW_REGION_WEIGHT`] of the mean region, so that a provider can grow where it is new). Returns a
+/// buyer per region, and the price each expects: its provider's bloc's market.
+fn region_buyers(
+    rows: &[RegionRow],
+    providers: &Query<(&Provider, &ProviderBook)>,
+    rules: &Rules,
+    price: &[f64],
+    index: &WorldIndex,
+) -> (Vec<Buyer>, Vec<f64>) {
+    let (np, k) = (index.provider_ids.len(), index.blocs());
+    let mean_region = rows.iter().map(|r| r.capacity).sum::<f64>() / rows.len().max(1) as f64;
     let region_weight = |cap: f64| cap + NEW_REGION_WEIGHT * mean_region;
     let mut provider_weight = vec![0.0; np];
-    for (_, _, provider, host, cap) in &region_rows {
-        if !rules.is_closed(*provider, *host) {
-            provider_weight[*provider] += region_weight(*cap);
+    for r in rows {
+        if !rules.is_closed(r.provider, r.host) {
+            provider_weight[r.provider] += region_weight(r.capacity);
         }
     }
     let mut provider_money = vec![0.0; np];
     let mut provider_bloc = vec![0; np];
-    for (provider, book) in &providers {
+    for (provider, book) in providers {
         provider_money[provider.idx] = book.capex / 12.0;
         provider_bloc[provider.idx] = provider.bloc;
     }
-    let mut buyers: Vec<Buyer> = Vec::with_capacity(region_rows.len());
-    // The price each buyer expects, to turn its money into H100e for power and caps: its bloc's market.
-    let mut expected: Vec<f64> = Vec::with_capacity(region_rows.len());
-    for (_, _, provider, host, cap) in &region_rows {
-        let money = if rules.is_closed(*provider, *host) || provider_weight[*provider] <= 0.0 {
+    let mut buyers: Vec<Buyer> = Vec::with_capacity(rows.len());
+    let mut expected: Vec<f64> = Vec::with_capacity(rows.len());
+    for r in rows {
+        let money = if rules.is_closed(r.provider, r.host) || provider_weight[r.provider] <= 0.0 {
             0.0
         } else {
-            provider_money[*provider] * region_weight(*cap) / provider_weight[*provider]
+            provider_money[r.provider] * region_weight(r.capacity) / provider_weight[r.provider]
         };
-        buyers.push(Buyer::new(*host, money, k));
-        expected.push(price[provider_bloc[*provider]]);
+        buyers.push(Buyer::new(r.host, money, k));
+        expected.push(price[provider_bloc[r.provider]]);
     }
-    // Labs with their own clusters spend their own share of the budget.
-    let mut lab_rows: Vec<Entity> = Vec::with_capacity(index.own_cluster_labs.len());
+    (buyers, expected)
+}
+
+/// Labs with their own clusters spend their own share of the budget; they expect their side's market's
+/// price. Returns the labs, in the order of their buyers.
+fn lab_buyers(
+    labs: &Query<(&Lab, &LabState, &Capacity, &mut Purchase), Without<Region>>,
+    index: &WorldIndex,
+    sides: &[Option<usize>],
+    price: &[f64],
+    buyers: &mut Vec<Buyer>,
+    expected: &mut Vec<f64>,
+) -> Vec<Entity> {
+    let k = index.blocs();
+    let mut rows: Vec<Entity> = Vec::with_capacity(index.own_cluster_labs.len());
     for &e in &index.own_cluster_labs {
         let (lab, state, _, _) = labs.get(e).expect("every indexed lab exists");
         buyers.push(Buyer::new(
@@ -198,17 +314,33 @@ pub fn trade(
             k,
         ));
         expected.push(price[sides[lab.nation].unwrap_or(0).min(k - 1)]);
-        lab_rows.push(e);
+        rows.push(e);
     }
-    let installers = buyers.len();
+    rows
+}
 
-    // Power: what a nation's buyers want, at this month's watts per H100e, within the room it has. The
-    // money power keeps from chips would build datacentres instead, at `facility_usd_per_w` (the
-    // capacity system orders them).
+/// What each nation's buyers want, in H100e at the prices they expect, and the H100e its power has
+/// room for.
+struct PowerFit {
+    want: Vec<f64>,
+    room: Vec<f64>,
+}
+
+/// Power: what a nation's buyers want, at this month's watts per H100e, within the room it has. The
+/// money power keeps from chips would build datacentres instead, at `facility_usd_per_w` (the capacity
+/// system orders them); a buyer's money and legal H100e shrink to its share of the room.
+fn fit_to_power(
+    buyers: &mut [Buyer],
+    expected: &[f64],
+    nations: &mut Query<(&Nation, &mut Power)>,
+    room_gw: &[f64],
+    (p, t): (&Parameters, u32),
+) -> PowerFit {
+    let nn = room_gw.len();
     let watts = p.watts_at(t as i32);
     let mut want = vec![0.0; nn];
     let mut money = vec![0.0; nn];
-    for (b, &x) in buyers.iter().zip(&expected) {
+    for (b, &x) in buyers.iter().zip(expected) {
         want[b.nation] += b.money / x;
         money[b.nation] += b.money;
     }
@@ -227,7 +359,7 @@ pub fn trade(
             0.0
         };
     }
-    for (b, &x) in buyers.iter_mut().zip(&expected) {
+    for (b, &x) in buyers.iter_mut().zip(expected) {
         let n = b.nation;
         if want[n] > room[n] {
             b.legal = b.money / x * room[n] / want[n];
@@ -235,60 +367,56 @@ pub fn trade(
             b.money *= room[n] / want[n];
         }
     }
+    PowerFit { want, room }
+}
 
-    // The strongest control on a class on sale that each buyer may otherwise buy.
-    let mut classes: Vec<&ChipClass> = chips.iter().collect();
-    classes.sort_by_key(|c| c.idx);
-    let sold_to_ok = |c: &ChipClass, n: usize| match c.sold_to {
-        SoldTo::All => true,
-        SoldTo::HomeNation => n == c.designer,
-        SoldTo::HomeBloc => sides[c.designer].is_some() && sides[n] == sides[c.designer],
-    };
-    let block: Vec<f64> = buyers
-        .iter()
-        .map(|b| {
-            classes
-                .iter()
-                .filter(|c| ledger.stock[c.idx] > 0.0 && sold_to_ok(c, b.nation))
-                .map(|c| rules.chip_block.get(c.idx, b.nation))
-                .fold(0.0, f64::max)
-        })
-        .collect();
-    for b in 0..k {
-        market.supply[b] = classes
+/// What export controls keep from each buyer: its money times the strongest control on a class on sale
+/// that it may otherwise buy. Returns the money blocked in each nation.
+fn block_controlled(
+    buyers: &mut [Buyer],
+    classes: &[&ChipClass],
+    ledger: &ChipLedger,
+    rules: &Rules,
+    sold_to_ok: &dyn Fn(&ChipClass, usize) -> bool,
+) -> Vec<f64> {
+    let mut blocked_nation = vec![0.0; rules.under_chip_control.len()];
+    for b in buyers.iter_mut() {
+        let block = classes
             .iter()
-            .filter(|c| c.origin == b)
-            .map(|c| ledger.stock[c.idx] * c.h100e)
-            .sum();
-    }
-    market.sold.fill(0.0);
-    market.wanted.fill(0.0);
-
-    // What export controls keep from each buyer: its money times the strongest control it meets.
-    let mut blocked_nation = vec![0.0; nn];
-    for (b, &x) in buyers.iter_mut().zip(&block) {
-        b.blocked = b.money * x;
+            .filter(|c| ledger.stock[c.idx] > 0.0 && sold_to_ok(c, b.nation))
+            .map(|c| rules.chip_block.get(c.idx, b.nation))
+            .fold(0.0, f64::max);
+        b.blocked = b.money * block;
         blocked_nation[b.nation] += b.blocked;
     }
+    blocked_nation
+}
 
-    // Smugglers: one buyer per (blocked nation, route), in the route's nation, buying alongside the
-    // others for what the blocked nation's power leaves after its own buyers' wants.
-    let mut routes: Vec<&Intermediary> = intermediaries.iter().collect();
-    routes.sort_by_key(|r| r.idx);
+/// Smugglers: one buyer per (blocked nation, route), in the route's nation, buying alongside the
+/// others a LogNormal volume of money around `leakage_rate × route share × blocked money / (1 +
+/// smuggling_premium)`, for what the blocked nation's power leaves after its own buyers' wants.
+fn add_smugglers(
+    buyers: &mut Vec<Buyer>,
+    (routes, k): (&[&Intermediary], usize),
+    blocked_nation: &[f64],
+    fit: &PowerFit,
+    p: &Parameters,
+    rng: &mut impl rand::Rng,
+) {
     for (n, &blocked) in blocked_nation.iter().enumerate() {
         if blocked <= 0.0 {
             continue;
         }
         let budget = blocked / (1.0 + p.smuggling_premium);
-        let room_left = (room[n] - want[n]).max(0.0);
-        for route in &routes {
+        let room_left = (fit.room[n] - fit.want[n]).max(0.0);
+        for route in routes {
             let mean = route.leakage_rate * route.share * budget;
             if mean <= 0.0 || route.nation == n {
                 continue;
             }
             let sigma = p.smuggling_sigma;
             let volume = match LogNormal::new(mean.ln() - sigma * sigma / 2.0, sigma) {
-                Ok(d) if sigma > 0.0 => d.sample(&mut rngs.smuggling),
+                Ok(d) if sigma > 0.0 => d.sample(rng),
                 _ => mean,
             };
             let mut smuggler = Buyer::new(route.nation, volume.min(budget), k);
@@ -297,49 +425,43 @@ pub fn trade(
             buyers.push(smuggler);
         }
     }
+}
 
-    // Import caps on legal receipts, per nation, over the calendar year: they bind everyone who buys
-    // there, smugglers included (they buy legally where they sit).
+/// Import caps on legal receipts, per nation, over the calendar year: they bind everyone who buys
+/// there, smugglers included (they buy legally where they sit).
+fn cap_imports(buyers: &mut [Buyer], rules: &Rules, ledger: &ChipLedger, price: &[f64]) {
     let cheapest = price.iter().copied().fold(f64::INFINITY, f64::min);
-    for n in 0..nn {
-        if let Some(cap) = rules.import_cap[n] {
-            let left = (cap - ledger.received_this_year[n]).max(0.0);
-            let wanted: f64 = buyers
-                .iter()
-                .filter(|b| b.nation == n)
-                .map(|b| b.legal.min(b.money / cheapest))
-                .sum();
-            if wanted > left {
-                for b in buyers.iter_mut().filter(|b| b.nation == n) {
-                    b.legal = b.legal.min(b.money / cheapest) * left / wanted;
-                }
+    for (n, cap) in rules.import_cap.iter().enumerate() {
+        let Some(cap) = *cap else {
+            continue;
+        };
+        let left = (cap - ledger.received_this_year[n]).max(0.0);
+        let wanted: f64 = buyers
+            .iter()
+            .filter(|b| b.nation == n)
+            .map(|b| b.legal.min(b.money / cheapest))
+            .sum();
+        if wanted > left {
+            for b in buyers.iter_mut().filter(|b| b.nation == n) {
+                b.legal = b.legal.min(b.money / cheapest) * left / wanted;
             }
         }
     }
+}
 
-    // The sale, of the classes with stock (most of the roadmap is not yet made, or sold out).
-    let on_sale: Vec<&ChipClass> = classes
-        .iter()
-        .copied()
-        .filter(|c| ledger.stock[c.idx] > 0.0)
-        .collect();
-    sell(
-        &on_sale,
-        &mut buyers,
-        &mut ledger,
-        &mut market,
-        &rules,
-        p,
-        &sold_to_ok,
-    );
-    let first_smuggler = installers;
-
-    // The markets' mark-ups move with the H100e wanted at the posted price over those sold plus the
-    // stock left beyond the `max_stock_months` of sales sellers keep: up when buyers wanted more than
-    // there was, down when chips are left over; when the market clears they return toward normal
-    // margins (a mark-up of 1).
+/// The markets' mark-ups move with the H100e wanted at the posted price over those sold plus the stock
+/// left beyond the `max_stock_months` of sales sellers keep: up when buyers wanted more than there was,
+/// down when chips are left over; when the market clears they return toward normal margins (a mark-up
+/// of 1).
+fn move_markups(
+    market: &mut ChipMarket,
+    classes: &[&ChipClass],
+    ledger: &ChipLedger,
+    p: &Parameters,
+) {
+    let k = market.markup.len();
     let mut left = vec![0.0; k];
-    for c in &classes {
+    for c in classes {
         left[c.origin] += ledger.stock[c.idx] * c.h100e;
     }
     for b in 0..k {
@@ -354,23 +476,38 @@ pub fn trade(
         };
         market.markup[b] = reference_markup(market.markup[b], ratio, p);
     }
+}
 
-    // Fabs watch recent sales: an exponential average over about three months.
-    let ChipLedger {
-        sold_recently,
-        sold_last_month,
-        ..
-    } = &mut *ledger;
-    for (recent, &sold) in sold_recently.iter_mut().zip(sold_last_month.iter()) {
-        *recent += (sold - *recent) / 3.0;
-    }
+/// What smuggled chips are shipped along and valued at.
+struct Shipment<'a> {
+    routes: &'a [&'a Intermediary],
+    classes: &'a [&'a ChipClass],
+    price: &'a [f64],
+    t: u32,
+}
 
-    // Smuggled chips are shipped on: seizures, then delivery to the blocked buyers pro rata.
+/// Smuggled chips are shipped on: each unit is seized once, with the route's `enforcement` probability
+/// (Binomial). Returns the value of what got through, and the H100e delivered by [nation × origin
+/// bloc].
+fn ship_smuggled(
+    smugglers: &[Buyer],
+    shipment: &Shipment,
+    index: &WorldIndex,
+    ledger: &mut ChipLedger,
+    rngs: &mut Rngs,
+    log: &mut EventLog,
+) -> (f64, Vec<f64>) {
+    let (nn, k) = (index.nation_ids.len(), index.blocs());
+    let Shipment {
+        routes,
+        classes,
+        price,
+        t,
+    } = *shipment;
     let origin_of = |c: usize| classes.iter().find(|x| x.idx == c).map_or(0, |x| x.origin);
-    // [nation × origin bloc]
     let mut delivered_to = vec![0.0; nn * k];
     let mut smuggled_value = 0.0;
-    for b in &buyers[first_smuggler..] {
+    for b in smugglers {
         let Some((route, target)) = b.route else {
             continue;
         };
@@ -397,7 +534,17 @@ pub fn trade(
             }
         }
     }
-    for b in buyers[..installers].iter_mut() {
+    (smuggled_value, delivered_to)
+}
+
+/// What got through reaches the blocked buyers of each nation, pro rata to the money blocked.
+fn deliver_smuggled(
+    installers: &mut [Buyer],
+    delivered_to: &[f64],
+    blocked_nation: &[f64],
+    k: usize,
+) {
+    for b in installers.iter_mut() {
         if b.blocked > 0.0 {
             let n = b.nation;
             for (origin, &h) in delivered_to[n * k..(n + 1) * k].iter().enumerate() {
@@ -407,15 +554,26 @@ pub fn trade(
             }
         }
     }
+}
 
-    // Book what each installer received, and what was paid for the chips installed.
+/// Books what each installer received, and what was paid for the chips installed (smuggled chips at
+/// their value); smuggled stock in service retires at 1/lifetime a month.
+fn book_installed(
+    installers: &[Buyer],
+    ledger: &mut ChipLedger,
+    market: &mut ChipMarket,
+    sides: &[Option<usize>],
+    smuggled_value: f64,
+    p: &Parameters,
+) {
+    let k = market.markup.len();
     let retire = 1.0 / p.lifetime_months as f64;
     for stock in ledger.smuggled_stock_by_bloc.iter_mut() {
         *stock *= 1.0 - retire;
     }
     market.spend = smuggled_value;
     market.installed = 0.0;
-    for b in &buyers[..installers] {
+    for b in installers {
         let total: f64 = b.bought.iter().sum();
         ledger.delivered_cum += total;
         market.spend += b.spend;
@@ -430,28 +588,30 @@ pub fn trade(
             ledger.indigenous_new_by_bloc[side] += b.bought[side];
         }
     }
-    let book = |purchase: &mut Purchase, b: &Buyer, offered: f64| {
-        purchase.money = offered;
+}
+
+/// Each region's and own-cluster lab's purchase this month: the money it offered, what it left
+/// unspent, what it received (smuggled included) and paid.
+fn record_purchases(
+    regions: Vec<RegionRow>,
+    labs_buying: &[Entity],
+    installers: &[Buyer],
+    labs: &mut Query<(&Lab, &LabState, &Capacity, &mut Purchase), Without<Region>>,
+) {
+    let book = |purchase: &mut Purchase, b: &Buyer| {
+        purchase.money = b.money + b.spend;
         purchase.unspent = b.money;
         purchase.bought.copy_from_slice(&b.bought);
         purchase.smuggled = b.smuggled;
         purchase.spend = b.spend;
     };
-    let regions_buying = region_rows.len();
-    let offered: Vec<f64> = buyers[..installers]
-        .iter()
-        .map(|b| b.money + b.spend)
-        .collect();
-    for ((row, b), &o) in region_rows.into_iter().zip(&buyers).zip(&offered) {
-        book(row.1.into_inner(), b, o);
+    let regions_buying = regions.len();
+    for (row, b) in regions.into_iter().zip(installers) {
+        book(row.purchase.into_inner(), b);
     }
-    for ((e, b), &o) in lab_rows
-        .iter()
-        .zip(&buyers[regions_buying..installers])
-        .zip(&offered[regions_buying..])
-    {
+    for (e, b) in labs_buying.iter().zip(&installers[regions_buying..]) {
         let (_, _, _, purchase) = labs.get_mut(*e).expect("every indexed lab exists");
-        book(purchase.into_inner(), b, o);
+        book(purchase.into_inner(), b);
     }
 }
 
