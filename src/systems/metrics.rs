@@ -221,17 +221,7 @@ pub fn metrics(
     } else {
         0.0
     };
-    let span = (t as usize).min(12);
-    let growth_per_month = if span > 0 {
-        (frontier - history.frontier[t as usize - span]) / span as f64
-    } else {
-        0.0
-    };
-    let growth_per_month = if growth_per_month > 1e-9 {
-        growth_per_month
-    } else {
-        p.reference_frontier_growth / 12.0
-    };
+    let growth_per_month = frontier_growth(&history.frontier, p.reference_frontier_growth);
 
     let by_bloc = |value: &dyn Fn(usize) -> f64| -> Vec<f64> { (0..k).map(value).collect() };
     let compute_share = by_bloc(&|b| share(compute_by_side[b], total_compute));
@@ -336,22 +326,51 @@ pub fn metrics(
         }
     }
 
+    record_fabs(rec, &fabs);
+    record_providers(rec, &providers);
+}
+
+/// The world frontier's growth, orders of magnitude a month: its mean over the last twelve months (as
+/// many as there are), or the reference growth when it is flat or falling, so that a lag in months stays
+/// finite:
+///
+/// `g = (F_t − F_{t−s}) / s` with `s = min(t, 12)`, or `reference / 12` when `g ≤ 10⁻⁹`.
+pub fn frontier_growth(frontier: &[f64], reference: f64) -> f64 {
+    let t = frontier.len().saturating_sub(1);
+    let span = t.min(12);
+    let growth = if span > 0 {
+        (frontier[t] - frontier[t - span]) / span as f64
+    } else {
+        0.0
+    };
+    if growth > 1e-9 {
+        growth
+    } else {
+        reference / 12.0
+    }
+}
+
+/// The fabs' rows, in index order.
+fn record_fabs(rec: &mut Recorder, fabs: &Query<&Fab>) {
     let mut lines: Vec<&Fab> = fabs.iter().collect();
     lines.sort_by_key(|f| f.idx);
     for fab in lines {
-        let h100e: f64 = fab.produced_h100e;
         let row = FabRow {
             capacity_units: fab.capacity,
             packaging_wafers: fab.packaging.unwrap_or(0.0),
             produced_units: fab.produced,
-            produced_h100e: h100e,
+            produced_h100e: fab.produced_h100e,
             bound: fab.bound as usize,
             input_availability: fab.input_availability,
             die_bank_units: fab.die_bank,
         };
         rec.fabs.push(fab.idx, row);
     }
+}
 
+/// The providers' rows, in index order.
+fn record_providers(rec: &mut Recorder, providers: &Query<(&Provider, &ProviderBook)>) {
+    let share = |x: f64, of: f64| if of > 0.0 { x / of } else { 0.0 };
     let mut books: Vec<(&Provider, &ProviderBook)> = providers.iter().collect();
     books.sort_by_key(|(v, _)| v.idx);
     for (provider, book) in books {
@@ -396,6 +415,20 @@ mod tests {
             prev_segment: Some(0),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn the_frontier_grows_by_its_mean_over_a_year_or_the_reference_when_flat() {
+        // Month 0: no history, the reference (1.2 OOM a year).
+        assert_eq!(frontier_growth(&[26.0], 1.2), 1.2 / 12.0);
+        // Month 3: the mean over three months.
+        assert!((frontier_growth(&[26.0, 26.1, 26.2, 26.6], 1.2) - 0.2).abs() < 1e-12);
+        // Month 20: over the last twelve only.
+        let mut f: Vec<f64> = (0..=20).map(|m| 26.0 + 0.5 * f64::from(m.min(8))).collect();
+        f[20] = 30.4;
+        assert!((frontier_growth(&f, 1.2) - 0.4 / 12.0).abs() < 1e-12);
+        // Flat or falling: the reference, so the lag in months stays finite.
+        assert_eq!(frontier_growth(&[26.0, 26.0, 25.0], 1.2), 1.2 / 12.0);
     }
 
     #[test]
