@@ -6,9 +6,6 @@
 //! in memory with [`simulate`], write it with [`output::write_run`], draw it with [`charts`] and
 //! [`report`].
 
-// Bevy systems take their queries and resources as arguments; long signatures are the idiom.
-#![allow(clippy::type_complexity)]
-
 pub mod fsutil;
 pub mod month;
 pub mod parameters;

@@ -4,6 +4,7 @@
 use super::axes::{
     Axes, X_DESC, draw_line, fmt_num, log_range, panel_caption, segments, time_panel,
 };
+use super::data::Points;
 use super::legend::{LegendItem, legend};
 use super::style::palette;
 use super::{ChartSpec, RunChartSpec, RunData};
@@ -129,7 +130,7 @@ impl RunChartSpec for ComputeAccess {
 }
 
 /// Bloc colours: blocs in palette order, the non-aligned in grey, the world in black.
-fn series(data: &RunData) -> Result<Vec<(String, RGBColor, Vec<(f64, f64)>)>> {
+fn series(data: &RunData) -> Result<Vec<(String, RGBColor, Points)>> {
     let mut out = Vec::new();
     for (i, b) in data.blocs.iter().enumerate() {
         let pts = data.global_series(&format!("compute_share_{}", b.id))?;

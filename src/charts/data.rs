@@ -23,6 +23,9 @@ pub struct BlocInfo {
     pub name: String,
 }
 
+/// A line's points: (month number, value).
+pub type Points = Vec<(f64, f64)>;
+
 /// One run, as the charts see it.
 #[derive(Clone, Debug)]
 pub struct RunData {

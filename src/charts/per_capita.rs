@@ -2,6 +2,7 @@
 //! singles out differ by orders of magnitude.
 
 use super::axes::{Axes, X_DESC, draw_line, fmt_num, log_range, time_panel};
+use super::data::Points;
 use super::legend::{LegendItem, legend};
 use super::style::{bold, palette, size, text};
 use super::{ChartSpec, RunChartSpec, RunData};
@@ -118,7 +119,7 @@ impl RunChartSpec for ComputePerCapita {
 }
 
 /// The focus nations found in the run, with their series per 1000 people.
-pub fn focus_series(data: &RunData) -> Result<Vec<(String, Vec<(f64, f64)>)>> {
+pub fn focus_series(data: &RunData) -> Result<Vec<(String, Points)>> {
     let mut all = data.nation_series("compute_per_capita")?;
     Ok(data
         .focus

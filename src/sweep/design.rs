@@ -266,13 +266,16 @@ pub fn saltelli(n: usize, k: usize, scramble: u32) -> Vec<Vec<f64>> {
     out
 }
 
+/// A Morris trajectory's steps: the factor each step moves, and by how much.
+pub type MorrisSteps = Vec<(usize, f64)>;
+
 /// `r` Morris trajectories on a `p`-level grid; returns the points and each step's (parameter, Δ).
 pub fn morris(
     r: usize,
     k: usize,
     p: usize,
     rng: &mut ChaCha8Rng,
-) -> (Vec<Vec<f64>>, Vec<Vec<(usize, f64)>>) {
+) -> (Vec<Vec<f64>>, Vec<MorrisSteps>) {
     let delta = p as f64 / (2.0 * (p as f64 - 1.0));
     let mut points = Vec::with_capacity(r * (k + 1));
     let mut steps = Vec::with_capacity(r);

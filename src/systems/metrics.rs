@@ -128,9 +128,9 @@ pub fn metrics(
         gdp += nation.gdp * gdp_factor;
         power += pw.in_use_gw;
         power_capacity += pw.capacity_gw;
-        for i in 0..k {
-            for j in 0..k {
-                flows[i][j] += alignment.weights[i] * c.by_bloc[j];
+        for (row, &weight) in flows.iter_mut().zip(&alignment.weights) {
+            for (flow, &supplied) in row.iter_mut().zip(&c.by_bloc) {
+                *flow += weight * supplied;
             }
         }
         total_compute += c.compute;

@@ -1,9 +1,6 @@
 //! The eight monthly systems of MODEL.md, one module each, and the schedule that runs them in order.
 //! The compute market's budgets run early in the month, after the policies: chip buyers spend them.
 
-// Systems index parallel per-bloc and per-provider arrays by position.
-#![allow(clippy::needless_range_loop)]
-
 /// Runs `body` for each item of a lab or nation query in index order (`idx` = 0, 1, …). Entities are
 /// spawned in index order and never change archetype, so the query normally yields them in that order
 /// already and is walked linearly, in one pass; from the first item out of order, if there ever is one,

@@ -464,8 +464,8 @@ fn move_markups(
     for c in classes {
         left[c.origin] += ledger.stock[c.idx] * c.h100e;
     }
-    for b in 0..k {
-        let excess = (left[b] - p.max_stock_months * market.sold[b]).max(0.0);
+    for (b, &left) in left.iter().enumerate() {
+        let excess = (left - p.max_stock_months * market.sold[b]).max(0.0);
         let offered = market.sold[b] + excess;
         let ratio = if offered > 0.0 {
             market.wanted[b] / offered

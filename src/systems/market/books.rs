@@ -198,11 +198,11 @@ pub(crate) fn book_providers(
         let mut served = 0.0;
         let mut revenue = 0.0;
         let mut growth = 0.0;
-        for s in 0..m.segments {
+        for (s, (&demand, &segment_growth)) in m.demand.iter().zip(&segment_growth).enumerate() {
             let a = m.alloc.get(s, v);
             served += a;
             revenue += a * m.pay_factor.get(s, v);
-            growth += m.first_share.get(s, v) * m.demand[s] * segment_growth[s];
+            growth += m.first_share.get(s, v) * demand * segment_growth;
         }
         book.price = m.price[v];
         book.cost = m.cost[v];

@@ -274,12 +274,8 @@ pub fn market(
             .filter(|&h| open_to_foreign[h])
             .map(|h| book.open_by_host[h])
             .sum();
-        for n in 0..nn {
-            let own = if open_to_foreign[n] {
-                0.0
-            } else {
-                book.open_by_host[n]
-            };
+        for (n, (&open, &hosted)) in open_to_foreign.iter().zip(&book.open_by_host).enumerate() {
+            let own = if open { 0.0 } else { hosted };
             reach.set(n, v, ((foreign + own) / book.open_capacity).min(1.0));
         }
     }

@@ -11,9 +11,9 @@ fn market(prices: [f64; 2], capacity: [f64; 2], demand: [f64; 2]) -> MarketScrat
     m.capacity.copy_from_slice(&capacity);
     m.demand.copy_from_slice(&demand);
     for s in 0..2 {
-        for v in 0..2 {
+        for (v, price) in prices.iter().enumerate() {
             m.base_weight.set(s, v, 1.0);
-            m.static_weight.set(s, v, prices[v].powf(-2.0));
+            m.static_weight.set(s, v, price.powf(-2.0));
         }
     }
     m
@@ -142,12 +142,12 @@ fn the_fast_price_clearing_matches_the_reference() {
         let cap = m.cap.clone();
         clearing::clear_prices(&mut m, &p, false);
         let expected = reference::clear_prices(&segments, &start, &capacity, (&cost, &cap), &p);
-        for v in 0..6 {
+        for (v, (&price, &expected)) in m.price.iter().zip(&expected).enumerate() {
             assert!(
-                (m.price[v] - expected[v]).abs() <= 1e-9 * expected[v],
+                (price - expected).abs() <= 1e-9 * expected,
                 "seed {seed}, provider {v}: {} vs {}",
-                m.price[v],
-                expected[v]
+                price,
+                expected
             );
         }
         // And each segment's demand is its money at its expected price.
