@@ -2,7 +2,7 @@
 //! not panic, and every problem of a rejection must be located (a file and a line, or `--set`).
 #![no_main]
 
-use fracture::scenario::Base;
+use fracture::scenario::{Base, Override};
 use libfuzzer_sys::fuzz_target;
 use std::sync::LazyLock;
 
@@ -16,6 +16,8 @@ fuzz_target!(|data: &[u8]| {
         .take(16)
         .map(str::to_string)
         .collect();
+    // Read as `--set` reads them: a malformed one is kept, to be reported with the file's problems.
+    let sets = Override::parse_all(&sets);
     if let Err(e) = BASE.load(&sets) {
         assert!(!e.diagnostics.is_empty(), "an error without problems");
         for d in &e.diagnostics {

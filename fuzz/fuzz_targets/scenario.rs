@@ -3,7 +3,7 @@
 //! a file and a line, or `--set`.
 #![no_main]
 
-use fracture::scenario::load_str;
+use fracture::scenario::{Override, load_str};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -15,6 +15,8 @@ fuzz_target!(|data: &[u8]| {
         .take(8)
         .map(str::to_string)
         .collect();
+    // Read as `--set` reads them: a malformed one is kept, to be reported with the file's problems.
+    let sets = Override::parse_all(&sets);
     if let Err(e) = load_str("fuzz.toml", scenario, &sets) {
         assert!(!e.diagnostics.is_empty(), "an error without problems");
         for d in &e.diagnostics {
