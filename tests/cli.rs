@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{command, fracture, text};
+use common::{TABLES, command, fracture, text};
 use std::path::Path;
 use std::process::Command;
 
@@ -16,16 +16,7 @@ fn run_writes_tables_and_manifest_and_refuses_to_overwrite_without_force() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let res = tmp.path().join("res");
-    for f in [
-        "global",
-        "nations",
-        "labs",
-        "lab_ids",
-        "providers",
-        "fabs",
-        "usage",
-        "events",
-    ] {
+    for f in TABLES {
         assert!(res.join(format!("{f}.parquet")).is_file(), "{f}.parquet");
     }
     let manifest: serde_json::Value =

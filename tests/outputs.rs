@@ -56,16 +56,7 @@ lab = ["deepseek"]
     write(&first, 1, Detail::Full.into(), &a);
     write(&second, 1, Detail::Full.into(), &b);
 
-    for table in [
-        "global",
-        "nations",
-        "labs",
-        "lab_ids",
-        "providers",
-        "fabs",
-        "usage",
-        "events",
-    ] {
+    for table in TABLES {
         let (x, y) = (read(&a, table), read(&b, table));
         assert_eq!(x.schema(), y.schema(), "{table}: the runs' schemas differ");
         // Id columns are plain strings: nothing to cast.

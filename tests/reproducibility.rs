@@ -4,17 +4,6 @@ mod common;
 use common::*;
 use fracture::output::{Manifest, write_run};
 
-const TABLES: [&str; 8] = [
-    "global",
-    "nations",
-    "labs",
-    "lab_ids",
-    "providers",
-    "fabs",
-    "usage",
-    "events",
-];
-
 fn write(s: &fracture::scenario::Scenario, seed: u64, dir: &std::path::Path) {
     let out = fracture::simulate(s, seed).unwrap();
     write_run(dir, &out, &Manifest::new(s, seed, vec![]), false).unwrap();

@@ -16,6 +16,18 @@ pub fn command() -> Command {
     Command::new(env!("CARGO_BIN_EXE_fracture"))
 }
 
+/// The Parquet tables every run folder holds, as the README lists them.
+pub const TABLES: [&str; 8] = [
+    "global",
+    "nations",
+    "labs",
+    "lab_ids",
+    "providers",
+    "fabs",
+    "usage",
+    "events",
+];
+
 /// Runs `fracture ARGS` in `cwd` and waits for it.
 pub fn fracture<S: AsRef<OsStr>>(args: &[S], cwd: &Path) -> Output {
     command()
