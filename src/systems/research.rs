@@ -57,16 +57,25 @@ pub fn research(
     // What each nation may adopt: the best open release it may legally obtain (weights controls cap
     // the capability, in orders of magnitude, that targets may obtain).
     let mut open_for = vec![0.0_f64; nn];
-    // Caps come from a few policy thresholds, so the last one's FLOP is remembered.
-    let mut cap_flop = (f64::INFINITY, f64::INFINITY);
+    // Caps come from a few policy thresholds (no cap is infinite): each one's FLOP is worked out once.
+    let mut cap_flops: Vec<(f64, f64)> = Vec::new();
+    let mut flop_of = |cap: f64| {
+        if cap == f64::INFINITY {
+            return f64::INFINITY;
+        }
+        match cap_flops.iter().find(|(c, _)| *c == cap) {
+            Some(&(_, flop)) => flop,
+            None => {
+                let flop = 10f64.powf(cap);
+                cap_flops.push((cap, flop));
+                flop
+            }
+        }
+    };
     for (owner, &c) in open_by_owner.iter().enumerate() {
         if c > 0.0 {
             for (n, best) in open_for.iter_mut().enumerate() {
-                let cap = rules.weights_cap.get(owner, n);
-                if cap != cap_flop.0 {
-                    cap_flop = (cap, 10f64.powf(cap));
-                }
-                *best = best.max(c.min(cap_flop.1));
+                *best = best.max(c.min(flop_of(rules.weights_cap.get(owner, n))));
             }
         }
     }

@@ -650,44 +650,70 @@ fn sell(
 ) {
     let nc = classes.len();
     // [buyer × class]: how much a buyer may take of a class, as a share (0 where it may not buy it).
+    // A buyer's share depends on its nation alone unless it smuggles, so each nation's row is worked
+    // out once and copied (a nation has many regions and labs buying).
+    let nations = ledger.received_this_year.len();
+    let share_of = |c: &ChipClass, nation: usize, wanted: bool| {
+        let share = 1.0 - rules.chip_block.get(c.idx, nation);
+        if wanted && share > 0.0 {
+            share / (1.0 + p.sanction_premium * rules.chip_sanction.get(c.idx, nation))
+        } else {
+            0.0
+        }
+    };
+    let mut by_nation: Vec<Option<usize>> = vec![None; nations];
     let mut open = vec![0.0; buyers.len() * nc];
     for (bi, b) in buyers.iter().enumerate() {
-        for (ci, c) in classes.iter().enumerate() {
-            let wanted = match b.route {
-                Some((_, target)) => {
-                    rules.chip_block.get(c.idx, target) > 0.0 && sold_to_ok(c, target)
+        match b.route {
+            Some((_, target)) => {
+                for (ci, c) in classes.iter().enumerate() {
+                    let wanted = rules.chip_block.get(c.idx, target) > 0.0 && sold_to_ok(c, target);
+                    open[bi * nc + ci] = share_of(c, b.nation, wanted);
                 }
-                None => sold_to_ok(c, b.nation),
-            };
-            let share = 1.0 - rules.chip_block.get(c.idx, b.nation);
-            if wanted && share > 0.0 {
-                open[bi * nc + ci] =
-                    share / (1.0 + p.sanction_premium * rules.chip_sanction.get(c.idx, b.nation));
             }
+            None => match by_nation[b.nation] {
+                Some(first) => open.copy_within(first * nc..(first + 1) * nc, bi * nc),
+                None => {
+                    for (ci, c) in classes.iter().enumerate() {
+                        open[bi * nc + ci] = share_of(c, b.nation, sold_to_ok(c, b.nation));
+                    }
+                    by_nation[b.nation] = Some(bi);
+                }
+            },
         }
     }
     let mut want = vec![0.0; buyers.len() * nc];
     let mut total = vec![0.0; nc];
+    // Each class's H100e on offer, and their value at its price, as the round starts.
+    let mut offered = vec![0.0; nc];
+    let mut offered_value = vec![0.0; nc];
     for round in 0..SALE_ROUNDS {
+        for (ci, c) in classes.iter().enumerate() {
+            offered[ci] = ledger.stock[c.idx] * c.h100e;
+            offered_value[ci] = offered[ci] * market.price[c.origin];
+        }
         // Each buyer's split of its money, as H100e wanted of each class.
         total.fill(0.0);
         for (bi, b) in buyers.iter_mut().enumerate() {
             let row = &mut want[bi * nc..(bi + 1) * nc];
-            let mut value = 0.0;
-            for (ci, c) in classes.iter().enumerate() {
-                value +=
-                    ledger.stock[c.idx] * c.h100e * market.price[c.origin] * open[bi * nc + ci];
+            if b.money <= 0.0 || b.legal <= 0.0 {
+                row.fill(0.0);
+                continue;
             }
-            if value <= 0.0 || b.money <= 0.0 || b.legal <= 0.0 {
+            let open = &open[bi * nc..(bi + 1) * nc];
+            let mut value = 0.0;
+            for (v, o) in offered_value.iter().zip(open) {
+                value += v * o;
+            }
+            if value <= 0.0 {
                 row.fill(0.0);
                 continue;
             }
             let mut h100e = 0.0;
-            for (ci, c) in classes.iter().enumerate() {
-                let on_offer = ledger.stock[c.idx] * c.h100e * open[bi * nc + ci];
+            for ((w, supply), o) in row.iter_mut().zip(&offered).zip(open) {
                 // USD for this class, over its price: H100e.
-                row[ci] = b.money * on_offer / value;
-                h100e += row[ci];
+                *w = b.money * (supply * o) / value;
+                h100e += *w;
             }
             if h100e > b.legal {
                 for w in row.iter_mut() {
@@ -706,7 +732,7 @@ fn sell(
         }
         let mut any = false;
         for (ci, c) in classes.iter().enumerate() {
-            let supply = ledger.stock[c.idx] * c.h100e;
+            let supply = offered[ci];
             if total[ci] <= 0.0 || supply <= 0.0 {
                 continue;
             }

@@ -42,10 +42,25 @@ pub(crate) fn pow_weight(x: f64, w: f64) -> f64 {
     if w == 1.0 { x } else { x.powf(w) }
 }
 
+/// Segments worked on together in the row sums below. A row's sum adds its providers one after another,
+/// each addition waiting for the one before; four rows at once keep four such chains going (each row
+/// still adds in provider order, so the sums are the same to the bit).
+const LANES: usize = 4;
+
+impl Segments {
+    /// The chosen segments, in order, into `m.chosen`.
+    fn choose(self, m: &mut MarketScratch) {
+        let mut chosen = std::mem::take(&mut m.chosen);
+        chosen.clear();
+        chosen.extend((0..m.segments).filter(|&s| self.chosen(m, s)));
+        m.chosen = chosen;
+    }
+}
+
 /// Each provider's `price^−beta` and the chosen segments' static weights at the current prices. A
 /// provider's weight is recomputed only when its price (or `beta`) changed since it was last computed:
 /// prices held at their floor or cap, and the month's first prices, reuse it.
-fn update_weights(m: &mut MarketScratch, beta: f64, which: Segments) {
+fn update_weights(m: &mut MarketScratch, beta: f64) {
     let np = m.providers;
     for v in 0..np {
         let key = (m.price[v].to_bits(), beta.to_bits());
@@ -54,13 +69,15 @@ fn update_weights(m: &mut MarketScratch, beta: f64, which: Segments) {
             m.price_weight_of[v] = Some(key);
         }
     }
-    for s in 0..m.segments {
-        if !which.chosen(m, s) {
-            continue;
-        }
-        let base = s * np;
-        for v in 0..np {
-            m.static_weight.data[base + v] = m.base_weight.data[base + v] * m.price_weight[v];
+    for &s in &m.chosen {
+        let row = s * np..(s + 1) * np;
+        let base = &m.base_weight.data[row.clone()];
+        for ((w, b), pw) in m.static_weight.data[row]
+            .iter_mut()
+            .zip(base)
+            .zip(&m.price_weight)
+        {
+            *w = b * pw;
         }
     }
 }
@@ -69,6 +86,12 @@ fn update_weights(m: &mut MarketScratch, beta: f64, which: Segments) {
 /// ln(effective price) + ln(share let through) + capacity_weight ln(capacity left)`, evaluated as the
 /// segment's static weight times the provider's capacity factor.
 pub(crate) fn logit_shares(m: &mut MarketScratch, capacity_weight: f64, which: Segments) {
+    which.choose(m);
+    chosen_logit_shares(m, capacity_weight);
+}
+
+/// [`logit_shares`] of the segments in `m.chosen`.
+fn chosen_logit_shares(m: &mut MarketScratch, capacity_weight: f64) {
     let np = m.providers;
     let largest = m.remaining_capacity.iter().copied().fold(0.0, f64::max);
     for v in 0..np {
@@ -79,21 +102,38 @@ pub(crate) fn logit_shares(m: &mut MarketScratch, capacity_weight: f64, which: S
             0.0
         };
     }
-    for s in 0..m.segments {
-        if !which.chosen(m, s) {
-            continue;
+    let scale = |sum: f64| if sum > 0.0 { 1.0 / sum } else { 0.0 };
+    let (weights, shares, factor) = (&m.static_weight.data, &mut m.share.data, &m.capacity_factor);
+    let mut groups = m.chosen.chunks_exact(LANES);
+    for group in &mut groups {
+        let mut sums = [0.0; LANES];
+        for (v, &f) in factor.iter().enumerate() {
+            for (sum, &s) in sums.iter_mut().zip(group) {
+                let w = weights[s * np + v] * f;
+                shares[s * np + v] = w;
+                *sum += w;
+            }
         }
-        let base = s * np;
-        let weights = &m.static_weight.data[base..base + np];
-        let shares = &mut m.share.data[base..base + np];
+        for (&sum, &s) in sums.iter().zip(group) {
+            let scale = scale(sum);
+            for share in &mut shares[s * np..(s + 1) * np] {
+                *share *= scale;
+            }
+        }
+    }
+    for &s in groups.remainder() {
+        let row = s * np..(s + 1) * np;
         let mut sum = 0.0;
-        for v in 0..np {
-            let w = weights[v] * m.capacity_factor[v];
-            shares[v] = w;
-            sum += w;
+        for ((share, &w), &f) in shares[row.clone()]
+            .iter_mut()
+            .zip(&weights[row])
+            .zip(factor)
+        {
+            *share = w * f;
+            sum += *share;
         }
-        let scale = if sum > 0.0 { 1.0 / sum } else { 0.0 };
-        for share in shares.iter_mut() {
+        let scale = scale(sum);
+        for share in &mut shares[s * np..(s + 1) * np] {
             *share *= scale;
         }
     }
@@ -106,18 +146,44 @@ pub(crate) fn expected_prices(
     capacity_weight: f64,
     which: Segments,
 ) {
-    update_weights(m, beta, which);
+    which.choose(m);
+    update_weights(m, beta);
     m.remaining_capacity.copy_from_slice(&m.capacity);
-    logit_shares(m, capacity_weight, which);
+    chosen_logit_shares(m, capacity_weight);
     let np = m.providers;
-    for s in 0..m.segments {
-        if !which.chosen(m, s) {
-            continue;
+    let (shares, eff, price) = (&m.share.data, &m.eff_factor.data, &m.price);
+    let mut groups = m.chosen.chunks_exact(LANES);
+    for group in &mut groups {
+        let mut sums = [0.0; LANES];
+        for (v, &pv) in price.iter().enumerate() {
+            for (sum, &s) in sums.iter_mut().zip(group) {
+                *sum += shares[s * np + v] * eff[s * np + v] * pv;
+            }
         }
-        let base = s * np;
-        m.expected_price[s] = (0..np)
-            .map(|v| m.share.data[base + v] * m.eff_factor.data[base + v] * m.price[v])
+        for (&sum, &s) in sums.iter().zip(group) {
+            m.expected_price[s] = sum;
+        }
+    }
+    for &s in groups.remainder() {
+        let row = s * np..(s + 1) * np;
+        m.expected_price[s] = shares[row.clone()]
+            .iter()
+            .zip(&eff[row])
+            .zip(price)
+            .map(|((x, e), pv)| x * e * pv)
             .sum();
+    }
+}
+
+/// Adds each segment's `amount` times its shares to the providers' `requests`.
+fn add_requests(requests: &mut [f64], amount: &[f64], share: &[f64]) {
+    let np = requests.len();
+    for (s, &d) in amount.iter().enumerate() {
+        if d > 0.0 {
+            for (r, x) in requests.iter_mut().zip(&share[s * np..(s + 1) * np]) {
+                *r += d * x;
+            }
+        }
     }
 }
 
@@ -154,14 +220,7 @@ pub(crate) fn clear_prices(m: &mut MarketScratch, p: &Parameters, warm_up: bool)
         expected_prices(m, p.beta, p.capacity_weight, Segments::WithMoney);
         segment_demand(m, p.hours_per_month);
         m.requests.fill(0.0);
-        for s in 0..m.segments {
-            let d = m.demand[s];
-            if d > 0.0 {
-                for v in 0..np {
-                    m.requests[v] += d * m.share.get(s, v);
-                }
-            }
-        }
+        add_requests(&mut m.requests, &m.demand, &m.share.data);
         for v in 0..np {
             let stepped = super::reference::price_step(
                 m.price[v],
@@ -195,14 +254,7 @@ pub(crate) fn solve(m: &mut MarketScratch, capacity_weight: f64, reoffer_rounds:
         // Segments without demand (left) keep stale shares; nothing reads them.
         logit_shares(m, capacity_weight, Segments::WithDemandLeft);
         m.requests.fill(0.0);
-        for s in 0..m.segments {
-            let d = m.remaining_demand[s];
-            if d > 0.0 {
-                for v in 0..np {
-                    m.requests[v] += d * m.share.get(s, v);
-                }
-            }
-        }
+        add_requests(&mut m.requests, &m.remaining_demand, &m.share.data);
         if round == 0 {
             m.first_requests.copy_from_slice(&m.requests);
             m.first_share.data.copy_from_slice(&m.share.data);

@@ -80,6 +80,8 @@ pub struct MarketScratch {
     pub(crate) bloc_weight: Vec<f64>,
     /// `(capacity left / largest capacity left)^capacity_weight`, or 0 where none is left.
     pub(crate) capacity_factor: Vec<f64>,
+    /// The segments a clearing phase works on ([`clearing::Segments`]), in order.
+    pub(crate) chosen: Vec<usize>,
     pub(crate) outcome: Vec<SegmentOutcome>,
     /// What each segment got by supplier bloc, and from sanctioned providers times the sanction's strength.
     pub(crate) by_bloc: Grid,
@@ -195,6 +197,7 @@ impl MarketScratch {
             bloc_factor: Vec::with_capacity(blocs),
             bloc_weight: Vec::with_capacity(blocs),
             capacity_factor: vec![0.0; providers],
+            chosen: Vec::with_capacity(s),
             outcome: vec![SegmentOutcome::default(); s],
             by_bloc: Grid::new(s, blocs, 0.0),
             sanctioned_by_bloc: Grid::new(s, blocs, 0.0),
