@@ -257,12 +257,34 @@ impl Prepared {
             .files
             .load(&sets)
             .map_err(|e| e.to_string().trim().to_string())?;
-        // Summaries need the global and nation tables only.
-        let out = crate::simulate_with(&loaded.scenario, seed, crate::Detail::Summary, |_| {})
-            .map_err(|e| e.to_string())?;
-        crate::output::check_finite(&out).map_err(|e| e.to_string())?;
-        summarise(&out, &self.metrics, &self.focus, self.spec.outputs.series)
-            .map_err(|e| e.to_string())
+        // Summaries need the global and nation tables only, read as recorded: no DataFrame is made
+        // unless a value is not finite, to say which (as `fracture run` does).
+        let recorded = crate::simulation::record(
+            &loaded.scenario,
+            seed,
+            crate::Detail::Summary,
+            |_| {},
+            crate::simulation::Chunks::Here(&mut |_, _| Ok(())),
+        )
+        .map_err(|e| e.to_string())?;
+        let tables = [
+            &recorded.global,
+            &recorded.nations,
+            &recorded.providers,
+            &recorded.fabs,
+        ];
+        if !tables.iter().all(|t| t.all_finite()) {
+            let out =
+                crate::Outputs::from_recorded(recorded, [None, None]).map_err(|e| e.to_string())?;
+            crate::output::check_finite(&out).map_err(|e| e.to_string())?;
+            return Err("a value is not finite".into());
+        }
+        summarise(
+            &recorded,
+            &self.metrics,
+            &self.focus,
+            self.spec.outputs.series,
+        )
     }
 
     /// The rows of `results` (already in run_id order) as a DataFrame with the dataset's schema.
@@ -470,11 +492,6 @@ pub fn default_threads() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-fn as_f64s(frame: &DataFrame, column: &str) -> PolarsResult<Vec<f64>> {
-    let c = frame.column(column)?.cast(&DataType::Float64)?;
-    Ok(c.f64()?.iter().map(|x| x.unwrap_or(f64::NAN)).collect())
-}
-
 fn stats(xs: &[f64]) -> [f64; 3] {
     if xs.is_empty() {
         return [f64::NAN; 3];
@@ -484,30 +501,37 @@ fn stats(xs: &[f64]) -> [f64; 3] {
     [xs[xs.len() - 1], mean, max]
 }
 
-/// A run's summary statistics (and series) from its tables.
+/// A run's summary statistics (and series) from its recorded tables.
 pub fn summarise(
-    out: &crate::Outputs,
+    recorded: &crate::simulation::Recorded,
     metrics: &[String],
     focus: &[String],
     series: bool,
-) -> PolarsResult<RunSummary> {
+) -> std::result::Result<RunSummary, String> {
     let mut values = Vec::new();
     let mut all_series = Vec::new();
     for m in metrics {
-        let xs = as_f64s(&out.global, m)?;
+        let xs = recorded
+            .global
+            .numbers(m)
+            .ok_or_else(|| format!("no numeric global column `{m}`"))?;
         values.extend(stats(&xs));
         if series {
             all_series.push(xs);
         }
     }
     if !focus.is_empty() {
-        let nation = out.nations.column("nation")?.cast(&DataType::String)?;
-        let nation = nation.str()?;
-        let pc = as_f64s(&out.nations, "compute_per_capita")?;
+        let nations = &recorded.nations;
+        let nation = nations
+            .key_words("nation")
+            .ok_or("the nations table has no nation column")?;
+        let pc = nations
+            .numbers("compute_per_capita")
+            .ok_or("the nations table has no compute_per_capita column")?;
         let mut per: Vec<Vec<f64>> = vec![Vec::new(); focus.len()];
         // Rows are month-major, so each nation's values come out in month order.
-        for (n, x) in nation.iter().zip(pc) {
-            if let Some(i) = n.and_then(|n| focus.iter().position(|f| f == n)) {
+        for (n, x) in nation.zip(pc) {
+            if let Some(i) = focus.iter().position(|f| f == n) {
                 per[i].push(x);
             }
         }

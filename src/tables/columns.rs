@@ -383,4 +383,42 @@ impl Table {
     pub fn rows(&self) -> usize {
         self.rows
     }
+
+    /// Recorded column `name` as the output reports it, as numbers: FLOP counts in orders of
+    /// magnitude, counts as they are; `None` for a key column, a string or flag column, or no column of
+    /// that name. For readers that need no DataFrame (a sweep's run summaries).
+    pub fn numbers(&self, name: &str) -> Option<Vec<f64>> {
+        let at = self.names.iter().position(|n| n == name)?;
+        match &self.columns[at] {
+            Column::F64(x) => Some(x.clone()),
+            Column::OrdersOfMagnitude(x) => Some(
+                x.iter()
+                    .map(|&v| crate::components::orders_of_magnitude(v))
+                    .collect(),
+            ),
+            Column::U32(x) => Some(x.iter().map(|&v| f64::from(v)).collect()),
+            Column::Bool(_) | Column::Dict(..) => None,
+        }
+    }
+
+    /// Key column `name`'s word for each row, in row order; `None` if it has no such column of words.
+    pub fn key_words(&self, name: &str) -> Option<impl Iterator<Item = &str>> {
+        let (_, column) = self.keys.entities.iter().find(|(n, _)| n == name)?;
+        let KeyColumn::Words(words, codes) = column else {
+            return None;
+        };
+        let per_month = codes.len().max(1);
+        Some((0..self.rows).map(move |row| words.get(codes[row % per_month] as usize)))
+    }
+
+    /// Whether every number it reports is finite (FLOP counts once in orders of magnitude).
+    pub fn all_finite(&self) -> bool {
+        self.columns.iter().all(|column| match column {
+            Column::F64(x) => x.iter().all(|v| v.is_finite()),
+            Column::OrdersOfMagnitude(x) => x
+                .iter()
+                .all(|&v| crate::components::orders_of_magnitude(v).is_finite()),
+            Column::U32(_) | Column::Bool(_) | Column::Dict(..) => true,
+        })
+    }
 }

@@ -569,6 +569,46 @@ mod tests {
     }
 
     #[test]
+    fn a_table_reads_back_as_reported_without_a_dataframe() {
+        let months = Words::new(["2025-01", "2025-02"].map(String::from).into());
+        let nations = Words::new(["US", "CN", "KE"].map(String::from).into());
+        // Two months of two nations, CN then KE (codes 1 and 2).
+        let keys = Keys::new(&months, 2).entity("nation", &nations, vec![1, 2]);
+        let table = |flop: f64, x: f64| Table {
+            keys: keys.clone(),
+            first_month: 0,
+            names: ["capability", "count", "share", "flag"]
+                .map(String::from)
+                .into(),
+            columns: vec![
+                Column::OrdersOfMagnitude(vec![1e26, 1e25, 1e27, flop]),
+                Column::U32(vec![1, 2, 3, 4]),
+                Column::F64(vec![0.5, x, 0.25, 0.125]),
+                Column::Bool(vec![0, 1, 0, 1]),
+            ],
+            rows: 4,
+        };
+        let fine = table(1e24, 0.75);
+        let capability = fine.numbers("capability").unwrap();
+        assert_eq!(capability.len(), 4);
+        for (got, want) in capability.iter().zip([26.0, 25.0, 27.0, 24.0]) {
+            assert!((got - want).abs() < 1e-12, "{got} against {want}");
+        }
+        assert_eq!(fine.numbers("count"), Some(vec![1.0, 2.0, 3.0, 4.0]));
+        assert_eq!(fine.numbers("share"), Some(vec![0.5, 0.75, 0.25, 0.125]));
+        // Flags and unknown names are not numbers; the nation key repeats each month.
+        assert_eq!(fine.numbers("flag"), None);
+        assert_eq!(fine.numbers("nation"), None);
+        let nation: Vec<&str> = fine.key_words("nation").unwrap().collect();
+        assert_eq!(nation, ["CN", "KE", "CN", "KE"]);
+        assert!(fine.key_words("provider").is_none());
+        // Not finite: a NaN, or a FLOP count of zero (minus infinity in orders of magnitude).
+        assert!(fine.all_finite());
+        assert!(!table(1e24, f64::NAN).all_finite());
+        assert!(!table(0.0, 0.75).all_finite());
+    }
+
+    #[test]
     fn a_row_pushed_lands_in_its_columns() {
         let words = Vocabulary {
             sides: Words::new(["us", "cn", NON_ALIGNED].map(String::from).into()),
