@@ -732,6 +732,7 @@ fn sell(
         }
         let mut any = false;
         for (ci, c) in classes.iter().enumerate() {
+            // Still the class's stock: a class's stock changes only here, once its buyers are served.
             let supply = offered[ci];
             if total[ci] <= 0.0 || supply <= 0.0 {
                 continue;
