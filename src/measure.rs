@@ -77,16 +77,21 @@ pub enum Measure {
     ChipExportControl {
         listed: Vec<bool>,
         foreign_direct_product: bool,
+        /// Firms headquartered in the targets are covered wherever they buy (their clouds' regions
+        /// abroad).
+        headquartered: bool,
         strength: f64,
     },
     /// Targets may receive at most this many H100e a calendar year.
     ImportCap { cap_h100e_per_year: f64 },
     /// The imposers withhold these inputs (by index) from targets outside them at `strength`.
     InputExportControl { inputs: Vec<usize>, strength: f64 },
-    /// The imposers' labs' weights are withheld from targets at `strength`, and their open releases
-    /// above `capability_threshold` (log10 FLOP) blocked for them.
+    /// The imposers' labs' closed weights above `capability_threshold` (log10 FLOP) are protected from
+    /// targets at `strength`; their open releases above `open_release_cap` are withheld from them (none
+    /// at strength 0).
     WeightsExportControl {
         capability_threshold: f64,
+        open_release_cap: f64,
         strength: f64,
     },
     /// The `providers` (by provider) refuse targets' labs training on more than
@@ -118,7 +123,7 @@ pub enum Measure {
 impl Measure {
     /// The measure of a (validated) policy, its ids resolved against the world.
     pub fn of(policy: &Policy, index: &WorldIndex) -> Measure {
-        let strength = policy.strength;
+        let strength = policy.strength();
         let inputs = || -> Vec<usize> {
             policy
                 .inputs
@@ -143,7 +148,8 @@ impl Measure {
                                 .is_some_and(|h| index.chip_h100e[c] >= h)
                     })
                     .collect(),
-                foreign_direct_product: policy.foreign_direct_product,
+                foreign_direct_product: policy.foreign_direct_product.unwrap_or(false),
+                headquartered: policy.headquartered.unwrap_or(false),
                 strength,
             },
             PolicyKind::ImportCap => Measure::ImportCap {
@@ -154,7 +160,11 @@ impl Measure {
                 strength,
             },
             PolicyKind::WeightsExportControl => Measure::WeightsExportControl {
-                capability_threshold: policy.capability_threshold.unwrap_or(f64::INFINITY),
+                capability_threshold: policy.capability_threshold.unwrap_or(0.0),
+                open_release_cap: match policy.open_release_cap {
+                    Some(cap) if strength > 0.0 => cap,
+                    _ => f64::INFINITY,
+                },
                 strength,
             },
             PolicyKind::CloudKyc => Measure::CloudKyc {
@@ -170,7 +180,7 @@ impl Measure {
                 strength,
             },
             PolicyKind::Reciprocity => Measure::Reciprocity {
-                closed_blocs: if policy.close_providers {
+                closed_blocs: if policy.close_providers.unwrap_or(true) {
                     all_or_nothing(index.blocs_named(&policy.targets))
                 } else {
                     vec![false; index.blocs()]

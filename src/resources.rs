@@ -172,6 +172,9 @@ pub struct Sides(pub Vec<Option<usize>>);
 pub struct Rules {
     /// [chip][nation]: share of sales blocked by export controls.
     pub chip_block: Grid,
+    /// [chip][nation]: share of sales blocked to firms headquartered in the nation wherever they buy
+    /// (a control that covers headquarters: a cloud's regions abroad).
+    pub chip_block_headquartered: Grid,
     /// [chip][nation]: secondary-sanction strength on buying the chip.
     pub chip_sanction: Grid,
     /// [nation]: under any chip export control (indigenous fabs invest more).
@@ -182,8 +185,10 @@ pub struct Rules {
     /// withholds it began (substitution runs from then; +∞ where nothing is withheld).
     pub input_block: Vec<Grid>,
     pub input_since: Vec<Grid>,
-    /// [owner nation][target nation]: weights-control strength and the open-release cap (log10 FLOP).
+    /// [owner nation][target nation]: weights-control strength, the capability above which closed
+    /// weights are covered, and the open-release cap (log10 FLOP; +∞ where none).
     pub weights_strength: Grid,
+    pub weights_threshold: Grid,
     pub weights_cap: Grid,
     /// [provider][nation]: KYC strength on large training; [nation]: smallest training threshold.
     pub kyc: Grid,
@@ -200,12 +205,14 @@ impl Rules {
     pub fn new(chips: usize, nations: usize, inputs: usize, providers: usize) -> Self {
         Rules {
             chip_block: Grid::new(chips, nations, 0.0),
+            chip_block_headquartered: Grid::new(chips, nations, 0.0),
             chip_sanction: Grid::new(chips, nations, 0.0),
             under_chip_control: vec![false; nations],
             import_cap: vec![None; nations],
             input_block: vec![Grid::new(nations, nations, 0.0); inputs],
             input_since: vec![Grid::new(nations, nations, f64::INFINITY); inputs],
             weights_strength: Grid::new(nations, nations, 0.0),
+            weights_threshold: Grid::new(nations, nations, f64::INFINITY),
             weights_cap: Grid::new(nations, nations, f64::INFINITY),
             kyc: Grid::new(providers, nations, 0.0),
             kyc_threshold: vec![f64::INFINITY; nations],
@@ -217,6 +224,7 @@ impl Rules {
 
     pub fn reset(&mut self) {
         self.chip_block.fill(0.0);
+        self.chip_block_headquartered.fill(0.0);
         self.chip_sanction.fill(0.0);
         self.under_chip_control.fill(false);
         self.import_cap.fill(None);
@@ -227,6 +235,7 @@ impl Rules {
             g.fill(f64::INFINITY);
         }
         self.weights_strength.fill(0.0);
+        self.weights_threshold.fill(f64::INFINITY);
         self.weights_cap.fill(f64::INFINITY);
         self.kyc.fill(0.0);
         self.kyc_threshold.fill(f64::INFINITY);
@@ -496,6 +505,12 @@ pub struct SegmentUse {
 pub struct Triggers(pub Vec<crate::scenario::Trigger>);
 
 /// Accusations of the month just simulated, and how often each trigger has fired.
+/// What research recorded this month: successful extractions of rival models (theft or distillation).
+#[derive(Resource, Clone, Debug, Default)]
+pub struct ResearchBook {
+    pub extractions: u32,
+}
+
 #[derive(Resource, Clone, Debug, Default)]
 pub struct TriggerState {
     pub pending: Vec<Accusation>,

@@ -744,6 +744,7 @@ fn insert_resources(
     ));
     world.insert_resource(crate::systems::metrics::History::default());
     world.insert_resource(SegmentUse::default());
+    world.insert_resource(ResearchBook::default());
     world.insert_resource(Sides(
         (0..index.nations.len())
             .map(|i| {

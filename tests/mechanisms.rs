@@ -134,7 +134,11 @@ start = "2025-06"
 }
 
 #[test]
-fn weights_controls_widen_the_capability_gap() {
+fn weights_controls_make_extraction_of_closed_models_rarer() {
+    // The AI Diffusion Rule's closed-weight control (ECCN 4E091, above 1e26 operations): extraction of
+    // the West's closed models falls with the control's strength. China adopts the West's open releases
+    // either way, and absorption caps what copying adds to a lab's own compute, so the capability gap
+    // barely moves (ODD §8).
     let weights = r#"
 [[policy]]
 name = "weights-rule"
@@ -145,11 +149,19 @@ capability_threshold = 26.0
 start = "2025-06"
 "#;
     paired(
-        "capability gap 2026–29",
+        "extractions 2026–29",
         (weights, &[]),
         ("", &[]),
         60,
-        0.05,
+        -3.0,
+        |o| global(o, "extractions")[12..60].iter().sum(),
+    );
+    paired(
+        "capability gap 2026–29, not narrower",
+        (weights, &[]),
+        ("", &[]),
+        60,
+        0.0,
         |o| over(o, "capability_gap_oom", 12, 60),
     );
 }

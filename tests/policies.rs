@@ -327,12 +327,28 @@ capability_threshold = 20.0
     let a = global(&with, "frontier_capability_china");
     let b = global(&without, "frontier_capability_china");
     assert!(a.iter().zip(&b).all(|(x, y)| x <= &(y + 1e-12)));
+    // Closed weights only (the AI Diffusion Rule's ECCN 4E091): the open releases China adopts are not
+    // covered. With its own key, the control withholds open releases above a cap too, and China's
+    // frontier falls behind.
+    let open_too = format!("{control}open_release_cap = 20.0\n");
+    let capped = run(&scenario(&open_too, 24, &hot));
+    let c = global(&capped, "frontier_capability_china");
+    assert!(c.iter().zip(&a).all(|(x, y)| x <= &(y + 1e-12)));
     assert!(
-        a[23] < b[23] - 0.05,
-        "China's frontier in month 23: {} vs {}, not 0.05 OOM lower",
-        a[23],
+        c[23] < b[23] - 0.05,
+        "China's frontier in month 23: {} with open releases capped vs {} without a control, not 0.05 \
+         OOM lower",
+        c[23],
         b[23]
     );
+    // At strength 0 the control does nothing at all, open-release cap or not.
+    let off = run(&scenario(
+        &open_too,
+        24,
+        &[&hot[..], &["policy.weights-rule.strength=0"]].concat(),
+    ));
+    assert_eq!(global(&off, "frontier_capability_china"), b);
+    assert_eq!(thefts(&off), thefts(&without));
 }
 
 #[test]

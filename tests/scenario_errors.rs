@@ -772,3 +772,44 @@ fn scenario_files_are_regular_files_of_at_most_64_mb() {
     std::env::set_current_dir(here).unwrap();
     assert!(shipped.is_ok());
 }
+
+#[test]
+fn a_key_a_policy_kind_does_not_take_is_named_with_the_keys_it_does() {
+    let d = errors(
+        r#"extends = "baseline"
+[scenario]
+name = "x"
+
+[[policy]]
+name = "cap"
+kind = "import_cap"
+targets = ["IN"]
+cap_h100e_per_year = 1000
+strength = 0.5
+
+[[policy]]
+name = "weights"
+kind = "weights_export_control"
+by = ["US"]
+targets = ["CN"]
+open_release_cap = 26.0
+headquartered = true
+"#,
+    );
+    expect(
+        &d,
+        10,
+        1,
+        &added(0, ".strength"),
+        "`strength` does not apply to a policy of kind `import_cap` (it has no strength",
+    );
+    expect(
+        &d,
+        18,
+        1,
+        &added(1, ".headquartered"),
+        "`headquartered` does not apply to a policy of kind `weights_export_control`; it takes `by`, \
+         `targets`, `strength`, `capability_threshold`, `open_release_cap`",
+    );
+    assert_eq!(d.len(), 2, "both problems at once: {d:?}");
+}

@@ -10,6 +10,7 @@ mod library;
 pub mod limits;
 mod load;
 mod overrides;
+mod policy;
 mod suggest;
 mod validate;
 
@@ -21,6 +22,7 @@ pub use keys::KeyPath;
 pub use library::{SHIPPED, ShippedScenario, shipped};
 pub use load::{Base, Files, Loaded, load, load_counterfactual, load_path, load_shipped, load_str};
 pub use overrides::Override;
+pub use policy::{POLICY_KEYS, Policy, PolicyKind};
 
 use crate::month::YearMonth;
 use crate::parameters::Parameters;
@@ -464,128 +466,6 @@ pub struct Intermediary {
     /// Share of blocked demand routed through here; default: an equal split over all intermediaries.
     #[serde(default)]
     pub share: Option<f64>,
-}
-
-/// The kinds of `[[policy]]` (MODEL.md's table).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PolicyKind {
-    ChipExportControl,
-    ImportCap,
-    InputExportControl,
-    WeightsExportControl,
-    CloudKyc,
-    CloudBan,
-    SecondarySanctions,
-    Reciprocity,
-    IndigenousPush,
-}
-
-impl PolicyKind {
-    pub const ALL: [PolicyKind; 9] = [
-        PolicyKind::ChipExportControl,
-        PolicyKind::ImportCap,
-        PolicyKind::InputExportControl,
-        PolicyKind::WeightsExportControl,
-        PolicyKind::CloudKyc,
-        PolicyKind::CloudBan,
-        PolicyKind::SecondarySanctions,
-        PolicyKind::Reciprocity,
-        PolicyKind::IndigenousPush,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PolicyKind::ChipExportControl => "chip_export_control",
-            PolicyKind::ImportCap => "import_cap",
-            PolicyKind::InputExportControl => "input_export_control",
-            PolicyKind::WeightsExportControl => "weights_export_control",
-            PolicyKind::CloudKyc => "cloud_kyc",
-            PolicyKind::CloudBan => "cloud_ban",
-            PolicyKind::SecondarySanctions => "secondary_sanctions",
-            PolicyKind::Reciprocity => "reciprocity",
-            PolicyKind::IndigenousPush => "indigenous_push",
-        }
-    }
-
-    /// The kind in words, for event details and reports: `cloud ban`, `chip export control`.
-    pub fn label(self) -> &'static str {
-        match self {
-            PolicyKind::ChipExportControl => "chip export control",
-            PolicyKind::ImportCap => "import cap",
-            PolicyKind::InputExportControl => "input export control",
-            PolicyKind::WeightsExportControl => "weights export control",
-            PolicyKind::CloudKyc => "cloud KYC rule",
-            PolicyKind::CloudBan => "cloud ban",
-            PolicyKind::SecondarySanctions => "secondary sanctions",
-            PolicyKind::Reciprocity => "reciprocity",
-            PolicyKind::IndigenousPush => "indigenous push",
-        }
-    }
-}
-
-impl Policy {
-    /// The policy as readers meet it in event details and reports: its kind in words and its name
-    /// (`cloud ban “board-ban-alibaba-cloud”`). Validation gives every policy a name (`policy-N` when
-    /// the file gives none).
-    pub fn label(&self) -> String {
-        if self.name.is_empty() {
-            self.kind.label().to_string()
-        } else {
-            format!("{} \u{201c}{}\u{201d}", self.kind.label(), self.name)
-        }
-    }
-}
-
-/// `[[policy]]`: a rule in force from `start` to `end`. Which fields a kind needs is checked by validation.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Policy {
-    /// Unique name; default `policy-N`. Used by `remove` and by `--set policy.NAME.strength=…`.
-    #[serde(default)]
-    pub name: String,
-    pub kind: PolicyKind,
-    /// Default: the scenario start.
-    #[serde(default)]
-    pub start: Option<YearMonth>,
-    /// Last month in force; none = to the end.
-    #[serde(default)]
-    pub end: Option<YearMonth>,
-    #[serde(default = "one")]
-    pub strength: f64,
-    /// Who imposes it: nations, coalitions or blocs.
-    #[serde(default)]
-    pub by: Vec<String>,
-    /// On whom: nations, coalitions or blocs (a bloc means the nations on its side that month).
-    #[serde(default)]
-    pub targets: Vec<String>,
-    /// Chip classes controlled (with or instead of `h100e_threshold`).
-    #[serde(default)]
-    pub chips: Vec<String>,
-    /// Chip classes with at least this many H100e per unit are controlled.
-    #[serde(default)]
-    pub h100e_threshold: Option<f64>,
-    /// Foreign-direct-product reach: chips made in the imposers' fabs are controlled too, whoever designed them.
-    #[serde(default)]
-    pub foreign_direct_product: bool,
-    /// `import_cap`: H100e a target nation may receive per year.
-    #[serde(default)]
-    pub cap_h100e_per_year: Option<f64>,
-    /// Inputs withheld (`input_export_control`, `reciprocity`).
-    #[serde(default)]
-    pub inputs: Vec<String>,
-    /// Providers (or blocs, meaning all their providers) concerned (`cloud_kyc`, `cloud_ban`).
-    #[serde(default)]
-    pub providers: Vec<String>,
-    /// `cloud_kyc`: a lab training on more H100e than this in a month is refused.
-    #[serde(default)]
-    pub training_threshold_h100e: Option<f64>,
-    /// `weights_export_control`: open releases above this capability (log10 FLOP) are blocked for targets.
-    #[serde(default)]
-    pub capability_threshold: Option<f64>,
-    /// `reciprocity`: whether the imposer's providers are closed in the retaliating bloc.
-    #[serde(default = "yes")]
-    pub close_providers: bool,
 }
 
 fn yes() -> bool {

@@ -823,55 +823,6 @@ fn generated_lab_ids(s: &Scenario, p: &mut Problems) {
     }
 }
 
-/// Which optional policy fields each kind requires and which it allows.
-fn policy_fields(kind: PolicyKind) -> (&'static [&'static str], &'static [&'static str]) {
-    use PolicyKind::*;
-    match kind {
-        ChipExportControl => (
-            &["by", "targets"],
-            &["chips", "h100e_threshold", "foreign_direct_product"],
-        ),
-        ImportCap => (&["targets", "cap_h100e_per_year"], &["by"]),
-        InputExportControl => (&["by", "targets", "inputs"], &[]),
-        WeightsExportControl => (&["by", "targets"], &["capability_threshold"]),
-        CloudKyc => (
-            &["providers", "targets", "training_threshold_h100e"],
-            &["by"],
-        ),
-        CloudBan => (&["providers", "targets"], &["by"]),
-        SecondarySanctions => (&["by", "targets"], &[]),
-        Reciprocity => (&["by", "targets"], &["inputs", "close_providers"]),
-        IndigenousPush => (&["targets"], &["by"]),
-    }
-}
-
-fn fields_set(policy: &Policy) -> Vec<&'static str> {
-    let mut set = Vec::new();
-    let mut mark = |cond: bool, name: &'static str| {
-        if cond {
-            set.push(name);
-        }
-    };
-    mark(!policy.by.is_empty(), "by");
-    mark(!policy.targets.is_empty(), "targets");
-    mark(!policy.chips.is_empty(), "chips");
-    mark(policy.h100e_threshold.is_some(), "h100e_threshold");
-    mark(policy.foreign_direct_product, "foreign_direct_product");
-    mark(policy.cap_h100e_per_year.is_some(), "cap_h100e_per_year");
-    mark(!policy.inputs.is_empty(), "inputs");
-    mark(!policy.providers.is_empty(), "providers");
-    mark(
-        policy.training_threshold_h100e.is_some(),
-        "training_threshold_h100e",
-    );
-    mark(
-        policy.capability_threshold.is_some(),
-        "capability_threshold",
-    );
-    mark(!policy.close_providers, "close_providers");
-    set
-}
-
 /// Which placeholder a field of a trigger's policy template may use: `by` and `targets` name parties
 /// (`$nation`, the accused lab's nation), `providers` names providers (`$provider`, its main provider).
 /// `$lab` names a lab, which no field takes: a lab is not a party to a policy (it may appear in `name`).
@@ -900,9 +851,9 @@ fn placeholder(field: &str, v: &str, template: bool) -> Result<bool, String> {
 
 fn check_policy(policy: &Policy, at: &str, ids: &Ids, template: bool, p: &mut Problems) {
     let kind = policy.kind.as_str();
-    let (required, allowed) = policy_fields(policy.kind);
-    let set = fields_set(policy);
-    for r in required {
+    let (needs, takes) = (policy.kind.needs(), policy.kind.takes());
+    let set = policy.keys_set();
+    for r in needs {
         if !set.contains(r) {
             p.push((
                 format!("{at}.{r}"),
@@ -911,10 +862,23 @@ fn check_policy(policy: &Policy, at: &str, ids: &Ids, template: bool, p: &mut Pr
         }
     }
     for f in &set {
-        if !required.contains(f) && !allowed.contains(f) {
+        if !needs.contains(f) && !takes.contains(f) {
+            let what = if *f == "strength" {
+                " (it has no strength: it is in force or not)"
+            } else {
+                ""
+            };
             p.push((
                 format!("{at}.{f}"),
-                format!("`{f}` does not apply to a policy of kind `{kind}`"),
+                format!(
+                    "`{f}` does not apply to a policy of kind `{kind}`{what}; it takes {}",
+                    needs
+                        .iter()
+                        .chain(takes)
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             ));
         }
     }
@@ -927,7 +891,9 @@ fn check_policy(policy: &Policy, at: &str, ids: &Ids, template: bool, p: &mut Pr
             "a policy of kind `chip_export_control` needs `chips` or `h100e_threshold`".into(),
         ));
     }
-    in_range(p, format!("{at}.strength"), policy.strength, 0.0, 1.0);
+    if let Some(strength) = policy.strength {
+        in_range(p, format!("{at}.strength"), strength, 0.0, 1.0);
+    }
     for (field, list) in [("by", &policy.by), ("targets", &policy.targets)] {
         for (j, v) in list.iter().enumerate() {
             let is_placeholder = match placeholder(field, v, template) {
@@ -1006,6 +972,9 @@ fn check_policy(policy: &Policy, at: &str, ids: &Ids, template: bool, p: &mut Pr
     }
     if let Some(t) = policy.capability_threshold {
         positive(p, format!("{at}.capability_threshold"), t);
+    }
+    if let Some(t) = policy.open_release_cap {
+        positive(p, format!("{at}.open_release_cap"), t);
     }
 }
 

@@ -49,6 +49,7 @@ pub fn stranded(state: &mut LabState, usage: &SegmentUse, loss: f64) -> bool {
 #[derive(SystemParam)]
 pub struct Books<'w> {
     ledger: Res<'w, ChipLedger>,
+    research: Res<'w, ResearchBook>,
     market: Res<'w, ChipMarket>,
     usage: Res<'w, SegmentUse>,
 }
@@ -92,6 +93,7 @@ pub fn metrics(
     let (index, sides) = (&*month.index, &month.sides.0);
     let Books {
         ledger,
+        research,
         market,
         usage,
     } = books;
@@ -259,6 +261,7 @@ pub fn metrics(
         smuggled_h100e: ledger.smuggled,
         seized_h100e: ledger.seized,
         stranded_labs,
+        extractions: research.extractions,
         polarization: indices::polarization(
             ordered.iter().map(|(_, a, _, _)| a.weights.as_slice()),
         ),

@@ -303,8 +303,12 @@ pub fn compile(
         Measure::ChipExportControl {
             listed,
             foreign_direct_product,
+            headquartered,
             strength,
         } => {
+            if *strength <= 0.0 {
+                return;
+            }
             for c in (0..listed.len()).filter(|&c| listed[c]) {
                 let jurisdiction = by[index.chip_designer[c]]
                     || (*foreign_direct_product
@@ -312,6 +316,9 @@ pub fn compile(
                 if jurisdiction {
                     for n in targeted().filter(|&n| !by[n]) {
                         rules.chip_block.raise(c, n, *strength);
+                        if *headquartered {
+                            rules.chip_block_headquartered.raise(c, n, *strength);
+                        }
                         rules.under_chip_control[n] = true;
                     }
                 }
@@ -328,12 +335,17 @@ pub fn compile(
         }
         Measure::WeightsExportControl {
             capability_threshold,
+            open_release_cap,
             strength,
         } => {
+            if *strength <= 0.0 {
+                return;
+            }
             for o in (0..nations).filter(|&o| by[o]) {
                 for n in targeted().filter(|&n| !by[n]) {
                     rules.weights_strength.raise(o, n, *strength);
-                    rules.weights_cap.lower(o, n, *capability_threshold);
+                    rules.weights_threshold.lower(o, n, *capability_threshold);
+                    rules.weights_cap.lower(o, n, *open_release_cap);
                 }
             }
         }
@@ -342,6 +354,9 @@ pub fn compile(
             training_threshold_h100e,
             strength,
         } => {
+            if *strength <= 0.0 {
+                return;
+            }
             for n in targeted() {
                 rules.kyc_threshold[n] = rules.kyc_threshold[n].min(*training_threshold_h100e);
                 for p in (0..providers.len()).filter(|&p| providers[p]) {
@@ -410,6 +425,9 @@ fn withhold_inputs(
     targets: &[bool],
     rules: &mut Rules,
 ) {
+    if strength <= 0.0 {
+        return;
+    }
     for &i in inputs {
         for &(supplier, _) in &index.input_suppliers[i] {
             if by[supplier] {
@@ -469,7 +487,7 @@ mod tests {
         let chip = |id: &str| index.chip_ids.iter().position(|c| c == id).unwrap();
         let mut control = policy(PolicyKind::ChipExportControl, &["US"], &["CN", "US"]);
         control.h100e_threshold = Some(2.0);
-        control.strength = 0.8;
+        control.strength = Some(0.8);
         let rules = rules_of(&[control], &index, &sides);
         // A US design above the threshold: blocked to China, never to the imposer itself.
         assert_eq!(rules.chip_block.get(chip("b200"), n("CN")), 0.8);
@@ -481,10 +499,10 @@ mod tests {
         // Overlapping controls combine by the strongest.
         let mut weaker = policy(PolicyKind::ChipExportControl, &["US"], &["CN"]);
         weaker.chips = vec!["b200".into(), "h100".into()];
-        weaker.strength = 0.5;
+        weaker.strength = Some(0.5);
         let mut stronger = weaker.clone();
         stronger.chips = vec!["b200".into()];
-        stronger.strength = 0.9;
+        stronger.strength = Some(0.9);
         let rules = rules_of(&[weaker, stronger], &index, &sides);
         assert_eq!(rules.chip_block.get(chip("b200"), n("CN")), 0.9);
         assert_eq!(rules.chip_block.get(chip("h100"), n("CN")), 0.5);
@@ -506,7 +524,7 @@ mod tests {
         let rules = rules_of(std::slice::from_ref(&ban), &index, &sides);
         assert_eq!(rules.closed.get(aws, n("KE")), 1.0);
         // A ban at strength 0 closes nothing (a ban is all or nothing).
-        ban.strength = 0.0;
+        ban.strength = Some(0.0);
         let rules = rules_of(&[ban], &index, &sides);
         assert_eq!(rules.closed.get(aws, n("CN")), 0.0);
     }
@@ -516,7 +534,7 @@ mod tests {
         let (index, sides) = world();
         let n = |id: &str| index.nation_index[id];
         let mut reciprocity = policy(PolicyKind::Reciprocity, &["CN"], &["west"]);
-        reciprocity.close_providers = true;
+        reciprocity.close_providers = Some(true);
         let rules = rules_of(&[reciprocity], &index, &sides);
         let aws = index.provider_index["aws"];
         let alibaba = index.provider_index["alibaba-cloud"];
@@ -531,7 +549,7 @@ mod tests {
         let (index, sides) = world();
         let n = |id: &str| index.nation_index[id];
         let mut sanctions = policy(PolicyKind::SecondarySanctions, &["US"], &["china"]);
-        sanctions.strength = 0.6;
+        sanctions.strength = Some(0.6);
         let rules = rules_of(&[sanctions], &index, &sides);
         let alibaba = index.provider_index["alibaba-cloud"];
         let aws = index.provider_index["aws"];

@@ -5,12 +5,15 @@
 //!
 //! Only `run_share` of a lab's training compute goes into its largest run (the rest is experiments).
 //!
-//! Laggards adopt open weights they may legally obtain (`c_open − open_lag`; weights export controls cap
-//! what targets can obtain). Extraction-capable labs try to extract a rival bloc's frontier model (rate
-//! `lambda`, lowered by the rival's weights controls); success lifts them to `target − extraction_gap`;
-//! detection emits `theft_detected`. Using another's model takes compute of one's own: adoption and
-//! extraction lift a lab at most `absorption_reach` orders of magnitude above its own largest run, so a
-//! bloc short of compute cannot close the gap by copying alone. Forensic false positives accuse labs that did not extract, with the
+//! Laggards adopt open weights they may legally obtain (`c_open − open_lag`; a weights control with an
+//! `open_release_cap` caps the open releases its targets may obtain). Extraction-capable labs try to
+//! extract a rival bloc's best *closed* model (open ones are adopted instead) at rate `lambda`, lowered by
+//! `weights_protection × strength` where the rival's weights controls cover that model (closed, above the
+//! control's `capability_threshold`, as ECCN 4E091 covers closed weights of models above 1e26
+//! operations); success lifts them to `target − extraction_gap`; detection emits `theft_detected`. Using
+//! another's model takes compute of one's own: adoption and extraction lift a lab at most
+//! `absorption_reach` orders of magnitude above its own largest run, so a bloc short of compute cannot
+//! close the gap by copying alone. Forensic false positives accuse labs that did not extract, with the
 //! same event, marked `false_positive` in the output and indistinguishable to the triggers.
 
 use crate::components::*;
@@ -24,6 +27,7 @@ pub fn research(
     month: super::Month,
     chance: super::Chance,
     mut triggers: ResMut<TriggerState>,
+    mut book: ResMut<ResearchBook>,
     mut labs: Query<(&Lab, &mut LabState)>,
     mut leaders: Local<Option<Leaders>>,
 ) {
@@ -45,8 +49,9 @@ pub fn research(
         }
         first
     });
+    // Each bloc's best closed model: what its rivals try to extract (open weights are adopted instead).
     let mut frontier: Vec<Option<(usize, f64)>> = vec![None; k];
-    for (n, best) in last.best.iter().enumerate() {
+    for (n, best) in last.best_closed.iter().enumerate() {
         if let (Some(side), Some((i, c))) = (sides[n], *best)
             && frontier[side].is_none_or(|(fi, fc)| c > fc || (c == fc && i < fi))
         {
@@ -97,6 +102,7 @@ pub fn research(
     };
 
     let mut attempted = vec![false; index.labs.len()];
+    book.extractions = 0;
     let mut next = Leaders::new(nn);
     let pos = t as usize % window;
     let flop_per_h100e = efficiency * p.flop_per_h100e_month * p.run_share;
@@ -121,8 +127,15 @@ pub fn research(
             && index.lab_nation[target] != lab.nation
         {
             let target_nation = index.lab_nation[target];
-            let protection =
-                p.weights_protection * rules.weights_strength.get(target_nation, lab.nation);
+            // Closed weights of models above the control's threshold are protected; open ones are
+            // published, and a model below the threshold is not covered (ECCN 4E091).
+            let covered = orders_of_magnitude(target_cap)
+                >= rules.weights_threshold.get(target_nation, lab.nation);
+            let protection = if covered {
+                p.weights_protection * rules.weights_strength.get(target_nation, lab.nation)
+            } else {
+                0.0
+            };
             let attempt = rngs
                 .extraction
                 .random_bool((p.lambda * (1.0 - protection)).clamp(0.0, 1.0));
@@ -131,6 +144,7 @@ pub fn research(
             if attempt {
                 attempted[lab.idx] = true;
                 if success {
+                    book.extractions += 1;
                     cap = cap.max(absorbed(
                         target_cap,
                         extraction_discount,
@@ -200,17 +214,19 @@ pub fn absorbed(offered: f64, discount: f64, largest_run: f64, reach: f64) -> f6
     (offered * discount).min(largest_run * reach)
 }
 
-/// Each nation's most capable lab (the lowest index among equals) and its best open-weight release, as
-/// capability FLOP (0 where there is none).
+/// Each nation's most capable closed-weight lab (the lowest index among equals) — what rivals try to
+/// extract — and its best open-weight release — what anyone may adopt — as capability FLOP (0 where
+/// there is none).
 pub struct Leaders {
-    best: Vec<Option<(usize, f64)>>,
+    /// The nation's most capable lab that keeps its weights closed.
+    best_closed: Vec<Option<(usize, f64)>>,
     open: Vec<f64>,
 }
 
 impl Leaders {
     fn new(nations: usize) -> Self {
         Leaders {
-            best: vec![None; nations],
+            best_closed: vec![None; nations],
             open: vec![0.0; nations],
         }
     }
@@ -218,8 +234,11 @@ impl Leaders {
     /// Takes `lab` at `capability` into account.
     fn note(&mut self, lab: &Lab, capability: f64) {
         let n = lab.nation;
-        if self.best[n].is_none_or(|(i, c)| capability > c || (capability == c && lab.idx < i)) {
-            self.best[n] = Some((lab.idx, capability));
+        if lab.weights == Weights::Closed
+            && self.best_closed[n]
+                .is_none_or(|(i, c)| capability > c || (capability == c && lab.idx < i))
+        {
+            self.best_closed[n] = Some((lab.idx, capability));
         }
         if lab.weights == Weights::Open {
             self.open[n] = self.open[n].max(capability);
@@ -291,15 +310,24 @@ mod tests {
     }
 
     #[test]
-    fn each_nation_leads_with_its_best_lab_and_publishes_only_open_weights() {
+    fn each_nation_offers_its_best_closed_model_to_extraction_and_its_best_open_one_to_adoption() {
         let mut leaders = Leaders::new(2);
         leaders.note(&lab(3, 0, Weights::Closed), 5.0);
         leaders.note(&lab(1, 0, Weights::Open), 5.0);
         leaders.note(&lab(2, 0, Weights::Open), 4.0);
         leaders.note(&lab(0, 1, Weights::Closed), 9.0);
-        assert_eq!(leaders.best[0], Some((1, 5.0)), "equals: the lowest index");
+        assert_eq!(
+            leaders.best_closed[0],
+            Some((3, 5.0)),
+            "its best closed model"
+        );
         assert_eq!(leaders.open[0], 5.0, "its best open release");
-        assert_eq!(leaders.best[1], Some((0, 9.0)));
+        leaders.note(&lab(4, 1, Weights::Closed), 9.0);
+        assert_eq!(
+            leaders.best_closed[1],
+            Some((0, 9.0)),
+            "equals: the lowest index"
+        );
         assert_eq!(leaders.open[1], 0.0, "closed weights are not released");
     }
 }

@@ -31,6 +31,7 @@ table! {
         smuggled_h100e: f64,
         seized_h100e: f64,
         stranded_labs: u32,
+        extractions: u32,
         polarization: f64,
         compute_h100e: f64,
         installed_h100e: f64,
@@ -554,7 +555,7 @@ mod tests {
         ] {
             assert_eq!(global.iter().filter(|n| *n == name).count(), 1, "{name}");
         }
-        assert_eq!(global.len(), 28 + 7 * blocs.len());
+        assert_eq!(global.len(), 29 + 7 * blocs.len());
         // No table repeats a column.
         for names in [
             global,
