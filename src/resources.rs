@@ -18,9 +18,16 @@ pub struct Clock {
     pub t: u32,
     pub start: YearMonth,
     pub months: u32,
+    /// Months from the world's data month to the run's start.
+    pub since_data: u32,
 }
 
 impl Clock {
+    /// Months since the world's data month: the clock every trend runs on.
+    pub fn trend_month(&self) -> u32 {
+        self.t + self.since_data
+    }
+
     pub fn month(&self) -> YearMonth {
         self.start.plus(self.t as i32)
     }

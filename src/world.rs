@@ -507,7 +507,13 @@ fn traits(
     let training = (l.owned + cloud) * l.training_share;
     let monthly_growth =
         ((1.0 + l.budget_growth) / (1.0 - params.price_performance)).powf(1.0 / 12.0);
-    let efficiency = |t: i32| params.algorithmic_efficiency_per_year.powf(t as f64 / 12.0);
+    // The calendar of the trends: months since the world's data month.
+    let since_data = scenario.months_since_data() as i32;
+    let efficiency = |t: i32| {
+        params
+            .algorithmic_efficiency_per_year
+            .powf((since_data + t) as f64 / 12.0)
+    };
     // The ring holds the longest run there can be; the run's length picks how much of it counts.
     let window = params.max_run_months as usize;
     let runs: Vec<f64> = (0..window)
@@ -520,7 +526,7 @@ fn traits(
                 * params.flop_per_h100e_month
         })
         .collect();
-    let total = run_flop(&runs, window - 1, params.run_length(0));
+    let total = run_flop(&runs, window - 1, params.run_length(since_data as u32));
     Traits {
         nation,
         pool,
@@ -779,6 +785,7 @@ fn insert_resources(
         t: 0,
         start,
         months: scenario.scenario.months,
+        since_data: scenario.months_since_data(),
     });
     world.insert_resource(Rngs::new(seed));
     world.insert_resource(EventLog {

@@ -813,3 +813,26 @@ headquartered = true
     );
     assert_eq!(d.len(), 2, "both problems at once: {d:?}");
 }
+
+#[test]
+fn a_run_may_not_start_before_its_worlds_data_month() {
+    let d = errors(
+        "extends = \"baseline\"\n[scenario]\nname = \"x\"\ndata_month = \"2025-01\"\nstart = \"2022-10\"\n",
+    );
+    expect(
+        &d,
+        5,
+        1,
+        "scenario.start",
+        "expected a month on or after the world's `data_month` (2025-01)",
+    );
+    // From a later start, the same world follows the same calendar: the trend price of chips two years
+    // on is two years' price-performance lower.
+    let later = load(
+        "baseline",
+        &sets(&["scenario.data_month=2025-01", "scenario.start=2027-01"]),
+    )
+    .unwrap()
+    .scenario;
+    assert_eq!(later.months_since_data(), 24);
+}

@@ -1142,6 +1142,7 @@ fn typed_scenario(merged: &Table, problems: &mut Problems) -> (Scenario, bool, P
         name: "scenario".into(),
         description: String::new(),
         start: crate::month::YearMonth::new(2025, 1).expect("a valid month"),
+        data_month: None,
         months: 1,
         seed: 0,
         focus: Vec::new(),

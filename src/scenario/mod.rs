@@ -69,6 +69,12 @@ pub struct ScenarioMeta {
     pub description: String,
     #[serde(default = "default_start")]
     pub start: YearMonth,
+    /// The month the world's numbers describe (its stock, budgets, prices, fabs): every trend — prices
+    /// falling with price-performance, watts per H100e, budget growth, GDP, algorithmic progress — runs
+    /// on the calendar from it, so one world run from a later start follows the same calendar. Default:
+    /// `start`. A run may not start before it.
+    #[serde(default)]
+    pub data_month: Option<YearMonth>,
     #[serde(default = "default_months")]
     pub months: u32,
     #[serde(default = "default_seed")]
@@ -511,6 +517,14 @@ pub struct Trigger {
 }
 
 impl Scenario {
+    /// Months from the world's `data_month` to the run's start: where the trends stand in the first
+    /// month.
+    pub fn months_since_data(&self) -> u32 {
+        let meta = &self.scenario;
+        meta.data_month
+            .map_or(0, |d| d.months_until(meta.start).max(0) as u32)
+    }
+
     /// The start month of a policy, defaulting to the scenario's start.
     pub fn policy_start(&self, policy: &Policy) -> YearMonth {
         policy.start.unwrap_or(self.scenario.start)

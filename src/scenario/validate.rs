@@ -257,6 +257,17 @@ fn meta(s: &Scenario, ids: &Ids, p: &mut Problems) {
     if s.scenario.months < 1 {
         p.push(("scenario.months".into(), "expected at least 1 month".into()));
     }
+    if let Some(data) = s.scenario.data_month
+        && s.scenario.start < data
+    {
+        p.push((
+            "scenario.start".into(),
+            format!(
+                "expected a month on or after the world's `data_month` ({data}): the world's numbers \
+                 describe {data}, and a run cannot start before the state it starts from"
+            ),
+        ));
+    }
     for (i, f) in s.scenario.focus.iter().enumerate() {
         refers(p, format!("scenario.focus[{i}]"), f, &ids.nations, "nation");
     }

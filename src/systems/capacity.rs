@@ -94,9 +94,9 @@ pub fn capacity(
     mut market: ResMut<ChipMarket>,
 ) {
     let (p, rules) = (month.p(), &month.rules);
+    let watts = p.watts_at(month.trend_month() as i32);
     let month = month.t() as i32;
     let lifetime = p.lifetime_months as i32;
-    let watts = p.watts_at(month);
     let mut open = vec![0.0; providers.iter().len()];
     let mut frozen = vec![0.0; open.len()];
     let mut frozen_regions = vec![0u32; open.len()];

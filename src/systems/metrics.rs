@@ -89,7 +89,7 @@ pub fn metrics(
     mut recorder: ResMut<Recorder>,
     observed: Observed,
 ) {
-    let (t, p) = (month.t(), month.p());
+    let p = month.p();
     let (index, sides) = (&*month.index, &month.sides.0);
     let Books {
         ledger,
@@ -122,7 +122,7 @@ pub fn metrics(
     let mut population = Vec::with_capacity(nn);
     let (mut cloud_spend, mut cloud_hours, mut budget, mut gdp, mut power, mut power_capacity) =
         (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-    let gdp_factor = gdp_factor(t, p.gdp_growth);
+    let gdp_factor = gdp_factor(month.trend_month(), p.gdp_growth);
     for (nation, alignment, c, pw) in &ordered {
         cloud_spend += c.spend;
         cloud_hours += c.cloud * p.hours_per_month;
@@ -272,7 +272,7 @@ pub fn metrics(
         largest_run_flop: (largest_training
             * p.run_share
             * p.flop_per_h100e_month
-            * p.run_length(t))
+            * p.run_length(month.trend_month()))
         .max(1.0)
         .log10(),
         produced_h100e_cum: ledger.produced_cum,

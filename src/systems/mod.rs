@@ -62,6 +62,12 @@ impl Month<'_> {
         self.clock.t
     }
 
+    /// Months since the world's data month: the clock of every trend (prices, watts per H100e, budget
+    /// growth, GDP, algorithmic progress).
+    pub fn trend_month(&self) -> u32 {
+        self.clock.trend_month()
+    }
+
     pub fn p(&self) -> &Parameters {
         &self.params.0
     }

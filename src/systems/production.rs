@@ -136,7 +136,9 @@ pub fn production(
     ledger.produced_by_bloc.fill(0.0);
     let mut order: Vec<Mut<Fab>> = fabs.iter_mut().collect();
     order.sort_by_key(|f| f.idx);
-    let per_wafer = p.h100e_per_cowos_wafer / (1.0 - p.price_performance).powf(t as f64 / 12.0);
+    let trend_month = month.trend_month();
+    let per_wafer =
+        p.h100e_per_cowos_wafer / (1.0 - p.price_performance).powf(trend_month as f64 / 12.0);
     let mut owners: Vec<usize> = order.iter().map(|f| f.owner).collect();
     owners.sort_unstable();
     owners.dedup();
@@ -159,7 +161,7 @@ pub fn production(
             per_wafer,
         ));
     }
-    share_memory(&mut plans, &order, t, index, rules, &ledger);
+    share_memory(&mut plans, &order, trend_month, index, rules, &ledger);
 
     // What each fab can make, before it looks at what sells, by class.
     let mut units_of: Vec<f64> = Vec::with_capacity(order.len());

@@ -36,9 +36,12 @@ pub fn research(
     let super::Chance { mut rngs, mut log } = chance;
     let nn = index.nation_ids.len();
     let k = index.blocs();
-    let efficiency = p.algorithmic_efficiency_per_year.powf(t as f64 / 12.0);
+    let trend_month = month.trend_month();
+    let efficiency = p
+        .algorithmic_efficiency_per_year
+        .powf(trend_month as f64 / 12.0);
     let window = p.max_run_months as usize;
-    let run_length = p.run_length(t);
+    let run_length = p.run_length(trend_month);
 
     // Last month's capabilities: each bloc's frontier lab and each nation's best open release, from the
     // nations' leaders as last month's research left them (found from the labs in the first month).

@@ -99,6 +99,7 @@ pub fn trade(
     goods: Goods,
 ) {
     let (t, p) = (month.t(), month.p());
+    let trend_month = month.trend_month();
     let (index, rules, sides) = (&*month.index, &*month.rules, &month.sides.0);
     let super::Chance { mut rngs, mut log } = chance;
     let Buyers {
@@ -106,7 +107,7 @@ pub fn trade(
         mut regions,
         mut labs,
     } = buyers;
-    open_month(&mut ledger, &mut market, p, t);
+    open_month(&mut ledger, &mut market, p, (t, trend_month));
     let price = market.price.clone();
     let room_gw = power_arrives(&mut nations, t, index.nation_ids.len());
 
@@ -126,7 +127,13 @@ pub fn trade(
     let (mut buyers, mut expected) = region_buyers(&region_rows, &providers, rules, &price, index);
     let lab_rows = lab_buyers(&labs, index, sides, &price, &mut buyers, &mut expected);
     let installers = buyers.len();
-    let fit = fit_to_power(&mut buyers, &expected, &mut nations, &room_gw, (p, t));
+    let fit = fit_to_power(
+        &mut buyers,
+        &expected,
+        &mut nations,
+        &room_gw,
+        (p, trend_month),
+    );
 
     let mut classes: Vec<&ChipClass> = goods.chips.iter().collect();
     classes.sort_by_key(|c| c.idx);
@@ -223,7 +230,12 @@ struct RegionRow<'a> {
 
 /// The month's books opened: the month's flows reset (the year's receipts in January) and the markets'
 /// prices posted, the trend price times each market's mark-up.
-fn open_month(ledger: &mut ChipLedger, market: &mut ChipMarket, p: &Parameters, t: u32) {
+fn open_month(
+    ledger: &mut ChipLedger,
+    market: &mut ChipMarket,
+    p: &Parameters,
+    (t, trend_month): (u32, u32),
+) {
     if t.is_multiple_of(12) {
         ledger.received_this_year.fill(0.0);
     }
@@ -234,7 +246,7 @@ fn open_month(ledger: &mut ChipLedger, market: &mut ChipMarket, p: &Parameters, 
     ledger.received.fill(0.0);
     ledger.sold_last_month.fill(0.0);
     ledger.smuggled_received.fill(0.0);
-    let trend = p.chip_trend_price(t);
+    let trend = p.chip_trend_price(trend_month);
     for (price, markup) in market.price.iter_mut().zip(&market.markup) {
         *price = trend * markup;
     }
@@ -334,10 +346,10 @@ fn fit_to_power(
     expected: &[f64],
     nations: &mut Query<(&Nation, &mut Power)>,
     room_gw: &[f64],
-    (p, t): (&Parameters, u32),
+    (p, trend_month): (&Parameters, u32),
 ) -> PowerFit {
     let nn = room_gw.len();
-    let watts = p.watts_at(t as i32);
+    let watts = p.watts_at(trend_month as i32);
     let mut want = vec![0.0; nn];
     let mut money = vec![0.0; nn];
     for (b, &x) in buyers.iter().zip(expected) {

@@ -24,10 +24,11 @@ pub fn budgets(
 ) {
     let p = &params.0;
     let t = clock.t;
+    let trend_month = clock.trend_month();
     let nn = index.nation_ids.len();
     // Last month's budgets over this month's GDP, by nation.
     let mut share = vec![0.0; nn];
-    let gdp_factor = gdp_factor(t, p.gdp_growth);
+    let gdp_factor = gdp_factor(trend_month, p.gdp_growth);
     for (nation, compute) in &nations {
         let gdp = nation.gdp * gdp_factor * 1e9;
         share[nation.idx] = if gdp > 0.0 { compute.budget / gdp } else { 0.0 };
@@ -37,7 +38,7 @@ pub fn budgets(
     let mut memo = (f64::NAN, usize::MAX, 0.0, 1.0);
     // The month's factors of `reference::budget_growth`: its decay is the same for every lab, its brake
     // the same for every lab of a nation (computed when first needed).
-    let decay = reference::budget_decay(t, p);
+    let decay = reference::budget_decay(trend_month, p);
     let mut brake = vec![f64::NAN; nn];
     for_each_in_order!(labs, &index.labs, |(lab, state)| {
         let state = state.into_inner();

@@ -245,8 +245,9 @@ pub fn market(
     // trend price.
     let mut compliance = vec![1.0; np];
     let mut bloc = vec![0usize; np];
-    let watts = p.watts_at(t as i32);
-    let trend_cost = p.user_cost(p.chip_trend_price(t), watts);
+    let trend_month = month.trend_month();
+    let watts = p.watts_at(trend_month as i32);
+    let trend_cost = p.user_cost(p.chip_trend_price(trend_month), watts);
     for (provider, book) in &providers {
         let v = provider.idx;
         compliance[v] = provider.kyc_compliance;
