@@ -86,6 +86,7 @@ fn market_per_lab_month() {
                 count: per_entry,
                 budget: 0.0005,
                 budget_growth: 0.4,
+                budget_growth_without_controls: None,
                 training_share: 0.3,
                 owned: 0.0,
                 owned_origin: None,

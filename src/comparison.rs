@@ -723,7 +723,7 @@ pub struct Cells {
     pub below: String,
     /// Months more than 1 % above.
     pub above: String,
-    /// From which month it stays within 1 %: a month, `never (ends below)`, `–` (never left).
+    /// From which month it stays within 1 %: a month, `never (below)`, `–` (never left).
     pub recovery: String,
 }
 
@@ -768,8 +768,8 @@ pub fn cells(row: &Row) -> Cells {
         (Some(t), _) => row.month(t).to_string(),
         (None, true) => "\u{2013}".into(),
         // Off in the final month: below it, or above.
-        (None, false) if s.last_below == s.months.checked_sub(1) => "never (ends below)".into(),
-        (None, false) => "never (ends above)".into(),
+        (None, false) if s.last_below == s.months.checked_sub(1) => "never (below)".into(),
+        (None, false) => "never (above)".into(),
     };
     Cells {
         largest,
@@ -887,7 +887,7 @@ mod tests {
         let c = cells(&share);
         assert_eq!(c.largest, "+20.0 pts (2025-02)");
         assert_eq!(c.cumulative, "+40.0 pt-months");
-        assert_eq!(c.recovery, "never (ends above)");
+        assert_eq!(c.recovery, "never (above)");
         let stranded = row(
             &[0.0, 80.0, 80.0, 0.0],
             &[0.0; 4],

@@ -32,6 +32,8 @@ pub struct Nation {
     pub leads: Option<usize>,
     /// Whether clouds' regions hosted here serve labs of other nations.
     pub open_to_foreign_users: bool,
+    /// What datacentres here pay for electricity, USD per kWh.
+    pub electricity_usd_kwh: f64,
 }
 
 impl Nation {
@@ -64,14 +66,15 @@ pub struct Power {
     pub capacity_gw: f64,
     /// GW drawn by the chips installed (after this month's installs).
     pub in_use_gw: f64,
-    /// GW added each year on the nation's build path.
+    /// GW a year the nation can build on its own build path (and was building at the start): its
+    /// builders order at most this plus `power_order_max` of its power a year.
     pub build_gw_yr: f64,
-    /// GW ordered beyond the build path, by month of arrival: the front arrives next month.
+    /// GW ordered, by month of arrival: the front arrives next month.
     pub on_order: VecDeque<f64>,
     /// GW this month's chip buyers wanted (at this month's watts per H100e), before power limited them,
-    /// and the GW of datacentres the money power kept from chips would build.
+    /// and the GW built (and paid for) this month.
     pub wanted_gw: f64,
-    pub funded_gw: f64,
+    pub built_gw: f64,
     /// Monthly growth of `wanted_gw`, smoothed over about a year (1 = flat): builders extrapolate it
     /// over the lead time of an order.
     pub wanted_growth: f64,
@@ -97,8 +100,10 @@ pub struct NationCompute {
     pub by_provider: Vec<f64>,
     /// Compute from the labs' own clusters.
     pub own_cluster: f64,
-    /// USD spent on cloud compute this month.
+    /// USD its labs spent on cloud compute this month (paid to providers), and what of their cloud money
+    /// they left unspent.
     pub spend: f64,
+    pub cloud_unspent: f64,
     pub cloud: f64,
     /// The nation's labs' budgets, USD a year.
     pub budget: f64,
@@ -113,8 +118,9 @@ pub struct ChipClass {
     /// The bloc the chip counts toward when a buyer's own cluster runs it (its designer's bloc).
     pub origin: usize,
     pub h100e: f64,
-    /// HBM stacks per unit.
+    /// HBM stacks per unit, and dies per unit (a two-die package takes two of its fab's dies).
     pub hbm_stacks: f64,
+    pub dies: f64,
     /// First and last month (simulation months, may be negative) it is produced.
     pub available: i32,
     pub until: Option<i32>,
@@ -140,16 +146,19 @@ pub struct Fab {
     pub market: usize,
     /// (chip class, share of output).
     pub chips: Vec<(usize, f64)>,
-    /// Units (dies) a month of wafer capacity.
-    pub capacity: f64,
+    /// Wafer starts a month on the fab's node, gross dies a wafer, the share of the node's wafers that
+    /// goes to AI accelerators, and the share of dies that work.
+    pub wafers: f64,
+    pub dies_per_wafer: f64,
+    pub ai_share: f64,
     pub yield_rate: f64,
     /// Planned yearly capacity growth at the start's margins.
     pub target_growth: f64,
     /// Advanced-packaging wafers a month, if packaging binds this line.
     pub packaging: Option<f64>,
-    /// Banked dies (units) left.
-    pub die_bank: f64,
-    /// Capacity additions decided and on their way, units a month, by month of arrival (front: next month).
+    /// Good dies banked before the start, left.
+    pub banked_dies: f64,
+    /// Wafer capacity decided and on its way, wafers a month, by month of arrival (front: next month).
     pub capacity_pipeline: VecDeque<f64>,
     pub packaging_pipeline: VecDeque<f64>,
     pub inputs: Vec<usize>,
@@ -213,6 +222,19 @@ pub struct ProviderBook {
     /// and return), which it is measured against.
     pub capex: f64,
     pub start: Option<CapexStart>,
+    /// Its open regions' chips: the USD paid for them, the watts they draw, and those watts times the
+    /// host's electricity price (W × USD/kWh): what its cost of an H100e-hour is made of.
+    pub capital: f64,
+    pub watts: f64,
+    pub electricity: f64,
+    /// This month's books, USD: paid for chips (smuggled included) and datacentres, capex money not
+    /// spent, electricity for what it served, and what its parent put in (negative: what it took out) —
+    /// `revenue + parent = chips + datacentres + operating`.
+    pub chip_spend: f64,
+    pub datacentre_spend: f64,
+    pub unspent: f64,
+    pub operating: f64,
+    pub parent: f64,
 }
 
 /// What a provider's capex is measured against: the first month's revenue (a year's worth), expected
@@ -243,6 +265,8 @@ pub struct Vintage {
     pub origin: usize,
     /// Facility watts per H100e.
     pub watts: f64,
+    /// USD paid per H100e (what its owner's capital in it is).
+    pub price: f64,
 }
 
 /// Installed accelerators of a region or of a lab's own cluster, by vintage.
@@ -252,20 +276,26 @@ pub struct Capacity {
     pub total: f64,
     /// Total by origin bloc (held inline for up to two blocs: no allocation per lab).
     pub by_origin: SmallVec<[f64; 2]>,
-    /// Facility watts the installed chips draw.
+    /// Facility watts the installed chips draw, and the USD paid for them.
     pub watts: f64,
+    pub capital: f64,
 }
 
-/// A buyer of chips (a region or a lab with its own cluster): what it had to spend this month and what it got.
+/// A buyer of chips (a region or a lab with its own cluster): what it had to spend this month, where it
+/// went (`money = facility + chips + smuggling + unspent`) and what it got.
 #[derive(Component, Clone, Debug, Default)]
 pub struct Purchase {
-    /// USD it offered this month, and USD left unspent.
+    /// USD it brought this month; paid for datacentres; for chips bought legally;
+    /// to smugglers; and left unspent.
     pub money: f64,
+    pub facility: f64,
+    pub chips: f64,
+    pub smuggling: f64,
     pub unspent: f64,
     /// H100e received this month by origin bloc (legal and smuggled; inline for up to two blocs).
     pub bought: SmallVec<[f64; 2]>,
     pub smuggled: f64,
-    /// USD paid for what it received (at the market's price).
+    /// USD paid for what it received: chips and smugglers.
     pub spend: f64,
 }
 
@@ -275,9 +305,11 @@ pub struct Lab {
     pub idx: usize,
     pub nation: usize,
     pub kind: LabKind,
-    /// Budget at the start, USD a year, and its yearly growth then.
+    /// Budget at the start, USD a year, and its yearly growth then: as planned under the chip controls
+    /// in force at the start, and as it would be without any.
     pub budget0: f64,
     pub budget_growth: f64,
+    pub budget_growth_without_controls: f64,
     /// Share of its cloud compute that is training.
     pub training_share: f64,
     /// Share of the budget spent on its own cluster's chips.
@@ -316,8 +348,13 @@ pub struct LabState {
     /// While stranded, the compute it had before the policy cut it off (0 when not stranded).
     pub stranded_from: f64,
     pub accused: bool,
-    /// USD per H100e-hour paid on average for cloud compute.
+    /// USD per H100e-hour paid to providers on average for cloud compute.
     pub price_paid: f64,
+    /// This month's cloud money spent and left unspent, and its
+    /// own-cluster money left unspent (what did not go to the cloud), USD.
+    pub cloud_spend: f64,
+    pub cloud_unspent: f64,
+    pub own_unspent: f64,
     /// Effective training compute (FLOP) of each of the last `max_run_months`, as a ring indexed by
     /// month modulo its length.
     pub runs: Vec<f64>,

@@ -47,11 +47,13 @@ parameters! {
     beta: f64 = 2.0, ["1"];
     /// Weight of a provider's free capacity (log) in the logit attraction: a large cloud draws more demand than a small one at the same price.
     capacity_weight: f64 = 1.0, ["1"];
-    /// Price mark-up for using a provider of a bloc the lab's nation is not aligned with, scaled by (1 - alignment weight toward that bloc).
+    /// Reluctance to use a provider of a bloc the lab's nation is not aligned with, as a mark-up on the
+    /// price its choice sees (paid to no one), scaled by (1 - alignment weight toward that bloc).
     bloc_friction: f64 = 0.3, ["share of price"];
     /// Rounds in which demand left unmet by pro-rata rationing is re-offered to providers with capacity left.
     reoffer_rounds: u32 = 3, ["rounds"];
-    /// Risk premium on a provider under secondary sanctions, for third-country users, at policy strength 1.
+    /// Risk premium third-country users see on a provider (or chips) under secondary sanctions at policy
+    /// strength 1: it weighs in their choice, and is paid to no one.
     sanction_premium: f64 = 0.5, ["share of price"];
     /// Monthly probability that a lab refused large training by KYC gets through with shell companies.
     kyc_evasion_rate: f64 = 0.05, ["per lab-month"];
@@ -63,6 +65,13 @@ parameters! {
     /// Discount off the list price a lab with provider contracts pays its contracted providers (committed-use
     /// discounts, start-up credits); it is lost with the contracts.
     contract_discount: f64 = 0.3, ["share of price"];
+    /// Term of a provider contract: at each renewal the lab compares what its contracted providers cost
+    /// (with the discount) with what the open market costs it, and leaves if the market is cheaper.
+    contract_months: u32 = 36, ["months"];
+    /// Share of a lab's own-cluster money that rents cloud compute the same month when it could not buy
+    /// chips (rationed, blocked by controls, short of power); the rest is left unspent. Chinese firms
+    /// rented abroad in 2025 while Tencent spent less than it planned for want of chips.
+    rent_when_short: f64 = 0.5, ["share"];
     /// Hours in a month, converting cloud prices per H100e-hour into revenue per H100e-month.
     hours_per_month: f64 = 730.0, ["h"];
 
@@ -110,6 +119,11 @@ parameters! {
     chip_markup_max: f64 = 2.0, ["x trend"];
     /// Exponent of the mark-up step on money offered over supply at the posted price.
     chip_eta: f64 = 0.5, ["1"];
+    /// Price sensitivity of chip buyers' choice among the classes they may buy (logit on the effective
+    /// price per H100e; higher: the cheaper market wins more).
+    chip_beta: f64 = 3.0, ["1"];
+    /// Rounds in which chip buyers' money left is offered again to the stock left.
+    chip_sale_rounds: u32 = 3, ["rounds"];
     /// Largest monthly move of a chip market's mark-up.
     chip_step_max: f64 = 0.10, ["per month"];
     /// Pull of a cleared chip market's mark-up back toward normal margins (1): the exponent of `m^−ρ` in
@@ -117,12 +131,16 @@ parameters! {
     chip_markup_reversion: f64 = 0.05, ["per month"];
     /// Dispersion (sigma of the log) of smuggled volumes around their mean.
     smuggling_sigma: f64 = 0.6, ["1"];
-    /// Price premium paid for smuggled chips; the buyer's blocked budget buys 1/(1+premium) as much.
+    /// Smugglers' margin: blocked buyers pay them `1 + premium` times the market price of what they
+    /// deliver (the grey market's ≈ 50 % over list, FT 2025).
     smuggling_premium: f64 = 0.5, ["share of price"];
 
     // --- chips: supply ---
-    /// Months of last month's sales a fab keeps in stock at most; beyond that it produces only what sells.
+    /// Months of recent sales (an exponential average) a fab keeps in stock at most; beyond that it produces only what sells.
     max_stock_months: f64 = 1.0, ["months"];
+    /// Most a fab cuts its output in a month for want of sales (wafer starts are planned about a quarter
+    /// ahead).
+    output_cut_max: f64 = 0.2, ["per month"];
     /// Elasticity of a fab's planned capacity growth to its market's mark-up.
     fab_margin_elasticity: f64 = 1.0, ["1"];
     /// Fastest yearly growth of a fab's wafer capacity.
@@ -135,6 +153,12 @@ parameters! {
     packaging_lead_months: u32 = 12, ["months"];
     /// H100e packaged per advanced-packaging wafer at the start; it grows with price-performance.
     h100e_per_cowos_wafer: f64 = 15.0, ["H100e"];
+    /// A fab draws on its bank of dies at most this many months' worth of what is left a month, so the bank
+    /// runs down smoothly rather than to a cliff.
+    die_bank_months: f64 = 36.0, ["months"];
+    /// A nation draws on its stockpile of a memory input (China's HBM) at most this many months' worth of
+    /// what is left a month: stockpiles run down smoothly, and memory binds as they do.
+    stockpile_months: f64 = 24.0, ["months"];
     /// Months for a fab cut off from an input to substitute the lost supply (linear ramp from the control's start).
     months_to_substitute: u32 = 36, ["months"];
     /// Share of a withheld input that substitution can replace in the end.
@@ -207,6 +231,12 @@ parameters! {
     /// Frontier growth used for the capability lag in months before a year of history exists.
     reference_frontier_growth: f64 = 1.0, ["OOM per year"];
 
+    // --- policy ---
+    /// Share of one of an accused lab's market segments a foreign cloud must have served last month for
+    /// the lab to rely on it (a trigger's `$provider`): a lab that used another bloc's cloud only in
+    /// passing is not its customer.
+    reliance_share: f64 = 0.25, ["share"];
+
     // --- alignment ---
     /// Step toward the target alignment each month.
     eta: f64 = 0.02, ["per month"];
@@ -242,15 +272,22 @@ impl Parameters {
     }
 
     /// User cost of an H100e-hour of cloud compute when an H100e of chips costs `chip_price` and draws
-    /// `watts`: the chips' and the building's capital, at `cost_of_capital` and depreciated over their
-    /// lives, spread over the hours used at `utilisation`, plus electricity.
+    /// `watts`: the chips' and the building's capital ([`Parameters::capital_cost`]) plus electricity
+    /// at `electricity_usd_kwh`.
     pub fn user_cost(&self, chip_price: f64, watts: f64) -> f64 {
+        self.capital_cost(chip_price, watts) + watts / 1000.0 * self.electricity_usd_kwh
+    }
+
+    /// The capital part of an H100e-hour's cost: the chips' (`chip_price` per H100e) and the building's
+    /// (`watts` per H100e at `facility_usd_per_w`), at `cost_of_capital` and depreciated over their lives,
+    /// spread over the hours used at `utilisation`.
+    pub fn capital_cost(&self, chip_price: f64, watts: f64) -> f64 {
         let hours = 8760.0 * self.utilisation;
         let chips = chip_price * (self.cost_of_capital + 12.0 / self.lifetime_months as f64);
         let building = watts
             * self.facility_usd_per_w
             * (self.cost_of_capital + 12.0 / self.facility_life_months as f64);
-        (chips + building) / hours + watts / 1000.0 * self.electricity_usd_kwh
+        (chips + building) / hours
     }
 
     /// How many months a training run lasts in month `t`: `training_run_months`, lengthening by

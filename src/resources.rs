@@ -81,9 +81,10 @@ pub struct WorldIndex {
     pub coalitions: HashMap<String, Vec<usize>>,
     pub chip_ids: Vec<String>,
     pub chip_index: HashMap<String, usize>,
-    /// Per chip class: h100e per unit and the designer nation.
+    /// Per chip class: h100e per unit, the designer nation and its market (the designer's home bloc).
     pub chip_h100e: Vec<f64>,
     pub chip_designer: Vec<usize>,
+    pub chip_origin: Vec<usize>,
     pub chip_fab_nations: Vec<Vec<usize>>,
     pub input_ids: Vec<String>,
     pub input_index: HashMap<String, usize>,
@@ -93,6 +94,10 @@ pub struct WorldIndex {
     pub input_kind: Vec<crate::scenario::InputKind>,
     pub input_supply: Vec<(f64, f64)>,
     pub input_substitution: Vec<(f64, u32)>,
+    /// Per input: the share of a fab's output that needs it (`material` inputs), and the domestic
+    /// supplies of `memory` inputs by nation.
+    pub input_exposure: Vec<f64>,
+    pub input_domestic: Vec<Vec<DomesticFlow>>,
     pub provider_ids: Vec<String>,
     pub provider_index: HashMap<String, usize>,
     pub provider_bloc: Vec<usize>,
@@ -168,6 +173,33 @@ impl WorldIndex {
     }
 }
 
+/// A nation's own supply of a `memory` input (CXMT's HBM for China): `supply` units a month from trend
+/// month `from`, growing by `growth` a year — `(1 + push)` times as fast under an indigenous push of
+/// strength `push` (the programme funds domestic memory as it funds fabs).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DomesticFlow {
+    pub nation: usize,
+    pub supply: f64,
+    pub growth: f64,
+    pub from: i32,
+}
+
+impl DomesticFlow {
+    /// Units a month in trend month `month` (months since the world's data month), given last month's
+    /// (`last`, 0 before it began) and the push toward its nation.
+    pub fn next(&self, month: u32, last: f64, push: f64) -> f64 {
+        let since = month as i32 - self.from;
+        if since < 0 {
+            0.0
+        } else if last <= 0.0 {
+            // Begun before the run: the months since at the base pace.
+            self.supply * (1.0 + self.growth).powf(f64::from(since) / 12.0)
+        } else {
+            last * (1.0 + self.growth * (1.0 + push)).powf(1.0 / 12.0)
+        }
+    }
+}
+
 /// Each nation's side — the bloc it weighs at least 0.5 to, if any — in nation order: set when the
 /// world is built and by the alignment system at the end of each month, and read by the other systems
 /// (a bloc named in a policy stands for the nations on its side).
@@ -184,8 +216,10 @@ pub struct Rules {
     pub chip_block_headquartered: Grid,
     /// [chip][nation]: secondary-sanction strength on buying the chip.
     pub chip_sanction: Grid,
-    /// [nation]: under any chip export control (indigenous fabs invest more).
+    /// [nation]: under any chip export control (indigenous fabs invest more), and the strongest one's
+    /// strength (labs' budget plans follow it).
     pub under_chip_control: Vec<bool>,
+    pub chip_pressure: Vec<f64>,
     /// [nation]: H100e it may receive per year.
     pub import_cap: Vec<Option<f64>>,
     /// Per input, [supplier][nation]: share withheld, and the month the earliest control in force that
@@ -215,6 +249,7 @@ impl Rules {
             chip_block_headquartered: Grid::new(chips, nations, 0.0),
             chip_sanction: Grid::new(chips, nations, 0.0),
             under_chip_control: vec![false; nations],
+            chip_pressure: vec![0.0; nations],
             import_cap: vec![None; nations],
             input_block: vec![Grid::new(nations, nations, 0.0); inputs],
             input_since: vec![Grid::new(nations, nations, f64::INFINITY); inputs],
@@ -234,6 +269,7 @@ impl Rules {
         self.chip_block_headquartered.fill(0.0);
         self.chip_sanction.fill(0.0);
         self.under_chip_control.fill(false);
+        self.chip_pressure.fill(0.0);
         self.import_cap.fill(None);
         for g in &mut self.input_block {
             g.fill(0.0);
@@ -288,25 +324,37 @@ pub struct ChipLedger {
     pub memory_stock: Vec<Vec<f64>>,
     /// Per input, [nation]: how far substitutes for a withheld supply have come (0 to 1), once begun.
     pub substitution: Vec<Vec<Option<f64>>>,
+    /// Per `memory` input, per domestic flow: units a month this month.
+    pub domestic: Vec<Vec<f64>>,
 }
 
 /// The chip markets, one per origin bloc (where the chips' designers sit): a trend price falling with
 /// price-performance, times a mark-up that moves with money offered against supply.
 #[derive(Resource, Clone, Debug, Default)]
 pub struct ChipMarket {
-    /// Mark-up over the trend price, per market.
+    /// Mark-up over the trend price, per market (its classes', weighted by what they sold and had left)
+    /// and per chip class.
     pub markup: Vec<f64>,
+    pub class_markup: Vec<f64>,
+    /// This month, per chip class: H100e wanted at its price, and sold.
+    pub class_wanted: Vec<f64>,
+    pub class_sold: Vec<f64>,
     /// This month's price of an H100e, USD, per market.
     pub price: Vec<f64>,
     /// H100e on offer this month (stock and output), wanted at the posted price, and sold, per market.
     pub supply: Vec<f64>,
     pub wanted: Vec<f64>,
     pub sold: Vec<f64>,
-    /// USD paid for the chips installed this month, and their H100e.
+    /// USD chip sellers received this month (legal sales, smugglers' purchases included).
     pub spend: f64,
+    /// H100e installed this month, and what their buyers paid for them (smuggled ones at the premium).
     pub installed: f64,
-    /// USD chip buyers could not spend on chips for want of power, spent on datacentres instead.
+    pub installed_value: f64,
+    /// USD paid for datacentres built this month.
     pub datacentre_spend: f64,
+    /// USD paid to smugglers, and the smugglers' margin on it.
+    pub smuggling: f64,
+    pub smuggling_margin: f64,
 }
 
 impl ChipLedger {

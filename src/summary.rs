@@ -188,7 +188,7 @@ pub fn table(rows: &[comparison::Row], data: &RunData, against: &str, file: &str
         "largest difference",
         "cumulative",
         ">1 % below",
-        "within 1 % from",
+        "within 1 %",
     ];
     let mut lines: Vec<Line> = Vec::new();
     let (shown, quiet) = comparison::moved_by_nation(rows);

@@ -38,19 +38,20 @@ fn sorted_by_id<T>(items: &[T], id: impl Fn(&T) -> &str) -> Vec<&T> {
 }
 
 /// Spreads an initial stock over the months before the start so that it retires gradually; it draws
-/// `watts` per H100e.
+/// `watts` per H100e and is valued at `price` per H100e.
 fn initial_vintages(
     h100e: f64,
     age_months: u32,
     origin: usize,
     blocs: usize,
-    watts: f64,
+    (watts, price): (f64, f64),
 ) -> Capacity {
     let mut c = Capacity {
         vintages: VecDeque::new(),
         total: 0.0,
         by_origin: smallvec::smallvec![0.0; blocs],
         watts: 0.0,
+        capital: 0.0,
     };
     if h100e > 0.0 {
         let months = age_months.max(1);
@@ -60,11 +61,13 @@ fn initial_vintages(
                 h100e: h100e / months as f64,
                 origin,
                 watts,
+                price,
             });
         }
         c.total = h100e;
         c.by_origin[origin] = h100e;
         c.watts = h100e * watts;
+        c.capital = h100e * price;
     }
     c
 }
@@ -155,6 +158,9 @@ fn spawn_nations(world: &mut World, index: &mut WorldIndex, scenario: &Scenario)
                     trade,
                     leads,
                     open_to_foreign_users: n.open_to_foreign_users,
+                    electricity_usd_kwh: n
+                        .electricity_usd_kwh
+                        .unwrap_or(scenario.parameters.electricity_usd_kwh),
                 },
                 Alignment {
                     side: Alignment::side_of(&weights),
@@ -207,6 +213,22 @@ fn index_inputs(index: &mut WorldIndex, scenario: &Scenario) {
         index
             .input_supply
             .push((x.supply.unwrap_or(0.0), x.supply_growth));
+        index.input_exposure.push(x.exposure.unwrap_or(1.0));
+        let data_month = scenario
+            .scenario
+            .data_month
+            .unwrap_or(scenario.scenario.start);
+        index.input_domestic.push(
+            x.domestic
+                .iter()
+                .map(|(n, d)| DomesticFlow {
+                    nation: index.nation_index[n],
+                    supply: d.supply,
+                    growth: d.growth,
+                    from: d.from.map_or(0, |m| data_month.months_until(m)),
+                })
+                .collect(),
+        );
         index.input_substitution.push((
             x.substitution_ceiling
                 .unwrap_or(params.substitution_ceiling),
@@ -239,6 +261,7 @@ fn spawn_chips(world: &mut World, index: &mut WorldIndex, scenario: &Scenario, h
         fab_nations[i].sort_unstable();
         index.chip_h100e.push(c.h100e);
         index.chip_designer.push(designer);
+        index.chip_origin.push(homes[designer]);
         index.chip_fab_nations.push(fab_nations[i].clone());
         world.spawn(ChipClass {
             idx: i,
@@ -247,6 +270,7 @@ fn spawn_chips(world: &mut World, index: &mut WorldIndex, scenario: &Scenario, h
             origin: homes[designer],
             h100e: c.h100e,
             hbm_stacks: c.hbm_stacks,
+            dies: c.dies,
             available: c.available.map_or(0, |m| start.months_until(m)),
             until: c.until.map(|m| start.months_until(m)),
             sold_to: c.sold_to,
@@ -291,11 +315,13 @@ fn spawn_fabs(
                 owner: index.nation_index[&f.owner],
                 market,
                 chips,
-                capacity: f.capacity,
+                wafers: f.wafers,
+                dies_per_wafer: f.dies_per_wafer,
+                ai_share: f.ai_share,
                 yield_rate: f.yield_rate,
                 target_growth: f.target_growth,
                 packaging: f.packaging,
-                die_bank: f.die_bank,
+                banked_dies: f.banked_dies,
                 // Filled in the first month from the growth then planned.
                 capacity_pipeline: VecDeque::new(),
                 packaging_pipeline: VecDeque::new(),
@@ -368,6 +394,8 @@ fn spawn_regions(world: &mut World, index: &mut WorldIndex, scenario: &Scenario)
     }
     regions.sort_by(|a, b| a.0.cmp(&b.0));
     let w0 = params.watts_per_h100e;
+    // The initial stock is valued at the trend price of new chips in the first month.
+    let start_price = params.chip_trend_price(scenario.months_since_data());
     let k = scenario.bloc.len();
     let mut watts_at_start = vec![0.0; index.nation_ids.len()];
     for (i, (id, provider, host, capacity)) in regions.into_iter().enumerate() {
@@ -382,7 +410,13 @@ fn spawn_regions(world: &mut World, index: &mut WorldIndex, scenario: &Scenario)
                     host,
                     frozen: false,
                 },
-                initial_vintages(capacity, params.initial_age_months, origin, k, w0),
+                initial_vintages(
+                    capacity,
+                    params.initial_age_months,
+                    origin,
+                    k,
+                    (w0, start_price),
+                ),
                 Purchase {
                     bought: smallvec::smallvec![0.0; k],
                     ..Default::default()
@@ -556,6 +590,7 @@ fn spawn_labs(
 ) -> Vec<LabKind> {
     let params = &scenario.parameters;
     let (k, w0) = (scenario.bloc.len(), params.watts_per_h100e);
+    let start_price = params.chip_trend_price(scenario.months_since_data());
     let total = index.lab_population.len();
     let mut pools = Pools::new(index);
     let mut traits_of: Vec<Option<Traits>> = (0..scenario.lab.len()).map(|_| None).collect();
@@ -579,6 +614,9 @@ fn spawn_labs(
                 kind: l.kind,
                 budget0: l.budget * 1e9,
                 budget_growth: l.budget_growth,
+                budget_growth_without_controls: l
+                    .budget_growth_without_controls
+                    .unwrap_or(l.budget_growth),
                 training_share: l.training_share,
                 own_share: l.own_share,
                 weights: l.weights,
@@ -594,7 +632,13 @@ fn spawn_labs(
                 capability_flop: t.total.max(1.0),
                 ..Default::default()
             },
-            initial_vintages(l.owned, params.initial_age_months, t.origin, k, w0),
+            initial_vintages(
+                l.owned,
+                params.initial_age_months,
+                t.origin,
+                k,
+                (w0, start_price),
+            ),
             Purchase {
                 bought: smallvec::smallvec![0.0; k],
                 ..Default::default()
@@ -615,25 +659,57 @@ fn spawn_labs(
     lab_kinds
 }
 
-/// Each nation's AI power: the scenario's, else what its chips draw at the start and some headroom.
+/// Each nation's AI power: the scenario's, else what its chips draw at the start and some headroom; and
+/// the power under way at the start, its build path's, arriving a twelfth of a year's a month over the
+/// first lead time.
 fn install_power(world: &mut World, index: &WorldIndex, scenario: &Scenario, watts: &[f64]) {
     let params = &scenario.parameters;
+    let growth = planned_power_growth(index, scenario);
     for (i, n) in sorted_by_id(&scenario.nation, |n| &n.id).iter().enumerate() {
         let capacity_gw = n
             .power_gw
             .unwrap_or(watts[i] / 1e9 * (1.0 + params.default_power_headroom));
+        let build_gw_yr = n
+            .power_build_gw_yr
+            .unwrap_or(capacity_gw * params.default_power_build);
         world.entity_mut(index.nations[i]).insert(Power {
             capacity_gw,
             in_use_gw: watts[i] / 1e9,
-            build_gw_yr: n
-                .power_build_gw_yr
-                .unwrap_or(capacity_gw * params.default_power_build),
-            on_order: std::iter::repeat_n(0.0, params.dc_lead_months as usize).collect(),
+            build_gw_yr,
+            on_order: std::iter::repeat_n(build_gw_yr / 12.0, params.dc_lead_months as usize)
+                .collect(),
             wanted_gw: 0.0,
-            funded_gw: 0.0,
-            wanted_growth: 1.0,
+            built_gw: 0.0,
+            wanted_growth: growth[i],
         });
     }
+}
+
+/// The monthly growth of the power each nation's chip buyers want that builders plan with before they
+/// have seen any: its labs' budget growth (money-weighted; the world's for a nation without labs), over
+/// the fall of chip prices and of watts per H100e, `((1 + g) / ((1 − price_performance)(1 +
+/// efficiency_gain)))^(1/12)`. It is then learnt from what buyers want (`power::smoothed_growth`).
+fn planned_power_growth(index: &WorldIndex, scenario: &Scenario) -> Vec<f64> {
+    let p = &scenario.parameters;
+    let nn = index.nation_ids.len();
+    let (mut money, mut weighted) = (vec![0.0; nn], vec![0.0; nn]);
+    for l in &scenario.lab {
+        let n = index.nation_index[&l.nation];
+        let b = l.budget * f64::from(l.count);
+        money[n] += b;
+        weighted[n] += b * l.budget_growth;
+    }
+    let world = weighted.iter().sum::<f64>() / money.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+    (0..nn)
+        .map(|n| {
+            let g = if money[n] > 0.0 {
+                weighted[n] / money[n]
+            } else {
+                world
+            };
+            ((1.0 + g) / ((1.0 - p.price_performance) * (1.0 + p.efficiency_gain))).powf(1.0 / 12.0)
+        })
+        .collect()
 }
 
 /// Intermediaries; routes without an explicit share split what the others leave.
@@ -724,17 +800,31 @@ fn insert_resources(
             })
             .collect(),
         substitution: vec![vec![None; n]; index.input_ids.len()],
+        domestic: index
+            .input_domestic
+            .iter()
+            .map(|flows| vec![0.0; flows.len()])
+            .collect(),
         ..Default::default()
     });
+    let markup: Vec<f64> = scenario.bloc.iter().map(|b| b.chip_markup).collect();
     world.insert_resource(ChipMarket {
-        markup: vec![1.0; k],
+        class_markup: (0..index.chip_ids.len())
+            .map(|c| markup[index.chip_origin[c]])
+            .collect(),
+        markup,
+        class_wanted: vec![0.0; index.chip_ids.len()],
+        class_sold: vec![0.0; index.chip_ids.len()],
         price: vec![params.chip_price_per_h100e; k],
         supply: vec![0.0; k],
         wanted: vec![0.0; k],
         sold: vec![0.0; k],
         spend: 0.0,
         installed: 0.0,
+        installed_value: 0.0,
         datacentre_spend: 0.0,
+        smuggling: 0.0,
+        smuggling_margin: 0.0,
     });
     world.insert_resource(TriggerState {
         fires: vec![0; scenario.trigger.len()],

@@ -1,5 +1,6 @@
-//! Accounting that must hold in every month of every run: chips are conserved, and no table holds a NaN
-//! or a negative capacity, compute, volume or share.
+//! Accounting that must hold in every month of every run: chips are conserved, every USD has a payer and
+//! a payee (the books close for the world, each nation and each provider), and no table holds a NaN or
+//! a negative capacity, compute, volume or share.
 
 mod common;
 use common::*;
@@ -23,11 +24,109 @@ fn check_conservation(out: &fracture::Outputs) {
     }
 }
 
-/// Columns that are signed by nature; every other number must be ≥ 0.
-const SIGNED: [&str; 3] = [
+/// The books, every month, to a billionth of the month's budgets:
+/// - the world: labs' budgets plus what cloud parents put in = chips + datacentres + smugglers' margin +
+///   electricity + what labs could not spend;
+/// - each nation: its labs' budgets = what they spent + what they could not;
+/// - each provider: what its parent put in = chips + datacentres + electricity − revenue;
+/// - the nations' and providers' columns add up to the world's (a nation's chip spending includes what
+///   its buyers paid smugglers).
+fn check_books(out: &fracture::Outputs) {
+    let g = |c: &str| global(out, c);
+    let (budget, parent, chips, dc) = (
+        g("budget_busd"),
+        g("parent_busd"),
+        g("chip_spend_busd"),
+        g("datacentre_spend_busd"),
+    );
+    let (margin, operating, spend, unspent) = (
+        g("smuggling_margin_busd"),
+        g("operating_busd"),
+        g("spend_busd"),
+        g("unspent_busd"),
+    );
+    let months = budget.len();
+    let close = |what: &str, t: usize, a: f64, b: f64| {
+        let tol = 1e-9 * budget[t].max(1.0);
+        assert!(
+            (a - b).abs() <= tol,
+            "month {t}: {what}: {a} against {b} (off by {})",
+            a - b
+        );
+    };
+    for t in 0..months {
+        close(
+            "budgets / 12 + parents = chips + datacentres + margin + electricity + unspent",
+            t,
+            budget[t] / 12.0 + parent[t],
+            chips[t] + dc[t] + margin[t] + operating[t] + unspent[t],
+        );
+    }
+    let by_month = |df: &DataFrame, column: &str| -> Vec<f64> {
+        let mut sums = vec![0.0; months];
+        for (t, v) in f64s(df, "t").iter().zip(f64s(df, column)) {
+            sums[*t as usize] += v;
+        }
+        sums
+    };
+    // A nation's buyers pay for chips at the market and to smugglers (who keep their margin).
+    let paid_for_chips: Vec<f64> = chips.iter().zip(&margin).map(|(c, m)| c + m).collect();
+    for (column, world) in [
+        ("budget_busd", &budget),
+        ("spend_busd", &spend),
+        ("unspent_busd", &unspent),
+        ("chip_spend_busd", &paid_for_chips),
+        ("datacentre_spend_busd", &dc),
+    ] {
+        for (t, v) in by_month(&out.nations, column).iter().enumerate() {
+            close(&format!("nations' {column}"), t, *v, world[t]);
+        }
+    }
+    for (column, world) in [("parent_busd", &parent), ("operating_busd", &operating)] {
+        for (t, v) in by_month(&out.providers, column).iter().enumerate() {
+            close(&format!("providers' {column}"), t, *v, world[t]);
+        }
+    }
+    let n = |c: &str| f64s(&out.nations, c);
+    let (t, nb, ns, nu) = (n("t"), n("budget_busd"), n("spend_busd"), n("unspent_busd"));
+    for i in 0..t.len() {
+        close(
+            "a nation's budget / 12 = spent + unspent",
+            t[i] as usize,
+            nb[i] / 12.0,
+            ns[i] + nu[i],
+        );
+    }
+    let p = |c: &str| f64s(&out.providers, c);
+    let (t, pp, pc, pd, po, pr) = (
+        p("t"),
+        p("parent_busd"),
+        p("chip_spend_busd"),
+        p("datacentre_spend_busd"),
+        p("operating_busd"),
+        p("revenue_busd"),
+    );
+    for i in 0..t.len() {
+        close(
+            "a provider's parent = chips + datacentres + electricity − revenue",
+            t[i] as usize,
+            pp[i],
+            pc[i] + pd[i] + po[i] - pr[i],
+        );
+    }
+    assert!(
+        spend.iter().all(|&s| s > 0.0) && operating.iter().all(|&o| o > 0.0),
+        "money moves every month"
+    );
+}
+
+/// Columns that are signed by nature (a parent takes out what its cloud earns beyond its spending);
+/// every other number must be ≥ 0.
+const SIGNED: [&str; 4] = [
     "capability_gap_oom",
     "capability_lag_months",
     "bifurcation_index",
+    "parent_busd",
 ];
 
 fn check_no_nan_or_negative(out: &fracture::Outputs) {
@@ -55,14 +154,15 @@ fn check_no_nan_or_negative(out: &fracture::Outputs) {
 }
 
 #[test]
-fn baseline_conserves_chips_and_stays_finite() {
+fn baseline_conserves_chips_closes_its_books_and_stays_finite() {
     let out = run(&scenario("", 120, &[]));
     check_conservation(&out);
+    check_books(&out);
     check_no_nan_or_negative(&out);
 }
 
 #[test]
-fn a_turbulent_world_conserves_chips_and_stays_finite() {
+fn a_turbulent_world_conserves_chips_closes_its_books_and_stays_finite() {
     let extra = r#"
 [[policy]]
 name = "ban"
@@ -99,6 +199,7 @@ training_threshold_h100e = 100
         &["parameters.false_positive_rate=0.01"],
     ));
     check_conservation(&out);
+    check_books(&out);
     check_no_nan_or_negative(&out);
     check_stranded_labs_add_up(&out);
 }

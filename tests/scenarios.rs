@@ -93,17 +93,24 @@ fn reciprocity_closes_western_clouds_in_china_only() {
 
 #[test]
 fn false_accusations_never_ban_the_accusers_own_clouds() {
-    let out = story("forensic-false-positives", 48);
+    // Whether a false accusation ever leads to a ban is chance (tests/stories.rs counts how often): the
+    // first of seeds 1, 2, … in which one does.
+    let s = load("forensic-false-positives", &[]).unwrap().scenario;
+    let (out, board_bans) = (1..=20)
+        .find_map(|seed| {
+            let out = fracture::simulate(&s, seed).unwrap();
+            let bans: Vec<_> = events(&out, "ban")
+                .into_iter()
+                .filter(|e| e.1 == "uk-board-signatories")
+                .collect();
+            (!bans.is_empty()).then_some((out, bans))
+        })
+        .expect("accusations lead to bans in some seed");
     let accusations = events(&out, "theft_detected");
     assert!(
         accusations.iter().filter(|e| e.4).count() > 5,
         "false accusations happen"
     );
-    let board_bans: Vec<_> = events(&out, "ban")
-        .into_iter()
-        .filter(|e| e.1 == "uk-board-signatories")
-        .collect();
-    assert!(!board_bans.is_empty(), "accusations lead to bans");
     let china = [
         "alibaba-cloud",
         "huawei-cloud",

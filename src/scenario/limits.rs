@@ -106,7 +106,7 @@ pub const LIMITS: &[Limit] = &[
         "**.capacity",
         0.0,
         1e12,
-        "capacity (H100e installed, or chips a month)",
+        "capacity (H100e installed in a region)",
     ),
 ];
 

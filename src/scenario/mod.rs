@@ -169,6 +169,11 @@ pub struct Bloc {
     #[serde(default)]
     pub name: String,
     pub leader: String,
+    /// Mark-up of the chip market of the bloc's designs over the trend price at the world's data month
+    /// (1: normal margins; a market already short of chips starts higher); then it moves with what
+    /// buyers want against what is on offer, within `chip_markup_min` and `chip_markup_max`.
+    #[serde(default = "one")]
+    pub chip_markup: f64,
 }
 
 /// `[[nation]]`: a state, its people and economy, and where it leans.
@@ -200,6 +205,9 @@ pub struct Nation {
     /// keep foreigners out); labs choosing a provider see only the capacity open to them.
     #[serde(default = "yes")]
     pub open_to_foreign_users: bool,
+    /// What AI datacentres here pay for electricity, USD per kWh; none = `electricity_usd_kwh`.
+    #[serde(default)]
+    pub electricity_usd_kwh: Option<f64>,
 }
 
 /// `[[coalition]]`: a named set of nations that acts together (a ban's signatories, an export-control club).
@@ -249,13 +257,36 @@ pub struct Input {
     /// supply is withheld.
     #[serde(default)]
     pub stocks: BTreeMap<String, f64>,
-    /// Share of a withheld supply that substitutes (domestic tools, materials, memory) replace in the
-    /// end; default: the `substitution_ceiling` parameter.
+    /// `material`: the share of a fab's output that needs it (gallium and germanium go into RF, power
+    /// electronics and optics far more than into accelerators themselves); default all.
+    #[serde(default)]
+    pub exposure: Option<f64>,
+    /// `memory`: nations' own supplies, nation → `{ supply = units a month, growth = a year, from =
+    /// "YYYY-MM" }` (CXMT's HBM for China): they go to that nation's fabs whatever others withhold.
+    #[serde(default)]
+    pub domestic: BTreeMap<String, Domestic>,
+    /// Share of a withheld supply that substitutes (domestic tools, materials) replace in the end;
+    /// default: the `substitution_ceiling` parameter. (A `memory` input is replaced by its `domestic`
+    /// supply instead.)
     #[serde(default)]
     pub substitution_ceiling: Option<f64>,
     /// Months from the start of a control to full substitution; default: `months_to_substitute`.
     #[serde(default)]
     pub months_to_substitute: Option<u32>,
+}
+
+/// `[input.domestic.NATION]`: a nation's own supply of a `memory` input.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Domestic {
+    /// Units a month from `from`.
+    pub supply: f64,
+    /// Yearly growth of the supply (1.0 = doubling a year).
+    #[serde(default)]
+    pub growth: f64,
+    /// First month of supply; default: the world's data month.
+    #[serde(default)]
+    pub from: Option<YearMonth>,
 }
 
 /// Who may buy a chip class.
@@ -284,6 +315,9 @@ pub struct ChipClass {
     /// HBM stacks per unit (units of a `memory` input its fab needs); 0 = none.
     #[serde(default)]
     pub hbm_stacks: f64,
+    /// Dies per unit: a two-die package (Ascend 910C, B200) takes two of its fab's dies.
+    #[serde(default = "one")]
+    pub dies: f64,
     /// First month it can be produced; default: the scenario start.
     #[serde(default)]
     pub available: Option<YearMonth>,
@@ -306,9 +340,15 @@ pub struct Fab {
     /// Chip class → its weight in the output; the weights of the classes in production that month are
     /// its shares.
     pub chips: BTreeMap<String, f64>,
-    /// Units (dies) per month at the start.
-    pub capacity: f64,
-    /// Share of units that work.
+    /// Wafer starts a month on the fab's node at the world's data month (the whole node: `ai_share` of it
+    /// makes AI accelerators).
+    pub wafers: f64,
+    /// Gross dies a wafer of the fab's accelerator die (≈ 80 for a 665 mm² die on a 300 mm wafer).
+    pub dies_per_wafer: f64,
+    /// Share of the node's wafers that make AI accelerators; default all.
+    #[serde(default = "one")]
+    pub ai_share: f64,
+    /// Share of dies that work.
     #[serde(rename = "yield")]
     pub yield_rate: f64,
     /// Yearly growth of capacity the owner plans at today's margins (0.3 = +30 % a year); it scales with
@@ -319,9 +359,10 @@ pub struct Fab {
     /// binding. Each packages `h100e_per_cowos_wafer` H100e.
     #[serde(default)]
     pub packaging: Option<f64>,
-    /// Finished dies banked before the start (units), used when wafer output falls short.
+    /// Good dies banked before the start (dies, not packages: a two-die chip takes two), drawn on at
+    /// most a `die_bank_months`-th of what is left a month.
     #[serde(default)]
-    pub die_bank: f64,
+    pub banked_dies: f64,
     /// Inputs the fab cannot run without.
     #[serde(default)]
     pub inputs: Vec<String>,
@@ -426,6 +467,12 @@ pub struct Lab {
     /// `budget_gdp_ceiling` of its GDP.
     #[serde(default = "default_budget_growth")]
     pub budget_growth: f64,
+    /// Yearly growth of the budget at the start were no chip controls in force toward its nation: a lab
+    /// whose plans are held back by controls (China's, whose 2025–26 capex was limited by what chips it
+    /// could buy) plans `budget_growth` under controls of full strength, this without any, and in between
+    /// in proportion to the strongest control's strength. Default: `budget_growth`.
+    #[serde(default)]
+    pub budget_growth_without_controls: Option<f64>,
     /// Share of its cloud compute that is training (the rest is inference).
     #[serde(default = "half")]
     pub training_share: f64,

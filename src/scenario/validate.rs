@@ -318,6 +318,16 @@ pub(crate) fn replaced_key_hint(key: &str) -> Option<&'static str> {
             "a chip class is priced by its market (parameters `chip_price_per_h100e`, `price_performance`)"
         }
         "ramp" => "a fab's capacity arrives `fab_lead_months` after it is decided",
+        "capacity" => {
+            "a fab's capacity is in wafers since the books-and-prices issue: `wafers` (wafer starts a \
+             month on its node), `dies_per_wafer` (gross dies of its accelerator die), `ai_share` (the \
+             share of the node making accelerators) and `yield`; a chip's `dies` says how many dies a \
+             unit takes (units were not dies: an old `capacity` would make too many chips)"
+        }
+        "die_bank" => {
+            "a fab's bank is `banked_dies`, counted in dies (a two-die chip takes two), drawn on at \
+             most a `die_bank_months`-th of what is left a month"
+        }
         "capex_growth" => {
             "a provider's capex follows its revenue, expected growth and return (ODD 7.4)"
         }
@@ -345,6 +355,9 @@ fn parameters(s: &Scenario, p: &mut Problems) {
         ("stranded_loss", q.stranded_loss),
         ("budget_growth_decay", q.budget_growth_decay),
         ("contract_discount", q.contract_discount),
+        ("rent_when_short", q.rent_when_short),
+        ("reliance_share", q.reliance_share),
+        ("output_cut_max", q.output_cut_max),
         ("price_performance", q.price_performance),
         ("power_order_threshold", q.power_order_threshold),
     ] {
@@ -400,6 +413,8 @@ fn parameters(s: &Scenario, p: &mut Problems) {
         ("hours_per_month", q.hours_per_month),
         ("reference_frontier_growth", q.reference_frontier_growth),
         ("max_stock_months", q.max_stock_months),
+        ("die_bank_months", q.die_bank_months),
+        ("stockpile_months", q.stockpile_months),
         ("run_length_growth", q.run_length_growth),
         ("price_eta", q.price_eta),
         ("chip_markup_min", q.chip_markup_min),
@@ -412,6 +427,7 @@ fn parameters(s: &Scenario, p: &mut Problems) {
     }
     for (k, v) in [
         ("beta", q.beta),
+        ("chip_beta", q.chip_beta),
         ("capacity_weight", q.capacity_weight),
         ("bloc_friction", q.bloc_friction),
         ("sanction_premium", q.sanction_premium),
@@ -446,6 +462,8 @@ fn parameters(s: &Scenario, p: &mut Problems) {
     }
     for (k, v) in [
         ("lifetime_months", q.lifetime_months),
+        ("contract_months", q.contract_months),
+        ("chip_sale_rounds", q.chip_sale_rounds),
         ("training_run_months", q.training_run_months),
         ("months_to_substitute", q.months_to_substitute),
         ("dc_lead_months", q.dc_lead_months),
@@ -488,6 +506,17 @@ fn blocs(s: &Scenario, ids: &Ids, p: &mut Problems) {
             &ids.nations,
             "nation",
         );
+        let q = &s.parameters;
+        if !(b.chip_markup >= q.chip_markup_min && b.chip_markup <= q.chip_markup_max) {
+            p.push((
+                format!("bloc[{i}].chip_markup"),
+                format!(
+                    "expected a mark-up within `parameters.chip_markup_min` and `chip_markup_max` \
+                     ({} to {}), found {}",
+                    q.chip_markup_min, q.chip_markup_max, b.chip_markup
+                ),
+            ));
+        }
         if !leaders.insert(b.leader.as_str()) {
             p.push((
                 format!("bloc[{i}].leader"),
@@ -617,6 +646,53 @@ fn inputs(s: &Scenario, ids: &Ids, p: &mut Problems) {
         if x.months_to_substitute == Some(0) {
             p.push((at("months_to_substitute"), "expected at least 1".into()));
         }
+        if memory {
+            for key in ["substitution_ceiling", "months_to_substitute"] {
+                let set = match key {
+                    "substitution_ceiling" => x.substitution_ceiling.is_some(),
+                    _ => x.months_to_substitute.is_some(),
+                };
+                if set {
+                    p.push((
+                        at(key),
+                        "a `memory` input is replaced by nations' own supplies, on their own \
+                         paths: give them as `domestic = { NATION = { supply = …, growth = …, from = \
+                         \"YYYY-MM\" } }`"
+                            .into(),
+                    ));
+                }
+            }
+        } else if !x.domestic.is_empty() {
+            p.push((
+                at("domestic"),
+                "`domestic` applies to `memory` inputs only".into(),
+            ));
+        }
+        for (n, d) in &x.domestic {
+            refers(
+                p,
+                format!("input[{i}].domestic.{n}"),
+                n,
+                &ids.nations,
+                "nation",
+            );
+            non_negative(p, format!("input[{i}].domestic.{n}.supply"), d.supply);
+            in_range(
+                p,
+                format!("input[{i}].domestic.{n}.growth"),
+                d.growth,
+                -0.99,
+                100.0,
+            );
+        }
+        match (x.kind, x.exposure) {
+            (InputKind::Material, Some(e)) => in_range(p, at("exposure"), e, 0.0, 1.0),
+            (_, Some(_)) => p.push((
+                at("exposure"),
+                "`exposure` applies to `material` inputs only".into(),
+            )),
+            _ => {}
+        }
     }
 }
 
@@ -632,6 +708,7 @@ fn chips(s: &Scenario, ids: &Ids, p: &mut Problems) {
         );
         positive(p, format!("chip[{i}].h100e"), c.h100e);
         non_negative(p, format!("chip[{i}].hbm_stacks"), c.hbm_stacks);
+        positive(p, format!("chip[{i}].dies"), c.dies);
         if let (Some(a), Some(u)) = (c.available, c.until)
             && u < a
         {
@@ -672,7 +749,14 @@ fn fabs(s: &Scenario, ids: &Ids, p: &mut Problems) {
                 "expected a positive weight for at least one chip class".into(),
             ));
         }
-        positive(p, at("capacity"), f.capacity);
+        non_negative(p, at("wafers"), f.wafers);
+        positive(p, at("dies_per_wafer"), f.dies_per_wafer);
+        if !(f.ai_share > 0.0 && f.ai_share <= 1.0) {
+            p.push((
+                at("ai_share"),
+                format!("expected a share in (0, 1], found {}", f.ai_share),
+            ));
+        }
         if !(f.yield_rate > 0.0 && f.yield_rate <= 1.0) {
             p.push((
                 at("yield"),
@@ -683,7 +767,7 @@ fn fabs(s: &Scenario, ids: &Ids, p: &mut Problems) {
         if let Some(w) = f.packaging {
             non_negative(p, at("packaging"), w);
         }
-        non_negative(p, at("die_bank"), f.die_bank);
+        non_negative(p, at("banked_dies"), f.banked_dies);
         // A fab sells in one chip market: its chips' designers must lean to one bloc.
         let designer_bloc = |c: &str| {
             let designer = &s.chip.iter().find(|x| x.id == c)?.designer;
@@ -766,6 +850,9 @@ fn labs(s: &Scenario, ids: &Ids, p: &mut Problems) {
         }
         non_negative(p, at("budget"), l.budget);
         in_range(p, at("budget_growth"), l.budget_growth, -0.99, 100.0);
+        if let Some(g) = l.budget_growth_without_controls {
+            in_range(p, at("budget_growth_without_controls"), g, -0.99, 100.0);
+        }
         in_range(p, at("training_share"), l.training_share, 0.0, 1.0);
         non_negative(p, at("owned"), l.owned);
         if let Some(b) = &l.owned_origin {

@@ -161,6 +161,10 @@ pub fn metrics(
     let mut installed = 0.0;
     let mut installed_by_side = vec![0.0; k];
     let mut chip_spend = vec![0.0; nn];
+    let mut datacentre_spend = vec![0.0; nn];
+    // Labs' money this month, by nation: spent (cloud, own chips and datacentres, smugglers) and not.
+    let mut spend = vec![0.0; nn];
+    let mut unspent = vec![0.0; nn];
     let record_labs = rec.detail.labs();
     for_each_in_order!(labs, &index.labs, |(lab, state, capacity, purchase)| {
         let state = state.into_inner();
@@ -176,6 +180,11 @@ pub fn metrics(
         stranded_by_nation[lab.nation] += u32::from(state.stranded);
         installed += capacity.total;
         chip_spend[lab.nation] += purchase.spend;
+        datacentre_spend[lab.nation] += purchase.facility;
+        // Part of what its own-cluster money could not buy went to the cloud market, and is in its cloud
+        // books; the rest is unspent.
+        spend[lab.nation] += state.cloud_spend + purchase.facility + purchase.spend;
+        unspent[lab.nation] += state.cloud_unspent + state.own_unspent;
         if let Some(s) = sides[lab.nation] {
             installed_by_side[s] += capacity.total;
         }
@@ -202,6 +211,7 @@ pub fn metrics(
     for (region, capacity, purchase) in &regions {
         installed += capacity.total;
         chip_spend[region.host] += purchase.spend;
+        datacentre_spend[region.host] += purchase.facility;
         if region.frozen {
             frozen += capacity.total;
         }
@@ -246,11 +256,18 @@ pub fn metrics(
     let smuggled_share =
         by_bloc(&|b| share(ledger.smuggled_stock_by_bloc[b], installed_by_side[b]).min(1.0));
     let chip_price_usd = by_bloc(&|b| market.price[b]);
+    let chip_markup = by_bloc(&|b| market.markup[b]);
     let chip_price = if market.installed > 0.0 {
-        market.spend / market.installed
+        market.installed_value / market.installed
     } else {
         market.price[0]
     };
+    // The providers' books, in provider order.
+    let mut books: Vec<(&Provider, &ProviderBook)> = providers.iter().collect();
+    books.sort_by_key(|(v, _)| v.idx);
+    let (parent, operating) = books.iter().fold((0.0, 0.0), |(a, b), (_, book)| {
+        (a + book.parent, b + book.operating)
+    });
     let row = GlobalRow {
         bifurcation_index: indices::bifurcation_index(&flows),
         cross_bloc_share: indices::cross_bloc_share(&flows),
@@ -285,6 +302,12 @@ pub fn metrics(
         chip_spend_busd: market.spend / 1e9,
         datacentre_spend_busd: market.datacentre_spend / 1e9,
         budget_busd: budget / 1e9,
+        spend_busd: spend.iter().sum::<f64>() / 1e9,
+        unspent_busd: unspent.iter().sum::<f64>() / 1e9,
+        parent_busd: parent / 1e9,
+        smuggling_busd: market.smuggling / 1e9,
+        smuggling_margin_busd: market.smuggling_margin / 1e9,
+        operating_busd: operating / 1e9,
         gdp_busd: gdp,
         power_gw: power,
         power_capacity_gw: power_capacity,
@@ -295,6 +318,7 @@ pub fn metrics(
         frontier_capability_: &frontier_capability,
         smuggled_share_: &smuggled_share,
         chip_price_usd_: &chip_price_usd,
+        chip_markup_: &chip_markup,
     };
     rec.global.push(0, row);
 
@@ -315,7 +339,10 @@ pub fn metrics(
             received_h100e_: &ledger.received[nation.idx * k..(nation.idx + 1) * k],
             smuggled_received_h100e: ledger.smuggled_received[nation.idx],
             budget_busd: c.budget / 1e9,
+            spend_busd: spend[nation.idx] / 1e9,
+            unspent_busd: unspent[nation.idx] / 1e9,
             chip_spend_busd: chip_spend[nation.idx] / 1e9,
+            datacentre_spend_busd: datacentre_spend[nation.idx] / 1e9,
             power_gw: pw.in_use_gw,
             power_capacity_gw: pw.capacity_gw,
         };
@@ -330,7 +357,7 @@ pub fn metrics(
     }
 
     record_fabs(rec, &fabs);
-    record_providers(rec, &providers);
+    record_providers(rec, &books);
 }
 
 /// The world frontier's growth, orders of magnitude a month: its mean over the last twelve months (as
@@ -359,24 +386,23 @@ fn record_fabs(rec: &mut Recorder, fabs: &Query<&Fab>) {
     lines.sort_by_key(|f| f.idx);
     for fab in lines {
         let row = FabRow {
-            capacity_units: fab.capacity,
+            wafers: fab.wafers,
+            capacity_dies: fab.wafers * fab.ai_share * fab.dies_per_wafer * fab.yield_rate,
             packaging_wafers: fab.packaging.unwrap_or(0.0),
             produced_units: fab.produced,
             produced_h100e: fab.produced_h100e,
             bound: fab.bound as usize,
             input_availability: fab.input_availability,
-            die_bank_units: fab.die_bank,
+            banked_dies: fab.banked_dies,
         };
         rec.fabs.push(fab.idx, row);
     }
 }
 
 /// The providers' rows, in index order.
-fn record_providers(rec: &mut Recorder, providers: &Query<(&Provider, &ProviderBook)>) {
+fn record_providers(rec: &mut Recorder, books: &[(&Provider, &ProviderBook)]) {
     let share = |x: f64, of: f64| if of > 0.0 { x / of } else { 0.0 };
-    let mut books: Vec<(&Provider, &ProviderBook)> = providers.iter().collect();
-    books.sort_by_key(|(v, _)| v.idx);
-    for (provider, book) in books {
+    for &(provider, book) in books {
         let row = ProviderRow {
             capacity_h100e: book.open_capacity,
             frozen_h100e: book.frozen_capacity,
@@ -388,6 +414,11 @@ fn record_providers(rec: &mut Recorder, providers: &Query<(&Provider, &ProviderB
             price_usd: book.price,
             cost_usd: book.cost,
             capex_busd: book.capex / 1e9,
+            chip_spend_busd: book.chip_spend / 1e9,
+            datacentre_spend_busd: book.datacentre_spend / 1e9,
+            unspent_busd: book.unspent / 1e9,
+            operating_busd: book.operating / 1e9,
+            parent_busd: book.parent / 1e9,
         };
         rec.providers.push(provider.idx, row);
     }

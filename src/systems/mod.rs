@@ -34,6 +34,7 @@ pub mod capacity;
 pub mod market;
 pub mod metrics;
 pub mod policy;
+pub mod power;
 pub mod production;
 pub mod research;
 pub mod trade;

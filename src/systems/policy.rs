@@ -31,6 +31,7 @@ pub fn fire_triggers(
         clock,
         index,
         sides,
+        params,
         ..
     } = month;
     let super::Chance { mut rngs, mut log } = chance;
@@ -65,7 +66,8 @@ pub fn fire_triggers(
                 continue;
             }
             let accusers = accusers_side(&trigger.policy, &index, sides);
-            let provider = accused_provider(accusation, accusers, &index, &usage)
+            let reliance = params.0.reliance_share;
+            let provider = accused_provider(accusation, accusers, (&index, &usage), reliance)
                 .map(|p| index.provider_ids[p].as_str());
             let Some(spec) = instantiate(&trigger.policy, &trigger.name, lab, nation, provider)
             else {
@@ -138,13 +140,15 @@ fn accusers_side(template: &Policy, index: &WorldIndex, sides: &[Option<usize>])
     (count[best] > 0).then_some(best)
 }
 
-/// The provider a trigger's `$provider` stands for: the accused lab's main provider if it is not of the
-/// accusers' bloc, else the provider of another bloc that served the lab's segments most last month.
+/// The provider a trigger's `$provider` stands for: the cloud the accused lab relies on from outside the
+/// accusers' bloc — its main provider if it is not of that bloc, else the provider of another bloc that
+/// served the most of one of its segments last month, if that was at least `reliance` of it. A lab that
+/// used another bloc's cloud only in passing does not rely on it.
 fn accused_provider(
     accusation: &Accusation,
     accusers: Option<usize>,
-    index: &WorldIndex,
-    usage: &SegmentUse,
+    (index, usage): (&WorldIndex, &SegmentUse),
+    reliance: f64,
 ) -> Option<usize> {
     let foreign = |v: usize| accusers.is_none_or(|b| index.provider_bloc[v] != b);
     if let Some(main) = accusation.provider
@@ -155,8 +159,8 @@ fn accused_provider(
     let (s0, st) = accusation.segments;
     (0..index.provider_ids.len())
         .filter(|&v| foreign(v))
-        .map(|v| (v, usage.share.get(s0, v) + usage.share.get(st, v)))
-        .filter(|&(_, share)| share > 0.0)
+        .map(|v| (v, usage.share.get(s0, v).max(usage.share.get(st, v))))
+        .filter(|&(_, share)| share > 0.0 && share >= reliance)
         .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
         .map(|(v, _)| v)
 }
@@ -320,6 +324,7 @@ pub fn compile(
                             rules.chip_block_headquartered.raise(c, n, *strength);
                         }
                         rules.under_chip_control[n] = true;
+                        rules.chip_pressure[n] = rules.chip_pressure[n].max(*strength);
                     }
                 }
             }

@@ -6,7 +6,7 @@
 //! the stacks each unit of its mix needs, and packaging units are its advanced-packaging wafers times
 //! `h100e_per_cowos_wafer` (growing with price-performance) over its mix's H100e per unit. Fabs make what
 //! sells, market by market: all they can when the market sold out, else its recent sales (a three-month
-//! average) plus half the gap to a stock of `max_stock_months` of them.
+//! average) plus a third of the gap to a stock of `max_stock_months` of them.
 //!
 //! Inputs are withheld by export controls at the measure's strength, and substitutes replace the withheld
 //! part linearly over the input's months to substitute, from the month the control began (faster under an
@@ -100,8 +100,16 @@ fn advance_substitution(
     }
 }
 
+/// Per chip class: HBM stacks and dies a unit.
+struct PerChip {
+    stacks: Vec<f64>,
+    dies: Vec<f64>,
+}
+
 /// A fab's month before memory is shared: its mix and what its wafers, bank and packaging allow.
 struct Plan {
+    /// Dies a unit of its mix.
+    dies: f64,
     /// Units from wafers (after materials), from the die bank at most, and from packaging.
     wafer_units: f64,
     bank_units: f64,
@@ -126,11 +134,15 @@ pub fn production(
     let (index, rules, sides) = (&*month.index, &*month.rules, &month.sides.0);
     let nc = index.chip_ids.len();
     let mut in_production = vec![false; nc];
-    let mut stacks = vec![0.0; nc];
+    let mut per_chip = PerChip {
+        stacks: vec![0.0; nc],
+        dies: vec![1.0; nc],
+    };
     let mut origin = vec![0; nc];
     for c in &chips {
         in_production[c.idx] = c.in_production(t as i32);
-        stacks[c.idx] = c.hbm_stacks;
+        per_chip.stacks[c.idx] = c.hbm_stacks;
+        per_chip.dies[c.idx] = c.dies;
         origin[c.idx] = c.origin;
     }
     ledger.produced_by_bloc.fill(0.0);
@@ -153,15 +165,36 @@ pub fn production(
         }
         plans.push(plan(
             fab,
-            &in_production,
-            &stacks,
+            (&in_production, &per_chip),
             &ledger,
-            index,
-            rules,
-            per_wafer,
+            (index, rules),
+            (per_wafer, p.die_bank_months),
         ));
     }
-    share_memory(&mut plans, &order, trend_month, index, rules, &ledger);
+    share_memory(&mut plans, &order, trend_month, (index, rules), &mut ledger);
+
+    // Each nation's stockpile of a memory input yields at most a `stockpile_months`-th of what is left
+    // a month, shared among its fabs by what supply left each short (so that two fabs do not each draw
+    // the whole month's share).
+    let mut short = vec![vec![0.0; index.nation_ids.len()]; ledger.memory_stock.len()];
+    for (fab, plan) in order.iter().zip(&plans) {
+        let need = (plan.wafer_units + plan.bank_units).min(plan.packaging_units) * plan.stacks;
+        for &(i, got) in &plan.memory {
+            if need.is_finite() {
+                short[i][fab.owner] += (need - got).max(0.0);
+            }
+        }
+    }
+    let stock_draw = |i: usize, owner: usize, got: f64, plan: &Plan, stock: f64| -> f64 {
+        let need = (plan.wafer_units + plan.bank_units).min(plan.packaging_units) * plan.stacks;
+        let mine = (need - got).max(0.0);
+        let all = short[i][owner];
+        if all > 0.0 && mine.is_finite() {
+            stock / p.stockpile_months.max(1.0) * mine / all
+        } else {
+            0.0
+        }
+    };
 
     // What each fab can make, before it looks at what sells, by class.
     let mut units_of: Vec<f64> = Vec::with_capacity(order.len());
@@ -173,7 +206,8 @@ pub fn production(
         let memory_units = if plan.stacks > 0.0 {
             let mut units = f64::INFINITY;
             for &(i, got) in &plan.memory {
-                units = units.min((got + ledger.memory_stock[i][owner]) / plan.stacks);
+                let from_stock = stock_draw(i, owner, got, plan, ledger.memory_stock[i][owner]);
+                units = units.min((got + from_stock) / plan.stacks);
             }
             units
         } else {
@@ -201,8 +235,9 @@ pub fn production(
         units_of.push(units);
     }
     // Produce what sells, market by market: when a market sold out, its fabs make all they can; with
-    // stock on hand, they make together its recent sales plus half the gap to a stock of
-    // `max_stock_months` of them (in H100e), each in proportion to what it could make.
+    // stock on hand, they make together its recent sales plus a third of the gap to a stock of
+    // `max_stock_months` of them (in H100e), each in proportion to what it could make — but no fab cuts
+    // its output by more than `output_cut_max` in a month (wafer starts are planned ahead).
     let k = market.markup.len();
     let (mut possible_h100e, mut stock_h100e, mut sold_h100e) =
         (vec![0.0; k], vec![0.0; k], vec![0.0; k]);
@@ -221,17 +256,23 @@ pub fn production(
             }
         })
         .collect();
-    let room: Vec<f64> = (0..nc).map(|c| market_room[origin[c]]).collect();
-
     for ((fab, plan), &possible) in order.iter_mut().zip(&plans).zip(&units_of) {
         let fab = &mut **fab;
         let owner = fab.owner;
         let mut units = 0.0;
         let mut made_h100e = 0.0;
+        // Its share of what it could make: what its market sells, but at least what last month's
+        // output less the most it may cut.
+        let room = if possible > 0.0 {
+            let floor = (1.0 - p.output_cut_max) * fab.produced / possible;
+            market_room[fab.market].max(floor).min(1.0)
+        } else {
+            0.0
+        };
         if plan.share > 0.0 {
             for &(c, share) in &fab.chips {
                 if in_production[c] {
-                    let made = possible * share / plan.share * room[c];
+                    let made = possible * share / plan.share * room;
                     units += made;
                     ledger.stock[c] += made;
                     let h = made * index.chip_h100e[c];
@@ -253,7 +294,8 @@ pub fn production(
             let stock = &mut ledger.memory_stock[i][owner];
             *stock = (*stock - from_stock).max(0.0);
         }
-        fab.die_bank = (fab.die_bank - (units - plan.wafer_units).max(0.0)).max(0.0);
+        let from_bank = (units - plan.wafer_units).max(0.0) * plan.dies;
+        fab.banked_dies = (fab.banked_dies - from_bank).max(0.0);
         fab.produced = units;
         fab.produced_h100e = made_h100e;
         // Investment follows the margin and how much of what the fab can make sells: a fab that makes
@@ -265,9 +307,9 @@ pub fn production(
         };
         let (growth, ceiling) = planned_growth(fab, rules, &market, &ledger, index, p, false);
         if let Some(arrived) = fab.capacity_pipeline.pop_front() {
-            fab.capacity += arrived;
+            fab.wafers += arrived;
         }
-        let planned = fab.capacity + fab.capacity_pipeline.iter().sum::<f64>();
+        let planned = fab.wafers + fab.capacity_pipeline.iter().sum::<f64>();
         fab.capacity_pipeline
             .push_back(planned * monthly(growth.min(ceiling) * (1.0 - fill)));
         if let Some(packaging) = fab.packaging {
@@ -281,13 +323,14 @@ pub fn production(
 }
 
 /// What a market's fabs make at most this month (H100e): all they can when it sold out, else its recent
-/// monthly sales plus half the gap between a stock of `months` of them and the stock on hand. Closing half
-/// the gap a month keeps output from swinging between full and nothing when capacity exceeds sales.
+/// monthly sales plus a third of the gap between a stock of `months` of them and the stock on hand.
+/// Closing the gap over a quarter keeps output from swinging between full and nothing when capacity
+/// exceeds sales.
 pub fn sales_allowance(stock: f64, sold: f64, months: f64) -> f64 {
     if stock <= 0.0 {
         return f64::INFINITY;
     }
-    (sold + 0.5 * (months * sold - stock)).max(0.0)
+    (sold + (months * sold - stock) / 3.0).max(0.0)
 }
 
 /// The monthly factor less one of a yearly growth rate.
@@ -335,7 +378,7 @@ fn planned_growth(
 /// (wafers within `ceiling`), so that capacity keeps growing through the first lead time.
 fn fill_pipeline(fab: &mut Fab, growth: f64, ceiling: f64, p: &Parameters) {
     let step = monthly(growth.min(ceiling));
-    let mut planned = fab.capacity;
+    let mut planned = fab.wafers;
     for _ in 0..p.fab_lead_months {
         let add = planned * step;
         fab.capacity_pipeline.push_back(add);
@@ -352,21 +395,22 @@ fn fill_pipeline(fab: &mut Fab, growth: f64, ceiling: f64, p: &Parameters) {
     }
 }
 
-/// What a fab's wafers, bank and packaging allow this month, and its mix per unit.
+/// What a fab's wafers, bank and packaging allow this month, and its mix per unit: its node's wafers ×
+/// `ai_share` × gross dies a wafer × yield × the share of its materials it can get, in dies, over the
+/// dies a unit of its mix takes; at most a `die_bank_months`-th of its banked dies; and its packaging.
 fn plan(
     fab: &Fab,
-    in_production: &[bool],
-    stacks: &[f64],
+    (in_production, per_chip): (&[bool], &PerChip),
     ledger: &ChipLedger,
-    index: &WorldIndex,
-    rules: &Rules,
-    per_wafer: f64,
+    (index, rules): (&WorldIndex, &Rules),
+    (per_wafer, bank_months): (f64, f64),
 ) -> Plan {
     let mut availability: f64 = 1.0;
     for &i in &fab.inputs {
         if index.input_kind[i] == InputKind::Material {
             let s = supply_of(i, fab.owner, index, rules, ledger);
-            availability = availability.min(1.0 - s.withheld + s.withheld * s.substituted);
+            let short = index.input_exposure[i] * s.withheld * (1.0 - s.substituted);
+            availability = availability.min(1.0 - short);
         }
     }
     let share: f64 = fab
@@ -387,14 +431,17 @@ fn plan(
             / share
     };
     let h100e = per_unit(&|c| index.chip_h100e[c]);
-    let stacks = per_unit(&|c| stacks[c]);
+    let stacks = per_unit(&|c| per_chip.stacks[c]);
+    let dies = per_unit(&|c| per_chip.dies[c]).max(f64::MIN_POSITIVE);
     let packaging_units = match fab.packaging {
         Some(wafers) if h100e > 0.0 => wafers * per_wafer / h100e,
         _ => f64::INFINITY,
     };
+    let good_dies = fab.wafers * fab.ai_share * fab.dies_per_wafer * fab.yield_rate;
     Plan {
-        wafer_units: fab.capacity * fab.yield_rate * availability,
-        bank_units: fab.die_bank,
+        dies,
+        wafer_units: good_dies * availability / dies,
+        bank_units: fab.banked_dies / bank_months.max(1.0) / dies,
         packaging_units,
         stacks,
         share,
@@ -403,23 +450,24 @@ fn plan(
     }
 }
 
-/// Shares each `memory` input's world supply among the fabs that need it: each supplier's part goes pro
-/// rata to the needs of fabs whose nations it does not withhold it from; the withheld part of a fab's
-/// need is made good by substitutes as far as they have come.
+/// Shares each `memory` input's supply among the fabs that need it. Each supplier provides its share of
+/// the world's supply (`supply × (1 + supply_growth)^(months/12)`, on the trend calendar) to the fabs
+/// whose nations it does not withhold it from, pro rata to its share of each fab's need; then a nation's
+/// domestic supply (CXMT's HBM for China, on its own path from its own month, faster under an indigenous
+/// push) goes pro rata to what its fabs still need. What is still short comes from the nation's stockpile, when output is made.
 fn share_memory(
     plans: &mut [Plan],
     fabs: &[Mut<Fab>],
-    t: u32,
-    index: &WorldIndex,
-    rules: &Rules,
-    ledger: &ChipLedger,
+    trend_month: u32,
+    (index, rules): (&WorldIndex, &Rules),
+    ledger: &mut ChipLedger,
 ) {
     for i in 0..index.input_ids.len() {
         if index.input_kind[i] != InputKind::Memory {
             continue;
         }
         let (supply, growth) = index.input_supply[i];
-        let world = supply * (1.0 + growth).powf(t as f64 / 12.0);
+        let world = supply * (1.0 + growth).powf(trend_month as f64 / 12.0);
         // Each fab's need: what its wafers, bank and packaging allow, in stacks.
         let need: Vec<f64> = plans
             .iter()
@@ -437,7 +485,7 @@ fn share_memory(
             let eligible: Vec<f64> = need
                 .iter()
                 .zip(fabs)
-                .map(|(n, fab)| n * (1.0 - rules.input_block[i].get(s, fab.owner)))
+                .map(|(n, fab)| n * share * (1.0 - rules.input_block[i].get(s, fab.owner)))
                 .collect();
             let total: f64 = eligible.iter().sum();
             if total > 0.0 {
@@ -447,11 +495,36 @@ fn share_memory(
                 }
             }
         }
-        for (f, fab) in fabs.iter().enumerate() {
+        for (d, domestic) in index.input_domestic[i].iter().enumerate() {
+            let flow = domestic.next(
+                trend_month,
+                ledger.domestic[i][d],
+                rules.indigenous_push[domestic.nation],
+            );
+            ledger.domestic[i][d] = flow;
+            let short: Vec<f64> = need
+                .iter()
+                .zip(&got)
+                .zip(fabs)
+                .map(|((n, g), fab)| {
+                    if fab.owner == domestic.nation {
+                        (n - g).max(0.0)
+                    } else {
+                        0.0
+                    }
+                })
+                .collect();
+            let total: f64 = short.iter().sum();
+            if flow > 0.0 && total > 0.0 {
+                let ratio = (flow / total).min(1.0);
+                for (g, s) in got.iter_mut().zip(&short) {
+                    *g += s * ratio;
+                }
+            }
+        }
+        for (f, plan) in plans.iter_mut().enumerate() {
             if need[f] > 0.0 {
-                let s = supply_of(i, fab.owner, index, rules, ledger);
-                got[f] += need[f] * s.withheld * s.substituted;
-                plans[f].memory.push((i, got[f]));
+                plan.memory.push((i, got[f]));
             }
         }
     }
@@ -474,6 +547,8 @@ mod tests {
             input_kind: vec![InputKind::Tool, InputKind::Material, InputKind::Memory],
             input_supply: vec![(0.0, 0.0), (0.0, 0.0), (100.0, 0.0)],
             input_substitution: vec![(0.8, 24); 3],
+            input_exposure: vec![1.0; 3],
+            input_domestic: vec![Vec::new(); 3],
             ..Default::default()
         };
         let rules = Rules::new(1, 2, 3, 0);
@@ -483,6 +558,14 @@ mod tests {
             ..Default::default()
         };
         (index, rules, ledger)
+    }
+
+    /// One chip class of `stacks` HBM stacks and one die a unit.
+    fn chip(stacks: f64) -> PerChip {
+        PerChip {
+            stacks: vec![stacks],
+            dies: vec![1.0],
+        }
     }
 
     /// Withholds input `i` from nation 1 at `strength` from month `since`.
@@ -498,11 +581,13 @@ mod tests {
             owner,
             market: 0,
             chips: vec![(0, 1.0)],
-            capacity: 1000.0,
+            wafers: 10.0,
+            dies_per_wafer: 100.0,
+            ai_share: 1.0,
             yield_rate: 0.5,
             target_growth: 0.3,
             packaging: None,
-            die_bank: 0.0,
+            banked_dies: 0.0,
             capacity_pipeline: VecDeque::new(),
             packaging_pipeline: VecDeque::new(),
             inputs,
@@ -568,8 +653,16 @@ mod tests {
         assert_eq!(before, p.fab_growth_max);
 
         // The tools already installed make as much as before.
-        let made =
-            |rules: &Rules| plan(&f, &[true], &[0.0], &ledger, &index, rules, 1.0).wafer_units;
+        let made = |rules: &Rules| {
+            plan(
+                &f,
+                (&[true], &chip(0.0)),
+                &ledger,
+                (&index, rules),
+                (1.0, 36.0),
+            )
+            .wafer_units
+        };
         assert_eq!(made(&controlled), made(&free));
         assert_eq!(made(&free), 500.0);
     }
@@ -579,7 +672,14 @@ mod tests {
         let f = fab(1, vec![1]);
         let (index, mut rules, mut ledger) = world();
         let made = |rules: &Rules, ledger: &ChipLedger| {
-            plan(&f, &[true], &[0.0], ledger, &index, rules, 1.0).wafer_units
+            plan(
+                &f,
+                (&[true], &chip(0.0)),
+                ledger,
+                (&index, rules),
+                (1.0, 36.0),
+            )
+            .wafer_units
         };
         control(&mut rules, 1, 0.6, 0.0);
         ledger.substitution[1][1] = Some(0.0);
@@ -604,12 +704,18 @@ mod tests {
             let mut plans: Vec<Plan> = order
                 .iter()
                 .map(|f| {
-                    let mut plan = plan(f, &[true], &[1.0], &ledger, &index, rules, 1.0);
+                    let mut plan = plan(
+                        f,
+                        (&[true], &chip(1.0)),
+                        &ledger,
+                        (&index, rules),
+                        (1.0, 36.0),
+                    );
                     plan.wafer_units = 150.0;
                     plan
                 })
                 .collect();
-            share_memory(&mut plans, &order, 0, &index, rules, &ledger);
+            share_memory(&mut plans, &order, 0, (&index, rules), &mut ledger.clone());
             plans.iter().map(|p| p.memory[0].1).collect::<Vec<f64>>()
         };
         assert_eq!(plans(&rules), vec![50.0, 50.0], "shared pro rata");
@@ -620,14 +726,113 @@ mod tests {
     }
 
     #[test]
-    fn fabs_make_what_sells_closing_half_the_gap_to_their_target_stock() {
+    fn fabs_make_what_sells_closing_a_third_of_the_gap_to_their_target_stock() {
         assert_eq!(sales_allowance(0.0, 10.0, 3.0), f64::INFINITY, "sold out");
-        // 10 a month sold, 3 months' stock wanted (30), 20 held: 10 + (30 − 20) / 2.
-        assert_eq!(sales_allowance(20.0, 10.0, 3.0), 15.0);
+        // 10 a month sold, 3 months' stock wanted (30), 20 held: 10 + (30 − 20) / 3.
+        assert!((sales_allowance(20.0, 10.0, 3.0) - 40.0 / 3.0).abs() < 1e-12);
         assert_eq!(
             sales_allowance(100.0, 10.0, 3.0),
             0.0,
             "overstocked: nothing"
         );
+    }
+
+    #[test]
+    fn a_material_cuts_only_the_share_of_output_exposed_to_it() {
+        let f = fab(1, vec![1]);
+        let (mut index, mut rules, mut ledger) = world();
+        index.input_exposure[1] = 0.03;
+        control(&mut rules, 1, 1.0, 0.0);
+        ledger.substitution[1][1] = Some(0.0);
+        let made = plan(
+            &f,
+            (&[true], &chip(0.0)),
+            &ledger,
+            (&index, &rules),
+            (1.0, 36.0),
+        );
+        assert!((made.wafer_units - 500.0 * 0.97).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_nations_own_memory_reaches_its_fabs_whatever_others_withhold() {
+        let (mut index, mut rules, mut ledger) = world();
+        // China's own HBM from month 12: 40 stacks a month, doubling a year.
+        index.input_domestic[2] = vec![DomesticFlow {
+            nation: 1,
+            supply: 40.0,
+            growth: 1.0,
+            from: 12,
+        }];
+        control(&mut rules, 2, 1.0, 0.0);
+        ledger.domestic = vec![Vec::new(), Vec::new(), vec![0.0]];
+        let fabs = [fab(0, vec![2]), fab(1, vec![2])];
+        let mut got = |month: u32| {
+            let mut world = World::new();
+            for f in &fabs {
+                world.spawn(f.clone());
+            }
+            let mut query = world.query::<&mut Fab>();
+            let mut order: Vec<Mut<Fab>> = query.iter_mut(&mut world).collect();
+            order.sort_by_key(|f| f.idx);
+            let mut plans: Vec<Plan> = order
+                .iter()
+                .map(|f| {
+                    let mut plan = plan(
+                        f,
+                        (&[true], &chip(1.0)),
+                        &ledger,
+                        (&index, &rules),
+                        (1.0, 36.0),
+                    );
+                    plan.wafer_units = 150.0;
+                    plan
+                })
+                .collect();
+            ledger.domestic[2][0] = 0.0;
+            share_memory(&mut plans, &order, month, (&index, &rules), &mut ledger);
+            plans.iter().map(|p| p.memory[0].1).collect::<Vec<f64>>()
+        };
+        assert_eq!(got(0), vec![100.0, 0.0], "before its own supply: nothing");
+        assert_eq!(got(12), vec![100.0, 40.0]);
+        assert!((got(24)[1] - 80.0).abs() < 1e-9, "doubled a year on");
+        // Never more than the fab needs, and the supplier's share reaches the fab it is not withheld from.
+        assert_eq!(got(60)[1], 150.0);
+    }
+
+    #[test]
+    fn a_die_bank_is_drawn_down_smoothly() {
+        let mut f = fab(1, vec![]);
+        f.banked_dies = 3600.0;
+        let (index, rules, ledger) = world();
+        let made = plan(
+            &f,
+            (&[true], &chip(0.0)),
+            &ledger,
+            (&index, &rules),
+            (1.0, 36.0),
+        );
+        assert!(
+            (made.bank_units - 100.0).abs() < 1e-9,
+            "a 36th of the bank a month"
+        );
+    }
+
+    #[test]
+    fn a_push_speeds_a_nations_own_memory() {
+        let flow = DomesticFlow {
+            nation: 1,
+            supply: 100.0,
+            growth: 0.5,
+            from: 0,
+        };
+        assert_eq!(flow.next(0, 0.0, 0.0), 100.0, "its first month");
+        let (mut base, mut pushed) = (100.0, 100.0);
+        for month in 1..=12 {
+            base = flow.next(month, base, 0.0);
+            pushed = flow.next(month, pushed, 1.0);
+        }
+        assert!((base - 150.0).abs() < 1e-9, "50 % a year");
+        assert!((pushed - 200.0).abs() < 1e-9, "twice as fast at strength 1");
     }
 }

@@ -291,6 +291,7 @@ mod tests {
             kind: LabKind::Frontier,
             budget0: 0.0,
             budget_growth: 0.0,
+            budget_growth_without_controls: 0.0,
             training_share: 0.5,
             own_share: 0.0,
             weights,

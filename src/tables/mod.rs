@@ -48,6 +48,12 @@ table! {
         chip_spend_busd: f64,
         datacentre_spend_busd: f64,
         budget_busd: f64,
+        spend_busd: f64,
+        unspent_busd: f64,
+        parent_busd: f64,
+        smuggling_busd: f64,
+        smuggling_margin_busd: f64,
+        operating_busd: f64,
         gdp_busd: f64,
         power_gw: f64,
         power_capacity_gw: f64,
@@ -58,6 +64,7 @@ table! {
         frontier_capability_: per_bloc,
         smuggled_share_: per_bloc,
         chip_price_usd_: per_bloc,
+        chip_markup_: per_bloc,
     }
 }
 
@@ -77,7 +84,10 @@ table! {
         received_h100e_: per_bloc,
         smuggled_received_h100e: f64,
         budget_busd: f64,
+        spend_busd: f64,
+        unspent_busd: f64,
         chip_spend_busd: f64,
+        datacentre_spend_busd: f64,
         power_gw: f64,
         power_capacity_gw: f64,
     }
@@ -114,19 +124,25 @@ table! {
         price_usd: f64,
         cost_usd: f64,
         capex_busd: f64,
+        chip_spend_busd: f64,
+        datacentre_spend_busd: f64,
+        unspent_busd: f64,
+        operating_busd: f64,
+        parent_busd: f64,
     }
 }
 
 table! {
     /// `fabs`: one row a month per fab.
     pub struct FabRow in FabColumns {
-        capacity_units: f64,
+        wafers: f64,
+        capacity_dies: f64,
         packaging_wafers: f64,
         produced_units: f64,
         produced_h100e: f64,
         bound: code(bounds),
         input_availability: f64,
-        die_bank_units: f64,
+        banked_dies: f64,
     }
 }
 
@@ -555,7 +571,7 @@ mod tests {
         ] {
             assert_eq!(global.iter().filter(|n| *n == name).count(), 1, "{name}");
         }
-        assert_eq!(global.len(), 29 + 7 * blocs.len());
+        assert_eq!(global.len(), 35 + 8 * blocs.len());
         // No table repeats a column.
         for names in [
             global,
@@ -631,7 +647,10 @@ mod tests {
             received_h100e_: &[8.0, 9.0],
             smuggled_received_h100e: 10.0,
             budget_busd: 11.0,
+            spend_busd: 0.5,
+            unspent_busd: 0.25,
             chip_spend_busd: 12.0,
+            datacentre_spend_busd: 1.5,
             power_gw: 13.0,
             power_capacity_gw: 14.0,
         };

@@ -1,10 +1,13 @@
 //! Books: what each lab, nation and provider got, paid and earned this month, and what providers will
 //! invest next month.
 //!
-//! A lab's demand is its own cluster plus the cloud compute its money buys at its segments' expected
-//! prices; it gets its segments' served fractions. A nation's compute by supplier bloc counts the
-//! provider's bloc for cloud compute and the chips' origin for own clusters. A provider earns the list
-//! price times what the lab pays per USD of it (contract discounts), per H100e-hour served.
+//! A lab gets, per USD of its money in each of its segments, what the segment got and spent; what it
+//! did not spend is unspent, and its H100e at the prices the lab expected are its unmet demand (demand
+//! is what was got plus what the unspent money would have bought). A nation's compute by supplier bloc
+//! counts the provider's bloc for cloud compute and the chips' origin for own clusters. A provider earns
+//! what the lab pays: the list price times what the lab pays per USD of it (contract discounts), per
+//! H100e-hour served. (Bloc friction and the sanction risk premium weigh in a lab's choice of provider,
+//! not in what it pays.)
 //!
 //! Providers invest from revenue ([`reference::capex`]): capex follows trailing revenue, the growth term
 //! of the H100e its customers will request (their budget growth over the fall of prices with
@@ -30,12 +33,14 @@ pub(crate) fn summarize_segments(
     for s in 0..m.segments {
         let n = index.pool_nation[s / 2];
         let got: f64 = m.alloc.row(s).iter().sum();
-        let fraction = if m.demand[s] > 0.0 {
-            got / m.demand[s]
-        } else {
-            0.0
+        let per_usd = |x: f64| {
+            if m.money[s] > 0.0 {
+                x / m.money[s]
+            } else {
+                0.0
+            }
         };
-        let mut spend = 0.0;
+        let mut paid = 0.0;
         let mut best: Option<usize> = None;
         let mut used = 0;
         let by_bloc = &mut m.by_bloc.data[s * k..(s + 1) * k];
@@ -48,7 +53,7 @@ pub(crate) fn summarize_segments(
                 continue;
             }
             used += 1;
-            spend += a * m.pay_factor.get(s, v) * m.price[v];
+            paid += a * m.pay_factor.get(s, v) * m.price[v];
             if best.is_none_or(|b| a > m.alloc.get(s, b)) {
                 best = Some(v);
             }
@@ -57,10 +62,11 @@ pub(crate) fn summarize_segments(
         }
         m.outcome[s] = SegmentOutcome {
             demand_per_usd: m.outcome[s].demand_per_usd,
-            fraction,
+            got_per_usd: per_usd(got),
+            spent_share: per_usd(m.spent[s]),
             got,
-            spend,
-            price: if got > 0.0 { spend / got } else { 0.0 },
+            spend: m.spent[s],
+            price: if got > 0.0 { paid / got } else { 0.0 },
             sanctioned: sanctioned.iter().any(|&x| x > 0.0),
             main: best,
             used,
@@ -77,7 +83,7 @@ pub(crate) fn serve_labs(m: &mut MarketScratch, index: &WorldIndex, labs: &mut L
     let sums = &mut m.nation_sums;
     let splits = &m.splits;
     let mut i = 0;
-    for_each_in_order!(labs, &index.labs, |(lab, capacity, state)| {
+    for_each_in_order!(labs, &index.labs, |(lab, capacity, _, state)| {
         // One change mark per lab, not one per field written.
         let state = state.into_inner();
         let split = &splits[i];
@@ -85,19 +91,30 @@ pub(crate) fn serve_labs(m: &mut MarketScratch, index: &WorldIndex, labs: &mut L
         let s0 = state.pool * 2;
         let st = state.segment;
         let (inf, train) = (&m.outcome[s0], &m.outcome[st]);
-        let want_inf = split.inference_money * inf.demand_per_usd;
-        let want_train = split.training_money * train.demand_per_usd;
-        let cloud_inf = want_inf * inf.fraction;
-        let cloud_train = want_train * train.fraction;
-        let demand = split.own_used + want_inf + want_train;
+        let (money_inf, money_train) = (split.inference_money, split.training_money);
+        let want_inf = money_inf * inf.demand_per_usd;
+        let want_train = money_train * train.demand_per_usd;
+        let cloud_inf = money_inf * inf.got_per_usd;
+        let cloud_train = money_train * train.got_per_usd;
+        let spent = money_inf * inf.spent_share + money_train * train.spent_share;
+        let unspent = (money_inf + money_train - spent).max(0.0);
+        // Unmet: what the unspent money — cloud money, and own-cluster money that could neither buy
+        // chips nor rent — would have bought at the prices the lab expected.
+        let unmet = money_inf * (1.0 - inf.spent_share) * inf.demand_per_usd
+            + money_train * (1.0 - train.spent_share) * train.demand_per_usd
+            + state.own_unspent * inf.demand_per_usd;
         let compute = split.own_used + cloud_inf + cloud_train;
         state.prev_compute = state.compute;
         state.compute = compute;
-        state.demand = demand;
+        state.demand = compute + unmet.max(0.0);
         state.training = split.own_used * lab.training_share + cloud_train;
-        state.unmet = (demand - compute).max(0.0);
+        state.unmet = unmet.max(0.0);
+        state.cloud_spend = spent;
+        state.cloud_unspent = unspent;
         state.kyc_refused = split.large;
-        sums.demand[lab.nation] += demand;
+        sums.demand[lab.nation] += state.demand;
+        sums.unmet[lab.nation] += state.unmet;
+        sums.unspent[lab.nation] += unspent;
         if split.own_used > 0.0 {
             let n = lab.nation;
             for (sum, origin) in sums.by_bloc[n * k..(n + 1) * k]
@@ -110,8 +127,8 @@ pub(crate) fn serve_labs(m: &mut MarketScratch, index: &WorldIndex, labs: &mut L
         state.uses_sanctioned_provider =
             (cloud_inf > 0.0 && inf.sanctioned) || (cloud_train > 0.0 && train.sanctioned);
         let cloud = cloud_inf + cloud_train;
-        let spend = cloud_inf * inf.price + cloud_train * train.price;
-        state.price_paid = if cloud > 0.0 { spend / cloud } else { 0.0 };
+        let paid = cloud_inf * inf.price + cloud_train * train.price;
+        state.price_paid = if cloud > 0.0 { paid / cloud } else { 0.0 };
         state.main_provider = if want_inf >= want_train {
             inf.main
         } else {
@@ -132,7 +149,6 @@ pub(crate) fn serve_labs(m: &mut MarketScratch, index: &WorldIndex, labs: &mut L
 #[inline(never)]
 pub(crate) fn book_nations(
     m: &mut MarketScratch,
-    p: &Parameters,
     index: &WorldIndex,
     nations: &mut Query<(&Nation, &Alignment, &mut NationCompute)>,
 ) {
@@ -142,7 +158,7 @@ pub(crate) fn book_nations(
     for s in 0..m.segments {
         let n = index.pool_nation[s / 2];
         sums.cloud[n] += m.outcome[s].got;
-        sums.spend[n] += m.outcome[s].spend * p.hours_per_month;
+        sums.spend[n] += m.outcome[s].spend;
         for kk in 0..k {
             sums.by_bloc[n * k + kk] += m.by_bloc.get(s, kk);
             sums.sanctioned[n * k + kk] += m.sanctioned_by_bloc.get(s, kk);
@@ -162,9 +178,10 @@ pub(crate) fn book_nations(
             .copy_from_slice(&sums.by_provider[n * np..(n + 1) * np]);
         nc.compute = compute;
         nc.demand = sums.demand[n];
-        nc.unmet = (sums.demand[n] - compute).max(0.0);
+        nc.unmet = sums.unmet[n];
         nc.cloud = sums.cloud[n];
         nc.spend = sums.spend[n];
+        nc.cloud_unspent = sums.unspent[n];
         nc.by_bloc
             .copy_from_slice(&sums.by_bloc[n * k..(n + 1) * k]);
         nc.sanctioned_by_bloc
@@ -208,6 +225,14 @@ pub(crate) fn book_providers(
         book.cost = m.cost[v];
         book.served = served;
         book.revenue = revenue * m.price[v] * p.hours_per_month;
+        // Electricity for what it served (its regions' draw at their hosts' prices, per H100e open),
+        // and what its parent put in to pay for the month's chips, datacentres and power.
+        book.operating = if book.open_capacity > 0.0 {
+            served * book.electricity / book.open_capacity / 1000.0 * p.hours_per_month
+        } else {
+            0.0
+        };
+        book.parent = book.chip_spend + book.datacentre_spend + book.operating - book.revenue;
         book.requested = m.first_requests[v];
         if book.requested > 0.0 {
             book.expected_growth = growth / book.requested;

@@ -8,9 +8,12 @@
 //! makes each step a contraction toward balance, without overshoot (ODD 7.6). A fixed number of steps and
 //! no early exit keep runs deterministic and their cost constant.
 //!
-//! At the final prices, each round gives every segment with demand left logit shares over the providers
-//! with capacity left; oversubscribed providers fill pro rata, and unmet demand and capacity left carry to
-//! the next round, for `reoffer_rounds` re-offers.
+//! At the final prices, each round gives every segment with money left logit shares over the providers
+//! with capacity left; its money buys at its expected price in the round; oversubscribed providers fill
+//! pro rata, and the money not spent and the capacity left carry to the next round, for `reoffer_rounds`
+//! re-offers. A segment spends only what it is served at the price it pays, so its money is either spent
+//! (to providers) or left unspent: the books close. Bloc friction and the sanction premium weigh in the
+//! logit choice but are not paid.
 
 use super::MarketScratch;
 use crate::parameters::Parameters;
@@ -22,8 +25,8 @@ pub(crate) enum Segments {
     Inference,
     /// The segments that bring money this month.
     WithMoney,
-    /// The segments with demand left in the current rationing round.
-    WithDemandLeft,
+    /// The segments with money left in the current rationing round.
+    WithMoneyLeft,
 }
 
 impl Segments {
@@ -31,7 +34,7 @@ impl Segments {
         match self {
             Segments::Inference => s.is_multiple_of(2),
             Segments::WithMoney => m.money[s] > 0.0,
-            Segments::WithDemandLeft => m.remaining_demand[s] > 0.0,
+            Segments::WithMoneyLeft => m.remaining_money[s] > 0.0,
         }
     }
 }
@@ -151,7 +154,9 @@ pub(crate) fn expected_prices(
     m.remaining_capacity.copy_from_slice(&m.capacity);
     chosen_logit_shares(m, capacity_weight);
     let np = m.providers;
-    let (shares, eff, price) = (&m.share.data, &m.eff_factor.data, &m.price);
+    // What a segment pays per USD of list price (the contract discount); bloc friction and the sanction
+    // premium weigh in its choice (the logit weights) but are not paid.
+    let (shares, eff, price) = (&m.share.data, &m.pay_factor.data, &m.price);
     let mut groups = m.chosen.chunks_exact(LANES);
     for group in &mut groups {
         let mut sums = [0.0; LANES];
@@ -170,6 +175,21 @@ pub(crate) fn expected_prices(
             .iter()
             .zip(&eff[row])
             .zip(price)
+            .map(|((x, e), pv)| x * e * pv)
+            .sum();
+    }
+}
+
+/// The chosen segments' logit-expected prices as their choice sees them (friction and sanction premium
+/// included), at the shares [`expected_prices`] left.
+pub(crate) fn choice_prices(m: &mut MarketScratch) {
+    let np = m.providers;
+    for &s in &m.chosen {
+        let row = s * np..(s + 1) * np;
+        m.choice_price[s] = m.share.data[row.clone()]
+            .iter()
+            .zip(&m.eff_factor.data[row])
+            .zip(&m.price)
             .map(|((x, e), pv)| x * e * pv)
             .sum();
     }
@@ -241,51 +261,89 @@ pub(crate) fn clear_prices(m: &mut MarketScratch, p: &Parameters, warm_up: bool)
     segment_demand(m, p.hours_per_month);
 }
 
-/// Logit shares, pro-rata rationing and re-offer rounds over segments at the final prices. Fills `alloc`
-/// and, from the first round, `first_requests` (demand directed at each provider before rationing) and
-/// `first_share`.
+/// Logit shares, pro-rata rationing and re-offer rounds over segments at the final prices, in money.
+/// Each round, a segment with money left splits it by its logit shares over the providers with capacity
+/// left and buys at its expected effective price in the round (`D = money ÷ (p̄ × hours)`); each provider
+/// fills pro rata; what a segment is served it pays for at its effective price, and the rest of its
+/// money carries to the next round. Fills `alloc` and `spent` (USD) and, from the
+/// first round, `first_requests` (demand directed at each provider before rationing) and `first_share`.
 #[inline(never)]
-pub(crate) fn solve(m: &mut MarketScratch, capacity_weight: f64, reoffer_rounds: u32) {
+pub(crate) fn solve(m: &mut MarketScratch, capacity_weight: f64, reoffer_rounds: u32, hours: f64) {
     let np = m.providers;
     m.alloc.fill(0.0);
-    m.remaining_demand.copy_from_slice(&m.demand);
+    m.spent.fill(0.0);
+    m.remaining_money.copy_from_slice(&m.money);
     m.remaining_capacity.copy_from_slice(&m.capacity);
     for round in 0..=reoffer_rounds {
-        // Segments without demand (left) keep stale shares; nothing reads them.
-        logit_shares(m, capacity_weight, Segments::WithDemandLeft);
+        // Segments without money (left) keep stale shares; nothing reads them.
+        logit_shares(m, capacity_weight, Segments::WithMoneyLeft);
+        // Each chosen segment's demand in the round: its money at its expected price over the
+        // providers it may still use.
         m.requests.fill(0.0);
-        add_requests(&mut m.requests, &m.remaining_demand, &m.share.data);
+        for &s in &m.chosen {
+            let row = s * np..(s + 1) * np;
+            let expected: f64 = m.share.data[row.clone()]
+                .iter()
+                .zip(&m.pay_factor.data[row.clone()])
+                .zip(&m.price)
+                .map(|((x, e), p)| x * e * p)
+                .sum();
+            let d = if expected > 0.0 {
+                m.remaining_money[s] / (expected * hours)
+            } else {
+                0.0
+            };
+            m.remaining_demand[s] = d;
+            for (r, x) in m.requests.iter_mut().zip(&m.share.data[row]) {
+                *r += d * x;
+            }
+        }
         if round == 0 {
             m.first_requests.copy_from_slice(&m.requests);
             m.first_share.data.copy_from_slice(&m.share.data);
         }
         m.served.fill(0.0);
-        for s in 0..m.segments {
+        for &s in &m.chosen {
             let d = m.remaining_demand[s];
             if d <= 0.0 {
                 continue;
             }
-            let mut got = 0.0;
+            let mut spent = 0.0;
+            let mut rationed = false;
             for v in 0..np {
                 let r = m.requests[v];
-                if r <= 0.0 {
+                let share = m.share.get(s, v);
+                if r <= 0.0 || share <= 0.0 {
                     continue;
                 }
-                let fill = (m.remaining_capacity[v] / r).min(1.0);
-                let a = d * m.share.get(s, v) * fill;
+                let fill = m.remaining_capacity[v] / r;
+                rationed |= fill < 1.0;
+                let a = d * share * fill.min(1.0);
                 if a > 0.0 {
                     m.alloc.set(s, v, m.alloc.get(s, v) + a);
                     m.served[v] += a;
-                    got += a;
+                    spent += a * m.pay_factor.get(s, v) * m.price[v] * hours;
                 }
             }
-            m.remaining_demand[s] = (d - got).max(0.0);
+            // Served in full: all its money spent, exactly (no rounding crumbs carried on).
+            let spent = if rationed {
+                spent.min(m.remaining_money[s])
+            } else {
+                m.remaining_money[s]
+            };
+            m.spent[s] += spent;
+            m.remaining_money[s] = if rationed {
+                (m.remaining_money[s] - spent).max(0.0)
+            } else {
+                0.0
+            };
         }
         for v in 0..np {
             m.remaining_capacity[v] = (m.remaining_capacity[v] - m.served[v]).max(0.0);
         }
-        let left: f64 = m.remaining_demand.iter().sum();
-        if left <= 1e-9 || m.remaining_capacity.iter().all(|&c| c <= 1e-9) {
+        if m.remaining_money.iter().all(|&x| x <= 0.0)
+            || m.remaining_capacity.iter().all(|&c| c <= 1e-9)
+        {
             break;
         }
     }

@@ -4,8 +4,10 @@
 //! Budgets grow each month by `(1 + g)^(1/12)`, `g = [g∞ + (g₀ − g∞)(1 − λ)^(t/12)] · max(0, 1 −
 //! (S/S_max)^k)` ([`reference::budget_growth`]): the lab's own growth decays toward GDP growth and brakes
 //! as its nation's AI budgets (`S`, last month's, over this month's GDP) near the ceiling share of GDP.
-//! A lab spends `own_share` of its budget on chips for its own cluster (the chip market, step 3) and
-//! the rest on cloud compute, split into training and inference by `training_share`.
+//! A lab spends `own_share` of its budget on chips for its own cluster and the datacentres that house
+//! them (the chip market, step 3) and the rest on cloud compute, split into training and inference by
+//! `training_share`; of what its own-cluster money could not buy this month (chips rationed or blocked by
+//! controls, power short), `rent_when_short` rents cloud compute instead and the rest is unspent.
 
 use super::{LabSplit, Labs, MarketScratch, reference};
 use crate::components::*;
@@ -19,6 +21,7 @@ pub fn budgets(
     clock: Res<Clock>,
     params: Res<Params>,
     index: Res<WorldIndex>,
+    rules: Res<Rules>,
     mut nations: Query<(&Nation, &mut NationCompute)>,
     mut labs: Query<(&Lab, &mut LabState)>,
 ) {
@@ -35,20 +38,22 @@ pub fn budgets(
     }
     let mut sums = vec![0.0; nn];
     // Populations share a growth path and a nation, so the last factor computed is remembered.
-    let mut memo = (f64::NAN, usize::MAX, 0.0, 1.0);
+    let mut memo = ((f64::NAN, f64::NAN), usize::MAX, 0.0, 1.0);
     // The month's factors of `reference::budget_growth`: its decay is the same for every lab, its brake
     // the same for every lab of a nation (computed when first needed).
     let decay = reference::budget_decay(trend_month, p);
     let mut brake = vec![f64::NAN; nn];
     for_each_in_order!(labs, &index.labs, |(lab, state)| {
         let state = state.into_inner();
-        if (lab.budget_growth, lab.nation) != (memo.0, memo.1) {
+        let plans = (lab.budget_growth, lab.budget_growth_without_controls);
+        if (plans, lab.nation) != (memo.0, memo.1) {
             let n = lab.nation;
             if brake[n].is_nan() {
                 brake[n] = reference::budget_brake(share[n], p);
             }
-            let g = reference::budget_growth_from(lab.budget_growth, decay, brake[n], p);
-            memo = (lab.budget_growth, lab.nation, g, (1.0 + g).powf(1.0 / 12.0));
+            let g0 = reference::planned_growth(plans, rules.chip_pressure[n]);
+            let g = reference::budget_growth_from(g0, decay, brake[n], p);
+            memo = (plans, lab.nation, g, (1.0 + g).powf(1.0 / 12.0));
         }
         if t > 0 {
             state.budget *= memo.3;
@@ -111,26 +116,44 @@ pub(crate) fn place_demand(
         })
     }));
     let hours = p.hours_per_month;
+    let term = p.contract_months.max(1) as usize;
     // Neighbouring labs mostly share their segments: their money is summed here and added to the
     // segment totals when the segments change, not lab by lab into the same slots, where each addition
     // would wait for the one before to be stored.
     let mut run = SegmentRun::default();
-    for_each_in_order!(labs, &index.labs, |(lab, capacity, state)| {
+    for_each_in_order!(labs, &index.labs, |(lab, capacity, purchase, state)| {
         // One change mark per lab, not one per field written.
         let state = state.into_inner();
-        // Contracts with providers that are all shut by policy are dropped after `switching_months`.
+        // Contracts with providers that are all shut by policy are dropped after `switching_months`;
+        // at renewal (every `contract_months`, staggered by lab) a lab whose contracted providers cost
+        // more, discount included, than the open market leaves them.
         state.prev_pool = state.pool;
         if index.pool_contracts[state.pool].is_some() {
             let stuck = m.stuck[state.pool];
             state.stuck_months = if stuck { state.stuck_months + 1 } else { 0 };
+            let renewal = t > 0 && (t as usize + lab.idx).is_multiple_of(term);
             if stuck && state.stuck_months > p.switching_months {
                 state.pool = lab.nation;
                 state.stuck_months = 0;
-                record_contracts_dropped(log, t, lab, index);
+                record_contracts_dropped(
+                    log,
+                    t,
+                    lab,
+                    index,
+                    "every contracted provider shut by policy",
+                );
+            } else if renewal && cheaper_elsewhere(m, state.pool, lab.nation) {
+                state.pool = lab.nation;
+                state.stuck_months = 0;
+                record_contracts_dropped(log, t, lab, index, "cheaper elsewhere at renewal");
             }
         }
         let s0 = state.pool * 2;
-        let money = (1.0 - lab.own_share) * state.budget / 12.0;
+        // Its cloud money: its cloud share of the budget, and what its own-cluster money could not buy
+        // this month (chips rationed, blocked or short of power), which rents instead.
+        let money =
+            (1.0 - lab.own_share) * state.budget / 12.0 + p.rent_when_short * purchase.unspent;
+        state.own_unspent = (1.0 - p.rent_when_short) * purchase.unspent;
         let training = money * lab.training_share;
         let inference = money - training;
         // KYC looks at the training compute the money buys at the prices the lab expects.
@@ -175,11 +198,22 @@ pub(crate) fn place_demand(
 // The lab loop's rare events, out of line so that the loop's registers are not spent on them.
 
 #[cold]
-fn record_contracts_dropped(log: &mut EventLog, t: u32, lab: &Lab, index: &WorldIndex) {
+fn record_contracts_dropped(log: &mut EventLog, t: u32, lab: &Lab, index: &WorldIndex, why: &str) {
     if let Some(event) = log.record_with(t, EventKind::ContractsDropped, || index.lab_id(lab.idx)) {
         event.nation = index.nation_ids[lab.nation].clone();
-        event.detail = "every contracted provider shut by policy".into();
+        event.detail = why.into();
     }
+}
+
+/// Whether the open market (its nation's contract-free pool) costs a lab of `pool` less than its
+/// contracted providers, discount included, as its choice sees prices (bloc friction and the sanction
+/// premium weigh in, so a secondary sanction on its provider can end a contract at renewal): the
+/// logit-expected prices of the two pools' inference segments this month. A pool whose contracted
+/// providers are all out of reach costs nothing to leave.
+fn cheaper_elsewhere(m: &MarketScratch, pool: usize, nation: usize) -> bool {
+    let contracted = m.choice_price[pool * 2];
+    let open = m.choice_price[nation * 2];
+    open > 0.0 && (contracted <= 0.0 || open < contracted)
 }
 
 #[cold]

@@ -28,6 +28,7 @@ pub mod reference;
 pub use demand::budgets;
 
 use crate::components::*;
+use crate::parameters::Parameters;
 use crate::resources::*;
 use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
@@ -41,9 +42,13 @@ pub struct MarketScratch {
     /// USD a month each segment brings, and the money-weighted yearly budget growth of its labs.
     pub(crate) money: Vec<f64>,
     pub(crate) money_growth: Vec<f64>,
-    /// H100e each segment demands at this month's prices, and what is still unserved while rationing.
+    /// H100e each segment demands at this month's prices, and what its money left demands in the
+    /// current rationing round.
     pub(crate) demand: Vec<f64>,
     pub(crate) remaining_demand: Vec<f64>,
+    /// USD each segment still has while rationing, and what it spent.
+    pub(crate) remaining_money: Vec<f64>,
+    pub(crate) spent: Vec<f64>,
     /// Open capacity of each provider, and what is left while rationing.
     pub(crate) capacity: Vec<f64>,
     pub(crate) remaining_capacity: Vec<f64>,
@@ -56,8 +61,10 @@ pub struct MarketScratch {
     pub(crate) price_weight: Vec<f64>,
     /// The price and `beta` (as bits) each `price_weight` was computed for.
     pub(crate) price_weight_of: Vec<Option<(u64, u64)>>,
-    /// Logit-expected effective price of each segment, USD per H100e-hour.
+    /// Logit-expected effective price of each segment, USD per H100e-hour; and the same with the bloc
+    /// friction and sanction premium its choice weighs (what a lab compares at a contract's renewal).
     pub(crate) expected_price: Vec<f64>,
+    pub(crate) choice_price: Vec<f64>,
     pub(crate) requests: Vec<f64>,
     /// Demand directed at each provider, and the shares, in the first round (before re-offers).
     pub(crate) first_requests: Vec<f64>,
@@ -66,7 +73,8 @@ pub struct MarketScratch {
     pub(crate) share: Grid,
     pub(crate) alloc: Grid,
     /// [segment][provider]: what the segment pays per USD of list price (1, or less under a contract),
-    /// and its effective price per USD of list price (that, times the friction and sanction mark-ups).
+    /// and its effective price per USD of list price as its choice sees it (that, times the friction and
+    /// sanction mark-ups, which weigh in the choice but are not paid).
     pub(crate) pay_factor: Grid,
     pub(crate) eff_factor: Grid,
     /// 1 where a policy (ban, closure, full KYC refusal) keeps the segment from the provider.
@@ -95,10 +103,13 @@ pub struct MarketScratch {
 /// A segment's month in the market, as its labs read it.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct SegmentOutcome {
-    /// H100e demanded per USD of the month's money, and the share of the demand served.
+    /// H100e demanded per USD of the month's money, at the prices the segment expected.
     pub(crate) demand_per_usd: f64,
-    pub(crate) fraction: f64,
-    /// What it got, what it paid providers (USD an hour) and its average list price paid.
+    /// H100e got, and the share of its money spent, per USD of the month's money.
+    pub(crate) got_per_usd: f64,
+    pub(crate) spent_share: f64,
+    /// What it got (H100e), spent (USD this month, paid to providers), and the average price it paid per
+    /// H100e-hour.
     pub(crate) got: f64,
     pub(crate) spend: f64,
     pub(crate) price: f64,
@@ -115,8 +126,11 @@ pub(crate) struct SegmentOutcome {
 pub(crate) struct NationSums {
     pub(crate) own: Vec<f64>,
     pub(crate) demand: Vec<f64>,
+    pub(crate) unmet: Vec<f64>,
     pub(crate) cloud: Vec<f64>,
+    /// USD its labs spent on cloud compute, and left unspent.
     pub(crate) spend: Vec<f64>,
+    pub(crate) unspent: Vec<f64>,
     /// [nation × bloc]
     pub(crate) by_bloc: Vec<f64>,
     pub(crate) sanctioned: Vec<f64>,
@@ -129,8 +143,10 @@ impl NationSums {
         NationSums {
             own: vec![0.0; nations],
             demand: vec![0.0; nations],
+            unmet: vec![0.0; nations],
             cloud: vec![0.0; nations],
             spend: vec![0.0; nations],
+            unspent: vec![0.0; nations],
             by_bloc: vec![0.0; nations * blocs],
             sanctioned: vec![0.0; nations * blocs],
             by_provider: vec![0.0; nations * providers],
@@ -141,8 +157,10 @@ impl NationSums {
         for v in [
             &mut self.own,
             &mut self.demand,
+            &mut self.unmet,
             &mut self.cloud,
             &mut self.spend,
+            &mut self.unspent,
             &mut self.by_bloc,
             &mut self.sanctioned,
             &mut self.by_provider,
@@ -174,6 +192,8 @@ impl MarketScratch {
             money_growth: vec![0.0; s],
             demand: vec![0.0; s],
             remaining_demand: vec![0.0; s],
+            remaining_money: vec![0.0; s],
+            spent: vec![0.0; s],
             capacity: vec![0.0; providers],
             remaining_capacity: vec![0.0; providers],
             price: vec![0.0; providers],
@@ -183,6 +203,7 @@ impl MarketScratch {
             price_weight: vec![0.0; providers],
             price_weight_of: vec![None; providers],
             expected_price: vec![0.0; s],
+            choice_price: vec![0.0; s],
             requests: vec![0.0; providers],
             first_requests: vec![0.0; providers],
             first_share: Grid::new(s, providers, 0.0),
@@ -208,9 +229,30 @@ impl MarketScratch {
     }
 }
 
+/// A provider's cost of an H100e-hour, the floor of its price: what it paid for the chips it runs, by
+/// vintage, and the buildings that house them, as capital ([`Parameters::capital_cost`] per H100e of
+/// its open capacity), and the electricity its regions draw at their hosts' prices. A provider with
+/// nothing open yet is costed at new chips from its bloc's market (`chip_price`, `watts`).
+pub fn provider_cost(book: &ProviderBook, chip_price: f64, watts: f64, p: &Parameters) -> f64 {
+    let k = book.open_capacity;
+    if k > 0.0 && book.watts > 0.0 {
+        p.capital_cost(book.capital / k, book.watts / k) + book.electricity / k / 1000.0
+    } else {
+        p.user_cost(chip_price, watts)
+    }
+}
+
 /// The labs' query: fixed traits, own cluster, and the month's state the market writes.
-pub(crate) type Labs<'w, 's> =
-    Query<'w, 's, (&'static Lab, &'static Capacity, &'static mut LabState)>;
+pub(crate) type Labs<'w, 's> = Query<
+    'w,
+    's,
+    (
+        &'static Lab,
+        &'static Capacity,
+        &'static Purchase,
+        &'static mut LabState,
+    ),
+>;
 
 // The phases are kept out of line (`#[inline(never)]`) so that profiles show which of them a month spends
 // its time in; each runs once a month, so the calls cost nothing.
@@ -253,7 +295,7 @@ pub fn market(
         compliance[v] = provider.kyc_compliance;
         bloc[v] = provider.bloc;
         m.capacity[v] = book.open_capacity;
-        m.cost[v] = p.user_cost(chips.price[provider.bloc], watts);
+        m.cost[v] = provider_cost(book, chips.price[provider.bloc], watts, p);
         m.cap[v] = (p.price_cap_ratio * trend_cost).max(m.cost[v]);
         m.price[v] = book.price.clamp(m.cost[v], m.cap[v]);
         m.start_price[v] = m.price[v];
@@ -299,6 +341,7 @@ pub fn market(
         facts.prepare(m, pool * 2);
     }
     clearing::expected_prices(m, p.beta, p.capacity_weight, clearing::Segments::Inference);
+    clearing::choice_prices(m);
 
     demand::place_demand(m, &month, &mut chance, &mut labs);
     for pool in 0..m.segments / 2 {
@@ -307,10 +350,10 @@ pub fn market(
         }
     }
     clearing::clear_prices(m, p, t == 0);
-    clearing::solve(m, p.capacity_weight, p.reoffer_rounds);
+    clearing::solve(m, p.capacity_weight, p.reoffer_rounds, p.hours_per_month);
     books::summarize_segments(m, index, rules, &bloc);
     books::serve_labs(m, index, &mut labs);
-    books::book_nations(m, p, index, &mut nations);
+    books::book_nations(m, index, &mut nations);
     books::book_providers(m, p, t, &mut providers);
     books::remember_use(m, &mut usage);
 }

@@ -11,6 +11,13 @@ pub fn budget_growth(g0: f64, t: u32, share_of_gdp: f64, p: &Parameters) -> f64 
     budget_growth_from(g0, budget_decay(t, p), budget_brake(share_of_gdp, p), p)
 }
 
+/// The growth a lab plans at the start (budgets): `g_controlled + (g_free − g_controlled)(1 − s)`, with
+/// `s` the strength of the strongest chip control toward its nation — as planned under the controls of
+/// the start at full strength, as it would be without any at none.
+pub fn planned_growth((controlled, free): (f64, f64), pressure: f64) -> f64 {
+    controlled + (free - controlled) * (1.0 - pressure.clamp(0.0, 1.0))
+}
+
 /// The decay factor of [`budget_growth`], `(1 − λ)^(t/12)`.
 pub fn budget_decay(t: u32, p: &Parameters) -> f64 {
     (1.0 - p.budget_growth_decay).powf(t as f64 / 12.0)
@@ -80,9 +87,10 @@ pub fn logit_shares(
 }
 
 /// Segment demand (demand): `D = M ÷ (p̄ × hours)`, H100e, where `M` is the segment's money for the
-/// month and `p̄ = Σ_v s_v eff_v` its logit-expected effective price (USD per H100e-hour).
-pub fn segment_demand(money: f64, shares: &[f64], eff: &[f64], hours: f64) -> f64 {
-    let expected: f64 = shares.iter().zip(eff).map(|(s, e)| s * e).sum();
+/// month and `p̄ = Σ_v s_v paid_v` the price it expects to pay (USD per H100e-hour): its logit shares —
+/// chosen on effective prices, friction and premia included — times what it pays each provider.
+pub fn segment_demand(money: f64, shares: &[f64], paid: &[f64], hours: f64) -> f64 {
+    let expected: f64 = shares.iter().zip(paid).map(|(s, e)| s * e).sum();
     if expected > 0.0 {
         money / (expected * hours)
     } else {
@@ -107,9 +115,10 @@ pub fn price_step(price: f64, requested: f64, capacity: f64, eta: f64, step: f64
 pub struct Segment {
     /// USD for the month.
     pub money: f64,
-    /// Per provider: effective price per USD of list price (pay × mark-ups), and the share of demand
-    /// it may take.
+    /// Per provider: effective price per USD of list price as the choice sees it (pay × mark-ups), what
+    /// it pays per USD of list price, and the share of demand it may take.
     pub factor: Vec<f64>,
+    pub pay: Vec<f64>,
     pub leak: Vec<f64>,
 }
 
@@ -130,8 +139,9 @@ pub fn clear_prices(
         let mut requested = vec![0.0; np];
         for s in segments.iter().filter(|s| s.money > 0.0) {
             let eff: Vec<f64> = (0..np).map(|v| price[v] * s.factor[v]).collect();
+            let paid: Vec<f64> = (0..np).map(|v| price[v] * s.pay[v]).collect();
             let shares = logit_shares(&eff, &s.leak, capacity, p.beta, p.capacity_weight);
-            let demand = segment_demand(s.money, &shares, &eff, p.hours_per_month);
+            let demand = segment_demand(s.money, &shares, &paid, p.hours_per_month);
             for v in 0..np {
                 requested[v] += demand * shares[v];
             }

@@ -4,12 +4,13 @@ use super::reference::{self, Segment};
 use super::*;
 use crate::parameters::Parameters;
 
-/// One pool (two segments) and two providers at the given prices and capacities, all access open.
-fn market(prices: [f64; 2], capacity: [f64; 2], demand: [f64; 2]) -> MarketScratch {
+/// One pool (two segments) and two providers at the given prices and capacities, all access open, with
+/// the segments' money (USD, at one hour a month).
+fn market(prices: [f64; 2], capacity: [f64; 2], money: [f64; 2]) -> MarketScratch {
     let mut m = MarketScratch::new(1, 2, 1, 1);
     m.price.copy_from_slice(&prices);
     m.capacity.copy_from_slice(&capacity);
-    m.demand.copy_from_slice(&demand);
+    m.money.copy_from_slice(&money);
     for s in 0..2 {
         for (v, price) in prices.iter().enumerate() {
             m.base_weight.set(s, v, 1.0);
@@ -25,17 +26,18 @@ fn total(m: &MarketScratch, s: usize) -> f64 {
 
 #[test]
 fn ample_capacity_serves_all_demand_by_logit_shares() {
-    let mut m = market([1.0, 2.0], [1e6, 1e6], [100.0, 0.0]);
-    clearing::solve(&mut m, 1.0, 3);
+    // Equal capacity: shares ∝ price^-beta = 1 : 1/4, an expected price of 0.8 + 0.4: 120 USD buys 100.
+    let mut m = market([1.0, 2.0], [1e6, 1e6], [120.0, 0.0]);
+    clearing::solve(&mut m, 1.0, 3, 1.0);
     assert!((total(&m, 0) - 100.0).abs() < 1e-9);
-    // Equal capacity: shares ∝ price^-beta = 1 : 1/4.
     assert!((m.alloc.get(0, 0) / m.alloc.get(0, 1) - 4.0).abs() < 1e-9);
+    assert_eq!(m.spent[0], 120.0, "served in full: all its money spent");
 }
 
 #[test]
 fn scarce_capacity_is_rationed_pro_rata() {
     let mut m = market([1.0, 1.0], [40.0, 0.0], [300.0, 100.0]);
-    clearing::solve(&mut m, 1.0, 3);
+    clearing::solve(&mut m, 1.0, 3, 1.0);
     assert!(
         (total(&m, 0) + total(&m, 1) - 40.0).abs() < 1e-9,
         "all capacity is used"
@@ -44,6 +46,9 @@ fn scarce_capacity_is_rationed_pro_rata() {
         (total(&m, 0) / total(&m, 1) - 3.0).abs() < 1e-9,
         "alike demands alike"
     );
+    // What was not served is not spent: the money stays with the segments.
+    assert!((m.spent[0] + m.spent[1] - 40.0).abs() < 1e-9);
+    assert!((m.remaining_money[0] + m.remaining_money[1] - 360.0).abs() < 1e-9);
 }
 
 #[test]
@@ -53,7 +58,7 @@ fn unmet_demand_is_re_offered_to_capacity_left() {
         for v in 0..2 {
             m.static_weight.set(0, v, m.price[v].powf(-4.0));
         }
-        clearing::solve(&mut m, 0.0, rounds);
+        clearing::solve(&mut m, 0.0, rounds, 1.0);
         m
     };
     let once = total(&run(0), 0);
@@ -67,7 +72,9 @@ fn unmet_demand_is_re_offered_to_capacity_left() {
         (m.alloc.get(0, 0) - 50.0).abs() < 1e-9,
         "the cheap provider is full"
     );
-    assert!((total(&m, 0) - 200.0).abs() < 1e-6);
+    // The 50 H100e of the cheap provider cost 50 USD; the other 150 USD buy 50 at 3 USD.
+    assert!((total(&m, 0) - 100.0).abs() < 1e-6);
+    assert!((m.spent[0] - 200.0).abs() < 1e-6, "all its money spent");
 }
 
 #[test]
@@ -75,7 +82,7 @@ fn a_closed_provider_gets_nothing() {
     let mut m = market([1.0, 1.0], [1e6, 1e6], [100.0, 0.0]);
     // Nothing of the segment's demand may go to provider 0, as under a ban.
     m.static_weight.set(0, 0, 0.0);
-    clearing::solve(&mut m, 1.0, 3);
+    clearing::solve(&mut m, 1.0, 3, 1.0);
     assert_eq!(m.alloc.get(0, 0), 0.0);
     assert!((m.alloc.get(0, 1) - 100.0).abs() < 1e-9);
 }
@@ -107,9 +114,12 @@ fn random_market(
         };
         m.money[s] = money;
         let mut factor = Vec::new();
+        let mut pay = Vec::new();
         let mut leak = Vec::new();
         for v in 0..providers {
-            let f = rng.random_range(1.0..1.6) * if rng.random_bool(0.2) { 0.7 } else { 1.0 };
+            // What it pays (a contract's discount, or list), and the mark-ups its choice sees on top.
+            let paid = if rng.random_bool(0.2) { 0.7 } else { 1.0 };
+            let f = rng.random_range(1.0..1.6) * paid;
             let l = if rng.random_bool(0.15) {
                 0.0
             } else if rng.random_bool(0.2) {
@@ -118,13 +128,16 @@ fn random_market(
                 1.0
             };
             m.eff_factor.set(s, v, f);
+            m.pay_factor.set(s, v, paid);
             m.base_weight
                 .set(s, v, if l > 0.0 { f.powf(-p.beta) * l } else { 0.0 });
             factor.push(f);
+            pay.push(paid);
             leak.push(l);
         }
         segments.push(Segment {
             money,
+            pay,
             factor,
             leak,
         });
@@ -150,12 +163,13 @@ fn the_fast_price_clearing_matches_the_reference() {
                 expected
             );
         }
-        // And each segment's demand is its money at its expected price.
+        // And each segment's demand is its money at the price it expects to pay.
         for (s, seg) in segments.iter().enumerate() {
             let eff: Vec<f64> = (0..6).map(|v| m.price[v] * seg.factor[v]).collect();
+            let paid: Vec<f64> = (0..6).map(|v| m.price[v] * seg.pay[v]).collect();
             let shares =
                 reference::logit_shares(&eff, &seg.leak, &capacity, p.beta, p.capacity_weight);
-            let d = reference::segment_demand(seg.money, &shares, &eff, p.hours_per_month);
+            let d = reference::segment_demand(seg.money, &shares, &paid, p.hours_per_month);
             if shares.iter().sum::<f64>() > 0.0 {
                 assert!((m.demand[s] - d).abs() <= 1e-9 * d.max(1.0), "segment {s}");
             }
@@ -176,6 +190,7 @@ fn months_of_clearing(
     let seg = Segment {
         money,
         factor: vec![1.0, 1.0],
+        pay: vec![1.0, 1.0],
         leak: vec![1.0, 1.0],
     };
     let cost = [1.0, 1.0];
@@ -241,6 +256,7 @@ fn a_price_moves_at_most_its_step_a_month_and_stays_between_cost_and_cap() {
     let seg = Segment {
         money: 1e12,
         factor: vec![1.0],
+        pay: vec![1.0],
         leak: vec![1.0],
     };
     let once = reference::clear_prices(
