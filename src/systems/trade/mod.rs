@@ -55,12 +55,18 @@ pub struct Buyers<'w, 's> {
     >,
 }
 
-/// What is sold and through where: the chip classes, and the intermediary routes smugglers buy along.
+/// What is sold and through where: the chip classes, the intermediary routes smugglers buy along, and
+/// the sale's working memory (kept from month to month for its buffers).
 #[derive(SystemParam)]
 pub struct Goods<'w, 's> {
     chips: Query<'w, 's, &'static ChipClass>,
     routes: Query<'w, 's, &'static Intermediary>,
+    scratch: Local<'s, SaleScratch>,
 }
+
+/// The sale's working memory.
+#[derive(Default)]
+pub struct SaleScratch(sale::Accesses);
 
 pub fn trade(
     month: super::Month,
@@ -69,7 +75,7 @@ pub fn trade(
     mut market: ResMut<ChipMarket>,
     mut nations: Query<(&Nation, &mut Power)>,
     buyers: Buyers,
-    goods: Goods,
+    mut goods: Goods,
 ) {
     let (t, p) = (month.t(), month.p());
     let trend_month = month.trend_month();
@@ -146,16 +152,19 @@ pub fn trade(
     market.class_sold.fill(0.0);
     market.class_wanted.fill(0.0);
     let trend = p.chip_trend_price(trend_month);
-    let shelf = Shelf {
-        classes: &classes,
-        in_production: classes.iter().map(|c| c.in_production(t as i32)).collect(),
-        price: classes
+    let shelf = Shelf::new(
+        &classes,
+        classes.iter().map(|c| c.in_production(t as i32)).collect(),
+        classes
             .iter()
             .map(|c| trend * market.class_markup[c.idx])
             .collect(),
-        markets: k,
-    };
-    sale::first_round(&shelf, &mut buyers, &ledger, (rules, sides, p));
+        k,
+        p.chip_beta,
+    );
+    let accesses = &mut goods.scratch.0;
+    accesses.new_month(nn);
+    sale::first_round(&shelf, &mut buyers, &ledger, accesses, (rules, sides, p));
     let mut routes: Vec<&Intermediary> = goods.routes.iter().collect();
     routes.sort_by_key(|r| r.idx);
     let room_left: Vec<f64> = (0..nn)
@@ -168,6 +177,7 @@ pub fn trade(
         &mut buyers,
         &mut ledger,
         &mut market,
+        accesses,
         (rules, sides, p),
         p.chip_sale_rounds,
     );

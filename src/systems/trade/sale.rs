@@ -18,7 +18,6 @@ use crate::parameters::Parameters;
 use crate::resources::{ChipLedger, ChipMarket, Rules};
 use crate::scenario::SoldTo;
 use smallvec::{SmallVec, smallvec};
-use std::collections::HashMap;
 
 /// One buyer's month in the chip market.
 #[derive(Clone, Debug)]
@@ -84,9 +83,35 @@ pub(crate) struct Shelf<'a> {
     pub price: Vec<f64>,
     /// Markets (origin blocs).
     pub markets: usize,
+    /// By class position, `price^−chip_beta` (prices hold through the month's sale, so the power is taken
+    /// once), and the H100e a USD buys.
+    pub price_weight: Vec<f64>,
+    pub h100e_per_usd: Vec<f64>,
+}
+
+impl<'a> Shelf<'a> {
+    pub fn new(
+        classes: &'a [&'a ChipClass],
+        in_production: Vec<bool>,
+        price: Vec<f64>,
+        markets: usize,
+        chip_beta: f64,
+    ) -> Self {
+        let price_weight = price.iter().map(|x| x.powf(-chip_beta)).collect();
+        let h100e_per_usd = price.iter().map(|x| 1.0 / x).collect();
+        Shelf {
+            classes,
+            in_production,
+            price,
+            markets,
+            price_weight,
+            h100e_per_usd,
+        }
+    }
 }
 
 /// What a kind of buyer (nation, headquarters, smuggling target) may buy of each class.
+#[derive(Default)]
 struct Access {
     /// Whether it would buy the class at all (who it is sold to; for a smuggler, controlled toward its
     /// target).
@@ -96,11 +121,13 @@ struct Access {
     /// nation gets around).
     open: Vec<f64>,
     smugglable: Vec<f64>,
-    /// Its effective price per USD of the class's price as its choice sees it (the sanction premium).
-    factor: Vec<f64>,
-    /// This round's split of a USD over the classes, and what of it buys (H100e per USD).
+    /// `factor^−chip_beta`, with `factor` its effective price per USD of the class's price as its choice
+    /// sees it (the sanction premium).
+    factor_weight: Vec<f64>,
+    /// This round's split of a USD over the classes, and whether it was made for the first round at the
+    /// month's opening stock (so the sale's first round need not make it again).
     weight: Vec<f64>,
-    h100e_per_usd: Vec<f64>,
+    first_split: bool,
 }
 
 fn sold_to(c: &ChipClass, n: usize, sides: &[Option<usize>]) -> bool {
@@ -112,23 +139,31 @@ fn sold_to(c: &ChipClass, n: usize, sides: &[Option<usize>]) -> bool {
 }
 
 impl Access {
-    fn of(
+    /// Sets `self` to what the kind of buyer `key` may buy this month (in place, reusing its buffers).
+    fn set(
+        &mut self,
         key: (usize, usize, Option<usize>),
         shelf: &Shelf,
         rules: &Rules,
         sides: &[Option<usize>],
         p: &Parameters,
-    ) -> Access {
+    ) {
         let (nation, home, target) = key;
         let nc = shelf.classes.len();
-        let mut access = Access {
-            wants: vec![false; nc],
-            open: vec![0.0; nc],
-            smugglable: vec![0.0; nc],
-            factor: vec![1.0; nc],
-            weight: vec![0.0; nc],
-            h100e_per_usd: vec![0.0; nc],
-        };
+        let access = self;
+        for v in [
+            &mut access.open,
+            &mut access.smugglable,
+            &mut access.factor_weight,
+            &mut access.weight,
+        ] {
+            v.clear();
+            v.resize(nc, 0.0);
+        }
+        access.factor_weight.fill(1.0);
+        access.wants.clear();
+        access.wants.resize(nc, false);
+        access.first_split = false;
         for (ci, c) in shelf.classes.iter().enumerate() {
             let by_nation = rules.chip_block.get(c.idx, nation);
             let block = by_nation.max(rules.chip_block_headquartered.get(c.idx, home));
@@ -138,58 +173,110 @@ impl Access {
                 Some(t) => rules.chip_block.get(c.idx, t) > 0.0 && sold_to(c, t, sides),
                 None => sold_to(c, nation, sides),
             };
-            access.factor[ci] = 1.0 + p.sanction_premium * rules.chip_sanction.get(c.idx, nation);
+            let sanction = rules.chip_sanction.get(c.idx, nation);
+            if sanction > 0.0 {
+                access.factor_weight[ci] = (1.0 + p.sanction_premium * sanction).powf(-p.chip_beta);
+            }
         }
-        access
     }
 
     /// This round's split of a USD: over the classes it would buy (`notional`: in production or in
     /// stock, open or not — the first round's) or over those open to it with stock left, each weighted by
     /// its share of its market's H100e on offer to this buyer (an even share of a market that has none
     /// on offer) and `(price × factor)^−chip_beta`.
-    fn split(&mut self, shelf: &Shelf, stock: &[f64], notional: bool, beta: f64) {
+    fn split(&mut self, shelf: &Shelf, stock: &[f64], notional: bool) {
         let k = shelf.markets;
-        let candidate = |ci: usize| {
-            self.wants[ci]
+        // Per market: H100e on offer to this buyer among its candidates, and how many candidates; the
+        // candidates' H100e on offer are kept in `weight` until their weights replace them.
+        let mut offer: SmallVec<[f64; 4]> = smallvec![0.0; k];
+        let mut count: SmallVec<[f64; 4]> = smallvec![0.0; k];
+        for (ci, c) in shelf.classes.iter().enumerate() {
+            let candidate = self.wants[ci]
                 && if notional {
                     stock[ci] > 0.0 || shelf.in_production[ci]
                 } else {
                     stock[ci] > 0.0 && self.open[ci] > 0.0
-                }
-        };
-        // Per market: H100e on offer to this buyer among its candidates, and how many candidates.
-        let mut offer: SmallVec<[f64; 4]> = smallvec![0.0; k];
-        let mut count: SmallVec<[f64; 4]> = smallvec![0.0; k];
-        for (ci, c) in shelf.classes.iter().enumerate() {
-            if candidate(ci) {
-                offer[c.origin] += stock[ci] * c.h100e;
+                };
+            self.weight[ci] = if candidate {
+                let h = stock[ci] * c.h100e;
+                offer[c.origin] += h;
                 count[c.origin] += 1.0;
-            }
+                h
+            } else {
+                -1.0
+            };
         }
         let mut total = 0.0;
         for (ci, c) in shelf.classes.iter().enumerate() {
-            let w = if candidate(ci) {
+            let on_offer = self.weight[ci];
+            let w = if on_offer >= 0.0 {
                 let m = c.origin;
                 let share = if offer[m] > 0.0 {
-                    stock[ci] * c.h100e / offer[m]
+                    on_offer / offer[m]
                 } else {
                     1.0 / count[m]
                 };
-                let price = shelf.price[ci] * self.factor[ci];
                 let open = if notional { 1.0 } else { self.open[ci] };
-                share * open * price.powf(-beta)
+                share * open * shelf.price_weight[ci] * self.factor_weight[ci]
             } else {
                 0.0
             };
             self.weight[ci] = w;
             total += w;
         }
-        for ci in 0..shelf.classes.len() {
-            if total > 0.0 {
-                self.weight[ci] /= total;
+        if total > 0.0 {
+            for w in &mut self.weight {
+                *w /= total;
             }
-            self.h100e_per_usd[ci] = 1.0 / shelf.price[ci];
         }
+    }
+}
+
+/// What each kind of buyer may buy this month, worked out once per kind (buyers of one nation and
+/// headquarters, or smugglers for one target, face the same classes) for the first round and the sale.
+/// Kept from month to month for its buffers: [`Accesses::new_month`] forgets what it knew.
+#[derive(Default)]
+pub(crate) struct Accesses {
+    /// [nation × headquarters] for buyers, [route nation × target] for smugglers: the row, or `NONE`.
+    buyers: Vec<u32>,
+    smugglers: Vec<u32>,
+    nations: usize,
+    list: Vec<Access>,
+    used: usize,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl Accesses {
+    pub(crate) fn new_month(&mut self, nations: usize) {
+        self.nations = nations;
+        for rows in [&mut self.buyers, &mut self.smugglers] {
+            rows.clear();
+            rows.resize(nations * nations, NONE);
+        }
+        self.used = 0;
+    }
+
+    fn row(
+        &mut self,
+        key: (usize, usize, Option<usize>),
+        shelf: &Shelf,
+        (rules, sides, p): (&Rules, &[Option<usize>], &Parameters),
+    ) -> usize {
+        let (nation, home, target) = key;
+        let slot = match target {
+            None => &mut self.buyers[nation * self.nations + home],
+            Some(t) => &mut self.smugglers[nation * self.nations + t],
+        };
+        if *slot == NONE {
+            if self.used == self.list.len() {
+                self.list.push(Access::default());
+            }
+            self.list[self.used].set(key, shelf, rules, sides, p);
+            *slot = self.used as u32;
+            self.used += 1;
+        }
+        *slot as usize
     }
 }
 
@@ -199,19 +286,20 @@ pub(crate) fn first_round(
     shelf: &Shelf,
     buyers: &mut [Buyer],
     ledger: &ChipLedger,
-    (rules, sides, p): (&Rules, &[Option<usize>], &Parameters),
+    accesses: &mut Accesses,
+    world: (&Rules, &[Option<usize>], &Parameters),
 ) {
     let stock: Vec<f64> = shelf.classes.iter().map(|c| ledger.stock[c.idx]).collect();
-    let mut rows: HashMap<(usize, usize, Option<usize>), Access> = HashMap::new();
     for b in buyers.iter_mut() {
         if b.money <= 0.0 {
             continue;
         }
-        let access = rows.entry(b.key()).or_insert_with(|| {
-            let mut a = Access::of(b.key(), shelf, rules, sides, p);
-            a.split(shelf, &stock, true, p.chip_beta);
-            a
-        });
+        let row = accesses.row(b.key(), shelf, world);
+        let access = &mut accesses.list[row];
+        if !access.first_split {
+            access.split(shelf, &stock, true);
+            access.first_split = true;
+        }
         b.blocked = access
             .weight
             .iter()
@@ -230,21 +318,17 @@ pub(crate) fn sell(
     buyers: &mut [Buyer],
     ledger: &mut ChipLedger,
     market: &mut ChipMarket,
-    (rules, sides, p): (&Rules, &[Option<usize>], &Parameters),
+    accesses: &mut Accesses,
+    world: (&Rules, &[Option<usize>], &Parameters),
     rounds: u32,
 ) {
     let nc = shelf.classes.len();
-    let mut rows: HashMap<(usize, usize, Option<usize>), usize> = HashMap::new();
-    let mut access: Vec<Access> = Vec::new();
     let row_of: Vec<usize> = buyers
         .iter()
-        .map(|b| {
-            *rows.entry(b.key()).or_insert_with(|| {
-                access.push(Access::of(b.key(), shelf, rules, sides, p));
-                access.len() - 1
-            })
-        })
+        .map(|b| accesses.row(b.key(), shelf, world))
         .collect();
+    let access = &mut accesses.list[..accesses.used];
+
     let mut want = vec![0.0; buyers.len() * nc];
     let mut total = vec![0.0; nc];
     let mut stock: Vec<f64> = shelf.classes.iter().map(|c| ledger.stock[c.idx]).collect();
@@ -252,8 +336,16 @@ pub(crate) fn sell(
         // The first round splits money as the buyer would if nothing were closed to it, and buys the
         // open part; later rounds split what is left over the open classes with stock.
         let notional = round == 0;
-        for a in access.iter_mut() {
-            a.split(shelf, &stock, notional, p.chip_beta);
+        // Only kinds of buyer with money and room left split it (the first round's splits, made at the
+        // opening stock, stand).
+        let mut active = vec![false; access.len()];
+        for (b, &row) in buyers.iter().zip(&row_of) {
+            active[row] |= b.money > 0.0 && b.legal > 0.0;
+        }
+        for (a, &active) in access.iter_mut().zip(&active) {
+            if active && !(notional && a.first_split) {
+                a.split(shelf, &stock, notional);
+            }
         }
         total.fill(0.0);
         for (bi, b) in buyers.iter().enumerate() {
@@ -277,7 +369,7 @@ pub(crate) fn sell(
                 // The first round buys only the open part of the split (a smuggler too: it buys
                 // legally where it sits).
                 let usd = if notional { usd * a.open[ci] } else { usd };
-                *w = usd * a.h100e_per_usd[ci];
+                *w = usd * shelf.h100e_per_usd[ci];
                 h100e += *w;
             }
             if h100e > b.legal {

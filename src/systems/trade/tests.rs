@@ -49,16 +49,27 @@ fn sell_all(
     price: &[f64],
 ) {
     let refs: Vec<&ChipClass> = classes.iter().collect();
-    let shelf = Shelf {
-        classes: &refs,
-        in_production: vec![true; classes.len()],
-        price: classes.iter().map(|c| price[c.origin]).collect(),
-        markets: 2,
-    };
+    let shelf = Shelf::new(
+        &refs,
+        vec![true; classes.len()],
+        classes.iter().map(|c| price[c.origin]).collect(),
+        2,
+        Parameters::default().chip_beta,
+    );
     let p = Parameters::default();
     let sides = [Some(0), Some(1)];
-    sale::first_round(&shelf, buyers, ledger, (rules, &sides, &p));
-    sale::sell(&shelf, buyers, ledger, market, (rules, &sides, &p), 3);
+    let mut accesses = sale::Accesses::default();
+    accesses.new_month(2);
+    sale::first_round(&shelf, buyers, ledger, &mut accesses, (rules, &sides, &p));
+    sale::sell(
+        &shelf,
+        buyers,
+        ledger,
+        market,
+        &mut accesses,
+        (rules, &sides, &p),
+        3,
+    );
 }
 
 #[test]
@@ -186,19 +197,28 @@ fn smugglers_are_paid_by_the_blocked_buyers_and_seek_only_what_is_controlled_tow
     let (mut ledger, mut market, mut rules) = setup(&classes, &[50.0, 50.0]);
     rules.chip_block.raise(1, 1, 1.0);
     let refs: Vec<&ChipClass> = classes.iter().collect();
-    let shelf = Shelf {
-        classes: &refs,
-        in_production: vec![true; 2],
-        price: vec![1.0, 1.0],
-        markets: 2,
-    };
+    let shelf = Shelf::new(
+        &refs,
+        vec![true; 2],
+        vec![1.0, 1.0],
+        2,
+        Parameters::default().chip_beta,
+    );
     let p = Parameters {
         smuggling_sigma: 0.0,
         ..Default::default()
     };
     let sides = [Some(0), Some(1)];
     let mut buyers = vec![Buyer::new(1, 1, 10.0, 2)];
-    sale::first_round(&shelf, &mut buyers, &ledger, (&rules, &sides, &p));
+    let mut accesses = sale::Accesses::default();
+    accesses.new_month(2);
+    sale::first_round(
+        &shelf,
+        &mut buyers,
+        &ledger,
+        &mut accesses,
+        (&rules, &sides, &p),
+    );
     assert!(
         (buyers[0].blocked - 5.0).abs() < 1e-9,
         "half its split was closed"
@@ -222,6 +242,7 @@ fn smugglers_are_paid_by_the_blocked_buyers_and_seek_only_what_is_controlled_tow
         &mut buyers,
         &mut ledger,
         &mut market,
+        &mut accesses,
         (&rules, &sides, &p),
         3,
     );
@@ -267,12 +288,13 @@ fn a_rationed_class_prices_its_own_scarcity() {
     // plenty of class 1.
     let mut buyers = vec![Buyer::new(1, 1, 100.0, 2), Buyer::new(0, 0, 100.0, 2)];
     let refs: Vec<&ChipClass> = classes.iter().collect();
-    let shelf = Shelf {
-        classes: &refs,
-        in_production: vec![true; 2],
-        price: vec![1.0, 1.0],
-        markets: 2,
-    };
+    let shelf = Shelf::new(
+        &refs,
+        vec![true; 2],
+        vec![1.0, 1.0],
+        2,
+        Parameters::default().chip_beta,
+    );
     let p = Parameters::default();
     let sides = [Some(0), Some(1)];
     let mut restricted = classes.clone();
@@ -282,12 +304,21 @@ fn a_rationed_class_prices_its_own_scarcity() {
         classes: &refs,
         ..shelf
     };
-    sale::first_round(&shelf, &mut buyers, &ledger, (&rules, &sides, &p));
+    let mut accesses = sale::Accesses::default();
+    accesses.new_month(2);
+    sale::first_round(
+        &shelf,
+        &mut buyers,
+        &ledger,
+        &mut accesses,
+        (&rules, &sides, &p),
+    );
     sale::sell(
         &shelf,
         &mut buyers,
         &mut ledger,
         &mut market,
+        &mut accesses,
         (&rules, &sides, &p),
         3,
     );
