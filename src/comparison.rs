@@ -284,7 +284,7 @@ impl Row {
 }
 
 /// A run's series of `metric` for `nation` (or the world), keyed by calendar month.
-fn series(data: &RunData, metric: &Metric, nation: &str) -> Option<BTreeMap<String, f64>> {
+pub fn series(data: &RunData, metric: &Metric, nation: &str) -> Option<BTreeMap<String, f64>> {
     if nation == WORLD {
         let months = strings(&data.global, "month").ok()?;
         let values = floats(&data.global, &metric.column).ok()?;
@@ -727,29 +727,22 @@ pub struct Cells {
     pub recovery: String,
 }
 
-/// The texts of a row's statistics.
-pub fn cells(row: &Row) -> Cells {
-    let s = &row.stats;
-    let m = &row.metric;
-    let difference = |d: f64, relative: Option<f64>| -> String {
-        match (m.measure, relative) {
-            (Measure::Quantity, Some(r)) => signed(percent(r)),
-            (Measure::Share, _) => signed(format!("{} pts", points(100.0 * d))),
-            (Measure::Count, _) => signed(format!("{d:.0}")),
-            _ => signed(crate::charts::fmt_num(d)),
-        }
-    };
-    let largest = s.largest.map_or_else(
-        || "none".to_string(),
-        |l| {
-            format!(
-                "{} ({})",
-                difference(l.difference, l.relative),
-                row.month(l.t)
-            )
-        },
-    );
-    let cumulative = match (m.measure, s.cumulative_relative) {
+/// A difference of `row`'s metric in words: for amounts a share of the reference (`relative`), for
+/// shares percentage points, for counts whole numbers.
+pub fn difference_text(row: &Row, d: f64, relative: Option<f64>) -> String {
+    match (row.metric.measure, relative) {
+        (Measure::Quantity, Some(r)) => signed(percent(r)),
+        (Measure::Share, _) => signed(format!("{} pts", points(100.0 * d))),
+        (Measure::Count, _) => signed(format!("{d:.0}")),
+        _ => signed(crate::charts::fmt_num(d)),
+    }
+}
+
+/// A row's cumulative difference in words: a share of the reference's total for amounts, else in the
+/// metric's unit × months.
+pub fn cumulative_text(row: &Row) -> String {
+    let (s, m) = (&row.stats, &row.metric);
+    match (m.measure, s.cumulative_relative) {
         _ if s.cumulative == 0.0 => "0".into(),
         (Measure::Quantity, Some(r)) => signed(percent(r)),
         (Measure::Share, _) => signed(format!("{} pt-months", points(100.0 * s.cumulative))),
@@ -759,7 +752,23 @@ pub fn cells(row: &Row) -> Cells {
             crate::charts::fmt_num(s.cumulative),
             m.unit()
         )),
-    };
+    }
+}
+
+/// The texts of a row's statistics.
+pub fn cells(row: &Row) -> Cells {
+    let s = &row.stats;
+    let largest = s.largest.map_or_else(
+        || "none".to_string(),
+        |l| {
+            format!(
+                "{} ({})",
+                difference_text(row, l.difference, l.relative),
+                row.month(l.t)
+            )
+        },
+    );
+    let cumulative = cumulative_text(row);
     let below = match s.last_below {
         Some(t) => format!("{} to {}", s.months_below, row.month(t)),
         None => "0".into(),

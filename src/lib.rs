@@ -20,7 +20,11 @@ pub mod comparison;
 #[cfg(feature = "engine")]
 pub mod components;
 #[cfg(feature = "engine")]
+pub mod ensemble;
+#[cfg(feature = "engine")]
 pub mod indices;
+#[cfg(feature = "engine")]
+pub mod listing;
 #[cfg(feature = "engine")]
 pub mod measure;
 #[cfg(feature = "engine")]

@@ -119,9 +119,16 @@ struct RunArgs {
     #[arg(long = "no-baseline", alias = "no-counterfactual")]
     no_baseline: bool,
     /// Which tables get rows: `full` (all), `nations` (all but the labs table's rows), `summary` (no
-    /// lab, usage or event rows: global, nations, providers and fabs). Every table file is written.
+    /// lab or usage rows, and of the events only the policies' and triggers': global, nations,
+    /// providers and fabs whole). Every table file is written.
     #[arg(long, value_enum, default_value_t = DetailArg::Full)]
     detail: DetailArg,
+    /// Run the story on N seeds — the scenario's seed (or --seed) and the N−1 after it — each against
+    /// its own counterfactual, into OUT/seed=S/ run folders; OUT gets every seed's comparison with
+    /// each number's mean, range and sign agreement (compare.parquet), a chart of the spread and, with
+    /// --report, a report of the ensemble.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    seeds: Option<u32>,
     /// Rows in the labs table for every lab of its own (`count = 1`) and only N members of each
     /// population, spread evenly over it (with --detail full).
     #[arg(long, value_name = "N")]
@@ -166,8 +173,15 @@ enum Command {
         #[arg(long = "set", value_name = "KEY=VALUE")]
         sets: Vec<String>,
     },
-    /// List the shipped scenarios.
-    List,
+    /// List the shipped scenarios, or the ids of a scenario's providers, coalitions, nations, blocs,
+    /// chips, policies, triggers or labs with what a story needs to know of each.
+    List {
+        /// `scenarios` (the default), `providers`, `coalitions`, `nations`, `blocs`, `chips`,
+        /// `policies`, `triggers` or `labs`.
+        what: Option<String>,
+        /// A scenario file or shipped scenario (default: baseline).
+        scenario: Option<String>,
+    },
     /// List every model parameter with its default, unit and meaning.
     Parameters,
     /// Redraw the charts of an existing run folder from its Parquet files, without simulating.
@@ -211,13 +225,59 @@ enum Command {
     },
 }
 
+/// The command line with `run` put in where the first word names no command (`fracture alibaba-ban
+/// --seeds 4` runs it, as `run` is the default command); flags alone (`fracture --seed 3`) run the
+/// baseline.
+fn with_default_command(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    use clap::CommandFactory;
+    let command = Cli::command();
+    let first = args.get(1).and_then(|a| a.to_str());
+    let names_command = |word: &str| {
+        word == "help"
+            || command
+                .get_subcommands()
+                .any(|c| c.get_name() == word || c.get_all_aliases().any(|a| a == word))
+    };
+    match first {
+        Some(word) if word.starts_with('-') => {
+            // `--help` and `--version` are the program's own.
+            if ["-h", "--help", "-V", "--version"].contains(&word) {
+                return args;
+            }
+        }
+        Some(word) if names_command(word) => return args,
+        // A misspelt command (`lsit`) rather than a scenario: clap says which command it resembles.
+        Some(word)
+            if !Path::new(word).exists()
+                && !SHIPPED.iter().any(|s| s.name == word)
+                && fracture::scenario::did_you_mean(
+                    word,
+                    &command
+                        .get_subcommands()
+                        .map(|c| c.get_name())
+                        .collect::<Vec<_>>(),
+                )
+                .is_some() =>
+        {
+            return args;
+        }
+        None => return args,
+        Some(_) => {}
+    }
+    let mut out = Vec::with_capacity(args.len() + 1);
+    out.push(args[0].clone());
+    out.push("run".into());
+    out.extend(args.into_iter().skip(1));
+    out
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(with_default_command(std::env::args_os().collect()));
     let result = match cli.command {
         None => run(RunArgs::default()),
         Some(Command::Run(args)) => run(args),
         Some(Command::Validate { files, sets }) => validate(&files, &sets),
-        Some(Command::List) => list(),
+        Some(Command::List { what, scenario }) => list(what.as_deref(), scenario.as_deref()),
         Some(Command::Parameters) => parameters(),
         Some(Command::Plot { run_dir, focus }) => plot(&run_dir, &focus),
         Some(Command::Compare {
@@ -297,7 +357,8 @@ fn run(args: RunArgs) -> Result<()> {
         detail,
         lab_sample: args.lab_sample,
     };
-    // The run's memory, estimated before anything is allocated.
+    // The run's memory — with its counterfactual, and with every seed held at once — estimated before
+    // anything is allocated.
     let (limit, source) = match args.max_memory {
         Some(limit) => (Some(limit), "given by --max-memory"),
         None => (
@@ -305,37 +366,157 @@ fn run(args: RunArgs) -> Result<()> {
             "available on this machine (--max-memory sets another limit)",
         ),
     };
-    if let Some(limit) = limit {
-        fracture::memory::check(scenario, recording, limit, source)?;
-    }
-
+    let seeds = args.seeds.map_or(1, u64::from);
+    // Seeds side by side, each with its counterfactual on a second core, as far as the cores go.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
+    let wanted = seeds.min((cores / (1 + u64::from(counterfactual.is_some()))).max(1));
+    let at_once = match limit {
+        Some(limit) => fracture::memory::check(
+            scenario,
+            recording,
+            counterfactual.as_ref().map(|(c, _)| &c.scenario),
+            wanted,
+            limit,
+            source,
+        )?,
+        None => wanted,
+    };
+    let job = Job {
+        scenario,
+        files: &loaded.files,
+        counterfactual: counterfactual.as_ref(),
+        recording,
+        focus,
+        report: args.report,
+    };
     let started = Instant::now();
-    let seed = scenario.scenario.seed;
     let months = scenario.scenario.months;
     let runs = 1 + u64::from(counterfactual.is_some());
     // Only runs that take more than a second get a bar on a terminal; elsewhere (a Slurm log) a plain
     // line every few seconds.
     let progress = fracture::progress::Progress::new(
-        if counterfactual.is_some() {
-            format!("{} and its counterfactual", scenario.scenario.name)
-        } else {
-            scenario.scenario.name.clone()
+        match (counterfactual.is_some(), args.seeds) {
+            (true, Some(n)) => format!(
+                "{} and its counterfactual, {n} seeds",
+                scenario.scenario.name
+            ),
+            (false, Some(n)) => format!("{}, {n} seeds", scenario.scenario.name),
+            (true, None) => format!("{} and its counterfactual", scenario.scenario.name),
+            (false, None) => scenario.scenario.name.clone(),
         },
         "months",
-        months as u64 * runs,
+        months as u64 * runs * seeds,
         !args.quiet,
         Some(Duration::from_secs(1)),
     );
+    let first_seed = scenario.scenario.seed;
+    if let Some(n) = args.seeds {
+        let seeds: Vec<u64> = (0..u64::from(n)).map(|i| first_seed + i).collect();
+        if seeds.last().is_some_and(|&s| s > i64::MAX as u64) {
+            anyhow::bail!(
+                "--seeds {n} from seed {first_seed} runs past the largest seed, 2^63-1: give a \
+                 smaller --seed"
+            );
+        }
+        let ensemble = run_seeds(&job, &seeds, at_once as usize, &dir, args.force, &progress)?;
+        progress.finish();
+        if !args.quiet {
+            outln!(
+                "{} ({} months from {}, seeds {}) → {}",
+                scenario.scenario.name,
+                months,
+                scenario.scenario.start,
+                fracture::summary::seed_list(&ensemble.seeds),
+                dir.display()
+            );
+            out!("{}", ensemble_text(&ensemble, &dir));
+        }
+        return Ok(());
+    }
+    let done = run_one(&job, first_seed, &dir, args.force, &progress, started)?;
+    progress.finish();
+    if !args.quiet {
+        let blocs: Vec<String> = scenario.bloc.iter().map(|b| b.id.clone()).collect();
+        outln!(
+            "{} ({} months from {}, seed {}) → {}",
+            scenario.scenario.name,
+            months,
+            scenario.scenario.start,
+            first_seed,
+            dir.display()
+        );
+        out!(
+            "{}",
+            fracture::summary::final_month(&done.outputs, &blocs, &done.data.focus)
+        );
+        if let Some(view) = &done.comparison {
+            let table = dir.join(fracture::comparison::FILE);
+            out!(
+                "{}",
+                fracture::summary::story(view, &done.data, &table.display().to_string())
+            );
+        }
+        if let Some((_, skipped)) = &counterfactual
+            && !skipped.is_empty()
+        {
+            errln!(
+                "note: {} apply to the story alone: its counterfactual has no such policy or trigger",
+                skipped.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// What every seed of a `run` shares: the scenario, its counterfactual and what to record and draw.
+struct Job<'a> {
+    scenario: &'a scenario::Scenario,
+    files: &'a [String],
+    /// A story's counterfactual, with the `--set`s it leaves out.
+    counterfactual: Option<&'a (scenario::Loaded, Vec<String>)>,
+    recording: fracture::Recording,
+    focus: Vec<String>,
+    report: bool,
+}
+
+/// A seed's run, written.
+struct SeedRun {
+    outputs: fracture::Outputs,
+    data: RunData,
+    comparison: Option<fracture::comparison::StoryComparison>,
+}
+
+/// The scenario with `seed` in its own field, so that the manifest says what was run.
+fn with_seed(scenario: &scenario::Scenario, seed: u64) -> scenario::Scenario {
+    let mut s = scenario.clone();
+    s.scenario.seed = seed;
+    s
+}
+
+/// Runs the job with `seed` (a story's counterfactual beside it on a second core) and writes the run
+/// folder `dir` atomically: the tables, the manifest, the counterfactual and the comparison, the charts
+/// and, if asked, the report.
+fn run_one(
+    job: &Job,
+    seed: u64,
+    dir: &Path,
+    force: bool,
+    progress: &fracture::progress::Progress,
+    started: Instant,
+) -> Result<SeedRun> {
+    let scenario = &with_seed(job.scenario, seed);
+    let counterfactual = job
+        .counterfactual
+        .map(|(c, _)| with_seed(&c.scenario, seed));
     // The large tables go to Parquet row groups in the staging folder as the months run; a story's
     // counterfactual (summary tables only) runs beside it on the second core.
     let (staged, counterfactual_outputs) = std::thread::scope(|scope| {
-        let other = counterfactual.as_ref().map(|(loaded, _)| {
-            let progress = &progress;
+        let other = counterfactual.as_ref().map(|cf| {
             scope.spawn(move || {
-                fracture::simulate_with(&loaded.scenario, seed, Detail::Summary, |_| progress.inc())
+                fracture::simulate_with(cf, seed, Detail::Summary, |_| progress.inc())
             })
         });
-        let staged = output::simulate_to(&dir, args.force, scenario, seed, recording, |_| {
+        let staged = output::simulate_to(dir, force, scenario, seed, job.recording, |_| {
             progress.inc()
         });
         let other = other.map(|h| h.join().expect("the counterfactual's thread panicked"));
@@ -345,20 +526,24 @@ fn run(args: RunArgs) -> Result<()> {
     let counterfactual_outputs = counterfactual_outputs
         .transpose()
         .context("the counterfactual's simulation failed")?;
-    progress.finish();
     output::check_finite(&staged.outputs)?;
     if let Some(out) = &counterfactual_outputs {
         output::check_finite(out).context("the counterfactual")?;
     }
 
-    let mut manifest = Manifest::new(scenario, seed, loaded.files.clone());
-    manifest.record(&staged.outputs, detail);
+    let mut manifest = Manifest::new(scenario, seed, job.files.to_vec());
+    manifest.record(&staged.outputs, job.recording.detail);
     manifest.wall_time_seconds = started.elapsed().as_secs_f64();
-    let mut data = RunData::new(&staged.outputs, &serde_json::to_value(&manifest)?, &focus)?;
+    let mut data = RunData::new(
+        &staged.outputs,
+        &serde_json::to_value(&manifest)?,
+        &job.focus,
+    )?;
     // The counterfactual's folder: its global and nations tables and its manifest.
-    let counterfactual_folder = match (&counterfactual, &counterfactual_outputs) {
-        (Some((loaded, skipped)), Some(out)) => {
-            let mut m = Manifest::new(&loaded.scenario, seed, loaded.files.clone());
+    let counterfactual_folder = match (job.counterfactual, &counterfactual, &counterfactual_outputs)
+    {
+        (Some((loaded, skipped)), Some(cf), Some(out)) => {
+            let mut m = Manifest::new(cf, seed, loaded.files.clone());
             m.counterfactual_of = Some(scenario.scenario.name.clone());
             m.sets_not_applied = skipped.clone();
             m.rows.insert("global".into(), out.global.height());
@@ -383,44 +568,143 @@ fn run(args: RunArgs) -> Result<()> {
             )?;
         }
         charts::write_charts(staging, &data)?;
-        if args.report {
+        if job.report {
             fracture::report::write(staging, &data)?;
         }
         Ok(())
     })?;
+    Ok(SeedRun {
+        outputs,
+        data,
+        comparison,
+    })
+}
 
-    if !args.quiet {
-        let blocs: Vec<String> = scenario.bloc.iter().map(|b| b.id.clone()).collect();
-        let focus = data.focus.clone();
-        outln!(
-            "{} ({} months from {}, seed {}) → {}",
-            scenario.scenario.name,
-            months,
-            scenario.scenario.start,
-            seed,
-            dir.display()
-        );
-        out!(
-            "{}",
-            fracture::summary::final_month(&outputs, &blocs, &focus)
-        );
-        if let Some(view) = &comparison {
-            let table = dir.join(fracture::comparison::FILE);
-            out!(
-                "{}",
-                fracture::summary::story(view, &data, &table.display().to_string())
-            );
+/// Runs the job on each of `seeds`, `at_once` at a time, into `OUT/seed=S/` run folders, then writes
+/// the ensemble at `OUT`: the comparison rows of every seed with the summary rows, the spread chart,
+/// a manifest and (if asked) the report. `OUT` appears whole, or not at all.
+fn run_seeds(
+    job: &Job,
+    seeds: &[u64],
+    at_once: usize,
+    dir: &Path,
+    force: bool,
+    progress: &fracture::progress::Progress,
+) -> Result<fracture::ensemble::Ensemble> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let started = Instant::now();
+    let staging = fracture::fsutil::Staging::new(dir, force)?;
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<SeedRun>>>> =
+        Mutex::new((0..seeds.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..at_once.clamp(1, seeds.len()) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&seed) = seeds.get(i) else {
+                        break;
+                    };
+                    let folder = staging.path().join(fracture::ensemble::seed_folder(seed));
+                    let done = run_one(job, seed, &folder, false, progress, started)
+                        .with_context(|| format!("seed {seed}"));
+                    let failed = done.is_err();
+                    results.lock().expect("no worker panicked")[i] = Some(done);
+                    if failed {
+                        // The others stop at their next seed.
+                        next.store(seeds.len(), Ordering::Relaxed);
+                        break;
+                    }
+                }
+            });
         }
-        if let Some((_, skipped)) = &counterfactual
-            && !skipped.is_empty()
-        {
-            errln!(
-                "note: {} apply to the story alone: its counterfactual has no such policy or trigger",
-                skipped.join(", ")
-            );
+    });
+    let mut runs = Vec::with_capacity(seeds.len());
+    for result in results.into_inner().expect("no worker panicked") {
+        match result {
+            Some(done) => runs.push(done?),
+            None => continue,
         }
     }
+    if runs.len() != seeds.len() {
+        anyhow::bail!("a seed's run failed; nothing was written");
+    }
+    let data: Vec<RunData> = runs.into_iter().map(|r| r.data).collect();
+    let ensemble = fracture::ensemble::Ensemble::new(seeds.to_vec(), data);
+    let mut manifest = Manifest::new(job.scenario, seeds[0], job.files.to_vec());
+    manifest.seeds = seeds.to_vec();
+    manifest.detail = job.recording.detail.as_str().into();
+    manifest.wall_time_seconds = started.elapsed().as_secs_f64();
+    write_ensemble(staging.path(), &ensemble, &manifest, job.report)?;
+    staging.install()?;
+    Ok(ensemble)
+}
+
+/// What `run --seeds` prints: the story over the seeds, or, for a scenario that is no story, where
+/// each seed's run is.
+fn ensemble_text(ensemble: &fracture::ensemble::Ensemble, dir: &Path) -> String {
+    let Some(first) = ensemble.runs.first() else {
+        return String::new();
+    };
+    if ensemble.summaries.is_empty() {
+        return format!(
+            "{} is no story (it has no counterfactual), so there is nothing to compare seed by seed: \
+             each seed's run is in {}/{}S/; compare two of them with `fracture compare`.\n",
+            first.name,
+            dir.display(),
+            fracture::ensemble::SEED_PREFIX
+        );
+    }
+    let table = dir.join(fracture::comparison::FILE);
+    fracture::summary::ensemble(
+        &ensemble.summaries,
+        &ensemble.views,
+        first,
+        &ensemble.seeds,
+        &table.display().to_string(),
+    )
+}
+
+/// Writes an ensemble's own files into `dir`: `compare.parquet` of every seed with the summary rows,
+/// the spread chart, `manifest.json` and, if asked, `report.html`.
+fn write_ensemble(
+    dir: &Path,
+    ensemble: &fracture::ensemble::Ensemble,
+    manifest: &Manifest,
+    report: bool,
+) -> Result<()> {
+    if let Some(frame) = ensemble.frame() {
+        output::write_parquet(&dir.join(fracture::comparison::FILE), &frame?)?;
+    }
+    write_spread(dir, ensemble)?;
+    let json = serde_json::to_string_pretty(manifest)?;
+    fracture::fsutil::write_atomic(&dir.join("manifest.json"), (json + "\n").as_bytes())?;
+    if report {
+        fracture::report::write_ensemble(dir, ensemble)?;
+    }
     Ok(())
+}
+
+/// Draws an ensemble's spread chart into `dir` (nothing for a scenario that is no story).
+fn write_spread(dir: &Path, ensemble: &fracture::ensemble::Ensemble) -> Result<Vec<PathBuf>> {
+    let bands = ensemble.bands();
+    let Some(first) = ensemble.runs.first() else {
+        return Ok(Vec::new());
+    };
+    if bands.is_empty() {
+        return Ok(Vec::new());
+    }
+    let spread = charts::spread::Spread {
+        title: format!(
+            "\u{201c}{}\u{201d} over {} seeds",
+            first.name,
+            ensemble.seeds.len()
+        ),
+        seeds: ensemble.seeds.len(),
+        bands,
+    };
+    charts::write_figure(dir, charts::spread::STEM, &spread)
 }
 
 /// A story's counterfactual with the `sets` of its run, and the `--set`s it leaves out (as `written`,
@@ -462,6 +746,18 @@ fn counterfactual_of(
 }
 
 fn plot(run_dir: &Path, focus: &[String]) -> Result<()> {
+    if fracture::ensemble::is_ensemble(run_dir) {
+        let ensemble = fracture::ensemble::Ensemble::read(run_dir, focus)?;
+        let written = write_spread(run_dir, &ensemble)?;
+        outln!(
+            "{} charts → {} (each seed's own charts: fracture plot {}/{}S)",
+            written.len(),
+            run_dir.display(),
+            run_dir.display(),
+            fracture::ensemble::SEED_PREFIX
+        );
+        return Ok(());
+    }
     let data = RunData::read(run_dir, focus)?;
     let written = charts::write_charts(run_dir, &data)?;
     outln!("{} charts → {}", written.len(), run_dir.display());
@@ -494,6 +790,32 @@ fn compare(
             "a comparison against the first run needs at least two runs; for a story's run against \
              its counterfactual, give --against counterfactual"
         );
+    }
+    if let Some(d) = run_dirs.iter().find(|d| fracture::ensemble::is_ensemble(d)) {
+        if run_dirs.len() > 1 || against != Against::Counterfactual {
+            anyhow::bail!(
+                "{} holds the runs of several seeds (`run --seeds`): compare it alone, against each \
+                 seed's counterfactual, or compare its {}S/ folders with other runs",
+                d.display(),
+                fracture::ensemble::SEED_PREFIX
+            );
+        }
+        let ensemble = fracture::ensemble::Ensemble::read(d, focus)?;
+        let Some(frame) = ensemble.frame() else {
+            anyhow::bail!(
+                "{} holds runs without a counterfactual/ folder: they are not a story's, or were run \
+                 with --no-baseline",
+                d.display()
+            );
+        };
+        let out = out.unwrap_or_else(|| PathBuf::from("output").join("compare"));
+        let file = out.join(comparison::FILE);
+        std::fs::create_dir_all(&out)
+            .with_context(|| format!("cannot create {}", out.display()))?;
+        output::write_parquet(&file, &frame?)?;
+        out!("{}", ensemble_text(&ensemble, &out));
+        outln!("\n{} → {}", comparison::FILE, out.display());
+        return Ok(());
     }
     let mut runs = Vec::with_capacity(run_dirs.len());
     for (i, d) in run_dirs.iter().enumerate() {
@@ -583,6 +905,16 @@ fn compare(
 }
 
 fn report(run_dir: &Path, focus: &[String]) -> Result<()> {
+    if fracture::ensemble::is_ensemble(run_dir) {
+        let ensemble = fracture::ensemble::Ensemble::read(run_dir, focus)?;
+        let path = fracture::report::write_ensemble(run_dir, &ensemble)?;
+        outln!(
+            "report of {} seeds → {}",
+            ensemble.seeds.len(),
+            path.display()
+        );
+        return Ok(());
+    }
     let data = RunData::read(run_dir, focus)?;
     let path = fracture::report::write(run_dir, &data)?;
     outln!("report → {}", path.display());
@@ -617,7 +949,34 @@ fn validate(files: &[String], sets: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn list() -> Result<()> {
+fn list(what: Option<&str>, scenario: Option<&str>) -> Result<()> {
+    use fracture::listing::What;
+    match what {
+        None | Some("scenarios") => {}
+        Some(text) => {
+            let Some(what) = What::parse(text) else {
+                let known: Vec<&str> = std::iter::once("scenarios")
+                    .chain(What::ALL.iter().map(|w| w.as_str()))
+                    .collect();
+                let hint = fracture::scenario::did_you_mean(text, &known)
+                    .map_or_else(String::new, |s| format!(" (did you mean `{s}`?)"));
+                anyhow::bail!(
+                    "`fracture list {text}`: there is no such list{hint}; lists are {}",
+                    known.join(", ")
+                );
+            };
+            let name = scenario.unwrap_or("baseline");
+            let loaded = scenario::load(name, &[])?;
+            out!("{}", fracture::listing::list(what, &loaded.scenario));
+            return Ok(());
+        }
+    }
+    if let Some(s) = scenario {
+        anyhow::bail!(
+            "`fracture list scenarios` lists the shipped scenarios and takes no scenario (`{s}`); to \
+             list a scenario's ids, name what: `fracture list providers {s}`"
+        );
+    }
     for s in SHIPPED {
         let description = scenario::load_shipped(s, &[])
             .map(|l| {

@@ -188,17 +188,36 @@ fn cgroup_room() -> Option<u64> {
     Some(max.saturating_sub(current))
 }
 
-/// Fails, before the run allocates anything, if its estimated peak exceeds `limit` bytes, naming the
-/// estimate, the limit and what would make the run smaller.
+/// Fails, before the run allocates anything, if its estimated peak — with a story's counterfactual
+/// beside it — exceeds `limit` bytes, naming the estimate, the limit and what would make the run
+/// smaller. Otherwise how many such runs (seeds of `run --seeds`) fit in `limit` at once, from 1 to
+/// `wanted`.
 pub fn check(
     scenario: &Scenario,
     recording: Recording,
+    counterfactual: Option<&Scenario>,
+    wanted: u64,
     limit: u64,
     limit_source: &str,
-) -> Result<Estimate> {
-    let e = estimate(scenario, recording);
+) -> Result<u64> {
+    let mut e = estimate(scenario, recording);
+    // A story's counterfactual runs beside it (summary tables only), in the same process.
+    if let Some(cf) = counterfactual {
+        let c = estimate(
+            cf,
+            Recording {
+                detail: Detail::Summary,
+                lab_sample: None,
+            },
+        );
+        e.world += c.world;
+        e.tables += c.tables;
+        e.chunks += c.chunks;
+    }
     if e.total() <= limit {
-        return Ok(e);
+        // Each further seed held at once costs all but the program's fixed part again.
+        let each = (e.total() - e.fixed).max(1);
+        return Ok((1 + (limit - e.total()) / each).clamp(1, wanted.max(1)));
     }
     let labs: u64 = scenario.lab.iter().map(|l| u64::from(l.count)).sum();
     let mut remedies = Vec::new();
@@ -219,10 +238,15 @@ pub fn check(
     ));
     remedies.push("a larger `--max-memory`, on a machine that has it".into());
     anyhow::bail!(
-        "this run would need ≈ {} of memory (its world {}, the program and the tables it keeps {}, \
+        "this run would need ≈ {} of memory (its world{} {}, the program and the tables it keeps {}, \
          chunks of the labs and usage tables on their way to disk {}), more than the {} \
          {limit_source}; nothing was run. To make it fit: {}",
         show(e.total()),
+        if counterfactual.is_some() {
+            " and its counterfactual's"
+        } else {
+            ""
+        },
         show(e.world),
         show(e.tables + e.fixed),
         show(e.chunks),
@@ -268,7 +292,7 @@ mod tests {
         let mut big = s.clone();
         big.lab[0].count = 1_000_000;
         assert!(estimate(&big, Detail::Summary.into()).world > 100 * summary.world);
-        let e = check(&big, Detail::Full.into(), 64 << 20, "given").unwrap_err();
+        let e = check(&big, Detail::Full.into(), None, 1, 64 << 20, "given").unwrap_err();
         let e = e.to_string();
         assert!(e.contains("more than the 64 MiB given"), "{e}");
         assert!(

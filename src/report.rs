@@ -191,6 +191,7 @@ th, td { text-align: left; padding: 0.35em 0.9em; border-bottom: 1px solid #e2e2
 .events td:last-child { overflow-wrap: anywhere; }
 th { background: #f2f2f2; }
 td.value { font-variant-numeric: tabular-nums; white-space: nowrap; font-weight: 600; }
+.range { color: #5a5a5a; font-size: 0.85em; }
 td.meaning { color: #444; }
 .chart { display: grid; grid-template-columns: minmax(0, 3fr) minmax(16em, 1fr); gap: 24px; align-items: start; }
 .chart figure { margin: 0; }
@@ -241,9 +242,8 @@ h3 { font-size: 1.12rem; margin: 1.4em 0 0.4em; }
 "#;
 
 /// The report of a run as one HTML document.
-pub fn render(data: &RunData) -> Result<String> {
-    let mut h = String::new();
-    let title = format!("fracture: {}", data.name);
+/// The page's head, up to the opening of `<main>`.
+fn head(h: &mut String, title: &str) {
     let _ = write!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -251,9 +251,37 @@ pub fn render(data: &RunData) -> Result<String> {
          <title>{}</title>\n<style>\n@font-face {{ font-family: \"Noto Sans\"; font-style: normal; \
          font-weight: 400; src: url(data:font/ttf;base64,{}) format(\"truetype\"); }}\n{STYLE}</style>\n\
          </head>\n<body>\n<main>\n",
-        esc(&title),
+        esc(title),
         base64(charts::FONT_REGULAR_TTF)
     );
+}
+
+/// A figure as an inline chart section with its "how to read this" note.
+fn chart_section(h: &mut String, stem: &str, title: &str, svg: &str, width: u32, how: &str) {
+    let svg = svg.replacen(
+        "<svg ",
+        &format!(
+            "<svg role=\"img\" aria-label=\"{}\" style=\"min-width: {}px\" ",
+            esc(title),
+            legible_width(svg, width)
+        ),
+        1,
+    );
+    let _ = writeln!(
+        h,
+        "<section class=\"chart-section\" id=\"{stem}\">\n<h2 class=\"visually-hidden\">{t}</h2>\n\
+         <div class=\"chart\">\n\
+         <figure>\n<div class=\"scroll\">\n{svg}</div>\n<p class=\"swipe\">Swipe sideways to see the \
+         whole chart.</p>\n</figure>\n<aside class=\"howto\"><h3>How to read this</h3>\n<p>{how}</p>\
+         </aside>\n</div>\n</section>",
+        t = esc(title),
+        how = esc(how),
+    );
+}
+
+pub fn render(data: &RunData) -> Result<String> {
+    let mut h = String::new();
+    head(&mut h, &format!("fracture: {}", data.name));
     let _ = writeln!(h, "<h1>Scenario \u{201c}{}\u{201d}</h1>", esc(&data.name));
     let _ = writeln!(
         h,
@@ -296,27 +324,13 @@ pub fn render(data: &RunData) -> Result<String> {
     let _ = writeln!(h, "</tbody>\n</table>");
 
     for chart in Chart::of(data) {
-        let svg = chart.svg(data)?;
-        let title = chart.title(data);
-        let svg = svg.replacen(
-            "<svg ",
-            &format!(
-                "<svg role=\"img\" aria-label=\"{}\" style=\"min-width: {}px\" ",
-                esc(&title),
-                legible_width(&svg, chart.size(data).0)
-            ),
-            1,
-        );
-        let _ = writeln!(
-            h,
-            "<section class=\"chart-section\" id=\"{stem}\">\n<h2 class=\"visually-hidden\">{t}</h2>\n\
-             <div class=\"chart\">\n\
-             <figure>\n<div class=\"scroll\">\n{svg}</div>\n<p class=\"swipe\">Swipe sideways to see the \
-             whole chart.</p>\n</figure>\n<aside class=\"howto\"><h3>How to read this</h3>\n<p>{how}</p>\
-             </aside>\n</div>\n</section>",
-            stem = chart.stem(),
-            t = esc(&title),
-            how = esc(&chart.how_to_read(data)),
+        chart_section(
+            &mut h,
+            chart.stem(),
+            &chart.title(data),
+            &chart.svg(data)?,
+            chart.size(data).0,
+            &chart.how_to_read(data),
         );
     }
 
@@ -339,6 +353,205 @@ pub fn render(data: &RunData) -> Result<String> {
         }
     );
     Ok(h)
+}
+
+/// The report of a story run on several seeds (`run --seeds`): the story, its expectations with how
+/// many seeds met them, the table of each headline metric's mean, range and sign agreement over the
+/// seeds, the spread chart, and links to each seed's own report.
+pub fn render_ensemble(e: &crate::ensemble::Ensemble) -> Result<String> {
+    use crate::comparison::{Measure, cells, cumulative_text, difference_text, moved};
+    let Some(first) = e.runs.first() else {
+        anyhow::bail!("an ensemble without runs");
+    };
+    let n = e.seeds.len();
+    let mut h = String::new();
+    head(&mut h, &format!("fracture: {}, {n} seeds", first.name));
+    let _ = writeln!(
+        h,
+        "<h1>Scenario \u{201c}{}\u{201d} over {n} seeds</h1>",
+        esc(&first.name)
+    );
+    let _ = writeln!(
+        h,
+        "<p class=\"meta\">Simulated by fracture from {} to {} ({} months), seeds {}.</p>",
+        esc(first.first_month()),
+        esc(first.last_month()),
+        first.months.len(),
+        esc(&crate::summary::seed_list(&e.seeds))
+    );
+    let story = if first.description.trim().is_empty() {
+        "This scenario has no description.".to_string()
+    } else {
+        first.description.trim().to_string()
+    };
+    let _ = writeln!(
+        h,
+        "<h2>The story</h2>\n<p class=\"story\">{}</p>",
+        esc_code(&story)
+    );
+    if let Some(view) = e.views.first()
+        && !view.story.is_empty()
+    {
+        let _ = writeln!(h, "<p class=\"mechanism\">{}</p>", esc_code(&view.story));
+    }
+    let _ = writeln!(
+        h,
+        "<h2>Why several seeds</h2>\n<p>The model draws chance events (which labs choose which cloud, \
+         smuggling seizures, accusations) from a seeded random stream. One seed's difference between \
+         a story and its counterfactual mixes the story's effect with that chance; {n} seeds, each \
+         story run against its counterfactual with the same seed, show how much of it holds whatever \
+         the draw. Read a difference as an effect when its range stays on one side of zero and every \
+         seed agrees on its sign.</p>"
+    );
+    let blocs = first.bloc_names();
+    let expectations = crate::ensemble::expectations(&e.views);
+    if !expectations.is_empty() {
+        let _ = writeln!(
+            h,
+            "<h3>What the story expects</h3>\n<table class=\"expectations cards\">\n<thead><tr>\
+             <th>Expectation</th><th>Mean over the seeds</th><th>Seeds that met it</th></tr></thead>\n<tbody>"
+        );
+        let view = e.views.first();
+        for x in &expectations {
+            let _ = writeln!(
+                h,
+                "<tr><td data-label=\"Expectation\">{}</td><td data-label=\"Mean\">{}</td>\
+                 <td data-label=\"Seeds that met it\">{} of {n}</td></tr>",
+                esc(&crate::comparison::claim(&x.judgement, &blocs, |t| view
+                    .map_or_else(String::new, |v| v.month(t).to_string()))),
+                esc(&crate::comparison::finding(&x.judgement, &blocs)),
+                x.met
+            );
+        }
+        let _ = writeln!(h, "</tbody>\n</table>");
+    }
+    let name = |nation: &str| {
+        if nation == crate::comparison::WORLD {
+            "World".to_string()
+        } else {
+            first.nation_label(nation)
+        }
+    };
+    let shown: Vec<&crate::ensemble::Summary> = e
+        .summaries
+        .iter()
+        .filter(|s| s.rows.iter().any(moved))
+        .collect();
+    let _ = writeln!(
+        h,
+        "<h3>Who loses access, how much and for how long, over {n} seeds</h3>\n<p>Each cell is the \
+         mean over the seeds (months and numbers of months: the median), with the range from the \
+         least to the greatest seed below it; \u{201c}agree\u{201d} counts the seeds whose cumulative \
+         difference has the mean's sign. Differences are the story against each seed's own \
+         counterfactual: for amounts as a share of the counterfactual, for shares in percentage \
+         points (pts; pt-months sum them over the months).</p>"
+    );
+    if shown.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p>In every seed, every headline metric stays within 1 % of the counterfactual throughout.</p>"
+        );
+    } else {
+        let _ = writeln!(
+            h,
+            "<table class=\"comparison cards\">\n<thead><tr><th>Metric</th><th>Largest difference</th>\
+             <th>Cumulative</th><th>Seeds that agree</th><th>Months &gt;1 % below</th>\
+             <th>Within 1 % from</th></tr></thead>\n<tbody>"
+        );
+        let mut nation = "";
+        for s in shown {
+            if s.nation != nation {
+                nation = &s.nation;
+                let _ = writeln!(
+                    h,
+                    "<tr class=\"group\"><th colspan=\"6\">{}</th></tr>",
+                    esc(&name(nation))
+                );
+            }
+            let (mean, min, max) = (s.mean(), s.min(), s.max());
+            if s.metric.measure == Measure::Count {
+                let _ = writeln!(
+                    h,
+                    "<tr><td class=\"metric\">{}</td><td colspan=\"5\">peak {} (median; range {} to {})</td></tr>",
+                    esc(&s.metric.label),
+                    fmt_num(mean.stats.run_peak.value),
+                    fmt_num(min.stats.run_peak.value),
+                    fmt_num(max.stats.run_peak.value)
+                );
+                continue;
+            }
+            let c = cells(mean);
+            let largest = |r: &crate::comparison::Row| {
+                r.stats.largest.map_or_else(
+                    || "0".to_string(),
+                    |l| difference_text(r, l.difference, l.relative),
+                )
+            };
+            let _ = writeln!(
+                h,
+                "<tr><td class=\"metric\">{}</td><td data-label=\"Largest difference\">{}<br>\
+                 <span class=\"range\">{} to {}</span></td><td data-label=\"Cumulative\">{}<br>\
+                 <span class=\"range\">{} to {}</span></td><td data-label=\"Seeds that agree\">{} of {}</td>\
+                 <td data-label=\"Months &gt;1 % below\">{}<br><span class=\"range\">{} to {}</span></td>\
+                 <td data-label=\"Within 1 % from\">{}</td></tr>",
+                esc(&s.metric.label),
+                esc(&c.largest),
+                esc(&largest(min)),
+                esc(&largest(max)),
+                esc(&c.cumulative),
+                esc(&cumulative_text(min)),
+                esc(&cumulative_text(max)),
+                s.same_sign,
+                s.seeds,
+                esc(&c.below),
+                min.stats.months_below,
+                max.stats.months_below,
+                esc(&c.recovery)
+            );
+        }
+        let _ = writeln!(h, "</tbody>\n</table>");
+    }
+    let bands = e.bands();
+    if !bands.is_empty() {
+        let spread = charts::spread::Spread {
+            title: format!("\u{201c}{}\u{201d} over {n} seeds", first.name),
+            seeds: n,
+            bands,
+        };
+        let svg = charts::figure_svg(&spread)?;
+        chart_section(
+            &mut h,
+            charts::spread::STEM,
+            &charts::Figure::title(&spread),
+            &svg,
+            charts::Figure::size(&spread).0,
+            &charts::spread::how_to_read(n),
+        );
+    }
+    let _ = writeln!(h, "<h2>Each seed</h2>\n<ul class=\"seeds\">");
+    for seed in &e.seeds {
+        let folder = crate::ensemble::seed_folder(*seed);
+        let _ = writeln!(
+            h,
+            "<li><a href=\"{folder}/{FILE}\">seed {seed}</a>: its own report, tables and charts in \
+             {folder}/</li>"
+        );
+    }
+    let _ = writeln!(
+        h,
+        "</ul>\n<p class=\"files\">Every seed's comparison rows and the summary rows (mean, min and \
+         max; <code>row_kind</code> and <code>statistic</code> tell them apart) are in {}.</p>\n\
+         </main>\n</body>\n</html>",
+        crate::comparison::FILE
+    );
+    Ok(h)
+}
+
+/// Writes the ensemble's `report.html` into `dir` atomically; returns its path.
+pub fn write_ensemble(dir: &Path, e: &crate::ensemble::Ensemble) -> Result<PathBuf> {
+    let path = dir.join(FILE);
+    crate::fsutil::write_atomic(&path, render_ensemble(e)?.as_bytes())?;
+    Ok(path)
 }
 
 /// A story's mechanism, sources, expectations and the table of its run against its counterfactual.

@@ -431,6 +431,18 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Whether the event is a policy's or a trigger's (kept in every run), not a lab's.
+    pub fn is_policy(self) -> bool {
+        matches!(
+            self,
+            EventKind::PolicyOn
+                | EventKind::PolicyOff
+                | EventKind::Ban
+                | EventKind::TriggerFired
+                | EventKind::TriggerSkipped
+        )
+    }
+
     pub const ALL: [EventKind; 9] = [
         EventKind::PolicyOn,
         EventKind::PolicyOff,
@@ -478,11 +490,13 @@ pub struct EventRecord {
     pub false_positive: bool,
 }
 
-/// Every event of the run, in order — or none, for runs that do not keep the events table.
+/// Every event of the run, in order — or, for runs that keep no lab-level events (`--detail
+/// summary`), only the policies' and triggers' own: few, and what tells when a story acts.
 #[derive(Resource, Clone, Debug)]
 pub struct EventLog {
     pub events: Vec<EventRecord>,
-    /// Whether events are kept; when not, `record` hands out nothing to fill in, so nothing is formatted.
+    /// Whether lab-level events (accusations, KYC evasions, seizures, dropped contracts) are kept; when
+    /// not, `record` hands out nothing to fill in for them, so nothing is formatted.
     pub keep: bool,
 }
 
@@ -496,6 +510,11 @@ impl Default for EventLog {
 }
 
 impl EventLog {
+    /// Whether events of `kind` are kept: always a policy's or a trigger's, lab-level ones if `keep`.
+    pub fn keeps(&self, kind: EventKind) -> bool {
+        self.keep || kind.is_policy()
+    }
+
     /// As [`EventLog::record`], the actor made only if the log keeps events.
     pub fn record_with(
         &mut self,
@@ -503,7 +522,7 @@ impl EventLog {
         kind: EventKind,
         actor: impl FnOnce() -> String,
     ) -> Option<&mut EventRecord> {
-        if !self.keep {
+        if !self.keeps(kind) {
             return None;
         }
         let event = self.record(month, kind, "")?;
@@ -514,7 +533,7 @@ impl EventLog {
     /// Appends an event with the given month, kind and actor for the caller to fill in what else
     /// applies; `None` when the log keeps no events.
     pub fn record(&mut self, month: u32, kind: EventKind, actor: &str) -> Option<&mut EventRecord> {
-        if !self.keep {
+        if !self.keeps(kind) {
             return None;
         }
         self.events.push(EventRecord {

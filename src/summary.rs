@@ -284,6 +284,276 @@ pub fn table(rows: &[comparison::Row], data: &RunData, against: &str, file: &str
     out
 }
 
+/// A story over several seeds, as `run --seeds` prints it: the story, its expectations with how many
+/// seeds met them, and the table of the world's and the focus nations' headline metrics that moved in
+/// any seed — each cell the mean over the seeds (months and month counts: the median) with the range
+/// on the line below, and how many seeds agree on the sign of the cumulative difference. `data` is the
+/// first seed's run (for names); `file` names the file that holds every row.
+pub fn ensemble(
+    summaries: &[crate::ensemble::Summary],
+    views: &[StoryComparison],
+    data: &RunData,
+    seeds: &[u64],
+    file: &str,
+) -> String {
+    let mut out = String::new();
+    let n = seeds.len();
+    let _ = writeln!(
+        out,
+        "\nThe story over {n} seeds ({}), each against its own counterfactual (the same file without \
+         its own policies and triggers, run with the same seed)",
+        seed_list(seeds)
+    );
+    if let Some(view) = views.first() {
+        if !view.story.is_empty() {
+            for line in short_paragraph(&view.story, WIDTH - 2, 3) {
+                let _ = writeln!(out, "  {line}");
+            }
+        }
+        match view.start {
+            Some(t) => {
+                let _ = writeln!(out, "  It acts from {} (seed {}).", view.month(t), seeds[0]);
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "  Nothing of its own came into force within the run (seed {}).",
+                    seeds[0]
+                );
+            }
+        }
+    }
+    let blocs = data.bloc_names();
+    let expectations = crate::ensemble::expectations(views);
+    if !expectations.is_empty() {
+        let _ = writeln!(out, "\nExpectations over the {n} seeds (the mean effect)");
+        let first = views.first();
+        for e in &expectations {
+            let j = &e.judgement;
+            let verdict = format!("met {}/{}", e.met, n);
+            let range = e
+                .range
+                .filter(|_| e.judged > 1)
+                .map(|(lo, hi)| {
+                    let one = |x: f64| {
+                        let mut k = j.clone();
+                        k.effect = Some(x);
+                        comparison::finding(&k, &blocs)
+                    };
+                    format!(" (range {} to {})", one(lo), one(hi))
+                })
+                .unwrap_or_default();
+            let text = format!(
+                "{}: {}{range}",
+                comparison::claim(j, &blocs, |t| first
+                    .map_or_else(String::new, |v| v.month(t).to_string())),
+                comparison::finding(j, &blocs)
+            );
+            for (i, line) in wrap(&text, WIDTH - 13).into_iter().enumerate() {
+                let lead = if i == 0 { verdict.as_str() } else { "" };
+                let _ = writeln!(out, "  {lead:<10} {line}");
+            }
+        }
+    }
+    let _ = writeln!(out);
+    let name = |nation: &str| {
+        if nation == comparison::WORLD {
+            "World".to_string()
+        } else {
+            data.nation_label(nation)
+        }
+    };
+    let moved = |s: &crate::ensemble::Summary| s.rows.iter().any(comparison::moved);
+    let mut lines: Vec<(String, [String; 6])> = Vec::new();
+    let mut quiet: Vec<String> = Vec::new();
+    let mut nation: Option<String> = None;
+    let mut shown_here = false;
+    for s in summaries {
+        if nation.as_deref() != Some(s.nation.as_str()) {
+            if let Some(previous) = &nation
+                && !shown_here
+            {
+                quiet.push(name(previous));
+            }
+            nation = Some(s.nation.clone());
+            shown_here = false;
+        }
+        if !moved(s) {
+            continue;
+        }
+        if !shown_here {
+            lines.push((name(&s.nation), Default::default()));
+            shown_here = true;
+        }
+        let (mean, min, max) = (s.mean(), s.min(), s.max());
+        let label = format!("  {}", s.metric.label);
+        if s.metric.measure == Measure::Count {
+            let peak = |r: &comparison::Row| crate::charts::fmt_num(r.stats.run_peak.value);
+            lines.push((
+                label,
+                [
+                    format!(
+                        "peak {} (median; range {} to {}), in {} months",
+                        peak(mean),
+                        peak(min),
+                        peak(max),
+                        mean.stats.run_peak.months_above_zero
+                    ),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                ],
+            ));
+            continue;
+        }
+        let c = comparison::cells(mean);
+        let largest = |r: &comparison::Row| {
+            r.stats.largest.map_or_else(
+                || "0".to_string(),
+                |l| comparison::difference_text(r, l.difference, l.relative),
+            )
+        };
+        let below = |r: &comparison::Row| r.stats.months_below.to_string();
+        lines.push((
+            label,
+            [
+                c.largest,
+                c.cumulative,
+                format!("{}/{}", s.same_sign, s.seeds),
+                below(mean),
+                c.recovery,
+                String::new(),
+            ],
+        ));
+        lines.push((
+            String::new(),
+            [
+                range_text(&largest(min), &largest(max)),
+                range_text(
+                    &comparison::cumulative_text(min),
+                    &comparison::cumulative_text(max),
+                ),
+                String::new(),
+                range_text(&below(min), &below(max)),
+                String::new(),
+                String::new(),
+            ],
+        ));
+    }
+    if let Some(previous) = &nation
+        && !shown_here
+    {
+        quiet.push(name(previous));
+    }
+    if lines.is_empty() {
+        let _ = writeln!(
+            out,
+            "In every seed, every headline metric stays within 1 % of the counterfactual throughout."
+        );
+    } else {
+        let title = format!("Mean of {n} seeds, range below");
+        let header = [
+            title.as_str(),
+            "largest difference",
+            "cumulative",
+            "agree",
+            "months >1 % below",
+            "within 1 % from",
+            "",
+        ];
+        let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+        widths[0] = lines
+            .iter()
+            .filter(|(_, c)| !c[1].is_empty() || !c[0].is_empty())
+            .map(|(l, _)| l.chars().count())
+            .fold(widths[0], usize::max);
+        for (_, cells) in &lines {
+            // A count's text runs across the columns.
+            if !cells[1].is_empty() || cells[0].is_empty() {
+                for (w, text) in widths[1..].iter_mut().zip(cells) {
+                    *w = (*w).max(text.chars().count());
+                }
+            }
+        }
+        let row = |label: &str, cells: &[String]| -> String {
+            std::iter::once(label)
+                .chain(cells.iter().map(String::as_str))
+                .zip(&widths)
+                .map(|(text, w)| format!("{text:<w$}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+                .trim_end()
+                .to_string()
+        };
+        let head: Vec<String> = header[1..].iter().map(|h| h.to_string()).collect();
+        let _ = writeln!(out, "{}", row(header[0], &head));
+        for (label, cells) in &lines {
+            if cells.iter().all(String::is_empty) {
+                let _ = writeln!(out, "{label}");
+            } else if cells[1..].iter().all(String::is_empty) && !label.is_empty() {
+                let w = widths[0];
+                let _ = writeln!(out, "{label:<w$} {}", cells[0]);
+            } else {
+                let _ = writeln!(out, "{}", row(label, cells));
+            }
+        }
+    }
+    if !quiet.is_empty() && !lines.is_empty() {
+        let text = format!(
+            "{}: every headline metric within 1 % throughout, in every seed",
+            quiet.join(", ")
+        );
+        for line in wrap(&text, WIDTH) {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    let note = format!(
+        "(Each cell is the mean over the seeds — months and numbers of months the median — with the \
+         range from the least to the greatest seed on the line below; `agree` counts the seeds whose \
+         cumulative difference has the mean's sign. 1 % is of the counterfactual's value that month, \
+         0.01 points at least for shares; pts are percentage points, pt-months their sum over the \
+         months. Every seed's rows, with the months above, and the summary rows: {file})"
+    );
+    for line in wrap(&note, WIDTH) {
+        let _ = writeln!(out, "{line}");
+    }
+    out
+}
+
+/// A range `lo to hi`, the unit written once when both share it (`−0.84 to +0.60 pts`), or one
+/// value when they are the same.
+fn range_text(lo: &str, hi: &str) -> String {
+    if lo == hi {
+        return lo.to_string();
+    }
+    let unit = |t: &str| -> Option<(String, String)> {
+        let (number, unit) = t.rsplit_once(' ')?;
+        Some((number.to_string(), unit.to_string()))
+    };
+    match (unit(lo), unit(hi)) {
+        (Some((a, u)), Some((b, v))) if u == v => format!("{a} to {b} {u}"),
+        _ => format!("{lo} to {hi}"),
+    }
+}
+
+/// Seeds as `1–4` when consecutive, else listed.
+pub fn seed_list(seeds: &[u64]) -> String {
+    match seeds {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [first, .., last] if last - first + 1 == seeds.len() as u64 => {
+            format!("{first}\u{2013}{last}")
+        }
+        _ => seeds
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
 enum Line {
     Heading(String),
     Cells([String; 5]),

@@ -439,3 +439,89 @@ fn a_run_beyond_max_memory_is_refused_before_it_starts_naming_estimate_limit_and
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
+
+/// The ids a story is written with are a command away, each with what a story needs of it.
+#[test]
+fn list_prints_a_scenarios_ids_with_their_details() {
+    let tmp = tempfile::tempdir().unwrap();
+    let list = |args: &[&str]| {
+        let out = fracture(args, tmp.path());
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let providers = list(&["list", "providers"]);
+    let huawei = providers
+        .lines()
+        .find(|l| l.starts_with("huawei-cloud "))
+        .expect("huawei-cloud is listed");
+    assert!(
+        huawei.contains("Huawei Cloud · china · CN · CN, HK"),
+        "{huawei}"
+    );
+    let coalitions = list(&["list", "coalitions"]);
+    let board = coalitions
+        .lines()
+        .find(|l| l.starts_with("uk-board-signatories "))
+        .expect("uk-board-signatories is listed");
+    assert!(
+        board.contains("GB, FR, DE") && board.contains("KE, BR"),
+        "{board}"
+    );
+    // A story's own entries: its trigger, with the policy it puts in force.
+    let triggers = list(&["list", "triggers", "alibaba-ban"]);
+    assert!(
+        triggers.contains("board-ban") && triggers.contains("cloud_ban"),
+        "{triggers}"
+    );
+    assert_eq!(
+        list(&["list", "triggers"]).lines().count(),
+        1,
+        "the baseline has none"
+    );
+    let chips = list(&["list", "chips"]);
+    assert!(
+        chips
+            .lines()
+            .any(|l| l.starts_with("h20 ") && l.contains("from 2024-01"))
+    );
+    // The shipped scenarios, as before.
+    assert!(
+        list(&["list"])
+            .lines()
+            .any(|l| l.starts_with("alibaba-ban "))
+    );
+    let wrong = fracture(&["list", "provider"], tmp.path());
+    assert!(!wrong.status.success());
+    assert!(text(&wrong.stderr).contains("did you mean `providers`"));
+}
+
+/// `run` is the default command: `fracture STORY` runs it; a misspelt command is not taken for a file.
+#[test]
+fn a_scenario_as_the_first_word_runs_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = fracture(
+        &[
+            "alibaba-ban",
+            "--months",
+            "3",
+            "--detail",
+            "summary",
+            "--out",
+            "a",
+            "-q",
+        ],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(tmp.path().join("a/counterfactual/manifest.json").is_file());
+    let typo = fracture(&["lsit"], tmp.path());
+    assert!(!typo.status.success());
+    assert!(
+        text(&typo.stderr).contains("'list'"),
+        "{}",
+        text(&typo.stderr)
+    );
+    let scenario = fracture(&["alibaba-bna"], tmp.path());
+    assert!(!scenario.status.success());
+    assert!(text(&scenario.stderr).contains("did you mean `alibaba-ban`"));
+}

@@ -126,6 +126,33 @@ fn the_readme_example_output_is_what_run_prints() {
         "README.md's example of a story's output has drifted from what `fracture run alibaba-ban` \
          prints: copy it again"
     );
+    let seeds = example("Mean of 4 seeds, range below");
+    let out = common::fracture(
+        &[
+            "run",
+            "alibaba-ban",
+            "--seed",
+            "1",
+            "--seeds",
+            "4",
+            "--out",
+            "output/seeds",
+        ],
+        tmp.path(),
+    );
+    assert!(out.status.success());
+    let printed: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .skip_while(|l| !l.starts_with("Mean of 4 seeds"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        &printed[..seeds.len().min(printed.len())],
+        &seeds[..],
+        "README.md's example of a story over seeds has drifted from what `fracture run alibaba-ban \
+         --seed 1 --seeds 4` prints: copy it again"
+    );
 }
 
 /// Every column of every table the baseline writes is named in the README's table of outputs (a bloc

@@ -29,6 +29,7 @@ pub mod figure;
 mod legend;
 mod per_capita;
 mod spec;
+pub mod spread;
 mod stranded;
 pub mod style;
 pub mod tornado;

@@ -20,8 +20,8 @@ pub struct Manifest {
     pub files: Vec<String>,
     /// Rows per table.
     pub rows: std::collections::BTreeMap<String, usize>,
-    /// Which tables have rows: `full`, `nations` (no lab rows) or `summary` (no lab, usage or event
-    /// rows; see `fracture run --detail`).
+    /// Which tables have rows: `full`, `nations` (no lab rows) or `summary` (no lab or usage rows; of the
+    /// events only the policies' and triggers'; see `fracture run --detail`).
     #[serde(default)]
     pub detail: String,
     /// What the labs table holds: `per_population` members of each population asked for
@@ -36,6 +36,10 @@ pub struct Manifest {
     /// of the story's own that it does not have.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sets_not_applied: Vec<String>,
+    /// For the folder of `run --seeds`: the seeds, each run in its `seed=S/` folder (`seed` is the
+    /// first).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub seeds: Vec<u64>,
     pub scenario: Scenario,
 }
 
@@ -56,6 +60,7 @@ impl Manifest {
             wall_time_seconds: 0.0,
             counterfactual_of: None,
             sets_not_applied: Vec::new(),
+            seeds: Vec::new(),
             scenario: scenario.clone(),
         }
     }

@@ -44,7 +44,9 @@ fn origin_of(name_or_path: &str) -> Result<Origin, ScenarioError> {
         None => Err(ScenarioError::single(
             name_or_path,
             format!(
-                "no such file, and no shipped scenario of that name (shipped: {})",
+                "no such file, and no shipped scenario of that name{} (shipped: {})",
+                super::suggest::closest(name_or_path, library::SHIPPED.iter().map(|s| s.name))
+                    .map_or_else(String::new, |s| format!("; did you mean `{s}`?")),
                 library::SHIPPED
                     .iter()
                     .map(|s| s.name)

@@ -12,6 +12,11 @@ mod load;
 mod overrides;
 mod policy;
 mod suggest;
+
+/// The candidate closest to `word`, if close enough to be a misspelling of it ("did you mean").
+pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    suggest::closest(word, candidates.iter().copied())
+}
 mod validate;
 
 // For the sweep file's errors (the sweeps are part of the engine).

@@ -199,8 +199,10 @@ pub enum Detail {
     /// Every table but the labs': no rows in `labs` (it keeps its columns), every row of `usage` and
     /// `events`.
     Nations,
-    /// No rows in `labs`, `usage` nor `events` (all keep their columns): what a sweep's summary
-    /// statistics need, at a fraction of the cost. `global`, `nations`, `providers` and `fabs` are whole.
+    /// No rows in `labs` nor `usage`, and in `events` only the policies' and triggers' (policies
+    /// switched on and off, bans, triggers fired or skipped: what tells when a story acts), all tables
+    /// with their columns: what a sweep's summary statistics need, at a fraction of the cost.
+    /// `global`, `nations`, `providers` and `fabs` are whole.
     Summary,
 }
 
@@ -225,6 +227,8 @@ impl Detail {
         self != Detail::Summary
     }
 
+    /// Whether the events table has the labs' events (accusations, KYC evasions, seizures, dropped
+    /// contracts); the policies' and triggers' are always kept.
     pub fn events(self) -> bool {
         self != Detail::Summary
     }
