@@ -238,7 +238,10 @@ pub fn list(what: What, scenario: &Scenario) -> String {
                             "{} · {start} to {end} · {reach} · {}",
                             p.kind.as_str(),
                             match (p.kind.takes_strength(), p.strength) {
-                                (false, _) => "\u{2013}".to_string(),
+                                (false, _) => p.revenue_share.map_or_else(
+                                    || "\u{2013}".to_string(),
+                                    |r| format!("revenue share {r}"),
+                                ),
                                 (true, None) => "1 (default)".to_string(),
                                 (true, Some(s)) => format!("{s}"),
                             }

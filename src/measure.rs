@@ -118,6 +118,14 @@ pub enum Measure {
     },
     /// The target nations' indigenous fabs invest at `strength`.
     IndigenousPush { strength: f64 },
+    /// The `listed` classes are closed to the targets' buyers at `strength`, by their own government.
+    PurchaseDiscouragement { listed: Vec<bool>, strength: f64 },
+    /// Licensed sales of the `listed` classes to the targets pay `revenue_share` of their price to the
+    /// imposers' governments.
+    LicenceFee {
+        listed: Vec<bool>,
+        revenue_share: f64,
+    },
 }
 
 impl Measure {
@@ -138,16 +146,19 @@ impl Measure {
                 vec![false; mask.len()]
             }
         };
+        let listed = || -> Vec<bool> {
+            (0..index.chip_ids.len())
+                .map(|c| {
+                    policy.chips.contains(&index.chip_ids[c])
+                        || policy
+                            .h100e_threshold
+                            .is_some_and(|h| index.chip_h100e[c] >= h)
+                })
+                .collect()
+        };
         match policy.kind {
             PolicyKind::ChipExportControl => Measure::ChipExportControl {
-                listed: (0..index.chip_ids.len())
-                    .map(|c| {
-                        policy.chips.contains(&index.chip_ids[c])
-                            || policy
-                                .h100e_threshold
-                                .is_some_and(|h| index.chip_h100e[c] >= h)
-                    })
-                    .collect(),
+                listed: listed(),
                 foreign_direct_product: policy.foreign_direct_product.unwrap_or(false),
                 headquartered: policy.headquartered.unwrap_or(false),
                 strength,
@@ -189,6 +200,14 @@ impl Measure {
                 strength,
             },
             PolicyKind::IndigenousPush => Measure::IndigenousPush { strength },
+            PolicyKind::PurchaseDiscouragement => Measure::PurchaseDiscouragement {
+                listed: listed(),
+                strength,
+            },
+            PolicyKind::LicenceFee => Measure::LicenceFee {
+                listed: listed(),
+                revenue_share: policy.revenue_share.unwrap_or(0.0),
+            },
         }
     }
 }

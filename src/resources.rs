@@ -216,6 +216,12 @@ pub struct Rules {
     pub chip_block_headquartered: Grid,
     /// [chip][nation]: secondary-sanction strength on buying the chip.
     pub chip_sanction: Grid,
+    /// [chip][nation]: the share of the chip its own government closes to the nation's buyers
+    /// (discouragement).
+    pub chip_discouraged: Grid,
+    /// [chip][nation]: the share of a sale's price paid to the licensing governments on legal sales of
+    /// the chip to buyers in the nation.
+    pub licence_fee: Grid,
     /// [nation]: under any chip export control (indigenous fabs invest more), and the strongest one's
     /// strength (labs' budget plans follow it).
     pub under_chip_control: Vec<bool>,
@@ -248,6 +254,8 @@ impl Rules {
             chip_block: Grid::new(chips, nations, 0.0),
             chip_block_headquartered: Grid::new(chips, nations, 0.0),
             chip_sanction: Grid::new(chips, nations, 0.0),
+            chip_discouraged: Grid::new(chips, nations, 0.0),
+            licence_fee: Grid::new(chips, nations, 0.0),
             under_chip_control: vec![false; nations],
             chip_pressure: vec![0.0; nations],
             import_cap: vec![None; nations],
@@ -352,6 +360,10 @@ pub struct ChipMarket {
     pub installed_value: f64,
     /// USD paid for datacentres built this month.
     pub datacentre_spend: f64,
+    /// USD of `spend` the sellers paid on to licensing governments (licence fees), in all and by the
+    /// nation of the buyers whose purchases paid them.
+    pub licence_fees: f64,
+    pub licence_fees_by_nation: Vec<f64>,
     /// USD paid to smugglers, and the smugglers' margin on it.
     pub smuggling: f64,
     pub smuggling_margin: f64,

@@ -27,8 +27,9 @@ impl<'a> From<&'a Outputs> for Tables<'a> {
 }
 
 /// The month (`t`) a story starts to act in a run: the first month one of its own policies — one its
-/// counterfactual lacks or has otherwise — is in force, or the first a trigger of its own puts a policy
-/// in force. `None` when nothing of its own came into force within the run.
+/// counterfactual lacks or has otherwise — is in force, the first month one its counterfactual has and
+/// it removed would have been, or the first a trigger of its own puts a policy in force. `None` when
+/// nothing of its own came into force within the run.
 pub fn story_start(story: &Scenario, counterfactual: &Scenario, out: &Outputs) -> Option<usize> {
     story_start_in(story, counterfactual, out.into())
 }
@@ -42,6 +43,14 @@ pub fn story_start_in(story: &Scenario, counterfactual: &Scenario, out: Tables) 
         .iter()
         .filter(|p| !counterfactual.policy.contains(p))
         .map(|p| start.months_until(story.policy_start(p)).max(0));
+    // A policy the story removes acts, by its absence, from when it would have been in force.
+    let removed = counterfactual
+        .policy
+        .iter()
+        .filter(|p| !story.policy.iter().any(|s| s.name == p.name))
+        .filter(|p| p.end.is_none_or(|end| start.months_until(end) >= 0))
+        .map(|p| start.months_until(counterfactual.policy_start(p)).max(0));
+    let scheduled = scheduled.chain(removed);
     let own_triggers: Vec<&crate::scenario::Trigger> = story
         .trigger
         .iter()

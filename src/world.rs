@@ -823,6 +823,8 @@ fn insert_resources(
         installed: 0.0,
         installed_value: 0.0,
         datacentre_spend: 0.0,
+        licence_fees: 0.0,
+        licence_fees_by_nation: vec![0.0; n],
         smuggling: 0.0,
         smuggling_margin: 0.0,
     });

@@ -685,3 +685,105 @@ end = "2025-08"
         assert!(!d.contains("cloud_ban") && !d.contains("import_cap"), "{d}");
     }
 }
+
+/// A licence fee moves money, not chips: every table but the fee columns is the world's without it, to
+/// the bit; the fee is paid only on sales to the targets, grows in proportion to its revenue share, and
+/// is part of what sellers received.
+#[test]
+fn a_licence_fee_pays_a_share_of_licensed_sales_to_the_licensing_governments() {
+    let fee = |share: f64| {
+        format!(
+            r#"
+[[policy]]
+name = "h20-licence-fee"
+kind = "licence_fee"
+by = ["US"]
+targets = ["CN"]
+chips = ["h20"]
+revenue_share = {share}
+"#
+        )
+    };
+    let without = run(&scenario("", 24, &[]));
+    let zero = run(&scenario(&fee(0.0), 24, &[]));
+    assert!(zero.global.equals_missing(&without.global));
+    assert!(zero.nations.equals_missing(&without.nations));
+    let low = run(&scenario(&fee(0.15), 24, &[]));
+    let high = run(&scenario(&fee(0.3), 24, &[]));
+    let others = |o: &fracture::Outputs, table: &str| {
+        let df = if table == "global" {
+            &o.global
+        } else {
+            &o.nations
+        };
+        df.drop("licence_fees_busd").unwrap()
+    };
+    for table in ["global", "nations"] {
+        assert!(
+            others(&low, table).equals_missing(&others(&without, table)),
+            "the fee changed the {table} table beyond its own column"
+        );
+    }
+    let paid = |o: &fracture::Outputs| sum(&global(o, "licence_fees_busd"));
+    let (l, h) = (paid(&low), paid(&high));
+    assert!(l > 0.01, "China buys H20s, so 15 % of them is paid: {l}");
+    assert!(
+        (h - 2.0 * l).abs() <= 1e-9 * h,
+        "twice the share, twice the fee: {l} {h}"
+    );
+    // Paid on China's purchases only, out of what its buyers paid for chips.
+    let cn = sum(&nation(&low, "CN", "licence_fees_busd"));
+    assert!(
+        (cn - l).abs() <= 1e-9 * l,
+        "all of it on sales to China: {cn} of {l}"
+    );
+    assert!(cn < 0.15 * sum(&nation(&low, "CN", "chip_spend_busd")) + 1e-12);
+    assert_eq!(sum(&nation(&low, "US", "licence_fees_busd")), 0.0);
+}
+
+/// A government that discourages its buyers from a class turns them to the others: China's buyers take
+/// fewer of NVIDIA's H20s and more of their own chips, and gain no compute by it.
+#[test]
+fn purchase_discouragement_turns_the_targets_buyers_from_the_listed_class() {
+    let probe = |strength: f64| {
+        format!(
+            r#"
+[[policy]]
+name = "h20-guidance"
+kind = "purchase_discouragement"
+by = ["CN"]
+targets = ["CN"]
+chips = ["h20"]
+strength = {strength}
+"#
+        )
+    };
+    let without = run(&scenario("", 24, &[]));
+    let with = run(&scenario(&probe(1.0), 24, &[]));
+    // Legal receipts of the West's chips (the H20 is the only class the controls leave open to China):
+    // what it received from the West less what smugglers brought.
+    let west = |o: &fracture::Outputs| {
+        sum(&nation(o, "CN", "received_h100e_west"))
+            - sum(&nation(o, "CN", "smuggled_received_h100e"))
+    };
+    let own = |o: &fracture::Outputs| sum(&nation(o, "CN", "received_h100e_china"));
+    assert!(
+        west(&without) > 1000.0,
+        "China buys H20s: {}",
+        west(&without)
+    );
+    assert!(
+        west(&with) < 0.01 * west(&without),
+        "China's buyers take no H20s: {} against {}",
+        west(&with),
+        west(&without)
+    );
+    assert!(
+        own(&with) > own(&without),
+        "and more of their own chips: {} against {}",
+        own(&with),
+        own(&without)
+    );
+    let compute = |o: &fracture::Outputs| sum(&nation(o, "CN", "compute_h100e"));
+    assert!(compute(&with) <= compute(&without) * 1.001);
+}

@@ -836,3 +836,50 @@ fn a_run_may_not_start_before_its_worlds_data_month() {
     .scenario;
     assert_eq!(later.months_since_data(), 24);
 }
+
+#[test]
+fn scale_multiplies_what_a_file_inherits_and_refuses_what_it_cannot_scale() {
+    let base = load("baseline", &[]).unwrap().scenario;
+    let scaled = fracture::scenario::load_str(
+        "scaled.toml",
+        "extends = \"baseline\"\n[scenario]\nname = \"scaled\"\n[scale]\n\"lab.budget\" = 0.5\n\
+         \"provider.region.capacity\" = 2\n[[lab]]\nid = \"my-lab\"\nnation = \"KE\"\nkind = \"startup\"\n\
+         budget = 0.1\n",
+        &[],
+    )
+    .unwrap()
+    .scenario;
+    let budget = |s: &fracture::scenario::Scenario, id: &str| {
+        s.lab.iter().find(|l| l.id == id).unwrap().budget
+    };
+    assert_eq!(budget(&scaled, "openai"), 0.5 * budget(&base, "openai"));
+    // The file's own entries are not scaled.
+    assert_eq!(budget(&scaled, "my-lab"), 0.1);
+    let capacity = |s: &fracture::scenario::Scenario| -> f64 {
+        s.provider
+            .iter()
+            .flat_map(|p| &p.region)
+            .map(|r| r.capacity)
+            .sum()
+    };
+    assert!((capacity(&scaled) - 2.0 * capacity(&base)).abs() < 1e-6 * capacity(&base));
+
+    let d = errors(
+        "extends = \"baseline\"\n[scenario]\nname = \"x\"\n[scale]\n\"lab.budgt\" = 0.5\n\"fab.wafers\" = 0\n",
+    );
+    expect(
+        &d,
+        5,
+        1,
+        "scale.lab.budgt",
+        "`lab.budgt` cannot be scaled; did you mean `lab.budget`?",
+    );
+    expect(
+        &d,
+        6,
+        1,
+        "scale.fab.wafers",
+        "expected a factor from 1/1000 to 1000",
+    );
+    assert_eq!(d.len(), 2, "both problems at once: {d:?}");
+}

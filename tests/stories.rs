@@ -99,9 +99,10 @@ fn check_story(name: &str) -> Vec<String> {
 
 #[test]
 fn every_shipped_story_keeps_its_expectations() {
+    // The worlds (the baseline, the hindcast) tell no story; tests/hindcast.rs holds the hindcast.
     let failures: Vec<String> = SHIPPED
         .iter()
-        .filter(|s| s.name != "baseline")
+        .filter(|s| s.name != "baseline" && s.name != "hindcast-2022")
         .flat_map(|s| check_story(s.name))
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));

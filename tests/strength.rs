@@ -197,6 +197,28 @@ start = "2025-01"
             all_or_nothing: false,
             restricted: None,
         },
+        Case {
+            kind: "purchase_discouragement",
+            probe: r#"
+[[policy]]
+name = "probe"
+kind = "purchase_discouragement"
+by = ["CN"]
+targets = ["CN"]
+chips = ["h20"]
+start = "2025-01"
+"#,
+            sets: &[],
+            months: 24,
+            // China's buyers take fewer of the listed class, NVIDIA's H20: less from the West legally.
+            measure: |o| {
+                nations_over(o, &["CN"], "received_h100e_west", 0, 24)
+                    - nations_over(o, &["CN"], "smuggled_received_h100e", 0, 24)
+            },
+            direction: -1.0,
+            all_or_nothing: false,
+            restricted: Some(china_compute),
+        },
     ]
 }
 
@@ -325,4 +347,5 @@ strength_tests! {
     secondary_sanctions_do_nothing_at_zero_and_more_with_strength => "secondary_sanctions",
     reciprocity_does_nothing_at_zero_and_more_with_strength => "reciprocity",
     indigenous_push_does_nothing_at_zero_and_more_with_strength => "indigenous_push",
+    purchase_discouragement_does_nothing_at_zero_and_more_with_strength => "purchase_discouragement",
 }

@@ -32,6 +32,8 @@ shipped![
     "indigenous-push",
     "forensic-false-positives",
     "full-decoupling",
+    "hindcast-2022",
+    "hindcast-2022-no-controls",
 ];
 
 /// Finds a shipped scenario by name, with or without `.toml`.

@@ -292,7 +292,12 @@ impl Files {
         }
         let mut tables = self.tables.clone();
         let (_, own) = tables.last_mut().expect("two tables");
-        if !drop_own_policies(own) {
+        let world = own
+            .get("scenario")
+            .and_then(|s| s.get("world"))
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        if world || !drop_own_policies(own) {
             return Ok(None);
         }
         merge(&self.files, tables).map(Some)
@@ -673,6 +678,113 @@ fn index_by_id(items: &[Value], id: &str) -> HashMap<String, usize> {
     index
 }
 
+/// The keys `[scale]` may multiply: amounts of a world (money, stocks, capacities, power) that an
+/// earlier or later world has in other proportions. Each is `table.key` over every entry of the table
+/// (`provider.region.capacity` over every region of every provider).
+pub const SCALABLE: &[&str] = &[
+    "lab.budget",
+    "lab.owned",
+    "provider.capex",
+    "provider.region.capacity",
+    "fab.wafers",
+    "fab.packaging",
+    "fab.banked_dies",
+    "nation.power_gw",
+    "nation.power_build_gw_yr",
+    "nation.gdp",
+];
+
+/// The largest factor `[scale]` takes: a world a thousand times larger or smaller is another world.
+pub const MAX_SCALE: f64 = 1e3;
+
+/// `[scale]`: multiplies a key of every inherited entry (written in the files this one extends) by a
+/// factor, so that a world of another year can be the shipped one in other proportions (the hindcast's
+/// 2022 world is the 2025 one with 2022's budgets, stocks and capacities). This file's own entries,
+/// merged after, are not scaled.
+fn apply_scale(
+    merged: &mut Table,
+    file: usize,
+    scale: Value,
+    sources: &Sources,
+    located: &mut Vec<Diagnostic>,
+) {
+    let Value::Table(scale) = scale else {
+        located.push(sources.diagnostic_in(
+            file,
+            "scale",
+            "expected a table of factors, e.g. [scale] with `\"lab.budget\" = 0.3`".into(),
+        ));
+        return;
+    };
+    for (key, factor) in scale {
+        let path = format!("scale.{key}");
+        if !SCALABLE.contains(&key.as_str()) {
+            located.push(sources.diagnostic_in(
+                file,
+                &path,
+                format!(
+                    "`{key}` cannot be scaled{}; the keys [scale] takes are {}",
+                    suggest::hint(&key, SCALABLE.iter().copied()),
+                    SCALABLE.join(", ")
+                ),
+            ));
+            continue;
+        }
+        let factor = match factor {
+            Value::Float(x) => x,
+            Value::Integer(i) => i as f64,
+            _ => {
+                located.push(sources.diagnostic_in(file, &path, "expected a number".into()));
+                continue;
+            }
+        };
+        if !(factor.is_finite() && (1.0 / MAX_SCALE..=MAX_SCALE).contains(&factor)) {
+            located.push(sources.diagnostic_in(
+                file,
+                &path,
+                format!(
+                    "expected a factor from 1/{MAX_SCALE} to {MAX_SCALE} (a world that much larger \
+                     or smaller), got {factor}"
+                ),
+            ));
+            continue;
+        }
+        let parts: Vec<&str> = key.split('.').collect();
+        if let Some(value) = merged.get_mut(parts[0]) {
+            scale_in(value, &parts[1..], factor);
+        }
+    }
+}
+
+/// Multiplies the number at `path` in every entry of `value` (an array of tables, or a table).
+fn scale_in(value: &mut Value, path: &[&str], factor: f64) {
+    match value {
+        Value::Array(items) => {
+            for item in items {
+                scale_in(item, path, factor);
+            }
+        }
+        Value::Table(t) => {
+            let Some((first, rest)) = path.split_first() else {
+                return;
+            };
+            let Some(v) = t.get_mut(*first) else {
+                return;
+            };
+            if rest.is_empty() {
+                match v {
+                    Value::Float(x) => *x *= factor,
+                    Value::Integer(i) => *v = Value::Float(*i as f64 * factor),
+                    _ => {}
+                }
+            } else {
+                scale_in(v, rest, factor);
+            }
+        }
+        _ => {}
+    }
+}
+
 fn merge_file(
     merged: &mut Table,
     file: usize,
@@ -680,9 +792,16 @@ fn merge_file(
     sources: &mut Sources,
     located: &mut Vec<Diagnostic>,
 ) {
-    // Removals apply to what was inherited, before this file adds its own elements.
+    // `world` is said of one file, not inherited: a story over a world is a story.
+    if let Some(Value::Table(meta)) = merged.get_mut("scenario") {
+        meta.remove("world");
+    }
+    // Removals and scaling apply to what was inherited, before this file adds its own elements.
     if let Some(remove) = table.remove("remove") {
         apply_removals(merged, file, remove, sources, located);
+    }
+    if let Some(scale) = table.remove("scale") {
+        apply_scale(merged, file, scale, sources, located);
     }
     let mut duplicates: Vec<(String, String)> = Vec::new();
     for (key, value) in table {
@@ -1145,6 +1264,7 @@ fn typed_scenario(merged: &Table, problems: &mut Problems) -> (Scenario, bool, P
         description: String::new(),
         start: crate::month::YearMonth::new(2025, 1).expect("a valid month"),
         data_month: None,
+        world: false,
         months: 1,
         seed: 0,
         focus: Vec::new(),

@@ -80,6 +80,11 @@ pub struct ScenarioMeta {
     /// `start`. A run may not start before it.
     #[serde(default)]
     pub data_month: Option<YearMonth>,
+    /// The file is a world of its own, not a story over the file it extends (a hindcast that rewrites
+    /// its base's numbers and policies): it runs without a counterfactual. Read from the file that
+    /// says it only; a story over it has its counterfactual as usual.
+    #[serde(default)]
+    pub world: bool,
     #[serde(default = "default_months")]
     pub months: u32,
     #[serde(default = "default_seed")]

@@ -167,6 +167,21 @@ policy_kinds! {
         needs: [targets],
         takes: [by, strength],
     }
+    /// The targets' governments discourage their buyers from the listed chip classes (named, or at
+    /// least `h100e_threshold` H100e a unit): at `strength` that share of them is closed to buyers there,
+    /// as an export control closes it but from the buyer's side (no smuggler brings what its own
+    /// government forbids) — Beijing's guidance against the H20 from August 2025.
+    PurchaseDiscouragement = "purchase_discouragement", "purchase discouragement" {
+        needs: [targets],
+        takes: [by, strength, chips, h100e_threshold],
+    }
+    /// Sales of the listed chip classes to the targets that the imposers license pay `revenue_share`
+    /// of their price to the imposers' governments, out of the seller's receipts (the 15 % of H20 sales
+    /// from August 2025, the 25 % of H200 sales from December 2025).
+    LicenceFee = "licence_fee", "licence fee" {
+        needs: [by, targets, revenue_share],
+        takes: [chips, h100e_threshold],
+    }
 }
 
 policy_keys! {
@@ -203,6 +218,8 @@ policy_keys! {
     /// `reciprocity`: whether the imposer's providers are closed in the retaliating nations (default
     /// true).
     close_providers: Option<bool>,
+    /// `licence_fee`: the share of a licensed sale's price paid to the imposers' governments (0 to 1).
+    revenue_share: Option<f64>,
 }
 
 impl Policy {

@@ -980,14 +980,22 @@ fn check_policy(policy: &Policy, at: &str, ids: &Ids, template: bool, p: &mut Pr
             ));
         }
     }
-    if policy.kind == PolicyKind::ChipExportControl
-        && policy.chips.is_empty()
+    if matches!(
+        policy.kind,
+        PolicyKind::ChipExportControl | PolicyKind::PurchaseDiscouragement | PolicyKind::LicenceFee
+    ) && policy.chips.is_empty()
         && policy.h100e_threshold.is_none()
     {
         p.push((
             format!("{at}.chips"),
-            "a policy of kind `chip_export_control` needs `chips` or `h100e_threshold`".into(),
+            format!(
+                "a policy of kind `{}` needs `chips` or `h100e_threshold`",
+                policy.kind.as_str()
+            ),
         ));
+    }
+    if let Some(share) = policy.revenue_share {
+        in_range(p, format!("{at}.revenue_share"), share, 0.0, 1.0);
     }
     if let Some(strength) = policy.strength {
         in_range(p, format!("{at}.strength"), strength, 0.0, 1.0);

@@ -307,6 +307,7 @@ pub fn metrics(
         parent_busd: parent / 1e9,
         smuggling_busd: market.smuggling / 1e9,
         smuggling_margin_busd: market.smuggling_margin / 1e9,
+        licence_fees_busd: market.licence_fees / 1e9,
         operating_busd: operating / 1e9,
         gdp_busd: gdp,
         power_gw: power,
@@ -343,6 +344,7 @@ pub fn metrics(
             unspent_busd: unspent[nation.idx] / 1e9,
             chip_spend_busd: chip_spend[nation.idx] / 1e9,
             datacentre_spend_busd: datacentre_spend[nation.idx] / 1e9,
+            licence_fees_busd: market.licence_fees_by_nation[nation.idx] / 1e9,
             power_gw: pw.in_use_gw,
             power_capacity_gw: pw.capacity_gw,
         };

@@ -416,6 +416,31 @@ pub fn compile(
                 rules.indigenous_push[n] = rules.indigenous_push[n].max(*strength);
             }
         }
+        Measure::PurchaseDiscouragement { listed, strength } => {
+            if *strength <= 0.0 {
+                return;
+            }
+            for c in (0..listed.len()).filter(|&c| listed[c]) {
+                for n in targeted() {
+                    rules.chip_discouraged.raise(c, n, *strength);
+                }
+            }
+        }
+        Measure::LicenceFee {
+            listed,
+            revenue_share,
+        } => {
+            if *revenue_share <= 0.0 {
+                return;
+            }
+            // The imposers license the classes designed in their nations (their jurisdiction), sold to
+            // targets outside them.
+            for c in (0..listed.len()).filter(|&c| listed[c] && by[index.chip_designer[c]]) {
+                for n in targeted().filter(|&n| !by[n]) {
+                    rules.licence_fee.raise(c, n, *revenue_share);
+                }
+            }
+        }
     }
 }
 

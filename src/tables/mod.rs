@@ -53,6 +53,7 @@ table! {
         parent_busd: f64,
         smuggling_busd: f64,
         smuggling_margin_busd: f64,
+        licence_fees_busd: f64,
         operating_busd: f64,
         gdp_busd: f64,
         power_gw: f64,
@@ -88,6 +89,7 @@ table! {
         unspent_busd: f64,
         chip_spend_busd: f64,
         datacentre_spend_busd: f64,
+        licence_fees_busd: f64,
         power_gw: f64,
         power_capacity_gw: f64,
     }
@@ -575,7 +577,7 @@ mod tests {
         ] {
             assert_eq!(global.iter().filter(|n| *n == name).count(), 1, "{name}");
         }
-        assert_eq!(global.len(), 35 + 8 * blocs.len());
+        assert_eq!(global.len(), 36 + 8 * blocs.len());
         // No table repeats a column.
         for names in [
             global,
@@ -655,6 +657,7 @@ mod tests {
             unspent_busd: 0.25,
             chip_spend_busd: 12.0,
             datacentre_spend_busd: 1.5,
+            licence_fees_busd: 0.0,
             power_gw: 13.0,
             power_capacity_gw: 14.0,
         };

@@ -246,6 +246,10 @@ fn open_month(
     ledger.sold_last_month.fill(0.0);
     ledger.smuggled_received.fill(0.0);
     market.spend = 0.0;
+    market.licence_fees = 0.0;
+    let nations = ledger.smuggled_received.len();
+    market.licence_fees_by_nation.clear();
+    market.licence_fees_by_nation.resize(nations, 0.0);
     let trend = p.chip_trend_price(trend_month);
     for (price, markup) in market.price.iter_mut().zip(&market.markup) {
         *price = trend * markup;

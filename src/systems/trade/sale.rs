@@ -11,7 +11,9 @@
 //! left goes to the classes open to it that still have stock. Each class goes pro rata to the H100e wanted
 //! of it; a buyer never takes more than its nation's power and import caps let it install. The sanction
 //! premium weighs in a buyer's choice (a risk it would rather not take) but is not paid: the buyer pays
-//! the class's price, which its seller gets.
+//! the class's price, which its seller gets. A government's discouragement of a class closes that share
+//! of it to its own buyers, as a control closes it (but no smuggler brings it), and a licence fee is paid
+//! out of what the seller gets: the buyer pays the price either way.
 
 use crate::components::ChipClass;
 use crate::parameters::Parameters;
@@ -167,7 +169,10 @@ impl Access {
         for (ci, c) in shelf.classes.iter().enumerate() {
             let by_nation = rules.chip_block.get(c.idx, nation);
             let block = by_nation.max(rules.chip_block_headquartered.get(c.idx, home));
-            access.open[ci] = 1.0 - block;
+            // A government's guidance against a class closes that share of it to its own buyers
+            // (what smugglers could bring is the exporters' blocked share only).
+            let discouraged = rules.chip_discouraged.get(c.idx, nation);
+            access.open[ci] = (1.0 - block) * (1.0 - discouraged);
             access.smugglable[ci] = by_nation;
             access.wants[ci] = match target {
                 Some(t) => rules.chip_block.get(c.idx, t) > 0.0 && sold_to(c, t, sides),
@@ -413,6 +418,13 @@ pub(crate) fn sell(
                     b.bought[c.origin] += got;
                 }
                 market.spend += pay;
+                // A licensed sale pays its share on to the licensing governments, out of what the
+                // seller receives (smugglers buy where they sit, unlicensed).
+                let fee = pay * world.0.licence_fee.get(c.idx, b.nation);
+                if fee > 0.0 {
+                    market.licence_fees += fee;
+                    market.licence_fees_by_nation[b.nation] += fee;
+                }
                 sold += got;
             }
             any |= sold > 0.0;
