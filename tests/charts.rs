@@ -570,6 +570,25 @@ fn the_report_fits_a_phone_screen_with_chart_text_of_9_px_or_more() {
     let dir = tempfile::tempdir().unwrap();
     // A story's report: the widest content there is, with the comparison table and its chart.
     let report = fracture::report::write(dir.path(), story()).unwrap();
+    fits_a_phone(&report, 100.0);
+}
+
+/// The report of a story over seeds (`run --seeds`): its table of means and ranges and its spread chart
+/// fit the phone as the single run's report does.
+#[test]
+fn the_report_of_seeds_fits_a_phone_screen() {
+    let dir = tempfile::tempdir().unwrap();
+    let ensemble =
+        fracture::ensemble::Ensemble::new(vec![1, 2], vec![story().clone(), story().clone()]);
+    assert!(!ensemble.summaries.is_empty());
+    let report = fracture::report::write_ensemble(dir.path(), &ensemble).unwrap();
+    fits_a_phone(&report, 20.0);
+}
+
+/// Opens `report` in a 390-px frame in headless chromium: the page must not scroll sideways, and its
+/// chart text (more than `texts` pieces of it) must be 9 px or more.
+fn fits_a_phone(report: &std::path::Path, texts: f64) {
+    let dir = report.parent().unwrap();
     // Headless chromium keeps its window at least 500 px wide, so the phone is a 390-px iframe. The
     // report inside it is a copy with a script that measures the page as laid out and posts the numbers
     // to the outer page, which writes them into its DOM for chromium to dump (the report itself holds
@@ -590,13 +609,13 @@ fn the_report_fits_a_phone_screen_with_chart_text_of_9_px_or_more() {
     " smallest=" + smallest.toFixed(2) + " which=" + which, "*");
 })();
 </script>"#;
-    let html = std::fs::read_to_string(&report).unwrap();
+    let html = std::fs::read_to_string(report).unwrap();
     std::fs::write(
-        dir.path().join("probe.html"),
+        dir.join("probe.html"),
         html.replace("</body>", &format!("{measure}\n</body>")),
     )
     .unwrap();
-    let phone = dir.path().join("phone.html");
+    let phone = dir.join("phone.html");
     std::fs::write(
         &phone,
         r#"<!DOCTYPE html><html><body style="margin:0"><pre id="measured"></pre>
@@ -631,7 +650,7 @@ fn the_report_fits_a_phone_screen_with_chart_text_of_9_px_or_more() {
         "the page scrolls sideways: {line}"
     );
     assert!(
-        field("texts") > 100.0,
+        field("texts") > texts,
         "the charts' text was measured: {line}"
     );
     assert!(field("smallest") >= 9.0, "chart text under 9 px: {line}");
