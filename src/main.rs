@@ -999,12 +999,20 @@ fn list(what: Option<&str>, scenario: Option<&str>) -> Result<()> {
 }
 
 fn parameters() -> Result<()> {
+    outln!(
+        "{:<32} {:>10} {:<16} {:<18} meaning",
+        "parameter",
+        "default",
+        "unit",
+        "range"
+    );
     for p in fracture::parameters::PARAMETER_DOCS {
         outln!(
-            "{:<32} {:>10} {:<16} {}",
+            "{:<32} {:>10} {:<16} {:<18} {}",
             p.name,
             p.default,
             p.unit,
+            format!("{} to {}", p.min, p.max),
             p.doc.trim()
         );
     }

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 macro_rules! parameters {
-    ($( $(#[doc = $doc:literal])+ $name:ident : $ty:ty = $default:expr, [$unit:literal] ;)+) => {
+    ($( $(#[doc = $doc:literal])+ $name:ident : $ty:ty = $default:expr, [$unit:literal], $min:literal ..= $max:literal ;)+) => {
         /// The scenario's `[parameters]` table; every field has a documented default.
         #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
         #[serde(default, deny_unknown_fields)]
@@ -27,8 +27,20 @@ macro_rules! parameters {
                 default: stringify!($default),
                 unit: $unit,
                 doc: concat!($($doc, " "),+),
+                min: $min,
+                max: $max,
             }, )+
         ];
+
+        impl Parameters {
+            /// A parameter's value by name, as a number (`None` for no such parameter).
+            pub fn value_of(&self, name: &str) -> Option<f64> {
+                match name {
+                    $( stringify!($name) => Some(self.$name as f64), )+
+                    _ => None,
+                }
+            }
+        }
     };
 }
 
@@ -39,225 +51,229 @@ pub struct ParameterDoc {
     pub default: &'static str,
     pub unit: &'static str,
     pub doc: &'static str,
+    /// The range the model is built and tested for (`tests/parameter_bounds.rs` runs it at both ends):
+    /// a value outside is an error that names it.
+    pub min: f64,
+    pub max: f64,
 }
 
 parameters! {
     // --- compute market: choice ---
     /// Price sensitivity of the logit split of a lab's demand over providers (higher: cheaper provider wins more).
-    beta: f64 = 2.0, ["1"];
+    beta: f64 = 2.0, ["1"], 0.0..=20.0;
     /// Weight of a provider's free capacity (log) in the logit attraction: a large cloud draws more demand than a small one at the same price.
-    capacity_weight: f64 = 1.0, ["1"];
+    capacity_weight: f64 = 1.0, ["1"], 0.0..=10.0;
     /// Reluctance to use a provider of a bloc the lab's nation is not aligned with, as a mark-up on the
     /// price its choice sees (paid to no one), scaled by (1 - alignment weight toward that bloc).
-    bloc_friction: f64 = 0.3, ["share of price"];
+    bloc_friction: f64 = 0.3, ["share of price"], 0.0..=2.0;
     /// Rounds in which demand left unmet by pro-rata rationing is re-offered to providers with capacity left.
-    reoffer_rounds: u32 = 3, ["rounds"];
+    reoffer_rounds: u32 = 3, ["rounds"], 0.0..=100.0;
     /// Risk premium third-country users see on a provider (or chips) under secondary sanctions at policy
     /// strength 1: it weighs in their choice, and is paid to no one.
-    sanction_premium: f64 = 0.5, ["share of price"];
+    sanction_premium: f64 = 0.5, ["share of price"], 0.0..=5.0;
     /// Monthly probability that a lab refused large training by KYC gets through with shell companies.
-    kyc_evasion_rate: f64 = 0.05, ["per lab-month"];
+    kyc_evasion_rate: f64 = 0.05, ["per lab-month"], 0.0..=1.0;
     /// Probability that a KYC evasion is detected (an event; the lab keeps the compute this month).
-    kyc_detection_rate: f64 = 0.3, ["per evasion"];
+    kyc_detection_rate: f64 = 0.3, ["per evasion"], 0.0..=1.0;
     /// Months a lab waits, with every contracted provider shut to it, before it drops its contracts and
     /// buys from any provider it may use.
-    switching_months: u32 = 6, ["months"];
+    switching_months: u32 = 6, ["months"], 0.0..=120.0;
     /// Discount off the list price a lab with provider contracts pays its contracted providers (committed-use
     /// discounts, start-up credits); it is lost with the contracts.
-    contract_discount: f64 = 0.3, ["share of price"];
+    contract_discount: f64 = 0.3, ["share of price"], 0.0..=0.9;
     /// Term of a provider contract: at each renewal the lab compares what its contracted providers cost
     /// (with the discount) with what the open market costs it, and leaves if the market is cheaper.
-    contract_months: u32 = 36, ["months"];
+    contract_months: u32 = 36, ["months"], 1.0..=120.0;
     /// Share of a lab's own-cluster money that rents cloud compute the same month when it could not buy
     /// chips (rationed, blocked by controls, short of power); the rest is left unspent. Chinese firms
     /// rented abroad in 2025 while Tencent spent less than it planned for want of chips.
-    rent_when_short: f64 = 0.5, ["share"];
+    rent_when_short: f64 = 0.5, ["share"], 0.0..=1.0;
     /// Hours in a month, converting cloud prices per H100e-hour into revenue per H100e-month.
-    hours_per_month: f64 = 730.0, ["h"];
+    hours_per_month: f64 = 730.0, ["h"], 1.0..=744.0;
 
     // --- compute market: prices ---
     /// Exponent of the price step on requested over available capacity, `(R/K)^eta` (≤ 1/beta keeps the step a contraction).
-    price_eta: f64 = 0.4, ["1"];
+    price_eta: f64 = 0.4, ["1"], 0.001..=2.0;
     /// Price steps taken each month on the month's demand (a fixed number: no early exit, so runs are deterministic and cost the same).
-    price_iterations: u32 = 4, ["1"];
+    price_iterations: u32 = 4, ["1"], 1.0..=50.0;
     /// Largest move of a cloud price in one month, up or down (×(1 + step) or ÷(1 + step)).
-    price_step_max: f64 = 0.10, ["per month"];
+    price_step_max: f64 = 0.10, ["per month"], 0.0..=1.0;
     /// Largest move of a cloud price in one of the month's price steps.
-    price_step_iteration: f64 = 0.05, ["per step"];
+    price_step_iteration: f64 = 0.05, ["per step"], 0.0..=1.0;
     /// Highest cloud price as a multiple of the user cost of compute at the trend chip price (so that a
     /// glut of chips does not cap what scarce datacentre capacity can earn).
-    price_cap_ratio: f64 = 3.0, ["x user cost"];
+    price_cap_ratio: f64 = 3.0, ["x user cost"], 1.0..=100.0;
     /// Cost of capital in the user cost of compute.
-    cost_of_capital: f64 = 0.10, ["per year"];
+    cost_of_capital: f64 = 0.10, ["per year"], 0.0..=1.0;
     /// Utilisation at which a provider's price covers its costs (the user cost's denominator).
-    utilisation: f64 = 0.7, ["share"];
+    utilisation: f64 = 0.7, ["share"], 0.01..=1.0;
     /// Price of electricity for datacentres.
-    electricity_usd_kwh: f64 = 0.068, ["USD/kWh"];
+    electricity_usd_kwh: f64 = 0.068, ["USD/kWh"], 0.0..=1.0;
     /// Cost of a datacentre's building, power and cooling per watt of facility power, without the IT.
-    facility_usd_per_w: f64 = 10.0, ["USD/W"];
+    facility_usd_per_w: f64 = 10.0, ["USD/W"], 0.0..=100.0;
     /// Life of a datacentre building, over which its cost is spread.
-    facility_life_months: u32 = 180, ["months"];
+    facility_life_months: u32 = 180, ["months"], 1.0..=600.0;
 
     // --- budgets ---
     /// Yearly decay of the excess of a lab's budget growth over `gdp_growth`.
-    budget_growth_decay: f64 = 0.3, ["per year"];
+    budget_growth_decay: f64 = 0.3, ["per year"], 0.0..=1.0;
     /// Share of a nation's GDP its labs' AI budgets approach at most: growth falls as `1 − (share/ceiling)^exponent`.
-    budget_gdp_ceiling: f64 = 0.03, ["share of GDP"];
+    budget_gdp_ceiling: f64 = 0.03, ["share of GDP"], 0.0001..=1.0;
     /// Exponent of the budget ceiling: higher bites later and harder.
-    budget_ceiling_exponent: f64 = 4.0, ["1"];
+    budget_ceiling_exponent: f64 = 4.0, ["1"], 0.01..=20.0;
     /// Yearly growth of every nation's GDP, and the long-run growth of AI budgets.
-    gdp_growth: f64 = 0.03, ["per year"];
+    gdp_growth: f64 = 0.03, ["per year"], -0.5..=0.5;
 
     // --- chips: market ---
     /// Price of one H100e of new accelerators at the start (before the market's mark-up).
-    chip_price_per_h100e: f64 = 25000.0, ["USD"];
+    chip_price_per_h100e: f64 = 25000.0, ["USD"], 100.0..=10000000.0;
     /// Yearly fall of the trend price of an H100e of accelerators (price-performance).
-    price_performance: f64 = 0.30, ["per year"];
+    price_performance: f64 = 0.30, ["per year"], 0.0..=0.9;
     /// Lowest mark-up of a chip market over the trend price.
-    chip_markup_min: f64 = 0.3, ["x trend"];
+    chip_markup_min: f64 = 0.3, ["x trend"], 0.01..=10.0;
     /// Highest mark-up of a chip market over the trend price.
-    chip_markup_max: f64 = 2.0, ["x trend"];
+    chip_markup_max: f64 = 2.0, ["x trend"], 0.01..=100.0;
     /// Exponent of the mark-up step on money offered over supply at the posted price.
-    chip_eta: f64 = 0.5, ["1"];
+    chip_eta: f64 = 0.5, ["1"], 0.001..=5.0;
     /// Price sensitivity of chip buyers' choice among the classes they may buy (logit on the effective
     /// price per H100e; higher: the cheaper market wins more).
-    chip_beta: f64 = 3.0, ["1"];
+    chip_beta: f64 = 3.0, ["1"], 0.0..=20.0;
     /// Rounds in which chip buyers' money left is offered again to the stock left.
-    chip_sale_rounds: u32 = 3, ["rounds"];
+    chip_sale_rounds: u32 = 3, ["rounds"], 1.0..=20.0;
     /// Largest monthly move of a chip market's mark-up.
-    chip_step_max: f64 = 0.10, ["per month"];
+    chip_step_max: f64 = 0.10, ["per month"], 0.0..=1.0;
     /// Pull of a cleared chip market's mark-up back toward normal margins (1): the exponent of `m^−ρ` in
     /// its monthly step (0.05: most of the way back in about two years).
-    chip_markup_reversion: f64 = 0.05, ["per month"];
+    chip_markup_reversion: f64 = 0.05, ["per month"], 0.0..=1.0;
     /// Dispersion (sigma of the log) of smuggled volumes around their mean.
-    smuggling_sigma: f64 = 0.6, ["1"];
+    smuggling_sigma: f64 = 0.6, ["1"], 0.0..=3.0;
     /// Smugglers' margin: blocked buyers pay them `1 + premium` times the market price of what they
     /// deliver (the grey market's ≈ 50 % over list, FT 2025).
-    smuggling_premium: f64 = 0.5, ["share of price"];
+    smuggling_premium: f64 = 0.5, ["share of price"], 0.0..=10.0;
 
     // --- chips: supply ---
     /// Months of recent sales (an exponential average) a fab keeps in stock at most; beyond that it produces only what sells.
-    max_stock_months: f64 = 1.0, ["months"];
+    max_stock_months: f64 = 1.0, ["months"], 0.01..=24.0;
     /// Most a fab cuts its output in a month for want of sales (wafer starts are planned about a quarter
     /// ahead).
-    output_cut_max: f64 = 0.2, ["per month"];
+    output_cut_max: f64 = 0.2, ["per month"], 0.0..=1.0;
     /// Elasticity of a fab's planned capacity growth to its market's mark-up.
-    fab_margin_elasticity: f64 = 1.0, ["1"];
+    fab_margin_elasticity: f64 = 1.0, ["1"], 0.0..=5.0;
     /// Fastest yearly growth of a fab's wafer capacity.
-    fab_growth_max: f64 = 1.0, ["per year"];
+    fab_growth_max: f64 = 1.0, ["per year"], 0.0..=5.0;
     /// Months from deciding new wafer capacity to producing with it.
-    fab_lead_months: u32 = 24, ["months"];
+    fab_lead_months: u32 = 24, ["months"], 0.0..=120.0;
     /// Fastest yearly growth of a line's advanced packaging.
-    packaging_growth_max: f64 = 1.0, ["per year"];
+    packaging_growth_max: f64 = 1.0, ["per year"], 0.0..=5.0;
     /// Months from deciding new packaging capacity to using it.
-    packaging_lead_months: u32 = 12, ["months"];
+    packaging_lead_months: u32 = 12, ["months"], 0.0..=120.0;
     /// H100e packaged per advanced-packaging wafer at the start; it grows with price-performance.
-    h100e_per_cowos_wafer: f64 = 15.0, ["H100e"];
+    h100e_per_cowos_wafer: f64 = 15.0, ["H100e"], 0.1..=1000.0;
     /// A fab draws on its bank of dies at most this many months' worth of what is left a month, so the bank
     /// runs down smoothly rather than to a cliff.
-    die_bank_months: f64 = 36.0, ["months"];
+    die_bank_months: f64 = 36.0, ["months"], 1.0..=600.0;
     /// A nation draws on its stockpile of a memory input (China's HBM) at most this many months' worth of
     /// what is left a month: stockpiles run down smoothly, and memory binds as they do.
-    stockpile_months: f64 = 24.0, ["months"];
+    stockpile_months: f64 = 24.0, ["months"], 1.0..=600.0;
     /// Months for a fab cut off from an input to substitute the lost supply (linear ramp from the control's start).
-    months_to_substitute: u32 = 36, ["months"];
+    months_to_substitute: u32 = 36, ["months"], 1.0..=600.0;
     /// Share of a withheld input that substitution can replace in the end.
-    substitution_ceiling: f64 = 0.8, ["share"];
+    substitution_ceiling: f64 = 0.8, ["share"], 0.0..=1.0;
     /// Extra yearly growth of an indigenous fab's capacity under an `indigenous_push` of strength 1.
-    indigenous_push_growth: f64 = 0.5, ["per year"];
+    indigenous_push_growth: f64 = 0.5, ["per year"], 0.0..=5.0;
     /// Extra yearly growth of an indigenous fab's capacity while its nation is under chip export controls.
-    cutoff_investment_boost: f64 = 0.25, ["per year"];
+    cutoff_investment_boost: f64 = 0.25, ["per year"], 0.0..=5.0;
 
     // --- providers' investment ---
     /// Elasticity of a provider's capex to its return on capacity (price × utilisation over user cost), relative to the start.
-    capex_q_elasticity: f64 = 1.0, ["1"];
+    capex_q_elasticity: f64 = 1.0, ["1"], 0.0..=5.0;
     /// Fastest yearly growth of a provider's capex.
-    capex_growth_max: f64 = 1.0, ["per year"];
+    capex_growth_max: f64 = 1.0, ["per year"], 0.0..=5.0;
 
     // --- capacity and power ---
     /// Service life of an accelerator; a vintage is retired this many months after installation.
-    lifetime_months: u32 = 60, ["months"];
+    lifetime_months: u32 = 60, ["months"], 1.0..=600.0;
     /// Initial stock is spread evenly over this many months before the start, so it retires gradually.
-    initial_age_months: u32 = 24, ["months"];
+    initial_age_months: u32 = 24, ["months"], 0.0..=600.0;
     /// Facility power per H100e of the chips installed at the start (700 W H100 × 1.82 server overhead × PUE 1.1).
-    watts_per_h100e: f64 = 1400.0, ["W"];
+    watts_per_h100e: f64 = 1400.0, ["W"], 10.0..=100000.0;
     /// Yearly gain in H100e per watt of newly installed chips.
-    efficiency_gain: f64 = 0.4, ["per year"];
+    efficiency_gain: f64 = 0.4, ["per year"], 0.0..=0.9;
     /// Months from ordering datacentre power to using it.
-    dc_lead_months: u32 = 24, ["months"];
+    dc_lead_months: u32 = 24, ["months"], 1.0..=120.0;
     /// Utilisation of a nation's AI power above which more is ordered.
-    power_order_threshold: f64 = 0.9, ["share"];
+    power_order_threshold: f64 = 0.9, ["share"], 0.1..=1.0;
     /// Most power a nation orders in a year beyond its build path, as a share of its capacity (grid
     /// connections, turbines and transformers take time whoever pays).
-    power_order_max: f64 = 0.3, ["per year"];
+    power_order_max: f64 = 0.3, ["per year"], 0.0..=5.0;
     /// Power of a nation without `power_gw`: what its chips draw at the start, times (1 + this).
-    default_power_headroom: f64 = 0.5, ["share"];
+    default_power_headroom: f64 = 0.5, ["share"], 0.0..=10.0;
     /// Yearly build of a nation without `power_build_gw_yr`, as a share of its starting power.
-    default_power_build: f64 = 0.25, ["per year"];
+    default_power_build: f64 = 0.25, ["per year"], 0.0..=5.0;
 
     // --- research ---
     /// Yearly factor by which algorithmic progress multiplies effective training compute.
-    algorithmic_efficiency_per_year: f64 = 3.0, ["x per year"];
+    algorithmic_efficiency_per_year: f64 = 3.0, ["x per year"], 1.0..=100.0;
     /// Training FLOP delivered by one H100e for a month (989 TFLOP/s dense BF16 at 40 % utilisation, 730 h).
-    flop_per_h100e_month: f64 = 1.04e21, ["FLOP"];
+    flop_per_h100e_month: f64 = 1.04e21, ["FLOP"], 1e18..=1e24;
     /// Length of a training run at the start: a lab's run is its effective training compute over this many
     /// months.
-    training_run_months: u32 = 4, ["months"];
+    training_run_months: u32 = 4, ["months"], 1.0..=120.0;
     /// Yearly factor by which training runs lengthen (Epoch AI: frontier runs ≈ 1.4× longer each year).
-    run_length_growth: f64 = 1.4, ["x per year"];
+    run_length_growth: f64 = 1.4, ["x per year"], 1.0..=10.0;
     /// The longest a training run gets: beyond it, waiting for better chips and algorithms beats training on
     /// (Epoch AI's estimate of the optimal maximum, ≈ 9 months).
-    max_run_months: u32 = 9, ["months"];
+    max_run_months: u32 = 9, ["months"], 1.0..=120.0;
     /// Share of a lab's training compute that goes into its largest run (the rest: experiments and smaller
     /// runs; Epoch AI finds final runs a small part of frontier labs' R&D compute).
-    run_share: f64 = 0.3, ["share"];
+    run_share: f64 = 0.3, ["share"], 0.01..=1.0;
     /// Capability (orders of magnitude) an adopted open-weight model trails its release.
-    open_lag: f64 = 0.5, ["OOM"];
+    open_lag: f64 = 0.5, ["OOM"], 0.0..=10.0;
     /// How far above its own largest run a lab can reach by adopting or distilling others' models: it
     /// needs compute of its own to use them.
-    absorption_reach: f64 = 0.5, ["OOM"];
+    absorption_reach: f64 = 0.5, ["OOM"], 0.0..=10.0;
     /// Monthly probability that an extraction-capable lab attempts to extract a rival bloc's frontier model.
-    lambda: f64 = 0.05, ["per lab-month"];
+    lambda: f64 = 0.05, ["per lab-month"], 0.0..=1.0;
     /// Probability that an extraction attempt succeeds.
-    extraction_success: f64 = 0.5, ["per attempt"];
+    extraction_success: f64 = 0.5, ["per attempt"], 0.0..=1.0;
     /// A successful extraction lifts capability to the target's minus this gap.
-    extraction_gap: f64 = 0.5, ["OOM"];
+    extraction_gap: f64 = 0.5, ["OOM"], 0.0..=10.0;
     /// Probability that an extraction attempt is detected, emitting `theft_detected`.
-    p_detect: f64 = 0.3, ["per attempt"];
+    p_detect: f64 = 0.3, ["per attempt"], 0.0..=1.0;
     /// Monthly rate at which a lab that did not extract is accused anyway (forensic false positive).
-    false_positive_rate: f64 = 0.0002, ["per lab-month"];
+    false_positive_rate: f64 = 0.0002, ["per lab-month"], 0.0..=1.0;
     /// Share of a weights export control's strength that protects the controlling bloc's closed weights from extraction by targets.
-    weights_protection: f64 = 0.8, ["share"];
+    weights_protection: f64 = 0.8, ["share"], 0.0..=1.0;
     /// Frontier growth used for the capability lag in months before a year of history exists.
-    reference_frontier_growth: f64 = 1.0, ["OOM per year"];
+    reference_frontier_growth: f64 = 1.0, ["OOM per year"], 0.01..=10.0;
 
     // --- policy ---
     /// Share of one of an accused lab's market segments a foreign cloud must have served last month for
     /// the lab to rely on it (a trigger's `$provider`): a lab that used another bloc's cloud only in
     /// passing is not its customer.
-    reliance_share: f64 = 0.25, ["share"];
+    reliance_share: f64 = 0.25, ["share"], 0.0..=1.0;
 
     // --- alignment ---
     /// Step toward the target alignment each month.
-    eta: f64 = 0.02, ["per month"];
+    eta: f64 = 0.02, ["per month"], 0.0..=1.0;
     /// Softmax temperature of the target alignment (lower: sharper choice of side).
-    tau: f64 = 0.5, ["1"];
+    tau: f64 = 0.5, ["1"], 0.01..=10.0;
     /// Weight of the share of a nation's compute supplied by a bloc beyond the world's share (its change
     /// since the start moves alignment).
-    w_access: f64 = 0.5, ["1"];
+    w_access: f64 = 0.5, ["1"], 0.0..=10.0;
     /// Weight of a nation's trade share with a bloc (constant in this model, so it enters only the starting affinity).
-    w_trade: f64 = 1.0, ["1"];
+    w_trade: f64 = 1.0, ["1"], 0.0..=10.0;
     /// Weight of the current alignment (its change since the start feeds back: the loop gain near an even
     /// split is 2 × w_prior × a(1 − a) / tau, which must stay below 1 for the scenario's alignment to hold).
-    w_prior: f64 = 0.5, ["1"];
+    w_prior: f64 = 0.5, ["1"], 0.0..=10.0;
     /// Weight of the secondary-sanction penalty on a bloc whose sanctioned providers a nation uses.
-    w_sanction: f64 = 1.0, ["1"];
+    w_sanction: f64 = 1.0, ["1"], 0.0..=10.0;
     /// Scale of the Gumbel noise on each bloc's utility.
-    alignment_noise: f64 = 0.02, ["1"];
+    alignment_noise: f64 = 0.02, ["1"], 0.0..=1.0;
 
     // --- metrics ---
     /// Share of last month's compute a lab must lose to a policy to count as stranded.
-    stranded_loss: f64 = 0.5, ["share"];
+    stranded_loss: f64 = 0.5, ["share"], 0.0..=1.0;
 }
 
 impl Parameters {

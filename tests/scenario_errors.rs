@@ -594,14 +594,16 @@ capex = 1.0
         6,
         1,
         "parameters.initial_age_months",
-        "in [0, 1200], found 4000000000",
+        "expected a value from 0 to 600 (months; the range the model is built and tested for), \
+         found 4000000000",
     );
     expect(
         &d,
         7,
         1,
         "parameters.max_run_months",
-        "in [0, 1200], found 4000000000",
+        "expected a value from 1 to 120 (months; the range the model is built and tested for), \
+         found 4000000000",
     );
     expect(
         &d,

@@ -342,50 +342,22 @@ pub(crate) fn replaced_key_hint(key: &str) -> Option<&'static str> {
 fn parameters(s: &Scenario, p: &mut Problems) {
     let q = &s.parameters;
     let path = |k: &str| format!("parameters.{k}");
-    for (k, v) in [
-        ("kyc_evasion_rate", q.kyc_evasion_rate),
-        ("kyc_detection_rate", q.kyc_detection_rate),
-        ("lambda", q.lambda),
-        ("extraction_success", q.extraction_success),
-        ("p_detect", q.p_detect),
-        ("false_positive_rate", q.false_positive_rate),
-        ("weights_protection", q.weights_protection),
-        ("eta", q.eta),
-        ("substitution_ceiling", q.substitution_ceiling),
-        ("stranded_loss", q.stranded_loss),
-        ("budget_growth_decay", q.budget_growth_decay),
-        ("contract_discount", q.contract_discount),
-        ("rent_when_short", q.rent_when_short),
-        ("reliance_share", q.reliance_share),
-        ("output_cut_max", q.output_cut_max),
-        ("price_performance", q.price_performance),
-        ("power_order_threshold", q.power_order_threshold),
-    ] {
-        in_range(p, path(k), v, 0.0, 1.0);
-    }
-    for (k, v) in [
-        ("budget_gdp_ceiling", q.budget_gdp_ceiling),
-        ("utilisation", q.utilisation),
-        ("run_share", q.run_share),
-    ] {
-        if !(v > 0.0 && v <= 1.0) {
-            p.push((path(k), format!("expected a share in (0, 1], found {v}")));
+    // Each parameter's range is declared with it (`parameters.rs`): the range the model is built for
+    // and `tests/parameter_bounds.rs` runs at both ends.
+    for doc in crate::parameters::PARAMETER_DOCS {
+        let Some(v) = q.value_of(doc.name) else {
+            continue;
+        };
+        if !(v >= doc.min && v <= doc.max) {
+            p.push((
+                path(doc.name),
+                format!(
+                    "expected a value from {} to {} ({}; the range the model is built and tested \
+                     for), found {v}",
+                    doc.min, doc.max, doc.unit
+                ),
+            ));
         }
-    }
-    if q.price_performance >= 1.0 {
-        p.push((
-            path("price_performance"),
-            "expected a yearly fall below 1".into(),
-        ));
-    }
-    if !(q.price_cap_ratio >= 1.0 && q.price_cap_ratio.is_finite()) {
-        p.push((
-            path("price_cap_ratio"),
-            format!(
-                "expected at least 1 (the cap is a multiple of the floor), found {}",
-                q.price_cap_ratio
-            ),
-        ));
     }
     if q.chip_markup_max < q.chip_markup_min || q.chip_markup_max.is_nan() {
         p.push((
@@ -395,82 +367,6 @@ fn parameters(s: &Scenario, p: &mut Problems) {
                 q.chip_markup_min, q.chip_markup_max
             ),
         ));
-    }
-    if !(q.gdp_growth > -1.0 && q.gdp_growth.is_finite()) {
-        p.push((
-            path("gdp_growth"),
-            format!("expected a yearly growth above −1, found {}", q.gdp_growth),
-        ));
-    }
-    for (k, v) in [
-        ("tau", q.tau),
-        (
-            "algorithmic_efficiency_per_year",
-            q.algorithmic_efficiency_per_year,
-        ),
-        ("flop_per_h100e_month", q.flop_per_h100e_month),
-        ("chip_price_per_h100e", q.chip_price_per_h100e),
-        ("hours_per_month", q.hours_per_month),
-        ("reference_frontier_growth", q.reference_frontier_growth),
-        ("max_stock_months", q.max_stock_months),
-        ("die_bank_months", q.die_bank_months),
-        ("stockpile_months", q.stockpile_months),
-        ("run_length_growth", q.run_length_growth),
-        ("price_eta", q.price_eta),
-        ("chip_markup_min", q.chip_markup_min),
-        ("chip_eta", q.chip_eta),
-        ("h100e_per_cowos_wafer", q.h100e_per_cowos_wafer),
-        ("watts_per_h100e", q.watts_per_h100e),
-        ("budget_ceiling_exponent", q.budget_ceiling_exponent),
-    ] {
-        positive(p, path(k), v);
-    }
-    for (k, v) in [
-        ("beta", q.beta),
-        ("chip_beta", q.chip_beta),
-        ("capacity_weight", q.capacity_weight),
-        ("bloc_friction", q.bloc_friction),
-        ("sanction_premium", q.sanction_premium),
-        ("smuggling_sigma", q.smuggling_sigma),
-        ("price_step_max", q.price_step_max),
-        ("price_step_iteration", q.price_step_iteration),
-        ("cost_of_capital", q.cost_of_capital),
-        ("electricity_usd_kwh", q.electricity_usd_kwh),
-        ("chip_step_max", q.chip_step_max),
-        ("fab_margin_elasticity", q.fab_margin_elasticity),
-        ("fab_growth_max", q.fab_growth_max),
-        ("packaging_growth_max", q.packaging_growth_max),
-        ("capex_q_elasticity", q.capex_q_elasticity),
-        ("capex_growth_max", q.capex_growth_max),
-        ("efficiency_gain", q.efficiency_gain),
-        ("power_order_max", q.power_order_max),
-        ("default_power_headroom", q.default_power_headroom),
-        ("default_power_build", q.default_power_build),
-        ("absorption_reach", q.absorption_reach),
-        ("smuggling_premium", q.smuggling_premium),
-        ("indigenous_push_growth", q.indigenous_push_growth),
-        ("cutoff_investment_boost", q.cutoff_investment_boost),
-        ("open_lag", q.open_lag),
-        ("extraction_gap", q.extraction_gap),
-        ("w_access", q.w_access),
-        ("w_trade", q.w_trade),
-        ("w_prior", q.w_prior),
-        ("w_sanction", q.w_sanction),
-        ("alignment_noise", q.alignment_noise),
-    ] {
-        non_negative(p, path(k), v);
-    }
-    for (k, v) in [
-        ("lifetime_months", q.lifetime_months),
-        ("contract_months", q.contract_months),
-        ("chip_sale_rounds", q.chip_sale_rounds),
-        ("training_run_months", q.training_run_months),
-        ("months_to_substitute", q.months_to_substitute),
-        ("dc_lead_months", q.dc_lead_months),
-    ] {
-        if v < 1 {
-            p.push((path(k), "expected at least 1".into()));
-        }
     }
     if q.max_run_months < q.training_run_months {
         p.push((

@@ -1,0 +1,67 @@
+//! Every parameter at both ends of its declared range (`parameters.rs`): the baseline runs three years
+//! without a panic and with finite tables, or validation refuses the combination with a message (a
+//! bound that conflicts with another parameter's default, such as `max_run_months` below
+//! `training_run_months`). A value outside the range is an error naming the range.
+
+mod common;
+
+use fracture::Detail;
+use fracture::parameters::PARAMETER_DOCS;
+use fracture::scenario::load;
+
+/// `value` as the file would write it: whole for a parameter whose default is whole.
+fn written(default: &str, value: f64) -> String {
+    if default.contains('.') || default.contains('e') {
+        format!("{value:?}")
+    } else {
+        format!("{}", value as u64)
+    }
+}
+
+#[test]
+fn every_parameter_runs_at_both_ends_of_its_range() {
+    let mut failures = Vec::new();
+    for doc in PARAMETER_DOCS {
+        for value in [doc.min, doc.max] {
+            let set = format!("parameters.{}={}", doc.name, written(doc.default, value));
+            let sets = common::sets(&[set.clone(), "scenario.months=36".into()]);
+            let scenario = match load("baseline", &sets) {
+                Ok(l) => l.scenario,
+                // A bound that conflicts with another parameter's default: refused with a message.
+                Err(e) => {
+                    assert!(!e.diagnostics.is_empty(), "{set}");
+                    continue;
+                }
+            };
+            let run = std::panic::catch_unwind(|| {
+                fracture::simulate_with(&scenario, 1, Detail::Summary, |_| {})
+            });
+            match run {
+                Err(_) => failures.push(format!("{set}: panicked")),
+                Ok(Err(e)) => failures.push(format!("{set}: failed: {e:#}")),
+                Ok(Ok(out)) => {
+                    if let Err(e) = fracture::output::check_finite(&out) {
+                        failures.push(format!("{set}: {e:#}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn a_parameter_outside_its_range_is_an_error_that_names_the_range() {
+    let e = load("baseline", &common::sets(&["parameters.beta=300"])).unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains("parameters.beta") && text.contains("expected a value from 0 to 20"),
+        "{text}"
+    );
+    let e = load(
+        "baseline",
+        &common::sets(&["parameters.facility_usd_per_w=-100"]),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("from 0 to 100"), "{e}");
+}
