@@ -130,9 +130,9 @@ parameters! {
     /// Yearly fall of the trend price of an H100e of accelerators (price-performance).
     price_performance: f64 = 0.30, ["per year"], 0.0..=0.9;
     /// Lowest mark-up of a chip market over the trend price.
-    chip_markup_min: f64 = 0.3, ["x trend"], 0.01..=10.0;
+    chip_markup_min: f64 = 0.3, ["x trend"], 0.01..=1.0;
     /// Highest mark-up of a chip market over the trend price.
-    chip_markup_max: f64 = 2.0, ["x trend"], 0.01..=100.0;
+    chip_markup_max: f64 = 2.0, ["x trend"], 1.5..=100.0;
     /// Exponent of the mark-up step on money offered over supply at the posted price.
     chip_eta: f64 = 0.5, ["1"], 0.001..=5.0;
     /// Price sensitivity of chip buyers' choice among the classes they may buy (logit on the effective

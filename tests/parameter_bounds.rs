@@ -65,3 +65,66 @@ fn a_parameter_outside_its_range_is_an_error_that_names_the_range() {
     .unwrap_err();
     assert!(e.to_string().contains("from 0 to 100"), "{e}");
 }
+
+/// All parameters at once: every one at its minimum, every one at its maximum, and 64 corners drawn at
+/// random (each parameter at one end or the other; a pair whose ends conflict — `training_run_months`
+/// above `max_run_months` — is put in order), a year each: none
+/// panics, and each runs with finite tables or fails with the documented "not finite" error.
+#[test]
+fn every_parameter_at_its_ends_together_runs_or_fails_cleanly() {
+    let n = PARAMETER_DOCS.len();
+    let mut corners: Vec<Vec<bool>> = vec![vec![false; n], vec![true; n]];
+    // A fixed xorshift stream: the same corners on every run.
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    for _ in 0..64 {
+        corners.push(
+            (0..n)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    state & 1 == 1
+                })
+                .collect(),
+        );
+    }
+    let index = |name: &str| PARAMETER_DOCS.iter().position(|d| d.name == name).unwrap();
+    let mut failures = Vec::new();
+    for (c, high) in corners.iter().enumerate() {
+        let mut values: Vec<f64> = PARAMETER_DOCS
+            .iter()
+            .zip(high)
+            .map(|(d, &h)| if h { d.max } else { d.min })
+            .collect();
+        let (a, b) = (index("training_run_months"), index("max_run_months"));
+        if values[a] > values[b] {
+            values.swap(a, b);
+        }
+        let mut sets: Vec<String> = PARAMETER_DOCS
+            .iter()
+            .zip(&values)
+            .map(|(d, &v)| format!("parameters.{}={}", d.name, written(d.default, v)))
+            .collect();
+        sets.push("scenario.months=12".into());
+        let scenario = match load("baseline", &common::sets(&sets)) {
+            Ok(l) => l.scenario,
+            Err(e) => {
+                failures.push(format!("corner {c}: refused: {e:?}"));
+                continue;
+            }
+        };
+        let run = std::panic::catch_unwind(|| {
+            fracture::simulate_with(&scenario, 1, Detail::Summary, |_| {})
+        });
+        match run {
+            Err(_) => failures.push(format!("corner {c}: panicked")),
+            Ok(Err(e)) => failures.push(format!("corner {c}: failed: {e:#}")),
+            Ok(Ok(out)) => {
+                if let Err(e) = fracture::output::check_finite(&out) {
+                    assert!(format!("{e:#}").contains("overflowed"), "corner {c}: {e:#}");
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
