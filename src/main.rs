@@ -31,12 +31,15 @@ fn stdout_error(e: std::io::Error) -> anyhow::Error {
     }
 }
 
-/// Writes to standard output; `println!` would panic when the reader has gone away.
+/// Writes to standard output; `println!` would panic when the reader has gone away. Whatever a file
+/// said reaches the terminal with its control characters escaped (no escape sequence from a scenario,
+/// a manifest or a run's tables can retitle the window, clear the screen or set the clipboard).
 fn write_stdout(args: std::fmt::Arguments<'_>) -> Result<()> {
     use std::io::Write;
+    let text = fracture::scenario::text::printable(&std::fmt::format(args));
     std::io::stdout()
         .lock()
-        .write_fmt(args)
+        .write_all(text.as_bytes())
         .map_err(stdout_error)
 }
 
@@ -59,18 +62,20 @@ macro_rules! outln {
     }};
 }
 
-/// `eprint!` that ignores a closed or failing standard error rather than panicking on it.
+/// `eprint!` that ignores a closed or failing standard error rather than panicking on it, with control
+/// characters escaped as on standard output.
 macro_rules! err {
     ($($arg:tt)*) => {{
         use std::io::Write;
-        let _ = write!(std::io::stderr(), $($arg)*);
+        let text = fracture::scenario::text::printable(&format!($($arg)*));
+        let _ = std::io::stderr().write_all(text.as_bytes());
     }};
 }
 
 macro_rules! errln {
     ($($arg:tt)*) => {{
-        use std::io::Write;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
+        err!($($arg)*);
+        err!("\n");
     }};
 }
 
@@ -322,6 +327,7 @@ fn run(args: RunArgs) -> Result<()> {
     // Each file is read and parsed once, for the story and its counterfactual.
     let files = scenario::Files::read(name)?;
     let loaded = files.base()?.load(&sets)?;
+    check_expectations(&loaded)?;
     let scenario = &loaded.scenario;
     let dir = args
         .out
@@ -745,6 +751,28 @@ fn counterfactual_of(
     Ok(Some((loaded, skipped)))
 }
 
+/// Refuses a scenario whose expectations name a metric no run records, as validation refuses its other
+/// problems (the story would otherwise be judged "not judged" after the run).
+fn check_expectations(loaded: &scenario::Loaded) -> Result<()> {
+    let problems = fracture::story::unknown_metrics(&loaded.scenario);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let file = loaded.files.last().cloned().unwrap_or_default();
+    Err(anyhow::Error::new(ScenarioError {
+        diagnostics: problems
+            .into_iter()
+            .map(|(key_path, message)| scenario::Diagnostic {
+                file: file.clone(),
+                line: None,
+                column: None,
+                key_path,
+                message,
+            })
+            .collect(),
+    }))
+}
+
 fn plot(run_dir: &Path, focus: &[String]) -> Result<()> {
     if fracture::ensemble::is_ensemble(run_dir) {
         let ensemble = fracture::ensemble::Ensemble::read(run_dir, focus)?;
@@ -925,7 +953,10 @@ fn validate(files: &[String], sets: &[String]) -> Result<()> {
     let sets = Override::parse_all(sets);
     let mut failed = 0;
     for file in files {
-        match scenario::load(file, &sets) {
+        let loaded = scenario::load(file, &sets)
+            .map_err(anyhow::Error::new)
+            .and_then(|loaded| check_expectations(&loaded).map(|()| loaded));
+        match loaded {
             Ok(loaded) => {
                 let s = &loaded.scenario;
                 let labs: u32 = s.lab.iter().map(|l| l.count).sum();
@@ -939,7 +970,10 @@ fn validate(files: &[String], sets: &[String]) -> Result<()> {
             }
             Err(e) => {
                 failed += 1;
-                err!("{e}");
+                match e.downcast_ref::<ScenarioError>() {
+                    Some(s) => err!("{s}"),
+                    None => errln!("{e:#}"),
+                }
             }
         }
     }

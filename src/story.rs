@@ -6,6 +6,7 @@
 use crate::Outputs;
 use crate::resources::EventKind;
 use crate::scenario::{Aggregate, Direction, Expectation, Scenario};
+use crate::tables::{Columns, GlobalColumns, NationColumns};
 use polars::prelude::*;
 
 /// The tables of a run that stories are measured on: `global`, `nations` and `events`.
@@ -300,6 +301,41 @@ pub fn judge(
         })
         .collect();
     (start, judged)
+}
+
+/// The expectations whose metric no run records (a misspelt column), as (key path, what was expected):
+/// `validate` and `run` refuse them before anything runs, rather than a story judged "not judged".
+pub fn unknown_metrics(scenario: &Scenario) -> Vec<(String, String)> {
+    let blocs: Vec<String> = scenario.bloc.iter().map(|b| b.id.clone()).collect();
+    let global = GlobalColumns::names(&blocs);
+    let nations = NationColumns::names(&blocs);
+    let mut problems = Vec::new();
+    for (i, e) in scenario.scenario.expect.iter().enumerate() {
+        let known: &[String] = if e.nations.is_empty() {
+            &global
+        } else {
+            &nations
+        };
+        if known.contains(&e.metric) {
+            continue;
+        }
+        let candidates: Vec<&str> = known.iter().map(String::as_str).collect();
+        let hint = crate::scenario::did_you_mean(&e.metric, &candidates)
+            .map_or_else(String::new, |c| format!("; did you mean `{c}`?"));
+        problems.push((
+            format!("scenario.expect[{i}].metric"),
+            format!(
+                "no run records `{}` as a {} column{hint}",
+                crate::scenario::text::printable(&e.metric),
+                if e.nations.is_empty() {
+                    "global"
+                } else {
+                    "nations"
+                }
+            ),
+        ));
+    }
+    problems
 }
 
 #[cfg(test)]

@@ -525,3 +525,42 @@ fn a_scenario_as_the_first_word_runs_it() {
     assert!(!scenario.status.success());
     assert!(text(&scenario.stderr).contains("did you mean `alibaba-ban`"));
 }
+
+/// Whatever a file says reaches the terminal with its control characters escaped: a manifest edited to
+/// carry escape sequences (window title, clear screen, clipboard) in a story's text prints them as
+/// text, not as commands.
+#[test]
+fn escape_sequences_from_files_never_reach_the_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = fracture(
+        &[
+            "run",
+            "alibaba-ban",
+            "--months",
+            "6",
+            "--detail",
+            "summary",
+            "--out",
+            "a",
+            "-q",
+        ],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let manifest = tmp.path().join("a/manifest.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    let hostile = "Story \u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}]52;c;ZXZpbA==\u{7} K\u{202e}E";
+    json["scenario"]["scenario"]["story"] = serde_json::Value::String(hostile.into());
+    std::fs::write(&manifest, serde_json::to_string(&json).unwrap()).unwrap();
+    let out = fracture(&["compare", "a", "--out", "c"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed = out.stdout;
+    assert!(
+        !printed.contains(&0x1b) && !printed.contains(&0x07),
+        "an escape sequence reached the terminal"
+    );
+    let printed = text(&printed);
+    assert!(printed.contains("Story \\u{1b}]0;pwned\\u{7}"), "{printed}");
+    assert!(printed.contains("K\\u{202e}E"), "{printed}");
+}

@@ -885,3 +885,96 @@ fn scale_multiplies_what_a_file_inherits_and_refuses_what_it_cannot_scale() {
     );
     assert_eq!(d.len(), 2, "both problems at once: {d:?}");
 }
+
+/// Ids that print like others, names that drive the terminal, names no folder can take: all refused,
+/// every one in one pass, each at its key.
+#[test]
+fn ids_and_names_that_deceive_or_break_are_refused_in_one_pass() {
+    let text = "extends = \"baseline\"\n\
+        [scenario]\nname = \"CON\"\nstory = \"a \\u001b]0;title\\u0007 story\"\n\
+        [[nation]]\nid = \"K\\u202eE\"\nname = \"Kenya twice\"\npopulation = 1\ngdp = 1\nalignment = { west = 1.0 }\n\
+        [[lab]]\nid = \"open\\u200bai\"\nnation = \"US\"\nkind = \"startup\"\nbudget = 0.1\n\
+        [[lab]]\nid = \"\\u043epenai\"\nnation = \"US\"\nkind = \"startup\"\nbudget = 0.1\n\
+        [[coalition]]\nid = \"two\\nlines\"\nname = \"x\"\nmembers = [\"US\"]\n";
+    let d = errors(text);
+    let keys: Vec<&str> = d.iter().map(|x| x.key_path.as_str()).collect();
+    for (key, says) in [
+        ("scenario.name", "device name on Windows"),
+        ("scenario.story", "control character (U+001B)"),
+        ("nation[48].id", "U+202E (not ASCII)"),
+        ("lab[79].id", "U+200B (not ASCII)"),
+        ("lab[80].id", "U+043E (not ASCII)"),
+        ("coalition[4].id", "`\\n`"),
+    ] {
+        let found = d
+            .iter()
+            .find(|x| x.key_path == key)
+            .unwrap_or_else(|| panic!("no problem at {key}: {keys:?}"));
+        assert!(found.message.contains(says), "{key}: {}", found.message);
+    }
+    // Printed, the problems carry no escape sequence and no bidirectional override.
+    let printed = ScenarioError { diagnostics: d }.to_string();
+    let printed = fracture::scenario::text::printable(&printed);
+    assert!(!printed.contains('\u{1b}') && !printed.contains('\u{202e}'));
+
+    let long = errors(&format!(
+        "extends = \"baseline\"\n[scenario]\nname = \"{}\"\n",
+        "x".repeat(300)
+    ));
+    assert!(
+        long.iter()
+            .any(|x| x.key_path == "scenario.name" && x.message.contains("at most 100"))
+    );
+    let huge = errors(&format!(
+        "extends = \"baseline\"\n[scenario]\nname = \"x\"\n[[nation]]\nid = \"KE\"\nname = \"{}\"\n",
+        "n".repeat(1 << 20)
+    ));
+    assert!(
+        huge.iter()
+            .any(|x| x.key_path.ends_with(".name") && x.message.contains("at most 200"))
+    );
+}
+
+/// What `run` would find only later, `validate` finds first: a trigger whose policy is named like one
+/// of the scenario's own (it would never fire), an expectation of a metric no run records (checked by
+/// the command line, which knows the tables), a start outside the model's era.
+#[test]
+fn silent_no_ops_and_late_errors_are_caught_by_validation() {
+    let d = errors(
+        "extends = \"baseline\"\n[scenario]\nname = \"x\"\nstart = \"9999-01\"\n\
+         [[trigger]]\nname = \"t\"\non = \"theft_detected\"\n\
+         policy = { name = \"tool-controls\", kind = \"cloud_ban\", providers = [\"$provider\"], targets = [\"KE\"] }\n\
+         [[trigger]]\nname = \"u\"\non = \"theft_detected\"\n\
+         policy = { name = \"us-$nation\", kind = \"cloud_ban\", providers = [\"aws\"], targets = [\"KE\"] }\n\
+         [[policy]]\nname = \"us-KE\"\nkind = \"cloud_ban\"\nproviders = [\"aws\"]\ntargets = [\"KE\"]\n",
+    );
+    let at = |key: &str| {
+        d.iter()
+            .find(|x| x.key_path == key)
+            .map(|x| x.message.clone())
+    };
+    assert!(at("trigger[0].policy.name").unwrap().contains("never fire"));
+    assert!(at("trigger[1].policy.name").unwrap().contains("`us-KE`"));
+    assert!(
+        at("scenario.start")
+            .unwrap()
+            .contains("from 1990-01 to 2100-12")
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("story.toml");
+    std::fs::write(
+        &file,
+        "extends = \"baseline\"\n[scenario]\nname = \"s\"\nstory = \"x\"\nsources = [\"x\"]\n\
+         [[scenario.expect]]\nmetric = \"compute_h10e\"\nnations = [\"KE\"]\ndirection = \"lower\"\n\
+         months = 12\nmin_effect = 0.01\n",
+    )
+    .unwrap();
+    let out = common::fracture(&["validate", file.to_str().unwrap()], dir.path());
+    assert!(!out.status.success());
+    let err = common::text(&out.stderr);
+    assert!(
+        err.contains("scenario.expect[0].metric") && err.contains("did you mean `compute_h100e`"),
+        "{err}"
+    );
+}

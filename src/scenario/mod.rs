@@ -12,6 +12,7 @@ mod load;
 mod overrides;
 mod policy;
 mod suggest;
+pub mod text;
 
 /// The candidate closest to `word`, if close enough to be a misspelling of it ("did you mean").
 pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {

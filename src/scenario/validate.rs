@@ -7,6 +7,7 @@
 
 use super::limits::MAX_LABS;
 use super::suggest;
+use super::text;
 use super::{InputKind, Policy, PolicyKind, Scenario};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use toml::{Table, Value};
@@ -66,10 +67,120 @@ fn entries_of<'a>(doc: &'a Table, section: &str) -> impl Iterator<Item = &'a Tab
         .filter_map(Value::as_table)
 }
 
+/// The earliest and latest year a run may start in.
+pub const MIN_START_YEAR: i32 = 1990;
+pub const MAX_START_YEAR: i32 = 2100;
+
+/// Every id, name and text of `s` against the rules of [`text`]: ids that cannot deceive, names and
+/// texts that print as what they are.
+fn texts(s: &Scenario, p: &mut Problems) {
+    let mut id = |path: String, value: &str| {
+        if let Some(why) = text::id_problem(value) {
+            p.push((path, why));
+        }
+    };
+    for (i, x) in s.bloc.iter().enumerate() {
+        id(format!("bloc[{i}].id"), &x.id);
+    }
+    for (i, x) in s.nation.iter().enumerate() {
+        id(format!("nation[{i}].id"), &x.id);
+    }
+    for (i, x) in s.coalition.iter().enumerate() {
+        id(format!("coalition[{i}].id"), &x.id);
+    }
+    for (i, x) in s.input.iter().enumerate() {
+        id(format!("input[{i}].id"), &x.id);
+    }
+    for (i, x) in s.chip.iter().enumerate() {
+        id(format!("chip[{i}].id"), &x.id);
+    }
+    for (i, x) in s.fab.iter().enumerate() {
+        id(format!("fab[{i}].id"), &x.id);
+    }
+    for (i, x) in s.provider.iter().enumerate() {
+        id(format!("provider[{i}].id"), &x.id);
+        for (j, r) in x.region.iter().enumerate() {
+            id(format!("provider[{i}].region[{j}].id"), &r.id);
+        }
+    }
+    for (i, x) in s.lab.iter().enumerate() {
+        id(format!("lab[{i}].id"), &x.id);
+    }
+    for (i, x) in s.intermediary.iter().enumerate() {
+        id(format!("intermediary[{i}].id"), &x.id);
+    }
+    for (i, x) in s.policy.iter().enumerate() {
+        id(format!("policy[{i}].name"), &x.name);
+    }
+    for (i, t) in s.trigger.iter().enumerate() {
+        id(format!("trigger[{i}].name"), &t.name);
+        // A template's name is checked as it will be: its placeholders filled in with an id.
+        if !t.policy.name.is_empty() {
+            let filled = ["$provider", "$nation", "$lab"]
+                .iter()
+                .fold(t.policy.name.clone(), |n, ph| n.replace(ph, "x"));
+            id(format!("trigger[{i}].policy.name"), &filled);
+        }
+    }
+    let names = s
+        .bloc
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (format!("bloc[{i}].name"), &x.name))
+        .chain(
+            s.nation
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (format!("nation[{i}].name"), &x.name)),
+        )
+        .chain(
+            s.coalition
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (format!("coalition[{i}].name"), &x.name)),
+        )
+        .chain(
+            s.input
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (format!("input[{i}].name"), &x.name)),
+        )
+        .chain(
+            s.chip
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (format!("chip[{i}].name"), &x.name)),
+        )
+        .chain(
+            s.fab
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (format!("fab[{i}].name"), &x.name)),
+        )
+        .chain(
+            s.provider
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (format!("provider[{i}].name"), &x.name)),
+        )
+        .chain(
+            s.lab
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (format!("lab[{i}].name"), &x.name)),
+        );
+    for (path, name) in names {
+        if let Some(why) = text::name_problem(name) {
+            p.push((path, why));
+        }
+    }
+}
+
 /// Every semantic problem of `s`; `ids` are the ids the merged document declares.
 pub(crate) fn validate(s: &Scenario, ids: &Ids) -> Problems {
     let mut p = Problems::new();
     meta(s, ids, &mut p);
+    texts(s, &mut p);
     parameters(s, &mut p);
     unique(&mut p, "bloc", s.bloc.iter().map(|x| x.id.as_str()), "id");
     unique(
@@ -242,16 +353,32 @@ fn shares(p: &mut Problems, path: &str, map: &BTreeMap<String, f64>, must_sum_to
 }
 
 fn meta(s: &Scenario, ids: &Ids, p: &mut Problems) {
-    let name = &s.scenario.name;
-    if name.is_empty()
-        || name.starts_with('.')
-        || !name
-            .chars()
-            .all(|c| c.is_alphanumeric() || "-_.".contains(c))
-    {
+    if let Some(why) = text::scenario_name_problem(&s.scenario.name) {
+        p.push(("scenario.name".into(), why));
+    }
+    for (key, t) in [
+        ("description", &s.scenario.description),
+        ("story", &s.scenario.story),
+    ] {
+        if let Some(why) = text::text_problem(t) {
+            p.push((format!("scenario.{key}"), why));
+        }
+    }
+    for (i, source) in s.scenario.sources.iter().enumerate() {
+        if let Some(why) = text::text_problem(source) {
+            p.push((format!("scenario.sources[{i}]"), why));
+        }
+    }
+    // Runs start in the era the model describes and end before the calendar's four digits run out.
+    let (first, last) = (MIN_START_YEAR, MAX_START_YEAR);
+    if !(first..=last).contains(&s.scenario.start.year()) {
         p.push((
-            "scenario.name".into(),
-            "expected a non-empty name of letters, digits, `-`, `_` or `.` (it names the output folder)".into(),
+            "scenario.start".into(),
+            format!(
+                "expected a month from {first}-01 to {last}-12 (the era the model's trends describe), \
+                 found {}",
+                s.scenario.start
+            ),
         ));
     }
     if s.scenario.months < 1 {
@@ -996,8 +1123,46 @@ fn policies(s: &Scenario, ids: &Ids, p: &mut Problems) {
 }
 
 fn triggers(s: &Scenario, ids: &Ids, p: &mut Problems) {
+    let policy_names: HashSet<&str> = s.policy.iter().map(|x| x.name.as_str()).collect();
     for (i, t) in s.trigger.iter().enumerate() {
         let at = |k: &str| format!("trigger[{i}].{k}");
+        // The policy it puts in force must not be named like one of the scenario's own: a trigger
+        // never replaces a policy in force, so it would never fire. Placeholders are filled in with
+        // every id they may take (`$lab`'s are too many to list: a name with it is taken as unique).
+        let template = &t.policy.name;
+        if !template.is_empty() && !template.contains("$lab") {
+            let mut candidates = vec![template.clone()];
+            for (ph, values) in [
+                (
+                    "$provider",
+                    s.provider.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
+                ),
+                (
+                    "$nation",
+                    s.nation.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
+                ),
+            ] {
+                if template.contains(ph) {
+                    candidates = candidates
+                        .iter()
+                        .flat_map(|c| values.iter().map(move |v| c.replace(ph, v)))
+                        .collect();
+                }
+            }
+            if let Some(clash) = candidates
+                .iter()
+                .find(|c| policy_names.contains(c.as_str()))
+            {
+                p.push((
+                    at("policy.name"),
+                    format!(
+                        "the policy this trigger puts in force would be named `{clash}`, like a policy \
+                         of the scenario's own: a trigger never replaces a policy, so it would never \
+                         fire; name its template otherwise"
+                    ),
+                ));
+            }
+        }
         in_range(p, at("probability"), t.probability, 0.0, 1.0);
         if t.delay_months < 1 {
             p.push((at("delay_months"), "expected at least 1: a response comes into force the month after the event at the earliest".into()));

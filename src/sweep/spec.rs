@@ -295,12 +295,10 @@ impl SweepSpec {
     pub(crate) fn problems(&self) -> Vec<String> {
         let mut out = Vec::new();
         let s = &self.sweep;
-        if !valid_name(&s.name) {
-            out.push(
-                "`sweep.name`: must be non-empty, not start with `.`, and have no `/`, `\\`, `=` or \
-                 control characters (it names a folder)"
-                    .into(),
-            );
+        if let Some(why) = crate::scenario::text::scenario_name_problem(&s.name) {
+            out.push(format!(
+                "`sweep.name`: {why} (it names the folder `sweep=NAME`)"
+            ));
         }
         if s.samples.is_some_and(|n| n > MAX_SAMPLES) {
             out.push(format!("`sweep.samples`: at most {MAX_SAMPLES:e}"));
@@ -582,10 +580,7 @@ fn file_points(spec_name: &str, spec: &mut SweepSpec, file: &PointsFile) -> Resu
     })
 }
 
-/// A sweep name, which names the folder `sweep=NAME`: one plain path component.
+/// A sweep name, which names the folder `sweep=NAME`: a portable file name, as a scenario's is.
 pub(crate) fn valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with('.')
-        && !name.contains(['/', '\\', '='])
-        && !name.chars().any(char::is_control)
+    crate::scenario::text::scenario_name_problem(name).is_none()
 }

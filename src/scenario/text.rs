@@ -1,0 +1,233 @@
+//! What a scenario's ids, names and texts may hold, and how text from a file reaches a terminal.
+//!
+//! Ids are what key paths, policy references, folder names and tables are built from: ASCII letters,
+//! digits, `-` and `_` (no `.`, which key paths split on), of bounded length — so that `K\u{202e}E`, a
+//! Cyrillic `а` or `open\u{200b}ai` cannot pass for another id. Names and texts may be in any script, but
+//! hold no control characters (newlines and tabs aside in texts), no bidirectional overrides or
+//! isolates, and no zero-width characters, which make a text print as something it is not. Scenario names
+//! name folders: they are portable file names. And whatever a file says is printed with its control
+//! characters escaped ([`printable`]), so that no escape sequence from a file reaches the terminal.
+
+/// The longest id.
+pub const MAX_ID: usize = 64;
+/// The longest name (of an entity, a scenario's name, a source).
+pub const MAX_NAME: usize = 200;
+/// The longest text (a description, a story).
+pub const MAX_TEXT: usize = 20_000;
+
+/// Bidirectional formatting characters and zero-width ones: they change how a text prints without
+/// being seen.
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+/// The first character of `s` that no name or text may hold (`newlines`: whether `\n` and `\t` are
+/// allowed), described.
+fn forbidden(s: &str, newlines: bool) -> Option<String> {
+    s.chars().find_map(|c| {
+        if newlines && (c == '\n' || c == '\t' || c == '\r') {
+            None
+        } else if c.is_control() {
+            Some(format!("a control character ({})", escaped(c)))
+        } else if invisible(c) {
+            Some(format!(
+                "an invisible formatting character ({}: bidirectional or zero-width)",
+                escaped(c)
+            ))
+        } else {
+            None
+        }
+    })
+}
+
+fn escaped(c: char) -> String {
+    format!("U+{:04X}", c as u32)
+}
+
+/// What is wrong with `id` as an id, if anything.
+pub fn id_problem(id: &str) -> Option<String> {
+    if id.is_empty() {
+        return Some("expected an id, found an empty string".into());
+    }
+    if id.chars().count() > MAX_ID {
+        return Some(format!(
+            "expected an id of at most {MAX_ID} characters, found {}",
+            id.chars().count()
+        ));
+    }
+    if let Some(c) = id
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        return Some(format!(
+            "`{}` holds {}: ids are ASCII letters, digits, `-` and `_`",
+            id.escape_debug(),
+            if c.is_ascii() {
+                format!("`{}`", c.escape_debug())
+            } else {
+                format!("{} (not ASCII)", escaped(c))
+            }
+        ));
+    }
+    None
+}
+
+/// What is wrong with `name` as a name (one line), if anything.
+pub fn name_problem(name: &str) -> Option<String> {
+    if name.chars().count() > MAX_NAME {
+        return Some(format!(
+            "expected a name of at most {MAX_NAME} characters, found {}",
+            name.chars().count()
+        ));
+    }
+    forbidden(name, false).map(|what| format!("a name may not hold {what}"))
+}
+
+/// What is wrong with `text` as a text (a description or a story: lines allowed), if anything.
+pub fn text_problem(text: &str) -> Option<String> {
+    if text.chars().count() > MAX_TEXT {
+        return Some(format!(
+            "expected a text of at most {MAX_TEXT} characters, found {}",
+            text.chars().count()
+        ));
+    }
+    forbidden(text, true).map(|what| format!("a text may not hold {what}"))
+}
+
+/// Names Windows reserves for devices, in any case and with any extension.
+const RESERVED: [&str; 22] = [
+    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
+    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+];
+
+/// The longest scenario name: it names the output folder (`output/<name>`), and its charts' files.
+pub const MAX_SCENARIO_NAME: usize = 100;
+
+/// What is wrong with `name` as a scenario's name — a portable file name — if anything.
+pub fn scenario_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("expected a name, found an empty string".into());
+    }
+    if name.chars().count() > MAX_SCENARIO_NAME {
+        return Some(format!(
+            "expected a name of at most {MAX_SCENARIO_NAME} characters (it names the output \
+             folder), found {}",
+            name.chars().count()
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+    {
+        return Some(format!(
+            "`{}` holds {}: a scenario's name names its output folder, so it is a portable file \
+             name — ASCII letters, digits, `-`, `_` and `.`",
+            printable(name),
+            if c.is_ascii() {
+                format!("`{}`", printable(&c.to_string()))
+            } else {
+                format!("{} (not ASCII)", escaped(c))
+            }
+        ));
+    }
+    if name.starts_with('.') || name.ends_with('.') {
+        return Some(format!(
+            "`{name}` starts or ends with `.`: a hidden folder, or one Windows cannot make"
+        ));
+    }
+    let stem = name.split('.').next().unwrap_or(name);
+    if RESERVED.iter().any(|r| r.eq_ignore_ascii_case(stem)) {
+        return Some(format!(
+            "`{name}` is a device name on Windows (`{stem}`): a folder cannot be called so"
+        ));
+    }
+    None
+}
+
+/// `s` with every control, bidirectional and zero-width character escaped as `\u{…}` (newlines and
+/// tabs kept): safe to print to a terminal, whatever a file said.
+pub fn printable(s: &str) -> String {
+    if !s
+        .chars()
+        .any(|c| (c.is_control() && c != '\n' && c != '\t') || invisible(c))
+    {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if (c.is_control() && c != '\n' && c != '\t') || invisible(c) {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_ascii_words_that_cannot_deceive() {
+        for good in ["KE", "huawei-cloud", "us_startup", "rubin-ultra", "a1"] {
+            assert_eq!(id_problem(good), None, "{good}");
+        }
+        for bad in [
+            "K\u{202e}E",
+            "open\u{200b}ai",
+            "оpenai", // a Cyrillic о
+            "a.b",
+            "new\nline",
+            "",
+            &"x".repeat(65),
+        ] {
+            assert!(id_problem(bad).is_some(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn names_and_texts_refuse_what_hides_and_what_escapes() {
+        assert_eq!(name_problem("Alibaba Cloud (阿里云)"), None);
+        assert!(name_problem("sw\u{202e}eep").is_some());
+        assert!(name_problem("two\nlines").is_some());
+        assert_eq!(text_problem("a story\nin two lines"), None);
+        assert!(text_problem("\u{1b}]0;title\u{7}").is_some());
+        assert!(name_problem(&"n".repeat(MAX_NAME + 1)).is_some());
+    }
+
+    #[test]
+    fn scenario_names_are_portable_file_names() {
+        assert_eq!(scenario_name_problem("alibaba-ban"), None);
+        assert_eq!(scenario_name_problem("run.v2"), None);
+        for bad in [
+            "CON",
+            "nul.txt",
+            "Lpt1",
+            "trailing.",
+            ".hidden",
+            "a/b",
+            "sw\u{202e}eep",
+        ] {
+            assert!(scenario_name_problem(bad).is_some(), "{bad}");
+        }
+        assert!(scenario_name_problem(&"x".repeat(300)).is_some());
+    }
+
+    #[test]
+    fn printing_escapes_what_would_drive_the_terminal() {
+        assert_eq!(
+            printable("\u{1b}]0;x\u{7}\u{1b}[2J ok\n"),
+            "\\u{1b}]0;x\\u{7}\\u{1b}[2J ok\n"
+        );
+        assert_eq!(printable("K\u{202e}E"), "K\\u{202e}E");
+    }
+}
