@@ -30,6 +30,7 @@
 //! limit, and refuses anything that is not a regular file without blocking on it (a FIFO, a device).
 
 use anyhow::{Context, Result, anyhow, bail};
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -248,6 +249,153 @@ pub fn is_fracture_output(dir: &Path) -> bool {
     })
 }
 
+/// The tables whose SHA-256 a run's manifest records (`sha256`), checked before `--force` replaces
+/// the folder: small, and written by every run.
+pub const HASHED: [&str; 2] = ["global.parquet", "nations.parquet"];
+
+/// The SHA-256 of a file, as hex.
+pub fn sha256_of(path: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// The names in `dir` (its top level), sorted.
+pub fn entries_of(dir: &Path) -> Result<Vec<String>> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+/// What a run's manifest records of its folder, so that `--force` replaces only what fracture wrote:
+/// `entries`, every name in the folder but the manifest itself, and `sha256`, the hashes of its
+/// [`HASHED`] tables. Adds them to the manifest `json` (an object) from `dir` as it now is.
+pub fn record_folder(dir: &Path, json: &mut serde_json::Value) -> Result<()> {
+    let entries: Vec<serde_json::Value> = entries_of(dir)?
+        .into_iter()
+        .filter(|n| n != "manifest.json")
+        .map(serde_json::Value::String)
+        .collect();
+    let mut hashes = serde_json::Map::new();
+    for name in HASHED {
+        let path = dir.join(name);
+        if path.is_file() {
+            hashes.insert(name.into(), serde_json::Value::String(sha256_of(&path)?));
+        }
+    }
+    if let Some(object) = json.as_object_mut() {
+        object.insert("entries".into(), serde_json::Value::Array(entries));
+        object.insert("sha256".into(), serde_json::Value::Object(hashes));
+    }
+    Ok(())
+}
+
+/// Adds `names`, written into a result folder after it was made (`report`, `plot`), to the entries
+/// its manifest records, so that `--force` may later replace them too. A folder whose manifest records
+/// no entries is left as it is.
+pub fn record_entries(dir: &Path, names: &[&str]) -> Result<()> {
+    let path = dir.join("manifest.json");
+    let Ok(text) = read_text(&path, MAX_INPUT_BYTES) else {
+        return Ok(());
+    };
+    let Ok(mut json) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return Ok(());
+    };
+    let Some(entries) = json.get_mut("entries").and_then(|e| e.as_array_mut()) else {
+        return Ok(());
+    };
+    let mut changed = false;
+    for name in names {
+        if !entries.iter().any(|e| e.as_str() == Some(name)) {
+            entries.push(serde_json::Value::String(name.to_string()));
+            changed = true;
+        }
+    }
+    if changed {
+        let text = serde_json::to_string_pretty(&json)? + "\n";
+        write_atomic(&path, text.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Why `dir` may not be replaced by `--force`, if it may not: a run folder qualifies only when its
+/// `manifest.json` is a file fracture wrote (not a link), every entry in the folder is one the manifest
+/// records, and the tables it hashed are those in the folder; a sweep folder, when its `_plan.json`
+/// is fracture's.
+pub fn not_replaceable(dir: &Path) -> Option<String> {
+    let manifest = dir.join("manifest.json");
+    let is_link = std::fs::symlink_metadata(&manifest).is_ok_and(|m| m.file_type().is_symlink());
+    if is_link {
+        return Some("its manifest.json is a link, not a manifest fracture wrote".into());
+    }
+    let json = read_text(&manifest, MAX_INPUT_BYTES)
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok());
+    let Some(json) = json else {
+        return (!is_fracture_output(dir))
+            .then(|| "it holds no manifest.json or _plan.json written by fracture".to_string());
+    };
+    if json.get("program").and_then(|p| p.as_str()) != Some(env!("CARGO_PKG_NAME")) {
+        return Some("its manifest.json was not written by fracture".into());
+    }
+    let Some(entries) = json.get("entries").and_then(|e| e.as_array()) else {
+        return Some(
+            "its manifest.json lists no entries (written by hand, or by an older fracture), so \
+             nothing says which files in it are fracture's"
+                .into(),
+        );
+    };
+    let listed: HashSet<&str> = entries.iter().filter_map(|e| e.as_str()).collect();
+    let foreign: Vec<String> = match entries_of(dir) {
+        Ok(names) => names
+            .into_iter()
+            .filter(|n| n != "manifest.json" && !listed.contains(n.as_str()))
+            .collect(),
+        Err(e) => return Some(format!("{e:#}")),
+    };
+    if !foreign.is_empty() {
+        let shown: Vec<String> = foreign.iter().take(5).map(|n| format!("`{n}`")).collect();
+        return Some(format!(
+            "it holds {} fracture did not write: {}{}",
+            if foreign.len() == 1 {
+                "an entry"
+            } else {
+                "entries"
+            },
+            shown.join(", "),
+            if foreign.len() > 5 {
+                format!(" and {} more", foreign.len() - 5)
+            } else {
+                String::new()
+            }
+        ));
+    }
+    if let Some(hashes) = json.get("sha256").and_then(|h| h.as_object()) {
+        for (name, hash) in hashes {
+            let path = dir.join(name);
+            let matches = sha256_of(&path).is_ok_and(|h| Some(h.as_str()) == hash.as_str());
+            if !matches {
+                return Some(format!(
+                    "its manifest does not match its tables (`{name}` differs from the one the \
+                     manifest hashed): it is not the manifest of this folder's run"
+                ));
+            }
+        }
+    }
+    None
+}
+
 /// Fails unless a result may be written at `dir`: it must not exist, or `force` must be given and `dir`
 /// must be a folder fracture wrote.
 pub fn check_destination(dir: &Path, force: bool) -> Result<()> {
@@ -284,11 +432,11 @@ pub fn check_destination(dir: &Path, force: bool) -> Result<()> {
             dir.display()
         );
     }
-    if !is_fracture_output(dir) {
+    if let Some(why) = not_replaceable(dir) {
         bail!(
-            "{} is not a fracture result (it holds no manifest.json or _plan.json written by \
-             fracture): --force replaces only folders fracture wrote, to keep other files safe; remove \
-             it yourself or choose another --out",
+            "{} is not a fracture result that --force may replace ({why}): --force replaces only \
+             folders fracture wrote and nothing else, to keep other files safe; remove it yourself \
+             or choose another --out",
             dir.display()
         );
     }
@@ -576,7 +724,7 @@ mod tests {
         std::fs::create_dir_all(dir).unwrap();
         std::fs::write(
             dir.join("manifest.json"),
-            format!("{{\"program\": \"fracture\", \"months\": {months}}}"),
+            format!("{{\"program\": \"fracture\", \"months\": {months}, \"entries\": []}}"),
         )
         .unwrap();
     }

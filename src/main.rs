@@ -684,12 +684,10 @@ fn write_ensemble(
         output::write_parquet(&dir.join(fracture::comparison::FILE), &frame?)?;
     }
     write_spread(dir, ensemble)?;
-    let json = serde_json::to_string_pretty(manifest)?;
-    fracture::fsutil::write_atomic(&dir.join("manifest.json"), (json + "\n").as_bytes())?;
     if report {
         fracture::report::write_ensemble(dir, ensemble)?;
     }
-    Ok(())
+    output::write_manifest(dir, manifest)
 }
 
 /// Draws an ensemble's spread chart into `dir` (nothing for a scenario that is no story).
@@ -773,10 +771,21 @@ fn check_expectations(loaded: &scenario::Loaded) -> Result<()> {
     }))
 }
 
+/// Records files a command wrote into a result folder in its manifest's entries.
+fn record_written(dir: &Path, written: &[PathBuf]) -> Result<()> {
+    let names: Vec<String> = written
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    fracture::fsutil::record_entries(dir, &names)
+}
+
 fn plot(run_dir: &Path, focus: &[String]) -> Result<()> {
     if fracture::ensemble::is_ensemble(run_dir) {
         let ensemble = fracture::ensemble::Ensemble::read(run_dir, focus)?;
         let written = write_spread(run_dir, &ensemble)?;
+        record_written(run_dir, &written)?;
         outln!(
             "{} charts → {} (each seed's own charts: fracture plot {}/{}S)",
             written.len(),
@@ -788,6 +797,7 @@ fn plot(run_dir: &Path, focus: &[String]) -> Result<()> {
     }
     let data = RunData::read(run_dir, focus)?;
     let written = charts::write_charts(run_dir, &data)?;
+    record_written(run_dir, &written)?;
     outln!("{} charts → {}", written.len(), run_dir.display());
     Ok(())
 }
@@ -936,6 +946,7 @@ fn report(run_dir: &Path, focus: &[String]) -> Result<()> {
     if fracture::ensemble::is_ensemble(run_dir) {
         let ensemble = fracture::ensemble::Ensemble::read(run_dir, focus)?;
         let path = fracture::report::write_ensemble(run_dir, &ensemble)?;
+        fracture::fsutil::record_entries(run_dir, &[fracture::report::FILE])?;
         outln!(
             "report of {} seeds → {}",
             ensemble.seeds.len(),
@@ -945,6 +956,7 @@ fn report(run_dir: &Path, focus: &[String]) -> Result<()> {
     }
     let data = RunData::read(run_dir, focus)?;
     let path = fracture::report::write(run_dir, &data)?;
+    fracture::fsutil::record_entries(run_dir, &[fracture::report::FILE])?;
     outln!("report → {}", path.display());
     Ok(())
 }

@@ -169,3 +169,68 @@ fn two_forced_runs_at_once_both_install_one_after_the_other() {
     assert!(manifest.contains("\"seed\": 1") || manifest.contains("\"seed\": 2"));
     assert_eq!(names(&work), ["res"], "the replaced result is removed");
 }
+
+/// `--force` replaces only what fracture wrote: a run folder where the user put notes or a folder of
+/// their own is refused, naming them; a hand-written manifest, a linked one and one copied from another
+/// run (its tables' hashes do not match) do not qualify; files a later command wrote into the folder
+/// (`report`) are recorded and replaced with it.
+#[test]
+fn force_replaces_nothing_fracture_did_not_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    let run = |out: &str, force: bool| {
+        let mut args = vec![
+            "run", "--months", "3", "--detail", "summary", "-q", "--out", out,
+        ];
+        if force {
+            args.push("--force");
+        }
+        common::fracture(&args, cwd)
+    };
+    assert!(run("a", false).status.success());
+    assert!(
+        run("a", true).status.success(),
+        "a fracture result is replaced"
+    );
+    std::fs::write(cwd.join("a/notes.txt"), "mine").unwrap();
+    std::fs::create_dir(cwd.join("a/mydata")).unwrap();
+    let refused = run("a", true);
+    assert!(!refused.status.success());
+    let err = common::text(&refused.stderr);
+    assert!(err.contains("`mydata`, `notes.txt`"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(cwd.join("a/notes.txt")).unwrap(),
+        "mine"
+    );
+    std::fs::remove_file(cwd.join("a/notes.txt")).unwrap();
+    std::fs::remove_dir(cwd.join("a/mydata")).unwrap();
+    // What `report` adds is recorded, and replaced with the rest.
+    assert!(common::fracture(&["report", "a"], cwd).status.success());
+    assert!(run("a", true).status.success());
+
+    let hand = cwd.join("b");
+    std::fs::create_dir(&hand).unwrap();
+    std::fs::write(hand.join("manifest.json"), "{\"program\":\"fracture\"}").unwrap();
+    assert!(common::text(&run("b", true).stderr).contains("lists no entries"));
+    #[cfg(unix)]
+    {
+        let linked = cwd.join("c");
+        std::fs::create_dir(&linked).unwrap();
+        std::os::unix::fs::symlink(cwd.join("a/manifest.json"), linked.join("manifest.json"))
+            .unwrap();
+        assert!(common::text(&run("c", true).stderr).contains("is a link"));
+    }
+    // Another run's manifest over this run's tables: the hashes do not match.
+    let mut other = vec![
+        "run", "--months", "4", "--detail", "summary", "-q", "--out", "d",
+    ];
+    assert!(common::fracture(&other, cwd).status.success());
+    std::fs::copy(cwd.join("a/manifest.json"), cwd.join("d/manifest.json")).unwrap();
+    other.push("--force");
+    let err = common::text(&common::fracture(&other, cwd).stderr);
+    assert!(err.contains("does not match its tables"), "{err}");
+    assert!(
+        cwd.join("d/global.parquet").is_file(),
+        "nothing was removed"
+    );
+}

@@ -69,13 +69,20 @@ fn finish_run(
         .map(|(name, frame)| (staging.path().join(format!("{name}.parquet")), frame))
         .collect();
     write_parquet_files(&files)?;
-    let json = serde_json::to_string_pretty(manifest)?;
-    fsutil::write_atomic(
-        &staging.path().join("manifest.json"),
-        (json + "\n").as_bytes(),
-    )?;
     extra(staging.path())?;
+    // The manifest last, recording every entry of the folder and its tables' hashes (what `--force`
+    // checks before it replaces the folder).
+    write_manifest(staging.path(), manifest)?;
     staging.install()
+}
+
+/// Writes `manifest` into the result folder `dir` with the entries `dir` holds and the hashes of its
+/// tables ([`fsutil::record_folder`]): the last file a result's writer writes.
+pub fn write_manifest(dir: &Path, manifest: &Manifest) -> Result<()> {
+    let mut json = serde_json::to_value(manifest)?;
+    fsutil::record_folder(dir, &mut json)?;
+    let text = serde_json::to_string_pretty(&json)?;
+    fsutil::write_atomic(&dir.join("manifest.json"), (text + "\n").as_bytes())
 }
 
 /// Writes a story's counterfactual into `dir` (created; inside a run's staging folder): the tables a
