@@ -847,6 +847,7 @@ fn compare(
             );
         };
         let out = out.unwrap_or_else(|| PathBuf::from("output").join("compare"));
+        check_compare_destination(&out)?;
         let file = out.join(comparison::FILE);
         std::fs::create_dir_all(&out)
             .with_context(|| format!("cannot create {}", out.display()))?;
@@ -874,6 +875,7 @@ fn compare(
     }
     let nations = comparison::nations_with_world(&runs[0].focus);
     let out = out.unwrap_or_else(|| PathBuf::from("output").join("compare"));
+    check_compare_destination(&out)?;
     let file = out.join(comparison::FILE);
     let labels: Vec<String> = runs.iter().map(|r| r.label_among(&runs)).collect();
     let mut rows = Vec::new();
@@ -937,6 +939,42 @@ fn compare(
             comparison::FILE,
             rows.len(),
             out.display()
+        );
+    }
+    Ok(())
+}
+
+/// `compare` writes a folder of its own: a new one, or one holding only what `compare` writes
+/// (`compare.parquet` and its charts). A run's or a sweep's folder, a file, or a folder with anything
+/// else in it is refused, so that no run's comparison and no file of the user's is replaced.
+fn check_compare_destination(out: &Path) -> Result<()> {
+    if !out.exists() {
+        return Ok(());
+    }
+    if !out.is_dir() {
+        anyhow::bail!(
+            "{} is a file: give --out a folder for the comparison",
+            out.display()
+        );
+    }
+    for own in ["manifest.json", "_plan.json"] {
+        if out.join(own).exists() {
+            anyhow::bail!(
+                "{} is a run's or a sweep's folder (it holds {own}): compare writes a folder of its \
+                 own; give another --out",
+                out.display()
+            );
+        }
+    }
+    let foreign: Vec<String> = fracture::fsutil::entries_of(out)?
+        .into_iter()
+        .filter(|n| n != fracture::comparison::FILE && !n.ends_with(".png") && !n.ends_with(".svg"))
+        .collect();
+    if !foreign.is_empty() {
+        anyhow::bail!(
+            "{} holds what compare did not write ({}): give another --out",
+            out.display(),
+            foreign.join(", ")
         );
     }
     Ok(())
@@ -1121,6 +1159,9 @@ enum SweepCommand {
         /// One row per design point (outcomes averaged over its successful replicates) or per run.
         #[arg(long, value_enum, default_value_t = ExportPer::Point)]
         per: ExportPer,
+        /// Replace the file given by --out if it exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Sobol indices (Saltelli designs) or Morris μ*, σ (Morris designs): printed as a table and
     /// written with a tornado chart; fan charts of the global metrics when the sweep kept time series.
@@ -1280,7 +1321,12 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
             let frame = dataset::read_all(&dataset::locate(&dir)?)?;
             out!("{}", dataset::to_text(&frame)?);
         }
-        SweepCommand::Export { dir, out, per } => {
+        SweepCommand::Export {
+            dir,
+            out,
+            per,
+            force,
+        } => {
             use fracture::sweep::export;
             let per = match per {
                 ExportPer::Point => export::Per::Point,
@@ -1288,6 +1334,12 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
             };
             let table = export::table(&dir, per)?;
             let path = match out {
+                // A file of the user's is not replaced unasked (the default, the sweep's own export,
+                // is).
+                Some(p) if p.exists() && !force => anyhow::bail!(
+                    "{} already exists: pass --force to replace it, or give another --out",
+                    p.display()
+                ),
                 Some(p) => p,
                 None => export::default_path(&dir)?,
             };

@@ -234,3 +234,65 @@ fn force_replaces_nothing_fracture_did_not_write() {
         "nothing was removed"
     );
 }
+
+/// Results are not replaced without being asked: `compare --out` into a run's folder (which holds its
+/// own compare.parquet) or into a folder of the user's is refused, and so is `sweep export --out` over
+/// a file that exists, unless `--force`.
+#[test]
+fn compare_and_export_refuse_to_write_over_what_is_not_theirs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cwd = tmp.path();
+    let ok = |args: &[&str]| {
+        let out = common::fracture(args, cwd);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            common::text(&out.stderr)
+        );
+    };
+    ok(&[
+        "run",
+        "alibaba-ban",
+        "--months",
+        "3",
+        "--detail",
+        "summary",
+        "-q",
+        "--out",
+        "r",
+    ]);
+    let before = std::fs::read(cwd.join("r/compare.parquet")).unwrap();
+    let into_run = common::fracture(&["compare", "r", "--out", "r"], cwd);
+    assert!(!into_run.status.success());
+    assert!(common::text(&into_run.stderr).contains("run's or a sweep's folder"));
+    assert_eq!(
+        std::fs::read(cwd.join("r/compare.parquet")).unwrap(),
+        before
+    );
+    std::fs::create_dir(cwd.join("mine")).unwrap();
+    std::fs::write(cwd.join("mine/thesis.tex"), "mine").unwrap();
+    let into_mine = common::fracture(&["compare", "r", "--out", "mine"], cwd);
+    assert!(!into_mine.status.success());
+    assert!(common::text(&into_mine.stderr).contains("thesis.tex"));
+    // A folder compare wrote is its own to write again.
+    ok(&["compare", "r", "--out", "c"]);
+    ok(&["compare", "r", "--out", "c"]);
+
+    let spec = cwd.join("sweep.toml");
+    std::fs::write(
+        &spec,
+        "[sweep]\nname = \"s\"\nscenario = \"baseline\"\nset = [\"scenario.months=3\"]\n\
+         design = \"grid\"\n[[parameter]]\nkey = \"parameters.beta\"\nvalues = [1.5, 2.5]\n",
+    )
+    .unwrap();
+    ok(&["sweep", "run", "sweep.toml", "--out", "sw"]);
+    std::fs::write(cwd.join("mine.csv"), "mine").unwrap();
+    let over = common::fracture(&["sweep", "export", "sw", "--out", "mine.csv"], cwd);
+    assert!(!over.status.success());
+    assert!(common::text(&over.stderr).contains("--force"));
+    assert_eq!(
+        std::fs::read_to_string(cwd.join("mine.csv")).unwrap(),
+        "mine"
+    );
+    ok(&["sweep", "export", "sw", "--out", "mine.csv", "--force"]);
+}

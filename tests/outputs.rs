@@ -176,7 +176,11 @@ fn detail_levels_record_what_they_say() {
     assert!(nations.events.equals_missing(&full.events));
     assert!(full.events.height() > 0);
     assert_eq!(summary.usage.height(), 0);
-    assert!(summary.events.equals_missing(&policy_events(&full.events)));
+    assert!(
+        summary
+            .events
+            .equals_missing(&common::policy_events(&full.events))
+    );
     assert_eq!(full.rows["labs"], full.labs.height());
     assert_eq!(full.sample.labs * 6, full.labs.height());
     assert_eq!(full.sample.of, full.sample.labs);
@@ -254,14 +258,4 @@ fn a_writer_that_fails_stops_the_run_with_its_error() {
     assert!(e.to_string().contains("no space left writing labs"), "{e}");
     // The first chunk (24 months) failed; the run stopped when it next had one to hand over.
     assert!(months < 60, "the run went on to month {months}");
-}
-
-/// The policies' and triggers' events of a run's events table: what a summary run keeps.
-fn policy_events(events: &polars::prelude::DataFrame) -> polars::prelude::DataFrame {
-    let kinds = fracture::charts::data::strings(events, "kind").unwrap();
-    let mask: polars::prelude::BooleanChunked = kinds
-        .iter()
-        .map(|k| fracture::resources::EventKind::parse(k).is_some_and(|k| k.is_policy()))
-        .collect();
-    events.filter(&mask).unwrap()
 }

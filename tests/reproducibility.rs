@@ -59,7 +59,7 @@ fn a_summary_run_records_the_same_global_and_nation_tables_without_lab_rows_and_
     assert_eq!(summary.labs.height(), 0);
     assert_eq!(summary.usage.height(), 0);
     // Of the events, only the policies' and triggers' (the labs' accusations are many and left out).
-    let kept = policy_events(&full.events);
+    let kept = common::policy_events(&full.events);
     assert!(kept.height() > 0 && kept.height() < full.events.height());
     assert!(summary.events.equals_missing(&kept));
     assert_eq!(summary.events.schema(), full.events.schema());
@@ -202,14 +202,4 @@ fn every_table_has_one_row_per_entity_per_month_in_key_order() {
     let (us, cn) = (bloc_of_home("US"), bloc_of_home("CN"));
     assert_eq!((us.len(), cn.len()), (1, 1), "{us:?} {cn:?}");
     assert_ne!(us, cn);
-}
-
-/// The policies' and triggers' events of a run's events table: what a summary run keeps.
-fn policy_events(events: &polars::prelude::DataFrame) -> polars::prelude::DataFrame {
-    let kinds = fracture::charts::data::strings(events, "kind").unwrap();
-    let mask: polars::prelude::BooleanChunked = kinds
-        .iter()
-        .map(|k| fracture::resources::EventKind::parse(k).is_some_and(|k| k.is_policy()))
-        .collect();
-    events.filter(&mask).unwrap()
 }

@@ -171,3 +171,13 @@ pub fn events(out: &Outputs, kind: &str) -> Vec<(u32, String, String, String, bo
 pub fn sum(xs: &[f64]) -> f64 {
     xs.iter().sum()
 }
+
+/// The policies' and triggers' events of a run's events table: what a summary run keeps.
+pub fn policy_events(events: &polars::prelude::DataFrame) -> polars::prelude::DataFrame {
+    let kinds = fracture::charts::data::strings(events, "kind").unwrap();
+    let mask: polars::prelude::BooleanChunked = kinds
+        .iter()
+        .map(|k| fracture::resources::EventKind::parse(k).is_some_and(|k| k.is_policy()))
+        .collect();
+    events.filter(&mask).unwrap()
+}
