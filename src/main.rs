@@ -163,6 +163,14 @@ impl From<DetailArg> for Detail {
     }
 }
 
+fn parse_threads(text: &str) -> std::result::Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) => Err("at least 1 thread: 0 would run nothing".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{text}` is not a number of threads")),
+    }
+}
+
 fn parse_memory(text: &str) -> std::result::Result<u64, String> {
     fracture::memory::parse_size(text)
 }
@@ -1121,8 +1129,8 @@ enum SweepCommand {
         /// I/N; else SLURM_ARRAY_TASK_ID, else JOB_COMPLETION_INDEX (N always comes from the plan).
         #[arg(long, value_name = "I/N")]
         shard: Option<String>,
-        /// Worker threads (default: SLURM_CPUS_PER_TASK, else the available parallelism).
-        #[arg(long)]
+        /// Worker threads, at least 1 (default: SLURM_CPUS_PER_TASK, else the available parallelism).
+        #[arg(long, value_parser = parse_threads)]
         threads: Option<usize>,
         /// Finish an interrupted shard, keeping its complete parts.
         #[arg(long)]

@@ -564,3 +564,28 @@ fn escape_sequences_from_files_never_reach_the_terminal() {
     assert!(printed.contains("Story \\u{1b}]0;pwned\\u{7}"), "{printed}");
     assert!(printed.contains("K\\u{202e}E"), "{printed}");
 }
+
+/// Command-line values that would silently do nothing are refused with a plain message: a `--focus`
+/// naming no nation, `--threads 0`.
+#[test]
+fn options_that_name_nothing_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    for focus in ["", ","] {
+        let out = fracture(
+            &[
+                "run", "--months", "2", "--detail", "summary", "--out", "f", "--focus", focus,
+            ],
+            tmp.path(),
+        );
+        assert!(!out.status.success(), "--focus {focus:?}");
+        assert!(
+            text(&out.stderr).contains("names no nation"),
+            "{}",
+            text(&out.stderr)
+        );
+        assert!(!tmp.path().join("f").exists());
+    }
+    let out = fracture(&["sweep", "run", "s.toml", "--threads", "0"], tmp.path());
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("at least 1 thread"));
+}

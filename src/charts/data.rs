@@ -338,6 +338,13 @@ impl RunData {
 /// codes of `nations` (id, name), in the order given and without repeats. An unknown one is an error
 /// naming it with the close matches, or every code when none is close.
 pub fn resolve_focus(requested: &[String], nations: &[(String, String)]) -> Result<Vec<String>> {
+    // `--focus ""` or `--focus ,` names nothing: said, not silently taken for the default.
+    if !requested.is_empty() && requested.iter().all(|r| r.trim().is_empty()) {
+        anyhow::bail!(
+            "names no nation: give ISO codes or names, e.g. --focus KE,BR (or leave it out for the \
+             scenario's own focus nations)"
+        );
+    }
     let mut out: Vec<String> = Vec::new();
     let mut unknown = Vec::new();
     for r in requested {
