@@ -339,6 +339,8 @@ pub struct Ensemble {
     /// Each seed's story against its counterfactual (empty for a scenario that is no story).
     pub views: Vec<comparison::StoryComparison>,
     pub summaries: Vec<Summary>,
+    /// The compute bands of its runs (see [`bands`]), drawn by the spread chart and the report.
+    pub bands: Vec<Band>,
 }
 
 impl Ensemble {
@@ -354,11 +356,13 @@ impl Ensemble {
         } else {
             Vec::new()
         };
+        let bands = bands(&runs);
         Ensemble {
             seeds,
             runs,
             views,
             summaries,
+            bands,
         }
     }
 
@@ -394,11 +398,6 @@ impl Ensemble {
     /// The ensemble's `compare.parquet` (see [`frame`]); `None` for a scenario that is no story.
     pub fn frame(&self) -> Option<PolarsResult<DataFrame>> {
         (!self.summaries.is_empty()).then(|| frame(&self.per_seed(), &self.summaries))
-    }
-
-    /// The compute bands of its runs (see [`bands`]).
-    pub fn bands(&self) -> Vec<Band> {
-        bands(&self.runs)
     }
 }
 

@@ -700,7 +700,7 @@ fn write_ensemble(
 
 /// Draws an ensemble's spread chart into `dir` (nothing for a scenario that is no story).
 fn write_spread(dir: &Path, ensemble: &fracture::ensemble::Ensemble) -> Result<Vec<PathBuf>> {
-    let bands = ensemble.bands();
+    let bands = ensemble.bands.clone();
     let Some(first) = ensemble.runs.first() else {
         return Ok(Vec::new());
     };

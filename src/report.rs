@@ -511,7 +511,7 @@ pub fn render_ensemble(e: &crate::ensemble::Ensemble) -> Result<String> {
         }
         let _ = writeln!(h, "</tbody>\n</table>");
     }
-    let bands = e.bands();
+    let bands = e.bands.clone();
     if !bands.is_empty() {
         let spread = charts::spread::Spread {
             title: format!("\u{201c}{}\u{201d} over {n} seeds", first.name),
