@@ -197,6 +197,27 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> Result<bool> {
 /// Reads a text file of at most `max` bytes. Anything but a regular file (a folder, a FIFO, a device
 /// such as `/dev/zero`) is refused without reading from it or waiting for a writer.
 pub fn read_text(path: &Path, max: u64) -> std::io::Result<String> {
+    let bytes = read_bytes(path, max)?;
+    String::from_utf8(bytes)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "is not UTF-8 text"))
+}
+
+/// Reads a file of at most `max` bytes, refusing anything but a regular file as [`read_text`] does.
+pub fn read_bytes(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::{Error, ErrorKind};
+    let file = open_regular(path, max)?;
+    let mut bytes = Vec::new();
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        // It grew while being read.
+        return Err(Error::new(ErrorKind::InvalidData, too_big(max)));
+    }
+    Ok(bytes)
+}
+
+/// Opens a regular file of at most `max` bytes for reading: a folder, a FIFO, a device or a socket is
+/// refused without reading from it or waiting for a writer, and so is a larger file.
+pub fn open_regular(path: &Path, max: u64) -> std::io::Result<File> {
     use std::io::{Error, ErrorKind};
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
@@ -216,21 +237,14 @@ pub fn read_text(path: &Path, max: u64) -> std::io::Result<String> {
         };
         return Err(Error::new(ErrorKind::InvalidInput, format!("is {what}")));
     }
-    let too_big = || {
-        Error::new(
-            ErrorKind::InvalidData,
-            format!("is larger than the limit of {} MB", max >> 20),
-        )
-    };
     if meta.len() > max {
-        return Err(too_big());
+        return Err(Error::new(ErrorKind::InvalidData, too_big(max)));
     }
-    let mut text = String::new();
-    file.take(max + 1).read_to_string(&mut text)?;
-    if text.len() as u64 > max {
-        return Err(too_big());
-    }
-    Ok(text)
+    Ok(file)
+}
+
+fn too_big(max: u64) -> String {
+    format!("is larger than the limit of {} MB", max >> 20)
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -1179,9 +1179,10 @@ enum SweepCommand {
         /// A summary column, e.g. bifurcation_index_final (repeatable).
         #[arg(long = "outcome", value_name = "COLUMN")]
         outcomes: Vec<String>,
-        /// Bootstrap resamples for the Sobol confidence intervals.
-        #[arg(long, default_value_t = 1000)]
-        bootstrap: usize,
+        /// Bootstrap resamples for the Sobol confidence intervals (1 to 100000: each holds a copy of
+        /// the indices, and beyond a few thousand the intervals no longer change).
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        bootstrap: u32,
         /// A global metric to draw as a fan chart, e.g. bifurcation_index (repeatable).
         #[arg(long = "fan", value_name = "METRIC")]
         fans: Vec<String>,
@@ -1375,7 +1376,7 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
         } => {
             let options = fracture::sweep::analysis::AnalyzeOptions {
                 outcomes,
-                resamples: bootstrap,
+                resamples: bootstrap as usize,
                 fans,
                 point,
             };

@@ -589,3 +589,105 @@ fn options_that_name_nothing_are_refused() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("at least 1 thread"));
 }
+
+/// A run folder's manifest is read, not trusted: a focus list repeated 100 000 times is read as the
+/// distinct nations the run has, at most a chart's worth, so report and plot stay quick and small.
+#[test]
+fn a_manifest_focus_list_is_bounded_and_deduplicated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = fracture(
+        &[
+            "run", "baseline", "--months", "4", "--detail", "summary", "--out", "a", "-q",
+        ],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let manifest = tmp.path().join("a/manifest.json");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    let focus: Vec<serde_json::Value> = ["KE", "XX", "BR"]
+        .iter()
+        .cycle()
+        .take(100_000)
+        .map(|s| serde_json::Value::String((*s).into()))
+        .collect();
+    json["scenario"]["scenario"]["focus"] = serde_json::Value::Array(focus);
+    std::fs::write(&manifest, serde_json::to_string(&json).unwrap()).unwrap();
+    let data = fracture::charts::RunData::read(&tmp.path().join("a"), &[]).unwrap();
+    assert_eq!(
+        data.focus,
+        ["KE", "BR"],
+        "unknown XX dropped, repeats read once"
+    );
+    let out = fracture(&["report", "a"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let html = std::fs::read_to_string(tmp.path().join("a/report.html")).unwrap();
+    assert!(html.len() < 2_000_000, "report of {} bytes", html.len());
+
+    let many: Vec<&str> = vec![
+        "KE", "BR", "IN", "US", "CN", "DE", "FR", "JP", "KR", "GB", "SA", "AE", "TW", "NG", "ID",
+        "ZA", "MX",
+    ];
+    let out = fracture(&["plot", "a", "--focus", &many.join(",")], tmp.path());
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("names 17 nations: at most 16"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// A world of 1000 nations and 100 inputs: the policy rules' nation × nation grids (two per input)
+/// take ≈ 1.5 GiB before the first month. The memory estimate counts them, so `--max-memory 1G` refuses
+/// before allocating, naming the grids; one nation or input more is refused by validation.
+#[test]
+fn the_memory_estimate_counts_the_nation_by_nation_grids() {
+    let world = |nations: usize, inputs: usize| {
+        let mut t =
+            String::from("extends = \"baseline\"\n[scenario]\nname = \"big\"\nmonths = 1\n");
+        for i in 0..nations - 48 {
+            t += &format!(
+                "[[nation]]\nid = \"N{i:04}\"\npopulation = 1\ngdp = 1\nalignment = {{ west = 1.0 }}\n"
+            );
+        }
+        for i in 0..inputs - 4 {
+            t += &format!(
+                "[[input]]\nid = \"I{i:03}\"\nkind = \"tool\"\nsuppliers = {{ US = 1.0 }}\n"
+            );
+        }
+        t
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("big.toml"), world(1000, 100)).unwrap();
+    let out = fracture(
+        &[
+            "run",
+            "big.toml",
+            "--detail",
+            "summary",
+            "--out",
+            "r",
+            "-q",
+            "--max-memory",
+            "1G",
+        ],
+        tmp.path(),
+    );
+    assert!(!out.status.success());
+    let e = text(&out.stderr);
+    assert!(
+        e.contains("fewer nations or inputs") && e.contains("1000 nations, 100 inputs"),
+        "{e}"
+    );
+    assert!(!tmp.path().join("r").exists(), "nothing is written");
+
+    std::fs::write(tmp.path().join("bigger.toml"), world(1001, 101)).unwrap();
+    let out = fracture(&["validate", "bigger.toml"], tmp.path());
+    assert!(!out.status.success());
+    let e = text(&out.stderr);
+    assert!(
+        e.contains("expected at most 1000 nations, found 1001")
+            && e.contains("expected at most 100 inputs, found 101"),
+        "{e}"
+    );
+}

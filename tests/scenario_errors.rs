@@ -978,3 +978,49 @@ fn silent_no_ops_and_late_errors_are_caught_by_validation() {
         "{err}"
     );
 }
+
+/// A hundred thousand names in `[remove]` get a page of problems and a count, quickly; focus lists are
+/// bounded and hold each nation once (every focus nation is a line in the charts).
+#[test]
+fn long_lists_of_mistakes_are_bounded() {
+    let names: Vec<String> = (0..100_000).map(|i| format!("\"ghost{i}\"")).collect();
+    let d = errors(&format!(
+        "extends = \"baseline\"\n[scenario]\nname = \"x\"\n[remove]\npolicy = [{}]\n",
+        names.join(",")
+    ));
+    assert_eq!(d.len(), fracture::scenario::MAX_SHOWN, "{d:?}");
+    let last = d.last().unwrap();
+    assert!(
+        last.key_path == "remove" && last.message.contains("and 99951 more problems"),
+        "{last}"
+    );
+    let printed = ScenarioError { diagnostics: d }.to_string();
+    assert!(
+        printed.lines().count() <= fracture::scenario::MAX_SHOWN + 2,
+        "{printed}"
+    );
+
+    let seventeen = [
+        "KE", "BR", "IN", "US", "CN", "DE", "FR", "JP", "KR", "GB", "SA", "AE", "TW", "NG", "ID",
+        "ZA", "MX",
+    ];
+    let listed = |ids: &[&str]| {
+        ids.iter()
+            .map(|i| format!("\"{i}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let d = errors(&format!(
+        "extends = \"baseline\"\n[scenario]\nname = \"x\"\nfocus = [{}]\n",
+        listed(&seventeen)
+    ));
+    expect(&d, 4, 106, "scenario.focus[16]", "at most 16 focus nations");
+    let d = errors("extends = \"baseline\"\n[scenario]\nname = \"x\"\nfocus = [\"KE\", \"KE\"]\n");
+    expect(
+        &d,
+        4,
+        16,
+        "scenario.focus[1]",
+        "`KE` is already a focus nation",
+    );
+}

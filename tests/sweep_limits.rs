@@ -141,3 +141,54 @@ fn walk(dir: &Path) -> Vec<String> {
     }
     out
 }
+
+/// A design file is a regular file of at most 64 MB: a FIFO is refused at once (reading it would wait
+/// for a writer), a device such as `/dev/zero` without reading from it, a larger file by its size.
+#[cfg(unix)]
+#[test]
+fn design_files_are_regular_files_of_at_most_64_mb() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = |file: &str| {
+        format!(
+            "[sweep]\nname = \"f\"\nscenario = \"baseline\"\ndesign = \"file\"\nfile = \"{file}\"\n"
+        )
+    };
+    let read = |name: &str, file: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, spec(file)).unwrap();
+        format!("{:#}", SweepSpec::read(&path).unwrap_err())
+    };
+    let fifo = dir.path().join("points.csv");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let e = read("fifo.toml", "points.csv");
+    assert!(e.contains("not a regular file"), "{e}");
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.csv")).unwrap();
+    let e = read("zero.toml", "zero.csv");
+    assert!(
+        e.contains("zero.csv") && e.contains("not a regular file"),
+        "{e}"
+    );
+    let big = dir.path().join("big.csv");
+    let file = std::fs::File::create(&big).unwrap();
+    file.set_len((64 << 20) + 1).unwrap();
+    let e = read("big.toml", "big.csv");
+    assert!(e.contains("larger than the limit of 64 MB"), "{e}");
+}
+
+/// `sweep analyze --bootstrap` is bounded: each resample holds a copy of the indices.
+#[test]
+fn bootstrap_resamples_are_bounded() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fracture"))
+        .args(["sweep", "analyze", ".", "--bootstrap", "100000000"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("100000000 is not in 1..=100000"), "{e}");
+}

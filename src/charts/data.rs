@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 
+use crate::scenario::MAX_FOCUS;
+
 /// The nations singled out when neither `--focus` nor the scenario names any.
 pub const DEFAULT_FOCUS: [&str; 5] = ["KE", "BR", "IN", "US", "CN"];
 
@@ -198,14 +200,20 @@ impl RunData {
             }
             resolve_focus(focus, &known)?
         } else {
-            let listed: Vec<String> = meta["focus"]
-                .as_array()
-                .map(|f| {
-                    f.iter()
-                        .filter_map(|v| v.as_str().map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
+            // A manifest is read, not trusted: its focus list is de-duplicated, kept to nations the run
+            // has, and cut at what the charts can draw (a hand-edited list of 100 000 entries would
+            // otherwise make every reader draw for minutes).
+            let mut listed: Vec<String> = Vec::new();
+            for id in meta["focus"].as_array().into_iter().flatten() {
+                let Some(id) = id.as_str() else { continue };
+                let known = nation_names.is_empty() || nation_names.contains_key(id);
+                if known && !listed.iter().any(|l| l == id) {
+                    listed.push(id.to_string());
+                    if listed.len() == MAX_FOCUS {
+                        break;
+                    }
+                }
+            }
             if listed.is_empty() {
                 DEFAULT_FOCUS.map(String::from).to_vec()
             } else {
@@ -367,6 +375,12 @@ pub fn resolve_focus(requested: &[String], nations: &[(String, String)]) -> Resu
         }
     }
     if unknown.is_empty() {
+        if out.len() > MAX_FOCUS {
+            anyhow::bail!(
+                "names {} nations: at most {MAX_FOCUS} fit the charts, e.g. --focus KE,BR,IN",
+                out.len()
+            );
+        }
         return Ok(out);
     }
     let label = |(id, name): &(String, String)| {

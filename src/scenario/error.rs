@@ -49,6 +49,9 @@ impl ScenarioError {
     }
 }
 
+/// Problems printed at most: a file of a hundred thousand mistakes gets a page, not a flood.
+pub const MAX_SHOWN: usize = 50;
+
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.diagnostics.len();
@@ -57,8 +60,15 @@ impl fmt::Display for ScenarioError {
             "invalid scenario: {n} problem{}",
             if n == 1 { "" } else { "s" }
         )?;
-        for d in &self.diagnostics {
+        for d in self.diagnostics.iter().take(MAX_SHOWN) {
             writeln!(f, "  {d}")?;
+        }
+        if n > MAX_SHOWN {
+            writeln!(
+                f,
+                "  … and {} more (mend these and validate again)",
+                n - MAX_SHOWN
+            )?;
         }
         Ok(())
     }

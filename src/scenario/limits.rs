@@ -21,6 +21,14 @@ pub const MAX_MONTHS: u32 = 1200;
 /// Most labs a scenario may hold, summed over its `[[lab]]` entries' `count` (a lab costs ≈ 1.2 KB
 /// of memory, and every month writes a row per lab).
 pub const MAX_LABS: u64 = 100_000_000;
+/// Most nations a world may hold (the policy rules hold nation × nation grids).
+pub const MAX_NATIONS: usize = 1000;
+/// Most inputs (tools, materials): the rules hold two nation × nation grids for each.
+pub const MAX_INPUTS: usize = 100;
+/// Most chip classes, providers and blocs a world may hold.
+pub const MAX_CHIPS: usize = 200;
+pub const MAX_PROVIDERS: usize = 1000;
+pub const MAX_BLOCS: usize = 16;
 /// Bound of the magnitude of any number no entry of [`LIMITS`] covers.
 pub const MAX_MAGNITUDE: f64 = 1e15;
 /// Smallest magnitude of a number other than 0: below it a number is rounding noise, and dividing by

@@ -886,9 +886,17 @@ fn apply_removals(
     sources: &mut Sources,
     located: &mut Vec<Diagnostic>,
 ) {
-    // Removal errors belong to this file whatever else was merged.
+    // Removal errors belong to this file whatever else was merged. Past a page of them the rest are
+    // counted, not located (locating each in a list of 100 000 names would take seconds).
     let mut failures: Vec<(String, String)> = Vec::new();
-    let mut fail = |path: String, message: String| failures.push((path, message));
+    let mut unlisted = 0usize;
+    let mut fail = |path: String, message: String| {
+        if failures.len() + 1 < super::error::MAX_SHOWN {
+            failures.push((path, message));
+        } else {
+            unlisted += 1;
+        }
+    };
     let Value::Table(remove) = remove else {
         fail(
             "remove".into(),
@@ -961,6 +969,12 @@ fn apply_removals(
                 !doomed.contains(&(i - 1))
             });
         }
+    }
+    if unlisted > 0 {
+        failures.push((
+            "remove".into(),
+            format!("and {unlisted} more problems like those above"),
+        ));
     }
     located.extend(
         failures

@@ -23,7 +23,7 @@ mod validate;
 // For the sweep file's errors (the sweeps are part of the engine).
 #[cfg(feature = "engine")]
 pub(crate) use error::line_column;
-pub use error::{Diagnostic, ScenarioError};
+pub use error::{Diagnostic, MAX_SHOWN, ScenarioError};
 pub use keys::KeyPath;
 pub use library::{SHIPPED, ShippedScenario, shipped};
 pub use load::{Base, Files, Loaded, load, load_counterfactual, load_path, load_shipped, load_str};
@@ -588,3 +588,7 @@ impl Scenario {
         policy.start.unwrap_or(self.scenario.start)
     }
 }
+
+/// Focus nations a scenario or `--focus` may name: each is a line in the per-capita charts and a block
+/// in the report, so more would draw nothing a reader can tell apart.
+pub const MAX_FOCUS: usize = 16;

@@ -180,6 +180,7 @@ fn texts(s: &Scenario, p: &mut Problems) {
 pub(crate) fn validate(s: &Scenario, ids: &Ids) -> Problems {
     let mut p = Problems::new();
     meta(s, ids, &mut p);
+    sizes(s, &mut p);
     texts(s, &mut p);
     parameters(s, &mut p);
     unique(&mut p, "bloc", s.bloc.iter().map(|x| x.id.as_str()), "id");
@@ -396,6 +397,25 @@ fn meta(s: &Scenario, ids: &Ids, p: &mut Problems) {
         ));
     }
     for (i, f) in s.scenario.focus.iter().enumerate() {
+        if i == super::MAX_FOCUS {
+            p.push((
+                format!("scenario.focus[{i}]"),
+                format!(
+                    "expected at most {} focus nations (a chart has room for that many lines), \
+                     found {}",
+                    super::MAX_FOCUS,
+                    s.scenario.focus.len()
+                ),
+            ));
+            break;
+        }
+        if s.scenario.focus[..i].contains(f) {
+            p.push((
+                format!("scenario.focus[{i}]"),
+                format!("`{f}` is already a focus nation"),
+            ));
+            continue;
+        }
         refers(p, format!("scenario.focus[{i}]"), f, &ids.nations, "nation");
     }
     for (i, e) in s.scenario.expect.iter().enumerate() {
@@ -903,6 +923,32 @@ fn labs(s: &Scenario, ids: &Ids, p: &mut Problems) {
         ));
     }
     generated_lab_ids(s, p);
+}
+
+/// Bounds on how many of each element a world holds, where the model needs no more: the policy rules
+/// hold nation × nation grids (one pair for every input), so a world of 20 000 nations would ask for
+/// gigabytes before its first month. The bounds are far above the world's 195 states, the dozen inputs
+/// that matter and the chips and providers there are.
+fn sizes(s: &Scenario, p: &mut Problems) {
+    use super::limits::{MAX_BLOCS, MAX_CHIPS, MAX_INPUTS, MAX_NATIONS, MAX_PROVIDERS};
+    let counts = [
+        ("nation", s.nation.len(), MAX_NATIONS, "nations"),
+        ("input", s.input.len(), MAX_INPUTS, "inputs"),
+        ("chip", s.chip.len(), MAX_CHIPS, "chip classes"),
+        ("provider", s.provider.len(), MAX_PROVIDERS, "providers"),
+        ("bloc", s.bloc.len(), MAX_BLOCS, "blocs"),
+    ];
+    for (key, n, max, what) in counts {
+        if n > max {
+            p.push((
+                key.into(),
+                format!(
+                    "expected at most {max} {what}, found {n}: the policy rules and the market hold \
+                     a grid over them (see README, \"Limits\")"
+                ),
+            ));
+        }
+    }
 }
 
 /// A population entry (`count` > 1) names its labs `ID-0001`, `ID-0002`, … (wider past 9999): a lab of

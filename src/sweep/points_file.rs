@@ -28,22 +28,27 @@ pub struct PointsFile {
 }
 
 impl PointsFile {
-    /// Reads a `.csv` or `.parquet` file (by its extension).
+    /// Reads a `.csv` or `.parquet` file (by its extension): a regular file of at most 64 MB, parsed
+    /// row by row into typed values, so a legal file of millions of points costs the points and not a
+    /// string per cell.
     pub fn read(path: &Path) -> Result<PointsFile> {
-        let bytes = std::fs::read(path)
-            .with_context(|| format!("cannot read the design file {}", path.display()))?;
-        let sha256 = super::hex(&Sha256::digest(&bytes));
         let name = path.display().to_string();
         let ext = path
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
-        let (columns, cells) = match ext.as_str() {
-            "csv" => csv_cells(&name, &bytes)?,
-            "parquet" | "pq" => parquet_cells(&name, path)?,
-            _ => bail!("{name}: a design file is .csv or .parquet, not `.{ext}`"),
+        if !matches!(ext.as_str(), "csv" | "parquet" | "pq") {
+            bail!("{name}: a design file is .csv or .parquet, not `.{ext}`");
+        }
+        let bytes = crate::fsutil::read_bytes(path, crate::fsutil::MAX_INPUT_BYTES)
+            .with_context(|| format!("cannot read the design file {name}"))?;
+        let sha256 = super::hex(&Sha256::digest(&bytes));
+        let (columns, rows, numeric) = if ext == "csv" {
+            csv_rows(&name, bytes)?
+        } else {
+            drop(bytes);
+            parquet_rows(&name, path)?
         };
-        let (rows, numeric) = typed(&name, &columns, cells)?;
         Ok(PointsFile {
             path: path.to_path_buf(),
             sha256,
@@ -65,20 +70,8 @@ impl PointsFile {
     }
 }
 
-/// A cell as read: its text (or typed value from Parquet) and where it came from.
-struct Cell {
-    value: Value,
-    /// `file:line` (CSV) or `file: row N` (Parquet), for errors.
-    at: String,
-}
-
-/// Checks the header, then gives every column one type: floats where a column mixes integers and
-/// floats; an error where it mixes numbers and text.
-fn typed(
-    name: &str,
-    columns: &[String],
-    cells: Vec<Vec<Cell>>,
-) -> Result<(Vec<Vec<Value>>, Vec<bool>)> {
+/// Checks the header of a design file.
+fn check_header(name: &str, columns: &[String]) -> Result<()> {
     if columns.is_empty() {
         bail!("{name}: no columns (the first line is the header: one --set key path per column)");
     }
@@ -90,62 +83,89 @@ fn typed(
             bail!("{name}: column `{c}` appears twice in the header");
         }
     }
-    if cells.is_empty() {
-        bail!("{name}: no rows after the header: a design file holds one row per point");
+    Ok(())
+}
+
+/// Gives every column one type as the rows arrive: floats where a column mixes integers and floats; an
+/// error where it mixes numbers and text, naming the row (`at`, worked out only for an error).
+struct Typing {
+    /// Each column's first value: whether it is a number, and as written.
+    first: Vec<Option<(bool, String)>>,
+    any_float: Vec<bool>,
+}
+
+impl Typing {
+    fn new(n: usize) -> Self {
+        Typing {
+            first: vec![None; n],
+            any_float: vec![false; n],
+        }
     }
-    let mut numeric = Vec::with_capacity(columns.len());
-    for (j, col) in columns.iter().enumerate() {
-        let first = &cells[0][j];
-        let is_number = first.value.as_f64().is_some();
-        for row in &cells {
-            let cell = &row[j];
-            if cell.value.as_f64().is_some() != is_number {
-                bail!(
-                    "{}: column `{col}`: `{}` is {}, but the column's first value (`{}`) is {}",
-                    cell.at,
-                    cell.value.to_toml(),
-                    if is_number {
-                        "not a number"
-                    } else {
-                        "a number"
-                    },
-                    first.value.to_toml(),
-                    if is_number { "one" } else { "not" }
-                );
+
+    fn check(&mut self, columns: &[String], row: &[Value], at: impl Fn() -> String) -> Result<()> {
+        for (j, value) in row.iter().enumerate() {
+            let is_number = value.as_f64().is_some();
+            self.any_float[j] |= matches!(value, Value::Float(_));
+            match &self.first[j] {
+                None => self.first[j] = Some((is_number, value.to_toml())),
+                Some((number, first)) if *number != is_number => bail!(
+                    "{}: column `{}`: `{}` is {}, but the column's first value (`{first}`) is {}",
+                    at(),
+                    columns[j],
+                    value.to_toml(),
+                    if *number { "not a number" } else { "a number" },
+                    if *number { "one" } else { "not" }
+                ),
+                Some(_) => {}
             }
         }
-        numeric.push(is_number);
+        Ok(())
     }
-    let mut rows: Vec<Vec<Value>> = cells
-        .into_iter()
-        .map(|r| r.into_iter().map(|c| c.value).collect())
-        .collect();
-    for (j, &num) in numeric.iter().enumerate() {
-        if num && rows.iter().any(|r| matches!(r[j], Value::Float(_))) {
-            for r in &mut rows {
-                if let Value::Int(i) = r[j] {
-                    r[j] = Value::Float(i as f64);
+
+    /// Whether each column holds numbers, after turning the integers of a column with floats into
+    /// floats.
+    fn finish(self, name: &str, rows: &mut [Vec<Value>]) -> Result<Vec<bool>> {
+        if rows.is_empty() {
+            bail!("{name}: no rows after the header: a design file holds one row per point");
+        }
+        let numeric: Vec<bool> = self
+            .first
+            .iter()
+            .map(|f| f.as_ref().is_some_and(|f| f.0))
+            .collect();
+        for (j, &float) in self.any_float.iter().enumerate() {
+            if float && numeric[j] {
+                for r in rows.iter_mut() {
+                    if let Value::Int(i) = r[j] {
+                        r[j] = Value::Float(i as f64);
+                    }
                 }
             }
         }
+        Ok(numeric)
     }
-    Ok((rows, numeric))
 }
 
-/// A CSV cell's value: integer, finite float, boolean or text.
-fn parse_cell(text: &str, at: &str, column: &str) -> Result<Value> {
+/// Rows reserved ahead at most (a design's points are bounded later, by `MAX_POINTS`).
+const MAX_ROWS: usize = 1 << 24;
+
+type Typed = (Vec<String>, Vec<Vec<Value>>, Vec<bool>);
+
+/// A cell's value as a `--set` value would be typed: integer, finite float, boolean or text; an error
+/// says what is wrong with it (the caller says where).
+fn parse_cell(text: &str, column: &str) -> std::result::Result<Value, String> {
     let t = text.trim();
     if t.is_empty() {
-        bail!("{at}: column `{column}`: empty cell (every point needs a value in every column)");
+        return Err(format!(
+            "column `{column}`: empty cell (every point needs a value in every column)"
+        ));
     }
     if let Ok(i) = t.parse::<i64>() {
         return Ok(Value::Int(i));
     }
     if let Ok(x) = t.parse::<f64>() {
-        if !x.is_finite() {
-            bail!("{at}: column `{column}`: `{t}` is not a finite number");
-        }
-        return Ok(Value::Float(x));
+        return finite(x, column)
+            .map_err(|_| format!("column `{column}`: `{t}` is not a finite number"));
     }
     Ok(match t {
         "true" | "True" | "TRUE" => Value::Other(toml::Value::Boolean(true)),
@@ -155,10 +175,14 @@ fn parse_cell(text: &str, at: &str, column: &str) -> Result<Value> {
 }
 
 /// Splits CSV text into records of fields (RFC 4180: `,` separates, `"` quotes, `""` is a quote inside
-/// quotes, CRLF or LF ends a record); each record with the line it starts on. Blank lines are skipped.
-fn records(name: &str, text: &str) -> Result<Vec<(usize, Vec<String>)>> {
-    let mut out = Vec::new();
-    let mut fields = Vec::new();
+/// quotes, CRLF or LF ends a record) and hands each, with the line it starts on, to `record`. Blank
+/// lines are skipped. One record is held at a time.
+fn records(
+    name: &str,
+    text: &str,
+    mut record: impl FnMut(usize, &[String]) -> Result<()>,
+) -> Result<()> {
+    let mut fields: Vec<String> = Vec::new();
     let mut field = String::new();
     let (mut line, mut start) = (1, 1);
     let mut quoted = false;
@@ -194,7 +218,8 @@ fn records(name: &str, text: &str) -> Result<Vec<(usize, Vec<String>)>> {
             '\n' => {
                 if any || !field.trim().is_empty() {
                     fields.push(std::mem::take(&mut field));
-                    out.push((start, std::mem::take(&mut fields)));
+                    record(start, &fields)?;
+                    fields.clear();
                 }
                 field.clear();
                 any = false;
@@ -209,54 +234,64 @@ fn records(name: &str, text: &str) -> Result<Vec<(usize, Vec<String>)>> {
     }
     if any || !field.trim().is_empty() {
         fields.push(field);
-        out.push((start, fields));
+        record(start, &fields)?;
     }
-    Ok(out)
+    Ok(())
 }
 
-fn csv_cells(name: &str, bytes: &[u8]) -> Result<(Vec<String>, Vec<Vec<Cell>>)> {
-    let text = std::str::from_utf8(bytes).with_context(|| format!("{name}: not UTF-8 text"))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut recs = records(name, text)?.into_iter();
-    let Some((_, header)) = recs.next() else {
-        bail!(
-            "{name}: the file is empty (the first line is the header: one --set key path per column)"
-        );
-    };
-    let columns: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
-    let mut rows = Vec::new();
-    for (line, fields) in recs {
-        let at = format!("{name}:{line}");
+fn csv_rows(name: &str, bytes: Vec<u8>) -> Result<Typed> {
+    let text = String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("{name}: not UTF-8 text"))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let mut columns: Option<Vec<String>> = None;
+    // One row a line at most: reserved once rather than grown by doubling (which holds two copies).
+    let lines = text.bytes().filter(|&b| b == b'\n').count() + 1;
+    let mut rows: Vec<Vec<Value>> = Vec::with_capacity(lines.min(MAX_ROWS));
+    let mut typing = Typing::new(0);
+    records(name, text, |line, fields| {
+        let Some(columns) = &columns else {
+            let header: Vec<String> = fields.iter().map(|h| h.trim().to_string()).collect();
+            check_header(name, &header)?;
+            typing = Typing::new(header.len());
+            columns = Some(header);
+            return Ok(());
+        };
         if fields.len() != columns.len() {
             bail!(
-                "{at}: {} fields, but the header names {} columns",
+                "{name}:{line}: {} fields, but the header names {} columns",
                 fields.len(),
                 columns.len()
             );
         }
         let row = fields
             .iter()
-            .zip(&columns)
-            .map(|(f, c)| {
-                Ok(Cell {
-                    value: parse_cell(f, &at, c)?,
-                    at: at.clone(),
-                })
-            })
-            .collect::<Result<Vec<Cell>>>()?;
+            .zip(columns)
+            .map(|(f, c)| parse_cell(f, c))
+            .collect::<std::result::Result<Vec<Value>, String>>()
+            .map_err(|m| anyhow::anyhow!("{name}:{line}: {m}"))?;
+        typing.check(columns, &row, || format!("{name}:{line}"))?;
         rows.push(row);
-    }
-    Ok((columns, rows))
+        Ok(())
+    })?;
+    let Some(columns) = columns else {
+        bail!(
+            "{name}: the file is empty (the first line is the header: one --set key path per column)"
+        );
+    };
+    let numeric = typing.finish(name, &mut rows)?;
+    Ok((columns, rows, numeric))
 }
 
-fn parquet_cells(name: &str, path: &Path) -> Result<(Vec<String>, Vec<Vec<Cell>>)> {
+fn parquet_rows(name: &str, path: &Path) -> Result<Typed> {
     let frame = crate::output::read_parquet(path)?;
     let columns: Vec<String> = frame
         .get_column_names()
         .iter()
         .map(|c| c.to_string())
         .collect();
-    let mut rows: Vec<Vec<Cell>> = (0..frame.height()).map(|_| Vec::new()).collect();
+    check_header(name, &columns)?;
+    let mut rows: Vec<Vec<Value>> = (0..frame.height())
+        .map(|_| Vec::with_capacity(columns.len()))
+        .collect();
     for col in frame.columns() {
         let c = col.name().to_string();
         let dtype = col.dtype().clone();
@@ -265,33 +300,47 @@ fn parquet_cells(name: &str, path: &Path) -> Result<(Vec<String>, Vec<Vec<Cell>>
             _ => col.clone(),
         };
         for (i, row) in rows.iter_mut().enumerate() {
-            let at = format!("{name}: row {}", i + 1);
+            let at = || format!("{name}: row {}", i + 1);
             let value = match col.get(i)? {
                 AnyValue::Null => {
                     bail!(
-                        "{at}: column `{c}`: empty cell (every point needs a value in every column)"
+                        "{}: column `{c}`: empty cell (every point needs a value in every column)",
+                        at()
                     )
                 }
                 AnyValue::Boolean(b) => Value::Other(toml::Value::Boolean(b)),
                 AnyValue::String(s) => Value::Other(toml::Value::String(s.to_string())),
                 AnyValue::StringOwned(s) => Value::Other(toml::Value::String(s.to_string())),
-                AnyValue::Float32(x) => finite(x as f64, &at, &c)?,
-                AnyValue::Float64(x) => finite(x, &at, &c)?,
-                v if dtype.is_integer() => Value::Int(
-                    v.extract::<i64>()
-                        .with_context(|| format!("{at}: column `{c}`: {v} does not fit an i64"))?,
+                AnyValue::Float32(x) => {
+                    finite(x as f64, &c).map_err(|m| anyhow::anyhow!("{}: {m}", at()))?
+                }
+                AnyValue::Float64(x) => {
+                    finite(x, &c).map_err(|m| anyhow::anyhow!("{}: {m}", at()))?
+                }
+                v if dtype.is_integer() => {
+                    Value::Int(v.extract::<i64>().with_context(|| {
+                        format!("{}: column `{c}`: {v} does not fit an i64", at())
+                    })?)
+                }
+                v => bail!(
+                    "{}: column `{c}`: values of type {dtype} are not supported ({v})",
+                    at()
                 ),
-                v => bail!("{at}: column `{c}`: values of type {dtype} are not supported ({v})"),
             };
-            row.push(Cell { value, at });
+            row.push(value);
         }
     }
-    Ok((columns, rows))
+    let mut typing = Typing::new(columns.len());
+    for (i, row) in rows.iter().enumerate() {
+        typing.check(&columns, row, || format!("{name}: row {}", i + 1))?;
+    }
+    let numeric = typing.finish(name, &mut rows)?;
+    Ok((columns, rows, numeric))
 }
 
-fn finite(x: f64, at: &str, column: &str) -> Result<Value> {
+fn finite(x: f64, column: &str) -> std::result::Result<Value, String> {
     if !x.is_finite() {
-        bail!("{at}: column `{column}`: {x} is not a finite number");
+        return Err(format!("column `{column}`: {x} is not a finite number"));
     }
     Ok(Value::Float(x))
 }

@@ -232,7 +232,7 @@ impl SweepSpec {
                 Some(std::sync::Arc::new(file_points(
                     &path.display().to_string(),
                     &mut spec,
-                    &read,
+                    read,
                 )?))
             }
             _ => None,
@@ -510,7 +510,8 @@ impl SpecFile {
 
 /// Matches the spec's parameters to the design file's columns (every column when the spec names none,
 /// and then writes them into the spec) and takes each point's values in parameter order.
-fn file_points(spec_name: &str, spec: &mut SweepSpec, file: &PointsFile) -> Result<FilePoints> {
+/// The file is consumed row by row, so a design of millions of points is held once, not twice.
+fn file_points(spec_name: &str, spec: &mut SweepSpec, file: PointsFile) -> Result<FilePoints> {
     if spec.parameters.is_empty() {
         for c in &file.columns {
             if !c.contains('.') {
@@ -559,24 +560,27 @@ fn file_points(spec_name: &str, spec: &mut SweepSpec, file: &PointsFile) -> Resu
         .iter()
         .map(|p| file.column_of(&p.key))
         .collect::<Result<Vec<usize>>>()?;
+    let numeric = columns.iter().map(|&j| file.numeric[j]).collect();
     let points = file
         .rows
-        .iter()
-        .map(|row| {
+        .into_iter()
+        .map(|mut row| {
             columns
                 .iter()
                 .zip(&spec.parameters)
-                .map(|(&j, p)| match &row[j] {
-                    Value::Float(x) if p.integer => Value::Int(x.round() as i64),
-                    v => v.clone(),
-                })
+                .map(
+                    |(&j, p)| match std::mem::replace(&mut row[j], Value::Int(0)) {
+                        Value::Float(x) if p.integer => Value::Int(x.round() as i64),
+                        v => v,
+                    },
+                )
                 .collect()
         })
         .collect();
     Ok(FilePoints {
-        sha256: file.sha256.clone(),
+        sha256: file.sha256,
         points,
-        numeric: columns.iter().map(|&j| file.numeric[j]).collect(),
+        numeric,
     })
 }
 
