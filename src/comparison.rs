@@ -489,8 +489,11 @@ pub struct StoryComparison {
     /// The story's paragraph and sources (`[scenario]`'s `story` and `sources`).
     pub story: String,
     pub sources: Vec<String>,
-    /// The month (`t`) the story started to act in the run, if it did.
+    /// The month (`t`) the story's own policies first came into force in the run, if they did.
     pub start: Option<usize>,
+    /// The first month (`t`) whose recorded numbers differ between the story and its counterfactual:
+    /// when the story acts, which may follow `start` (a policy that binds only later) or never come.
+    pub differs_from: Option<usize>,
     /// Its expectations, judged on this pair of runs.
     pub judgements: Vec<Judgement>,
     /// The world and the focus nations, each headline metric.
@@ -537,11 +540,40 @@ pub fn against_counterfactual(data: &RunData) -> Option<StoryComparison> {
         story: meta.map(|m| m.story.trim().to_string()).unwrap_or_default(),
         sources: meta.map(|m| m.sources.clone()).unwrap_or_default(),
         start,
+        differs_from: first_difference(data, cf),
         judgements,
         rows,
         month_labels: strings(&data.global, "month").unwrap_or_default(),
         events,
     })
+}
+
+/// The first month in which any number of the global or nations table differs between two runs of the
+/// same world (beyond rounding: a relative 1e-12).
+pub fn first_difference(a: &RunData, b: &RunData) -> Option<usize> {
+    let mut first: Option<usize> = None;
+    for (x, y) in [(&a.global, &b.global), (&a.nations, &b.nations)] {
+        if x.height() != y.height() {
+            continue;
+        }
+        let Ok(t) = floats(x, "t") else { continue };
+        for column in x.get_column_names() {
+            if column.as_str() == "t" || !x.column(column).is_ok_and(|c| c.dtype().is_float()) {
+                continue;
+            }
+            let (Ok(u), Ok(v)) = (floats(x, column), floats(y, column)) else {
+                continue;
+            };
+            let found = u.iter().zip(&v).zip(&t).find_map(|((p, q), &t)| {
+                let differs = (p - q).abs() > 1e-12 * p.abs().max(q.abs()).max(1e-300);
+                (differs && !(p.is_nan() && q.is_nan())).then_some(t as usize)
+            });
+            if let Some(t) = found {
+                first = Some(first.map_or(t, |f| f.min(t)));
+            }
+        }
+    }
+    first
 }
 
 /// The events of a story's own policies — those its counterfactual lacks or has otherwise, and those

@@ -450,7 +450,6 @@ fn run(args: RunArgs) -> Result<()> {
     let done = run_one(&job, first_seed, &dir, args.force, &progress, started)?;
     progress.finish();
     if !args.quiet {
-        let blocs: Vec<String> = scenario.bloc.iter().map(|b| b.id.clone()).collect();
         outln!(
             "{} ({} months from {}, seed {}) → {}",
             scenario.scenario.name,
@@ -461,7 +460,7 @@ fn run(args: RunArgs) -> Result<()> {
         );
         out!(
             "{}",
-            fracture::summary::final_month(&done.outputs, &blocs, &done.data.focus)
+            fracture::summary::final_month(&done.outputs, &done.data.blocs, &done.data.focus)
         );
         if let Some(view) = &done.comparison {
             let table = dir.join(fracture::comparison::FILE);

@@ -578,7 +578,7 @@ fn story_section(h: &mut String, data: &RunData, view: &StoryComparison) {
          {}</p>",
         esc(&cf.map_or_else(|| "?".into(), |c| c.seed_label())),
         match view.start {
-            Some(t) => format!("The story acts from {}.", esc(view.month(t))),
+            Some(t) => esc(&crate::summary::acts_from(view, t)),
             None => "Nothing of the story's own came into force within the run, so the two runs \
                      are alike."
                 .into(),

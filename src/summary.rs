@@ -20,8 +20,13 @@ fn last_f64(frame: &DataFrame, column: &str) -> Option<f64> {
     }
 }
 
-/// Key numbers of the final month, formatted as a two-column table.
-pub fn final_month(outputs: &Outputs, blocs: &[String], focus: &[String]) -> String {
+/// Key numbers of the final month, formatted as a two-column table: blocs by the names the story table
+/// uses, shares as percentages, large counts with thousands separators.
+pub fn final_month(
+    outputs: &Outputs,
+    blocs: &[crate::charts::BlocInfo],
+    focus: &[String],
+) -> String {
     let g = &outputs.global;
     let mut rows: Vec<(String, String)> = Vec::new();
     let month = g
@@ -37,8 +42,17 @@ pub fn final_month(outputs: &Outputs, blocs: &[String], focus: &[String]) -> Str
     let num = |c: &str, digits: usize| {
         last_f64(g, c).map_or("–".to_string(), |x| format!("{x:.digits$}"))
     };
-    rows.push(("bifurcation index".into(), num("bifurcation_index", 3)));
-    rows.push(("cross-bloc share".into(), num("cross_bloc_share", 3)));
+    let share = |c: &str| last_f64(g, c).map_or("–".to_string(), comparison::percent);
+    let count = |c: &str| {
+        last_f64(g, c).map_or("–".to_string(), |x| {
+            crate::charts::axes::thousands(x.max(0.0).round() as u64)
+        })
+    };
+    rows.push((
+        "bifurcation index (0 to 1)".into(),
+        num("bifurcation_index", 3),
+    ));
+    rows.push(("cross-bloc share".into(), share("cross_bloc_share")));
     rows.push((
         "capability gap".into(),
         format!(
@@ -48,22 +62,18 @@ pub fn final_month(outputs: &Outputs, blocs: &[String], focus: &[String]) -> Str
         ),
     ));
     for b in blocs {
-        let share = last_f64(g, &format!("compute_share_{b}")).unwrap_or(0.0);
         rows.push((
-            format!("compute share, {b}"),
-            format!("{:.1} %", 100.0 * share),
+            format!("compute share, {}", b.name),
+            share(&format!("compute_share_{}", b.id)),
         ));
     }
-    rows.push(("unmet demand share".into(), num("unmet_share", 3)));
-    rows.push(("stranded labs".into(), num("stranded_labs", 0)));
+    rows.push(("unmet demand share".into(), share("unmet_share")));
+    rows.push(("stranded labs".into(), count("stranded_labs")));
     rows.push((
         "smuggled this month (H100e)".into(),
-        num("smuggled_h100e", 0),
+        count("smuggled_h100e"),
     ));
-    rows.push((
-        "installed compute (H100e)".into(),
-        num("installed_h100e", 0),
-    ));
+    rows.push(("installed compute (H100e)".into(), count("installed_h100e")));
 
     // Focus nations: H100e per 1000 people in the final month.
     let n = &outputs.nations;
@@ -82,7 +92,11 @@ pub fn final_month(outputs: &Outputs, blocs: &[String], focus: &[String]) -> Str
                 if let Some(v) = value {
                     rows.push((
                         format!("{f}: H100e per 1000 people"),
-                        format!("{:.3}", v * 1000.0),
+                        if v * 1000.0 >= 1000.0 {
+                            crate::charts::axes::thousands((v * 1000.0).round() as u64)
+                        } else {
+                            format!("{:.3}", v * 1000.0)
+                        },
                     ));
                 }
             }
@@ -97,6 +111,33 @@ pub fn final_month(outputs: &Outputs, blocs: &[String], focus: &[String]) -> Str
     }
     out
 }
+
+/// When a story acts: the first month its run differs from the counterfactual's, and when that is not
+/// the month its own policies came into force (`start`), that month too.
+pub fn acts_from(view: &StoryComparison, start: usize) -> String {
+    match view.differs_from {
+        Some(t) if t == start => format!("It acts from {}.", view.month(t)),
+        Some(t) => format!(
+            "It acts from {}: the first month its run differs from the counterfactual's (its own \
+             policies are in force from {}).",
+            view.month(t),
+            view.month(start)
+        ),
+        None => format!(
+            "Its own policies are in force from {}, but its run never differs from the \
+             counterfactual's.",
+            view.month(start)
+        ),
+    }
+}
+
+/// What the story tables' columns and units mean, printed under each.
+const UNITS: &str = "largest difference: the story's largest monthly difference from the \
+    counterfactual, and its month; cumulative: the differences summed over the run (a quantity's as a \
+    % of the counterfactual's sum); pts: percentage points, the difference of two shares; pt-months \
+    (index-months, OOM-months): points summed over the months; (>1 %) below, above: months the story \
+    is more than 1 % below or above the counterfactual (1 % of its value that month, 0.01 points at least \
+    for shares); within 1 % (from): the month from which it stays within 1 % to the end.";
 
 /// The width the printed summary keeps within.
 pub const WIDTH: usize = 100;
@@ -122,7 +163,9 @@ pub fn story(view: &StoryComparison, data: &RunData, table_file: &str) -> String
     }
     match view.start {
         Some(t) => {
-            let _ = writeln!(out, "  It acts from {}.", view.month(t));
+            for line in wrap(&acts_from(view, t), WIDTH - 2) {
+                let _ = writeln!(out, "  {line}");
+            }
             for e in view.events.iter().take(comparison::MAX_EVENTS) {
                 let head = format!(
                     "    {}  {:<13} ",
@@ -187,7 +230,8 @@ pub fn table(rows: &[comparison::Row], data: &RunData, against: &str, file: &str
         "",
         "largest difference",
         "cumulative",
-        ">1 % below",
+        "below",
+        "above",
         "within 1 %",
     ];
     let mut lines: Vec<Line> = Vec::new();
@@ -213,7 +257,8 @@ pub fn table(rows: &[comparison::Row], data: &RunData, against: &str, file: &str
                     format!("  {}", r.metric.label),
                     c.largest,
                     c.cumulative,
-                    c.below,
+                    r.stats.months_below.to_string(),
+                    c.above,
                     c.recovery,
                 ]));
             }
@@ -274,10 +319,8 @@ pub fn table(rows: &[comparison::Row], data: &RunData, against: &str, file: &str
             let _ = writeln!(out, "{line}");
         }
     }
-    let note = format!(
-        "(1 % of the value {against} has that month; 0.01 points at least for shares. Every row, with \
-         the months above and the peaks: {file})"
-    );
+    let note =
+        format!("({UNITS} Every row, with the first and last months below and the peaks: {file})");
     for line in wrap(&note, WIDTH) {
         let _ = writeln!(out, "{line}");
     }
@@ -312,7 +355,14 @@ pub fn ensemble(
         }
         match view.start {
             Some(t) => {
-                let _ = writeln!(out, "  It acts from {} (seed {}).", view.month(t), seeds[0]);
+                let text = format!(
+                    "{} (seed {}).",
+                    acts_from(view, t).trim_end_matches('.'),
+                    seeds[0]
+                );
+                for line in wrap(&text, WIDTH - 2) {
+                    let _ = writeln!(out, "  {line}");
+                }
             }
             None => {
                 let _ = writeln!(
@@ -416,6 +466,7 @@ pub fn ensemble(
             )
         };
         let below = |r: &comparison::Row| r.stats.months_below.to_string();
+        let above = |r: &comparison::Row| r.stats.months_above.to_string();
         lines.push((
             label,
             [
@@ -423,8 +474,8 @@ pub fn ensemble(
                 c.cumulative,
                 format!("{}/{}", s.same_sign, s.seeds),
                 below(mean),
+                above(mean),
                 c.recovery,
-                String::new(),
             ],
         ));
         lines.push((
@@ -437,7 +488,7 @@ pub fn ensemble(
                 ),
                 String::new(),
                 range_text(&below(min), &below(max)),
-                String::new(),
+                range_text(&above(min), &above(max)),
                 String::new(),
             ],
         ));
@@ -460,8 +511,8 @@ pub fn ensemble(
             "cumulative",
             "agree",
             "months >1 % below",
+            "above",
             "within 1 % from",
-            "",
         ];
         let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
         widths[0] = lines
@@ -512,9 +563,8 @@ pub fn ensemble(
     let note = format!(
         "(Each cell is the mean over the seeds — months and numbers of months the median — with the \
          range from the least to the greatest seed on the line below; `agree` counts the seeds whose \
-         cumulative difference has the mean's sign. 1 % is of the counterfactual's value that month, \
-         0.01 points at least for shares; pts are percentage points, pt-months their sum over the \
-         months. Every seed's rows, with the months above, and the summary rows: {file})"
+         cumulative difference has the mean's sign. {UNITS} Every seed's rows and the summary rows: \
+         {file})"
     );
     for line in wrap(&note, WIDTH) {
         let _ = writeln!(out, "{line}");
@@ -556,7 +606,7 @@ pub fn seed_list(seeds: &[u64]) -> String {
 
 enum Line {
     Heading(String),
-    Cells([String; 5]),
+    Cells([String; 6]),
     /// A label and a text across the other columns.
     Wide(String, String),
 }

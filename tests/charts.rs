@@ -541,7 +541,7 @@ fn a_story_report_tells_the_story_against_its_counterfactual() {
         .find("id=\"against-counterfactual\"")
         .expect("the story's section")..];
     for needle in [
-        "The story acts from 2025-03.",
+        "It acts from 2025-03.",
         "What the story expects",
         "compute (H100e) of KE + BR lower by at least 0.20 %",
         "Who loses access, how much and for how long",

@@ -67,7 +67,7 @@ fn run_with_no_arguments_runs_the_embedded_baseline_from_any_directory() {
     for needle in [
         "bifurcation index",
         "capability gap",
-        "compute share, west",
+        "compute share, US-led bloc",
         "KE: H100e per 1000 people",
     ] {
         assert!(

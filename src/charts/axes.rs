@@ -144,7 +144,8 @@ pub fn fmt_num(v: f64) -> String {
     }
 }
 
-fn thousands(n: u64) -> String {
+/// A whole number with thousands separators: `2,064,429,364`.
+pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
