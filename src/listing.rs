@@ -96,6 +96,19 @@ fn table(header: (&str, &str), rows: Vec<(String, String)>) -> String {
 
 /// The ids of `what` in `scenario` with what a story needs to know of each.
 pub fn list(what: What, scenario: &Scenario) -> String {
+    let text = rows_of(what, scenario);
+    if text.lines().count() <= 1 {
+        // A header alone reads as a failure: say so.
+        return format!(
+            "{}: none in scenario `{}`\n",
+            what.as_str(),
+            scenario.scenario.name
+        );
+    }
+    text
+}
+
+fn rows_of(what: What, scenario: &Scenario) -> String {
     let bloc_of = |nation: &str| -> String {
         scenario
             .nation

@@ -1010,6 +1010,31 @@ fn validate(files: &[String], sets: &[String]) -> Result<()> {
     let sets = Override::parse_all(sets);
     let mut failed = 0;
     for file in files {
+        if is_sweep_file(file) {
+            // A sweep file: checked as `sweep plan` would, with its scenario and its design.
+            let checked = fracture::sweep::SweepSpec::read(Path::new(file))
+                .and_then(|f| fracture::sweep::Prepared::new(&f));
+            match checked {
+                Ok(p) => {
+                    let plan = p.plan(1);
+                    outln!(
+                        "ok: {file}: sweep {}, {} runs ({} points × {} replicates)",
+                        plan.sweep,
+                        plan.runs,
+                        plan.points,
+                        plan.replicates
+                    );
+                }
+                Err(e) => {
+                    failed += 1;
+                    match e.downcast_ref::<ScenarioError>() {
+                        Some(s) => err!("{s}"),
+                        None => errln!("{e:#}"),
+                    }
+                }
+            }
+            continue;
+        }
         let loaded = scenario::load(file, &sets)
             .map_err(anyhow::Error::new)
             .and_then(|loaded| check_expectations(&loaded).map(|()| loaded));
@@ -1035,9 +1060,20 @@ fn validate(files: &[String], sets: &[String]) -> Result<()> {
         }
     }
     if failed > 0 {
-        anyhow::bail!("{failed} of {} scenario files are invalid", files.len());
+        anyhow::bail!("{failed} of {} files are invalid", files.len());
     }
     Ok(())
+}
+
+/// Whether `file` is a sweep file: a TOML file on disk with a `[sweep]` table (scenario files have
+/// none; shipped scenarios are names, not files).
+fn is_sweep_file(file: &str) -> bool {
+    let path = Path::new(file);
+    path.is_file()
+        && fracture::fsutil::read_text(path, fracture::fsutil::MAX_INPUT_BYTES)
+            .ok()
+            .and_then(|text| text.parse::<toml::Table>().ok())
+            .is_some_and(|t| t.contains_key("sweep"))
 }
 
 fn list(what: Option<&str>, scenario: Option<&str>) -> Result<()> {
@@ -1233,6 +1269,8 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
         } => {
             let file = SweepSpec::read(&spec)?;
             let given = shard.as_deref().map(parse_shard).transpose()?;
+            // A bad SLURM_ARRAY_TASK_ID is refused before anything is written (a plan included).
+            let from_env = if given.is_none() { env_shard()? } else { None };
             let sweep_dir = dataset::sweep_dir(&out, &file.spec.sweep.name);
             let prepared = Prepared::new(&file)?;
             let shards = if sweep_dir.join(dataset::PLAN).exists() {
@@ -1246,12 +1284,21 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
                 plan.shards
             } else {
                 let n = given.map_or(1, |(_, n)| n);
+                if let Some(i) = from_env {
+                    anyhow::ensure!(
+                        i < n,
+                        "shard {i} (from the environment) does not exist: the sweep has {n} shard{} \
+                         (plan more with `sweep plan --shards N` or pass --shard I/N); nothing was \
+                         written",
+                        if n == 1 { "" } else { "s" }
+                    );
+                }
                 prepared.plan(n).write_or_check(&out)?;
                 n
             };
             let index = match given {
                 Some((i, _)) => i,
-                None => match env_shard()? {
+                None => match from_env {
                     Some(i) => i,
                     None if shards == 1 => 0,
                     None => anyhow::bail!(
@@ -1282,7 +1329,7 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
                 ShardOutcome::Completed { runs, ran, failed } => {
                     if !quiet {
                         outln!(
-                            "shard {index}/{shards}: {runs} runs complete ({ran} run now in {:.1} s, {failed} failed) → {}",
+                            "shard {index}/{shards}: {runs} runs complete ({ran} of them run now, in {:.1} s; {failed} failed) → {}",
                             started.elapsed().as_secs_f64(),
                             dataset::shard_dir(&out, &prepared.spec.sweep.name, index).display()
                         );
@@ -1383,14 +1430,14 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
             if !analysis.table.is_empty() {
                 outln!("{}", analysis.table);
             }
+            for note in &analysis.notes {
+                errln!("note: {note}");
+            }
             for warning in &analysis.warnings {
                 errln!("warning: {warning}");
             }
             for path in &analysis.written {
                 outln!("→ {}", path.display());
-            }
-            for note in &analysis.notes {
-                errln!("note: {note}");
             }
         }
     }

@@ -172,6 +172,14 @@ fn check_every_chart(data: &RunData) {
                 chart.stem()
             );
         }
+        // No tick reads as a rounding error beside zero (−2e-16 for 0).
+        for exp in 10..=330 {
+            assert!(
+                !svg.contains(&format!("e-{exp}<")),
+                "{}: a label ends in e-{exp}",
+                chart.stem()
+            );
+        }
         // Text is drawn in the embedded font's family, with a sans-serif fallback for SVG viewers.
         assert!(svg.contains(&format!("font-family=\"{}\"", charts::FONT)));
         // The PNG is the chart's size and is drawn on: more than 2 % of its pixels are not the

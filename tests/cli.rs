@@ -95,7 +95,7 @@ fn an_invalid_scenario_exits_non_zero_and_writes_nothing() {
     let v = fracture(&["validate", "bad.toml", "baseline"], tmp.path());
     assert!(!v.status.success());
     assert!(text(&v.stdout).contains("ok: baseline"));
-    assert!(text(&v.stderr).contains("1 of 2 scenario files are invalid"));
+    assert!(text(&v.stderr).contains("1 of 2 files are invalid"));
 }
 
 #[test]
@@ -474,9 +474,9 @@ fn list_prints_a_scenarios_ids_with_their_details() {
         "{triggers}"
     );
     assert_eq!(
-        list(&["list", "triggers"]).lines().count(),
-        1,
-        "the baseline has none"
+        list(&["list", "triggers"]),
+        "triggers: none in scenario `baseline`\n",
+        "the baseline has none, and says so"
     );
     let chips = list(&["list", "chips"]);
     assert!(
@@ -689,5 +689,48 @@ fn the_memory_estimate_counts_the_nation_by_nation_grids() {
         e.contains("expected at most 1000 nations, found 1001")
             && e.contains("expected at most 100 inputs, found 101"),
         "{e}"
+    );
+}
+
+/// A shard index from the environment that is not one (`SLURM_ARRAY_TASK_ID=x`) or names a shard the
+/// sweep does not have is refused before anything is written, the plan included; `validate` checks a
+/// sweep file as `sweep plan` would, with a suggestion for a misspelt key.
+#[test]
+fn sweep_files_are_validated_and_a_bad_task_id_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = "[sweep]\nname = \"env\"\nscenario = \"baseline\"\nset = [\"scenario.months=2\"]\n\
+                design = \"grid\"\n[[parameter]]\nkey = \"parameters.beta\"\nvalues = [1.5, 3.0]\n";
+    std::fs::write(tmp.path().join("s.toml"), spec).unwrap();
+    for id in ["x", "-1", "3"] {
+        let out = common::command()
+            .args(["sweep", "run", "s.toml", "--out", "out", "--quiet"])
+            .env("SLURM_ARRAY_TASK_ID", id)
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "SLURM_ARRAY_TASK_ID={id}");
+        assert!(
+            !tmp.path().join("out").exists(),
+            "SLURM_ARRAY_TASK_ID={id} wrote something"
+        );
+    }
+    let out = fracture(&["validate", "s.toml"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("ok: s.toml: sweep env, 2 runs (2 points × 1 replicates)"),
+        "{}",
+        text(&out.stdout)
+    );
+    std::fs::write(
+        tmp.path().join("bad.toml"),
+        spec.replace("design", "desing"),
+    )
+    .unwrap();
+    let out = fracture(&["validate", "bad.toml"], tmp.path());
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("did you mean `design`?"),
+        "{}",
+        text(&out.stderr)
     );
 }

@@ -1024,3 +1024,20 @@ fn long_lists_of_mistakes_are_bounded() {
         "`KE` is already a focus nation",
     );
 }
+
+/// An id given without its suffix gets the id it begins: `huawei` for `huawei-cloud` (issue seen by a
+/// tutorial reader: the edit distance alone suggested nothing).
+#[test]
+fn an_id_missing_its_suffix_gets_a_suggestion() {
+    let d = errors(
+        "extends = \"baseline\"\n[scenario]\nname = \"x\"\n[[policy]]\nname = \"ban\"\nkind = \
+         \"cloud_ban\"\nby = [\"DE\"]\ntargets = [\"DE\"]\nproviders = [\"huawei\"]\nstart = \"2026-01\"\n",
+    );
+    expect(
+        &d,
+        9,
+        14,
+        &added(0, ".providers[0]"),
+        "unknown provider or bloc `huawei`; did you mean `huawei-cloud`?",
+    );
+}

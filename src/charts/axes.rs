@@ -140,7 +140,9 @@ pub fn fmt_num(v: f64) -> String {
     } else if a >= 0.001 {
         format!("{sign}{}", trim(format!("{a:.4}")))
     } else {
-        format!("{sign}{a:.0e}")
+        // Two significant digits, so that neighbouring ticks (1.5e-6, 2e-6) read apart.
+        let text = format!("{a:.1e}").replace(".0e", "e");
+        format!("{sign}{text}")
     }
 }
 
@@ -237,7 +239,17 @@ where
         .y_label_area_size(132)
         .build_cartesian_2d(time_axis(months.start, months.end), y)?;
     let x_fmt = |m: &f64| month_label(*m, span);
-    let y_fmt = |v: &f64| (axes.y_fmt)(*v);
+    // A tick computed as the difference of two larger numbers can land a rounding error off zero
+    // (−2e-16): read as zero anything that small beside the axis's range.
+    let y_range = chart.as_coord_spec().get_y_range();
+    let zero_below = 1e-9 * y_range.start.abs().max(y_range.end.abs());
+    let y_fmt = move |v: &f64| {
+        if v.abs() < zero_below {
+            (axes.y_fmt)(0.0)
+        } else {
+            (axes.y_fmt)(*v)
+        }
+    };
     let mut mesh = chart.configure_mesh();
     mesh.y_desc(axes.y_desc)
         .axis_desc_style(text(size::AXIS))
@@ -319,6 +331,8 @@ mod tests {
         assert_eq!(fmt_num(1e9), "1 bn");
         assert_eq!(fmt_num(-3.5), "-3.5");
         assert_eq!(fmt_num(0.00001), "1e-5");
+        assert_eq!(fmt_num(1.5e-6), "1.5e-6");
+        assert_eq!(fmt_num(2e-6), "2e-6");
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub mod limits;
 mod load;
 mod overrides;
 mod policy;
-mod suggest;
+pub(crate) mod suggest;
 pub mod text;
 
 /// The candidate closest to `word`, if close enough to be a misspelling of it ("did you mean").

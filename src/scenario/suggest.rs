@@ -24,11 +24,40 @@ pub(crate) fn closest<'a>(
         .map(|(_, c)| c)
 }
 
-/// `; did you mean `x`?` when a candidate is close, else nothing.
+/// `; did you mean `x`?` when a candidate is close, else nothing. Close is a likely misspelling
+/// ([`closest`]) or, failing that, an id the word begins, up to a `-` or `_` (`huawei` for
+/// `huawei-cloud`; both `alibaba-cloud` and `alibaba-qwen` for `alibaba`).
 pub(crate) fn hint<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    closest(word, candidates)
-        .map(|c| format!("; did you mean `{c}`?"))
-        .unwrap_or_default()
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    if let Some(c) = closest(word, candidates.iter().copied()) {
+        return format!("; did you mean `{c}`?");
+    }
+    let lower = word.to_lowercase();
+    let mut extended: Vec<&str> = candidates
+        .iter()
+        .copied()
+        .filter(|c| {
+            let c = c.to_lowercase();
+            !lower.is_empty()
+                && c.len() > lower.len()
+                && c.starts_with(&lower)
+                && matches!(c.as_bytes()[lower.len()], b'-' | b'_')
+        })
+        .collect();
+    extended.sort_unstable();
+    extended.dedup();
+    match extended.as_slice() {
+        [] => String::new(),
+        [one] => format!("; did you mean `{one}`?"),
+        some => format!(
+            "; did you mean one of {}?",
+            some.iter()
+                .take(4)
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
 }
 
 /// Adds a suggestion to serde's "unknown field `x`, expected one of `a`, `b`" and "unknown variant …"
@@ -64,6 +93,18 @@ mod tests {
         );
         assert_eq!(closest("xyz", ["beta", "tau"]), None);
         assert_eq!(closest("Atlantis", ["AE", "AU"]), None);
+    }
+
+    #[test]
+    fn an_id_the_word_begins_is_suggested() {
+        let ids = ["huawei-cloud", "alibaba-cloud", "alibaba-qwen", "aws"];
+        assert_eq!(hint("huawei", ids), "; did you mean `huawei-cloud`?");
+        assert_eq!(
+            hint("alibaba", ids),
+            "; did you mean one of `alibaba-cloud`, `alibaba-qwen`?"
+        );
+        assert_eq!(hint("hua", ["huawei-cloud"]), "");
+        assert_eq!(hint("", ids), "");
     }
 
     #[test]

@@ -49,6 +49,16 @@ impl SobolIndex {
     pub fn s1_above_st(&self) -> bool {
         self.excess_low > 0.0
     }
+
+    /// Sampling noise makes the index unreliable: S1 or ST outside [0, 1] (beyond 0.01 of rounding),
+    /// where exact indices never are, or a bootstrap interval wider than 0.5.
+    pub fn unreliable(&self) -> bool {
+        let outside = |x: f64| !(-0.01..=1.01).contains(&x);
+        outside(self.s1)
+            || outside(self.st)
+            || self.s1_high - self.s1_low > 0.5
+            || self.st_high - self.st_low > 0.5
+    }
 }
 
 /// Morris statistics of one parameter.
@@ -347,6 +357,21 @@ fn sensitivity(
     let columns: Vec<String> = plan.spec.parameters.iter().map(|p| p.column()).collect();
     // The plan counts the points: a file design's are not in the spec.
     let points = plan.points as usize;
+    // An outcome that does not vary over the sweep has no variance to share out: its indices would
+    // be rounding noise divided by rounding noise. It gets a note instead.
+    let mut outcomes_kept = Vec::new();
+    for outcome in outcomes {
+        let y = point_means(frame, &outcome, points)?;
+        match noise_note(&y) {
+            Some(note) => analysis.notes.push(format!("{outcome}: {note}")),
+            None => outcomes_kept.push(outcome),
+        }
+    }
+    let outcomes = outcomes_kept;
+    if outcomes.is_empty() {
+        analysis.table = "no outcome varies over this sweep: nothing to analyse\n".into();
+        return Ok(());
+    }
     let subtitle = |what: &str| {
         format!(
             "Sweep \u{201c}{}\u{201d} \u{00b7} {} \u{00b7} {} runs",
@@ -387,6 +412,22 @@ fn sensitivity(
                     n.next_power_of_two() / 2,
                     n.next_power_of_two()
                 ));
+            }
+            for outcome in &outcomes {
+                let odd: Vec<String> = rows
+                    .iter()
+                    .filter(|r| &r.outcome == outcome && r.index.unreliable())
+                    .map(|r| parameter_label(plan, r.parameter))
+                    .collect();
+                if !odd.is_empty() {
+                    analysis.notes.push(format!(
+                        "{outcome}: the indices of {} fall outside [0, 1] or have intervals wider \
+                         than 0.5: N = {n} base rows are too few for this outcome; raise \
+                         `samples` (4 × N or more) or `replicates`, and read these indices as a \
+                         ranking at most",
+                        odd.join(", ")
+                    ));
+                }
             }
             for r in rows.iter().filter(|r| r.index.s1_above_st()) {
                 let i = &r.index;
@@ -490,6 +531,36 @@ fn sensitivity(
         .written
         .extend(charts::write_figure(out_dir, "tornado", &tornado)?);
     Ok(())
+}
+
+/// Why an outcome gets a note instead of indices, if it does: every point gives the same value, or
+/// values that differ only by rounding noise (a range of at most 1e-9 × max(1, |mean|)).
+pub fn noise_note(y: &[f64]) -> Option<String> {
+    let finite: Vec<f64> = y.iter().copied().filter(|v| v.is_finite()).collect();
+    if finite.is_empty() {
+        return Some("no run gave a finite value: no indices".into());
+    }
+    let (lo, hi) = finite
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    let mean = finite.iter().sum::<f64>() / finite.len() as f64;
+    if hi == lo {
+        Some(format!(
+            "the same value ({}) in every run: it does not vary over this sweep, so no input explains \
+             any of it; no indices",
+            num(mean)
+        ))
+    } else if hi - lo <= 1e-9 * mean.abs().max(1.0) {
+        Some(format!(
+            "varies only by rounding noise (from {} to {}): no input explains it; no indices",
+            num(lo),
+            num(hi)
+        ))
+    } else {
+        None
+    }
 }
 
 /// A number for the terminal: three decimals for indices near 0–1, else four significant digits.
@@ -825,5 +896,25 @@ fn metric_label(metric: &str) -> String {
                 .map(|c| c.to_uppercase().chain(chars).collect())
                 .unwrap_or_default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_at_noise_level_get_a_note_instead_of_indices() {
+        assert!(
+            noise_note(&[0.25; 8])
+                .unwrap()
+                .contains("the same value (0.250)")
+        );
+        let noise = [1e-18, 1.9e-14, 3e-16, 0.0];
+        assert!(noise_note(&noise).unwrap().contains("rounding noise"));
+        let big = [1e9, 1e9 + 0.5];
+        assert!(noise_note(&big).unwrap().contains("rounding noise"));
+        assert!(noise_note(&[0.1, 0.2, f64::NAN]).is_none());
+        assert!(noise_note(&[f64::NAN; 3]).unwrap().contains("no run"));
     }
 }

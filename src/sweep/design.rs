@@ -143,6 +143,14 @@ fn number(p: &ParameterSpec, x: f64) -> Value {
     }
 }
 
+/// A uniform integer parameter at unit coordinate `u`: each whole number from ⌈min⌉ to ⌊max⌋ with
+/// equal chance (`u` in [0, 1], 1 giving the largest). Rounding `min + u (max − min)` instead would
+/// give the two end values half the chance of the others.
+fn whole_number_at(min: f64, max: f64, u: f64) -> Value {
+    let (lo, hi) = (min.ceil(), max.floor().max(min.ceil()));
+    Value::Int((lo + (u * (hi - lo + 1.0)).floor()).min(hi) as i64)
+}
+
 /// Picks the choice index whose cumulative weight interval holds `u`.
 fn choice_index(p: &ParameterSpec, u: f64) -> usize {
     let n = p.values.as_ref().map_or(0, Vec::len);
@@ -166,6 +174,7 @@ pub fn value_at(p: &ParameterSpec, u: f64) -> Value {
             let values = p.values.as_ref().expect("checked: choice has values");
             from_toml(&values[choice_index(p, u)], p.integer)
         }
+        DistributionKind::Uniform if p.integer => whole_number_at(f(p.min), f(p.max), u),
         DistributionKind::Uniform => number(p, f(p.min) + u * (f(p.max) - f(p.min))),
         DistributionKind::LogUniform => {
             let (a, b) = (f(p.min).ln(), f(p.max).ln());
@@ -200,6 +209,9 @@ fn draw(p: &ParameterSpec, rng: &mut ChaCha8Rng) -> Value {
                 .expect("checked: valid weights")
                 .sample(rng);
             from_toml(&values[i], p.integer)
+        }
+        DistributionKind::Uniform if p.integer => {
+            whole_number_at(f(p.min), f(p.max), rng.random::<f64>())
         }
         DistributionKind::Uniform => number(
             p,
@@ -346,5 +358,43 @@ pub fn normal_quantile(p: f64) -> f64 {
             / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
     } else {
         -normal_quantile(1.0 - p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An integer uniform parameter gives every whole number of its range the same chance, the ends
+    /// included (rounding gave 1 and 12 half the chance of 2 to 11).
+    #[test]
+    fn integer_uniform_parameters_give_every_value_the_same_chance() {
+        for design in ["random", "lhs"] {
+            let spec = SweepSpec::parse(
+                "t.toml",
+                &format!(
+                    "[sweep]\nname = \"t\"\nscenario = \"baseline\"\ndesign = \"{design}\"\n\
+                     samples = 12000\n[[parameter]]\nkey = \"parameters.switching_months\"\n\
+                     distribution = \"uniform\"\nmin = 1\nmax = 12\ninteger = true\n"
+                ),
+            )
+            .unwrap();
+            let mut counts = [0usize; 13];
+            for point in Design::new(&spec).points {
+                match point[0] {
+                    Value::Int(v) if (1..=12).contains(&v) => counts[v as usize] += 1,
+                    ref v => panic!("{v:?} outside 1..=12"),
+                }
+            }
+            for (v, &c) in counts.iter().enumerate().skip(1) {
+                assert!(
+                    (850..=1150).contains(&c),
+                    "{design}: {v} drawn {c} times of 12000"
+                );
+            }
+        }
+        assert_eq!(whole_number_at(1.0, 12.0, 0.0), Value::Int(1));
+        assert_eq!(whole_number_at(1.0, 12.0, 1.0), Value::Int(12));
+        assert_eq!(whole_number_at(0.5, 2.5, 0.99), Value::Int(2));
     }
 }

@@ -151,7 +151,8 @@ pub struct ParameterSpec {
     /// Choice: relative weights of `values` (default: equal).
     #[serde(default)]
     pub weights: Option<Vec<f64>>,
-    /// Round sampled values to integers (for integer-valued keys such as `scenario.months`).
+    /// Whole numbers (for integer-valued keys such as `scenario.months`): a uniform parameter draws
+    /// each whole number from ⌈min⌉ to ⌊max⌋ with equal chance; other distributions round.
     #[serde(default)]
     pub integer: bool,
 }
@@ -251,7 +252,10 @@ impl SweepSpec {
                 .span()
                 .map(|s| crate::scenario::line_column(text, s.start))
                 .unwrap_or((0, 0));
-            anyhow::anyhow!("{file}:{line}:{col}: {}", e.message())
+            anyhow::anyhow!(
+                "{file}:{line}:{col}: {}",
+                crate::scenario::suggest::serde_message(e.message())
+            )
         })?;
         let problems = spec.problems();
         if !problems.is_empty() {
