@@ -1339,10 +1339,18 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
         }
         SweepCommand::Status { dir } => {
             let status = dataset::status(&dir)?;
+            for (i, why) in &status.damaged {
+                errln!("shard {i} is damaged: {why}");
+            }
             errln!(
-                "{} of {} shards missing",
+                "{} of {} shards missing{}",
                 status.missing.len(),
-                status.shards
+                status.shards,
+                if status.damaged.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({} of them damaged, above)", status.damaged.len())
+                }
             );
             outln!("{}", status.array_spec());
         }
@@ -1358,16 +1366,21 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
             if !v.incomplete_shards.is_empty() {
                 errln!("shards without _SUCCESS: {:?}", v.incomplete_shards);
             }
+            for (i, why) in &v.damaged_shards {
+                errln!("shard {i} is damaged: {why}");
+            }
             if !v.ok() {
                 anyhow::bail!(
-                    "{} runs: {} missing ({}), {} duplicated ({}), {} in the wrong shard ({})",
+                    "{} runs: {} missing ({}), {} duplicated ({}), {} in the wrong shard ({}), {} \
+                     damaged shards",
                     v.runs,
                     v.missing_count,
                     show(&v.missing),
                     v.duplicated_count,
                     show(&v.duplicated),
                     v.misplaced_count,
-                    show(&v.misplaced)
+                    show(&v.misplaced),
+                    v.damaged_shards.len()
                 );
             }
             outln!("ok: all {} runs present exactly once", v.runs);

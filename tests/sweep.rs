@@ -331,11 +331,13 @@ fn status_prints_missing_shards_in_sbatch_form() {
     let s = fracture::sweep::ShardStatus {
         shards: 20,
         missing: vec![2, 7, 19],
+        damaged: Vec::new(),
     };
     assert_eq!(s.array_spec(), "2,7,19");
     let s = fracture::sweep::ShardStatus {
         shards: 20,
         missing: vec![0, 1, 2, 3, 9, 11, 12],
+        damaged: Vec::new(),
     };
     assert_eq!(s.array_spec(), "0-3,9,11,12");
 
@@ -693,4 +695,79 @@ fn analyze_a_morris_sweep_writes_mu_star_sigma_and_a_tornado() {
             "μ* = {mu_star}, μ = {mu}, σ = {sigma}"
         );
     }
+}
+
+/// A shard is complete only when its `_SUCCESS` agrees with its parts and the plan: a part truncated
+/// or deleted after the shard completed is reported by `status` and `verify`, refused by a plain run,
+/// and run again by `--resume` to the same bytes; a plan whose shard count was edited is refused.
+#[test]
+fn damaged_shards_are_found_and_resume_repairs_them() {
+    use fracture::sweep::dataset::{ShardOutcome, status, verify};
+    let p = tiny();
+    let dir = tempfile::tempdir().unwrap();
+    p.plan(2).write_or_check(dir.path()).unwrap();
+    for shard in 0..2 {
+        p.run_shard(dir.path(), shard, 2, &opts(2)).unwrap();
+    }
+    let whole = files(dir.path());
+    let sweep = dir.path().join("sweep=tiny");
+    assert!(status(dir.path()).unwrap().missing.is_empty());
+    assert!(verify(dir.path()).unwrap().ok());
+
+    for damage in ["truncate", "delete"] {
+        let part = sweep.join("shard=1/part-00000.parquet");
+        match damage {
+            "truncate" => std::fs::File::options()
+                .write(true)
+                .open(&part)
+                .unwrap()
+                .set_len(64)
+                .unwrap(),
+            _ => std::fs::remove_file(&part).unwrap(),
+        }
+        let s = status(dir.path()).unwrap();
+        assert_eq!(s.missing, [1], "{damage}");
+        assert!(
+            s.damaged[0].1.contains("part 0"),
+            "{damage}: {:?}",
+            s.damaged
+        );
+        let v = verify(dir.path()).unwrap();
+        assert!(!v.ok() && v.damaged_shards.len() == 1, "{damage}");
+        assert_eq!(
+            v.missing_count, 2,
+            "{damage}: part 0 of shard 1 holds its runs 1 and 3"
+        );
+        let e = p.run_shard(dir.path(), 1, 2, &opts(2)).unwrap_err();
+        assert!(e.to_string().contains("--resume"), "{e}");
+        let resume = RunOptions {
+            resume: true,
+            ..opts(2)
+        };
+        let outcome = p.run_shard(dir.path(), 1, 2, &resume).unwrap();
+        assert!(
+            matches!(outcome, ShardOutcome::Completed { ran: 2, .. }),
+            "{damage}: {outcome:?}"
+        );
+        assert_eq!(
+            files(dir.path()),
+            whole,
+            "{damage}: repaired to the same bytes"
+        );
+    }
+
+    // The plan's shard count edited from 2 to 4: the markers disagree, and nothing runs.
+    let plan = sweep.join("_plan.json");
+    let text = std::fs::read_to_string(&plan).unwrap();
+    std::fs::write(&plan, text.replace("\"shards\": 2", "\"shards\": 4")).unwrap();
+    let s = status(dir.path()).unwrap();
+    assert_eq!(s.missing, [0, 1, 2, 3]);
+    assert!(
+        s.damaged.iter().all(|(_, why)| why.contains("plan edited")),
+        "{:?}",
+        s.damaged
+    );
+    let e = p.run_shard(dir.path(), 2, 4, &opts(2)).unwrap_err();
+    assert!(e.to_string().contains("plan edited"), "{e}");
+    assert!(!sweep.join("shard=2").exists());
 }

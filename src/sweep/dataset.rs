@@ -52,6 +52,100 @@ pub struct Success {
     pub shard: u32,
     pub shards: u32,
     pub parts: usize,
+    /// SHA-256 of each part file, in part order: a part changed, truncated or removed after the shard
+    /// completed is found by `status`, `verify` and `run --resume`.
+    #[serde(default)]
+    pub part_sha256: Vec<String>,
+}
+
+/// A shard as found on disk against its plan.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ShardState {
+    /// `_SUCCESS` is there and every part it lists matches it.
+    Complete,
+    /// No `_SUCCESS`: not run, or interrupted.
+    Incomplete,
+    /// `_SUCCESS` is there but disagrees with the plan or the parts: why, and the parts that are
+    /// damaged (to re-run), if the damage is in parts and not in the plan.
+    Damaged { why: String, parts: Vec<usize> },
+}
+
+/// The shape of shard `shard` of `shards` of a sweep of `runs` runs in chunks of `chunk`: its runs and
+/// its parts.
+pub(crate) fn shard_shape(runs: u64, shard: u32, shards: u32, chunk: usize) -> (u64, usize) {
+    let (i, n) = (u64::from(shard), u64::from(shards.max(1)));
+    let ids = if i < runs { (runs - i).div_ceil(n) } else { 0 };
+    (ids, (ids as usize).div_ceil(chunk.max(1)))
+}
+
+/// Checks shard `shard` in `dir` against the plan's spec hash, runs, shards and chunk size, and its
+/// `_SUCCESS` marker against its parts (each part's SHA-256).
+pub(crate) fn check_shard(
+    dir: &Path,
+    spec_hash: &str,
+    runs: u64,
+    shard: u32,
+    shards: u32,
+    chunk: usize,
+) -> Result<ShardState> {
+    let path = dir.join(SUCCESS);
+    if !path.exists() {
+        return Ok(ShardState::Incomplete);
+    }
+    let damaged = |why: String| {
+        Ok(ShardState::Damaged {
+            why,
+            parts: Vec::new(),
+        })
+    };
+    let Ok(text) = crate::fsutil::read_text(&path, crate::fsutil::MAX_INPUT_BYTES) else {
+        return damaged("its _SUCCESS cannot be read".into());
+    };
+    let Ok(marker) = serde_json::from_str::<Success>(&text) else {
+        return damaged("its _SUCCESS is not a marker fracture wrote".into());
+    };
+    if marker.shards != shards || marker.shard != shard {
+        return damaged(format!(
+            "its _SUCCESS was written as shard {} of {}, and the plan has {shards} shards (was the \
+             plan edited? restore it, or plan into a new folder)",
+            marker.shard, marker.shards
+        ));
+    }
+    if marker.spec_hash != spec_hash {
+        return damaged("its _SUCCESS was written for another spec".into());
+    }
+    let (ids, parts) = shard_shape(runs, shard, shards, chunk);
+    if marker.rows != ids || marker.parts != parts {
+        return damaged(format!(
+            "its _SUCCESS counts {} runs in {} parts, the plan {ids} in {parts}",
+            marker.rows, marker.parts
+        ));
+    }
+    let present = complete_parts(dir)?;
+    let mut bad: Vec<usize> = Vec::new();
+    let mut why: Vec<String> = Vec::new();
+    for k in 0..parts {
+        if !present.contains(&k) {
+            bad.push(k);
+            why.push(format!("part {k} is missing"));
+        } else if let Some(expected) = marker.part_sha256.get(k)
+            && crate::fsutil::sha256_of(&part_path(dir, k))? != *expected
+        {
+            bad.push(k);
+            why.push(format!("part {k} has changed since it was written"));
+        }
+    }
+    for &k in present.iter().filter(|&&k| k >= parts) {
+        bad.push(k);
+        why.push(format!("part {k} is not one of the shard's {parts}"));
+    }
+    if bad.is_empty() {
+        return Ok(ShardState::Complete);
+    }
+    Ok(ShardState::Damaged {
+        why: why.join("; "),
+        parts: bad,
+    })
 }
 
 /// What running a shard did.
@@ -283,7 +377,10 @@ pub fn locate(dir: &Path) -> Result<PathBuf> {
 #[derive(Clone, Debug)]
 pub struct ShardStatus {
     pub shards: u32,
+    /// Shards to run: those without `_SUCCESS` and the damaged.
     pub missing: Vec<u32>,
+    /// Shards whose `_SUCCESS` disagrees with the plan or the parts, and why.
+    pub damaged: Vec<(u32, String)>,
 }
 
 impl ShardStatus {
@@ -308,17 +405,72 @@ impl ShardStatus {
     }
 }
 
-/// Which shards of the sweep in `dir` lack `_SUCCESS`.
+/// Which shards of the sweep in `dir` lack `_SUCCESS` or are damaged (their marker disagrees with the
+/// plan, or a part with the marker).
 pub fn status(dir: &Path) -> Result<ShardStatus> {
     let sweep = locate(dir)?;
     let plan = Plan::read(&sweep)?;
-    let missing = (0..plan.shards)
-        .filter(|i| !sweep.join(format!("shard={i}")).join(SUCCESS).exists())
-        .collect();
-    Ok(ShardStatus {
+    let mut status = ShardStatus {
         shards: plan.shards,
-        missing,
-    })
+        missing: Vec::new(),
+        damaged: Vec::new(),
+    };
+    for i in 0..plan.shards {
+        match plan.check_shard(&sweep, i)? {
+            ShardState::Complete => {}
+            ShardState::Incomplete => status.missing.push(i),
+            ShardState::Damaged { why, parts } => {
+                status.missing.push(i);
+                let remedy = if parts.is_empty() {
+                    ""
+                } else {
+                    "; `sweep run --resume` runs the damaged parts again"
+                };
+                status.damaged.push((i, format!("{why}{remedy}")));
+            }
+        }
+    }
+    status.damaged.extend(plan.stray_shards(&sweep)?);
+    Ok(status)
+}
+
+impl Plan {
+    /// Checks shard `i` of this plan in the sweep folder `sweep`.
+    pub fn check_shard(&self, sweep: &Path, i: u32) -> Result<ShardState> {
+        check_shard(
+            &sweep.join(format!("shard={i}")),
+            &self.spec_hash,
+            self.runs,
+            i,
+            self.shards,
+            self.spec.sweep.chunk,
+        )
+    }
+
+    /// Shard folders the plan does not have (`shard=3` of a plan of two: the plan was edited).
+    pub fn stray_shards(&self, sweep: &Path) -> Result<Vec<(u32, String)>> {
+        stray_shards(sweep, self.shards)
+    }
+}
+
+/// Shard folders in `sweep` beyond a plan of `shards` shards, each with why it is wrong.
+pub(crate) fn stray_shards(sweep: &Path, shards: u32) -> Result<Vec<(u32, String)>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(sweep)? {
+        let name = entry?.file_name().to_string_lossy().into_owned();
+        if let Some(i) = name
+            .strip_prefix("shard=")
+            .and_then(|s| s.parse::<u32>().ok())
+            && i >= shards
+        {
+            out.push((
+                i,
+                format!("the plan has {shards} shards, so no shard {i} (was the plan edited?)"),
+            ));
+        }
+    }
+    out.sort();
+    Ok(out)
 }
 
 /// Every part file of a sweep folder, sorted by shard then part.
@@ -379,11 +531,16 @@ pub struct Verification {
     pub misplaced: Vec<u64>,
     pub misplaced_count: u64,
     pub incomplete_shards: Vec<u32>,
+    /// Shards whose `_SUCCESS` disagrees with the plan or the parts, and why.
+    pub damaged_shards: Vec<(u32, String)>,
 }
 
 impl Verification {
     pub fn ok(&self) -> bool {
-        self.missing_count == 0 && self.duplicated_count == 0 && self.misplaced_count == 0
+        self.missing_count == 0
+            && self.duplicated_count == 0
+            && self.misplaced_count == 0
+            && self.damaged_shards.is_empty()
     }
 }
 
@@ -425,13 +582,23 @@ pub fn verify(dir: &Path) -> Result<Verification> {
     };
     for i in 0..plan.shards {
         let shard = sweep.join(format!("shard={i}"));
-        if !shard.join(SUCCESS).exists() {
-            v.incomplete_shards.push(i);
+        // A damaged part is not read (it may not be Parquet any more): its runs count as missing.
+        let mut skip = Vec::new();
+        match plan.check_shard(&sweep, i)? {
+            ShardState::Complete => {}
+            ShardState::Incomplete => v.incomplete_shards.push(i),
+            ShardState::Damaged { why, parts } => {
+                skip = parts;
+                v.damaged_shards.push((i, why));
+            }
         }
         if !shard.exists() {
             continue;
         }
-        for k in complete_parts(&shard)? {
+        for k in complete_parts(&shard)?
+            .into_iter()
+            .filter(|k| !skip.contains(k))
+        {
             for id in run_ids(&part_path(&shard, k))? {
                 if id >= plan.runs || id % u64::from(plan.shards) != u64::from(i) {
                     note(&mut v.misplaced, &mut v.misplaced_count, id);
@@ -447,6 +614,7 @@ pub fn verify(dir: &Path) -> Result<Verification> {
             note(&mut v.missing, &mut v.missing_count, id);
         }
     }
+    v.damaged_shards.extend(plan.stray_shards(&sweep)?);
     v.duplicated.sort_unstable();
     Ok(v)
 }

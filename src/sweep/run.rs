@@ -365,7 +365,9 @@ impl Prepared {
         Ok(DataFrame::new(n, cols)?)
     }
 
-    /// Runs shard `shard` of `shards` into `root` (the dataset folder holding `sweep=NAME`).
+    /// Runs shard `shard` of `shards` into `root` (the dataset folder holding `sweep=NAME`). A
+    /// damaged shard (its `_SUCCESS` disagreeing with a part) is refused, or with `--resume` has its
+    /// damaged parts run again; a shard whose marker disagrees with the plan is refused.
     pub fn run_shard(
         &self,
         root: &Path,
@@ -374,8 +376,65 @@ impl Prepared {
         options: &RunOptions,
     ) -> Result<dataset::ShardOutcome> {
         let dir = dataset::shard_dir(root, &self.spec.sweep.name, shard);
-        if dir.join(dataset::SUCCESS).exists() {
-            return Ok(dataset::ShardOutcome::AlreadyComplete);
+        let sweep_dir = dataset::sweep_dir(root, &self.spec.sweep.name);
+        // Every other shard's marker must agree with this plan's shard count: a plan edited after
+        // shards ran would otherwise run its runs again under other shard numbers.
+        for i in (0..shards).filter(|&i| i != shard) {
+            let other = dataset::shard_dir(root, &self.spec.sweep.name, i);
+            if let dataset::ShardState::Damaged { why, parts } = dataset::check_shard(
+                &other,
+                &self.spec_hash,
+                self.runs,
+                i,
+                shards,
+                self.spec.sweep.chunk,
+            )? && parts.is_empty()
+            {
+                bail!(
+                    "shard {i} of {}: {why}; nothing was run",
+                    sweep_dir.display()
+                );
+            }
+        }
+        if sweep_dir.is_dir()
+            && let Some((i, why)) = dataset::stray_shards(&sweep_dir, shards)?
+                .into_iter()
+                .next()
+        {
+            bail!("{}: shard {i}: {why}; nothing was run", sweep_dir.display());
+        }
+        match dataset::check_shard(
+            &dir,
+            &self.spec_hash,
+            self.runs,
+            shard,
+            shards,
+            self.spec.sweep.chunk,
+        )? {
+            dataset::ShardState::Complete => return Ok(dataset::ShardOutcome::AlreadyComplete),
+            dataset::ShardState::Incomplete => {}
+            dataset::ShardState::Damaged { why, parts } => {
+                if parts.is_empty() {
+                    bail!("{}: {why}; nothing was run", dir.display());
+                }
+                if !options.resume {
+                    bail!(
+                        "{} is damaged: {why}; pass --resume to run its damaged parts again",
+                        dir.display()
+                    );
+                }
+                // The marker no longer vouches for the shard: it goes first, then the damaged parts,
+                // which the loop below writes again.
+                std::fs::remove_file(dir.join(dataset::SUCCESS))
+                    .with_context(|| format!("cannot remove {}", dir.display()))?;
+                for k in parts {
+                    let part = dataset::part_path(&dir, k);
+                    if part.exists() {
+                        std::fs::remove_file(&part)
+                            .with_context(|| format!("cannot remove {}", part.display()))?;
+                    }
+                }
+            }
         }
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
@@ -452,6 +511,9 @@ impl Prepared {
             return Ok(dataset::ShardOutcome::Stopped { parts: written });
         }
         bar.finish();
+        let part_sha256 = (0..chunks.len())
+            .map(|k| crate::fsutil::sha256_of(&dataset::part_path(&dir, k)))
+            .collect::<Result<Vec<String>>>()?;
         let marker = dataset::Success {
             rows: ids.len() as u64,
             runs: ids.len() as u64,
@@ -459,6 +521,7 @@ impl Prepared {
             shard,
             shards,
             parts: chunks.len(),
+            part_sha256,
         };
         dataset::write_success(&dir, &marker)?;
         Ok(dataset::ShardOutcome::Completed {
