@@ -95,10 +95,10 @@ struct RunArgs {
     /// A scenario file, or the name of a shipped scenario (see `fracture list`); default: baseline.
     scenario: Option<String>,
     /// Seed of the run (default: the scenario's `seed`), 0 to 2^63-1 as in scenario files.
-    #[arg(long, value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
+    #[arg(long, allow_hyphen_values = true, value_parser = parse_seed)]
     seed: Option<u64>,
     /// Number of months to simulate (default: the scenario's `months`), at most 1200.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(fracture::scenario::limits::MAX_MONTHS)))]
+    #[arg(long, allow_hyphen_values = true, value_parser = parse_months)]
     months: Option<u32>,
     /// Result folder (default: output/<scenario name>).
     #[arg(long)]
@@ -140,7 +140,7 @@ struct RunArgs {
     lab_sample: Option<u32>,
     /// Refuse to run, before allocating, if the run's estimated peak memory exceeds this, e.g. 8G or
     /// 512M (default: the memory available on this machine).
-    #[arg(long, value_name = "SIZE", value_parser = parse_memory)]
+    #[arg(long, value_name = "SIZE", allow_hyphen_values = true, value_parser = parse_memory)]
     max_memory: Option<u64>,
 }
 
@@ -1162,7 +1162,7 @@ enum SweepCommand {
         #[arg(long, default_value = "output/sweeps")]
         out: PathBuf,
         /// I/N; else SLURM_ARRAY_TASK_ID, else JOB_COMPLETION_INDEX (N always comes from the plan).
-        #[arg(long, value_name = "I/N")]
+        #[arg(long, value_name = "I/N", allow_hyphen_values = true)]
         shard: Option<String>,
         /// Worker threads, at least 1 (default: SLURM_CPUS_PER_TASK, else the available parallelism).
         #[arg(long, value_parser = parse_threads)]
@@ -1455,6 +1455,26 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `--seed`: a whole number from 0 to 2^63−1, as in scenario files (a plain message for `-1`, not
+/// clap's tip about `-- -1`).
+fn parse_seed(s: &str) -> std::result::Result<u64, String> {
+    s.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|&n| n <= i64::MAX as u64)
+        .ok_or_else(|| format!("a seed is a whole number from 0 to {}, not `{s}`", i64::MAX))
+}
+
+/// `--months`: a whole number from 1 to the longest run.
+fn parse_months(s: &str) -> std::result::Result<u32, String> {
+    let max = fracture::scenario::limits::MAX_MONTHS;
+    s.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| format!("months are a whole number from 1 to {max}, not `{s}`"))
 }
 
 fn parse_shard(s: &str) -> Result<(u32, u32)> {

@@ -734,3 +734,70 @@ fn sweep_files_are_validated_and_a_bad_task_id_writes_nothing() {
         text(&out.stderr)
     );
 }
+
+/// Command-line values a careless user types get a plain message, not clap's tip about `-- -1`; a
+/// `--set` with an index names elements the way `--set` does; a base file that is a device, a FIFO or
+/// not TOML is blamed on the `extends` naming it, without quoting its text.
+#[test]
+fn careless_values_and_bases_get_plain_messages() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (args, says) in [
+        (
+            &["run", "--seed", "-1"][..],
+            "a seed is a whole number from 0 to",
+        ),
+        (
+            &["run", "--months", "-1"][..],
+            "months are a whole number from 1 to 1200",
+        ),
+        (&["run", "--max-memory", "-5G"][..], "is not a size"),
+    ] {
+        let out = fracture(args, tmp.path());
+        let e = text(&out.stderr);
+        assert!(!out.status.success() && e.contains(says), "{args:?}: {e}");
+        assert!(!e.contains("-- -1"), "{args:?}: clap's tip: {e}");
+    }
+    let out = fracture(
+        &[
+            "run",
+            "--set",
+            "nation[0].gdp=1",
+            "--months",
+            "1",
+            "--out",
+            "r",
+        ],
+        tmp.path(),
+    );
+    let e = text(&out.stderr);
+    assert!(
+        e.contains("--set: `nation[0].gdp`") && e.contains("nation.ID.FIELD"),
+        "{e}"
+    );
+    assert!(
+        !e.contains("baseline.toml"),
+        "blamed on the command line: {e}"
+    );
+
+    std::fs::write(tmp.path().join("secret.txt"), "TOKEN=hunter2 and more\n").unwrap();
+    for (base, says) in [
+        ("/dev/zero", "is not a regular file"),
+        ("secret.txt", "is not TOML (line 1)"),
+    ] {
+        std::fs::write(
+            tmp.path().join("x.toml"),
+            format!("extends = \"{base}\"\n[scenario]\nname = \"x\"\n"),
+        )
+        .unwrap();
+        let out = fracture(&["validate", "x.toml"], tmp.path());
+        let e = text(&out.stderr);
+        assert!(
+            e.contains("x.toml:1:1: `extends`:") && e.contains(says),
+            "{base}: {e}"
+        );
+        assert!(
+            !e.contains("TOKEN") && !e.contains("hunter2"),
+            "{base}: quoted: {e}"
+        );
+    }
+}

@@ -50,6 +50,14 @@ impl KeyPath {
         if segments.iter().any(|s| s.is_empty()) {
             return Err(format!("`{key}` is not a dotted key path"));
         }
+        // `nation[0].gdp` reads like an error message's key path, but `--set` names elements by id.
+        if let Some(bracketed) = segments.iter().find(|s| s.contains('[') || s.contains(']')) {
+            let section = bracketed.split('[').next().unwrap_or(bracketed);
+            return Err(format!(
+                "`--set` names an element by its id, not by its place: e.g. \
+                 `{section}.ID.FIELD=…` (`fracture list` shows the ids)"
+            ));
+        }
         let (section, rest) = segments.split_first().expect("split yields one segment");
         match (id_key(section), rest) {
             (Some(_), []) => {

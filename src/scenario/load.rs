@@ -544,7 +544,33 @@ fn read_chain(
                 "the `extends` chain is longer than {MAX_EXTENDS_DEPTH} files"
             )));
         }
-        chain = read_chain(base_origin, files, seen)?;
+        // A base that cannot be read or is not TOML (a device, a FIFO, `/etc/passwd`) is blamed on
+        // the `extends` that names it, and none of its text is quoted (it may be anything).
+        let at = files[index].diagnostic("extends", String::new());
+        let base_name = match &base_origin {
+            Origin::Path(p) => Some(p.display().to_string()),
+            _ => None,
+        };
+        chain = read_chain(base_origin, files, seen).map_err(|e| match e.diagnostics.as_slice() {
+            [d] if Some(&d.file) == base_name.as_ref()
+                && (d.message.starts_with("cannot read") || d.message.starts_with("not valid TOML")) =>
+            {
+                let why = if d.message.starts_with("cannot read") {
+                    d.message.trim_start_matches("cannot read: ").to_string()
+                } else {
+                    format!("is not TOML (line {})", d.line.unwrap_or(0))
+                };
+                ScenarioError {
+                    diagnostics: vec![Diagnostic {
+                        message: format!(
+                            "`{base}` {why}: `extends` names a scenario file or a shipped scenario"
+                        ),
+                        ..at.clone()
+                    }],
+                }
+            }
+            _ => e,
+        })?;
     }
     chain.push((index, table));
     Ok(chain)
