@@ -6,7 +6,7 @@ use super::axes::{
 };
 use super::data::Points;
 use super::legend::{LegendItem, legend};
-use super::style::palette;
+use super::style::{Dash, LineStyle, palette};
 use super::{ChartSpec, RunChartSpec, RunData};
 use anyhow::Result;
 use plotters::coord::Shift;
@@ -47,7 +47,13 @@ impl ChartSpec for ComputeAccess {
             .iter()
             .map(|(n, c, _)| LegendItem::line(n.clone(), *c))
             .collect();
-        items.push(LegendItem::line("World total (dashed)", palette::BLACK));
+        items.push(LegendItem::line(
+            "World total",
+            LineStyle {
+                color: palette::BLACK,
+                dash: Dash::Dashed,
+            },
+        ));
         let area = legend(area, &items)?;
         let (top, bottom) = area.split_vertically(area.dim_in_pixel().1 / 2);
 
@@ -116,20 +122,32 @@ impl ChartSpec for ComputeAccess {
 impl RunChartSpec for ComputeAccess {
     fn how_to_read(&self, data: &RunData) -> String {
         let names: Vec<&str> = data.blocs.iter().map(|b| b.name.as_str()).collect();
+        // The non-aligned line is drawn only when some nation is non-aligned.
+        let non_aligned = series(data)
+            .map(|s| s.iter().any(|(n, _, _)| n == NON_ALIGNED))
+            .unwrap_or(false);
         format!(
             "The top panel splits all AI compute in use each month between the nations on each bloc's \
-             side ({}), and the non-aligned nations; the lines add up to 100 %. A falling line means \
+             side ({}){}; the lines add up to 100 %. A falling line means \
              that bloc's nations get a smaller slice of a growing pie, even when they have more chips \
              than before. The bottom panel shows the amounts behind the slices in H100-equivalents \
              (H100e: the computing power of one Nvidia H100). Its scale is logarithmic: each grid line \
              is ten times the one below, so a straight rising line means steady exponential growth, \
              and the vertical distance between two lines is a ratio, not a difference.",
-            names.join(", ")
+            names.join(", "),
+            if non_aligned {
+                ", and the non-aligned nations"
+            } else {
+                ""
+            }
         )
     }
 }
 
 /// Bloc colours: blocs in palette order, the non-aligned in grey, the world in black.
+/// The non-aligned nations' line and legend entry.
+const NON_ALIGNED: &str = "Non-aligned nations";
+
 fn series(data: &RunData) -> Result<Vec<(String, RGBColor, Points)>> {
     let mut out = Vec::new();
     for (i, b) in data.blocs.iter().enumerate() {
@@ -139,7 +157,7 @@ fn series(data: &RunData) -> Result<Vec<(String, RGBColor, Points)>> {
     if let Ok(pts) = data.global_series("compute_share_non_aligned")
         && pts.iter().any(|p| p.1 > 0.0)
     {
-        out.push(("Non-aligned nations".into(), palette::GREY, pts));
+        out.push((NON_ALIGNED.into(), palette::GREY, pts));
     }
     Ok(out)
 }

@@ -57,9 +57,15 @@ impl ChartSpec for StrandedLabs {
         let kinds = event_looks();
         let names: Vec<&str> = kinds.iter().map(|k| k.0).collect();
         let events = data.events_of(&names)?;
-        // (kind index, month) → how many events.
+        // (kind index, month) → how many events. Policies and bans in force from the first month are
+        // the world the run starts in, not events of it: they are not marked (the caption says so).
+        let first = data.months.first().copied().unwrap_or(f64::NAN);
+        let fired = EventKind::TriggerFired.as_str();
         let mut marks: BTreeMap<(usize, i64), usize> = BTreeMap::new();
         for e in &events {
+            if e.kind != fired && e.month == first {
+                continue;
+            }
             if let Some(k) = kinds.iter().position(|k| k.0 == e.kind) {
                 *marks.entry((k, e.month as i64)).or_default() += 1;
             }
@@ -167,7 +173,9 @@ impl RunChartSpec for StrandedLabs {
          labs each month. The strip below marks the policy events of the scenario on the same time \
          axis: green dots where a policy is switched on, orange crosses where an automatic trigger \
          fires (for example a ban after a theft accusation), red-orange triangles where a cloud ban \
-         takes effect; a number beside a mark counts several events in the same month. Faint dashed \
+         takes effect; a number beside a mark counts several events in the same month. Policies \
+         and bans already in force when the run starts are the world it starts in and are not marked. Faint \
+         dashed \
          lines carry the events up into the top panel, so you can see whether stranded labs rise right \
          after a ban."
             .into()
