@@ -1069,6 +1069,9 @@ fn validate(files: &[String], sets: &[String]) -> Result<()> {
 /// none; shipped scenarios are names, not files).
 fn is_sweep_file(file: &str) -> bool {
     let path = Path::new(file);
+    if !path.exists() && fracture::sweep::spec::shipped(file).is_some() {
+        return true;
+    }
     path.is_file()
         && fracture::fsutil::read_text(path, fracture::fsutil::MAX_INPUT_BYTES)
             .ok()
@@ -1122,6 +1125,11 @@ fn list(what: Option<&str>, scenario: Option<&str>) -> Result<()> {
             outln!("{:<24} {line}", "");
         }
     }
+    let sweeps: Vec<&str> = fracture::sweep::spec::SHIPPED.iter().map(|s| s.0).collect();
+    outln!(
+        "\nShipped sweeps (`fracture sweep run NAME --out DIR`): {}",
+        sweeps.join(", ")
+    );
     Ok(())
 }
 

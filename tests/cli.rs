@@ -801,3 +801,40 @@ fn careless_values_and_bases_get_plain_messages() {
         );
     }
 }
+
+/// The shipped sweep runs by name from any directory, as shipped scenarios do; `validate` and `list`
+/// know it, and a misspelt name gets a suggestion.
+#[test]
+fn shipped_sweeps_run_by_name_from_anywhere() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = fracture(
+        &["sweep", "plan", "controls-sensitivity", "--out", "p"],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("controls-sensitivity: 768 runs (384 points × 2 replicates)"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(
+        tmp.path()
+            .join("p/sweep=controls-sensitivity/_plan.json")
+            .is_file()
+    );
+    let out = fracture(&["validate", "controls-sensitivity"], tmp.path());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = fracture(&["list"], tmp.path());
+    assert!(text(&out.stdout).contains("Shipped sweeps"));
+    let out = fracture(
+        &["sweep", "plan", "controls-sensitivty", "--out", "q"],
+        tmp.path(),
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("did you mean `controls-sensitivity`?"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!tmp.path().join("q").exists());
+}

@@ -195,6 +195,19 @@ impl ParameterSpec {
     }
 }
 
+/// The sweeps shipped inside the binary, by name, so that `sweep run controls-sensitivity` works from
+/// any directory (their scenarios are shipped ones, and they read no design file).
+pub static SHIPPED: &[(&str, &str)] = &[(
+    "controls-sensitivity",
+    include_str!("../../scenarios/sweeps/controls-sensitivity.toml"),
+)];
+
+/// A shipped sweep by name, with or without `.toml`.
+pub fn shipped(name: &str) -> Option<&'static (&'static str, &'static str)> {
+    let name = name.strip_suffix(".toml").unwrap_or(name);
+    SHIPPED.iter().find(|s| s.0 == name)
+}
+
 /// A sweep file read from disk, with the folder its relative paths resolve against.
 #[derive(Clone, Debug)]
 pub struct SpecFile {
@@ -220,8 +233,29 @@ impl SweepSpec {
     /// Reads and checks a sweep file (and its design file, for `design = "file"`); errors name the
     /// file, and line/column or the key path.
     pub fn read(path: &Path) -> Result<SpecFile> {
-        let text = crate::fsutil::read_text(path, crate::fsutil::MAX_INPUT_BYTES)
-            .with_context(|| format!("cannot read the sweep file {}", path.display()))?;
+        // A shipped sweep by name (`controls-sensitivity`), when no such file is there.
+        if !path.exists()
+            && let Some(shipped) = path.to_str().and_then(shipped)
+        {
+            let name = format!("scenarios/sweeps/{}.toml", shipped.0);
+            return Ok(SpecFile {
+                spec: Self::parse(&name, shipped.1)?,
+                path: PathBuf::from(name),
+                points: None,
+            });
+        }
+        let text =
+            crate::fsutil::read_text(path, crate::fsutil::MAX_INPUT_BYTES).with_context(|| {
+                let known: Vec<&str> = SHIPPED.iter().map(|s| s.0).collect();
+                format!(
+                    "cannot read the sweep file {} (shipped sweeps: {}{})",
+                    path.display(),
+                    known.join(", "),
+                    path.to_str()
+                        .and_then(|p| crate::scenario::did_you_mean(p, &known))
+                        .map_or_else(String::new, |s| format!("; did you mean `{s}`?"))
+                )
+            })?;
         let mut spec = Self::parse(&path.display().to_string(), &text)?;
         let points = match (&spec.sweep.design, &spec.sweep.file) {
             (DesignKind::File, Some(file)) => {
