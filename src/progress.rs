@@ -1,6 +1,7 @@
 //! Progress of long work (a sweep's runs, a run's months) on standard error: an indicatif bar on a
 //! terminal; elsewhere — a Slurm or CI log, a file — one plain line every few seconds (done/total,
-//! rate, time left), so a log shows a job alive and how far it has got without carriage-return noise.
+//! rate, time left) — one at the start, one every interval, one at the end — so a log shows a job
+//! began, is alive, how far it has got and that it finished, without carriage-return noise.
 //!
 //! `FRACTURE_PROGRESS_SECONDS` sets the seconds between plain lines (default 10; 0 prints one line per
 //! step, for tests).
@@ -38,6 +39,8 @@ struct Lines {
     started: Instant,
     last: Mutex<Instant>,
     every: Duration,
+    /// The count the last printed line gave (`u64::MAX`: none yet).
+    printed: AtomicU64,
 }
 
 impl Progress {
@@ -73,7 +76,7 @@ impl Progress {
             }
         } else {
             let now = Instant::now();
-            Kind::Lines(Lines {
+            let lines = Lines {
                 label: label.into(),
                 unit,
                 total,
@@ -81,7 +84,11 @@ impl Progress {
                 started: now,
                 last: Mutex::new(now),
                 every: every(),
-            })
+                printed: AtomicU64::new(u64::MAX),
+            };
+            // A log shows the work began, whatever its length.
+            lines.print(0, now);
+            Kind::Lines(lines)
         };
         Progress { kind }
     }
@@ -116,10 +123,18 @@ impl Progress {
         }
     }
 
-    /// Clears the bar (plain lines stay in the log).
+    /// Clears the bar; in a log, prints the last count (100 % when all is done) unless the last line
+    /// printed already said it.
     pub fn finish(&self) {
-        if let Kind::Bar { bar, .. } = &self.kind {
-            bar.finish_and_clear();
+        match &self.kind {
+            Kind::Bar { bar, .. } => bar.finish_and_clear(),
+            Kind::Lines(l) => {
+                let done = l.done.load(Ordering::Relaxed);
+                if l.printed.load(Ordering::Relaxed) != done {
+                    l.print(done, Instant::now());
+                }
+            }
+            Kind::Hidden => {}
         }
     }
 
@@ -148,6 +163,11 @@ impl Lines {
             return;
         }
         *last = now;
+        self.print(done, now);
+    }
+
+    fn print(&self, done: u64, now: Instant) {
+        self.printed.store(done, Ordering::Relaxed);
         let line = line(
             &self.label,
             self.unit,

@@ -246,6 +246,26 @@ fn without_a_terminal_progress_is_one_plain_line_at_a_time() {
         !text(&quiet.stderr).contains("runs/s"),
         "--quiet prints no progress"
     );
+
+    // At the default interval (10 s) a short sweep still logs its start and its end.
+    let out = command()
+        .args(["sweep", "run", "s.toml", "--out", "sw3", "--threads", "1"])
+        .current_dir(tmp.path())
+        .env_remove("FRACTURE_PROGRESS_SECONDS")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    let lines: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("sweep p shard 0/1: "))
+        .collect();
+    assert_eq!(lines.len(), 2, "a start line and an end line: {err}");
+    assert!(lines[0].contains("0/3 runs (0.0 %)"), "{err}");
+    assert!(
+        lines[1].contains("3/3 runs (100.0 %)") && lines[1].ends_with("done"),
+        "{err}"
+    );
 }
 
 #[test]
