@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{TABLES, command, fracture, text};
+use common::{TABLES, command, fails_saying, fracture, text};
 use std::path::Path;
 use std::process::Command;
 
@@ -283,12 +283,7 @@ fn seeds_above_the_largest_signed_64_bit_integer_are_refused_on_the_command_line
         ],
         tmp.path(),
     );
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("--seed"),
-        "{}",
-        text(&out.stderr)
-    );
+    fails_saying(&out, "--seed");
     assert!(!tmp.path().join("r").exists());
     let max = i64::MAX.to_string();
     let out = fracture(
@@ -297,12 +292,7 @@ fn seeds_above_the_largest_signed_64_bit_integer_are_refused_on_the_command_line
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out = fracture(&["run", "--months", "1201", "--out", "r2"], tmp.path());
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("--months"),
-        "{}",
-        text(&out.stderr)
-    );
+    fails_saying(&out, "--months");
 }
 
 #[cfg(unix)]
@@ -397,12 +387,7 @@ fn detail_and_a_sample_of_labs_are_chosen_on_the_command_line_and_told_in_the_ma
     assert_eq!(m["rows"]["lab_ids"].as_u64(), Some(labs));
 
     let out = run(&["--detail", "nations", "--lab-sample", "2", "--out", "never"]);
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("--detail full"),
-        "{}",
-        text(&out.stderr)
-    );
+    fails_saying(&out, "--detail full");
     assert!(!tmp.path().join("never").exists());
 }
 
@@ -436,12 +421,7 @@ fn a_run_beyond_max_memory_is_refused_before_it_starts_naming_estimate_limit_and
     assert_eq!(leftovers, 0, "nothing is written");
 
     let out = fracture(&["run", "--max-memory", "8X", "--out", "res"], tmp.path());
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("unknown unit"),
-        "{}",
-        text(&out.stderr)
-    );
+    fails_saying(&out, "unknown unit");
 
     // Enough memory: the run goes ahead.
     let out = fracture(
@@ -649,12 +629,7 @@ fn a_manifest_focus_list_is_bounded_and_deduplicated() {
         "ZA", "MX",
     ];
     let out = fracture(&["plot", "a", "--focus", &many.join(",")], tmp.path());
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("names 17 nations: at most 16"),
-        "{}",
-        text(&out.stderr)
-    );
+    fails_saying(&out, "names 17 nations: at most 16");
 }
 
 /// A world of 1000 nations and 100 inputs: the policy rules' nation × nation grids (two per input)
@@ -747,12 +722,7 @@ fn sweep_files_are_validated_and_a_bad_task_id_writes_nothing() {
     )
     .unwrap();
     let out = fracture(&["validate", "bad.toml"], tmp.path());
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("did you mean `design`?"),
-        "{}",
-        text(&out.stderr)
-    );
+    fails_saying(&out, "did you mean `design`?");
 }
 
 /// Command-line values a careless user types get a plain message, not clap's tip about `-- -1`; a
@@ -850,11 +820,6 @@ fn shipped_sweeps_run_by_name_from_anywhere() {
         &["sweep", "plan", "controls-sensitivty", "--out", "q"],
         tmp.path(),
     );
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("did you mean `controls-sensitivity`?"),
-        "{}",
-        text(&out.stderr)
-    );
+    fails_saying(&out, "did you mean `controls-sensitivity`?");
     assert!(!tmp.path().join("q").exists());
 }

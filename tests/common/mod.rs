@@ -42,6 +42,13 @@ pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Asserts that a command failed and that its standard error says `needle`.
+pub fn fails_saying(out: &Output, needle: &str) {
+    let err = text(&out.stderr);
+    assert!(!out.status.success(), "it should fail: {err}");
+    assert!(err.contains(needle), "stderr lacks {needle:?}:\n{err}");
+}
+
 /// `--set KEY=VALUE` strings, read as the command line reads them.
 pub fn sets<S: AsRef<str>>(sets: &[S]) -> Vec<Override> {
     Override::parse_all(sets)
