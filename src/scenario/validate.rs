@@ -122,53 +122,25 @@ fn texts(s: &Scenario, p: &mut Problems) {
             id(format!("trigger[{i}].policy.name"), &filled);
         }
     }
-    let names = s
-        .bloc
-        .iter()
-        .enumerate()
-        .map(|(i, x)| (format!("bloc[{i}].name"), &x.name))
-        .chain(
-            s.nation
-                .iter()
-                .enumerate()
-                .map(|(i, x)| (format!("nation[{i}].name"), &x.name)),
-        )
-        .chain(
-            s.coalition
-                .iter()
-                .enumerate()
-                .map(|(i, x)| (format!("coalition[{i}].name"), &x.name)),
-        )
-        .chain(
-            s.input
-                .iter()
-                .enumerate()
-                .map(|(i, x)| (format!("input[{i}].name"), &x.name)),
-        )
-        .chain(
-            s.chip
-                .iter()
-                .enumerate()
-                .map(|(i, x)| (format!("chip[{i}].name"), &x.name)),
-        )
-        .chain(
-            s.fab
-                .iter()
-                .enumerate()
-                .map(|(i, x)| (format!("fab[{i}].name"), &x.name)),
-        )
-        .chain(
-            s.provider
-                .iter()
-                .enumerate()
-                .map(|(i, x)| (format!("provider[{i}].name"), &x.name)),
-        )
-        .chain(
-            s.lab
-                .iter()
-                .enumerate()
-                .map(|(i, x)| (format!("lab[{i}].name"), &x.name)),
-        );
+    // Every entry's `name`, with its key path.
+    fn named<'a, T>(
+        section: &'a str,
+        items: &'a [T],
+        name: fn(&T) -> &String,
+    ) -> impl Iterator<Item = (String, &'a String)> + 'a {
+        items
+            .iter()
+            .enumerate()
+            .map(move |(i, x)| (format!("{section}[{i}].name"), name(x)))
+    }
+    let names = named("bloc", &s.bloc, |x| &x.name)
+        .chain(named("nation", &s.nation, |x| &x.name))
+        .chain(named("coalition", &s.coalition, |x| &x.name))
+        .chain(named("input", &s.input, |x| &x.name))
+        .chain(named("chip", &s.chip, |x| &x.name))
+        .chain(named("fab", &s.fab, |x| &x.name))
+        .chain(named("provider", &s.provider, |x| &x.name))
+        .chain(named("lab", &s.lab, |x| &x.name));
     for (path, name) in names {
         if let Some(why) = text::name_problem(name) {
             p.push((path, why));
