@@ -1027,9 +1027,12 @@ fn validate(files: &[String], sets: &[String]) -> Result<()> {
                 }
                 Err(e) => {
                     failed += 1;
-                    match e.downcast_ref::<ScenarioError>() {
-                        Some(s) => err!("{s}"),
-                        None => errln!("{e:#}"),
+                    if let Some(s) = e.downcast_ref::<ScenarioError>() {
+                        err!("{s}");
+                    } else if let Some(s) = e.downcast_ref::<fracture::sweep::SweepError>() {
+                        err!("{s}");
+                    } else {
+                        errln!("{e:#}");
                     }
                 }
             }

@@ -725,6 +725,71 @@ fn sweep_files_are_validated_and_a_bad_task_id_writes_nothing() {
     fails_saying(&out, "did you mean `design`?");
 }
 
+/// A sweep file's mistakes come out in one pass, each at its line with its key path and a suggestion:
+/// first those of its shape (unknown keys, wrong types, unknown designs), then, once its shape is
+/// right, those the base scenario refuses (keys it lacks, metrics and nations it does not have),
+/// blamed on the sweep file, never on `--set`.
+#[test]
+fn a_sweep_files_mistakes_are_reported_together_at_their_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let shape = "[sweep]\nname = \"bad\"\nscenario = \"baseline\"\nmonths = 24\ndesign = \"latin\"\n\
+                 samples = 4\nreplicate = 2\n\n[[sweep.parameter]]\nkey = \"parameters.beta\"\n\n\
+                 [[parameter]]\nkey = \"parameters.beta\"\ndistribution = \"unifrom\"\nmin = \"1\"\n";
+    std::fs::write(tmp.path().join("shape.toml"), shape).unwrap();
+    let out = fracture(&["validate", "shape.toml"], tmp.path());
+    let e = text(&out.stderr);
+    assert!(!out.status.success());
+    for says in [
+        "invalid sweep file: 6 problems",
+        "shape.toml:4:1: `sweep.months`: `months` is the scenario's",
+        "shape.toml:5:1: `sweep.design`: unknown `latin`",
+        "did you mean `lhs`?",
+        "shape.toml:7:1: `sweep.replicate`: unknown key",
+        "did you mean `replicates`?",
+        "shape.toml:9:9: `sweep.parameter`: [[parameter]] tables stand at the top level",
+        "shape.toml:14:1: `parameter[0].distribution`: unknown `unifrom`",
+        "did you mean `uniform`?",
+        "shape.toml:15:1: `parameter[0].min`: expected a number",
+    ] {
+        assert!(e.contains(says), "stderr lacks {says:?}:\n{e}");
+    }
+    // The lines come in the file's order.
+    let lines: Vec<usize> = e
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("shape.toml:"))
+        .map(|l| l.split(':').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(lines.is_sorted() && lines.len() == 6, "{lines:?}");
+
+    let refused = "[sweep]\nname = \"bad\"\nscenario = \"baseline\"\ndesign = \"lhs\"\nsamples = 2\n\n\
+                   [[parameter]]\nkey = \"parameters.betta\"\ndistribution = \"uniform\"\nmin = 1\nmax = 3\n\n\
+                   [[parameter]]\nkey = \"policy.nope.strength\"\nvalues = [0, 1]\n\n\
+                   [outputs]\nmetrics = [\"compute_share_chna\"]\nfocus = [\"KE\", \"KEN\"]\n";
+    std::fs::write(tmp.path().join("refused.toml"), refused).unwrap();
+    for args in [
+        &["validate", "refused.toml"][..],
+        &["sweep", "plan", "refused.toml", "--out", "p"][..],
+    ] {
+        let out = fracture(args, tmp.path());
+        let e = text(&out.stderr);
+        assert!(!out.status.success(), "{args:?}");
+        for says in [
+            "invalid sweep file: 4 problems",
+            "refused.toml:8:1: `parameter[0].key`: `baseline` refuses it: unknown field `betta`; did you mean `beta`?",
+            "refused.toml:14:1: `parameter[1].key`: `baseline` refuses it: no policy with name `nope`",
+            "refused.toml:18:12: `outputs.metrics[0]`: `compute_share_chna` is not a numeric global column; did you mean `compute_share_china`?",
+            "refused.toml:19:16: `outputs.focus[1]`: no nation `KEN` in the base scenario",
+        ] {
+            assert!(e.contains(says), "{args:?}: stderr lacks {says:?}:\n{e}");
+        }
+        assert!(!e.contains("--set"), "{args:?}: blames --set:\n{e}");
+    }
+    assert!(
+        !tmp.path().join("p").exists(),
+        "a refused plan wrote nothing"
+    );
+}
+
 /// Command-line values a careless user types get a plain message, not clap's tip about `-- -1`; a
 /// `--set` with an index names elements the way `--set` does; a base file that is a device, a FIFO or
 /// not TOML is blamed on the `extends` naming it, without quoting its text.
@@ -803,7 +868,7 @@ fn shipped_sweeps_run_by_name_from_anywhere() {
     );
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
-        text(&out.stdout).contains("controls-sensitivity: 768 runs (384 points × 2 replicates)"),
+        text(&out.stdout).contains("controls-sensitivity: 3072 runs (1536 points × 2 replicates)"),
         "{}",
         text(&out.stdout)
     );

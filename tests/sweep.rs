@@ -155,7 +155,10 @@ fn spec_errors_name_the_file_and_the_key() {
     )
     .unwrap_err()
     .to_string();
-    assert!(e.starts_with("s.toml:6:1:") && e.contains("bogus"), "{e}");
+    assert!(
+        e.starts_with("invalid sweep file: 1 problem") && e.contains("s.toml:6:1: `sweep.bogus`"),
+        "{e}"
+    );
     let e = SweepSpec::parse(
         "s.toml",
         "[sweep]\nname = \"x\"\nscenario = \"baseline\"\ndesign = \"grid\"\n[[parameter]]\nkey = \"parameters.beta\"\ndistribution = \"uniform\"\nmin = 2.0\nmax = 1.0\n",
@@ -590,10 +593,11 @@ fn analyze_writes_sobol_indices_a_tornado_and_fans_that_agree_with_the_runs() {
     )
     .unwrap();
     assert!(
-        one.notes
-            .iter()
-            .all(|n| n.starts_with("unmet_share_final: the indices")),
-        "nothing but the indices' note: {:?}",
+        one.notes.iter().all(|n| {
+            n.starts_with("unmet_share_final: the indices")
+                || n.starts_with("unmet_share_final: 47 % of its run-to-run variance is seed noise")
+        }),
+        "nothing but the indices' notes: {:?}",
         one.notes
     );
     let fan = fracture::output::read_parquet(&out.join("fan.parquet")).unwrap();

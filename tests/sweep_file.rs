@@ -73,11 +73,11 @@ fn a_file_design_runs_the_files_points_and_its_bytes_are_in_the_spec_hash() {
     assert_eq!(p.runs, 3 * 2);
     let rows = dataset::read_all(&dataset::locate(&out).unwrap()).unwrap();
     assert_eq!(
-        floats(&rows, "parameters_beta"),
+        floats(&rows, "parameters.beta"),
         [1.5, 1.5, 3.0, 3.0, 2.25, 2.25]
     );
     assert_eq!(
-        floats(&rows, "policy_us_chip_controls_strength"),
+        floats(&rows, "policy.us-chip-controls.strength"),
         [0.0, 0.0, 0.5, 0.5, 1.0, 1.0]
     );
     let status = rows.column("status").unwrap().str().unwrap();
@@ -100,7 +100,7 @@ fn a_file_design_runs_the_files_points_and_its_bytes_are_in_the_spec_hash() {
     assert_ne!(p.spec_hash, q.spec_hash, "other file bytes, another hash");
     let rows_pq = dataset::read_all(&dataset::locate(&out_pq).unwrap()).unwrap();
     for c in [
-        "parameters_beta",
+        "parameters.beta",
         "bifurcation_index_final",
         "unmet_share_mean",
     ] {

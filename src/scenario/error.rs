@@ -54,24 +54,30 @@ pub const MAX_SHOWN: usize = 50;
 
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.diagnostics.len();
+        write_problems(f, "invalid scenario", &self.diagnostics)
+    }
+}
+
+/// `HEAD: N problems` and the first [`MAX_SHOWN`] of them, one a line: how scenario and sweep errors
+/// print.
+pub(crate) fn write_problems(
+    f: &mut fmt::Formatter<'_>,
+    head: &str,
+    diagnostics: &[Diagnostic],
+) -> fmt::Result {
+    let n = diagnostics.len();
+    writeln!(f, "{head}: {n} problem{}", if n == 1 { "" } else { "s" })?;
+    for d in diagnostics.iter().take(MAX_SHOWN) {
+        writeln!(f, "  {d}")?;
+    }
+    if n > MAX_SHOWN {
         writeln!(
             f,
-            "invalid scenario: {n} problem{}",
-            if n == 1 { "" } else { "s" }
+            "  … and {} more (mend these and validate again)",
+            n - MAX_SHOWN
         )?;
-        for d in self.diagnostics.iter().take(MAX_SHOWN) {
-            writeln!(f, "  {d}")?;
-        }
-        if n > MAX_SHOWN {
-            writeln!(
-                f,
-                "  … and {} more (mend these and validate again)",
-                n - MAX_SHOWN
-            )?;
-        }
-        Ok(())
     }
+    Ok(())
 }
 
 impl std::error::Error for ScenarioError {}

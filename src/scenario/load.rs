@@ -491,12 +491,7 @@ fn read_chain(
             }],
         }
     };
-    // One parse: the spanned document gives each key's position, then becomes the plain one.
-    let spanned = DeTable::parse(&text).map_err(|e| not_toml(&e))?;
-    let mut positions = HashMap::new();
-    index_table(spanned.get_ref(), "", &mut positions);
-    let mut table =
-        Table::deserialize(toml::de::Deserializer::from(spanned)).map_err(|e| not_toml(&e))?;
+    let (mut table, positions) = parse_with_positions(&text).map_err(|e| not_toml(&e))?;
 
     let extends = table.remove("extends");
     files.push(SourceFile::new(name.clone(), text, positions));
@@ -657,6 +652,18 @@ fn resolve_base(base: &str, dir: Option<&Path>, from_shipped: bool) -> Option<Or
         }
     }
     library::shipped(base).map(Origin::Shipped)
+}
+
+/// TOML text parsed once: the spanned document gives each key path's byte offset, then becomes the
+/// plain table.
+pub(crate) fn parse_with_positions(
+    text: &str,
+) -> Result<(Table, HashMap<String, usize>), toml::de::Error> {
+    let spanned = DeTable::parse(text)?;
+    let mut positions = HashMap::new();
+    index_table(spanned.get_ref(), "", &mut positions);
+    let table = Table::deserialize(toml::de::Deserializer::from(spanned))?;
+    Ok((table, positions))
 }
 
 fn index_table(table: &DeTable<'_>, prefix: &str, out: &mut HashMap<String, usize>) {

@@ -21,11 +21,12 @@ pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
 mod validate;
 
 // For the sweep file's errors (the sweeps are part of the engine).
-#[cfg(feature = "engine")]
-pub(crate) use error::line_column;
 pub use error::{Diagnostic, MAX_SHOWN, ScenarioError};
+#[cfg(feature = "engine")]
+pub(crate) use error::{line_column, write_problems};
 pub use keys::KeyPath;
 pub use library::{SHIPPED, ShippedScenario, shipped};
+pub(crate) use load::parse_with_positions;
 pub use load::{Base, Files, Loaded, load, load_counterfactual, load_path, load_shipped, load_str};
 pub use overrides::Override;
 pub use policy::{POLICY_KEYS, Policy, PolicyKind};

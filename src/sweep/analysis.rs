@@ -331,10 +331,9 @@ pub fn analyze(dir: &Path, options: &AnalyzeOptions) -> Result<Analysis> {
     Ok(analysis)
 }
 
-/// A parameter as readers know it: its `name` if the spec gives one, else its key path.
+/// A parameter as readers know it: its dataset column (its key path unless the spec names it).
 fn parameter_label(plan: &Plan, i: usize) -> String {
-    let p = &plan.spec.parameters[i];
-    p.name.clone().unwrap_or_else(|| p.key.clone())
+    plan.spec.parameters[i].column()
 }
 
 fn sensitivity(
@@ -364,7 +363,23 @@ fn sensitivity(
         let y = point_means(frame, &outcome, points)?;
         match noise_note(&y) {
             Some(note) => analysis.notes.push(format!("{outcome}: {note}")),
-            None => outcomes_kept.push(outcome),
+            None => {
+                if let Some(note) = spread_note(&y) {
+                    analysis.notes.push(format!("{outcome}: {note}"));
+                }
+                let share = seed_noise_share(frame, &outcome, points)?;
+                if let Some(share) = share.filter(|&s| s >= 0.1) {
+                    analysis.notes.push(format!(
+                        "{outcome}: {:.0} % of its run-to-run variance is seed noise (the replicates \
+                         of one point differ by that much): it adds to every parameter's ST, so the STs \
+                         sum above 1 while the S1s stay small; the indices use each point's mean over \
+                         its {} replicates, and more replicates average the noise down",
+                        share * 100.0,
+                        plan.replicates
+                    ));
+                }
+                outcomes_kept.push(outcome)
+            }
         }
     }
     let outcomes = outcomes_kept;
@@ -561,6 +576,60 @@ pub fn noise_note(y: &[f64]) -> Option<String> {
     } else {
         None
     }
+}
+
+/// A note for an outcome that varies, but by less than 1 % of its mean over the whole sweep: its
+/// indices are real, but they share out differences too small to matter.
+pub fn spread_note(y: &[f64]) -> Option<String> {
+    let finite: Vec<f64> = y.iter().copied().filter(|v| v.is_finite()).collect();
+    let (lo, hi) = finite
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    let mean = finite.iter().sum::<f64>() / finite.len().max(1) as f64;
+    (hi > lo && hi - lo < 1e-2 * mean.abs()).then(|| {
+        format!(
+            "varies only from {} to {} over the whole sweep ({:.2} % of its mean): none of these \
+             inputs moves it by much, and its indices share out differences too small to matter",
+            num(lo),
+            num(hi),
+            (hi - lo) / mean.abs() * 100.0
+        )
+    })
+}
+
+/// The share of an outcome's run-to-run variance that lies between the replicates of one point (seed
+/// noise): the mean within-point variance over the variance of all successful runs. `None` without
+/// replicates.
+fn seed_noise_share(frame: &DataFrame, outcome: &str, points: usize) -> Result<Option<f64>> {
+    let point = frame.column("point")?.u64()?;
+    let status = frame.column("status")?.str()?;
+    let y = frame.column(outcome)?.cast(&DataType::Float64)?;
+    let mut runs: Vec<Vec<f64>> = vec![Vec::new(); points];
+    for ((p, s), v) in point.iter().zip(status.iter()).zip(y.f64()?.iter()) {
+        if let (Some(p), Some("ok"), Some(v)) = (p, s, v)
+            && v.is_finite()
+            && (p as usize) < points
+        {
+            runs[p as usize].push(v);
+        }
+    }
+    let variance = |xs: &[f64]| {
+        let m = xs.iter().sum::<f64>() / xs.len() as f64;
+        xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (xs.len() - 1) as f64
+    };
+    let within: Vec<f64> = runs
+        .iter()
+        .filter(|r| r.len() >= 2)
+        .map(|r| variance(r))
+        .collect();
+    let all: Vec<f64> = runs.concat();
+    if within.is_empty() || all.len() < 2 {
+        return Ok(None);
+    }
+    let total = variance(&all);
+    Ok((total > 0.0).then(|| (within.iter().sum::<f64>() / within.len() as f64 / total).min(1.0)))
 }
 
 /// A number for the terminal: three decimals for indices near 0–1, else four significant digits.
@@ -916,5 +985,25 @@ mod tests {
         assert!(noise_note(&big).unwrap().contains("rounding noise"));
         assert!(noise_note(&[0.1, 0.2, f64::NAN]).is_none());
         assert!(noise_note(&[f64::NAN; 3]).unwrap().contains("no run"));
+        // Two points, two replicates each: replicates differ by 2 (within-point variance 2), points by
+        // 10 (total variance of 1, 3, 11, 13 = 104/3): seed noise is 2 / (104/3) of the variance.
+        let frame = df!(
+            "point" => [0u64, 0, 1, 1],
+            "status" => ["ok", "ok", "ok", "ok"],
+            "y" => [1.0, 3.0, 11.0, 13.0],
+        )
+        .unwrap();
+        let share = seed_noise_share(&frame, "y", 2).unwrap().unwrap();
+        assert!((share - 2.0 / (104.0 / 3.0)).abs() < 1e-12, "{share}");
+        let one = df!("point" => [0u64, 1], "status" => ["ok", "ok"], "y" => [1.0, 2.0]).unwrap();
+        assert_eq!(
+            seed_noise_share(&one, "y", 2).unwrap(),
+            None,
+            "no replicates"
+        );
+        // Varies, but by less than 1 % of its mean: a note, the indices kept.
+        let flat: Vec<f64> = (0..8).map(|i| 0.56 + 1e-5 * i as f64).collect();
+        assert!(spread_note(&flat).unwrap().contains("too small to matter"));
+        assert!(spread_note(&[0.1, 0.2, 0.3]).is_none());
     }
 }

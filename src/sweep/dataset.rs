@@ -226,8 +226,7 @@ impl Plan {
             out.push(format!("`runs` is {}, more than {MAX_RUNS}", self.runs));
         }
         out.extend(
-            self.spec
-                .problems()
+            super::spec::flat(&self.spec.problems())
                 .into_iter()
                 .map(|p| format!("spec: {p}")),
         );

@@ -3,6 +3,7 @@
 //! analysed for sensitivity afterwards.
 //!
 //! - [`spec`]: the sweep file (TOML): base scenario, parameters and their values or distributions, design.
+//! - [`check`]: the sweep file's shape, every problem in one pass with its line and column.
 //! - [`design`]: the points to run — full grid, random, Latin hypercube, Saltelli (Sobol) and Morris,
 //!   or the rows of a file ([`points_file`]) made elsewhere.
 //! - [`value`]: a parameter's value at one point.
@@ -16,6 +17,7 @@
 //! run_id only ([`run_seed`]), so results do not depend on the shard count or the thread count.
 
 pub mod analysis;
+pub mod check;
 pub mod dataset;
 pub mod design;
 pub mod export;
@@ -24,6 +26,7 @@ pub mod run;
 pub mod spec;
 pub mod value;
 
+pub use check::SweepError;
 pub use dataset::{Plan, ShardOutcome, ShardStatus};
 pub use design::{Design, Layout};
 pub use run::{Prepared, RunOptions};

@@ -7,6 +7,7 @@
 //! threads. A run that fails (a value the scenario rejects, an error or a panic in the engine) becomes a
 //! row with `status = "error"` and its message, and the others go on.
 
+use super::check::Positions;
 use super::dataset::{self, Plan};
 use super::design::{Design, Value};
 use super::run_seed;
@@ -76,21 +77,33 @@ pub struct RunOptions {
 
 impl Prepared {
     /// Prepares a sweep file: builds the design and probes the base scenario for its metric columns.
+    /// Every key, metric and nation the base scenario does not have is reported at once, each at its
+    /// line in the sweep file.
     pub fn new(file: &SpecFile) -> Result<Prepared> {
-        Self::build(file.spec.clone(), file.base(), file.points.as_deref())
+        Self::build(
+            file.spec.clone(),
+            file.base(),
+            file.points.as_deref(),
+            Some(&file.positions),
+        )
     }
 
     /// Prepares a spec given as text (`base`: the base scenario as `scenario::load` takes it). A
     /// `design = "file"` spec needs its file: read it with [`SweepSpec::read`] and use [`Prepared::new`].
     pub fn from_spec(spec: SweepSpec, base: String) -> Result<Prepared> {
-        Self::build(spec, base, None)
+        Self::build(spec, base, None, None)
     }
 
-    fn build(spec: SweepSpec, base: String, points: Option<&FilePoints>) -> Result<Prepared> {
+    fn build(
+        spec: SweepSpec,
+        base: String,
+        points: Option<&FilePoints>,
+        positions: Option<&Positions>,
+    ) -> Result<Prepared> {
         // The design is built in memory: its size is checked first, whoever made the spec.
         let problems = spec.problems();
         if !problems.is_empty() {
-            bail!("invalid sweep: {}", problems.join("; "));
+            bail!("invalid sweep: {}", super::spec::flat(&problems).join("; "));
         }
         let design = match points {
             Some(points) => Design::from_file(points),
@@ -108,28 +121,60 @@ impl Prepared {
         let files = scenario::Base::read(&base)
             .map_err(|e| anyhow!("{e}"))
             .with_context(cannot_load)?;
+        // What the base scenario refuses, as (key path in the sweep file, message), all at once.
+        let mut problems: Vec<(String, String)> = Vec::new();
         let fixed = Override::parse_all(&spec.sweep.set);
-        let loaded = files
-            .load(&fixed)
-            .map_err(|e| anyhow!("{e}"))
-            .with_context(cannot_load)?;
+        let one_month = || Override::new(KeyPath::parse("scenario.months").expect("a key path"), 1);
+        let loaded = match files.load(&fixed) {
+            Ok(loaded) => loaded,
+            Err(all) => {
+                for (j, set) in fixed.iter().enumerate() {
+                    if let Err(e) = files.load(std::slice::from_ref(set)) {
+                        problems.push((format!("sweep.set[{j}]"), refused(&base, &e)));
+                    }
+                }
+                if problems.is_empty() {
+                    problems.push(("sweep.set".into(), refused(&base, &all)));
+                }
+                return Err(located(positions, problems));
+            }
+        };
         let base_hash = Manifest::new(&loaded.scenario, 0, vec![]).scenario_hash;
         // A key the scenario does not have would fail every run: refuse now, on the first point.
-        let not_applied = "the sweep's parameters do not apply to the base scenario (first point)";
         let keys: Vec<Result<KeyPath, Override>> = spec
             .parameters
             .iter()
             .map(|p| Override::parse_key(&p.key))
             .collect();
         let mut probe_sets = point_overrides(&fixed, &keys, &design.points[0]);
-        probe_sets.push(Override::new(
-            KeyPath::parse("scenario.months").expect("a key path"),
-            1,
-        ));
-        let probe = files
-            .load(&probe_sets)
-            .map_err(|e| anyhow!("{e}"))
-            .context(not_applied)?;
+        probe_sets.push(one_month());
+        let probe = match files.load(&probe_sets) {
+            Ok(probe) => probe,
+            Err(all) => {
+                for (i, key) in keys.iter().enumerate() {
+                    let mut sets = point_overrides(&fixed, &keys[i..=i], &design.points[0][i..=i]);
+                    sets.push(one_month());
+                    if let Err(e) = files.load(&sets) {
+                        problems.push((format!("parameter[{i}].key"), refused(&base, &e)));
+                    } else if key.is_err() {
+                        problems.push((format!("parameter[{i}].key"), "not a key path".into()));
+                    }
+                }
+                if problems.is_empty() {
+                    problems.push((
+                        "parameter".into(),
+                        format!(
+                            "the first point does not apply to `{base}`: {}",
+                            refused(&base, &all)
+                        ),
+                    ));
+                }
+                // The column names below do not depend on the point: probe the base alone.
+                let mut sets = fixed.clone();
+                sets.push(one_month());
+                files.load(&sets).map_err(|e| anyhow!("{e}"))?
+            }
+        };
         let out = crate::simulate_with(&probe.scenario, 0, crate::Detail::Summary, |_| {})?;
         let numeric: Vec<String> = out
             .global
@@ -140,29 +185,45 @@ impl Prepared {
             })
             .map(|c| c.name().to_string())
             .collect();
-        let metrics = match &spec.outputs.metrics {
-            Some(ms) => {
-                for m in ms {
-                    if !numeric.contains(m) {
-                        bail!(
-                            "`outputs.metrics`: `{m}` is not a numeric global column (have: {})",
-                            numeric.join(", ")
-                        );
-                    }
+        if let Some(ms) = &spec.outputs.metrics {
+            for (j, m) in ms.iter().enumerate() {
+                if !numeric.contains(m) {
+                    problems.push((
+                        format!("outputs.metrics[{j}]"),
+                        format!(
+                            "`{m}` is not a numeric global column{} (the README lists the `global` \
+                             columns)",
+                            scenario::suggest::hint(m, numeric.iter().map(String::as_str))
+                        ),
+                    ));
                 }
-                ms.clone()
             }
-            None => numeric,
-        };
+        }
+        let metrics = spec.outputs.metrics.clone().unwrap_or(numeric);
         let focus = spec
             .outputs
             .focus
             .clone()
             .unwrap_or_else(|| loaded.scenario.scenario.focus.clone());
-        for n in &focus {
-            if !loaded.scenario.nation.iter().any(|x| &x.id == n) {
-                bail!("`outputs.focus`: no nation `{n}` in the base scenario");
+        let nations: Vec<&str> = loaded
+            .scenario
+            .nation
+            .iter()
+            .map(|x| x.id.as_str())
+            .collect();
+        for (j, n) in focus.iter().enumerate() {
+            if !nations.contains(&n.as_str()) {
+                problems.push((
+                    format!("outputs.focus[{j}]"),
+                    format!(
+                        "no nation `{n}` in the base scenario{}",
+                        scenario::suggest::hint(n, nations.iter().copied())
+                    ),
+                ));
             }
+        }
+        if !problems.is_empty() {
+            return Err(located(positions, problems));
         }
         let mut h = Sha256::new();
         h.update(spec.canonical_hash().as_bytes());
@@ -533,6 +594,38 @@ impl Prepared {
 }
 
 /// The overrides of one point: the spec's fixed ones, then each parameter's value as drawn.
+/// What the base scenario said of an override it refused, in a line: the file to blame is the sweep
+/// file (not `--set`), and a long list of what was expected gives way to its suggestion.
+fn refused(base: &str, e: &scenario::ScenarioError) -> String {
+    let said: Vec<String> = e
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let message = match (
+                d.message.find(", expected one of"),
+                d.message.find("; did you mean"),
+            ) {
+                (Some(a), Some(b)) if a < b => format!("{}{}", &d.message[..a], &d.message[b..]),
+                _ => d.message.clone(),
+            };
+            if d.file == "--set" {
+                message
+            } else {
+                format!("{d}")
+            }
+        })
+        .collect();
+    format!("`{base}` refuses it: {}", said.join("; "))
+}
+
+/// Problems as one error: at their lines in the sweep file when it is known, else in a line.
+fn located(positions: Option<&Positions>, problems: Vec<(String, String)>) -> anyhow::Error {
+    match positions {
+        Some(p) => super::check::error(p, problems).into(),
+        None => anyhow!("invalid sweep: {}", super::spec::flat(&problems).join("; ")),
+    }
+}
+
 fn point_overrides(
     fixed: &[Override],
     keys: &[Result<KeyPath, Override>],

@@ -32,8 +32,9 @@
 //! some, they pick columns by `key` (other columns are ignored) and may give each a `name` or
 //! `integer = true`, but no values or distribution.
 
+use super::check::{self, Positions, SweepError};
 use super::points_file::PointsFile;
-use super::value::Value;
+use super::value::Value as PointValue;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -130,7 +131,8 @@ pub enum DistributionKind {
 pub struct ParameterSpec {
     /// Any `--set` key path: `parameters.beta`, `policy.NAME.strength`, `nation.KE.population`.
     pub key: String,
-    /// Column name in the dataset (default: the key with `.` and `-` as `_`).
+    /// Column name in the dataset and label in `analyze` (default: the key path itself, so that an
+    /// input has one name in the dataset, the analysis and the export).
     #[serde(default)]
     pub name: Option<String>,
     /// Grid levels, or the options of a discrete choice.
@@ -174,9 +176,7 @@ pub struct OutputsSpec {
 impl ParameterSpec {
     /// The dataset column of this parameter.
     pub fn column(&self) -> String {
-        self.name
-            .clone()
-            .unwrap_or_else(|| self.key.replace(['.', '-'], "_"))
+        self.name.clone().unwrap_or_else(|| self.key.clone())
     }
 
     /// The distribution, `choice` when only `values` is given.
@@ -216,6 +216,8 @@ pub struct SpecFile {
     pub path: PathBuf,
     /// `design = "file"`: the file's points, one value per parameter of `spec`, in its order.
     pub points: Option<std::sync::Arc<FilePoints>>,
+    /// Where each key is written, for problems found against the base scenario.
+    pub positions: Positions,
 }
 
 /// The points of a design file, as the sweep uses them.
@@ -224,7 +226,7 @@ pub struct FilePoints {
     /// SHA-256 of the file's bytes.
     pub sha256: String,
     /// `points[point][parameter]`.
-    pub points: Vec<Vec<Value>>,
+    pub points: Vec<Vec<PointValue>>,
     /// Whether each parameter's values are all numbers.
     pub numeric: Vec<bool>,
 }
@@ -238,10 +240,12 @@ impl SweepSpec {
             && let Some(shipped) = path.to_str().and_then(shipped)
         {
             let name = format!("scenarios/sweeps/{}.toml", shipped.0);
+            let (spec, positions) = Self::parse_located(&name, shipped.1)?;
             return Ok(SpecFile {
-                spec: Self::parse(&name, shipped.1)?,
+                spec,
                 path: PathBuf::from(name),
                 points: None,
+                positions,
             });
         }
         let text =
@@ -256,7 +260,7 @@ impl SweepSpec {
                         .map_or_else(String::new, |s| format!("; did you mean `{s}`?"))
                 )
             })?;
-        let mut spec = Self::parse(&path.display().to_string(), &text)?;
+        let (mut spec, positions) = Self::parse_located(&path.display().to_string(), &text)?;
         let points = match (&spec.sweep.design, &spec.sweep.file) {
             (DesignKind::File, Some(file)) => {
                 let at = match path.parent() {
@@ -276,35 +280,56 @@ impl SweepSpec {
             spec,
             path: path.to_path_buf(),
             points,
+            positions,
         })
     }
 
     /// Parses and checks sweep text; `file` names it in errors.
     pub fn parse(file: &str, text: &str) -> Result<SweepSpec> {
-        let spec: SweepSpec = toml::from_str(text).map_err(|e| {
-            let (line, col) = e
+        Ok(Self::parse_located(file, text)?.0)
+    }
+
+    /// Parses and checks sweep text, with where each key is written (for the checks that need the
+    /// base scenario). Every problem of the file's shape, then every problem of its values, is
+    /// reported at once ([`SweepError`]), each with its line, column and key path.
+    pub fn parse_located(file: &str, text: &str) -> Result<(SweepSpec, Positions)> {
+        let (table, at) = crate::scenario::parse_with_positions(text).map_err(|e| {
+            let (line, column) = e
                 .span()
                 .map(|s| crate::scenario::line_column(text, s.start))
-                .unwrap_or((0, 0));
-            anyhow::anyhow!(
-                "{file}:{line}:{col}: {}",
-                crate::scenario::suggest::serde_message(e.message())
-            )
+                .unwrap_or((1, 1));
+            SweepError {
+                diagnostics: vec![crate::scenario::Diagnostic {
+                    file: file.to_string(),
+                    line: Some(line),
+                    column: Some(column),
+                    key_path: String::new(),
+                    message: format!("not valid TOML: {}", e.message().trim()),
+                }],
+            }
         })?;
+        let positions = Positions::new(file, text, at);
+        let shape = check::shape(&table);
+        if !shape.is_empty() {
+            return Err(check::error(&positions, shape).into());
+        }
+        // The shape is checked, so serde's own error is a backstop for what the lists above miss.
+        let spec: SweepSpec =
+            serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+                let path = e.path().to_string();
+                check::error(
+                    &positions,
+                    vec![(
+                        path,
+                        crate::scenario::suggest::serde_message(&e.inner().to_string()),
+                    )],
+                )
+            })?;
         let problems = spec.problems();
         if !problems.is_empty() {
-            bail!(
-                "invalid sweep file: {} problem{}\n{}",
-                problems.len(),
-                if problems.len() == 1 { "" } else { "s" },
-                problems
-                    .iter()
-                    .map(|p| format!("{file}: {p}"))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            );
+            return Err(check::error(&positions, problems).into());
         }
-        Ok(spec)
+        Ok((spec, positions))
     }
 
     /// Points of the design, counted without building it; `None` if the count overflows.
@@ -329,20 +354,22 @@ impl SweepSpec {
             .checked_mul(u64::from(self.sweep.replicates))
     }
 
-    /// Every problem, each as "`key.path`: what is wrong".
-    pub(crate) fn problems(&self) -> Vec<String> {
-        let mut out = Vec::new();
+    /// Every problem, each as (key path, what is wrong).
+    pub(crate) fn problems(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        let mut push = |path: &str, message: String| out.push((path.to_string(), message));
         let s = &self.sweep;
         if let Some(why) = crate::scenario::text::scenario_name_problem(&s.name) {
-            out.push(format!(
-                "`sweep.name`: {why} (it names the folder `sweep=NAME`)"
-            ));
+            push(
+                "sweep.name",
+                format!("{why} (it names the folder `sweep=NAME`)"),
+            );
         }
         if s.samples.is_some_and(|n| n > MAX_SAMPLES) {
-            out.push(format!("`sweep.samples`: at most {MAX_SAMPLES:e}"));
+            push("sweep.samples", format!("at most {MAX_SAMPLES:e}"));
         }
         if s.chunk as u64 > MAX_RUNS {
-            out.push(format!("`sweep.chunk`: at most {MAX_RUNS:e}"));
+            push("sweep.chunk", format!("at most {MAX_RUNS:e}"));
         }
         // The design's size, before anything builds it: every shard holds it in memory.
         match self.point_count() {
@@ -350,89 +377,102 @@ impl SweepSpec {
             Some(points) if points <= MAX_POINTS => {
                 let values = points.saturating_mul(self.parameters.len() as u64);
                 if values > MAX_DESIGN_VALUES {
-                    out.push(format!(
-                        "`sweep`: the design would hold {values} parameter values ({points} points × {} \
-                         parameters), at most {MAX_DESIGN_VALUES:e}",
-                        self.parameters.len()
-                    ));
+                    push(
+                        "sweep",
+                        format!(
+                            "the design would hold {values} parameter values ({points} points × {} \
+                             parameters), at most {MAX_DESIGN_VALUES:e}",
+                            self.parameters.len()
+                        ),
+                    );
                 }
                 match self.run_count() {
                     Some(runs) if runs <= MAX_RUNS => {}
-                    runs => out.push(format!(
-                        "`sweep.replicates`: the sweep would have {} runs ({points} points × {} \
-                         replicates), at most {MAX_RUNS:e}",
-                        runs.map_or("more than 2^64".into(), |r| r.to_string()),
-                        s.replicates
-                    )),
+                    runs => push(
+                        "sweep.replicates",
+                        format!(
+                            "the sweep would have {} runs ({points} points × {} replicates), at \
+                             most {MAX_RUNS:e}",
+                            runs.map_or("more than 2^64".into(), |r| r.to_string()),
+                            s.replicates
+                        ),
+                    ),
                 }
             }
-            points => out.push(format!(
-                "`sweep`: the {:?} design would have {} points, at most {MAX_POINTS:e}{}",
-                s.design,
-                points.map_or("more than 2^64".into(), |p| p.to_string()),
-                if s.design == DesignKind::Grid {
-                    " (a grid has the product of its parameters' numbers of values)"
-                } else {
-                    ""
-                }
-            )),
+            points => push(
+                "sweep",
+                format!(
+                    "the {:?} design would have {} points, at most {MAX_POINTS:e}{}",
+                    s.design,
+                    points.map_or("more than 2^64".into(), |p| p.to_string()),
+                    if s.design == DesignKind::Grid {
+                        " (a grid has the product of its parameters' numbers of values)"
+                    } else {
+                        ""
+                    }
+                ),
+            ),
         }
         if s.replicates == 0 {
-            out.push("`sweep.replicates`: must be at least 1".into());
+            push("sweep.replicates", "must be at least 1".into());
         }
         if s.chunk == 0 {
-            out.push("`sweep.chunk`: must be at least 1".into());
+            push("sweep.chunk", "must be at least 1".into());
         }
         if self.parameters.is_empty() && s.design != DesignKind::File {
-            out.push("`parameter`: a sweep needs at least one [[parameter]]".into());
+            push(
+                "parameter",
+                "a sweep needs at least one [[parameter]]".into(),
+            );
         }
         match (s.design, &s.file) {
-            (DesignKind::File, None) => out.push(
-                "`sweep.file`: the file design needs `file`, a CSV or Parquet file of points"
-                    .into(),
+            (DesignKind::File, None) => push(
+                "sweep.file",
+                "the file design needs `file`, a CSV or Parquet file of points".into(),
             ),
             (DesignKind::File, Some(_)) => {}
-            (_, Some(_)) => out.push(format!(
-                "`sweep.file`: only for design = \"file\", not {:?}",
-                s.design
-            )),
+            (_, Some(_)) => push(
+                "sweep.file",
+                format!("only for design = \"file\", not {:?}", s.design),
+            ),
             _ => {}
         }
         match s.design {
             DesignKind::Grid | DesignKind::File => {}
-            _ if s.samples.unwrap_or(0) == 0 => out.push(format!(
-                "`sweep.samples`: the {:?} design needs `samples` ≥ 1",
-                s.design
-            )),
+            _ if s.samples.unwrap_or(0) == 0 => push(
+                "sweep.samples",
+                format!("the {:?} design needs `samples` ≥ 1", s.design),
+            ),
             _ => {}
         }
         if s.design == DesignKind::Sobol {
             if s.samples.unwrap_or(0) > 1 << 16 {
-                out.push("`sweep.samples`: at most 65536 for the Sobol design".into());
+                push("sweep.samples", "at most 65536 for the Sobol design".into());
             }
             if self.parameters.len() > 128 {
-                out.push("`parameter`: at most 128 parameters for the Sobol design".into());
+                push(
+                    "parameter",
+                    "at most 128 parameters for the Sobol design".into(),
+                );
             }
         }
         if s.design == DesignKind::Morris && (s.levels < 2 || !s.levels.is_multiple_of(2)) {
-            out.push("`sweep.levels`: Morris needs an even number of levels ≥ 2".into());
+            push(
+                "sweep.levels",
+                "Morris needs an even number of levels ≥ 2".into(),
+            );
         }
         let mut columns = std::collections::BTreeSet::new();
         for (i, p) in self.parameters.iter().enumerate() {
-            let at = |k: &str| format!("`parameter[{i}].{k}`");
+            let at = |k: &str| format!("parameter[{i}].{k}");
             if !p.key.contains('.') {
-                out.push(format!(
-                    "{}: `{}` is not a dotted key path",
-                    at("key"),
-                    p.key
-                ));
+                push(&at("key"), format!("`{}` is not a dotted key path", p.key));
             }
             if !columns.insert(p.column()) {
-                out.push(format!(
-                    "{}: column `{}` is used twice; give one a `name`",
-                    at("name"),
-                    p.column()
-                ));
+                push(
+                    &at("name"),
+                    format!("column `{}` is used twice; give one a `name`", p.column()),
+                );
             }
             if s.design == DesignKind::File {
                 let given = p.values.is_some()
@@ -444,66 +484,88 @@ impl SweepSpec {
                     || p.sd.is_some()
                     || p.weights.is_some();
                 if given {
-                    out.push(format!(
-                        "{}: the file design takes the values from the file: give only `key` (and \
-                         `name`, `integer`)",
-                        at("key")
-                    ));
+                    push(
+                        &at("key"),
+                        "the file design takes the values from the file: give only `key` (and \
+                         `name`, `integer`)"
+                            .into(),
+                    );
                 }
                 continue;
             }
-            let need = |k: &str, v: Option<f64>, out: &mut Vec<String>| {
+            let mut need = |k: &str, v: Option<f64>| {
                 if v.is_none_or(|x| !x.is_finite()) {
-                    out.push(format!("{}: required by {:?}", at(k), p.kind()));
+                    push(
+                        &at(k),
+                        format!("required by the {:?} distribution", p.kind()),
+                    );
                 }
             };
             match p.kind() {
+                DistributionKind::Choice => {}
+                DistributionKind::Uniform | DistributionKind::LogUniform => {
+                    need("min", p.min);
+                    need("max", p.max);
+                }
+                DistributionKind::Normal => {
+                    need("mean", p.mean);
+                    need("sd", p.sd);
+                }
+                DistributionKind::Triangular => {
+                    need("min", p.min);
+                    need("mode", p.mode);
+                    need("max", p.max);
+                }
+            }
+            match p.kind() {
                 DistributionKind::Choice => match &p.values {
-                    None => out.push(format!(
-                        "{}: give `values` or a `distribution`",
-                        at("values")
-                    )),
-                    Some(v) if v.is_empty() => out.push(format!("{}: is empty", at("values"))),
+                    None => {
+                        let bounds = p.min.is_some() || p.max.is_some();
+                        push(
+                            &at("values"),
+                            if bounds {
+                                "give `values`, or a `distribution` for `min` and `max` (say \
+                                 distribution = \"uniform\")"
+                                    .into()
+                            } else {
+                                "give `values` or a `distribution`".into()
+                            },
+                        )
+                    }
+                    Some(v) if v.is_empty() => push(&at("values"), "is empty".into()),
                     Some(v) => {
                         if let Some(w) = &p.weights
                             && (w.len() != v.len()
                                 || w.iter().any(|x| x.is_nan() || *x < 0.0)
                                 || w.iter().sum::<f64>() <= 0.0)
                         {
-                            out.push(format!(
-                                "{}: one non-negative weight per value, not all zero",
-                                at("weights")
-                            ));
+                            push(
+                                &at("weights"),
+                                "one non-negative weight per value, not all zero".into(),
+                            );
                         }
                     }
                 },
                 DistributionKind::Uniform | DistributionKind::LogUniform => {
-                    need("min", p.min, &mut out);
-                    need("max", p.max, &mut out);
                     if let (Some(a), Some(b)) = (p.min, p.max)
                         && a >= b
                     {
-                        out.push(format!("{}: must be greater than min", at("max")));
+                        push(&at("max"), "must be greater than min".into());
                     }
                     if p.kind() == DistributionKind::LogUniform && p.min.is_some_and(|a| a <= 0.0) {
-                        out.push(format!("{}: log-uniform needs min > 0", at("min")));
+                        push(&at("min"), "log-uniform needs min > 0".into());
                     }
                 }
                 DistributionKind::Normal => {
-                    need("mean", p.mean, &mut out);
-                    need("sd", p.sd, &mut out);
                     if p.sd.is_some_and(|s| s <= 0.0) {
-                        out.push(format!("{}: must be positive", at("sd")));
+                        push(&at("sd"), "must be positive".into());
                     }
                 }
                 DistributionKind::Triangular => {
-                    need("min", p.min, &mut out);
-                    need("mode", p.mode, &mut out);
-                    need("max", p.max, &mut out);
                     if let (Some(a), Some(c), Some(b)) = (p.min, p.mode, p.max)
                         && !(a <= c && c <= b && a < b)
                     {
-                        out.push(format!("{}: needs min ≤ mode ≤ max, min < max", at("mode")));
+                        push(&at("mode"), "needs min ≤ mode ≤ max, min < max".into());
                     }
                 }
             }
@@ -511,13 +573,13 @@ impl SweepSpec {
                 && p.kind() != DistributionKind::Choice
                 && p.values.is_some()
             {
-                out.push(format!(
-                    "{}: give either `values` or a continuous `distribution`, not both",
-                    at("values")
-                ));
+                push(
+                    &at("values"),
+                    "give either `values` or a continuous `distribution`, not both".into(),
+                );
             }
             if s.design == DesignKind::Grid && p.values.is_none() {
-                out.push(format!("{}: the grid design needs `values`", at("values")));
+                push(&at("values"), "the grid design needs `values`".into());
             }
         }
         out
@@ -582,7 +644,7 @@ fn file_points(spec_name: &str, spec: &mut SweepSpec, file: PointsFile) -> Resul
             bail!(
                 "invalid sweep file with the columns of {}: {}",
                 file.path.display(),
-                problems.join("; ")
+                flat(&problems).join("; ")
             );
         }
     }
@@ -607,8 +669,8 @@ fn file_points(spec_name: &str, spec: &mut SweepSpec, file: PointsFile) -> Resul
                 .iter()
                 .zip(&spec.parameters)
                 .map(
-                    |(&j, p)| match std::mem::replace(&mut row[j], Value::Int(0)) {
-                        Value::Float(x) if p.integer => Value::Int(x.round() as i64),
+                    |(&j, p)| match std::mem::replace(&mut row[j], PointValue::Int(0)) {
+                        PointValue::Float(x) if p.integer => PointValue::Int(x.round() as i64),
                         v => v,
                     },
                 )
@@ -620,6 +682,14 @@ fn file_points(spec_name: &str, spec: &mut SweepSpec, file: PointsFile) -> Resul
         points,
         numeric,
     })
+}
+
+/// Problems as "`key.path`: what is wrong", for messages that have no file to point into.
+pub(crate) fn flat(problems: &[(String, String)]) -> Vec<String> {
+    problems
+        .iter()
+        .map(|(path, message)| format!("`{path}`: {message}"))
+        .collect()
 }
 
 /// A sweep name, which names the folder `sweep=NAME`: a portable file name, as a scenario's is.
