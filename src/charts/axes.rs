@@ -187,7 +187,9 @@ pub(crate) fn log_range(values: impl IntoIterator<Item = f64>) -> Range<f64> {
     if hi <= lo {
         hi = lo * 10.0;
     }
-    lo..hi
+    // A hair below the lowest decade, so that rounding in plotters' log ticks (10^−2 computed as
+    // 0.010000000000000002) cannot drop that decade's tick and label.
+    lo * (1.0 - 1e-9)..hi
 }
 
 /// Splits a series into runs of drawable points: gaps where the value is missing (or not positive,
@@ -320,6 +322,31 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A log axis spans whole decades and holds the lowest one's tick, whatever rounding does to
+    /// 10^k: the per-capita chart's 0.01 line had no label.
+    #[test]
+    fn a_log_range_holds_its_lowest_decade() {
+        use plotters::coord::combinators::{IntoLogRange, LogCoord};
+        use plotters::coord::ranged1d::Ranged;
+        for (lo, decade) in [
+            (0.011f64, 0.01f64),
+            (0.5, 0.1),
+            (3.0, 1.0),
+            (0.0002, 0.0001),
+        ] {
+            let r = log_range([lo, 5000.0]);
+            assert!(r.start > decade * 0.99, "{r:?} starts at its decade");
+            assert_eq!(r.end, 10_000.0);
+            // The ticks plotters draws on that axis include the lowest decade.
+            let axis: LogCoord<f64> = r.clone().log_scale().into();
+            let ticks = axis.key_points(20);
+            assert!(
+                ticks.iter().any(|t| (t / decade - 1.0).abs() < 1e-9),
+                "{r:?}: ticks {ticks:?} lack {decade}"
+            );
+        }
+    }
 
     #[test]
     fn numbers_read_as_students_expect() {

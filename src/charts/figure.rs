@@ -1,6 +1,7 @@
 //! Figures and their files: the [`Figure`] trait every picture implements, the title and subtitle at
 //! the top of each, and writing a figure as a PNG and an SVG, each atomically.
 
+use super::raster::Raster;
 use super::style::{bold, muted, register_fonts, size};
 use anyhow::{Context, Result, anyhow};
 use plotters::coord::Shift;
@@ -63,11 +64,11 @@ pub fn figure_svg(figure: &impl Figure) -> Result<String> {
 fn write_png_with(
     path: &Path,
     dims: (u32, u32),
-    draw: impl FnOnce(&DrawingArea<BitMapBackend<'_>, Shift>) -> Result<()>,
+    draw: impl FnOnce(&DrawingArea<Raster<'_>, Shift>) -> Result<()>,
 ) -> Result<()> {
     let tmp = crate::fsutil::AtomicFile::new(path, ".png")?;
     {
-        let root = BitMapBackend::new(tmp.temp_path(), dims).into_drawing_area();
+        let root = Raster(BitMapBackend::new(tmp.temp_path(), dims)).into_drawing_area();
         draw(&root)?;
         root.present()
             .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;

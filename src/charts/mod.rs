@@ -28,6 +28,7 @@ pub mod fan;
 pub mod figure;
 mod legend;
 mod per_capita;
+mod raster;
 mod spec;
 pub mod spread;
 mod stranded;
