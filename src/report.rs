@@ -193,6 +193,11 @@ th { background: #f2f2f2; }
 td.value { font-variant-numeric: tabular-nums; white-space: nowrap; font-weight: 600; }
 .range { color: #5a5a5a; font-size: 0.85em; }
 td.meaning { color: #444; }
+dl.words { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 0.2em 1em; }
+dl.words dt { font-weight: 600; }
+dl.words dd { margin: 0; color: #444; }
+@media (max-width: 480px) { dl.words { grid-template-columns: minmax(0, 1fr); }
+                            dl.words dd { margin-bottom: 0.5em; } }
 .chart { display: grid; grid-template-columns: minmax(0, 3fr) minmax(16em, 1fr); gap: 24px; align-items: start; }
 .chart figure { margin: 0; }
 /* A chart never shrinks below the width at which its smallest text is 9.5 px (its inline min-width); a
@@ -301,6 +306,7 @@ pub fn render(data: &RunData) -> Result<String> {
         "<h2>The story</h2>\n<p class=\"story\">{}</p>",
         esc_code(&story)
     );
+    words_section(&mut h);
     let comparison = crate::comparison::against_counterfactual(data);
     if let Some(view) = &comparison {
         story_section(&mut h, data, view);
@@ -355,6 +361,52 @@ pub fn render(data: &RunData) -> Result<String> {
     Ok(h)
 }
 
+/// The words and units the page uses, defined before the first table uses them.
+const WORDS: &[(&str, &str)] = &[
+    (
+        "H100e",
+        "H100-equivalents: computing power counted in Nvidia H100s (a B200 is about 2.5, an H20 0.15).",
+    ),
+    (
+        "OOM",
+        "orders of magnitude: powers of ten. A gap of 1 OOM in training compute is ten times as much; \
+         0.3 OOM is about twice.",
+    ),
+    (
+        "pts",
+        "percentage points: the difference of two shares (60 % against 58 % is 2 pts, not 3.4 %).",
+    ),
+    (
+        "pt-months, OOM-months, index-months",
+        "a difference summed over the months it lasts: 2 pts for 6 months is 12 pt-months.",
+    ),
+    (
+        "counterfactual",
+        "the same scenario file without the story's own policies and triggers, run with the same seed: \
+         the world the story is compared with.",
+    ),
+    (
+        "bifurcation index",
+        "how closed the blocs are in who buys compute from whom (Newman's assortativity): 0 when nations \
+         buy from each bloc as if blocs did not matter, 1 when every bloc uses only its own. It is \
+         measured against what chance would give, so when most compute is made on one side, a \
+         cross-bloc share of a few percent can sit beside an index well below 1.",
+    ),
+    (
+        "cross-bloc share",
+        "the share of the world's compute that nations get from the other bloc's clouds and chips.",
+    ),
+];
+
+/// The glossary of [`WORDS`].
+fn words_section(h: &mut String) {
+    let _ = writeln!(h, "<h2>Words and units</h2>\n<dl class=\"words\">");
+    for (word, meaning) in WORDS {
+        let _ = writeln!(h, "<dt>{}</dt><dd>{}</dd>", esc(word), esc(meaning));
+    }
+    let _ = writeln!(h, "</dl>");
+}
+
 /// The report of a story run on several seeds (`run --seeds`): the story, its expectations with how
 /// many seeds met them, the table of each headline metric's mean, range and sign agreement over the
 /// seeds, the spread chart, and links to each seed's own report.
@@ -394,6 +446,7 @@ pub fn render_ensemble(e: &crate::ensemble::Ensemble) -> Result<String> {
     {
         let _ = writeln!(h, "<p class=\"mechanism\">{}</p>", esc_code(&view.story));
     }
+    words_section(&mut h);
     let _ = writeln!(
         h,
         "<h2>Why several seeds</h2>\n<p>The model draws chance events (which labs choose which cloud, \

@@ -467,11 +467,20 @@ pub fn ensemble(
         };
         let below = |r: &comparison::Row| r.stats.months_below.to_string();
         let above = |r: &comparison::Row| r.stats.months_above.to_string();
+        // The mean and its range to the same decimals, so that a row does not read `−0.142` above
+        // `−0.1574 to −0.132`.
+        let [mean_largest, low_largest, high_largest] =
+            same_decimals([c.largest, largest(min), largest(max)]);
+        let [mean_cumulative, low_cumulative, high_cumulative] = same_decimals([
+            c.cumulative,
+            comparison::cumulative_text(min),
+            comparison::cumulative_text(max),
+        ]);
         lines.push((
             label,
             [
-                c.largest,
-                c.cumulative,
+                mean_largest,
+                mean_cumulative,
                 format!("{}/{}", s.same_sign, s.seeds),
                 below(mean),
                 above(mean),
@@ -481,11 +490,8 @@ pub fn ensemble(
         lines.push((
             String::new(),
             [
-                range_text(&largest(min), &largest(max)),
-                range_text(
-                    &comparison::cumulative_text(min),
-                    &comparison::cumulative_text(max),
-                ),
+                range_text(&low_largest, &high_largest),
+                range_text(&low_cumulative, &high_cumulative),
                 String::new(),
                 range_text(&below(min), &below(max)),
                 range_text(&above(min), &above(max)),
@@ -574,6 +580,44 @@ pub fn ensemble(
 
 /// A range `lo to hi`, the unit written once when both share it (`−0.84 to +0.60 pts`), or one
 /// value when they are the same.
+/// The first number of each text (after its sign), padded with zeros to the most decimals any of them
+/// has: `−0.142 (2025-12)`, `−0.1574`, `−0.132` become `−0.1420 (2025-12)`, `−0.1574`, `−0.1320`.
+/// Numbers in exponent form are left alone.
+fn same_decimals<const N: usize>(texts: [String; N]) -> [String; N] {
+    // (start, end, decimals) of the first number of a text.
+    let number = |t: &str| -> Option<(usize, usize, usize)> {
+        let start = t.find(|c: char| c.is_ascii_digit())?;
+        let rest = &t[start..];
+        let len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+            .unwrap_or(rest.len());
+        let digits = rest[..len].trim_end_matches('.');
+        if rest[digits.len()..].starts_with('e') {
+            return None;
+        }
+        let decimals = digits.split_once('.').map_or(0, |(_, d)| d.len());
+        Some((start, start + digits.len(), decimals))
+    };
+    let most = texts
+        .iter()
+        .filter_map(|t| number(t))
+        .map(|n| n.2)
+        .max()
+        .unwrap_or(0);
+    texts.map(|t| match number(&t) {
+        Some((_, end, decimals)) if decimals < most => {
+            let point = if decimals == 0 { "." } else { "" };
+            format!(
+                "{}{point}{}{}",
+                &t[..end],
+                "0".repeat(most - decimals),
+                &t[end..]
+            )
+        }
+        _ => t,
+    })
+}
+
 fn range_text(lo: &str, hi: &str) -> String {
     if lo == hi {
         return lo.to_string();
@@ -658,4 +702,43 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mean_and_its_range_read_to_the_same_decimals() {
+        let [mean, low, high] = same_decimals([
+            "\u{2212}0.142 (2025-12)".to_string(),
+            "\u{2212}0.1574".to_string(),
+            "\u{2212}0.132".to_string(),
+        ]);
+        assert_eq!(
+            [mean.as_str(), low.as_str(), high.as_str()],
+            [
+                "\u{2212}0.1420 (2025-12)",
+                "\u{2212}0.1574",
+                "\u{2212}0.1320"
+            ]
+        );
+        let [a, b, c] = same_decimals([
+            "\u{2212}1.73 index-months".to_string(),
+            "\u{2212}1.8 index-months".to_string(),
+            "0".to_string(),
+        ]);
+        assert_eq!(
+            [a.as_str(), b.as_str(), c.as_str()],
+            [
+                "\u{2212}1.73 index-months",
+                "\u{2212}1.80 index-months",
+                "0.00"
+            ]
+        );
+        // Thousands separators and exponents are left as they are.
+        let [a, b] = same_decimals(["+1,042 pt-months".to_string(), "1.5e-6".to_string()]);
+        assert_eq!([a.as_str(), b.as_str()], ["+1,042 pt-months", "1.5e-6"]);
+        assert_eq!(range_text(&b, &b), "1.5e-6");
+    }
 }

@@ -583,6 +583,25 @@ fn a_story_report_tells_the_story_against_its_counterfactual() {
         html.contains("Alibaba Cloud&#39;s 2025 regions"),
         "its sources"
     );
+    // Every unit the story's table uses is defined before the table: H100e, pts, pt-months, OOM.
+    let table = html.find("Who loses access").expect("the story's table");
+    for word in [
+        "<dt>H100e</dt>",
+        "<dt>pts</dt>",
+        "<dt>pt-months, OOM-months, index-months</dt>",
+        "<dt>OOM</dt>",
+        "<dt>bifurcation index</dt>",
+    ] {
+        let at = html.find(word).unwrap_or_else(|| panic!("no {word:?}"));
+        assert!(
+            at < table,
+            "{word:?} is defined after the table that uses it"
+        );
+    }
+    assert!(
+        html.find("<dt>H100e</dt>").unwrap() < html.find("(H100e)").unwrap(),
+        "H100e defined before its first use"
+    );
 }
 
 #[test]
