@@ -341,7 +341,18 @@ fn run(args: RunArgs) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(&scenario.scenario.name));
-    output::check_destination(&dir, args.force)?;
+    output::check_destination(&dir, args.force).map_err(|e| {
+        // A report asked over a run already there: `fracture report` adds one without running again.
+        if args.report && !args.force && dir.join("manifest.json").is_file() {
+            anyhow::anyhow!(
+                "{e}; or, to add a report to the run already there without running it again: \
+                 fracture report {}",
+                dir.display()
+            )
+        } else {
+            e
+        }
+    })?;
     // An unknown --focus nation is refused before the months run, not after.
     let nations: Vec<(String, String)> = scenario
         .nation

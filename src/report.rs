@@ -389,8 +389,11 @@ const WORDS: &[(&str, &str)] = &[
         "bifurcation index",
         "how closed the blocs are in who buys compute from whom (Newman's assortativity): 0 when nations \
          buy from each bloc as if blocs did not matter, 1 when every bloc uses only its own. It is \
-         measured against what chance would give, so when most compute is made on one side, a \
-         cross-bloc share of a few percent can sit beside an index well below 1.",
+         measured against what chance would give, so a small cross-bloc share can sit beside an index \
+         well below 1. A worked example: the US-led side uses 95 % of the world's compute, all of it its \
+         own; the China-led side 5 %, of which 1.8 points come from US-led suppliers. The cross-bloc \
+         share is 1.8 %, but chance alone would keep 92 % of the flows within blocs (0.95 × 0.968 + \
+         0.05 × 0.032), against 98.2 % seen: the index is (0.982 − 0.921) / (1 − 0.921) = 0.77.",
     ),
     (
         "cross-bloc share",
@@ -832,6 +835,23 @@ pub fn write(dir: &Path, data: &RunData) -> Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The glossary's worked example is what the metrics compute: US-led users 0.95 all their own,
+    /// China-led users 0.05 of which 0.018 from US-led suppliers.
+    #[test]
+    fn the_glossarys_worked_example_is_the_metrics_own() {
+        let flows = vec![vec![0.95, 0.0], vec![0.018, 0.032]];
+        let index = crate::indices::bifurcation_index(&flows);
+        let cross = crate::indices::cross_bloc_share(&flows);
+        let example = WORDS
+            .iter()
+            .find(|(w, _)| *w == "bifurcation index")
+            .unwrap()
+            .1;
+        assert!((cross - 0.018).abs() < 1e-12 && example.contains("1.8 %"));
+        assert_eq!(format!("{index:.2}"), "0.77");
+        assert!(example.contains("= 0.77"), "{example}");
+    }
 
     #[test]
     fn base64_matches_the_standard() {

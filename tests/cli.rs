@@ -790,6 +790,24 @@ fn a_sweep_files_mistakes_are_reported_together_at_their_lines() {
     );
 }
 
+/// `run --report` over a run already there is refused (nothing replaced without --force) with the
+/// command that adds the report without running again.
+#[test]
+fn run_report_over_a_run_suggests_fracture_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let first = fracture(&["run", "--months", "2", "--out", "r", "-q"], tmp.path());
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let again = fracture(
+        &["run", "--months", "2", "--out", "r", "--report", "-q"],
+        tmp.path(),
+    );
+    fails_saying(&again, "fracture report r");
+    assert!(!tmp.path().join("r/report.html").exists());
+    let report = fracture(&["report", "r"], tmp.path());
+    assert!(report.status.success(), "{}", text(&report.stderr));
+    assert!(tmp.path().join("r/report.html").is_file());
+}
+
 /// Command-line values a careless user types get a plain message, not clap's tip about `-- -1`; a
 /// `--set` with an index names elements the way `--set` does; a base file that is a device, a FIFO or
 /// not TOML is blamed on the `extends` naming it, without quoting its text.
