@@ -154,6 +154,12 @@ parameters! {
     // --- chips: supply ---
     /// Months of recent sales (an exponential average) a fab keeps in stock at most; beyond that it produces only what sells.
     max_stock_months: f64 = 1.0, ["months"], 0.01..=24.0;
+    /// Months over which fabs average their recent sales: each month the average moves this fraction's
+    /// inverse of the way to the month's sales (an exponential average).
+    fab_sales_memory_months: f64 = 3.0, ["months"], 1.0..=24.0;
+    /// Months over which a fab closes the gap between its stock and `max_stock_months` of sales, so that
+    /// output does not swing between full and nothing when capacity exceeds sales.
+    stock_correction_months: f64 = 3.0, ["months"], 1.0..=24.0;
     /// Most a fab cuts its output in a month for want of sales (wafer starts are planned about a quarter
     /// ahead).
     output_cut_max: f64 = 0.2, ["per month"], 0.0..=1.0;
@@ -189,6 +195,11 @@ parameters! {
     capex_q_elasticity: f64 = 1.0, ["1"], 0.0..=5.0;
     /// Fastest yearly growth of a provider's capex.
     capex_growth_max: f64 = 1.0, ["per year"], 0.0..=5.0;
+    /// Bound on the return-on-capacity factor of a provider's capex: it stays within [1/this, this].
+    capex_margin_max: f64 = 2.0, ["ratio"], 1.0..=10.0;
+    /// Each open region of a provider draws its capex in proportion to its capacity plus this share of
+    /// the provider's mean region, so that a provider can grow where it is new or small.
+    new_region_weight: f64 = 0.05, ["share"], 0.001..=1.0;
 
     // --- capacity and power ---
     /// Service life of an accelerator; a vintage is retired this many months after installation.
@@ -206,6 +217,12 @@ parameters! {
     /// Most power a nation orders in a year beyond its build path, as a share of its capacity (grid
     /// connections, turbines and transformers take time whoever pays).
     power_order_max: f64 = 0.3, ["per year"], 0.0..=5.0;
+    /// Months over which builders average the growth of the power their chip buyers plan (a geometric
+    /// average: each month weighs one of this many).
+    power_trend_months: f64 = 12.0, ["months"], 1.0..=120.0;
+    /// Most one month's planned growth may move the builders' average, up or down (a ban or a new chip
+    /// generation does not drive the power ordered).
+    power_trend_step_max: f64 = 0.1, ["per month"], 0.0..=1.0;
     /// Power of a nation without `power_gw`: what its chips draw at the start, times (1 + this).
     default_power_headroom: f64 = 0.5, ["share"], 0.0..=10.0;
     /// Yearly build of a nation without `power_build_gw_yr`, as a share of its starting power.
@@ -298,7 +315,7 @@ impl Parameters {
     /// (`watts` per H100e at `facility_usd_per_w`), at `cost_of_capital` and depreciated over their lives,
     /// spread over the hours used at `utilisation`.
     pub fn capital_cost(&self, chip_price: f64, watts: f64) -> f64 {
-        let hours = 8760.0 * self.utilisation;
+        let hours = 12.0 * self.hours_per_month * self.utilisation;
         let chips = chip_price * (self.cost_of_capital + 12.0 / self.lifetime_months as f64);
         let building = watts
             * self.facility_usd_per_w
@@ -317,6 +334,22 @@ impl Parameters {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A year is `12 × hours_per_month` hours wherever the model counts one: half the hours a month,
+    /// twice the capital cost of each hour.
+    #[test]
+    fn a_year_has_the_hours_the_parameter_says() {
+        let p = Parameters::default();
+        let half = Parameters {
+            hours_per_month: p.hours_per_month / 2.0,
+            ..p.clone()
+        };
+        let (a, b) = (
+            p.capital_cost(25_000.0, 1400.0),
+            half.capital_cost(25_000.0, 1400.0),
+        );
+        assert!((b / a - 2.0).abs() < 1e-12, "{a} {b}");
+    }
 
     #[test]
     fn runs_lengthen_until_the_longest_worth_training() {

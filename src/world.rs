@@ -537,7 +537,7 @@ fn traits(
             .collect();
         prices.iter().sum::<f64>() / prices.len().max(1) as f64
     };
-    let cloud = (1.0 - l.own_share) * l.budget * 1e9 / (mean_price * 8760.0);
+    let cloud = (1.0 - l.own_share) * l.budget * 1e9 / (mean_price * 12.0 * params.hours_per_month);
     let training = (l.owned + cloud) * l.training_share;
     let monthly_growth =
         ((1.0 + l.budget_growth) / (1.0 - params.price_performance)).powf(1.0 / 12.0);

@@ -1,4 +1,6 @@
-//! The eight monthly systems of MODEL.md, one module each, and the schedule that runs them in order.
+//! The monthly systems of MODEL.md — its submodels (policy, production, trade, capacity, market,
+//! research, alignment, metrics) one module each — and the schedule that runs their ten system functions
+//! in order.
 //! The compute market's budgets run early in the month, after the policies: chip buyers spend them.
 
 /// Runs `body` for each item of a lab or nation query in index order (`idx` = 0, 1, …). Entities are

@@ -122,6 +122,7 @@ pub fn fit_to_power(
     nations: &mut Query<(&Nation, &mut Power)>,
     room_gw: &[f64],
     (watts, facility_usd_per_w): (f64, f64),
+    trend: (f64, f64),
 ) -> (PowerFit, Vec<(f64, f64)>) {
     let nn = room_gw.len();
     let mut want = vec![0.0; nn];
@@ -136,7 +137,8 @@ pub fn fit_to_power(
         let n = n_ref.idx;
         let wanted = planned[n] * watts / 1e9;
         if power.wanted_gw > 0.0 && wanted > 0.0 {
-            power.wanted_growth = smoothed_growth(power.wanted_growth, wanted / power.wanted_gw);
+            power.wanted_growth =
+                smoothed_growth(power.wanted_growth, wanted / power.wanted_gw, trend);
         }
         power.wanted_gw = wanted;
         room[n] = room_gw[n] * 1e9 / watts;
@@ -200,12 +202,13 @@ pub fn power_order(
     ((in_use + wanted * months) / threshold - capacity - coming).clamp(0.0, most)
 }
 
-/// The growth a builder plans with: a geometric average over about a year of the monthly ratios, each
-/// held within ±10 % a month so that one month's jump (a ban, a new chip generation) does not drive it.
-pub fn smoothed_growth(trend: f64, ratio: f64) -> f64 {
-    const WEIGHT: f64 = 1.0 / 12.0;
+/// The growth a builder plans with: a geometric average over `months` of the monthly ratios, each held
+/// within ±`step_max` a month so that one month's jump (a ban, a new chip generation) does not drive it.
+pub fn smoothed_growth(trend: f64, ratio: f64, (months, step_max): (f64, f64)) -> f64 {
+    let weight = 1.0 / months;
     let trend = if trend > 0.0 { trend } else { 1.0 };
-    trend.powf(1.0 - WEIGHT) * ratio.clamp(1.0 / 1.1, 1.1).powf(WEIGHT)
+    let step = 1.0 + step_max;
+    trend.powf(1.0 - weight) * ratio.clamp(1.0 / step, step).powf(weight)
 }
 
 #[cfg(test)]
@@ -266,11 +269,11 @@ mod tests {
         // Steady 2 % a month: the trend converges to it.
         let mut g = 1.0;
         for _ in 0..120 {
-            g = smoothed_growth(g, 1.02);
+            g = smoothed_growth(g, 1.02, (12.0, 0.1));
         }
         assert!((g - 1.02).abs() < 1e-3, "{g}");
         // A month of ×3 moves it by at most 10 % ^ (1/12).
-        let after = smoothed_growth(1.0, 3.0);
+        let after = smoothed_growth(1.0, 3.0, (12.0, 0.1));
         assert!((after - 1.1f64.powf(1.0 / 12.0)).abs() < 1e-12);
     }
 }

@@ -248,7 +248,11 @@ pub fn production(
     }
     let market_room: Vec<f64> = (0..k)
         .map(|b| {
-            let allowed = sales_allowance(stock_h100e[b], sold_h100e[b], p.max_stock_months);
+            let allowed = sales_allowance(
+                stock_h100e[b],
+                sold_h100e[b],
+                (p.max_stock_months, p.stock_correction_months),
+            );
             if possible_h100e[b] > 0.0 {
                 (allowed / possible_h100e[b]).min(1.0)
             } else {
@@ -323,14 +327,14 @@ pub fn production(
 }
 
 /// What a market's fabs make at most this month (H100e): all they can when it sold out, else its recent
-/// monthly sales plus a third of the gap between a stock of `months` of them and the stock on hand.
-/// Closing the gap over a quarter keeps output from swinging between full and nothing when capacity
-/// exceeds sales.
-pub fn sales_allowance(stock: f64, sold: f64, months: f64) -> f64 {
+/// monthly sales plus the gap between a stock of `months` of them and the stock on hand, closed over
+/// `correction` months (a quarter by default), which keeps output from swinging between full and nothing
+/// when capacity exceeds sales.
+pub fn sales_allowance(stock: f64, sold: f64, (months, correction): (f64, f64)) -> f64 {
     if stock <= 0.0 {
         return f64::INFINITY;
     }
-    (sold + (months * sold - stock) / 3.0).max(0.0)
+    (sold + (months * sold - stock) / correction).max(0.0)
 }
 
 /// The monthly factor less one of a yearly growth rate.
@@ -727,11 +731,15 @@ mod tests {
 
     #[test]
     fn fabs_make_what_sells_closing_a_third_of_the_gap_to_their_target_stock() {
-        assert_eq!(sales_allowance(0.0, 10.0, 3.0), f64::INFINITY, "sold out");
-        // 10 a month sold, 3 months' stock wanted (30), 20 held: 10 + (30 − 20) / 3.
-        assert!((sales_allowance(20.0, 10.0, 3.0) - 40.0 / 3.0).abs() < 1e-12);
         assert_eq!(
-            sales_allowance(100.0, 10.0, 3.0),
+            sales_allowance(0.0, 10.0, (3.0, 3.0)),
+            f64::INFINITY,
+            "sold out"
+        );
+        // 10 a month sold, 3 months' stock wanted (30), 20 held: 10 + (30 − 20) / 3.
+        assert!((sales_allowance(20.0, 10.0, (3.0, 3.0)) - 40.0 / 3.0).abs() < 1e-12);
+        assert_eq!(
+            sales_allowance(100.0, 10.0, (3.0, 3.0)),
             0.0,
             "overstocked: nothing"
         );

@@ -182,7 +182,8 @@ pub fn return_on_capacity(price: f64, utilisation: f64, cost: f64, p: &Parameter
     }
 }
 
-/// A provider's capex, USD a year (books): `capex₀ × (R/R₀) × (G/G₀) × clamp((q/q₀)^ξ, ½, 2)` — revenue
+/// A provider's capex, USD a year (books): `capex₀ × (R/R₀) × (G/G₀) × clamp((q/q₀)^ξ, 1/m, m)` (`m` =
+/// `capex_margin_max`) — revenue
 /// (trailing, a year's worth), growth term and return on capacity, each against the provider's first
 /// month — within `capex_growth_max` a year of last month's.
 pub fn capex(
@@ -193,7 +194,9 @@ pub fn capex(
     p: &Parameters,
 ) -> f64 {
     let margin = if q0 > 0.0 {
-        (q / q0).powf(p.capex_q_elasticity).clamp(0.5, 2.0)
+        (q / q0)
+            .powf(p.capex_q_elasticity)
+            .clamp(1.0 / p.capex_margin_max, p.capex_margin_max)
     } else {
         1.0
     };

@@ -106,7 +106,13 @@ pub fn trade(
         })
         .collect();
     region_rows.sort_by_key(|r| r.idx);
-    let (mut buyers, mut expected) = region_buyers(&region_rows, &providers, rules, &price, index);
+    let (mut buyers, mut expected) = region_buyers(
+        &region_rows,
+        &providers,
+        rules,
+        &price,
+        (index, p.new_region_weight),
+    );
     let lab_rows = lab_buyers(&labs, index, sides, &price, &mut buyers, &mut expected);
     let installers = buyers.len();
 
@@ -131,6 +137,7 @@ pub fn trade(
         &mut nations,
         &room_gw,
         (p.watts_at(trend_month as i32), p.facility_usd_per_w),
+        (p.power_trend_months, p.power_trend_step_max),
     );
     for (b, (money, legal)) in buyers.iter_mut().zip(fitted) {
         b.kept_by_power = b.money - money;
@@ -182,7 +189,7 @@ pub fn trade(
         p.chip_sale_rounds,
     );
     sale::move_markups(&mut market, &classes, &ledger, p);
-    // Fabs watch recent sales: an exponential average over about three months.
+    // Fabs watch recent sales: an exponential average over `fab_sales_memory_months`.
     let ChipLedger {
         sold_recently,
         sold_last_month,
@@ -193,7 +200,7 @@ pub fn trade(
         *recent = if t == 0 {
             sold
         } else {
-            *recent + (sold - *recent) / 3.0
+            *recent + (sold - *recent) / p.fab_sales_memory_months
         };
     }
 
@@ -256,8 +263,8 @@ fn open_month(
     }
 }
 
-/// Providers spend a twelfth of their capex, over their open regions by size (plus
-/// [`NEW_REGION_WEIGHT`] of the mean region, so that a provider can grow where it is new). Returns a
+/// Providers spend a twelfth of their capex, over their open regions by size (plus `new_region_weight`
+/// of the mean region, so that a provider can grow where it is new). Returns a
 /// buyer per region (headquartered in its provider's home), and the price each expects: its provider's
 /// bloc's market.
 fn region_buyers(
@@ -265,11 +272,11 @@ fn region_buyers(
     providers: &Query<(&Provider, &ProviderBook)>,
     rules: &Rules,
     price: &[f64],
-    index: &WorldIndex,
+    (index, new_region_weight): (&WorldIndex, f64),
 ) -> (Vec<Buyer>, Vec<f64>) {
     let (np, k) = (index.provider_ids.len(), index.blocs());
     let mean_region = rows.iter().map(|r| r.capacity).sum::<f64>() / rows.len().max(1) as f64;
-    let region_weight = |cap: f64| cap + NEW_REGION_WEIGHT * mean_region;
+    let region_weight = |cap: f64| cap + new_region_weight * mean_region;
     let mut provider_weight = vec![0.0; np];
     for r in rows {
         if !rules.is_closed(r.provider, r.host) {
@@ -416,10 +423,6 @@ fn record_purchases(
         book(purchase.into_inner(), b);
     }
 }
-
-/// A provider's capex goes to its open regions by size, each counted this share of the mean region
-/// larger, so that a provider can grow where it is new or small.
-const NEW_REGION_WEIGHT: f64 = 0.05;
 
 #[cfg(test)]
 mod tests;
