@@ -46,10 +46,10 @@ pub struct Recorded {
     pub start: YearMonth,
 }
 
-/// Simulates `scenario` with `seed`, recording the tables `recording` asks for (a [`crate::Detail`],
-/// or a [`Recording`] with a sample of labs); `on_month` is called after each month with the number
-/// done, and the large tables' rows go to `chunks`.
-pub fn record(
+/// Simulates `scenario` with `seed` — builds the world and runs every month — recording the tables
+/// `recording` asks for (a [`crate::Detail`], or a [`Recording`] with a sample of labs); `on_month` is
+/// called after each month with the number done, and the large tables' rows go to `chunks`.
+pub fn simulate_and_record(
     scenario: &Scenario,
     seed: u64,
     recording: impl Into<Recording>,

@@ -4,7 +4,7 @@
 use super::Outputs;
 use super::frames::frame;
 use crate::scenario::Scenario;
-use crate::simulation::{Chunks, record};
+use crate::simulation::{Chunks, simulate_and_record};
 use crate::tables::{Recording, Table};
 use anyhow::Result;
 use polars::prelude::DataFrame;
@@ -69,7 +69,8 @@ pub fn simulate_into(
                 }
                 Ok(())
             };
-            let recorded = record(scenario, seed, recording, on_month, Chunks::Here(&mut keep))?;
+            let recorded =
+                simulate_and_record(scenario, seed, recording, on_month, Chunks::Here(&mut keep))?;
             assert!(
                 kept.iter().all(Option::is_some),
                 "a run has at least one chunk"
@@ -77,7 +78,8 @@ pub fn simulate_into(
             Ok(Outputs::from_recorded(recorded, kept)?)
         }
         LargeTables::Stream(sink) => {
-            let recorded = record(scenario, seed, recording, on_month, Chunks::Beside(sink))?;
+            let recorded =
+                simulate_and_record(scenario, seed, recording, on_month, Chunks::Beside(sink))?;
             Ok(Outputs::from_recorded(recorded, [None, None])?)
         }
     }

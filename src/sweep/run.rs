@@ -320,7 +320,7 @@ impl Prepared {
             .map_err(|e| e.to_string().trim().to_string())?;
         // Summaries need the global and nation tables only, read as recorded: no DataFrame is made
         // unless a value is not finite, to say which (as `fracture run` does).
-        let recorded = crate::simulation::record(
+        let recorded = crate::simulation::simulate_and_record(
             &loaded.scenario,
             seed,
             crate::Detail::Summary,

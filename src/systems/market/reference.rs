@@ -1,6 +1,8 @@
-//! The market's equations as plain functions, one per equation and written to be read: the phases in
-//! the other files compute the same quantities with precomputed factors and shared passes, and the tests
-//! hold them to these (`market/tests.rs`).
+//! The market's equations as plain functions, one per equation and written to be read. The phases in
+//! the other files call them where they run once per provider, nation or month (capex, budget growth's
+//! factors, a price step, effective prices), and compute the per-lab and per-segment quantities with
+//! precomputed factors and shared passes instead; the tests (`market/tests.rs`) hold those fast paths to
+//! these equations. So this is production code and the tests' oracle at once.
 
 use crate::parameters::Parameters;
 
