@@ -204,8 +204,9 @@ fn point_means(frame: &DataFrame, outcome: &str, points: usize) -> Result<Vec<f6
 }
 
 /// The outcomes analysed when none are named.
-pub const DEFAULT_OUTCOMES: [&str; 3] = [
+pub const DEFAULT_OUTCOMES: [&str; 4] = [
     "bifurcation_index_final",
+    "compute_share_china_final",
     "capability_gap_oom_final",
     "unmet_share_final",
 ];
