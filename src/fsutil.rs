@@ -270,7 +270,8 @@ pub const HASHED: [&str; 2] = ["global.parquet", "nations.parquet"];
 /// The SHA-256 of a file, as hex.
 pub fn sha256_of(path: &Path) -> Result<String> {
     use sha2::{Digest, Sha256};
-    let mut file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut file =
+        open_regular(path, u64::MAX).with_context(|| format!("cannot read {}", path.display()))?;
     let mut hasher = Sha256::new();
     std::io::copy(&mut file, &mut hasher)
         .with_context(|| format!("cannot read {}", path.display()))?;

@@ -296,3 +296,62 @@ fn compare_and_export_refuse_to_write_over_what_is_not_theirs() {
     );
     ok(&["sweep", "export", "sw", "--out", "mine.csv", "--force"]);
 }
+
+/// A FIFO or a device where a run folder's table should be (a hostile or broken folder) is refused at
+/// once by every reader — `plot`, `report`, `compare`, and a sweep's `status`, `dump` and `verify` —
+/// instead of blocking on the pipe or reading /dev/zero without end.
+#[cfg(unix)]
+#[test]
+fn readers_refuse_a_pipe_or_a_device_in_place_of_a_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let run = fracture(&["run", "--months", "1", "--out", "r", "-q"], dir);
+    assert!(run.status.success(), "{}", text(&run.stderr));
+    std::fs::remove_file(dir.join("r/global.parquet")).unwrap();
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(dir.join("r/global.parquet"))
+        .status()
+        .unwrap();
+    assert!(fifo.success());
+    std::fs::remove_file(dir.join("r/nations.parquet")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.join("r/nations.parquet")).unwrap();
+    let spec = "[sweep]\nname = \"t\"\nscenario = \"baseline\"\nset = [\"scenario.months=1\"]\n\
+                design = \"grid\"\n[[parameter]]\nkey = \"parameters.beta\"\nvalues = [1.5]\n";
+    std::fs::write(dir.join("s.toml"), spec).unwrap();
+    let sweep = fracture(&["sweep", "run", "s.toml", "--out", "sw", "-q"], dir);
+    assert!(sweep.status.success(), "{}", text(&sweep.stderr));
+    let part = dir.join("sw/sweep=t/shard=0/part-00000.parquet");
+    std::fs::remove_file(&part).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &part).unwrap();
+    for args in [
+        &["plot", "r"][..],
+        &["report", "r"][..],
+        &["compare", "r", "r", "--out", "c"][..],
+        &["sweep", "status", "sw"][..],
+        &["sweep", "dump", "sw"][..],
+        &["sweep", "verify", "sw"][..],
+    ] {
+        let mut child = command()
+            .args(args)
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > Duration::from_secs(60) {
+                child.kill().unwrap();
+                panic!("{args:?} blocked on a pipe or a device");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let mut err = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+        assert!(!status.success(), "{args:?} succeeded");
+        assert!(err.contains("not a regular file"), "{args:?}: {err}");
+    }
+}

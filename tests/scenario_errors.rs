@@ -1041,3 +1041,19 @@ fn an_id_missing_its_suffix_gets_a_suggestion() {
         "unknown provider or bloc `huawei`; did you mean `huawei-cloud`?",
     );
 }
+
+/// Keys nested past the TOML parser's recursion limit are reported as such, without blaming the file's
+/// first key (`extends`) on its first line, which had nothing to do with it.
+#[test]
+fn nesting_past_the_parsers_limit_blames_no_innocent_key() {
+    let text = format!(
+        "extends = \"baseline\"\n[scenario]\nname = \"deep\"\n[parameters]\n{} = 1\n",
+        vec!["beta"; 120].join(".")
+    );
+    let e: ScenarioError = load_str("deep.toml", &text, &sets::<&str>(&[])).unwrap_err();
+    assert_eq!(e.diagnostics.len(), 1, "{e}");
+    let d: &Diagnostic = &e.diagnostics[0];
+    assert!(d.message.contains("nested too deeply"), "{e}");
+    assert_ne!(d.key_path, "extends", "{e}");
+    assert_ne!(d.line, Some(1), "{e}");
+}

@@ -775,3 +775,47 @@ fn damaged_shards_are_found_and_resume_repairs_them() {
     assert!(e.to_string().contains("plan edited"), "{e}");
     assert!(!sweep.join("shard=2").exists());
 }
+
+/// Every value a design can give a model parameter is held to its documented range, not only the first
+/// point the base scenario is probed with: a uniform's bounds, a choice's values, a normal's ±3.09 sd
+/// (where the design clamps it), every row of a design file (named by its line); and an integer
+/// parameter needs a whole number between its bounds.
+#[test]
+fn swept_values_stay_within_each_parameters_range() {
+    let spec = "[sweep]\nname = \"r\"\nscenario = \"baseline\"\ndesign = \"lhs\"\nsamples = 4\n\
+                [[parameter]]\nkey = \"parameters.beta\"\ndistribution = \"uniform\"\nmin = 1\nmax = 25\n\
+                [[parameter]]\nkey = \"parameters.switching_months\"\ndistribution = \"uniform\"\n\
+                min = 1.2\nmax = 1.8\ninteger = true\n\
+                [[parameter]]\nkey = \"parameters.bloc_friction\"\nvalues = [0.1, -3]\n\
+                [[parameter]]\nkey = \"parameters.capacity_weight\"\ndistribution = \"normal\"\n\
+                mean = 9\nsd = 1\n";
+    let e = SweepSpec::parse("r.toml", spec).unwrap_err().to_string();
+    for says in [
+        "invalid sweep file: 4 problems",
+        "`parameter[0].max`: max = 25 is outside `parameters.beta`'s range [0, 20]",
+        "`parameter[1].integer`: no whole number lies between min = 1.2 and max = 1.8",
+        "`parameter[2].values`: the value -3 is outside",
+        "`parameter[3].sd`: mean ± 3.09 sd",
+    ] {
+        assert!(e.contains(says), "lacks {says:?}: {e}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pts.csv"),
+        "parameters.beta,policy.us-chip-controls.strength\n1.0,0.5\n2.0,0.7\n25,0.7\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("f.toml"),
+        "[sweep]\nname = \"f\"\nscenario = \"baseline\"\ndesign = \"file\"\nfile = \"pts.csv\"\n",
+    )
+    .unwrap();
+    let e = format!(
+        "{:#}",
+        SweepSpec::read(&dir.path().join("f.toml")).unwrap_err()
+    );
+    assert!(
+        e.contains("pts.csv:4: `parameters.beta` = 25 is outside its range [0, 20]"),
+        "{e}"
+    );
+}

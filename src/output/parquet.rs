@@ -424,7 +424,9 @@ fn parquet_types(schema: &Schema) -> PolarsResult<Vec<ParquetType>> {
 
 /// Reads a Parquet file into a DataFrame.
 pub fn read_parquet(path: &Path) -> Result<DataFrame> {
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    // A regular file only: a FIFO or a device in a run folder would block or never end.
+    let file = crate::fsutil::open_regular(path, u64::MAX)
+        .with_context(|| format!("cannot open {}", path.display()))?;
     ParquetReader::new(file)
         .finish()
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))

@@ -479,15 +479,26 @@ fn read_chain(
     seen.push((identity, name.clone()));
 
     let not_toml = |e: &toml::de::Error| {
-        let start = e.span().map_or(0, |s| s.start);
-        let (line, column) = line_column(&text, start);
+        let mut message = format!("not valid TOML: {}", e.message().trim());
+        if message.contains("recursion limit") {
+            message.push_str(" (keys or tables nested too deeply)");
+        }
+        // Without a span (the parser's recursion limit) no line or key is known: none is named,
+        // rather than the file's first key.
+        let (line, column, key_path) = match e.span() {
+            Some(span) => {
+                let (l, c) = line_column(&text, span.start);
+                (Some(l), Some(c), key_at(&text, span.start))
+            }
+            None => (None, None, String::new()),
+        };
         ScenarioError {
             diagnostics: vec![Diagnostic {
                 file: name.clone(),
-                line: Some(line),
-                column: Some(column),
-                key_path: key_at(&text, start),
-                message: format!("not valid TOML: {}", e.message().trim()),
+                line,
+                column,
+                key_path,
+                message,
             }],
         }
     };

@@ -16,7 +16,6 @@ use anyhow::{Context, Result, bail};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 pub const PLAN: &str = "_plan.json";
@@ -507,7 +506,8 @@ pub fn read_all(sweep: &Path) -> Result<DataFrame> {
 }
 
 fn run_ids(path: &Path) -> Result<Vec<u64>> {
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let file = crate::fsutil::open_regular(path, u64::MAX)
+        .with_context(|| format!("cannot open {}", path.display()))?;
     let frame = ParquetReader::new(file)
         .with_columns(Some(vec!["run_id".into()]))
         .finish()

@@ -581,6 +581,19 @@ impl SweepSpec {
             if s.design == DesignKind::Grid && p.values.is_none() {
                 push(&at("values"), "the grid design needs `values`".into());
             }
+            if p.integer
+                && matches!(p.kind(), DistributionKind::Uniform)
+                && let (Some(a), Some(b)) = (p.min, p.max)
+                && a.ceil() > b.floor()
+            {
+                push(
+                    &at("integer"),
+                    format!("no whole number lies between min = {a} and max = {b}"),
+                );
+            }
+            if let Some((path, message)) = beyond_range(p) {
+                push(&at(path), message);
+            }
         }
         out
     }
@@ -660,6 +673,35 @@ fn file_points(spec_name: &str, spec: &mut SweepSpec, file: PointsFile) -> Resul
         .iter()
         .map(|p| file.column_of(&p.key))
         .collect::<Result<Vec<usize>>>()?;
+    // Every row's value of a model parameter within its documented range, named by file and line.
+    let csv = file
+        .path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+    for (p, &j) in spec.parameters.iter().zip(&columns) {
+        let Some((lo, hi)) = parameter_range(&p.key) else {
+            continue;
+        };
+        for (i, row) in file.rows.iter().enumerate() {
+            let x = match row[j] {
+                PointValue::Float(x) => x,
+                PointValue::Int(n) => n as f64,
+                _ => continue,
+            };
+            if !(lo..=hi).contains(&x) {
+                let at = if csv {
+                    format!("{}:{}", file.path.display(), i + 2)
+                } else {
+                    format!("{} row {}", file.path.display(), i + 1)
+                };
+                bail!(
+                    "{at}: `{}` = {x} is outside its range [{lo}, {hi}] (`fracture parameters` lists \
+                     the ranges)",
+                    p.key
+                );
+            }
+        }
+    }
     let numeric = columns.iter().map(|&j| file.numeric[j]).collect();
     let points = file
         .rows
@@ -682,6 +724,52 @@ fn file_points(spec_name: &str, spec: &mut SweepSpec, file: PointsFile) -> Resul
         points,
         numeric,
     })
+}
+
+/// The documented range of a model parameter swept by its key (`parameters.beta`), if it is one.
+fn parameter_range(key: &str) -> Option<(f64, f64)> {
+    let name = key.strip_prefix("parameters.")?;
+    crate::parameters::PARAMETER_DOCS
+        .iter()
+        .find(|d| d.name == name)
+        .map(|d| (d.min, d.max))
+}
+
+/// A swept model parameter whose values or distribution reach outside its documented range: every
+/// point is checked, not only the first one the base scenario is probed with (a normal distribution
+/// reaches ±3.09 sd, where the design clamps it).
+fn beyond_range(p: &ParameterSpec) -> Option<(&'static str, String)> {
+    let (lo, hi) = parameter_range(&p.key)?;
+    let outside = |x: f64| !(lo..=hi).contains(&x);
+    let says = |what: String| format!("{what} is outside `{}`'s range [{lo}, {hi}]", p.key);
+    match p.kind() {
+        DistributionKind::Choice => p.values.as_ref()?.iter().find_map(|v| {
+            let x = v.as_float().or_else(|| v.as_integer().map(|i| i as f64))?;
+            outside(x).then(|| ("values", says(format!("the value {x}"))))
+        }),
+        DistributionKind::Uniform | DistributionKind::LogUniform | DistributionKind::Triangular => {
+            let (a, b) = (p.min?, p.max?);
+            if outside(a) {
+                Some(("min", says(format!("min = {a}"))))
+            } else if outside(b) {
+                Some(("max", says(format!("max = {b}"))))
+            } else {
+                None
+            }
+        }
+        DistributionKind::Normal => {
+            let (m, sd) = (p.mean?, p.sd?);
+            let (a, b) = (m - 3.0902 * sd, m + 3.0902 * sd);
+            (outside(a) || outside(b)).then(|| {
+                (
+                    "sd",
+                    says(format!(
+                        "mean ± 3.09 sd ({a:.4} to {b:.4}, where the design clamps the draws)"
+                    )),
+                )
+            })
+        }
+    }
 }
 
 /// Problems as "`key.path`: what is wrong", for messages that have no file to point into.
