@@ -1057,3 +1057,27 @@ fn nesting_past_the_parsers_limit_blames_no_innocent_key() {
     assert_ne!(d.key_path, "extends", "{e}");
     assert_ne!(d.line, Some(1), "{e}");
 }
+
+/// A trigger's template name is held to the id limit as it will be once filled in: with `$provider` the
+/// longest provider id (`alibaba-cloud`, 13 characters), 60 characters and a dash already exceed 64.
+#[test]
+fn a_template_name_is_checked_filled_with_the_longest_id() {
+    let template = |name: &str| {
+        format!(
+            "extends = \"baseline\"\n[scenario]\nname = \"tn\"\n[[trigger]]\nname = \"t\"\n\
+             on = \"theft_detected\"\nblocs = [\"china\"]\nprobability = 1.0\npolicy = {{ name = \
+             \"{name}\", kind = \"cloud_ban\", by = [\"KE\"], providers = [\"$provider\"], \
+             targets = [\"KE\"] }}\n"
+        )
+    };
+    let long = format!("{}-$provider", "t".repeat(60));
+    let e = load_str("tn.toml", &template(&long), &sets::<&str>(&[])).unwrap_err();
+    assert!(
+        e.diagnostics
+            .iter()
+            .any(|d| d.key_path == "trigger[0].policy.name" && d.message.contains("at most 64")),
+        "{e}"
+    );
+    let short = format!("{}-$provider", "t".repeat(20));
+    assert!(load_str("tn.toml", &template(&short), &sets::<&str>(&[])).is_ok());
+}

@@ -112,13 +112,36 @@ fn texts(s: &Scenario, p: &mut Problems) {
     for (i, x) in s.policy.iter().enumerate() {
         id(format!("policy[{i}].name"), &x.name);
     }
+    // A template's name is checked as it will be: each placeholder filled in with the longest id it can
+    // take (a population's members are `ID-0001` and on), so no filled-in name passes the id limit.
+    let longest = |lengths: &mut dyn Iterator<Item = usize>| "x".repeat(lengths.max().unwrap_or(1));
+    let fills = [
+        (
+            "$provider",
+            longest(&mut s.provider.iter().map(|p| p.id.chars().count())),
+        ),
+        (
+            "$nation",
+            longest(&mut s.nation.iter().map(|n| n.id.chars().count())),
+        ),
+        (
+            "$lab",
+            longest(&mut s.lab.iter().map(|l| {
+                let member = if l.count == 1 {
+                    0
+                } else {
+                    1 + l.count.to_string().len().max(4)
+                };
+                l.id.chars().count() + member
+            })),
+        ),
+    ];
     for (i, t) in s.trigger.iter().enumerate() {
         id(format!("trigger[{i}].name"), &t.name);
-        // A template's name is checked as it will be: its placeholders filled in with an id.
         if !t.policy.name.is_empty() {
-            let filled = ["$provider", "$nation", "$lab"]
+            let filled = fills
                 .iter()
-                .fold(t.policy.name.clone(), |n, ph| n.replace(ph, "x"));
+                .fold(t.policy.name.clone(), |n, (ph, fill)| n.replace(ph, fill));
             id(format!("trigger[{i}].policy.name"), &filled);
         }
     }
