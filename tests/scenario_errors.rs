@@ -1081,3 +1081,27 @@ fn a_template_name_is_checked_filled_with_the_longest_id() {
     let short = format!("{}-$provider", "t".repeat(20));
     assert!(load_str("tn.toml", &template(&short), &sets::<&str>(&[])).is_ok());
 }
+
+/// Columns count characters: on an ASCII line a byte offset (the fast path that locates a million
+/// problems on one line at once), on a line with other characters their count.
+#[test]
+fn columns_count_characters_on_ascii_and_other_lines() {
+    let text = "extends = \"baseline\"\n[scenario]\nname = \"cols\"\n[[coalition]]\nid = \"c\"\n\
+                name = \"Ünïcödé\"; members = [\"zz1\"]\n";
+    // The name and the members on one line is not TOML; give each its own line, the name's with
+    // accented letters before a second unknown id.
+    let text = text.replace("; members", "\nmembers");
+    let text =
+        format!("{text}[[coalition]]\nid = \"d\"\nname = \"d\"\nmembers = [\"é\", \"zz2\"]\n");
+    let e = load_str("cols.toml", &text, &sets::<&str>(&[])).unwrap_err();
+    let at = |id: &str| {
+        e.diagnostics
+            .iter()
+            .find(|d| d.message.contains(&format!("`{id}`")))
+            .map(|d| (d.line, d.column))
+            .unwrap_or_else(|| panic!("no problem with {id}: {e}"))
+    };
+    assert_eq!(at("zz1"), (Some(7), Some(12)), "{e}");
+    // `members = ["é", "zz2"]`: the quote before zz2 is the 17th character (the 18th byte).
+    assert_eq!(at("zz2"), (Some(11), Some(17)), "{e}");
+}

@@ -116,8 +116,9 @@ struct SourceFile {
     text: String,
     /// Byte offset of every key path in the file.
     positions: HashMap<String, usize>,
-    /// Byte offset of each line's start, made when the first problem is located.
-    line_starts: OnceLock<Vec<usize>>,
+    /// Byte offset of each line's start, and whether the line is ASCII (so a column is a byte count),
+    /// made when the first problem is located.
+    line_starts: OnceLock<(Vec<usize>, Vec<bool>)>,
 }
 
 impl SourceFile {
@@ -130,20 +131,33 @@ impl SourceFile {
         }
     }
 
-    /// 1-based (line, column) of a byte offset, in logarithmic time.
+    /// 1-based (line, column) of a byte offset, in logarithmic time (and constant on an ASCII line, so a
+    /// million problems on one long line are located in a moment, not in hours).
     fn line_column(&self, offset: usize) -> (usize, usize) {
-        let starts = self.line_starts.get_or_init(|| {
-            std::iter::once(0)
+        let (starts, ascii) = self.line_starts.get_or_init(|| {
+            let starts: Vec<usize> = std::iter::once(0)
                 .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
-                .collect()
+                .collect();
+            let ascii = starts
+                .iter()
+                .enumerate()
+                .map(|(i, &a)| {
+                    let b = starts.get(i + 1).copied().unwrap_or(self.text.len());
+                    self.text.as_bytes()[a..b].is_ascii()
+                })
+                .collect();
+            (starts, ascii)
         });
         let offset = offset.min(self.text.len());
         let line = starts.partition_point(|&s| s <= offset);
         let start = starts[line - 1];
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(1, |t| t.chars().count() + 1);
+        let column = if ascii[line - 1] {
+            offset - start + 1
+        } else {
+            self.text
+                .get(start..offset)
+                .map_or(1, |t| t.chars().count() + 1)
+        };
         (line, column)
     }
 
