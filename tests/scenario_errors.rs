@@ -1105,3 +1105,20 @@ fn columns_count_characters_on_ascii_and_other_lines() {
     // `members = ["é", "zz2"]`: the quote before zz2 is the 17th character (the 18th byte).
     assert_eq!(at("zz2"), (Some(11), Some(17)), "{e}");
 }
+
+/// A misspelt `kind` is checked as the kind it likely meant, so the entry's unknown ids are reported in
+/// the same pass (`cloud_bam` as `cloud_ban`: its coalition and its provider).
+#[test]
+fn a_misspelt_kind_does_not_hide_the_entrys_unknown_ids() {
+    let text = "extends = \"baseline\"\n[scenario]\nname = \"k\"\n[[policy]]\nname = \"p\"\n\
+                kind = \"cloud_bam\"\nby = [\"uk-board\"]\ntargets = [\"KE\"]\nproviders = [\"huawei\"]\n";
+    let e = load_str("k.toml", text, &sets::<&str>(&[])).unwrap_err();
+    let said = e.to_string();
+    for needle in [
+        "did you mean `cloud_ban`?",
+        "did you mean `uk-board-signatories`?",
+        "did you mean `huawei-cloud`?",
+    ] {
+        assert!(said.contains(needle), "lacks {needle:?}: {said}");
+    }
+}

@@ -1138,11 +1138,21 @@ fn segments_key(segments: &[Segment]) -> String {
 /// A value of the type serde's message says was expected ("…, expected f64", "unknown variant `x`,
 /// expected one of `a`, `b`").
 fn stand_in(message: &str) -> Option<Value> {
-    if let Some(first) = message
+    // An unknown name stands in as the one it was likely meant to be (`cloud_bam` as `cloud_ban`), so
+    // the rest of the entry is checked as that kind; else as the first expected.
+    if let Some(rest) = message
         .split_once("expected one of `")
-        .and_then(|(_, rest)| rest.split('`').next())
+        .map(|(_, rest)| rest)
     {
-        return Some(Value::String(first.to_string()));
+        let expected: Vec<&str> = std::iter::once(rest)
+            .chain(rest.split(", `").skip(1))
+            .filter_map(|e| e.split('`').next())
+            .collect();
+        let meant = quoted_after(message, "unknown variant `")
+            .and_then(|word| suggest::closest(word, expected.iter().copied()));
+        if let Some(name) = meant.or(expected.first().copied()) {
+            return Some(Value::String(name.to_string()));
+        }
     }
     let expected = message.rsplit_once("expected ")?.1.trim();
     Some(match expected {
