@@ -193,6 +193,13 @@ fn focus_nations_are_checked_in_any_case_and_unknown_ones_are_refused() {
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
 
+/// The progress lines of the sweep `p`'s only shard in `err`.
+fn shard_lines(err: &str) -> Vec<&str> {
+    err.lines()
+        .filter(|l| l.starts_with("sweep p shard 0/1: "))
+        .collect()
+}
+
 #[test]
 fn without_a_terminal_progress_is_one_plain_line_at_a_time() {
     // FRACTURE_PROGRESS_SECONDS=0 prints a line per step (the default is one every 10 s); the test's
@@ -229,10 +236,7 @@ fn without_a_terminal_progress_is_one_plain_line_at_a_time() {
     let out = run(&["sweep", "run", "s.toml", "--out", "sw", "--threads", "1"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let err = text(&out.stderr);
-    let lines: Vec<&str> = err
-        .lines()
-        .filter(|l| l.starts_with("sweep p shard 0/1: "))
-        .collect();
+    let lines = shard_lines(&err);
     assert!(
         lines
             .iter()
@@ -256,10 +260,7 @@ fn without_a_terminal_progress_is_one_plain_line_at_a_time() {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let err = text(&out.stderr);
-    let lines: Vec<&str> = err
-        .lines()
-        .filter(|l| l.starts_with("sweep p shard 0/1: "))
-        .collect();
+    let lines = shard_lines(&err);
     assert_eq!(lines.len(), 2, "a start line and an end line: {err}");
     assert!(lines[0].contains("0/3 runs (0.0 %)"), "{err}");
     assert!(

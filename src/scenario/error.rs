@@ -82,6 +82,62 @@ pub(crate) fn write_problems(
 
 impl std::error::Error for ScenarioError {}
 
+/// Where a text's lines start, and whether each is ASCII (so a column is a byte count): locates an
+/// offset in logarithmic time, and in constant time on an ASCII line, so a million problems on one long
+/// line are located in a moment. Made once per file, when its first problem is located.
+#[derive(Debug)]
+pub(crate) struct LineIndex {
+    starts: Vec<usize>,
+    ascii: Vec<bool>,
+}
+
+impl LineIndex {
+    pub(crate) fn new(text: &str) -> LineIndex {
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        let ascii = starts
+            .iter()
+            .enumerate()
+            .map(|(i, &a)| {
+                let b = starts.get(i + 1).copied().unwrap_or(text.len());
+                text.as_bytes()[a..b].is_ascii()
+            })
+            .collect();
+        LineIndex { starts, ascii }
+    }
+
+    /// The 1-based (line, column) of a byte offset of `text` (the text the index was made of), counting
+    /// columns in characters.
+    pub(crate) fn locate(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = offset.min(text.len());
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let start = self.starts[line - 1];
+        let column = if self.ascii[line - 1] {
+            offset - start + 1
+        } else {
+            text.get(start..offset).map_or(1, |t| t.chars().count() + 1)
+        };
+        (line, column)
+    }
+}
+
+/// The position of `path` in `positions`, or of its nearest ancestor there (`a.b[2].c`, `a.b[2]`,
+/// `a.b`, `a`).
+pub(crate) fn nearest(
+    positions: &std::collections::HashMap<String, usize>,
+    path: &str,
+) -> Option<usize> {
+    let mut p = path;
+    loop {
+        if let Some(&pos) = positions.get(p) {
+            return Some(pos);
+        }
+        let cut = p.rfind(['.', '['])?;
+        p = &p[..cut];
+    }
+}
+
 /// Converts a byte offset into a 1-based (line, column), counting columns in characters.
 pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());

@@ -6,7 +6,7 @@
 //! triggers): an element with a known id overrides that element's keys, a new one is appended;
 //! `[remove] policy = ["name"]` drops inherited elements first.
 
-use super::error::{Diagnostic, ScenarioError, line_column};
+use super::error::{Diagnostic, LineIndex, ScenarioError, line_column};
 use super::keys::{ARRAY_SECTIONS, TABLE_SECTIONS, id_key};
 use super::library::{self, ShippedScenario};
 use super::limits::{self, MAX_EXTENDS_DEPTH};
@@ -116,9 +116,8 @@ struct SourceFile {
     text: String,
     /// Byte offset of every key path in the file.
     positions: HashMap<String, usize>,
-    /// Byte offset of each line's start, and whether the line is ASCII (so a column is a byte count),
-    /// made when the first problem is located.
-    line_starts: OnceLock<(Vec<usize>, Vec<bool>)>,
+    /// Where its lines start, made when the first problem is located.
+    lines: OnceLock<LineIndex>,
 }
 
 impl SourceFile {
@@ -127,50 +126,20 @@ impl SourceFile {
             name,
             text,
             positions,
-            line_starts: OnceLock::new(),
+            lines: OnceLock::new(),
         }
     }
 
-    /// 1-based (line, column) of a byte offset, in logarithmic time (and constant on an ASCII line, so a
-    /// million problems on one long line are located in a moment, not in hours).
+    /// 1-based (line, column) of a byte offset ([`LineIndex`]).
     fn line_column(&self, offset: usize) -> (usize, usize) {
-        let (starts, ascii) = self.line_starts.get_or_init(|| {
-            let starts: Vec<usize> = std::iter::once(0)
-                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
-                .collect();
-            let ascii = starts
-                .iter()
-                .enumerate()
-                .map(|(i, &a)| {
-                    let b = starts.get(i + 1).copied().unwrap_or(self.text.len());
-                    self.text.as_bytes()[a..b].is_ascii()
-                })
-                .collect();
-            (starts, ascii)
-        });
-        let offset = offset.min(self.text.len());
-        let line = starts.partition_point(|&s| s <= offset);
-        let start = starts[line - 1];
-        let column = if ascii[line - 1] {
-            offset - start + 1
-        } else {
-            self.text
-                .get(start..offset)
-                .map_or(1, |t| t.chars().count() + 1)
-        };
-        (line, column)
+        self.lines
+            .get_or_init(|| LineIndex::new(&self.text))
+            .locate(&self.text, offset)
     }
 
     /// The position of `path`, or of its nearest ancestor present in this file.
     fn nearest(&self, path: &str) -> Option<usize> {
-        let mut p = path;
-        loop {
-            if let Some(&pos) = self.positions.get(p) {
-                return Some(pos);
-            }
-            let cut = p.rfind(['.', '['])?;
-            p = &p[..cut];
-        }
+        super::error::nearest(&self.positions, path)
     }
 }
 

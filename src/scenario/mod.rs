@@ -23,7 +23,7 @@ mod validate;
 // For the sweep file's errors (the sweeps are part of the engine).
 pub use error::{Diagnostic, MAX_SHOWN, ScenarioError};
 #[cfg(feature = "engine")]
-pub(crate) use error::{line_column, write_problems};
+pub(crate) use error::{LineIndex, line_column, nearest, write_problems};
 pub use keys::KeyPath;
 pub use library::{SHIPPED, ShippedScenario, shipped};
 pub(crate) use load::parse_with_positions;

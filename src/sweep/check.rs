@@ -2,9 +2,10 @@
 //! unknown design or distribution in one pass, each with its file, line, column and key path — as
 //! `validate` does for scenarios — instead of serde's first error alone.
 
-use crate::scenario::{Diagnostic, line_column, suggest};
+use crate::scenario::{Diagnostic, LineIndex, nearest, suggest};
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::OnceLock;
 use toml::{Table, Value};
 
 /// What a key holds.
@@ -137,6 +138,7 @@ pub struct Positions {
     pub file: String,
     text: String,
     at: HashMap<String, usize>,
+    lines: std::sync::Arc<OnceLock<LineIndex>>,
 }
 
 impl Positions {
@@ -145,24 +147,16 @@ impl Positions {
             file: file.to_string(),
             text: text.to_string(),
             at,
+            lines: Default::default(),
         }
     }
 
     /// A problem at `path` (or, when the path is not written, at the nearest written key above it).
     pub fn diagnostic(&self, path: &str, message: impl Into<String>) -> Diagnostic {
-        let mut probe = path;
-        let offset = loop {
-            if let Some(&o) = self.at.get(probe) {
-                break Some(o);
-            }
-            match probe.rfind(['.', '[']) {
-                Some(i) => probe = &probe[..i],
-                None => break None,
-            }
-        };
-        let (line, column) = match offset {
+        let (line, column) = match nearest(&self.at, path) {
             Some(o) => {
-                let (l, c) = line_column(&self.text, o);
+                let lines = self.lines.get_or_init(|| LineIndex::new(&self.text));
+                let (l, c) = lines.locate(&self.text, o);
                 (Some(l), Some(c))
             }
             None => (None, None),
