@@ -1063,9 +1063,13 @@ fn typed<T: DeserializeOwned>(value: &Value, path: &str, problems: &mut Problems
             if !full.ends_with(field) {
                 full = join_path(&full, field);
             }
-            segments.push(Segment::Map {
-                key: field.to_string(),
-            });
+            // serde_path_to_error's path may already end at the key (it records a key as it reads it).
+            let at_key = matches!(segments.last(), Some(Segment::Map { key }) if key == field);
+            if !at_key {
+                segments.push(Segment::Map {
+                    key: field.to_string(),
+                });
+            }
         }
         let mut said = suggest::serde_message(&message);
         // A key an earlier version of the format had: say what replaced it.
