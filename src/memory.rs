@@ -16,6 +16,7 @@
 //!   at once (one being recorded, one handed over, one being encoded).
 
 use crate::scenario::Scenario;
+use crate::scenario::limits::MAX_TRIGGERED_POLICIES;
 use crate::tables::{Detail, Recording, chunk_months, sampled_members};
 use anyhow::Result;
 
@@ -45,12 +46,14 @@ pub struct Estimate {
     /// The policy rules' and the market's grids, which grow with nations, inputs and providers.
     pub grids: u64,
     pub tables: u64,
+    /// The events kept for the whole run (accusations, and the policies' and triggers' own).
+    pub events: u64,
     pub chunks: u64,
 }
 
 impl Estimate {
     pub fn total(&self) -> u64 {
-        self.fixed + self.world + self.grids + self.tables + self.chunks
+        self.fixed + self.world + self.grids + self.tables + self.events + self.chunks
     }
 }
 
@@ -87,12 +90,30 @@ pub fn estimate(scenario: &Scenario, recording: Recording) -> Estimate {
     // Columns of the small tables, a number (8 bytes) each; their DataFrames at the end as much again.
     let small_rows_bytes =
         months * (60 + nations * (20 + 3 * blocs) + providers * 14 + fabs * 12) * 8;
-    let events = if recording.detail.events() {
-        (labs as f64 * EVENTS_PER_LAB) as u64 * PER_EVENT
+    // Lab-level events: accusations each month (a false positive, or a detected extraction attempt by
+    // a lab that tries), the rest on average. Policy events, kept at any detail: a trigger logs at most
+    // one skip a month, and the policies triggers put in force are bounded, four events each.
+    let lab_events = if recording.detail.events() {
+        let accused: f64 = scenario
+            .lab
+            .iter()
+            .map(|l| {
+                let attempt = if l.attempts_extraction() {
+                    p.lambda * p.p_detect
+                } else {
+                    0.0
+                };
+                f64::from(l.count) * (p.false_positive_rate + attempt).min(1.0)
+            })
+            .sum();
+        labs as f64 * EVENTS_PER_LAB + accused * months as f64
     } else {
-        0
+        0.0
     };
-    let tables = 2 * small_rows_bytes + events;
+    let triggers = scenario.trigger.len() as u64;
+    let policy_events = triggers * months + 4 * u64::from(MAX_TRIGGERED_POLICIES);
+    let events = (lab_events as u64).saturating_add(policy_events) * PER_EVENT;
+    let tables = 2 * small_rows_bytes;
 
     let lab_rows = if recording.detail.labs() {
         match recording.lab_sample {
@@ -125,6 +146,7 @@ pub fn estimate(scenario: &Scenario, recording: Recording) -> Estimate {
         world,
         grids,
         tables,
+        events,
         chunks,
     }
 }
@@ -227,6 +249,7 @@ pub fn check(
         e.world += c.world;
         e.grids += c.grids;
         e.tables += c.tables;
+        e.events += c.events;
         e.chunks += c.chunks;
     }
     if e.total() <= limit {
@@ -247,7 +270,13 @@ pub fn check(
             "`--detail summary` (the global, nations, providers and fabs tables only)".into(),
         );
     }
-    if e.world >= e.grids {
+    if e.events > e.world.max(e.grids) {
+        remedies.push(format!(
+            "fewer accusations: labs accused month after month (`false_positive_rate`, `lambda` × \
+             `p_detect`) log ≈ {} of events, which `--detail summary` does not keep",
+            show(e.events)
+        ));
+    } else if e.world >= e.grids {
         remedies.push(format!(
             "fewer labs: the world's {labs} labs alone take ≈ {}",
             show(e.world)
@@ -265,7 +294,7 @@ pub fn check(
     remedies.push("a larger `--max-memory`, on a machine that has it".into());
     anyhow::bail!(
         "this run would need ≈ {} of memory (its world{} {}, its policy and market grids {}, the \
-         program and the tables it keeps {}, chunks of the labs and usage tables on their way to disk {}), more than the {} \
+         program and the tables it keeps {}, its events {}, chunks of the labs and usage tables on their way to disk {}), more than the {} \
          {limit_source}; nothing was run. To make it fit: {}",
         show(e.total()),
         if counterfactual.is_some() {
@@ -276,6 +305,7 @@ pub fn check(
         show(e.world),
         show(e.grids),
         show(e.tables + e.fixed),
+        show(e.events),
         show(e.chunks),
         show(limit),
         remedies.join("; ")
@@ -326,6 +356,37 @@ mod tests {
             e.contains("--lab-sample") && e.contains("--detail summary"),
             "{e}"
         );
+    }
+
+    /// Labs accused every month log an event each: the estimate counts them (they once went uncounted,
+    /// and a world accused throughout held gigabytes of events past `--max-memory`), and names them.
+    #[test]
+    fn the_estimate_counts_accusations_month_after_month() {
+        let s = crate::scenario::load("baseline", &[]).unwrap().scenario;
+        let quiet = estimate(&s, Detail::Nations.into());
+        let mut loud = s.clone();
+        loud.parameters.false_positive_rate = 1.0;
+        let labs: u64 = s.lab.iter().map(|l| u64::from(l.count)).sum();
+        let months = u64::from(s.scenario.months);
+        let e = estimate(&loud, Detail::Nations.into());
+        assert!(e.events >= labs * months * PER_EVENT, "{e:?}");
+        assert!(e.events > 50 * quiet.events, "{e:?} against {quiet:?}");
+        // Summary runs keep only the policies' and triggers' events.
+        assert_eq!(
+            estimate(&loud, Detail::Summary.into()).events,
+            estimate(&s, Detail::Summary.into()).events
+        );
+        let said = check(
+            &loud,
+            Detail::Nations.into(),
+            None,
+            1,
+            e.total() / 2,
+            "given",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(said.contains("fewer accusations"), "{said}");
     }
 
     #[test]

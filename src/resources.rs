@@ -601,5 +601,9 @@ pub struct ResearchBook {
 pub struct TriggerState {
     pub pending: Vec<Accusation>,
     pub fires: Vec<u32>,
+    /// Policies all triggers have put in force (at most `MAX_TRIGGERED_POLICIES`), and whether the
+    /// event saying the bound was reached is logged.
+    pub fired: u32,
+    pub full_said: bool,
     pub next_policy_idx: usize,
 }

@@ -571,10 +571,7 @@ fn traits(
             .unwrap_or(homes[nation]),
         runs,
         total,
-        extraction: l.extraction.unwrap_or(matches!(
-            l.kind,
-            LabKind::Frontier | LabKind::NationalChampion
-        )),
+        extraction: l.attempts_extraction(),
     }
 }
 

@@ -787,3 +787,53 @@ strength = {strength}
     let compute = |o: &fracture::Outputs| sum(&nation(o, "CN", "compute_h100e"));
     assert!(compute(&with) <= compute(&without) * 1.001);
 }
+
+/// A world where every lab is accused every month, with triggers whose policies are named after the
+/// accused lab: the triggers put at most `MAX_TRIGGERED_POLICIES` policies in force (an event says when
+/// the bound is reached), and a trigger skipped for many accusations in a month logs one event, not one
+/// per accusation — so the run stays small and fast (it once logged accusations × triggers events and
+/// compiled a policy per lab and month).
+#[test]
+fn triggers_in_a_world_of_constant_accusations_stay_bounded() {
+    use fracture::scenario::limits::MAX_TRIGGERED_POLICIES;
+    let mut extra = String::new();
+    for i in 0..6 {
+        extra += &format!(
+            "[[trigger]]\nname = \"per-lab-{i}\"\non = \"theft_detected\"\nprobability = 1.0\n\
+             policy = {{ name = \"t{i}-$lab\", kind = \"chip_export_control\", by = [\"US\"], \
+             targets = [\"$nation\"], chips = [\"h100\"], strength = 0.5 }}\n\
+             [[trigger]]\nname = \"board-{i}\"\non = \"theft_detected\"\nprobability = 1.0\n\
+             policy = {{ name = \"b{i}-$provider\", kind = \"cloud_ban\", by = [\"US\"], \
+             providers = [\"$provider\"], targets = [\"US\"] }}\n"
+        );
+    }
+    let s = scenario(&extra, 6, &["parameters.false_positive_rate=1"]);
+    let out = run(&s);
+    let accused = events(&out, "theft_detected").len();
+    assert!(
+        accused > 5 * 2000,
+        "every lab accused every month: {accused}"
+    );
+    let fired = events(&out, "trigger_fired");
+    assert_eq!(fired.len(), MAX_TRIGGERED_POLICIES as usize);
+    let skipped = events(&out, "trigger_skipped");
+    let full: Vec<_> = strs(
+        &rows_where(&out.events, "kind", "trigger_skipped"),
+        "detail",
+    )
+    .into_iter()
+    .filter(|d| d.contains("the most a run may hold"))
+    .collect();
+    assert_eq!(full.len(), 1, "the bound is said once");
+    // At most one skip per trigger and month, besides the one saying the bound is reached.
+    let mut seen = std::collections::HashSet::new();
+    for (t, actor, ..) in &skipped {
+        seen.insert((*t, actor.clone()));
+    }
+    assert!(skipped.len() <= seen.len() + 1, "{skipped:?}");
+    assert!(
+        skipped.len() <= 12 * 6 + 1,
+        "{} skip events for 12 triggers over 6 months",
+        skipped.len()
+    );
+}

@@ -34,6 +34,10 @@ pub const MAX_MAGNITUDE: f64 = 1e15;
 /// Smallest magnitude of a number other than 0: below it a number is rounding noise, and dividing by
 /// it (a price of 1e-300 raised to −β) overflows.
 pub const MIN_MAGNITUDE: f64 = 1e-15;
+/// Most policies a run's triggers may put in force in all: a template named after the accused lab
+/// (`$lab`) in a world where every lab is accused every month would otherwise add a policy per lab and
+/// month, each compiled every month. When it is reached, triggers stop firing and an event says so.
+pub const MAX_TRIGGERED_POLICIES: u32 = 1000;
 /// Most files an `extends` chain may hold.
 pub const MAX_EXTENDS_DEPTH: usize = 32;
 

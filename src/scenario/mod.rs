@@ -508,6 +508,16 @@ pub struct Lab {
     pub extraction: Option<bool>,
 }
 
+impl Lab {
+    /// Whether it attempts extraction: as `extraction` says, else frontier labs and national champions.
+    pub fn attempts_extraction(&self) -> bool {
+        self.extraction.unwrap_or(matches!(
+            self.kind,
+            LabKind::Frontier | LabKind::NationalChampion
+        ))
+    }
+}
+
 fn one_u32() -> u32 {
     1
 }

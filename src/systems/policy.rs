@@ -8,9 +8,11 @@ use crate::components::PolicyRule;
 use crate::measure::{Measure, Parties};
 use crate::month::YearMonth;
 use crate::resources::*;
+use crate::scenario::limits::MAX_TRIGGERED_POLICIES;
 use crate::scenario::{Policy, PolicyKind};
 use bevy_ecs::prelude::*;
 use rand::RngExt;
+use std::collections::HashSet;
 
 /// Fires triggers on the accusations recorded last month, putting new policies in force after their delay.
 ///
@@ -40,7 +42,10 @@ pub fn fire_triggers(
         return;
     }
     let sides = &sides.0;
-    let mut names: Vec<String> = policies.iter().map(|p| p.name.clone()).collect();
+    let mut names: HashSet<String> = policies.iter().map(|p| p.name.clone()).collect();
+    // A trigger skipped for many accusations in a month is one event (its first lab, and how many), so
+    // that a world where every lab is accused every month does not log accusations × triggers events.
+    let mut skipped: Vec<Option<Skipped>> = vec![None; triggers.0.len()];
     let pending = std::mem::take(&mut state.pending);
     for accusation in &pending {
         let nation = &index.nation_ids[accusation.nation];
@@ -60,6 +65,22 @@ pub fn fire_triggers(
             if trigger.max_fires.is_some_and(|m| state.fires[ti] >= m) {
                 continue;
             }
+            if state.fired >= MAX_TRIGGERED_POLICIES {
+                if !state.full_said {
+                    state.full_said = true;
+                    if let Some(event) =
+                        log.record(clock.t, EventKind::TriggerSkipped, &trigger.name)
+                    {
+                        event.target = lab.clone();
+                        event.nation = nation.clone();
+                        event.detail = format!(
+                            "the run's triggers have put {MAX_TRIGGERED_POLICIES} policies in force, \
+                             the most a run may hold; no trigger fires again"
+                        );
+                    }
+                }
+                continue;
+            }
             // Drawn for every matching event, so the stream does not depend on what fired before.
             let draw = rngs.trigger.random::<f64>();
             if draw >= trigger.probability {
@@ -71,21 +92,20 @@ pub fn fire_triggers(
                 .map(|p| index.provider_ids[p].as_str());
             let Some(spec) = instantiate(&trigger.policy, &trigger.name, lab, nation, provider)
             else {
-                if let Some(event) = log.record(clock.t, EventKind::TriggerSkipped, &trigger.name) {
-                    event.target = lab.clone();
-                    event.nation = nation.clone();
-                    event.detail = if accusation.provider.is_some() {
-                        "no cloud for $provider: the accused lab used only the accusers' own".into()
-                    } else {
-                        "no cloud for $provider: the accused lab used none".into()
-                    };
-                }
+                let skip = skipped[ti].get_or_insert_with(|| Skipped {
+                    lab: lab.clone(),
+                    nation: nation.clone(),
+                    used_own: accusation.provider.is_some(),
+                    accusations: 0,
+                });
+                skip.accusations += 1;
                 continue;
             };
             if names.contains(&spec.name) {
                 continue;
             }
             state.fires[ti] += 1;
+            state.fired += 1;
             let start = accusation.month as i32 + trigger.delay_months as i32;
             let end = trigger.duration_months.map(|d| start + d as i32 - 1);
             if let Some(event) = log.record(clock.t, EventKind::TriggerFired, &trigger.name) {
@@ -98,7 +118,7 @@ pub fn fire_triggers(
                     in_force_text(clock.start, start, end)
                 );
             }
-            names.push(spec.name.clone());
+            names.insert(spec.name.clone());
             let idx = state.next_policy_idx;
             state.next_policy_idx += 1;
             commands.spawn(PolicyRule::new(
@@ -110,6 +130,34 @@ pub fn fire_triggers(
             ));
         }
     }
+    for (trigger, skip) in triggers.0.iter().zip(skipped) {
+        let Some(skip) = skip else { continue };
+        if let Some(event) = log.record(clock.t, EventKind::TriggerSkipped, &trigger.name) {
+            event.target = skip.lab;
+            event.nation = skip.nation;
+            event.detail = if skip.used_own {
+                "no cloud for $provider: the accused lab used only the accusers' own".into()
+            } else {
+                "no cloud for $provider: the accused lab used none".into()
+            };
+            if skip.accusations > 1 {
+                event.detail += &format!(
+                    " (and {} more accusations this month)",
+                    skip.accusations - 1
+                );
+            }
+        }
+    }
+}
+
+/// The first accusation a trigger was skipped for this month, and how many there were.
+#[derive(Clone)]
+struct Skipped {
+    lab: String,
+    nation: String,
+    /// Whether the lab used only the accusers' own clouds (else none).
+    used_own: bool,
+    accusations: u32,
 }
 
 /// When a policy is in force, in calendar months: `in force from 2025-06`, `in force 2025-06 to
