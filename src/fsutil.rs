@@ -244,7 +244,11 @@ pub fn open_regular(path: &Path, max: u64) -> std::io::Result<File> {
 }
 
 fn too_big(max: u64) -> String {
-    format!("is larger than the limit of {} MB", max >> 20)
+    if max.is_multiple_of(1 << 20) {
+        format!("is larger than the limit of {} MB", max >> 20)
+    } else {
+        format!("is larger than the limit of {max} bytes")
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------

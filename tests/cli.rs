@@ -682,8 +682,8 @@ fn the_memory_estimate_counts_the_nation_by_nation_grids() {
     assert!(!out.status.success());
     let e = text(&out.stderr);
     assert!(
-        e.contains("expected at most 1000 nations, found 1001")
-            && e.contains("expected at most 100 inputs, found 101"),
+        e.contains("expected at most 1000 [[nation]] entries, found 1001")
+            && e.contains("expected at most 100 [[input]] entries, found 101"),
         "{e}"
     );
 }

@@ -749,16 +749,36 @@ fn extends_cycles_are_found_on_canonical_paths_and_listed() {
 }
 
 #[test]
-fn scenario_files_are_regular_files_of_at_most_64_mb() {
+fn scenario_files_are_regular_files_of_at_most_16_mb_together() {
     let dir = tempfile::tempdir().unwrap();
     let big = dir.path().join("big.toml");
     let file = std::fs::File::create(&big).unwrap();
-    file.set_len((64 << 20) + 1).unwrap();
+    file.set_len((16 << 20) + 1).unwrap();
     let e = load(big.to_str().unwrap(), &[]).unwrap_err();
     assert!(
         e.diagnostics[0]
             .message
-            .contains("larger than the limit of 64 MB"),
+            .contains("larger than the limit of 16 MB"),
+        "{e}"
+    );
+    // Two files of 9 MB each: the second, extended by the first, finds too little room.
+    let half = "# padding\n".repeat((9 << 20) / 10);
+    std::fs::write(
+        dir.path().join("b.toml"),
+        format!("{half}extends = \"baseline\"\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("a.toml"),
+        format!("extends = \"b.toml\"\n[scenario]\nname = \"a\"\n{half}"),
+    )
+    .unwrap();
+    let Err(e) = load(dir.path().join("a.toml").to_str().unwrap(), &[]) else {
+        panic!("18 MB of files together are refused");
+    };
+    assert!(
+        e.to_string()
+            .contains("a scenario's files together hold at most 16 MB"),
         "{e}"
     );
     let e = load("/dev/zero", &[]).unwrap_err();
@@ -1153,4 +1173,68 @@ fn six_mistakes_of_one_file_are_reported_in_one_pass() {
         );
     }
     assert_eq!(e.diagnostics.len(), 6, "one problem per mistake: {e}");
+}
+
+/// Entries of each section are bounded before they are typed (a 60 MB file of 886 000 lab entries once
+/// took 53 s and 7 GB, past `--max-memory`): the bound is named once at the section, with what to do
+/// instead, and entries past it are not checked one by one.
+#[test]
+fn entries_past_a_sections_bound_are_refused_before_they_are_typed() {
+    use fracture::scenario::limits::{MAX_REGIONS, max_entries};
+    let (max_labs, _) = max_entries("lab");
+    let (max_policies, _) = max_entries("policy");
+    let mut text = String::from("extends = \"baseline\"\n[scenario]\nname = \"many\"\n");
+    // Every lab entry past the bound (the baseline's count too) is also wrong (an unknown nation):
+    // none of those is reported.
+    let inherited = load("baseline", &[]).unwrap().scenario.lab.len();
+    for i in inherited..max_labs + 5 {
+        let nation = if i < max_labs { "KE" } else { "ZZ" };
+        text += &format!(
+            "[[lab]]\nid = \"l{i}\"\nnation = \"{nation}\"\nkind = \"startup\"\nbudget = 0.01\n"
+        );
+    }
+    for i in 0..max_policies + 1 {
+        text += &format!(
+            "[[policy]]\nname = \"p{i}\"\nkind = \"import_cap\"\nby = [\"KE\"]\ntargets = [\"KE\"]\n\
+             cap_h100e_per_year = 10\n"
+        );
+    }
+    let e = load_str("many.toml", &text, &sets::<&str>(&[])).unwrap_err();
+    let said = e.to_string();
+    assert!(
+        said.contains(&format!("expected at most {max_labs} [[lab]] entries"))
+            && said.contains("`count`"),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!(
+            "expected at most {max_policies} [[policy]] entries"
+        )),
+        "{said}"
+    );
+    assert!(
+        !said.contains("`ZZ`"),
+        "entries past the bound are not typed: {said}"
+    );
+    assert_eq!(e.diagnostics.len(), 2, "{said}");
+
+    // Regions are bounded over all providers together.
+    let per = MAX_REGIONS / 10 + 1;
+    let mut text = String::from("extends = \"baseline\"\n[scenario]\nname = \"regions\"\n");
+    for v in 0..10 {
+        let regions: Vec<String> = (0..per)
+            .map(|j| format!("{{ id = \"v{v}-r{j}\", host = \"KE\", capacity = 1 }}"))
+            .collect();
+        text += &format!(
+            "[[provider]]\nid = \"v{v}\"\nname = \"V{v}\"\nhome = \"KE\"\nbloc = \"west\"\nprice = 3.0\n\
+             capex = 1.0\nregion = [{}]\n",
+            regions.join(", ")
+        );
+    }
+    let e = load_str("regions.toml", &text, &sets::<&str>(&[])).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains(&format!("expected at most {MAX_REGIONS} regions")),
+        "{e}"
+    );
 }

@@ -38,8 +38,74 @@ pub const MIN_MAGNITUDE: f64 = 1e-15;
 /// (`$lab`) in a world where every lab is accused every month would otherwise add a policy per lab and
 /// month, each compiled every month. When it is reached, triggers stop firing and an event says so.
 pub const MAX_TRIGGERED_POLICIES: u32 = 1000;
+/// Most bytes of a scenario's files together (the file given and those it extends): parsing and
+/// locating every key costs up to ≈ 60 times a file's size in memory, so a 16 MB file of tiny values
+/// peaks near 1 GB. A world of 100 000 lab entries takes ≈ 13 MB.
+pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
 /// Most files an `extends` chain may hold.
 pub const MAX_EXTENDS_DEPTH: usize = 32;
+
+/// Most entries of each array section, and why: checked before an entry is typed, so that a file of a
+/// million entries is refused without typing them (only the first this many are typed and checked).
+/// Nations, inputs, chip classes, providers and blocs size the policy rules' and the market's grids;
+/// the others size the work of every month (a lab entry is a market segment of its own; a population
+/// of labs is one entry with `count`).
+pub const MAX_ENTRIES: &[(&str, usize, &str)] = &[
+    (
+        "nation",
+        MAX_NATIONS,
+        "the policy rules and the market hold a grid over them",
+    ),
+    (
+        "input",
+        MAX_INPUTS,
+        "the policy rules hold two nation × nation grids for each",
+    ),
+    (
+        "chip",
+        MAX_CHIPS,
+        "the policy rules hold a chip × nation grid for each",
+    ),
+    (
+        "provider",
+        MAX_PROVIDERS,
+        "the policy rules and the market hold a grid over them",
+    ),
+    ("bloc", MAX_BLOCS, "every nation holds a weight for each"),
+    (
+        "lab",
+        100_000,
+        "each entry is a market segment of its own; a population of labs is one entry with `count`",
+    ),
+    (
+        "policy",
+        10_000,
+        "the policies in force are compiled every month",
+    ),
+    (
+        "trigger",
+        1_000,
+        "every accusation is matched against each trigger",
+    ),
+    (
+        "intermediary",
+        10_000,
+        "each routes smuggled chips every month",
+    ),
+    ("coalition", 1_000, "each is resolved every month"),
+    ("fab", 10_000, "each produces every month"),
+];
+
+/// Most regions all providers hold together (each is a market seller every month).
+pub const MAX_REGIONS: usize = 20_000;
+
+/// The bound on entries of `section` (usize::MAX for one without).
+pub fn max_entries(section: &str) -> (usize, &'static str) {
+    MAX_ENTRIES
+        .iter()
+        .find(|(s, ..)| *s == section)
+        .map_or((usize::MAX, ""), |&(_, max, why)| (max, why))
+}
 
 /// A range for the numbers at the key paths matching `pattern`.
 #[derive(Clone, Copy, Debug)]
@@ -126,6 +192,70 @@ type Problems = Vec<(String, String)>;
 
 /// How the message of a NaN or infinity starts.
 pub(crate) const NOT_FINITE: &str = "expected a finite number";
+
+/// Most elements of a list inside an entry (`members`, `targets`, `providers`, `region`, `sources`, …):
+/// far above any the model reads (a list of nations or providers holds at most 1000), and what keeps a
+/// file of 16 million unknown ids from costing a problem each.
+pub const MAX_LIST: usize = 10_000;
+
+/// Cuts every list of the merged document to its bound, saying so once per list: an array section to
+/// [`max_entries`], a list inside an entry to [`MAX_LIST`]. What lies past a bound is never checked
+/// (each of a million mistaken entries would otherwise cost a problem, memory and time).
+pub(crate) fn cut_long_lists(doc: &mut Table, problems: &mut Problems) {
+    for (section, value) in doc.iter_mut() {
+        let Value::Array(items) = value else {
+            if let Value::Table(t) = value {
+                cut_within(t, section, problems);
+            }
+            continue;
+        };
+        let (max, why) = max_entries(section);
+        if items.len() > max {
+            problems.push((
+                section.to_string(),
+                format!(
+                    "expected at most {max} [[{section}]] entries, found {}: {why} (see README, \
+                     \"Limits\"); only the first {max} are checked",
+                    items.len()
+                ),
+            ));
+            items.truncate(max);
+        }
+        for (i, item) in items.iter_mut().enumerate() {
+            if let Value::Table(t) = item {
+                cut_within(t, &format!("{section}[{i}]"), problems);
+            }
+        }
+    }
+}
+
+fn cut_within(table: &mut Table, at: &str, problems: &mut Problems) {
+    for (key, value) in table.iter_mut() {
+        let path = format!("{at}.{key}");
+        match value {
+            Value::Array(items) => {
+                if items.len() > MAX_LIST {
+                    problems.push((
+                        path.clone(),
+                        format!(
+                            "expected a list of at most {MAX_LIST} elements, found {}; only the \
+                             first {MAX_LIST} are checked",
+                            items.len()
+                        ),
+                    ));
+                    items.truncate(MAX_LIST);
+                }
+                for (i, item) in items.iter_mut().enumerate() {
+                    if let Value::Table(t) = item {
+                        cut_within(t, &format!("{path}[{i}]"), problems);
+                    }
+                }
+            }
+            Value::Table(t) => cut_within(t, &path, problems),
+            _ => {}
+        }
+    }
+}
 
 /// Checks every number of the merged document; problems as (key path, what was expected).
 pub(crate) fn check(doc: &Table, problems: &mut Problems) {

@@ -384,8 +384,9 @@ fn finish(
             }),
         }
     }
-    let ids = validate::Ids::from_doc(&merged);
     let mut bounds = Problems::new();
+    limits::cut_long_lists(&mut merged, &mut bounds);
+    let ids = validate::Ids::from_doc(&merged);
     limits::check(&merged, &mut bounds);
     // A NaN or infinity is said to be one before any check says what it is not.
     let (mut problems, bounds): (Problems, Problems) = bounds
@@ -444,10 +445,21 @@ fn read_chain(
     let identity = origin.identity();
     let (name, text, dir, shipped) = match origin {
         Origin::Path(p) => {
-            let text =
-                crate::fsutil::read_text(&p, crate::fsutil::MAX_INPUT_BYTES).map_err(|e| {
-                    ScenarioError::single(p.display().to_string(), format!("cannot read: {e}"))
-                })?;
+            // The files of a chain together: each costs memory as it is parsed and located.
+            let read: usize = files.iter().map(|f| f.text.len()).sum();
+            let room = super::limits::MAX_SCENARIO_BYTES.saturating_sub(read as u64);
+            let text = crate::fsutil::read_text(&p, room).map_err(|e| {
+                let chain = if read > 0 {
+                    format!(
+                        " (a scenario's files together hold at most {} MB; the files it extends \
+                         already hold {read} bytes)",
+                        super::limits::MAX_SCENARIO_BYTES >> 20
+                    )
+                } else {
+                    String::new()
+                };
+                ScenarioError::single(p.display().to_string(), format!("cannot read: {e}{chain}"))
+            })?;
             let dir = p.parent().map(Path::to_path_buf);
             (p.display().to_string(), text, dir, false)
         }
@@ -1224,9 +1236,9 @@ fn typed_list<T: DeserializeOwned>(
     match merged.get(section) {
         None => (Vec::new(), true),
         Some(Value::Array(items)) => {
+            let before = problems.len();
             let mut typed_items = Vec::with_capacity(items.len());
             let map = positions.sections.entry(section).or_default();
-            let before = problems.len();
             for (i, v) in items.iter().enumerate() {
                 if let Some(t) = typed(v, &format!("{section}[{i}]"), problems) {
                     typed_items.push(t);

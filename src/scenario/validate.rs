@@ -920,29 +920,18 @@ fn labs(s: &Scenario, ids: &Ids, p: &mut Problems) {
     generated_lab_ids(s, p);
 }
 
-/// Bounds on how many of each element a world holds, where the model needs no more: the policy rules
-/// hold nation × nation grids (one pair for every input), so a world of 20 000 nations would ask for
-/// gigabytes before its first month. The bounds are far above the world's 195 states, the dozen inputs
-/// that matter and the chips and providers there are.
+/// Most regions all providers hold together (entries of each section are bounded as they are typed).
 fn sizes(s: &Scenario, p: &mut Problems) {
-    use super::limits::{MAX_BLOCS, MAX_CHIPS, MAX_INPUTS, MAX_NATIONS, MAX_PROVIDERS};
-    let counts = [
-        ("nation", s.nation.len(), MAX_NATIONS, "nations"),
-        ("input", s.input.len(), MAX_INPUTS, "inputs"),
-        ("chip", s.chip.len(), MAX_CHIPS, "chip classes"),
-        ("provider", s.provider.len(), MAX_PROVIDERS, "providers"),
-        ("bloc", s.bloc.len(), MAX_BLOCS, "blocs"),
-    ];
-    for (key, n, max, what) in counts {
-        if n > max {
-            p.push((
-                key.into(),
-                format!(
-                    "expected at most {max} {what}, found {n}: the policy rules and the market hold \
-                     a grid over them (see README, \"Limits\")"
-                ),
-            ));
-        }
+    use super::limits::MAX_REGIONS;
+    let regions: usize = s.provider.iter().map(|v| v.region.len()).sum();
+    if regions > MAX_REGIONS {
+        p.push((
+            "provider".into(),
+            format!(
+                "expected at most {MAX_REGIONS} regions in all providers, found {regions}: each is a \
+                 seller in the market every month (see README, \"Limits\")"
+            ),
+        ));
     }
 }
 

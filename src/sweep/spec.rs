@@ -248,8 +248,8 @@ impl SweepSpec {
                 positions,
             });
         }
-        let text =
-            crate::fsutil::read_text(path, crate::fsutil::MAX_INPUT_BYTES).with_context(|| {
+        let text = crate::fsutil::read_text(path, crate::scenario::limits::MAX_SCENARIO_BYTES)
+            .with_context(|| {
                 let known: Vec<&str> = SHIPPED.iter().map(|s| s.0).collect();
                 format!(
                     "cannot read the sweep file {} (shipped sweeps: {}{})",
