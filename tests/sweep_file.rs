@@ -260,3 +260,46 @@ fn export_gives_one_row_per_point_or_run_with_inputs_by_key_path() {
     );
     assert!(export::write(&per_point, &tmp.path().join("x.xlsx")).is_err());
 }
+
+/// A key the base scenario refuses is blamed on the design file when the key came from its header (the
+/// sweep file names no parameters), at line 1 with its column; when the sweep file names the key, on
+/// the sweep file's key, with the row whose value was tried.
+#[test]
+fn a_refused_column_is_blamed_on_the_design_files_header() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = tmp.path().join("spec.toml");
+    std::fs::write(&spec, SPEC).unwrap();
+    std::fs::write(
+        tmp.path().join("points.csv"),
+        "parameters.betta,policy.us-chip-controls.strength\n2,0.5\n",
+    )
+    .unwrap();
+    let e = format!(
+        "{:#}",
+        Prepared::new(&SweepSpec::read(&spec).unwrap()).unwrap_err()
+    );
+    assert!(
+        e.contains("points.csv:1: `parameters.betta`: the header's column 1")
+            && e.contains("did you mean `beta`?"),
+        "{e}"
+    );
+    assert!(
+        !e.contains("spec.toml"),
+        "the sweep file is not to blame: {e}"
+    );
+
+    let named = SPEC.replace(
+        "[outputs]",
+        "[[parameter]]\nkey = \"parameters.betta\"\n\n[outputs]",
+    );
+    std::fs::write(&spec, named).unwrap();
+    std::fs::write(tmp.path().join("points.csv"), "parameters.betta\n2\n").unwrap();
+    let e = format!(
+        "{:#}",
+        Prepared::new(&SweepSpec::read(&spec).unwrap()).unwrap_err()
+    );
+    assert!(
+        e.contains("spec.toml:") && e.contains("`parameter[0].key`") && e.contains("points.csv:2"),
+        "{e}"
+    );
+}

@@ -15,16 +15,26 @@ pub struct Diagnostic {
     pub message: String,
 }
 
+/// One line, whatever the file, key or message held: a newline in an echoed id or file name cannot
+/// start a line that reads as another diagnostic.
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.file)?;
-        if let (Some(line), Some(column)) = (self.line, self.column) {
-            write!(f, ":{line}:{column}")?;
+        use super::text::one_line;
+        write!(f, "{}", one_line(&self.file))?;
+        match (self.line, self.column) {
+            (Some(line), Some(column)) => write!(f, ":{line}:{column}")?,
+            (Some(line), None) => write!(f, ":{line}")?,
+            _ => {}
         }
         if self.key_path.is_empty() {
-            write!(f, ": {}", self.message)
+            write!(f, ": {}", one_line(&self.message))
         } else {
-            write!(f, ": `{}`: {}", self.key_path, self.message)
+            write!(
+                f,
+                ": `{}`: {}",
+                one_line(&self.key_path),
+                one_line(&self.message)
+            )
         }
     }
 }

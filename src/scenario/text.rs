@@ -152,29 +152,72 @@ pub fn scenario_name_problem(name: &str) -> Option<String> {
     None
 }
 
-/// `s` with every control, bidirectional and zero-width character escaped as `\u{…}` (newlines and
-/// tabs kept): safe to print to a terminal, whatever a file said.
+/// `s` with every control, bidirectional and zero-width character escaped as `\u{…}`: safe to print to
+/// a terminal, whatever a file said. Newlines and tabs are kept where they lay out a message, but a
+/// newline inside a `quoted` value is escaped (`\n`), so that an id or a name cannot start a line of
+/// its own that reads as the program's (`unknown nation `K` then a line `ok: …`).
 pub fn printable(s: &str) -> String {
+    let kept = |c: char| c == '\n' || c == '\t';
     if !s
         .chars()
-        .any(|c| (c.is_control() && c != '\n' && c != '\t') || invisible(c))
+        .any(|c| (c.is_control() && !kept(c)) || invisible(c) || c == '\r')
+        && !s.contains('`')
     {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len());
+    let mut quoted = false;
     for c in s.chars() {
-        if (c.is_control() && c != '\n' && c != '\t') || invisible(c) {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
+        match c {
+            '`' => {
+                quoted = !quoted;
+                out.push(c);
+            }
+            '\n' if quoted => out.push_str("\\n"),
+            '\n' => out.push(c),
+            '\t' => out.push(c),
+            c if c.is_control() || invisible(c) => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
         }
     }
     out
 }
 
+/// `s` on one line: [`printable`], with newlines and tabs escaped too (a diagnostic is one line).
+pub fn one_line(s: &str) -> String {
+    let s = printable(s);
+    if s.contains(['\n', '\t']) {
+        s.replace('\n', "\\n").replace('\t', "\\t")
+    } else {
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A newline inside a quoted value cannot start a line of its own; one between lines of a message
+    /// stays; a diagnostic is one line whatever it holds.
+    #[test]
+    fn a_quoted_newline_is_escaped_and_a_diagnostic_is_one_line() {
+        let said = printable("invalid scenario: 1 problem\n  unknown nation `K\nok: fine`\nnext");
+        assert_eq!(
+            said,
+            "invalid scenario: 1 problem\n  unknown nation `K\\nok: fine`\nnext"
+        );
+        assert_eq!(printable("a\x1b[2Jb"), "a\\u{1b}[2Jb");
+        let d = crate::scenario::Diagnostic {
+            file: "a\nb.toml".into(),
+            line: Some(3),
+            column: None,
+            key_path: "coalition[0].members[0]".into(),
+            message: "unknown nation `K\nE`\tand more".into(),
+        };
+        let shown = d.to_string();
+        assert!(!shown.contains(['\n', '\t']), "{shown}");
+        assert!(shown.starts_with("a\\nb.toml:3: "), "{shown}");
+    }
 
     #[test]
     fn ids_are_ascii_words_that_cannot_deceive() {

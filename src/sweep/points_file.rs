@@ -168,9 +168,9 @@ fn parse_cell(text: &str, column: &str) -> std::result::Result<Value, String> {
             .map_err(|_| format!("column `{column}`: `{t}` is not a finite number"));
     }
     Ok(match t {
-        "true" | "True" | "TRUE" => Value::Other(toml::Value::Boolean(true)),
-        "false" | "False" | "FALSE" => Value::Other(toml::Value::Boolean(false)),
-        _ => Value::Other(toml::Value::String(t.to_string())),
+        "true" | "True" | "TRUE" => Value::other(toml::Value::Boolean(true)),
+        "false" | "False" | "FALSE" => Value::other(toml::Value::Boolean(false)),
+        _ => Value::other(toml::Value::String(t.to_string())),
     })
 }
 
@@ -308,9 +308,9 @@ fn parquet_rows(name: &str, path: &Path) -> Result<Typed> {
                         at()
                     )
                 }
-                AnyValue::Boolean(b) => Value::Other(toml::Value::Boolean(b)),
-                AnyValue::String(s) => Value::Other(toml::Value::String(s.to_string())),
-                AnyValue::StringOwned(s) => Value::Other(toml::Value::String(s.to_string())),
+                AnyValue::Boolean(b) => Value::other(toml::Value::Boolean(b)),
+                AnyValue::String(s) => Value::other(toml::Value::String(s.to_string())),
+                AnyValue::StringOwned(s) => Value::other(toml::Value::String(s.to_string())),
                 AnyValue::Float32(x) => {
                     finite(x as f64, &c).map_err(|m| anyhow::anyhow!("{}: {m}", at()))?
                 }
@@ -377,10 +377,10 @@ mod tests {
         // The integer 1 becomes a float: the column also holds 2.5.
         assert_eq!(f.rows[0][0], Value::Float(1.0));
         assert_eq!(f.rows[1][1], Value::Int(12));
-        assert_eq!(f.rows[0][2], Value::Other(toml::Value::Boolean(true)));
+        assert_eq!(f.rows[0][2], Value::other(toml::Value::Boolean(true)));
         assert_eq!(
             f.rows[0][3],
-            Value::Other(toml::Value::String("Kenya, \"KE\"".into()))
+            Value::other(toml::Value::String("Kenya, \"KE\"".into()))
         );
         assert_eq!(f.numeric, [true, true, false, false]);
         assert_eq!(f.sha256.len(), 64);

@@ -136,7 +136,7 @@ impl Prepared {
                 if problems.is_empty() {
                     problems.push(("sweep.set".into(), refused(&base, &all)));
                 }
-                return Err(located(positions, problems));
+                return Err(located(positions, problems, points));
             }
         };
         let base_hash = Manifest::new(&loaded.scenario, 0, vec![]).scenario_hash;
@@ -223,7 +223,7 @@ impl Prepared {
             }
         }
         if !problems.is_empty() {
-            return Err(located(positions, problems));
+            return Err(located(positions, problems, points));
         }
         let mut h = Sha256::new();
         h.update(spec.canonical_hash().as_bytes());
@@ -619,10 +619,61 @@ fn refused(base: &str, e: &scenario::ScenarioError) -> String {
 }
 
 /// Problems as one error: at their lines in the sweep file when it is known, else in a line.
-fn located(positions: Option<&Positions>, problems: Vec<(String, String)>) -> anyhow::Error {
+/// Problems located in the sweep file — and a parameter's, when its points come from a design file,
+/// in that file: the header's column when the sweep file names no parameters (the key is the
+/// header's), else the sweep file's key with the row its value came from.
+fn located(
+    positions: Option<&Positions>,
+    mut problems: Vec<(String, String)>,
+    points: Option<&FilePoints>,
+) -> anyhow::Error {
+    let mut in_points = Vec::new();
+    if let Some(points) = points {
+        let first_row = if points.csv {
+            format!("{}:2", points.file)
+        } else {
+            format!("{} row 1", points.file)
+        };
+        let value_at = if points.csv { "line 2" } else { "row 1" };
+        for (path, message) in &mut problems {
+            let Some(i) = path
+                .strip_prefix("parameter[")
+                .and_then(|rest| rest.strip_suffix("].key"))
+                .and_then(|i| i.parse::<usize>().ok())
+            else {
+                continue;
+            };
+            let Some(&column) = points.columns.get(i) else {
+                continue;
+            };
+            if points.keys_from_header {
+                in_points.push(scenario::Diagnostic {
+                    file: points.file.clone(),
+                    line: points.csv.then_some(1),
+                    column: None,
+                    key_path: points.keys.get(i).cloned().unwrap_or_default(),
+                    message: format!(
+                        "the header's column {column}, with its first value ({value_at}): {message}"
+                    ),
+                });
+                path.clear();
+            } else {
+                *message = format!("{message} (the value tried is the first row's, {first_row})");
+            }
+        }
+        problems.retain(|(path, _)| !path.is_empty());
+    }
     match positions {
-        Some(p) => super::check::error(p, problems).into(),
-        None => anyhow!("invalid sweep: {}", super::spec::flat(&problems).join("; ")),
+        Some(p) => {
+            let mut e = super::check::error(p, problems);
+            e.diagnostics.extend(in_points);
+            e.into()
+        }
+        None => {
+            let mut said = super::spec::flat(&problems);
+            said.extend(in_points.iter().map(ToString::to_string));
+            anyhow!("invalid sweep: {}", said.join("; "))
+        }
     }
 }
 

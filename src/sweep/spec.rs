@@ -223,10 +223,20 @@ pub struct SpecFile {
 /// The points of a design file, as the sweep uses them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FilePoints {
+    /// The file, as problems name it.
+    pub file: String,
+    /// Whether it is CSV (its rows have lines: the header is line 1), else Parquet.
+    pub csv: bool,
+    /// Whether the parameters are the file's columns (the sweep file names none), so that a key the
+    /// base scenario refuses is the header's to mend.
+    pub keys_from_header: bool,
+    /// Each parameter's key and column in the file (1-based), for messages.
+    pub keys: Vec<String>,
+    pub columns: Vec<usize>,
     /// SHA-256 of the file's bytes.
     pub sha256: String,
-    /// `points[point][parameter]`.
-    pub points: Vec<Vec<PointValue>>,
+    /// `points[point][parameter]`, shared with the design made from it.
+    pub points: std::sync::Arc<Vec<Vec<PointValue>>>,
     /// Whether each parameter's values are all numbers.
     pub numeric: Vec<bool>,
 }
@@ -625,7 +635,8 @@ impl SpecFile {
 /// and then writes them into the spec) and takes each point's values in parameter order.
 /// The file is consumed row by row, so a design of millions of points is held once, not twice.
 fn file_points(spec_name: &str, spec: &mut SweepSpec, file: PointsFile) -> Result<FilePoints> {
-    if spec.parameters.is_empty() {
+    let keys_from_header = spec.parameters.is_empty();
+    if keys_from_header {
         for c in &file.columns {
             if !c.contains('.') {
                 bail!(
@@ -720,8 +731,13 @@ fn file_points(spec_name: &str, spec: &mut SweepSpec, file: PointsFile) -> Resul
         })
         .collect();
     Ok(FilePoints {
+        file: file.path.display().to_string(),
+        csv,
+        keys_from_header,
+        keys: spec.parameters.iter().map(|p| p.key.clone()).collect(),
+        columns: columns.iter().map(|&j| j + 1).collect(),
         sha256: file.sha256,
-        points,
+        points: std::sync::Arc::new(points),
         numeric,
     })
 }

@@ -6,8 +6,9 @@
 pub enum Value {
     Float(f64),
     Int(i64),
-    /// A non-numeric TOML value (string, boolean), kept as written.
-    Other(toml::Value),
+    /// A non-numeric TOML value (string, boolean), kept as written; boxed so that a point of numbers,
+    /// the common case, costs 16 bytes a value (a design file may hold millions of points).
+    Other(Box<toml::Value>),
 }
 
 impl Value {
@@ -16,7 +17,7 @@ impl Value {
         match self {
             Value::Float(x) => toml::Value::Float(*x),
             Value::Int(i) => toml::Value::Integer(*i),
-            Value::Other(v) => v.clone(),
+            Value::Other(v) => (**v).clone(),
         }
     }
 
@@ -29,6 +30,11 @@ impl Value {
             Value::Int(i) => i.to_string(),
             Value::Other(v) => v.to_string(),
         }
+    }
+
+    /// A non-numeric value.
+    pub fn other(v: toml::Value) -> Value {
+        Value::Other(Box::new(v))
     }
 
     pub fn as_f64(&self) -> Option<f64> {
