@@ -131,8 +131,9 @@ struct RunArgs {
     /// Run the story on N seeds — the scenario's seed (or --seed) and the N−1 after it — each against
     /// its own counterfactual, into OUT/seed=S/ run folders; OUT gets every seed's comparison with
     /// each number's mean, range and sign agreement (compare.parquet), a chart of the spread and, with
-    /// --report, a report of the ensemble.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    /// --report, a report of the ensemble. At most 100: each seed writes a run folder of its own (for
+    /// more, a sweep with `replicates` keeps one row per run).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
     seeds: Option<u32>,
     /// Rows in the labs table for every lab of its own (`count = 1`) and only N members of each
     /// population, spread evenly over it (with --detail full).

@@ -825,6 +825,7 @@ fn careless_values_and_bases_get_plain_messages() {
             "months are a whole number from 1 to 1200",
         ),
         (&["run", "--max-memory", "-5G"][..], "is not a size"),
+        (&["run", "--seeds", "101"][..], "101 is not in 1..=100"),
     ] {
         let out = fracture(args, tmp.path());
         let e = text(&out.stderr);

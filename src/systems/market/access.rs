@@ -15,11 +15,39 @@ use super::{MarketScratch, reference};
 use crate::parameters::Parameters;
 use crate::resources::*;
 
+/// The month's provider × nation access rules laid out nation by nation: preparing a segment reads one
+/// nation's cell of every provider, a strided read of the rules' own provider-major grids (in a world of
+/// a thousand providers and nations, a fifth of the run). Filled once a month, reused.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ByNation {
+    closed: Grid,
+    kyc: Grid,
+    sanction: Grid,
+}
+
+impl ByNation {
+    pub(crate) fn fill(&mut self, rules: &Rules, nations: usize, providers: usize) {
+        for (to, from) in [
+            (&mut self.closed, &rules.closed),
+            (&mut self.kyc, &rules.kyc),
+            (&mut self.sanction, &rules.sanction),
+        ] {
+            if to.data.len() != nations * providers {
+                *to = Grid::new(nations, providers, 0.0);
+            }
+            for v in 0..providers {
+                for (n, &x) in from.row(v).iter().enumerate() {
+                    to.data[n * providers + v] = x;
+                }
+            }
+        }
+    }
+}
+
 /// What preparing a segment reads: the month's access rules, compliance and alignments.
 pub(crate) struct SegmentFacts<'a> {
     pub(crate) params: &'a Parameters,
     pub(crate) index: &'a WorldIndex,
-    pub(crate) rules: &'a Rules,
     pub(crate) compliance: &'a [f64],
     pub(crate) bloc: &'a [usize],
     /// Alignment weights, [nation × bloc].
@@ -52,16 +80,19 @@ impl SegmentFacts<'_> {
             m.bloc_factor.push(factor);
             m.bloc_weight.push(factor.powf(-p.beta));
         }
+        let rules = &m.by_nation;
+        let (closed, kyc, sanction) =
+            (rules.closed.row(n), rules.kyc.row(n), rules.sanction.row(n));
         for v in 0..m.providers {
             let (leak, blocked) = reference::access(
                 contracts.is_none_or(|c| c[v]),
-                self.rules.is_closed(v, n),
-                if large { self.rules.kyc.get(v, n) } else { 0.0 },
+                closed[v] > 0.0,
+                if large { kyc[v] } else { 0.0 },
                 self.compliance[v],
             );
             m.policy_blocked.set(s, v, if blocked { 1.0 } else { 0.0 });
             let b = self.bloc[v];
-            let premium = p.sanction_premium * self.rules.sanction.get(v, n);
+            let premium = p.sanction_premium * sanction[v];
             let (factor, weight) = if premium == 0.0 {
                 (m.bloc_factor[b], m.bloc_weight[b])
             } else {

@@ -209,18 +209,25 @@ pub(crate) fn book_providers(
             }
         })
         .collect();
+    // Each provider's sums over the segments, in segment order (as a loop over one provider's column
+    // would add them, bit for bit), read row by row: a column of a segment × provider grid is strided,
+    // and a world of a thousand providers spent half its time here reading columns.
+    let np = m.providers;
+    let (mut served_by, mut revenue_by, mut growth_by) =
+        (vec![0.0; np], vec![0.0; np], vec![0.0; np]);
+    for (s, (&demand, &segment_growth)) in m.demand.iter().zip(&segment_growth).enumerate() {
+        let (alloc, pay, first) = (m.alloc.row(s), m.pay_factor.row(s), m.first_share.row(s));
+        for v in 0..np {
+            let a = alloc[v];
+            served_by[v] += a;
+            revenue_by[v] += a * pay[v];
+            growth_by[v] += first[v] * demand * segment_growth;
+        }
+    }
     for (provider, book) in providers.iter_mut() {
         let book = book.into_inner();
         let v = provider.idx;
-        let mut served = 0.0;
-        let mut revenue = 0.0;
-        let mut growth = 0.0;
-        for (s, (&demand, &segment_growth)) in m.demand.iter().zip(&segment_growth).enumerate() {
-            let a = m.alloc.get(s, v);
-            served += a;
-            revenue += a * m.pay_factor.get(s, v);
-            growth += m.first_share.get(s, v) * demand * segment_growth;
-        }
+        let (served, revenue, growth) = (served_by[v], revenue_by[v], growth_by[v]);
         book.price = m.price[v];
         book.cost = m.cost[v];
         book.served = served;

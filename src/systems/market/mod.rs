@@ -98,6 +98,8 @@ pub struct MarketScratch {
     /// By pool: every contracted provider is shut by policy this month.
     pub(crate) stuck: Vec<bool>,
     pub(crate) nation_sums: NationSums,
+    /// The month's access rules, nation by nation.
+    pub(crate) by_nation: access::ByNation,
 }
 
 /// A segment's month in the market, as its labs read it.
@@ -225,6 +227,7 @@ impl MarketScratch {
             splits: Vec::new(),
             stuck: Vec::with_capacity(pools),
             nation_sums: NationSums::new(nations, blocs, providers),
+            by_nation: access::ByNation::default(),
         }
     }
 }
@@ -326,10 +329,10 @@ pub fn market(
         }
     }
 
+    m.by_nation.fill(rules, nn, np);
     let facts = access::SegmentFacts {
         params: p,
         index,
-        rules,
         compliance: &compliance,
         bloc: &bloc,
         weights: &weights,
