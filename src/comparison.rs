@@ -7,9 +7,9 @@
 //! [`stats`] is the arithmetic, on two plain series; [`compare`] applies it to two runs' tables, lined
 //! up by calendar month; [`frame`] makes the rows the `compare.parquet` table. Nothing here writes.
 
-use crate::charts::RunData;
-use crate::charts::data::{floats, strings};
 use crate::resources::EventKind;
+use crate::run_data::RunData;
+use crate::run_data::{floats, strings};
 use crate::scenario::{Aggregate, Direction};
 use crate::story::{Judgement, Tables};
 use anyhow::Result;
@@ -502,7 +502,7 @@ pub struct StoryComparison {
     pub month_labels: Vec<String>,
     /// The events of the story's own policies and triggers, in order: triggers fired, policies
     /// switched on and off.
-    pub events: Vec<crate::charts::data::Event>,
+    pub events: Vec<crate::run_data::Event>,
 }
 
 impl StoryComparison {
@@ -582,7 +582,7 @@ fn own_events(
     data: &RunData,
     story: &crate::scenario::Scenario,
     counterfactual: &crate::scenario::Scenario,
-) -> Vec<crate::charts::data::Event> {
+) -> Vec<crate::run_data::Event> {
     let triggers: Vec<&str> = story
         .trigger
         .iter()
@@ -685,7 +685,7 @@ fn effect_size(x: f64, relative: bool, column: &str, blocs: &[(String, String)])
     } else if known_metric(column, blocs).is_some_and(|m| m.measure == Measure::Share) {
         format!("{} pts", points(100.0 * x))
     } else {
-        crate::charts::fmt_num(x)
+        crate::numbers::fmt_num(x)
     }
 }
 
@@ -766,7 +766,7 @@ pub fn difference_text(row: &Row, d: f64, relative: Option<f64>) -> String {
         (Measure::Quantity, Some(r)) => signed(percent(r)),
         (Measure::Share, _) => signed(format!("{} pts", points(100.0 * d))),
         (Measure::Count, _) => signed(format!("{d:.0}")),
-        _ => signed(crate::charts::fmt_num(d)),
+        _ => signed(crate::numbers::fmt_num(d)),
     }
 }
 
@@ -781,7 +781,7 @@ pub fn cumulative_text(row: &Row) -> String {
         (Measure::Count, _) => signed(format!("{:.0} lab-months", s.cumulative)),
         _ => signed(format!(
             "{} {}-months",
-            crate::charts::fmt_num(s.cumulative),
+            crate::numbers::fmt_num(s.cumulative),
             m.unit()
         )),
     }
@@ -824,7 +824,7 @@ pub fn cells(row: &Row) -> Cells {
 /// Percentage points: two decimals below 1, one below 100, whole (with thousands) above.
 fn points(p: f64) -> String {
     if p.abs() >= 100.0 {
-        crate::charts::fmt_num(p)
+        crate::numbers::fmt_num(p)
     } else if p.abs() >= 1.0 {
         format!("{p:.1}")
     } else {
@@ -872,7 +872,7 @@ pub fn peak_text(r: &Row, against: &str) -> String {
     let own = if s.run_peak.value > 0.0 {
         format!(
             "peak {} in {}, stranded in {}",
-            crate::charts::fmt_num(s.run_peak.value),
+            crate::numbers::fmt_num(s.run_peak.value),
             r.month(s.run_peak.t),
             months(s.run_peak.months_above_zero)
         )
@@ -882,7 +882,7 @@ pub fn peak_text(r: &Row, against: &str) -> String {
     let reference = if s.reference_peak.value > 0.0 {
         format!(
             "peak {}, {}",
-            crate::charts::fmt_num(s.reference_peak.value),
+            crate::numbers::fmt_num(s.reference_peak.value),
             months(s.reference_peak.months_above_zero)
         )
     } else {

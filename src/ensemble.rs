@@ -8,9 +8,9 @@
 //! month columns and month counts are the median month (count) in the `mean` row, the earliest and
 //! latest in the others. Nothing here writes.
 
-use crate::charts::RunData;
-use crate::charts::data::month_number;
 use crate::comparison::{self, Largest, Metric, Peak, Row, Stats};
+use crate::run_data::RunData;
+use crate::run_data::month_number;
 use polars::prelude::*;
 
 /// The prefix of a seed's run folder inside an ensemble's folder: `seed=3/`.
@@ -510,7 +510,7 @@ mod tests {
         assert_eq!(s.max().stats.months_below, 3);
         let df = frame(&seeds, std::slice::from_ref(s)).unwrap();
         assert_eq!(df.height(), 3 + 3);
-        let kinds: Vec<String> = crate::charts::data::strings(&df, "row_kind").unwrap();
+        let kinds: Vec<String> = crate::run_data::strings(&df, "row_kind").unwrap();
         assert_eq!(
             kinds,
             ["seed", "seed", "seed", "summary", "summary", "summary"]

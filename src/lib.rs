@@ -1,7 +1,7 @@
 //! fracture: an agent-based simulator of the geopolitical AI supply chain.
 //!
 //! Nations, blocs, fabs, chip classes, cloud providers and their regions, AI labs and intermediaries are
-//! bevy_ecs entities; eight systems run each month under a scenario's policies (MODEL.md); the run yields
+//! bevy_ecs entities; ten systems run each month under a scenario's policies (MODEL.md); the run yields
 //! tables of compute access, capability and bifurcation. Load a scenario with [`scenario::load`], run it
 //! in memory with [`simulate`], write it with [`output::write_run`], draw it with [`charts`] and
 //! [`report`].
@@ -30,6 +30,8 @@ pub mod measure;
 #[cfg(feature = "engine")]
 pub mod memory;
 #[cfg(feature = "engine")]
+pub mod numbers;
+#[cfg(feature = "engine")]
 pub mod output;
 #[cfg(feature = "engine")]
 pub mod progress;
@@ -37,6 +39,8 @@ pub mod progress;
 pub mod report;
 #[cfg(feature = "engine")]
 pub mod resources;
+#[cfg(feature = "engine")]
+pub mod run_data;
 #[cfg(feature = "engine")]
 pub mod simulation;
 #[cfg(feature = "engine")]

@@ -4,8 +4,9 @@
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use fracture::Detail;
-use fracture::charts::{self, RunData};
+use fracture::charts;
 use fracture::output::{self, Manifest};
+use fracture::run_data::RunData;
 use fracture::scenario::{self, KeyPath, Override, SHIPPED, ScenarioError};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -363,7 +364,7 @@ fn run(args: RunArgs) -> Result<()> {
             (n.id.clone(), name.clone())
         })
         .collect();
-    let focus = charts::data::resolve_focus(&args.focus, &nations).context("--focus")?;
+    let focus = fracture::run_data::resolve_focus(&args.focus, &nations).context("--focus")?;
     // A story's counterfactual, run with the same seed, months and --set values.
     let counterfactual = if args.no_baseline {
         None

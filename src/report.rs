@@ -3,8 +3,9 @@
 //! policy events. It loads nothing: no scripts, no stylesheets or fonts from elsewhere (Noto Sans is
 //! embedded as a data URI), so it opens offline and looks the same on every machine.
 
-use crate::charts::{self, Chart, ChartSpec, RunChartSpec, RunData, fmt_num};
+use crate::charts::{self, Chart, ChartSpec, RunChartSpec, fmt_num};
 use crate::comparison::StoryComparison;
+use crate::run_data::RunData;
 use anyhow::Result;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};

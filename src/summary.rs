@@ -1,9 +1,9 @@
 //! What `run` prints at the end: the key metrics of the final month, and for a story, the story against
 //! its counterfactual.
 
-use crate::charts::RunData;
 use crate::comparison::{self, Measure, StoryComparison};
 use crate::output::Outputs;
+use crate::run_data::RunData;
 use polars::prelude::*;
 use std::fmt::Write;
 
@@ -24,7 +24,7 @@ fn last_f64(frame: &DataFrame, column: &str) -> Option<f64> {
 /// uses, shares as percentages, large counts with thousands separators.
 pub fn final_month(
     outputs: &Outputs,
-    blocs: &[crate::charts::BlocInfo],
+    blocs: &[crate::run_data::BlocInfo],
     focus: &[String],
 ) -> String {
     let g = &outputs.global;
@@ -45,7 +45,7 @@ pub fn final_month(
     let share = |c: &str| last_f64(g, c).map_or("–".to_string(), comparison::percent);
     let count = |c: &str| {
         last_f64(g, c).map_or("–".to_string(), |x| {
-            crate::charts::axes::thousands(x.max(0.0).round() as u64)
+            crate::numbers::thousands(x.max(0.0).round() as u64)
         })
     };
     rows.push((
@@ -93,7 +93,7 @@ pub fn final_month(
                     rows.push((
                         format!("{f}: H100e per 1000 people"),
                         if v * 1000.0 >= 1000.0 {
-                            crate::charts::axes::thousands((v * 1000.0).round() as u64)
+                            crate::numbers::thousands((v * 1000.0).round() as u64)
                         } else {
                             format!("{:.3}", v * 1000.0)
                         },
@@ -438,7 +438,7 @@ pub fn ensemble(
         let (mean, min, max) = (s.mean(), s.min(), s.max());
         let label = format!("  {}", s.metric.label);
         if s.metric.measure == Measure::Count {
-            let peak = |r: &comparison::Row| crate::charts::fmt_num(r.stats.run_peak.value);
+            let peak = |r: &comparison::Row| crate::numbers::fmt_num(r.stats.run_peak.value);
             lines.push((
                 label,
                 [

@@ -430,3 +430,32 @@ fn the_library_builds_without_the_engine() {
         );
     }
 }
+
+/// Analysis reads a run without drawing it: the comparison, the printed summary, the seed ensemble and
+/// the run data they read reach no chart module (they once read their data from `charts::RunData`,
+/// analysis on top of plotting).
+#[test]
+fn analysis_reaches_no_chart_module() {
+    let files = sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+    let roots = ["comparison.rs", "summary.rs", "ensemble.rs", "run_data.rs"];
+    let mut reached: BTreeMap<String, String> = BTreeMap::new();
+    let mut queue: VecDeque<String> = roots.iter().map(|r| r.to_string()).collect();
+    for r in roots {
+        reached.insert(r.to_string(), String::new());
+    }
+    while let Some(file) = queue.pop_front() {
+        for next in dependencies(&files, &file).unwrap() {
+            if !reached.contains_key(&next) {
+                reached.insert(next.clone(), file.clone());
+                queue.push_back(next);
+            }
+        }
+    }
+    let charts: Vec<String> = reached
+        .iter()
+        .filter(|(f, _)| f.starts_with("charts/"))
+        .map(|(f, from)| format!("{from} → {f}"))
+        .collect();
+    assert!(charts.is_empty(), "analysis reaches charts: {charts:?}");
+    assert!(reached.contains_key("numbers.rs"), "the walk follows paths");
+}

@@ -225,7 +225,7 @@ fn bloc_names_come_from_the_columns_and_the_legend_names_every_bloc() {
     assert!(svg.contains("World total"));
     // The note mentions a non-aligned line only when the chart draws one.
     use fracture::charts::RunChartSpec;
-    let non_aligned = fracture::charts::data::floats(&data.global, "compute_share_non_aligned")
+    let non_aligned = fracture::run_data::floats(&data.global, "compute_share_non_aligned")
         .map(|v| v.iter().any(|&x| x > 0.0))
         .unwrap_or(false);
     assert_eq!(

@@ -22,11 +22,11 @@ fn ok(args: &[&str], cwd: &Path) -> String {
 }
 
 fn strings(df: &DataFrame, column: &str) -> Vec<String> {
-    fracture::charts::data::strings(df, column).unwrap()
+    fracture::run_data::strings(df, column).unwrap()
 }
 
 fn floats(df: &DataFrame, column: &str) -> Vec<f64> {
-    fracture::charts::data::floats(df, column).unwrap()
+    fracture::run_data::floats(df, column).unwrap()
 }
 
 /// A nation's series of a nations-table column.

@@ -4,10 +4,10 @@
 use super::axes::{
     Axes, X_DESC, draw_line, fmt_num, log_range, panel_caption, segments, time_panel,
 };
-use super::data::Points;
 use super::legend::{LegendItem, legend};
 use super::style::{Dash, LineStyle, palette};
 use super::{ChartSpec, RunChartSpec, RunData};
+use crate::run_data::Points;
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;

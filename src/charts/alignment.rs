@@ -175,7 +175,7 @@ fn colour_label(data: &RunData) -> String {
 
 impl RunData {
     fn nation_series_len(&self) -> usize {
-        super::data::strings(&self.nations, "nation")
+        crate::run_data::strings(&self.nations, "nation")
             .map(|n| n.iter().collect::<std::collections::BTreeSet<_>>().len())
             .unwrap_or(0)
     }

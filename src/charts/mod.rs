@@ -22,7 +22,6 @@ mod capability;
 mod chips;
 pub mod compare;
 mod counterfactual;
-pub mod data;
 mod economics;
 pub mod fan;
 pub mod figure;
@@ -35,8 +34,8 @@ mod stranded;
 pub mod style;
 pub mod tornado;
 
+pub use crate::run_data::{BlocInfo, DEFAULT_FOCUS, RunData};
 pub use axes::fmt_num;
-pub use data::{BlocInfo, DEFAULT_FOCUS, RunData};
 pub use figure::{Figure, figure_svg, write_figure};
 pub use per_capita::focus_series as per_capita_of_focus;
 pub use spec::{ChartData, ChartSpec, RunChartSpec};

@@ -2,10 +2,10 @@
 //! singles out differ by orders of magnitude.
 
 use super::axes::{Axes, X_DESC, draw_line, fmt_num, log_range, time_panel};
-use super::data::Points;
 use super::legend::{LegendItem, legend};
 use super::style::{bold, palette, size, text};
 use super::{ChartSpec, RunChartSpec, RunData};
+use crate::run_data::Points;
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::*;

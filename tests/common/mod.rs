@@ -181,7 +181,7 @@ pub fn sum(xs: &[f64]) -> f64 {
 
 /// The policies' and triggers' events of a run's events table: what a summary run keeps.
 pub fn policy_events(events: &polars::prelude::DataFrame) -> polars::prelude::DataFrame {
-    let kinds = fracture::charts::data::strings(events, "kind").unwrap();
+    let kinds = fracture::run_data::strings(events, "kind").unwrap();
     let mask: polars::prelude::BooleanChunked = kinds
         .iter()
         .map(|k| fracture::resources::EventKind::parse(k).is_some_and(|k| k.is_policy()))

@@ -1,6 +1,7 @@
-//! What the charts and the report read from a run: the global, nations and events tables, with the
-//! scenario's name, story, blocs and focus nations from its manifest. Built from a run in memory or read
-//! back from a run folder, so `run` and `plot` draw the same charts.
+//! A run as its readers see it — the charts, the comparison, the printed summary, the report and the
+//! seed ensemble: the global, nations and events tables, with the scenario's name, story, blocs and
+//! focus nations from its manifest. Built from a run in memory or read back from a run folder, so `run`
+//! and `plot` draw and say the same. (Not part of the charts: analysis reads it without drawing.)
 
 use crate::output::Outputs;
 use crate::output::{COUNTERFACTUAL_DIR, read_parquet};
