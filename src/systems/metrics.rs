@@ -1,10 +1,7 @@
 //! Metrics (step 8): the month's rows of every output table, and the summary measures of MODEL.md —
 //! bifurcation index, cross-bloc share, capability gap and lag, compute Gini, stranded labs,
-//! polarization — computed from the state the other systems left.
-//!
-//! Stranded labs: a lab is stranded when its compute falls below `(1 − stranded_loss)` of last month's
-//! while a provider it used last month is now shut to it by policy (ban, reciprocity closure, KYC
-//! refusal); it stays stranded until its compute is back above that share of what it had before.
+//! polarization — computed from the state the other systems left (whether a lab is stranded is the
+//! rule of [`super::stranded`], applied here as each lab's row is made).
 
 use crate::components::*;
 use crate::indices;
@@ -17,32 +14,6 @@ use bevy_ecs::system::SystemParam;
 #[derive(Resource, Clone, Debug, Default)]
 pub struct History {
     pub frontier: Vec<f64>,
-}
-
-/// Whether a lab is stranded this month, updating its memory of the compute it had before: it lost
-/// more than `loss` of last month's compute while a provider its segments used last month is now shut
-/// to them by policy; it stays stranded until back above `1 − loss` of what it had.
-pub fn stranded(state: &mut LabState, usage: &SegmentUse, loss: f64) -> bool {
-    let compute = state.compute;
-    if state.stranded_from > 0.0 {
-        if compute >= (1.0 - loss) * state.stranded_from {
-            state.stranded_from = 0.0;
-        }
-    } else if let Some(prev) = state.prev_segment
-        && compute < (1.0 - loss) * state.prev_compute
-    {
-        let s0 = state.pool * 2;
-        let st = state.segment;
-        let shut = (0..usage.previous.cols).any(|v| {
-            let used_before = usage.previous.get(prev, v) > 0.0 || usage.previous.get(s0, v) > 0.0;
-            used_before
-                && (usage.policy_blocked.get(st, v) > 0.0 || usage.policy_blocked.get(s0, v) > 0.0)
-        });
-        if shut {
-            state.stranded_from = state.prev_compute;
-        }
-    }
-    state.stranded_from > 0.0
 }
 
 /// What the month's trade and market booked: chips, chip markets, and who used which cloud.
@@ -168,7 +139,7 @@ pub fn metrics(
     let record_labs = rec.detail.labs();
     for_each_in_order!(labs, &index.labs, |(lab, state, capacity, purchase)| {
         let state = state.into_inner();
-        state.stranded = stranded(state, &usage, p.stranded_loss);
+        state.stranded = super::stranded::stranded(state, &usage, p.stranded_loss);
         frontier = frontier.max(state.capability_flop);
         largest_training = largest_training.max(state.training);
         if let Some(s) = sides[lab.nation]
@@ -430,29 +401,6 @@ fn record_providers(rec: &mut Recorder, books: &[(&Provider, &ProviderBook)]) {
 mod tests {
     use super::*;
 
-    /// One pool (segments 0 and 1) and two providers; the lab used provider 0 last month.
-    fn usage(blocked: bool) -> SegmentUse {
-        let mut u = SegmentUse {
-            share: Grid::new(2, 2, 0.0),
-            previous: Grid::new(2, 2, 0.0),
-            policy_blocked: Grid::new(2, 2, 0.0),
-        };
-        u.previous.set(0, 0, 1.0);
-        if blocked {
-            u.policy_blocked.set(0, 0, 1.0);
-        }
-        u
-    }
-
-    fn lab(prev_compute: f64, compute: f64) -> LabState {
-        LabState {
-            prev_compute,
-            compute,
-            prev_segment: Some(0),
-            ..Default::default()
-        }
-    }
-
     #[test]
     fn the_frontier_grows_by_its_mean_over_a_year_or_the_reference_when_flat() {
         // Month 0: no history, the reference (1.2 OOM a year).
@@ -465,42 +413,5 @@ mod tests {
         assert!((frontier_growth(&f, 1.2) - 0.4 / 12.0).abs() < 1e-12);
         // Flat or falling: the reference, so the lag in months stays finite.
         assert_eq!(frontier_growth(&[26.0, 26.0, 25.0], 1.2), 1.2 / 12.0);
-    }
-
-    #[test]
-    fn a_lab_is_stranded_when_a_policy_shuts_its_cloud_and_it_loses_compute() {
-        let loss = 0.5;
-        assert!(stranded(&mut lab(100.0, 40.0), &usage(true), loss));
-        assert!(
-            !stranded(&mut lab(100.0, 40.0), &usage(false), loss),
-            "lost compute without a policy: not stranded"
-        );
-        assert!(
-            !stranded(&mut lab(100.0, 60.0), &usage(true), loss),
-            "shut out but lost less than half"
-        );
-        let mut unused = usage(true);
-        unused.previous.set(0, 0, 0.0);
-        assert!(
-            !stranded(&mut lab(100.0, 40.0), &unused, loss),
-            "the shut provider was not one it used"
-        );
-    }
-
-    #[test]
-    fn a_stranded_lab_stays_stranded_until_it_has_its_compute_back() {
-        let loss = 0.5;
-        let mut state = lab(100.0, 40.0);
-        assert!(stranded(&mut state, &usage(true), loss));
-        // Next month: still 45, the policy no longer matters; what counts is the 100 it had.
-        state.prev_compute = 40.0;
-        state.compute = 45.0;
-        assert!(stranded(&mut state, &usage(false), loss));
-        state.compute = 50.0;
-        assert!(
-            !stranded(&mut state, &usage(false), loss),
-            "back to half of 100"
-        );
-        assert_eq!(state.stranded_from, 0.0);
     }
 }

@@ -39,6 +39,7 @@ pub mod policy;
 pub mod power;
 pub mod production;
 pub mod research;
+pub mod stranded;
 pub mod trade;
 
 use crate::parameters::Parameters;
