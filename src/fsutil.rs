@@ -271,11 +271,16 @@ pub fn is_fracture_output(dir: &Path) -> bool {
 /// the folder: small, and written by every run.
 pub const HASHED: [&str; 2] = ["global.parquet", "nations.parquet"];
 
-/// The SHA-256 of a file, as hex.
+/// The largest table [`sha256_of`] reads: far above any [`HASHED`] table a run writes (1000 nations ×
+/// 1200 months is under 1 GB), so that a terabyte put in a run folder is refused at once instead of
+/// read for minutes.
+pub const MAX_HASHED_BYTES: u64 = 4 << 30;
+
+/// The SHA-256 of a file of at most [`MAX_HASHED_BYTES`], as hex.
 pub fn sha256_of(path: &Path) -> Result<String> {
     use sha2::{Digest, Sha256};
-    let mut file =
-        open_regular(path, u64::MAX).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut file = open_regular(path, MAX_HASHED_BYTES)
+        .with_context(|| format!("cannot read {}", path.display()))?;
     let mut hasher = Sha256::new();
     std::io::copy(&mut file, &mut hasher)
         .with_context(|| format!("cannot read {}", path.display()))?;

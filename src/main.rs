@@ -286,6 +286,18 @@ fn with_default_command(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString
     out
 }
 
+/// A path as fracture prints it: on one line, its control characters escaped, so that a folder named
+/// with a newline cannot start a line that reads as the program's.
+trait Shown {
+    fn shown(&self) -> String;
+}
+
+impl Shown for std::path::Path {
+    fn shown(&self) -> String {
+        fracture::scenario::text::one_line(&self.display().to_string())
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse_from(with_default_command(std::env::args_os().collect()));
     let result = match cli.command {
@@ -349,7 +361,7 @@ fn run(args: RunArgs) -> Result<()> {
             anyhow::anyhow!(
                 "{e}; or, to add a report to the run already there without running it again: \
                  fracture report {}",
-                dir.display()
+                dir.shown()
             )
         } else {
             e
@@ -454,7 +466,7 @@ fn run(args: RunArgs) -> Result<()> {
                 months,
                 scenario.scenario.start,
                 fracture::summary::seed_list(&ensemble.seeds),
-                dir.display()
+                dir.shown()
             );
             out!("{}", ensemble_text(&ensemble, &dir));
         }
@@ -469,7 +481,7 @@ fn run(args: RunArgs) -> Result<()> {
             months,
             scenario.scenario.start,
             first_seed,
-            dir.display()
+            dir.shown()
         );
         out!(
             "{}",
@@ -479,7 +491,7 @@ fn run(args: RunArgs) -> Result<()> {
             let table = dir.join(fracture::comparison::FILE);
             out!(
                 "{}",
-                fracture::summary::story(view, &done.data, &table.display().to_string())
+                fracture::summary::story(view, &done.data, &table.shown().to_string())
             );
         }
         if let Some((_, skipped)) = &counterfactual
@@ -678,7 +690,7 @@ fn ensemble_text(ensemble: &fracture::ensemble::Ensemble, dir: &Path) -> String 
             "{} is no story (it has no counterfactual), so there is nothing to compare seed by seed: \
              each seed's run is in {}/{}S/; compare two of them with `fracture compare`.\n",
             first.name,
-            dir.display(),
+            dir.shown(),
             fracture::ensemble::SEED_PREFIX
         );
     }
@@ -688,7 +700,7 @@ fn ensemble_text(ensemble: &fracture::ensemble::Ensemble, dir: &Path) -> String 
         &ensemble.views,
         first,
         &ensemble.seeds,
-        &table.display().to_string(),
+        &table.shown().to_string(),
     )
 }
 
@@ -809,8 +821,8 @@ fn plot(run_dir: &Path, focus: &[String]) -> Result<()> {
         outln!(
             "{} charts → {} (each seed's own charts: fracture plot {}/{}S)",
             written.len(),
-            run_dir.display(),
-            run_dir.display(),
+            run_dir.shown(),
+            run_dir.shown(),
             fracture::ensemble::SEED_PREFIX
         );
         return Ok(());
@@ -818,7 +830,7 @@ fn plot(run_dir: &Path, focus: &[String]) -> Result<()> {
     let data = RunData::read(run_dir, focus)?;
     let written = charts::write_charts(run_dir, &data)?;
     record_written(run_dir, &written)?;
-    outln!("{} charts → {}", written.len(), run_dir.display());
+    outln!("{} charts → {}", written.len(), run_dir.shown());
     Ok(())
 }
 
@@ -854,7 +866,7 @@ fn compare(
             anyhow::bail!(
                 "{} holds the runs of several seeds (`run --seeds`): compare it alone, against each \
                  seed's counterfactual, or compare its {}S/ folders with other runs",
-                d.display(),
+                d.shown(),
                 fracture::ensemble::SEED_PREFIX
             );
         }
@@ -863,17 +875,16 @@ fn compare(
             anyhow::bail!(
                 "{} holds runs without a counterfactual/ folder: they are not a story's, or were run \
                  with --no-baseline",
-                d.display()
+                d.shown()
             );
         };
         let out = out.unwrap_or_else(|| PathBuf::from("output").join("compare"));
         check_compare_destination(&out)?;
         let file = out.join(comparison::FILE);
-        std::fs::create_dir_all(&out)
-            .with_context(|| format!("cannot create {}", out.display()))?;
+        std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.shown()))?;
         output::write_parquet(&file, &frame?)?;
         out!("{}", ensemble_text(&ensemble, &out));
-        outln!("\n{} → {}", comparison::FILE, out.display());
+        outln!("\n{} → {}", comparison::FILE, out.shown());
         return Ok(());
     }
     let mut runs = Vec::with_capacity(run_dirs.len());
@@ -887,7 +898,7 @@ fn compare(
         if against == Against::Counterfactual && run.counterfactual.is_none() {
             anyhow::bail!(
                 "{} has no {}/ folder: it is not a story's run, or it was run with --no-baseline",
-                d.display(),
+                d.shown(),
                 output::COUNTERFACTUAL_DIR
             );
         }
@@ -921,7 +932,7 @@ fn compare(
             these[0].stats.months,
             these[0].month(0)
         ));
-        let file = file.display().to_string();
+        let file = file.shown().to_string();
         match against {
             Against::Counterfactual => {
                 let view = comparison::StoryComparison {
@@ -941,7 +952,7 @@ fn compare(
         }
         rows.extend(these);
     }
-    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.shown()))?;
     output::write_parquet(&file, &comparison::frame(&rows)?)?;
     out!("{printed}");
     if against == Against::First {
@@ -951,14 +962,14 @@ fn compare(
             comparison::FILE,
             rows.len(),
             written.len(),
-            out.display()
+            out.shown()
         );
     } else {
         outln!(
             "\n{} ({} rows) → {} (each run's own counterfactual chart is in its folder)",
             comparison::FILE,
             rows.len(),
-            out.display()
+            out.shown()
         );
     }
     Ok(())
@@ -974,7 +985,7 @@ fn check_compare_destination(out: &Path) -> Result<()> {
     if !out.is_dir() {
         anyhow::bail!(
             "{} is a file: give --out a folder for the comparison",
-            out.display()
+            out.shown()
         );
     }
     for own in ["manifest.json", "_plan.json"] {
@@ -982,7 +993,7 @@ fn check_compare_destination(out: &Path) -> Result<()> {
             anyhow::bail!(
                 "{} is a run's or a sweep's folder (it holds {own}): compare writes a folder of its \
                  own; give another --out",
-                out.display()
+                out.shown()
             );
         }
     }
@@ -993,7 +1004,7 @@ fn check_compare_destination(out: &Path) -> Result<()> {
     if !foreign.is_empty() {
         anyhow::bail!(
             "{} holds what compare did not write ({}): give another --out",
-            out.display(),
+            out.shown(),
             foreign.join(", ")
         );
     }
@@ -1008,14 +1019,14 @@ fn report(run_dir: &Path, focus: &[String]) -> Result<()> {
         outln!(
             "report of {} seeds → {}",
             ensemble.seeds.len(),
-            path.display()
+            path.shown()
         );
         return Ok(());
     }
     let data = RunData::read(run_dir, focus)?;
     let path = fracture::report::write(run_dir, &data)?;
     fracture::fsutil::record_entries(run_dir, &[fracture::report::FILE])?;
-    outln!("report → {}", path.display());
+    outln!("report → {}", path.shown());
     Ok(())
 }
 
@@ -1279,7 +1290,7 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
                 plan.points,
                 plan.replicates,
                 plan.shards,
-                dataset::sweep_dir(&out, &plan.sweep).display()
+                dataset::sweep_dir(&out, &plan.sweep).shown()
             );
         }
         SweepCommand::Run {
@@ -1355,7 +1366,7 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
                         outln!(
                             "shard {index}/{shards}: {runs} runs complete ({ran} of them run now, in {:.1} s; {failed} failed) → {}",
                             started.elapsed().as_secs_f64(),
-                            dataset::shard_dir(&out, &prepared.spec.sweep.name, index).display()
+                            dataset::shard_dir(&out, &prepared.spec.sweep.name, index).shown()
                         );
                     }
                 }
@@ -1430,7 +1441,7 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
                 // is).
                 Some(p) if p.exists() && !force => anyhow::bail!(
                     "{} already exists: pass --force to replace it, or give another --out",
-                    p.display()
+                    p.shown()
                 ),
                 Some(p) => p,
                 None => export::default_path(&dir)?,
@@ -1447,7 +1458,7 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
                 table.height(),
                 inputs,
                 outcomes,
-                path.display()
+                path.shown()
             );
         }
         SweepCommand::Analyze {
@@ -1474,7 +1485,7 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
                 errln!("warning: {warning}");
             }
             for path in &analysis.written {
-                outln!("→ {}", path.display());
+                outln!("→ {}", path.shown());
             }
         }
     }

@@ -303,3 +303,17 @@ fn a_refused_column_is_blamed_on_the_design_files_header() {
         "{e}"
     );
 }
+
+/// `sweep dump` keeps a row on a line whatever a cell holds (an error row's message may hold a
+/// newline or a tab, which split the row in two).
+#[test]
+fn a_dumped_row_stays_on_one_line() {
+    let frame = df!(
+        "run_id" => [0u32, 1],
+        "error" => ["fine", "bad\nNLX\tvalue"]
+    )
+    .unwrap();
+    let text = dataset::to_text(&frame).unwrap();
+    assert_eq!(text.lines().count(), 3, "{text:?}");
+    assert!(text.contains("bad\\nNLX\\tvalue"), "{text:?}");
+}

@@ -12,7 +12,8 @@ mod simulate;
 pub use frames::Outputs;
 pub use manifest::Manifest;
 pub use parquet::{
-    MAX_ROW_GROUP_ROWS, ParquetFile, read_parquet, write_parquet, write_parquet_files,
+    MAX_ROW_GROUP_ROWS, ParquetFile, parquet_schema, read_parquet, write_parquet,
+    write_parquet_files,
 };
 pub use simulate::{LargeTables, simulate, simulate_into, simulate_with, simulate_with_progress};
 

@@ -423,6 +423,24 @@ fn parquet_types(schema: &Schema) -> PolarsResult<Vec<ParquetType>> {
 }
 
 /// Reads a Parquet file into a DataFrame.
+/// The columns of a Parquet file as its footer declares them (name, Arrow type), read without decoding
+/// a page: a reader can refuse a type before polars meets it (a Decimal column panics a build without
+/// polars' `dtype-decimal`).
+pub fn parquet_schema(
+    path: &Path,
+) -> Result<Vec<(String, polars_arrow::datatypes::ArrowDataType)>> {
+    let mut file = crate::fsutil::open_regular(path, u64::MAX)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    let meta = polars_parquet::read::read_metadata(&mut file)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    let schema = polars_parquet::read::infer_schema(&meta)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    Ok(schema
+        .iter_values()
+        .map(|f| (f.name.to_string(), f.dtype.clone()))
+        .collect())
+}
+
 pub fn read_parquet(path: &Path) -> Result<DataFrame> {
     // A regular file only: a FIFO or a device in a run folder would block or never end.
     let file = crate::fsutil::open_regular(path, u64::MAX)

@@ -23,6 +23,7 @@ fn invisible(c: char) -> bool {
         '\u{061C}'
             | '\u{200B}'..='\u{200F}'
             | '\u{202A}'..='\u{202E}'
+            | '\u{2028}'..='\u{2029}'
             | '\u{2060}'..='\u{2064}'
             | '\u{2066}'..='\u{2069}'
             | '\u{FEFF}'
@@ -32,20 +33,25 @@ fn invisible(c: char) -> bool {
 /// The first character of `s` that no name or text may hold (`newlines`: whether `\n` and `\t` are
 /// allowed), described.
 fn forbidden(s: &str, newlines: bool) -> Option<String> {
-    s.chars().find_map(|c| {
-        if newlines && (c == '\n' || c == '\t' || c == '\r') {
-            None
-        } else if c.is_control() {
-            Some(format!("a control character ({})", escaped(c)))
-        } else if invisible(c) {
-            Some(format!(
-                "an invisible formatting character ({}: bidirectional or zero-width)",
-                escaped(c)
-            ))
-        } else {
-            None
-        }
-    })
+    let mut chars = s.chars().peekable();
+    std::iter::from_fn(|| chars.next().map(|c| (c, chars.peek() == Some(&'\n')))).find_map(
+        |(c, before_newline)| {
+            // A carriage return only as the first half of a Windows line end: alone, it sends the
+            // terminal's cursor back to overwrite the line.
+            if newlines && (c == '\n' || c == '\t' || (c == '\r' && before_newline)) {
+                None
+            } else if c.is_control() {
+                Some(format!("a control character ({})", escaped(c)))
+            } else if invisible(c) {
+                Some(format!(
+                    "an invisible formatting character ({}: bidirectional, zero-width or a line separator)",
+                    escaped(c)
+                ))
+            } else {
+                None
+            }
+        },
+    )
 }
 
 fn escaped(c: char) -> String {
@@ -196,6 +202,17 @@ pub fn one_line(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A text may end its lines as Windows does (`\r\n`), but a carriage return alone would send the
+    /// terminal's cursor back over the line, and U+2028 breaks a line where none is seen.
+    #[test]
+    fn a_lone_carriage_return_and_a_line_separator_are_refused_in_texts() {
+        assert_eq!(forbidden("one\r\ntwo\n\tthree", true), None);
+        assert!(forbidden("safe\roverwritten", true).is_some());
+        assert!(forbidden("ends\r", true).is_some());
+        assert!(forbidden("a\u{2028}b", true).is_some());
+        assert!(forbidden("one\r\ntwo", false).is_some());
+    }
 
     /// A newline inside a quoted value cannot start a line of its own; one between lines of a message
     /// stays; a diagnostic is one line whatever it holds.

@@ -283,7 +283,7 @@ pub fn analyze(dir: &Path, options: &AnalyzeOptions) -> Result<Analysis> {
     for o in &options.outcomes {
         if frame.column(o).is_err() {
             bail!(
-                "--outcome {o}: no such summary column in the sweep (e.g. bifurcation_index_final)"
+                "--outcome `{o}`: no such summary column in the sweep (e.g. bifurcation_index_final)"
             );
         }
     }

@@ -621,9 +621,11 @@ pub fn verify(dir: &Path) -> Result<Verification> {
 /// The dataset as tab-separated text, a header and one line per run in run_id order: for diffing two
 /// sweeps with ordinary tools (the Slurm test compares a sharded sweep with a local one this way).
 pub fn to_text(frame: &DataFrame) -> Result<String> {
-    delimited(frame, "\t", str::to_string, |v| match v {
+    // A cell on one line (an error row's message may hold a newline or a tab), so a row stays a line.
+    let one_line = crate::scenario::text::one_line;
+    delimited(frame, "\t", one_line, |v| match v {
         AnyValue::Null => String::new(),
-        AnyValue::String(s) => s.to_string(),
+        AnyValue::String(s) => one_line(s),
         AnyValue::Float64(x) => format!("{x:?}"),
         v => v.to_string(),
     })

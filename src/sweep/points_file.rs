@@ -282,6 +282,30 @@ fn csv_rows(name: &str, bytes: Vec<u8>) -> Result<Typed> {
 }
 
 fn parquet_rows(name: &str, path: &Path) -> Result<Typed> {
+    use polars_arrow::datatypes::ArrowDataType as A;
+    for (column, dtype) in crate::output::parquet_schema(path)? {
+        let taken = matches!(
+            dtype,
+            A::Boolean
+                | A::Int32
+                | A::Int64
+                | A::UInt32
+                | A::UInt64
+                | A::Float32
+                | A::Float64
+                | A::Utf8
+                | A::LargeUtf8
+                | A::Utf8View
+                | A::Dictionary(..)
+        );
+        if !taken {
+            bail!(
+                "{name}: column `{column}` is of Parquet/Arrow type {dtype:?}, which a design file \
+                 does not take: write numbers as Float64 or Float32, whole numbers as Int32, Int64, \
+                 UInt32 or UInt64, and text and booleans as such"
+            );
+        }
+    }
     let frame = crate::output::read_parquet(path)?;
     let columns: Vec<String> = frame
         .get_column_names()

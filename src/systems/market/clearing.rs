@@ -249,12 +249,16 @@ pub(crate) fn clear_prices(m: &mut MarketScratch, p: &Parameters, warm_up: bool)
                 p.price_eta,
                 p.price_step_iteration,
             );
-            m.price[v] = stepped
-                .clamp(
+            let within = super::reference::within;
+            m.price[v] = within(
+                within(
+                    stepped,
                     m.start_price[v] / (1.0 + month_step),
                     m.start_price[v] * (1.0 + month_step),
-                )
-                .clamp(m.cost[v], m.cap[v]);
+                ),
+                m.cost[v],
+                m.cap[v],
+            );
         }
     }
     expected_prices(m, p.beta, p.capacity_weight, Segments::WithMoney);

@@ -300,7 +300,7 @@ pub fn market(
         m.capacity[v] = book.open_capacity;
         m.cost[v] = provider_cost(book, chips.price[provider.bloc], watts, p);
         m.cap[v] = (p.price_cap_ratio * trend_cost).max(m.cost[v]);
-        m.price[v] = book.price.clamp(m.cost[v], m.cap[v]);
+        m.price[v] = reference::within(book.price, m.cost[v], m.cap[v]);
         m.start_price[v] = m.price[v];
     }
     // Alignment weights, [nation × bloc], and which nations' regions serve foreign labs.

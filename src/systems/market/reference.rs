@@ -156,15 +156,25 @@ pub fn clear_prices(
                 p.price_eta,
                 p.price_step_iteration,
             );
-            price[v] = stepped
-                .clamp(
+            price[v] = within(
+                within(
+                    stepped,
                     start[v] / (1.0 + p.price_step_max),
                     start[v] * (1.0 + p.price_step_max),
-                )
-                .clamp(cost[v], cap[v]);
+                ),
+                cost[v],
+                cap[v],
+            );
         }
     }
     price
+}
+
+/// `x` held to `[lo, hi]` — or NaN where the bounds are NaN or crossed, which `f64::clamp` panics on: a
+/// run whose parameters drive a price to NaN fails with the documented "not finite" error naming the
+/// table and month, not a panic.
+pub(crate) fn within(x: f64, lo: f64, hi: f64) -> f64 {
+    if lo <= hi { x.clamp(lo, hi) } else { f64::NAN }
 }
 
 /// The growth term of a provider's investment (books): `(g + 12/L) / (r + 12/L)`, the capex that keeps
@@ -206,4 +216,18 @@ pub fn capex(
     target
         .min(last * (1.0 + p.capex_growth_max).powf(1.0 / 12.0))
         .max(0.0)
+}
+
+#[cfg(test)]
+mod within_tests {
+    /// Beta 20 with a 0.9 contract discount drove a price to NaN after 90 years of a run, and the
+    /// clamp panicked; a NaN or crossed bound now yields NaN, which the run reports as not finite.
+    #[test]
+    fn a_nan_or_crossed_bound_gives_nan_not_a_panic() {
+        assert_eq!(super::within(5.0, 1.0, 3.0), 3.0);
+        assert!(super::within(5.0, f64::NAN, 3.0).is_nan());
+        assert!(super::within(5.0, 1.0, f64::NAN).is_nan());
+        assert!(super::within(5.0, 4.0, 3.0).is_nan());
+        assert!(super::within(f64::NAN, 1.0, 3.0).is_nan());
+    }
 }
