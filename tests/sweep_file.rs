@@ -317,3 +317,37 @@ fn a_dumped_row_stays_on_one_line() {
     assert_eq!(text.lines().count(), 3, "{text:?}");
     assert!(text.contains("bad\\nNLX\\tvalue"), "{text:?}");
 }
+
+/// A value the base scenario refuses anywhere in a design — not only in its first row — is refused
+/// before anything runs, at the design file's column (it once became an error row per run); so is a
+/// value a spec lists but the draws missed.
+#[test]
+fn a_refused_value_in_any_row_or_list_is_refused_when_planned() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = tmp.path().join("spec.toml");
+    std::fs::write(&spec, SPEC).unwrap();
+    std::fs::write(
+        tmp.path().join("points.csv"),
+        "parameters.beta,policy.us-chip-controls.strength\n2,0.5\n3,0.2\n2,1.5\n",
+    )
+    .unwrap();
+    let e = format!(
+        "{:#}",
+        Prepared::new(&SweepSpec::read(&spec).unwrap()).unwrap_err()
+    );
+    assert!(
+        e.contains("points.csv: `policy.us-chip-controls.strength`: column 2: the design's largest value, 1.5"),
+        "{e}"
+    );
+    let listed = "[sweep]\nname = \"l\"\nscenario = \"baseline\"\ndesign = \"random\"\nsamples = 2\n\
+                  [[parameter]]\nkey = \"scenario.months\"\nvalues = [12, 1201]\n";
+    let e = format!(
+        "{:#}",
+        Prepared::from_spec(
+            SweepSpec::parse("l.toml", listed).unwrap(),
+            "baseline".into()
+        )
+        .unwrap_err()
+    );
+    assert!(e.contains("largest possible value, 1201"), "{e}");
+}

@@ -127,7 +127,7 @@ fn grid(params: &[ParameterSpec]) -> Vec<Vec<Value>> {
     points
 }
 
-fn from_toml(v: &toml::Value, integer: bool) -> Value {
+pub(crate) fn from_toml(v: &toml::Value, integer: bool) -> Value {
     match v {
         toml::Value::Integer(i) => Value::Int(*i),
         toml::Value::Float(x) if integer => Value::Int(x.round() as i64),

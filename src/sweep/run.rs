@@ -175,6 +175,58 @@ impl Prepared {
                 files.load(&sets).map_err(|e| anyhow!("{e}"))?
             }
         };
+        // Every point's value of a parameter lies between its smallest and its largest: probing those
+        // two finds a value the base scenario refuses anywhere in the design (`scenario.months = 1201`
+        // in one row of a file, a strength of 1.5 in a grid), before a run of it fails.
+        for (i, key) in keys.iter().enumerate() {
+            let at = format!("parameter[{i}].key");
+            if key.is_err() || problems.iter().any(|(p, _)| *p == at) {
+                continue;
+            }
+            // The values a spec lists or bounds may be drawn though these points missed them.
+            let p = &spec.parameters[i];
+            let listed: Vec<Vec<Value>> = p
+                .values
+                .iter()
+                .flatten()
+                .map(|v| super::design::from_toml(v, p.integer))
+                .chain(p.min.into_iter().chain(p.max).map(|x| {
+                    if p.integer {
+                        Value::Int(x.round() as i64)
+                    } else {
+                        Value::Float(x)
+                    }
+                }))
+                .map(|v| vec![v])
+                .collect();
+            let candidates: Vec<(&str, &Value)> = extremes(&design.points, i)
+                .into_iter()
+                .chain(extremes(&listed, 0).into_iter().map(|(w, v)| {
+                    (
+                        if w == "smallest" {
+                            "smallest possible"
+                        } else {
+                            "largest possible"
+                        },
+                        v,
+                    )
+                }))
+                .collect();
+            for (which, value) in candidates {
+                let sets = point_overrides(&fixed, &keys[i..=i], std::slice::from_ref(value));
+                if let Err(e) = files.load(&sets) {
+                    problems.push((
+                        format!("parameter[{i}].values"),
+                        format!(
+                            "the design's {which} value, {}: {}",
+                            value.to_toml(),
+                            refused(&base, &e)
+                        ),
+                    ));
+                    break;
+                }
+            }
+        }
         let out = crate::simulate_with(&probe.scenario, 0, crate::Detail::Summary, |_| {})?;
         let numeric: Vec<String> = out
             .global
@@ -619,6 +671,26 @@ fn refused(base: &str, e: &scenario::ScenarioError) -> String {
 }
 
 /// Problems as one error: at their lines in the sweep file when it is known, else in a line.
+/// The smallest and the largest of the design's numeric values of parameter `i` (none for text).
+fn extremes(points: &[Vec<Value>], i: usize) -> Vec<(&'static str, &Value)> {
+    let mut lo: Option<&Value> = None;
+    let mut hi: Option<&Value> = None;
+    for p in points {
+        let v = &p[i];
+        let Some(x) = v.as_f64() else { continue };
+        if lo.and_then(Value::as_f64).is_none_or(|l| x < l) {
+            lo = Some(v);
+        }
+        if hi.and_then(Value::as_f64).is_none_or(|h| x > h) {
+            hi = Some(v);
+        }
+    }
+    [("smallest", lo), ("largest", hi)]
+        .into_iter()
+        .filter_map(|(w, v)| v.map(|v| (w, v)))
+        .collect()
+}
+
 /// Problems located in the sweep file — and a parameter's, when its points come from a design file,
 /// in that file: the header's column when the sweep file names no parameters (the key is the
 /// header's), else the sweep file's key with the row its value came from.
@@ -636,17 +708,27 @@ fn located(
         };
         let value_at = if points.csv { "line 2" } else { "row 1" };
         for (path, message) in &mut problems {
-            let Some(i) = path
+            let Some((i, field)) = path
                 .strip_prefix("parameter[")
-                .and_then(|rest| rest.strip_suffix("].key"))
-                .and_then(|i| i.parse::<usize>().ok())
+                .and_then(|rest| rest.split_once("]."))
+                .and_then(|(i, field)| Some((i.parse::<usize>().ok()?, field)))
             else {
                 continue;
             };
             let Some(&column) = points.columns.get(i) else {
                 continue;
             };
-            if points.keys_from_header {
+            if field == "values" {
+                // A value somewhere in the file's column: the file's, whoever names the key.
+                in_points.push(scenario::Diagnostic {
+                    file: points.file.clone(),
+                    line: None,
+                    column: None,
+                    key_path: points.keys.get(i).cloned().unwrap_or_default(),
+                    message: format!("column {column}: {message}"),
+                });
+                path.clear();
+            } else if points.keys_from_header {
                 in_points.push(scenario::Diagnostic {
                     file: points.file.clone(),
                     line: points.csv.then_some(1),
