@@ -1160,6 +1160,16 @@ fn list(what: Option<&str>, scenario: Option<&str>) -> Result<()> {
     Ok(())
 }
 
+/// A bound as it can be typed back (`--set`, TOML): `1e24`, not the 25 digits TOML reads as too large
+/// an integer.
+fn as_typed(x: f64) -> String {
+    if x != 0.0 && !(1e-4..1e15).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        x.to_string()
+    }
+}
+
 fn parameters() -> Result<()> {
     outln!(
         "{:<32} {:>10} {:<16} {:<18} meaning",
@@ -1174,7 +1184,7 @@ fn parameters() -> Result<()> {
             p.name,
             p.default,
             p.unit,
-            format!("{} to {}", p.min, p.max),
+            format!("{} to {}", as_typed(p.min), as_typed(p.max)),
             p.doc.trim()
         );
     }

@@ -908,3 +908,40 @@ fn shipped_sweeps_run_by_name_from_anywhere() {
     fails_saying(&out, "did you mean `controls-sensitivity`?");
     assert!(!tmp.path().join("q").exists());
 }
+
+/// Every range `fracture parameters` prints can be typed back: each bound reads as a TOML number (the
+/// upper end of `flop_per_h100e_month` was printed with 25 digits, which TOML refuses as too large an
+/// integer and `--set` took for a string), and setting it passes validation.
+#[test]
+fn printed_parameter_ranges_can_be_typed_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = fracture(&["parameters"], tmp.path());
+    assert!(out.status.success());
+    let listing = text(&out.stdout);
+    let mut checked = 0;
+    for line in listing.lines().skip(1) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let Some(to) = words.iter().position(|w| *w == "to") else {
+            continue;
+        };
+        let name = words[0];
+        for bound in [words[to - 1], words[to + 1]] {
+            let v: toml::Value = toml::from_str::<toml::Table>(&format!("x = {bound}"))
+                .unwrap_or_else(|e| panic!("{name}: `{bound}` is not TOML: {e}"))["x"]
+                .clone();
+            assert!(v.is_float() || v.is_integer(), "{name}: `{bound}`");
+        }
+        checked += 1;
+    }
+    assert!(checked > 50, "{listing}");
+    let out = fracture(
+        &[
+            "validate",
+            "baseline",
+            "--set",
+            "parameters.flop_per_h100e_month=1e24",
+        ],
+        tmp.path(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}

@@ -26,6 +26,7 @@ pub use error::{Diagnostic, MAX_SHOWN, ScenarioError};
 pub(crate) use error::{LineIndex, line_column, nearest, write_problems};
 pub use keys::KeyPath;
 pub use library::{SHIPPED, ShippedScenario, shipped};
+#[cfg(feature = "engine")]
 pub(crate) use load::parse_with_positions;
 pub use load::{Base, Files, Loaded, load, load_counterfactual, load_path, load_shipped, load_str};
 pub use overrides::Override;
