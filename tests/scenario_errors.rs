@@ -997,6 +997,12 @@ fn silent_no_ops_and_late_errors_are_caught_by_validation() {
         err.contains("scenario.expect[0].metric") && err.contains("did you mean `compute_h100e`"),
         "{err}"
     );
+    // At its line in the file that writes it, not the base file it extends.
+    assert!(
+        err.contains("story.toml:7:10: `scenario.expect[0].metric`"),
+        "{err}"
+    );
+    assert!(!err.contains("baseline.toml"), "{err}");
 }
 
 /// A hundred thousand names in `[remove]` get a page of problems and a count, quickly; focus lists are
