@@ -491,7 +491,7 @@ fn run(args: RunArgs) -> Result<()> {
             let table = dir.join(fracture::comparison::FILE);
             out!(
                 "{}",
-                fracture::summary::story(view, &done.data, &table.shown().to_string())
+                fracture::summary::story(view, &done.data, &table.shown())
             );
         }
         if let Some((_, skipped)) = &counterfactual
@@ -700,7 +700,7 @@ fn ensemble_text(ensemble: &fracture::ensemble::Ensemble, dir: &Path) -> String 
         &ensemble.views,
         first,
         &ensemble.seeds,
-        &table.shown().to_string(),
+        &table.shown(),
     )
 }
 
@@ -972,7 +972,7 @@ fn compare(
             these[0].stats.months,
             these[0].month(0)
         ));
-        let file = file.shown().to_string();
+        let file = file.shown();
         match against {
             Against::Counterfactual => {
                 let view = comparison::StoryComparison {

@@ -166,7 +166,7 @@ pub fn printable(s: &str) -> String {
     let kept = |c: char| c == '\n' || c == '\t';
     if !s
         .chars()
-        .any(|c| (c.is_control() && !kept(c)) || invisible(c) || c == '\r')
+        .any(|c| (c.is_control() && !kept(c)) || invisible(c))
         && !s.contains('`')
     {
         return s.to_string();

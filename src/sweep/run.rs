@@ -185,7 +185,7 @@ impl Prepared {
             }
             // The values a spec lists or bounds may be drawn though these points missed them.
             let p = &spec.parameters[i];
-            let listed: Vec<Vec<Value>> = p
+            let listed: Vec<Value> = p
                 .values
                 .iter()
                 .flatten()
@@ -197,22 +197,19 @@ impl Prepared {
                         Value::Float(x)
                     }
                 }))
-                .map(|v| vec![v])
                 .collect();
-            let candidates: Vec<(&str, &Value)> = extremes(&design.points, i)
+            let [lo, hi] = extremes(design.points.iter().map(|point| &point[i]));
+            let [listed_lo, listed_hi] = extremes(listed.iter());
+            let candidates = [
+                ("smallest", lo),
+                ("largest", hi),
+                ("smallest possible", listed_lo),
+                ("largest possible", listed_hi),
+            ];
+            for (which, value) in candidates
                 .into_iter()
-                .chain(extremes(&listed, 0).into_iter().map(|(w, v)| {
-                    (
-                        if w == "smallest" {
-                            "smallest possible"
-                        } else {
-                            "largest possible"
-                        },
-                        v,
-                    )
-                }))
-                .collect();
-            for (which, value) in candidates {
+                .filter_map(|(w, v)| v.map(|v| (w, v)))
+            {
                 let sets = point_overrides(&fixed, &keys[i..=i], std::slice::from_ref(value));
                 if let Err(e) = files.load(&sets) {
                     problems.push((
@@ -670,13 +667,11 @@ fn refused(base: &str, e: &scenario::ScenarioError) -> String {
     format!("`{base}` refuses it: {}", said.join("; "))
 }
 
-/// Problems as one error: at their lines in the sweep file when it is known, else in a line.
-/// The smallest and the largest of the design's numeric values of parameter `i` (none for text).
-fn extremes(points: &[Vec<Value>], i: usize) -> Vec<(&'static str, &Value)> {
+/// The smallest and the largest of `values` that are numbers (none for text).
+fn extremes<'a>(values: impl Iterator<Item = &'a Value>) -> [Option<&'a Value>; 2] {
     let mut lo: Option<&Value> = None;
     let mut hi: Option<&Value> = None;
-    for p in points {
-        let v = &p[i];
+    for v in values {
         let Some(x) = v.as_f64() else { continue };
         if lo.and_then(Value::as_f64).is_none_or(|l| x < l) {
             lo = Some(v);
@@ -685,10 +680,7 @@ fn extremes(points: &[Vec<Value>], i: usize) -> Vec<(&'static str, &Value)> {
             hi = Some(v);
         }
     }
-    [("smallest", lo), ("largest", hi)]
-        .into_iter()
-        .filter_map(|(w, v)| v.map(|v| (w, v)))
-        .collect()
+    [lo, hi]
 }
 
 /// Problems located in the sweep file — and a parameter's, when its points come from a design file,
