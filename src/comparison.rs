@@ -9,7 +9,7 @@
 
 use crate::resources::EventKind;
 use crate::run_data::RunData;
-use crate::run_data::{floats, strings};
+use crate::run_data::{floats, rows_equal, strings, strings_at};
 use crate::scenario::{Aggregate, Direction};
 use crate::story::{Judgement, Tables};
 use anyhow::Result;
@@ -290,17 +290,11 @@ pub fn series(data: &RunData, metric: &Metric, nation: &str) -> Option<BTreeMap<
         let values = floats(&data.global, &metric.column).ok()?;
         return Some(months.into_iter().zip(values).collect());
     }
-    let rows: Vec<usize> = strings(&data.nations, "nation")
-        .ok()?
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| *n == nation)
-        .map(|(i, _)| i)
-        .collect();
+    let rows = rows_equal(&data.nations, "nation", nation).ok()?;
     if rows.is_empty() {
         return None;
     }
-    let months = strings(&data.nations, "month").ok()?;
+    let months = strings_at(&data.nations, "month", &rows).ok()?;
     let values: Vec<f64> = if metric.column == "unmet_share" {
         let unmet = floats(&data.nations, "unmet_h100e").ok()?;
         let demand = floats(&data.nations, "demand_h100e").ok()?;
@@ -313,8 +307,9 @@ pub fn series(data: &RunData, metric: &Metric, nation: &str) -> Option<BTreeMap<
         floats(&data.nations, &metric.column).ok()?
     };
     Some(
-        rows.into_iter()
-            .map(|i| (months[i].clone(), values[i]))
+        months
+            .into_iter()
+            .zip(rows.iter().map(|&i| values[i]))
             .collect(),
     )
 }

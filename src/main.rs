@@ -406,9 +406,10 @@ fn run(args: RunArgs) -> Result<()> {
         ),
     };
     let seeds = args.seeds.map_or(1, u64::from);
-    // Seeds side by side, each with its counterfactual on a second core, as far as the cores go.
+    // Seeds side by side, one to a core. Each seed's counterfactual runs on a thread beside it, but it
+    // is the lighter run (two tables, no charts), so a core to itself would stand idle most of the time.
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get() as u64);
-    let wanted = seeds.min((cores / (1 + u64::from(counterfactual.is_some()))).max(1));
+    let wanted = seeds.min(cores.max(1));
     let at_once = match limit {
         Some(limit) => fracture::memory::check(
             scenario,

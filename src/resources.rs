@@ -34,10 +34,26 @@ impl Clock {
 }
 
 /// A dense row-major matrix of numbers, e.g. [provider][nation].
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Debug, Default, PartialEq)]
 pub struct Grid {
     pub cols: usize,
     pub data: Vec<f64>,
+}
+
+impl Clone for Grid {
+    fn clone(&self) -> Self {
+        Grid {
+            cols: self.cols,
+            data: self.data.clone(),
+        }
+    }
+
+    /// Copies into the grid's own storage: a grid copied every month (the market's record of where
+    /// policy blocked) would otherwise be allocated anew, and a large one's fresh pages faulted in.
+    fn clone_from(&mut self, source: &Self) {
+        self.cols = source.cols;
+        self.data.clone_from(&source.data);
+    }
 }
 
 impl Grid {

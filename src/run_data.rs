@@ -488,17 +488,44 @@ pub fn floats(df: &DataFrame, column: &str) -> Result<Vec<f64>> {
 
 /// A string column (nulls as empty strings).
 pub fn strings(df: &DataFrame, column: &str) -> Result<Vec<String>> {
-    let c = df
-        .column(column)
-        .map_err(|_| anyhow!("the table has no column {column}"))?;
-    let c = c
-        .cast(&DataType::String)
-        .map_err(|e| anyhow!("column {column} is not text: {e}"))?;
-    Ok(c.str()
+    Ok(text(df, column)?
+        .str()
         .map_err(|e| anyhow!("column {column} is not text: {e}"))?
         .iter()
         .map(|v| v.unwrap_or("").to_string())
         .collect())
+}
+
+/// The rows whose `column` reads `value`, without copying the column's text: a comparison reads one
+/// nation's rows once for each of its metrics.
+pub fn rows_equal(df: &DataFrame, column: &str, value: &str) -> Result<Vec<usize>> {
+    Ok(text(df, column)?
+        .str()
+        .map_err(|e| anyhow!("column {column} is not text: {e}"))?
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.unwrap_or("") == value)
+        .map(|(i, _)| i)
+        .collect())
+}
+
+/// A string column's values at `rows` (nulls as empty strings).
+pub fn strings_at(df: &DataFrame, column: &str, rows: &[usize]) -> Result<Vec<String>> {
+    let c = text(df, column)?;
+    let c = c
+        .str()
+        .map_err(|e| anyhow!("column {column} is not text: {e}"))?;
+    Ok(rows
+        .iter()
+        .map(|&i| c.get(i).unwrap_or("").to_string())
+        .collect())
+}
+
+fn text(df: &DataFrame, column: &str) -> Result<Column> {
+    df.column(column)
+        .map_err(|_| anyhow!("the table has no column {column}"))?
+        .cast(&DataType::String)
+        .map_err(|e| anyhow!("column {column} is not text: {e}"))
 }
 
 #[cfg(test)]
