@@ -199,7 +199,7 @@ impl RunData {
                 ids.dedup();
                 known = ids.into_iter().map(|id| (id.clone(), id)).collect();
             }
-            resolve_focus(focus, &known)?
+            resolve_focus(focus, &known).context("--focus")?
         } else {
             // A manifest is read, not trusted: its focus list is de-duplicated, kept to nations the run
             // has, and cut at what the charts can draw (a hand-edited list of 100 000 entries would

@@ -182,12 +182,19 @@ fn focus_nations_are_checked_in_any_case_and_unknown_ones_are_refused() {
     );
     assert!(!tmp.path().join("bad").exists());
 
-    // `plot` and `report` check theirs against the run's nations.
-    for cmd in ["plot", "report"] {
-        let out = fracture(&[cmd, "lower", "--focus", "kenia"], tmp.path());
-        assert!(!out.status.success(), "{cmd}");
+    // `plot`, `report` and `compare` check theirs against the run's nations, naming the flag.
+    for cmd in [
+        &["plot", "lower"][..],
+        &["report", "lower"],
+        &["compare", "lower", "lower"],
+    ] {
+        let out = fracture(&[cmd, &["--focus", "kenia"]].concat(), tmp.path());
+        assert!(!out.status.success(), "{cmd:?}");
         let err = text(&out.stderr);
-        assert!(err.contains("did you mean KE (Kenya)?"), "{cmd}: {err}");
+        assert!(
+            err.contains("--focus: unknown focus nation `kenia`: did you mean KE (Kenya)?"),
+            "{cmd:?}: {err}"
+        );
     }
     let out = fracture(&["plot", "lower", "--focus", "ng"], tmp.path());
     assert!(out.status.success(), "{}", text(&out.stderr));

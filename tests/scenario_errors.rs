@@ -323,6 +323,33 @@ fn a_longest_run_shorter_than_the_first_run_is_refused() {
 }
 
 #[test]
+fn a_pair_out_of_order_is_blamed_on_the_one_that_was_changed() {
+    // Only `training_run_months` is set: `max_run_months`, written nowhere, is not the culprit.
+    let e = load("baseline", &sets(&["parameters.training_run_months=120"])).unwrap_err();
+    assert_eq!(e.diagnostics.len(), 1, "{:?}", e.diagnostics);
+    let d = &e.diagnostics[0];
+    assert_eq!(
+        (d.file.as_str(), d.key_path.as_str()),
+        ("--set", "parameters.training_run_months")
+    );
+    assert!(
+        d.message
+            .contains("expected at most `max_run_months` (9), found 120"),
+        "{d}"
+    );
+    let d = errors(
+        "extends = \"baseline\"\n[scenario]\nname = \"x\"\n[parameters]\ntraining_run_months = 20\n",
+    );
+    expect(
+        &d,
+        5,
+        1,
+        "parameters.training_run_months",
+        "expected at most `max_run_months` (9), found 20",
+    );
+}
+
+#[test]
 fn a_scenario_read_once_loads_as_load_does_and_blames_the_override() {
     let base = fracture::scenario::Base::read("baseline").unwrap();
     let beta = sets(&["parameters.beta=3"]);

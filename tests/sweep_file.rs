@@ -304,6 +304,58 @@ fn a_refused_column_is_blamed_on_the_design_files_header() {
     );
 }
 
+/// A column of whole numbers with one that is not whole is read as floats: a key that takes whole
+/// numbers refuses it at the line of the float, not at the first (good) line.
+#[test]
+fn a_column_read_as_floats_is_blamed_on_its_first_float() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = tmp.path().join("spec.toml");
+    std::fs::write(&spec, SPEC).unwrap();
+    std::fs::write(
+        tmp.path().join("points.csv"),
+        "parameters.beta,parameters.reoffer_rounds\n2,3\n2,3\n3,3.5\n",
+    )
+    .unwrap();
+    let e = format!(
+        "{:#}",
+        Prepared::new(&SweepSpec::read(&spec).unwrap()).unwrap_err()
+    );
+    assert!(
+        e.contains(
+            "points.csv:4: `parameters.reoffer_rounds`: column 2 holds a number that is not whole \
+             (line 4), so all its values are read as floats"
+        ),
+        "{e}"
+    );
+}
+
+/// A design file that cannot be read is blamed on the sweep file's `file` key, and one without an
+/// extension is told so.
+#[test]
+fn an_unreadable_design_file_is_blamed_on_the_key_that_names_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let spec = tmp.path().join("spec.toml");
+    for (file, said) in [
+        (
+            "points",
+            "points: a design file is .csv or .parquet (by its extension), this one has no extension",
+        ),
+        ("points.txt", "not `.txt`"),
+        ("nope.csv", "cannot read the design file"),
+    ] {
+        std::fs::write(tmp.path().join(file), POINTS).unwrap();
+        if file == "nope.csv" {
+            std::fs::remove_file(tmp.path().join(file)).unwrap();
+        }
+        std::fs::write(&spec, SPEC.replace("points.csv", file)).unwrap();
+        let e = format!("{:#}", SweepSpec::read(&spec).unwrap_err());
+        assert!(
+            e.contains("spec.toml:7:1: `sweep.file`: ") && e.contains(said),
+            "{file}: {e}"
+        );
+    }
+}
+
 /// `sweep dump` keeps a row on a line whatever a cell holds (an error row's message may hold a
 /// newline or a tab, which split the row in two).
 #[test]

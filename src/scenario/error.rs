@@ -19,22 +19,20 @@ pub struct Diagnostic {
 /// start a line that reads as another diagnostic.
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use super::text::one_line;
-        write!(f, "{}", one_line(&self.file))?;
+        use super::text::{cut, cut_quoted, one_line};
+        // A file name or key path is the user's own, but a key can be any length: cut past a page's
+        // width, as quoted values are.
+        write!(f, "{}", one_line(&cut(&self.file, 4096)))?;
         match (self.line, self.column) {
             (Some(line), Some(column)) => write!(f, ":{line}:{column}")?,
             (Some(line), None) => write!(f, ":{line}")?,
             _ => {}
         }
+        let message = one_line(&cut_quoted(&self.message));
         if self.key_path.is_empty() {
-            write!(f, ": {}", one_line(&self.message))
+            write!(f, ": {message}")
         } else {
-            write!(
-                f,
-                ": `{}`: {}",
-                one_line(&self.key_path),
-                one_line(&self.message)
-            )
+            write!(f, ": `{}`: {message}", one_line(&cut(&self.key_path, 200)))
         }
     }
 }

@@ -199,9 +199,74 @@ pub fn one_line(s: &str) -> String {
     }
 }
 
+/// The most characters of a value quoted in a diagnostic: a longer one (a 1 MB id, which can only be
+/// a mistake) is cut, with its length said, so that the message stays readable.
+pub const MAX_QUOTED: usize = 80;
+
+/// `message` with each `quoted` value longer than [`MAX_QUOTED`] characters cut to its start and its
+/// length.
+pub fn cut_quoted(message: &str) -> std::borrow::Cow<'_, str> {
+    let parts: Vec<&str> = message.split('`').collect();
+    let long = |i: usize, part: &str| {
+        i % 2 == 1 && i + 1 < parts.len() && part.chars().count() > MAX_QUOTED
+    };
+    if !parts.iter().enumerate().any(|(i, p)| long(i, p)) {
+        return message.into();
+    }
+    let mut out = String::with_capacity(MAX_QUOTED * parts.len());
+    let mut length = None;
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push('`');
+            if let Some(n) = length.take() {
+                out.push_str(&format!(" ({n} characters)"));
+            }
+        }
+        if long(i, part) {
+            out.extend(part.chars().take(MAX_QUOTED / 2));
+            out.push('…');
+            length = Some(part.chars().count());
+        } else {
+            out.push_str(part);
+        }
+    }
+    out.into()
+}
+
+/// `s` cut to `max` characters, with its length said if it was longer.
+pub fn cut(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    let n = s.chars().count();
+    if n <= max {
+        return s.into();
+    }
+    let start: String = s.chars().take(max / 2).collect();
+    format!("{start}… ({n} characters)").into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An id of a million characters is quoted by its start and its length; short ones whole; a lone
+    /// backtick opens nothing.
+    #[test]
+    fn long_quoted_values_are_cut_to_their_start_and_length() {
+        let long = "K".repeat(1_000_000);
+        let m = format!("unknown nation `{long}`; did you mean `KE`?");
+        let shown = cut_quoted(&m);
+        assert_eq!(
+            shown,
+            format!(
+                "unknown nation `{}…` (1000000 characters); did you mean `KE`?",
+                "K".repeat(MAX_QUOTED / 2)
+            )
+        );
+        let short = "unknown nation `KEE`; did you mean `KE`?";
+        assert_eq!(cut_quoted(short), short);
+        let lone = format!("a ` and {long}");
+        assert_eq!(cut_quoted(&lone), lone);
+        assert_eq!(cut("parameters.beta", 10), "param… (15 characters)");
+    }
 
     /// A text may end its lines as Windows does (`\r\n`), but a carriage return alone would send the
     /// terminal's cursor back over the line, and U+2028 breaks a line where none is seen.

@@ -501,24 +501,41 @@ fn parameters(s: &Scenario, p: &mut Problems) {
             ));
         }
     }
-    if q.chip_markup_max < q.chip_markup_min || q.chip_markup_max.is_nan() {
-        p.push((
-            path("chip_markup_max"),
-            format!(
-                "expected at least `chip_markup_min` ({}), found {}",
-                q.chip_markup_min, q.chip_markup_max
-            ),
-        ));
-    }
-    if q.max_run_months < q.training_run_months {
-        p.push((
-            path("max_run_months"),
-            format!(
-                "expected at least `training_run_months` ({}), found {}",
-                q.training_run_months, q.max_run_months
-            ),
-        ));
-    }
+    // A pair out of order is blamed on the one of the two that was changed from its default (the
+    // other may be written nowhere: `--set parameters.training_run_months=120` alone), else on the
+    // second.
+    let defaults = crate::parameters::Parameters::default();
+    let mut pair = |low: &str, l: f64, l0: f64, high: &str, h: f64| {
+        if h < l || h.is_nan() {
+            p.push(
+                if l != l0 && h == defaults.value_of(high).unwrap_or(f64::NAN) {
+                    (
+                        path(low),
+                        format!("expected at most `{high}` ({h}), found {l}"),
+                    )
+                } else {
+                    (
+                        path(high),
+                        format!("expected at least `{low}` ({l}), found {h}"),
+                    )
+                },
+            );
+        }
+    };
+    pair(
+        "chip_markup_min",
+        q.chip_markup_min,
+        defaults.chip_markup_min,
+        "chip_markup_max",
+        q.chip_markup_max,
+    );
+    pair(
+        "training_run_months",
+        f64::from(q.training_run_months),
+        f64::from(defaults.training_run_months),
+        "max_run_months",
+        f64::from(q.max_run_months),
+    );
 }
 
 fn blocs(s: &Scenario, ids: &Ids, p: &mut Problems) {

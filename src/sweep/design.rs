@@ -380,6 +380,7 @@ mod tests {
             sha256: String::new(),
             points: std::sync::Arc::new(vec![vec![Value::Float(2.0)]]),
             numeric: vec![true],
+            floats_from: vec![None],
         };
         let design = Design::from_file(&file);
         assert!(std::sync::Arc::ptr_eq(&design.points, &file.points));

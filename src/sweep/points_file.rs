@@ -25,6 +25,9 @@ pub struct PointsFile {
     pub rows: Vec<Vec<Value>>,
     /// Whether each column holds numbers only.
     pub numeric: Vec<bool>,
+    /// For a column of whole numbers and others, read as floats throughout: the row of its first
+    /// number that is not whole (0-based), which messages name as the reason.
+    pub floats_from: Vec<Option<usize>>,
 }
 
 impl PointsFile {
@@ -38,12 +41,17 @@ impl PointsFile {
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
             .unwrap_or_default();
         if !matches!(ext.as_str(), "csv" | "parquet" | "pq") {
-            bail!("{name}: a design file is .csv or .parquet, not `.{ext}`");
+            let found = if ext.is_empty() {
+                "this one has no extension".to_string()
+            } else {
+                format!("not `.{ext}`")
+            };
+            bail!("{name}: a design file is .csv or .parquet (by its extension), {found}");
         }
         let bytes = crate::fsutil::read_bytes(path, crate::fsutil::MAX_INPUT_BYTES)
             .with_context(|| format!("cannot read the design file {name}"))?;
         let sha256 = super::hex(&Sha256::digest(&bytes));
-        let (columns, rows, numeric) = if ext == "csv" {
+        let (columns, rows, (numeric, floats_from)) = if ext == "csv" {
             csv_rows(&name, bytes)?
         } else {
             drop(bytes);
@@ -55,6 +63,7 @@ impl PointsFile {
             columns,
             rows,
             numeric,
+            floats_from,
         })
     }
 
@@ -91,21 +100,29 @@ fn check_header(name: &str, columns: &[String]) -> Result<()> {
 struct Typing {
     /// Each column's first value: whether it is a number, and as written.
     first: Vec<Option<(bool, String)>>,
-    any_float: Vec<bool>,
+    /// Each column's first float's row, and whether it holds an integer.
+    first_float: Vec<Option<usize>>,
+    any_int: Vec<bool>,
+    rows: usize,
 }
 
 impl Typing {
     fn new(n: usize) -> Self {
         Typing {
             first: vec![None; n],
-            any_float: vec![false; n],
+            first_float: vec![None; n],
+            any_int: vec![false; n],
+            rows: 0,
         }
     }
 
     fn check(&mut self, columns: &[String], row: &[Value], at: impl Fn() -> String) -> Result<()> {
         for (j, value) in row.iter().enumerate() {
             let is_number = value.as_f64().is_some();
-            self.any_float[j] |= matches!(value, Value::Float(_));
+            if matches!(value, Value::Float(_)) && self.first_float[j].is_none() {
+                self.first_float[j] = Some(self.rows);
+            }
+            self.any_int[j] |= matches!(value, Value::Int(_));
             match &self.first[j] {
                 None => self.first[j] = Some((is_number, value.to_toml())),
                 Some((number, first)) if *number != is_number => bail!(
@@ -119,12 +136,13 @@ impl Typing {
                 Some(_) => {}
             }
         }
+        self.rows += 1;
         Ok(())
     }
 
     /// Whether each column holds numbers, after turning the integers of a column with floats into
-    /// floats.
-    fn finish(self, name: &str, rows: &mut [Vec<Value>]) -> Result<Vec<bool>> {
+    /// floats, and for each column so turned, its first float's row.
+    fn finish(self, name: &str, rows: &mut [Vec<Value>]) -> Result<ColumnTypes> {
         if rows.is_empty() {
             bail!("{name}: no rows after the header: a design file holds one row per point");
         }
@@ -133,8 +151,10 @@ impl Typing {
             .iter()
             .map(|f| f.as_ref().is_some_and(|f| f.0))
             .collect();
-        for (j, &float) in self.any_float.iter().enumerate() {
-            if float && numeric[j] {
+        let mut floats_from = vec![None; numeric.len()];
+        for (j, float) in self.first_float.iter().enumerate() {
+            if float.is_some() && numeric[j] && self.any_int[j] {
+                floats_from[j] = *float;
                 for r in rows.iter_mut() {
                     if let Value::Int(i) = r[j] {
                         r[j] = Value::Float(i as f64);
@@ -142,14 +162,19 @@ impl Typing {
                 }
             }
         }
-        Ok(numeric)
+        Ok((numeric, floats_from))
     }
 }
 
 /// Rows reserved ahead at most (a design's points are bounded later, by `MAX_POINTS`).
 const MAX_ROWS: usize = 1 << 24;
 
-type Typed = (Vec<String>, Vec<Vec<Value>>, Vec<bool>);
+/// The header, the rows, and each column's typing ([`Typing::finish`]).
+type Typed = (Vec<String>, Vec<Vec<Value>>, ColumnTypes);
+
+/// Whether each column holds numbers only, and for each column of whole numbers read as floats, the
+/// row of its first number that is not whole.
+type ColumnTypes = (Vec<bool>, Vec<Option<usize>>);
 
 /// A cell's value as a `--set` value would be typed: integer, finite float, boolean or text; an error
 /// says what is wrong with it (the caller says where).

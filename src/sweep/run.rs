@@ -720,6 +720,25 @@ fn located(
                     message: format!("column {column}: {message}"),
                 });
                 path.clear();
+            } else if let Some(row) = points.floats_from.get(i).copied().flatten() {
+                // The first value was whole, but a later one is not, so the column is read as
+                // floats: that later value is the one to mend (or the key's, if it takes floats).
+                let (line, at) = if points.csv {
+                    (Some(row + 2), format!("line {}", row + 2))
+                } else {
+                    (None, format!("row {}", row + 1))
+                };
+                in_points.push(scenario::Diagnostic {
+                    file: points.file.clone(),
+                    line,
+                    column: None,
+                    key_path: points.keys.get(i).cloned().unwrap_or_default(),
+                    message: format!(
+                        "column {column} holds a number that is not whole ({at}), so all its values \
+                         are read as floats: {message}"
+                    ),
+                });
+                path.clear();
             } else if points.keys_from_header {
                 in_points.push(scenario::Diagnostic {
                     file: points.file.clone(),

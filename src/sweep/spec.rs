@@ -239,6 +239,9 @@ pub struct FilePoints {
     pub points: std::sync::Arc<Vec<Vec<PointValue>>>,
     /// Whether each parameter's values are all numbers.
     pub numeric: Vec<bool>,
+    /// For a parameter whose whole numbers are read as floats: the row (0-based) of the first value
+    /// that is not whole, the reason.
+    pub floats_from: Vec<Option<usize>>,
 }
 
 impl SweepSpec {
@@ -277,7 +280,11 @@ impl SweepSpec {
                     Some(dir) if Path::new(file).is_relative() => dir.join(file),
                     _ => PathBuf::from(file),
                 };
-                let read = PointsFile::read(&at)?;
+                // Blamed on the key that names the file, and the design file's own line, if any,
+                // after it.
+                let read = PointsFile::read(&at).map_err(|e| SweepError {
+                    diagnostics: vec![positions.diagnostic("sweep.file", format!("{e:#}"))],
+                })?;
                 Some(std::sync::Arc::new(file_points(
                     &path.display().to_string(),
                     &mut spec,
@@ -714,6 +721,12 @@ fn file_points(spec_name: &str, spec: &mut SweepSpec, file: PointsFile) -> Resul
         }
     }
     let numeric = columns.iter().map(|&j| file.numeric[j]).collect();
+    // An `integer = true` parameter's floats are rounded: nothing is read as a float.
+    let floats_from = columns
+        .iter()
+        .zip(&spec.parameters)
+        .map(|(&j, p)| file.floats_from[j].filter(|_| !p.integer))
+        .collect();
     let points = file
         .rows
         .into_iter()
@@ -739,6 +752,7 @@ fn file_points(spec_name: &str, spec: &mut SweepSpec, file: PointsFile) -> Resul
         sha256: file.sha256,
         points: std::sync::Arc::new(points),
         numeric,
+        floats_from,
     })
 }
 
