@@ -48,7 +48,7 @@ pub(crate) fn pow_weight(x: f64, w: f64) -> f64 {
 /// Segments worked on together in the row sums below. A row's sum adds its providers one after another,
 /// each addition waiting for the one before; four rows at once keep four such chains going (each row
 /// still adds in provider order, so the sums are the same to the bit).
-const LANES: usize = 4;
+pub(crate) const LANES: usize = 4;
 
 impl Segments {
     /// The chosen segments, in order, into `m.chosen`.
@@ -60,28 +60,30 @@ impl Segments {
     }
 }
 
-/// Each provider's `price^−beta` and the chosen segments' static weights at the current prices. A
-/// provider's weight is recomputed only when its price (or `beta`) changed since it was last computed:
-/// prices held at their floor or cap, and the month's first prices, reuse it.
-fn update_weights(m: &mut MarketScratch, beta: f64) {
-    let np = m.providers;
-    for v in 0..np {
+/// Each provider's `price^−beta` at the current prices, recomputed only when its price (or `beta`)
+/// changed since it was last computed: prices held at their floor or cap, and the month's first
+/// prices, reuse it.
+fn update_price_weights(m: &mut MarketScratch, beta: f64) {
+    for v in 0..m.providers {
         let key = (m.price[v].to_bits(), beta.to_bits());
         if m.price_weight_of[v] != Some(key) {
             m.price_weight[v] = m.price[v].powf(-beta);
             m.price_weight_of[v] = Some(key);
         }
     }
-    for &s in &m.chosen {
-        let row = s * np..(s + 1) * np;
-        let base = &m.base_weight.data[row.clone()];
-        for ((w, b), pw) in m.static_weight.data[row]
-            .iter_mut()
-            .zip(base)
-            .zip(&m.price_weight)
-        {
-            *w = b * pw;
-        }
+}
+
+/// Each provider's capacity factor, `(capacity left ÷ the largest)^capacity_weight` (0 when it has
+/// none left).
+fn capacity_factors(m: &mut MarketScratch, capacity_weight: f64) {
+    let largest = m.remaining_capacity.iter().copied().fold(0.0, f64::max);
+    for v in 0..m.providers {
+        let cap = m.remaining_capacity[v];
+        m.capacity_factor[v] = if cap > 1e-9 {
+            pow_weight(cap / largest, capacity_weight)
+        } else {
+            0.0
+        };
     }
 }
 
@@ -96,15 +98,7 @@ pub(crate) fn logit_shares(m: &mut MarketScratch, capacity_weight: f64, which: S
 /// [`logit_shares`] of the segments in `m.chosen`.
 fn chosen_logit_shares(m: &mut MarketScratch, capacity_weight: f64) {
     let np = m.providers;
-    let largest = m.remaining_capacity.iter().copied().fold(0.0, f64::max);
-    for v in 0..np {
-        let cap = m.remaining_capacity[v];
-        m.capacity_factor[v] = if cap > 1e-9 {
-            pow_weight(cap / largest, capacity_weight)
-        } else {
-            0.0
-        };
-    }
+    capacity_factors(m, capacity_weight);
     let scale = |sum: f64| if sum > 0.0 { 1.0 / sum } else { 0.0 };
     let (weights, shares, factor) = (&m.static_weight.data, &mut m.share.data, &m.capacity_factor);
     let mut groups = m.chosen.chunks_exact(LANES);
@@ -142,7 +136,11 @@ fn chosen_logit_shares(m: &mut MarketScratch, capacity_weight: f64) {
     }
 }
 
-/// The chosen segments' logit-expected effective prices at the current prices, on open capacity.
+/// The chosen segments' logit-expected effective prices at the current prices, on open capacity: their
+/// static weights ([`update_price_weights`] times the base weights), logit shares ([`logit_shares`]'
+/// arithmetic) and the shares' mean price paid, a few rows at a time. One pass over the segment ×
+/// provider grids, not one for each of the three: in a world of a thousand nations and providers they
+/// are far larger than the caches, and this runs every price iteration.
 pub(crate) fn expected_prices(
     m: &mut MarketScratch,
     beta: f64,
@@ -150,33 +148,68 @@ pub(crate) fn expected_prices(
     which: Segments,
 ) {
     which.choose(m);
-    update_weights(m, beta);
+    update_price_weights(m, beta);
     m.remaining_capacity.copy_from_slice(&m.capacity);
-    chosen_logit_shares(m, capacity_weight);
+    capacity_factors(m, capacity_weight);
     let np = m.providers;
+    let scale = |sum: f64| if sum > 0.0 { 1.0 / sum } else { 0.0 };
     // What a segment pays per USD of list price (the contract discount); bloc friction and the sanction
     // premium weigh in its choice (the logit weights) but are not paid.
-    let (shares, eff, price) = (&m.share.data, &m.pay_factor.data, &m.price);
+    let (base, statics, shares) = (
+        &m.base_weight.data,
+        &mut m.static_weight.data,
+        &mut m.share.data,
+    );
+    let (eff, price, pw, factor) = (
+        &m.pay_factor.data,
+        &m.price,
+        &m.price_weight,
+        &m.capacity_factor,
+    );
     let mut groups = m.chosen.chunks_exact(LANES);
     for group in &mut groups {
         let mut sums = [0.0; LANES];
-        for (v, &pv) in price.iter().enumerate() {
+        for v in 0..np {
+            let (p, f) = (pw[v], factor[v]);
             for (sum, &s) in sums.iter_mut().zip(group) {
-                *sum += shares[s * np + v] * eff[s * np + v] * pv;
+                let st = base[s * np + v] * p;
+                statics[s * np + v] = st;
+                let w = st * f;
+                shares[s * np + v] = w;
+                *sum += w;
             }
         }
         for (&sum, &s) in sums.iter().zip(group) {
-            m.expected_price[s] = sum;
+            let scale = scale(sum);
+            let row = s * np..(s + 1) * np;
+            let mut expected = 0.0;
+            for ((share, e), pv) in shares[row.clone()].iter_mut().zip(&eff[row]).zip(price) {
+                *share *= scale;
+                expected += *share * e * pv;
+            }
+            m.expected_price[s] = expected;
         }
     }
     for &s in groups.remainder() {
         let row = s * np..(s + 1) * np;
-        m.expected_price[s] = shares[row.clone()]
-            .iter()
-            .zip(&eff[row])
-            .zip(price)
-            .map(|((x, e), pv)| x * e * pv)
-            .sum();
+        let mut sum = 0.0;
+        for (((st, share), b), (p, f)) in statics[row.clone()]
+            .iter_mut()
+            .zip(&mut shares[row.clone()])
+            .zip(&base[row.clone()])
+            .zip(pw.iter().zip(factor))
+        {
+            *st = b * p;
+            *share = *st * f;
+            sum += *share;
+        }
+        let scale = scale(sum);
+        let mut expected = 0.0;
+        for ((share, e), pv) in shares[row.clone()].iter_mut().zip(&eff[row]).zip(price) {
+            *share *= scale;
+            expected += *share * e * pv;
+        }
+        m.expected_price[s] = expected;
     }
 }
 
@@ -192,18 +225,6 @@ pub(crate) fn choice_prices(m: &mut MarketScratch) {
             .zip(&m.price)
             .map(|((x, e), pv)| x * e * pv)
             .sum();
-    }
-}
-
-/// Adds each segment's `amount` times its shares to the providers' `requests`.
-fn add_requests(requests: &mut [f64], amount: &[f64], share: &[f64]) {
-    let np = requests.len();
-    for (s, &d) in amount.iter().enumerate() {
-        if d > 0.0 {
-            for (r, x) in requests.iter_mut().zip(&share[s * np..(s + 1) * np]) {
-                *r += d * x;
-            }
-        }
     }
 }
 
@@ -224,6 +245,63 @@ fn segment_demand(m: &mut MarketScratch, hours: f64) {
     }
 }
 
+/// What the segments with money request of each provider at the current prices, into `m.requests`:
+/// [`expected_prices`], [`segment_demand`] and each segment's demand spread by its shares, a few rows at
+/// a time and with the same arithmetic, but with the rows' weights held in `lane_rows` rather than
+/// written to the segment × provider grids, which nothing reads between price steps (the final prices'
+/// shares and demand are computed after the last step).
+fn step_requests(m: &mut MarketScratch, beta: f64, capacity_weight: f64, hours: f64) {
+    Segments::WithMoney.choose(m);
+    update_price_weights(m, beta);
+    m.remaining_capacity.copy_from_slice(&m.capacity);
+    capacity_factors(m, capacity_weight);
+    let np = m.providers;
+    let mean_price = m.price.iter().sum::<f64>() / np.max(1) as f64;
+    m.requests.fill(0.0);
+    let (base, eff, price, pw, factor, money) = (
+        &m.base_weight.data,
+        &m.pay_factor.data,
+        &m.price,
+        &m.price_weight,
+        &m.capacity_factor,
+        &m.money,
+    );
+    let (rows, requests) = (&mut m.lane_rows, &mut m.requests);
+    for group in m.chosen.chunks(LANES) {
+        let mut sums = [0.0; LANES];
+        for v in 0..np {
+            let (p, f) = (pw[v], factor[v]);
+            for (k, (sum, &s)) in sums.iter_mut().zip(group).enumerate() {
+                let w = base[s * np + v] * p * f;
+                rows[k * np + v] = w;
+                *sum += w;
+            }
+        }
+        for (k, (&sum, &s)) in sums.iter().zip(group).enumerate() {
+            let scale = if sum > 0.0 { 1.0 / sum } else { 0.0 };
+            let row = &mut rows[k * np..(k + 1) * np];
+            let mut expected = 0.0;
+            for ((w, e), pv) in row.iter_mut().zip(&eff[s * np..(s + 1) * np]).zip(price) {
+                *w *= scale;
+                expected += *w * e * pv;
+            }
+            let per_usd = if money[s] <= 0.0 {
+                0.0
+            } else if expected > 0.0 {
+                1.0 / (expected * hours)
+            } else {
+                1.0 / (mean_price * hours)
+            };
+            let d = money[s] * per_usd;
+            if d > 0.0 {
+                for (r, x) in requests.iter_mut().zip(row.iter()) {
+                    *r += d * x;
+                }
+            }
+        }
+    }
+}
+
 /// The month's prices: `price_iterations` bounded steps on requested over open capacity, then every
 /// segment's shares, expected price and demand at the final prices. In the first month (`warm_up`) the
 /// prices take a year's worth of steps with no monthly limit, so that a run starts from a market that
@@ -237,10 +315,7 @@ pub(crate) fn clear_prices(m: &mut MarketScratch, p: &Parameters, warm_up: bool)
         (p.price_iterations, p.price_step_max)
     };
     for _ in 0..steps {
-        expected_prices(m, p.beta, p.capacity_weight, Segments::WithMoney);
-        segment_demand(m, p.hours_per_month);
-        m.requests.fill(0.0);
-        add_requests(&mut m.requests, &m.demand, &m.share.data);
+        step_requests(m, p.beta, p.capacity_weight, p.hours_per_month);
         for v in 0..np {
             let stepped = super::reference::price_step(
                 m.price[v],

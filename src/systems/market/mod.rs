@@ -88,6 +88,8 @@ pub struct MarketScratch {
     pub(crate) bloc_weight: Vec<f64>,
     /// `(capacity left / largest capacity left)^capacity_weight`, or 0 where none is left.
     pub(crate) capacity_factor: Vec<f64>,
+    /// A few segments' logit weights while a price step works on them (`LANES` rows).
+    pub(crate) lane_rows: Vec<f64>,
     /// The segments a clearing phase works on ([`clearing::Segments`]), in order.
     pub(crate) chosen: Vec<usize>,
     pub(crate) outcome: Vec<SegmentOutcome>,
@@ -220,6 +222,7 @@ impl MarketScratch {
             bloc_factor: Vec::with_capacity(blocs),
             bloc_weight: Vec::with_capacity(blocs),
             capacity_factor: vec![0.0; providers],
+            lane_rows: vec![0.0; clearing::LANES * providers],
             chosen: Vec::with_capacity(s),
             outcome: vec![SegmentOutcome::default(); s],
             by_bloc: Grid::new(s, blocs, 0.0),
