@@ -789,53 +789,23 @@ fn check_expectations(loaded: &scenario::Loaded) -> Result<()> {
     if problems.is_empty() {
         return Ok(());
     }
-    // The files as they were read (the file given first, then those it extends), for the line of
-    // each misspelt metric: the first file that writes it.
-    let texts: Vec<(String, String)> = loaded
-        .files
-        .iter()
-        .filter_map(|name| {
-            let shipped = scenario::SHIPPED
-                .iter()
-                .find(|s| format!("scenarios/{}", s.file) == *name)
-                .map(|s| s.text.to_string());
-            let text = shipped.or_else(|| {
-                fracture::fsutil::read_text(Path::new(name), fracture::fsutil::MAX_INPUT_BYTES).ok()
-            })?;
-            Some((name.clone(), text))
-        })
-        .collect();
-    let expect = &loaded.scenario.scenario.expect;
     Err(anyhow::Error::new(ScenarioError {
         diagnostics: problems
             .into_iter()
             .map(|(key_path, message)| {
-                let metric = key_path
+                // The loader says where each expectation's metric was written.
+                let at = key_path
                     .strip_prefix("scenario.expect[")
                     .and_then(|r| r.split(']').next())
                     .and_then(|i| i.parse::<usize>().ok())
-                    .and_then(|i| expect.get(i))
-                    .map(|e| format!("\"{}\"", e.metric));
-                let at = metric.and_then(|m| {
-                    texts.iter().find_map(|(name, text)| {
-                        let offset = text.find(&m)?;
-                        let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-                        let line = text[..offset].matches('\n').count() + 1;
-                        Some((name.clone(), line, text[start..offset].chars().count() + 1))
-                    })
-                });
-                let (file, line, column) = match at {
-                    Some((f, l, c)) => (f, Some(l), Some(c)),
-                    None => (
-                        loaded.files.first().cloned().unwrap_or_default(),
-                        None,
-                        None,
-                    ),
-                };
+                    .and_then(|i| loaded.expect_metric_at.get(i));
                 scenario::Diagnostic {
-                    file,
-                    line,
-                    column,
+                    file: at.map_or_else(
+                        || loaded.files.first().cloned().unwrap_or_default(),
+                        |d| d.file.clone(),
+                    ),
+                    line: at.and_then(|d| d.line),
+                    column: at.and_then(|d| d.column),
                     key_path,
                     message,
                 }

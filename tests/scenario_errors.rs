@@ -1024,12 +1024,34 @@ fn silent_no_ops_and_late_errors_are_caught_by_validation() {
         err.contains("scenario.expect[0].metric") && err.contains("did you mean `compute_h100e`"),
         "{err}"
     );
-    // At its line in the file that writes it, not the base file it extends.
+    // At its key in the file that writes it, not the base file it extends.
     assert!(
-        err.contains("story.toml:7:10: `scenario.expect[0].metric`"),
+        err.contains("story.toml:7:1: `scenario.expect[0].metric`"),
         "{err}"
     );
     assert!(!err.contains("baseline.toml"), "{err}");
+
+    // A metric written with escapes is found too (its text is not the file's), by `run` as by
+    // `validate`.
+    std::fs::write(
+        &file,
+        "extends = \"baseline\"\n[scenario]\nname = \"s\"\nstory = \"x\"\nsources = [\"x\"]\n\
+         [[scenario.expect]]\nnations = [\"KE\"]\nmetric = \"compute\\u001b[2J\"\ndirection = \"lower\"\n\
+         months = 12\nmin_effect = 0.01\n",
+    )
+    .unwrap();
+    for cmd in ["validate", "run"] {
+        let out = common::fracture(&[cmd, file.to_str().unwrap()], dir.path());
+        assert!(!out.status.success());
+        let err = common::text(&out.stderr);
+        assert!(
+            err.contains(
+                "story.toml:8:1: `scenario.expect[0].metric`: no run records `compute\\u{1b}[2J`"
+            ),
+            "{cmd}: {err}"
+        );
+    }
+    assert!(!dir.path().join("output").exists());
 }
 
 /// A hundred thousand names in `[remove]` get a page of problems and a count, quickly; focus lists are

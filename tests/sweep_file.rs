@@ -371,8 +371,8 @@ fn a_dumped_row_stays_on_one_line() {
 }
 
 /// A value the base scenario refuses anywhere in a design — not only in its first row — is refused
-/// before anything runs, at the design file's column (it once became an error row per run); so is a
-/// value a spec lists but the draws missed.
+/// before anything runs, at the design file's line and column (it once became an error row per run); so
+/// is a value a spec lists but the draws missed.
 #[test]
 fn a_refused_value_in_any_row_or_list_is_refused_when_planned() {
     let tmp = tempfile::tempdir().unwrap();
@@ -388,7 +388,7 @@ fn a_refused_value_in_any_row_or_list_is_refused_when_planned() {
         Prepared::new(&SweepSpec::read(&spec).unwrap()).unwrap_err()
     );
     assert!(
-        e.contains("points.csv: `policy.us-chip-controls.strength`: column 2: the design's largest value, 1.5"),
+        e.contains("points.csv:4: `policy.us-chip-controls.strength`: column 2: the design's largest value, 1.5"),
         "{e}"
     );
     let listed = "[sweep]\nname = \"l\"\nscenario = \"baseline\"\ndesign = \"random\"\nsamples = 2\n\

@@ -71,10 +71,25 @@ fn write_png_with(
         let root = Raster(BitMapBackend::new(tmp.temp_path(), dims)).into_drawing_area();
         draw(&root)?;
         root.present()
-            .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
+            .map_err(|e| anyhow!("cannot write {}: {}", path.display(), plain(&e.to_string())))?;
     }
     tmp.commit()
 }
+
+/// The I/O error inside plotters' bitmap error, whose text is its `Debug` form
+/// (`Drawing backend error: ImageError(IoError(Custom { kind: Other, error: "No space left on device
+/// (os error 28)" }))`): the quoted message, or the text as it is.
+fn plain(text: &str) -> &str {
+    ["error: \"", "message: \""]
+        .iter()
+        .find_map(|start| {
+            let from = text.find(start)? + start.len();
+            let len = text[from..].find('"')?;
+            Some(&text[from..from + len])
+        })
+        .unwrap_or(text)
+}
+
 
 /// Draws the title and a muted subtitle centred at the top; returns the area below them.
 fn header<DB: DrawingBackend>(
@@ -99,4 +114,18 @@ where
     ))?;
     let (_, body) = root.split_vertically(96);
     Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_full_disk_reads_as_one() {
+        let said = "Drawing backend error: ImageError(IoError(Custom { kind: Other, error: \
+                    \"No space left on device (os error 28)\" }))";
+        assert_eq!(super::plain(said), "No space left on device (os error 28)");
+        let os = "Drawing backend error: IOError(Os { code: 13, kind: PermissionDenied, message: \
+                  \"Permission denied\" })";
+        assert_eq!(super::plain(os), "Permission denied");
+        assert_eq!(super::plain("InvalidBuffer"), "InvalidBuffer");
+    }
 }

@@ -85,6 +85,10 @@ pub struct Loaded {
     pub scenario: Scenario,
     /// The files of the `extends` chain: the file named, then the files it extends, as they were read.
     pub files: Vec<String>,
+    /// Where each `scenario.expect[i].metric` was written (file, line and column, or `--set`): a
+    /// metric is checked against the tables the engine records, which this module does not know, so
+    /// the engine blames an unknown one here.
+    pub expect_metric_at: Vec<Diagnostic>,
 }
 
 enum Origin {
@@ -405,9 +409,16 @@ fn finish(
     let mut seen = HashSet::new();
     problems.retain(|(path, _)| seen.insert(path.clone()));
     if problems.is_empty() && set_errors.is_empty() && typed_ok {
+        let expect_metric_at = (0..scenario.scenario.expect.len())
+            .map(|i| {
+                let path = format!("scenario.expect[{i}].metric");
+                sources.diagnostic(&set_keys, &path, String::new())
+            })
+            .collect();
         return Ok(Loaded {
             scenario,
             files: sources.files.iter().map(|f| f.name.clone()).collect(),
+            expect_metric_at,
         });
     }
     let mut diagnostics: Vec<Diagnostic> = problems
@@ -477,6 +488,12 @@ fn read_chain(
         let mut message = format!("not valid TOML: {}", e.message().trim());
         if message.contains("recursion limit") {
             message.push_str(" (keys or tables nested too deeply)");
+        }
+        if message.contains("as i128") {
+            message.push_str(
+                " (TOML's integers are 64-bit, up to 9223372036854775807: write a larger number as a \
+                 float, e.g. 1e24)",
+            );
         }
         // Without a span (the parser's recursion limit) no line or key is known: none is named,
         // rather than the file's first key.

@@ -150,7 +150,18 @@ fn parse_value(raw: &str) -> Value {
     toml::from_str::<Table>(&format!("v = {raw}"))
         .ok()
         .and_then(|mut t| t.remove("v"))
+        .or_else(|| whole_beyond_i64(raw).map(Value::Float))
         .unwrap_or_else(|| Value::String(raw.to_string()))
+}
+
+/// A whole number too large for TOML's 64-bit integers, as a float: `fracture parameters` prints
+/// `flop_per_h100e_month`'s range up to 10^24, and a range printed must be a value `--set` takes.
+fn whole_beyond_i64(raw: &str) -> Option<f64> {
+    let digits = raw.strip_prefix(['-', '+']).unwrap_or(raw);
+    (!digits.is_empty() && digits.len() <= 400 && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| raw.parse::<f64>().ok())
+        .flatten()
+        .filter(|x| x.is_finite())
 }
 
 #[cfg(test)]
@@ -172,6 +183,14 @@ mod tests {
 
     fn apply(doc: &mut Table, set: &str) -> Result<String, String> {
         Override::parse(set).apply(doc)
+    }
+
+    #[test]
+    fn a_whole_number_beyond_64_bits_is_a_float() {
+        assert_eq!(parse_value("1000000000000000000000000"), Value::Float(1e24));
+        assert_eq!(parse_value("-20000000000000000000"), Value::Float(-2e19));
+        assert_eq!(parse_value("12"), Value::Integer(12));
+        assert_eq!(parse_value("1_0x"), Value::String("1_0x".into()));
     }
 
     #[test]

@@ -123,6 +123,8 @@ impl Prepared {
             .with_context(cannot_load)?;
         // What the base scenario refuses, as (key path in the sweep file, message), all at once.
         let mut problems: Vec<(String, String)> = Vec::new();
+        // Rows of a design file whose value is refused, by problem path.
+        let mut value_rows: Vec<(String, usize)> = Vec::new();
         let fixed = Override::parse_all(&spec.sweep.set);
         let one_month = || Override::new(KeyPath::parse("scenario.months").expect("a key path"), 1);
         let loaded = match files.load(&fixed) {
@@ -136,7 +138,7 @@ impl Prepared {
                 if problems.is_empty() {
                     problems.push(("sweep.set".into(), refused(&base, &all)));
                 }
-                return Err(located(positions, problems, points));
+                return Err(located(positions, problems, points, &value_rows));
             }
         };
         let base_hash = Manifest::new(&loaded.scenario, 0, vec![]).scenario_hash;
@@ -200,20 +202,25 @@ impl Prepared {
                 .collect();
             let [lo, hi] = extremes(design.points.iter().map(|point| &point[i]));
             let [listed_lo, listed_hi] = extremes(listed.iter());
+            // A design point's row, for a design file's messages; a listed value has none.
             let candidates = [
-                ("smallest", lo),
-                ("largest", hi),
-                ("smallest possible", listed_lo),
-                ("largest possible", listed_hi),
+                ("smallest", lo.map(|(row, v)| (Some(row), v))),
+                ("largest", hi.map(|(row, v)| (Some(row), v))),
+                ("smallest possible", listed_lo.map(|(_, v)| (None, v))),
+                ("largest possible", listed_hi.map(|(_, v)| (None, v))),
             ];
-            for (which, value) in candidates
+            for (which, (row, value)) in candidates
                 .into_iter()
                 .filter_map(|(w, v)| v.map(|v| (w, v)))
             {
                 let sets = point_overrides(&fixed, &keys[i..=i], std::slice::from_ref(value));
                 if let Err(e) = files.load(&sets) {
+                    let path = format!("parameter[{i}].values");
+                    if let Some(row) = row {
+                        value_rows.push((path.clone(), row));
+                    }
                     problems.push((
-                        format!("parameter[{i}].values"),
+                        path,
                         format!(
                             "the design's {which} value, {}: {}",
                             value.to_toml(),
@@ -272,7 +279,7 @@ impl Prepared {
             }
         }
         if !problems.is_empty() {
-            return Err(located(positions, problems, points));
+            return Err(located(positions, problems, points, &value_rows));
         }
         let mut h = Sha256::new();
         h.update(spec.canonical_hash().as_bytes());
@@ -667,17 +674,18 @@ fn refused(base: &str, e: &scenario::ScenarioError) -> String {
     format!("`{base}` refuses it: {}", said.join("; "))
 }
 
-/// The smallest and the largest of `values` that are numbers (none for text).
-fn extremes<'a>(values: impl Iterator<Item = &'a Value>) -> [Option<&'a Value>; 2] {
-    let mut lo: Option<&Value> = None;
-    let mut hi: Option<&Value> = None;
-    for v in values {
+/// The smallest and the largest of `values` that are numbers (none for text), each with its place
+/// among them (the first, if several are equal).
+fn extremes<'a>(values: impl Iterator<Item = &'a Value>) -> [Option<(usize, &'a Value)>; 2] {
+    let mut lo: Option<(usize, &Value)> = None;
+    let mut hi: Option<(usize, &Value)> = None;
+    for (i, v) in values.enumerate() {
         let Some(x) = v.as_f64() else { continue };
-        if lo.and_then(Value::as_f64).is_none_or(|l| x < l) {
-            lo = Some(v);
+        if lo.and_then(|(_, l)| l.as_f64()).is_none_or(|l| x < l) {
+            lo = Some((i, v));
         }
-        if hi.and_then(Value::as_f64).is_none_or(|h| x > h) {
-            hi = Some(v);
+        if hi.and_then(|(_, h)| h.as_f64()).is_none_or(|h| x > h) {
+            hi = Some((i, v));
         }
     }
     [lo, hi]
@@ -690,6 +698,7 @@ fn located(
     positions: Option<&Positions>,
     mut problems: Vec<(String, String)>,
     points: Option<&FilePoints>,
+    value_rows: &[(String, usize)],
 ) -> anyhow::Error {
     let mut in_points = Vec::new();
     if let Some(points) = points {
@@ -711,13 +720,19 @@ fn located(
                 continue;
             };
             if field == "values" {
-                // A value somewhere in the file's column: the file's, whoever names the key.
+                // A value in the file's column: the file's, whoever names the key, at its row.
+                let row = value_rows.iter().find(|(p, _)| p == path).map(|r| r.1);
+                let (line, at) = match row {
+                    Some(r) if points.csv => (Some(r + 2), String::new()),
+                    Some(r) => (None, format!(", row {}", r + 1)),
+                    None => (None, String::new()),
+                };
                 in_points.push(scenario::Diagnostic {
                     file: points.file.clone(),
-                    line: None,
+                    line,
                     column: None,
                     key_path: points.keys.get(i).cloned().unwrap_or_default(),
-                    message: format!("column {column}: {message}"),
+                    message: format!("column {column}{at}: {message}"),
                 });
                 path.clear();
             } else if let Some(row) = points.floats_from.get(i).copied().flatten() {
