@@ -109,7 +109,9 @@ impl RunData {
         };
         let manifest_path = dir.join("manifest.json");
         let manifest: Value = if manifest_path.is_file() {
-            let text = std::fs::read_to_string(&manifest_path)
+            // Read, not trusted: a regular file of bounded size (a sparse terabyte once asked for
+            // all of it).
+            let text = crate::fsutil::read_text(&manifest_path, crate::fsutil::MAX_INPUT_BYTES)
                 .with_context(|| format!("cannot read {}", manifest_path.display()))?;
             serde_json::from_str(&text)
                 .with_context(|| format!("{} is not valid JSON", manifest_path.display()))?

@@ -638,6 +638,19 @@ fn a_manifest_focus_list_is_bounded_and_deduplicated() {
     ];
     let out = fracture(&["plot", "a", "--focus", &many.join(",")], tmp.path());
     fails_saying(&out, "names 17 nations: at most 16");
+
+    // A manifest far larger than any fracture writes (a sparse file: no disk is used) is refused by
+    // its size, not read until memory runs out.
+    std::fs::File::options()
+        .write(true)
+        .open(&manifest)
+        .unwrap()
+        .set_len(100 << 20)
+        .unwrap();
+    for cmd in ["report", "plot"] {
+        let out = fracture(&[cmd, "a"], tmp.path());
+        fails_saying(&out, "manifest.json: is larger than the limit of 64 MB");
+    }
 }
 
 /// A world of 1000 nations and 100 inputs: the policy rules' nation × nation grids (two per input)

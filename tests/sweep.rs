@@ -818,4 +818,18 @@ fn swept_values_stay_within_each_parameters_range() {
         e.contains("pts.csv:4: `parameters.beta` = 25 is outside its range [0, 20]"),
         "{e}"
     );
+    // A whole number is quoted as written, not rounded through a float.
+    std::fs::write(
+        dir.path().join("pts.csv"),
+        "parameters.reoffer_rounds\n3\n9223372036854775807\n",
+    )
+    .unwrap();
+    let e = format!(
+        "{:#}",
+        SweepSpec::read(&dir.path().join("f.toml")).unwrap_err()
+    );
+    assert!(
+        e.contains("pts.csv:3: `parameters.reoffer_rounds` = 9223372036854775807 is outside"),
+        "{e}"
+    );
 }

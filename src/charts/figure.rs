@@ -90,7 +90,6 @@ fn plain(text: &str) -> &str {
         .unwrap_or(text)
 }
 
-
 /// Draws the title and a muted subtitle centred at the top; returns the area below them.
 fn header<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,

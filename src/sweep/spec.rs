@@ -712,6 +712,11 @@ fn file_points(spec_name: &str, spec: &mut SweepSpec, file: PointsFile) -> Resul
                 } else {
                     format!("{} row {}", file.path.display(), i + 1)
                 };
+                // An integer as itself: 2^63 − 1 read as a float prints rounded.
+                let x = match row[j] {
+                    PointValue::Int(n) => n.to_string(),
+                    _ => x.to_string(),
+                };
                 bail!(
                     "{at}: `{}` = {x} is outside its range [{lo}, {hi}] (`fracture parameters` lists \
                      the ranges)",
