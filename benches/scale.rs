@@ -13,8 +13,13 @@
 //! The runs use the scenario's seed, as `fracture run` does, and write into a temporary folder in the
 //! current one (`FRACTURE_SCALE_DIR` for another).
 //!
-//! `FRACTURE_SCALE_BENCH=1m-summary,1m-full,10m-summary` (the default) chooses runs; each is
-//! `{1m|10m}-{summary|nations|full}`, optionally `-MONTHS` (e.g. `1m-full-24`) and `-sN` for a
+//! `wide` is the other extreme, a world at the bounds of the market's grids: the baseline's 48 nations
+//! and 952 more (1000), 984 more providers with three regions each, and 2000 lab entries each with
+//! contracts of its own (a pool, so ≈ 3000 pools × 1000 providers), generated here, for 120 months in
+//! summary detail. Its cost grows with months × pools × providers, not with labs.
+//!
+//! `FRACTURE_SCALE_BENCH=1m-summary,1m-full,10m-summary,wide-summary` (the default) chooses runs; each
+//! is `{1m|10m|wide}-{summary|nations|full}`, optionally `-MONTHS` (e.g. `1m-full-24`) and `-sN` for a
 //! sample of N labs per population (e.g. `1m-full-s100`). To keep the simulation and the writer on one
 //! core: `taskset -c 0 cargo bench --bench scale`.
 
@@ -36,7 +41,8 @@ fn parse(spec: &str) -> Spec {
     let world = match parts.next() {
         Some("1m") => "big-1000000",
         Some("10m") => "big-10000000",
-        other => panic!("unknown world {other:?} in `{spec}`: 1m or 10m"),
+        Some("wide") => "wide",
+        other => panic!("unknown world {other:?} in `{spec}`: 1m, 10m or wide"),
     };
     let detail = match parts.next() {
         Some("summary") => Detail::Summary,
@@ -44,7 +50,7 @@ fn parse(spec: &str) -> Spec {
         Some("full") => Detail::Full,
         other => panic!("unknown detail {other:?} in `{spec}`"),
     };
-    let mut months = if world == "big-1000000" { 120 } else { 12 };
+    let mut months = if world == "big-10000000" { 12 } else { 120 };
     let mut lab_sample = None;
     for part in parts {
         if let Some(n) = part.strip_prefix('s') {
@@ -83,16 +89,68 @@ fn cpu_seconds() -> f64 {
 }
 
 /// One run, in this process: prints one line of results.
+/// The `wide` world's file: 1000 nations, 1000 providers, 2000 lab entries with contracts of their own.
+fn wide_world() -> String {
+    use std::fmt::Write;
+    let mut t = String::from("extends = \"baseline\"\n[scenario]\nname = \"wide\"\n");
+    let nation = |i: usize| format!("X{i:03}");
+    for i in 0..952 {
+        writeln!(
+            t,
+            "[[nation]]\nid = \"{}\"\nname = \"Nation {i}\"\npopulation = 10\ngdp = 50\n\
+             alignment = {{ west = 0.5, china = 0.5 }}\ntrade = {{ west = 0.2, china = 0.2 }}\n\
+             power_gw = 0.1",
+            nation(i)
+        )
+        .unwrap();
+    }
+    for i in 0..984 {
+        let regions: Vec<String> = (0..3)
+            .map(|j| {
+                format!(
+                    "{{ id = \"p{i:04}-r{j}\", host = \"{}\", capacity = 1000 }}",
+                    nation((i * 3 + j) % 952)
+                )
+            })
+            .collect();
+        writeln!(
+            t,
+            "[[provider]]\nid = \"p{i:04}\"\nname = \"Provider {i}\"\nhome = \"{}\"\n\
+             bloc = \"west\"\nprice = 3.0\ncapex = 1.0\nregion = [ {} ]",
+            nation(i % 952),
+            regions.join(", ")
+        )
+        .unwrap();
+    }
+    for i in 0..2000 {
+        writeln!(
+            t,
+            "[[lab]]\nid = \"lab{i:06}\"\nnation = \"{}\"\nkind = \"startup\"\nbudget = 0.01\n\
+             budget_growth = 0.3\ntraining_share = 0.3\nproviders = [\"p{:04}\", \"p{:04}\"]",
+            nation(i % 952),
+            i % 984,
+            (i + 7) % 984
+        )
+        .unwrap();
+    }
+    t
+}
+
 fn child(spec: &str) {
     let s = parse(spec);
-    let path = format!(
-        "{}/scenarios/scale/{}.toml",
-        env!("CARGO_MANIFEST_DIR"),
-        s.world
-    );
     let months =
         fracture::scenario::Override::parse_all(&[format!("scenario.months={}", s.months)]);
-    let loaded = fracture::scenario::load(&path, &months).expect("the scale scenario loads");
+    let loaded = if s.world == "wide" {
+        fracture::scenario::load_str("wide.toml", &wide_world(), &months)
+    } else {
+        let path = format!(
+            "{}/scenarios/scale/{}.toml",
+            env!("CARGO_MANIFEST_DIR"),
+            s.world
+        );
+        fracture::scenario::load(&path, &months)
+    }
+    .expect("the scale scenario loads");
     let scenario = &loaded.scenario;
     let labs: u64 = scenario.lab.iter().map(|l| u64::from(l.count)).sum();
     let estimate = fracture::memory::estimate(scenario, s.recording);
@@ -148,7 +206,7 @@ fn main() {
         return;
     }
     let specs = std::env::var("FRACTURE_SCALE_BENCH")
-        .unwrap_or_else(|_| "1m-summary,1m-full,10m-summary".into());
+        .unwrap_or_else(|_| "1m-summary,1m-full,10m-summary,wide-summary".into());
     let me = std::env::current_exe().expect("this benchmark's path");
     for spec in specs.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         parse(spec);
