@@ -10,7 +10,7 @@ use fracture::Detail;
 use fracture::output::{Manifest, simulate_to};
 use fracture::resources::Clock;
 use fracture::scenario::{Lab, LabKind, load};
-use fracture::systems::{market, monthly_schedule};
+use fracture::systems::{budgets, market, monthly_schedule};
 use std::time::{Duration, Instant};
 
 fn median(mut xs: Vec<Duration>) -> Duration {
@@ -110,7 +110,7 @@ fn market_per_lab_month() {
     world.resource_mut::<Clock>().t = 1;
     // The market's two systems: the budgets, early in the month, and the market itself.
     let mut only_market = Schedule::default();
-    only_market.add_systems((market::budgets, market::market).chain());
+    only_market.add_systems((budgets::budgets, market::market).chain());
     only_market.run(&mut world);
     let rounds = 30;
     let mut times = Vec::new();

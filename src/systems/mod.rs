@@ -1,7 +1,7 @@
 //! The monthly systems of MODEL.md — its submodels (policy, production, trade, capacity, market,
-//! research, alignment, metrics) one module each — and the schedule that runs their ten system functions
-//! in order.
-//! The compute market's budgets run early in the month, after the policies: chip buyers spend them.
+//! research, alignment, metrics) one module each, with the labs' budgets, power and the stranded-lab
+//! rule in modules of their own — and the schedule that runs their ten system functions in order.
+//! The budgets grow early in the month, after the policies: chip buyers spend them.
 
 /// Runs `body` for each item of a lab or nation query in index order (`idx` = 0, 1, …). Entities are
 /// spawned in index order and never change archetype, so the query normally yields them in that order
@@ -32,6 +32,7 @@ macro_rules! for_each_in_order {
 }
 
 pub mod alignment;
+pub mod budgets;
 pub mod capacity;
 pub mod market;
 pub mod metrics;
@@ -92,7 +93,7 @@ pub fn monthly_schedule() -> Schedule {
         (
             policy::fire_triggers,
             policy::apply_policies,
-            market::budgets,
+            budgets::budgets,
             production::production,
             trade::trade,
             capacity::capacity,

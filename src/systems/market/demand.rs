@@ -1,70 +1,15 @@
-//! Demand: labs hold budgets in money, and a segment's demand for cloud compute is what its money buys
-//! at the prices its labs face.
+//! Demand: a segment's demand for cloud compute is what its labs' money buys at the prices they face
+//! (the budgets themselves grow in [`crate::systems::budgets`]).
 //!
-//! Budgets grow each month by `(1 + g)^(1/12)`, `g = [g∞ + (g₀ − g∞)(1 − λ)^(t/12)] · max(0, 1 −
-//! (S/S_max)^k)` ([`reference::budget_growth`]): the lab's own growth decays toward GDP growth and brakes
-//! as its nation's AI budgets (`S`, last month's, over this month's GDP) near the ceiling share of GDP.
 //! A lab spends `own_share` of its budget on chips for its own cluster and the datacentres that house
 //! them (the chip market, step 3) and the rest on cloud compute, split into training and inference by
 //! `training_share`; of what its own-cluster money could not buy this month (chips rationed or blocked by
 //! controls, power short), `rent_when_short` rents cloud compute instead and the rest is unspent.
 
-use super::{LabSplit, Labs, MarketScratch, reference};
+use super::{LabSplit, Labs, MarketScratch};
 use crate::components::*;
 use crate::resources::*;
-use bevy_ecs::prelude::*;
 use rand::RngExt;
-
-/// Grows every lab's budget for the month and sums each nation's (step 0, before production: chip
-/// buyers spend these budgets).
-pub fn budgets(
-    clock: Res<Clock>,
-    params: Res<Params>,
-    index: Res<WorldIndex>,
-    rules: Res<Rules>,
-    mut nations: Query<(&Nation, &mut NationCompute)>,
-    mut labs: Query<(&Lab, &mut LabState)>,
-) {
-    let p = &params.0;
-    let t = clock.t;
-    let trend_month = clock.trend_month();
-    let nn = index.nation_ids.len();
-    // Last month's budgets over this month's GDP, by nation.
-    let mut share = vec![0.0; nn];
-    let gdp_factor = gdp_factor(trend_month, p.gdp_growth);
-    for (nation, compute) in &nations {
-        let gdp = nation.gdp * gdp_factor * 1e9;
-        share[nation.idx] = if gdp > 0.0 { compute.budget / gdp } else { 0.0 };
-    }
-    let mut sums = vec![0.0; nn];
-    // Populations share a growth path and a nation, so the last factor computed is remembered.
-    let mut memo = ((f64::NAN, f64::NAN), usize::MAX, 0.0, 1.0);
-    // The month's factors of `reference::budget_growth`: its decay is the same for every lab, its brake
-    // the same for every lab of a nation (computed when first needed).
-    let decay = reference::budget_decay(trend_month, p);
-    let mut brake = vec![f64::NAN; nn];
-    for_each_in_order!(labs, &index.labs, |(lab, state)| {
-        let state = state.into_inner();
-        let plans = (lab.budget_growth, lab.budget_growth_without_controls);
-        if (plans, lab.nation) != (memo.0, memo.1) {
-            let n = lab.nation;
-            if brake[n].is_nan() {
-                brake[n] = reference::budget_brake(share[n], p);
-            }
-            let g0 = reference::planned_growth(plans, rules.chip_pressure[n]);
-            let g = reference::budget_growth_from(g0, decay, brake[n], p);
-            memo = (plans, lab.nation, g, (1.0 + g).powf(1.0 / 12.0));
-        }
-        if t > 0 {
-            state.budget *= memo.3;
-        }
-        state.budget_growth = memo.2;
-        sums[lab.nation] += state.budget;
-    });
-    for (nation, mut compute) in nations.iter_mut() {
-        compute.budget = sums[nation.idx];
-    }
-}
 
 /// Demand of consecutive labs with the same segments, not yet added to the segment totals.
 #[derive(Default)]

@@ -8,7 +8,8 @@
 //! rata and the unmet part re-offered for `reoffer_rounds` rounds. Rationing is then what a policy (or
 //! a capacity shock beyond what a month's price move absorbs) causes, not the market's normal state.
 //!
-//! The submodels, one file each: [`demand`] (budgets, and the money and demand of each segment),
+//! The submodels, one file each: [`demand`] (the money and demand of each segment; the budgets grow in
+//! [`crate::systems::budgets`]),
 //! [`access`] (who may use which provider, at what effective price), [`clearing`] (price steps, logit
 //! shares, rationing) and [`books`] (what labs, nations and providers got, paid and earned, and the
 //! providers' investment). [`reference`] holds each equation as a plain function that the fast path is
@@ -24,8 +25,6 @@ pub mod books;
 pub mod clearing;
 pub mod demand;
 pub mod reference;
-
-pub use demand::budgets;
 
 use crate::components::*;
 use crate::parameters::Parameters;
