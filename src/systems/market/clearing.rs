@@ -138,9 +138,10 @@ fn chosen_logit_shares(m: &mut MarketScratch, capacity_weight: f64) {
 
 /// The chosen segments' logit-expected effective prices at the current prices, on open capacity: their
 /// static weights ([`update_price_weights`] times the base weights), logit shares ([`logit_shares`]'
-/// arithmetic) and the shares' mean price paid, a few rows at a time. One pass over the segment ×
-/// provider grids, not one for each of the three: in a world of a thousand nations and providers they
-/// are far larger than the caches, and this runs every price iteration.
+/// arithmetic) and the shares' mean price paid, a few rows at a time: one pass over the segment ×
+/// provider grids, not one for each of the three (in a world of a thousand nations and providers they
+/// are far larger than the caches). The price steps themselves need none of them stored:
+/// [`step_requests`].
 pub(crate) fn expected_prices(
     m: &mut MarketScratch,
     beta: f64,
