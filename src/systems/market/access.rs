@@ -80,6 +80,7 @@ impl SegmentFacts<'_> {
             m.bloc_factor.push(factor);
             m.bloc_weight.push(factor.powf(-p.beta));
         }
+        m.pay_factor[s] = pay;
         let rules = &m.by_nation;
         let (closed, kyc, sanction) =
             (rules.closed.row(n), rules.kyc.row(n), rules.sanction.row(n));
@@ -111,7 +112,6 @@ impl SegmentFacts<'_> {
             } else {
                 super::clearing::pow_weight(reach, p.capacity_weight)
             };
-            m.pay_factor.set(s, v, pay);
             m.eff_factor.set(s, v, factor);
             m.base_weight.set(
                 s,

@@ -53,7 +53,7 @@ pub(crate) fn summarize_segments(
                 continue;
             }
             used += 1;
-            paid += a * m.pay_factor.get(s, v) * m.price[v];
+            paid += a * m.pay_factor[s] * m.price[v];
             if best.is_none_or(|b| a > m.alloc.get(s, b)) {
                 best = Some(v);
             }
@@ -216,11 +216,11 @@ pub(crate) fn book_providers(
     let (mut served_by, mut revenue_by, mut growth_by) =
         (vec![0.0; np], vec![0.0; np], vec![0.0; np]);
     for (s, (&demand, &segment_growth)) in m.demand.iter().zip(&segment_growth).enumerate() {
-        let (alloc, pay, first) = (m.alloc.row(s), m.pay_factor.row(s), m.first_share.row(s));
+        let (alloc, pay, first) = (m.alloc.row(s), m.pay_factor[s], m.first_share.row(s));
         for v in 0..np {
             let a = alloc[v];
             served_by[v] += a;
-            revenue_by[v] += a * pay[v];
+            revenue_by[v] += a * pay;
             growth_by[v] += first[v] * demand * segment_growth;
         }
     }

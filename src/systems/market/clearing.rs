@@ -161,12 +161,7 @@ pub(crate) fn expected_prices(
         &mut m.static_weight.data,
         &mut m.share.data,
     );
-    let (eff, price, pw, factor) = (
-        &m.pay_factor.data,
-        &m.price,
-        &m.price_weight,
-        &m.capacity_factor,
-    );
+    let (pay, price, pw, factor) = (&m.pay_factor, &m.price, &m.price_weight, &m.capacity_factor);
     let mut groups = m.chosen.chunks_exact(LANES);
     for group in &mut groups {
         let mut sums = [0.0; LANES];
@@ -181,10 +176,9 @@ pub(crate) fn expected_prices(
             }
         }
         for (&sum, &s) in sums.iter().zip(group) {
-            let scale = scale(sum);
-            let row = s * np..(s + 1) * np;
+            let (scale, e) = (scale(sum), pay[s]);
             let mut expected = 0.0;
-            for ((share, e), pv) in shares[row.clone()].iter_mut().zip(&eff[row]).zip(price) {
+            for (share, pv) in shares[s * np..(s + 1) * np].iter_mut().zip(price) {
                 *share *= scale;
                 expected += *share * e * pv;
             }
@@ -204,9 +198,9 @@ pub(crate) fn expected_prices(
             *share = *st * f;
             sum += *share;
         }
-        let scale = scale(sum);
+        let (scale, e) = (scale(sum), pay[s]);
         let mut expected = 0.0;
-        for ((share, e), pv) in shares[row.clone()].iter_mut().zip(&eff[row]).zip(price) {
+        for (share, pv) in shares[row].iter_mut().zip(price) {
             *share *= scale;
             expected += *share * e * pv;
         }
@@ -259,9 +253,9 @@ fn step_requests(m: &mut MarketScratch, beta: f64, capacity_weight: f64, hours: 
     let np = m.providers;
     let mean_price = m.price.iter().sum::<f64>() / np.max(1) as f64;
     m.requests.fill(0.0);
-    let (base, eff, price, pw, factor, money) = (
+    let (base, pay, price, pw, factor, money) = (
         &m.base_weight.data,
-        &m.pay_factor.data,
+        &m.pay_factor,
         &m.price,
         &m.price_weight,
         &m.capacity_factor,
@@ -280,9 +274,9 @@ fn step_requests(m: &mut MarketScratch, beta: f64, capacity_weight: f64, hours: 
         }
         for (k, (&sum, &s)) in sums.iter().zip(group).enumerate() {
             let scale = if sum > 0.0 { 1.0 / sum } else { 0.0 };
-            let row = &mut rows[k * np..(k + 1) * np];
+            let (row, e) = (&mut rows[k * np..(k + 1) * np], pay[s]);
             let mut expected = 0.0;
-            for ((w, e), pv) in row.iter_mut().zip(&eff[s * np..(s + 1) * np]).zip(price) {
+            for (w, pv) in row.iter_mut().zip(price) {
                 *w *= scale;
                 expected += *w * e * pv;
             }
@@ -362,11 +356,11 @@ pub(crate) fn solve(m: &mut MarketScratch, capacity_weight: f64, reoffer_rounds:
         m.requests.fill(0.0);
         for &s in &m.chosen {
             let row = s * np..(s + 1) * np;
+            let e = m.pay_factor[s];
             let expected: f64 = m.share.data[row.clone()]
                 .iter()
-                .zip(&m.pay_factor.data[row.clone()])
                 .zip(&m.price)
-                .map(|((x, e), p)| x * e * p)
+                .map(|(x, p)| x * e * p)
                 .sum();
             let d = if expected > 0.0 {
                 m.remaining_money[s] / (expected * hours)
@@ -402,7 +396,7 @@ pub(crate) fn solve(m: &mut MarketScratch, capacity_weight: f64, reoffer_rounds:
                 if a > 0.0 {
                     m.alloc.set(s, v, m.alloc.get(s, v) + a);
                     m.served[v] += a;
-                    spent += a * m.pay_factor.get(s, v) * m.price[v] * hours;
+                    spent += a * m.pay_factor[s] * m.price[v] * hours;
                 }
             }
             // Served in full: all its money spent, exactly (no rounding crumbs carried on).

@@ -71,10 +71,11 @@ pub struct MarketScratch {
     pub(crate) served: Vec<f64>,
     pub(crate) share: Grid,
     pub(crate) alloc: Grid,
-    /// [segment][provider]: what the segment pays per USD of list price (1, or less under a contract),
-    /// and its effective price per USD of list price as its choice sees it (that, times the friction and
-    /// sanction mark-ups, which weigh in the choice but are not paid).
-    pub(crate) pay_factor: Grid,
+    /// [segment]: what the segment pays per USD of list price, at every provider it may use (1, or
+    /// less under a contract: a contracted pool uses only its contracted providers).
+    pub(crate) pay_factor: Vec<f64>,
+    /// [segment][provider]: its effective price per USD of list price as its choice sees it (what it
+    /// pays, times the friction and sanction mark-ups, which weigh in the choice but are not paid).
     pub(crate) eff_factor: Grid,
     /// 1 where a policy (ban, closure, full KYC refusal) keeps the segment from the provider.
     pub(crate) policy_blocked: Grid,
@@ -213,7 +214,7 @@ impl MarketScratch {
             served: vec![0.0; providers],
             share: Grid::new(s, providers, 0.0),
             alloc: Grid::new(s, providers, 0.0),
-            pay_factor: Grid::new(s, providers, 1.0),
+            pay_factor: vec![1.0; s],
             eff_factor: Grid::new(s, providers, 1.0),
             policy_blocked: Grid::new(s, providers, 0.0),
             base_weight: Grid::new(s, providers, 0.0),

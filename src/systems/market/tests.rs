@@ -116,9 +116,11 @@ fn random_market(
         let mut factor = Vec::new();
         let mut pay = Vec::new();
         let mut leak = Vec::new();
+        // What it pays (a contract's discount, or list) — one rate for the segment, as a contracted
+        // pool uses only its contracted providers — and the mark-ups its choice sees on top.
+        let paid = if rng.random_bool(0.2) { 0.7 } else { 1.0 };
+        m.pay_factor[s] = paid;
         for v in 0..providers {
-            // What it pays (a contract's discount, or list), and the mark-ups its choice sees on top.
-            let paid = if rng.random_bool(0.2) { 0.7 } else { 1.0 };
             let f = rng.random_range(1.0..1.6) * paid;
             let l = if rng.random_bool(0.15) {
                 0.0
@@ -128,7 +130,6 @@ fn random_market(
                 1.0
             };
             m.eff_factor.set(s, v, f);
-            m.pay_factor.set(s, v, paid);
             m.base_weight
                 .set(s, v, if l > 0.0 { f.powf(-p.beta) * l } else { 0.0 });
             factor.push(f);
