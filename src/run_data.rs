@@ -143,19 +143,7 @@ impl RunData {
         let description = meta["description"].as_str().unwrap_or("").to_string();
         let seed = manifest["seed"].as_u64();
 
-        let bloc_names: BTreeMap<String, String> = manifest["scenario"]["bloc"]
-            .as_array()
-            .map(|blocs| {
-                blocs
-                    .iter()
-                    .filter_map(|b| {
-                        let id = b["id"].as_str()?;
-                        let name = b["name"].as_str().filter(|n| !n.is_empty()).unwrap_or(id);
-                        Some((id.to_string(), name.to_string()))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let bloc_names = names_by_id(&manifest["scenario"]["bloc"]);
         let blocs: Vec<BlocInfo> = global
             .get_column_names()
             .iter()
@@ -176,18 +164,7 @@ impl RunData {
             );
         }
 
-        let nation_names: BTreeMap<String, String> = manifest["scenario"]["nation"]
-            .as_array()
-            .map(|ns| {
-                ns.iter()
-                    .filter_map(|n| {
-                        let id = n["id"].as_str()?;
-                        let name = n["name"].as_str().filter(|s| !s.is_empty()).unwrap_or(id);
-                        Some((id.to_string(), name.to_string()))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let nation_names = names_by_id(&manifest["scenario"]["nation"]);
 
         let focus = if !focus.is_empty() {
             // The nations this run has: from the manifest, else from the nations table.
@@ -471,6 +448,20 @@ pub fn month_number(label: &str) -> Result<f64> {
         return Err(bad());
     }
     Ok((y * 12 + m - 1) as f64)
+}
+
+/// A manifest's list of entries (blocs, nations) as id → display name (the id when the name is empty).
+fn names_by_id(entries: &Value) -> BTreeMap<String, String> {
+    entries
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            let id = e["id"].as_str()?;
+            let name = e["name"].as_str().filter(|n| !n.is_empty()).unwrap_or(id);
+            Some((id.to_string(), name.to_string()))
+        })
+        .collect()
 }
 
 /// A numeric column as f64 (integers widened, nulls as NaN).

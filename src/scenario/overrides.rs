@@ -158,7 +158,7 @@ fn parse_value(raw: &str) -> Value {
 /// `flop_per_h100e_month`'s range up to 10^24, and a range printed must be a value `--set` takes.
 fn whole_beyond_i64(raw: &str) -> Option<f64> {
     let digits = raw.strip_prefix(['-', '+']).unwrap_or(raw);
-    (!digits.is_empty() && digits.len() <= 400 && digits.bytes().all(|b| b.is_ascii_digit()))
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
         .then(|| raw.parse::<f64>().ok())
         .flatten()
         .filter(|x| x.is_finite())

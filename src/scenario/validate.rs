@@ -505,37 +505,27 @@ fn parameters(s: &Scenario, p: &mut Problems) {
     // other may be written nowhere: `--set parameters.training_run_months=120` alone), else on the
     // second.
     let defaults = crate::parameters::Parameters::default();
-    let mut pair = |low: &str, l: f64, l0: f64, high: &str, h: f64| {
+    for (low, high) in [
+        ("chip_markup_min", "chip_markup_max"),
+        ("training_run_months", "max_run_months"),
+    ] {
+        let value = |k: &str| q.value_of(k).unwrap_or(f64::NAN);
+        let default = |k: &str| defaults.value_of(k).unwrap_or(f64::NAN);
+        let (l, h) = (value(low), value(high));
         if h < l || h.is_nan() {
-            p.push(
-                if l != l0 && h == defaults.value_of(high).unwrap_or(f64::NAN) {
-                    (
-                        path(low),
-                        format!("expected at most `{high}` ({h}), found {l}"),
-                    )
-                } else {
-                    (
-                        path(high),
-                        format!("expected at least `{low}` ({l}), found {h}"),
-                    )
-                },
-            );
+            p.push(if l != default(low) && h == default(high) {
+                (
+                    path(low),
+                    format!("expected at most `{high}` ({h}), found {l}"),
+                )
+            } else {
+                (
+                    path(high),
+                    format!("expected at least `{low}` ({l}), found {h}"),
+                )
+            });
         }
-    };
-    pair(
-        "chip_markup_min",
-        q.chip_markup_min,
-        defaults.chip_markup_min,
-        "chip_markup_max",
-        q.chip_markup_max,
-    );
-    pair(
-        "training_run_months",
-        f64::from(q.training_run_months),
-        f64::from(defaults.training_run_months),
-        "max_run_months",
-        f64::from(q.max_run_months),
-    );
+    }
 }
 
 fn blocs(s: &Scenario, ids: &Ids, p: &mut Problems) {

@@ -223,18 +223,24 @@ pub(crate) fn choice_prices(m: &mut MarketScratch) {
     }
 }
 
+/// The H100e one USD of a segment's monthly money buys at its expected price (at the providers' mean
+/// price if it expects none); none without money.
+fn demand_per_usd(money: f64, expected: f64, mean_price: f64, hours: f64) -> f64 {
+    if money <= 0.0 {
+        0.0
+    } else if expected > 0.0 {
+        1.0 / (expected * hours)
+    } else {
+        1.0 / (mean_price * hours)
+    }
+}
+
 /// Each segment's demand, H100e, from its money at its expected price; a segment no provider may serve
 /// is priced at the mean list price, so that its demand shows as unmet.
 fn segment_demand(m: &mut MarketScratch, hours: f64) {
     let mean_price = m.price.iter().sum::<f64>() / m.providers.max(1) as f64;
     for s in 0..m.segments {
-        let per_usd = if m.money[s] <= 0.0 {
-            0.0
-        } else if m.expected_price[s] > 0.0 {
-            1.0 / (m.expected_price[s] * hours)
-        } else {
-            1.0 / (mean_price * hours)
-        };
+        let per_usd = demand_per_usd(m.money[s], m.expected_price[s], mean_price, hours);
         m.outcome[s].demand_per_usd = per_usd;
         m.demand[s] = m.money[s] * per_usd;
     }
@@ -280,14 +286,7 @@ fn step_requests(m: &mut MarketScratch, beta: f64, capacity_weight: f64, hours: 
                 *w *= scale;
                 expected += *w * e * pv;
             }
-            let per_usd = if money[s] <= 0.0 {
-                0.0
-            } else if expected > 0.0 {
-                1.0 / (expected * hours)
-            } else {
-                1.0 / (mean_price * hours)
-            };
-            let d = money[s] * per_usd;
+            let d = money[s] * demand_per_usd(money[s], expected, mean_price, hours);
             if d > 0.0 {
                 for (r, x) in requests.iter_mut().zip(row.iter()) {
                     *r += d * x;
