@@ -87,6 +87,35 @@ impl Grid {
     }
 }
 
+/// A provider × nation table kept nation by nation: the market reads one nation's cell of every
+/// provider for each segment it prepares (in a world of a thousand providers and nations, a strided
+/// read of a provider-major grid was a fifth of the run), while policies write a cell at a time.
+#[derive(Clone, Debug, Default)]
+pub struct ProviderNation(Grid);
+
+impl ProviderNation {
+    pub fn new(providers: usize, nations: usize, value: f64) -> Self {
+        ProviderNation(Grid::new(nations, providers, value))
+    }
+    pub fn get(&self, provider: usize, nation: usize) -> f64 {
+        self.0.get(nation, provider)
+    }
+    pub fn set(&mut self, provider: usize, nation: usize, v: f64) {
+        self.0.set(nation, provider, v);
+    }
+    /// Keeps the larger of the current and the new value.
+    pub fn raise(&mut self, provider: usize, nation: usize, v: f64) {
+        self.0.raise(nation, provider, v);
+    }
+    pub fn fill(&mut self, v: f64) {
+        self.0.fill(v);
+    }
+    /// Every provider's cell for `nation`, in provider order.
+    pub fn for_nation(&self, nation: usize) -> &[f64] {
+        self.0.row(nation)
+    }
+}
+
 /// Static facts about the world that systems look up by index: ids, memberships, entity order.
 #[derive(Resource, Clone, Debug, Default)]
 pub struct WorldIndex {
@@ -254,12 +283,12 @@ pub struct Rules {
     pub weights_threshold: Grid,
     pub weights_cap: Grid,
     /// [provider][nation]: KYC strength on large training; [nation]: smallest training threshold.
-    pub kyc: Grid,
+    pub kyc: ProviderNation,
     pub kyc_threshold: Vec<f64>,
     /// [provider][nation]: 1 where the provider is banned or closed (customers lose it, regions freeze).
-    pub closed: Grid,
+    pub closed: ProviderNation,
     /// [provider][nation]: secondary-sanction strength on using the provider.
-    pub sanction: Grid,
+    pub sanction: ProviderNation,
     /// [nation]: strength of indigenous-push programmes.
     pub indigenous_push: Vec<f64>,
 }
@@ -280,10 +309,10 @@ impl Rules {
             weights_strength: Grid::new(nations, nations, 0.0),
             weights_threshold: Grid::new(nations, nations, f64::INFINITY),
             weights_cap: Grid::new(nations, nations, f64::INFINITY),
-            kyc: Grid::new(providers, nations, 0.0),
+            kyc: ProviderNation::new(providers, nations, 0.0),
             kyc_threshold: vec![f64::INFINITY; nations],
-            closed: Grid::new(providers, nations, 0.0),
-            sanction: Grid::new(providers, nations, 0.0),
+            closed: ProviderNation::new(providers, nations, 0.0),
+            sanction: ProviderNation::new(providers, nations, 0.0),
             indigenous_push: vec![0.0; nations],
         }
     }

@@ -832,7 +832,7 @@ fn insert_resources(
     });
     world.insert_resource(Triggers(scenario.trigger.clone()));
     world.insert_resource(crate::systems::market::MarketScratch::new(
-        index.pools,
+        &index.pool_contracts,
         index.provider_ids.len(),
         k,
         n,

@@ -15,38 +15,10 @@ use super::{MarketScratch, reference};
 use crate::parameters::Parameters;
 use crate::resources::*;
 
-/// The month's provider × nation access rules laid out nation by nation: preparing a segment reads one
-/// nation's cell of every provider, a strided read of the rules' own provider-major grids (in a world of
-/// a thousand providers and nations, a fifth of the run). Filled once a month, reused.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct ByNation {
-    closed: Grid,
-    kyc: Grid,
-    sanction: Grid,
-}
-
-impl ByNation {
-    pub(crate) fn fill(&mut self, rules: &Rules, nations: usize, providers: usize) {
-        for (to, from) in [
-            (&mut self.closed, &rules.closed),
-            (&mut self.kyc, &rules.kyc),
-            (&mut self.sanction, &rules.sanction),
-        ] {
-            if to.data.len() != nations * providers {
-                *to = Grid::new(nations, providers, 0.0);
-            }
-            for v in 0..providers {
-                for (n, &x) in from.row(v).iter().enumerate() {
-                    to.data[n * providers + v] = x;
-                }
-            }
-        }
-    }
-}
-
 /// What preparing a segment reads: the month's access rules, compliance and alignments.
 pub(crate) struct SegmentFacts<'a> {
     pub(crate) params: &'a Parameters,
+    pub(crate) rules: &'a Rules,
     pub(crate) index: &'a WorldIndex,
     pub(crate) compliance: &'a [f64],
     pub(crate) bloc: &'a [usize],
@@ -81,21 +53,27 @@ impl SegmentFacts<'_> {
             m.bloc_weight.push(factor.powf(-p.beta));
         }
         m.pay_factor[s] = pay;
-        let rules = &m.by_nation;
-        let (closed, kyc, sanction) =
-            (rules.closed.row(n), rules.kyc.row(n), rules.sanction.row(n));
-        for v in 0..m.providers {
+        let rules = self.rules;
+        let (closed, kyc, sanction) = (
+            rules.closed.for_nation(n),
+            rules.kyc.for_nation(n),
+            rules.sanction.for_nation(n),
+        );
+        let (blocked_grid, eff_grid, base_grid) =
+            (&mut m.policy_blocked, &mut m.eff_factor, &mut m.base_weight);
+        let (bloc_factor, bloc_weight) = (&m.bloc_factor, &m.bloc_weight);
+        let mut provider = |v: usize| {
             let (leak, blocked) = reference::access(
                 contracts.is_none_or(|c| c[v]),
                 closed[v] > 0.0,
                 if large { kyc[v] } else { 0.0 },
                 self.compliance[v],
             );
-            m.policy_blocked.set(s, v, if blocked { 1.0 } else { 0.0 });
+            blocked_grid.set(s, v, if blocked { 1.0 } else { 0.0 });
             let b = self.bloc[v];
             let premium = p.sanction_premium * sanction[v];
             let (factor, weight) = if premium == 0.0 {
-                (m.bloc_factor[b], m.bloc_weight[b])
+                (bloc_factor[b], bloc_weight[b])
             } else {
                 let factor = reference::effective_price(
                     1.0,
@@ -112,8 +90,8 @@ impl SegmentFacts<'_> {
             } else {
                 super::clearing::pow_weight(reach, p.capacity_weight)
             };
-            m.eff_factor.set(s, v, factor);
-            m.base_weight.set(
+            eff_grid.set(s, v, factor);
+            base_grid.set(
                 s,
                 v,
                 if leak <= 0.0 {
@@ -122,6 +100,11 @@ impl SegmentFacts<'_> {
                     weight * leak * reach_weight
                 },
             );
+        };
+        // A contracted segment's other cells stay as they were made: no weight, not blocked.
+        match m.columns.get(pool).and_then(|c| c.as_deref()) {
+            Some(columns) => columns.iter().for_each(|&v| provider(v)),
+            None => (0..m.providers).for_each(provider),
         }
     }
 }

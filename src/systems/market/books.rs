@@ -13,7 +13,7 @@
 //! of the H100e its customers will request (their budget growth over the fall of prices with
 //! price-performance) and its return on capacity, each against its first month.
 
-use super::{Labs, MarketScratch, SegmentOutcome, reference};
+use super::{Labs, MarketScratch, SegmentOutcome, contracted, reference};
 use crate::components::*;
 use crate::parameters::Parameters;
 use crate::resources::*;
@@ -30,9 +30,12 @@ pub(crate) fn summarize_segments(
 ) {
     let np = m.providers;
     let k = m.blocs;
+    let all: Vec<usize> = (0..np).collect();
     for s in 0..m.segments {
         let n = index.pool_nation[s / 2];
-        let got: f64 = m.alloc.row(s).iter().sum();
+        // A contracted segment's cells for other providers hold nothing.
+        let providers = contracted(&m.columns, s).unwrap_or(&all);
+        let got: f64 = providers.iter().map(|&v| m.alloc.get(s, v)).sum();
         let per_usd = |x: f64| {
             if m.money[s] > 0.0 {
                 x / m.money[s]
@@ -47,7 +50,7 @@ pub(crate) fn summarize_segments(
         let sanctioned = &mut m.sanctioned_by_bloc.data[s * k..(s + 1) * k];
         by_bloc.fill(0.0);
         sanctioned.fill(0.0);
-        for v in 0..np {
+        for &v in providers {
             let a = m.alloc.get(s, v);
             if a <= 0.0 {
                 continue;
@@ -137,9 +140,12 @@ pub(crate) fn serve_labs(m: &mut MarketScratch, index: &WorldIndex, labs: &mut L
         state.providers_used = if st == s0 {
             inf.used
         } else {
-            (0..np)
-                .filter(|&v| m.alloc.get(s0, v) > 0.0 || m.alloc.get(st, v) > 0.0)
-                .count() as u32
+            // Both segments belong to the lab's pool, and so have the same providers.
+            let used = |v: &&usize| m.alloc.get(s0, **v) > 0.0 || m.alloc.get(st, **v) > 0.0;
+            match contracted(&m.columns, s0) {
+                Some(providers) => providers.iter().filter(used).count() as u32,
+                None => (0..np).filter(|v| used(&v)).count() as u32,
+            }
         };
     });
 }
@@ -163,11 +169,18 @@ pub(crate) fn book_nations(
             sums.by_bloc[n * k + kk] += m.by_bloc.get(s, kk);
             sums.sanctioned[n * k + kk] += m.sanctioned_by_bloc.get(s, kk);
         }
-        for (sum, a) in sums.by_provider[n * np..(n + 1) * np]
-            .iter_mut()
-            .zip(m.alloc.row(s))
-        {
-            *sum += a;
+        let by_provider = &mut sums.by_provider[n * np..(n + 1) * np];
+        match contracted(&m.columns, s) {
+            Some(providers) => {
+                for &v in providers {
+                    by_provider[v] += m.alloc.get(s, v);
+                }
+            }
+            None => {
+                for (sum, a) in by_provider.iter_mut().zip(m.alloc.row(s)) {
+                    *sum += a;
+                }
+            }
         }
     }
     for (nation, _, mut nc) in nations.iter_mut() {
@@ -217,11 +230,15 @@ pub(crate) fn book_providers(
         (vec![0.0; np], vec![0.0; np], vec![0.0; np]);
     for (s, (&demand, &segment_growth)) in m.demand.iter().zip(&segment_growth).enumerate() {
         let (alloc, pay, first) = (m.alloc.row(s), m.pay_factor[s], m.first_share.row(s));
-        for v in 0..np {
+        let mut add = |v: usize| {
             let a = alloc[v];
             served_by[v] += a;
             revenue_by[v] += a * pay;
             growth_by[v] += first[v] * demand * segment_growth;
+        };
+        match contracted(&m.columns, s) {
+            Some(providers) => providers.iter().for_each(|&v| add(v)),
+            None => (0..np).for_each(add),
         }
     }
     for (provider, book) in providers.iter_mut() {
@@ -288,18 +305,22 @@ pub(crate) fn remember_use(m: &MarketScratch, usage: &mut SegmentUse) {
     if usage.share.data.len() != m.alloc.data.len() {
         usage.share = Grid::new(m.segments, np, 0.0);
         usage.previous = Grid::new(m.segments, np, 0.0);
+        usage.policy_blocked = Grid::new(m.segments, np, 0.0);
     }
     std::mem::swap(&mut usage.share, &mut usage.previous);
+    let all: Vec<usize> = (0..np).collect();
     for s in 0..m.segments {
-        let got: f64 = m.alloc.row(s).iter().sum();
-        for v in 0..np {
+        // A contracted segment's cells for other providers hold nothing, here as in the market.
+        let providers = contracted(&m.columns, s).unwrap_or(&all);
+        let got: f64 = providers.iter().map(|&v| m.alloc.get(s, v)).sum();
+        for &v in providers {
             let share = if got > 0.0 {
                 m.alloc.get(s, v) / got
             } else {
                 0.0
             };
             usage.share.set(s, v, share);
+            usage.policy_blocked.set(s, v, m.policy_blocked.get(s, v));
         }
     }
-    usage.policy_blocked.clone_from(&m.policy_blocked);
 }

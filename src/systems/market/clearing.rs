@@ -95,45 +95,91 @@ pub(crate) fn logit_shares(m: &mut MarketScratch, capacity_weight: f64, which: S
     chosen_logit_shares(m, capacity_weight);
 }
 
+/// Walks the segments in `m.chosen` in order: runs of segments that may use every provider in groups of
+/// at most [`LANES`] (`dense`), each contracted segment alone with its providers (`sparse`), so that
+/// whatever the two add across segments is added in the segments' order, as one loop over them would.
+/// A contracted segment's cells for other providers hold no weight, so leaving them out changes no sum.
+fn walk(
+    m: &mut MarketScratch,
+    mut dense: impl FnMut(&mut MarketScratch, &[usize]),
+    mut sparse: impl FnMut(&mut MarketScratch, usize, &[usize]),
+) {
+    let (chosen, columns) = (
+        std::mem::take(&mut m.chosen),
+        std::mem::take(&mut m.columns),
+    );
+    let mut group = [0; LANES];
+    let mut len = 0;
+    for &s in &chosen {
+        match super::contracted(&columns, s) {
+            None => {
+                group[len] = s;
+                len += 1;
+                if len == LANES {
+                    dense(m, &group);
+                    len = 0;
+                }
+            }
+            Some(providers) => {
+                if len > 0 {
+                    dense(m, &group[..len]);
+                    len = 0;
+                }
+                sparse(m, s, providers);
+            }
+        }
+    }
+    if len > 0 {
+        dense(m, &group[..len]);
+    }
+    (m.chosen, m.columns) = (chosen, columns);
+}
+
+/// `1 / sum`, or 0 for a segment with no weight anywhere.
+fn scale(sum: f64) -> f64 {
+    if sum > 0.0 { 1.0 / sum } else { 0.0 }
+}
+
 /// [`logit_shares`] of the segments in `m.chosen`.
 fn chosen_logit_shares(m: &mut MarketScratch, capacity_weight: f64) {
-    let np = m.providers;
     capacity_factors(m, capacity_weight);
-    let scale = |sum: f64| if sum > 0.0 { 1.0 / sum } else { 0.0 };
-    let (weights, shares, factor) = (&m.static_weight.data, &mut m.share.data, &m.capacity_factor);
-    let mut groups = m.chosen.chunks_exact(LANES);
-    for group in &mut groups {
-        let mut sums = [0.0; LANES];
-        for (v, &f) in factor.iter().enumerate() {
-            for (sum, &s) in sums.iter_mut().zip(group) {
-                let w = weights[s * np + v] * f;
-                shares[s * np + v] = w;
-                *sum += w;
+    walk(
+        m,
+        |m, group| {
+            let np = m.providers;
+            let (weights, shares, factor) =
+                (&m.static_weight.data, &mut m.share.data, &m.capacity_factor);
+            let mut sums = [0.0; LANES];
+            for (v, &f) in factor.iter().enumerate() {
+                for (sum, &s) in sums.iter_mut().zip(group) {
+                    let w = weights[s * np + v] * f;
+                    shares[s * np + v] = w;
+                    *sum += w;
+                }
             }
-        }
-        for (&sum, &s) in sums.iter().zip(group) {
+            for (&sum, &s) in sums.iter().zip(group) {
+                let scale = scale(sum);
+                for share in &mut shares[s * np..(s + 1) * np] {
+                    *share *= scale;
+                }
+            }
+        },
+        |m, s, providers| {
+            let row = s * m.providers;
+            let (weights, shares, factor) =
+                (&m.static_weight.data, &mut m.share.data, &m.capacity_factor);
+            let mut sum = 0.0;
+            for &v in providers {
+                let w = weights[row + v] * factor[v];
+                shares[row + v] = w;
+                sum += w;
+            }
             let scale = scale(sum);
-            for share in &mut shares[s * np..(s + 1) * np] {
-                *share *= scale;
+            for &v in providers {
+                shares[row + v] *= scale;
             }
-        }
-    }
-    for &s in groups.remainder() {
-        let row = s * np..(s + 1) * np;
-        let mut sum = 0.0;
-        for ((share, &w), &f) in shares[row.clone()]
-            .iter_mut()
-            .zip(&weights[row])
-            .zip(factor)
-        {
-            *share = w * f;
-            sum += *share;
-        }
-        let scale = scale(sum);
-        for share in &mut shares[s * np..(s + 1) * np] {
-            *share *= scale;
-        }
-    }
+        },
+    );
 }
 
 /// The chosen segments' logit-expected effective prices at the current prices, on open capacity: their
@@ -152,60 +198,65 @@ pub(crate) fn expected_prices(
     update_price_weights(m, beta);
     m.remaining_capacity.copy_from_slice(&m.capacity);
     capacity_factors(m, capacity_weight);
-    let np = m.providers;
-    let scale = |sum: f64| if sum > 0.0 { 1.0 / sum } else { 0.0 };
     // What a segment pays per USD of list price (the contract discount); bloc friction and the sanction
     // premium weigh in its choice (the logit weights) but are not paid.
-    let (base, statics, shares) = (
-        &m.base_weight.data,
-        &mut m.static_weight.data,
-        &mut m.share.data,
-    );
-    let (pay, price, pw, factor) = (&m.pay_factor, &m.price, &m.price_weight, &m.capacity_factor);
-    let mut groups = m.chosen.chunks_exact(LANES);
-    for group in &mut groups {
-        let mut sums = [0.0; LANES];
-        for v in 0..np {
-            let (p, f) = (pw[v], factor[v]);
-            for (sum, &s) in sums.iter_mut().zip(group) {
-                let st = base[s * np + v] * p;
-                statics[s * np + v] = st;
-                let w = st * f;
-                shares[s * np + v] = w;
-                *sum += w;
+    walk(
+        m,
+        |m, group| {
+            let np = m.providers;
+            let (base, statics, shares) = (
+                &m.base_weight.data,
+                &mut m.static_weight.data,
+                &mut m.share.data,
+            );
+            let (pay, price, pw, factor) =
+                (&m.pay_factor, &m.price, &m.price_weight, &m.capacity_factor);
+            let mut sums = [0.0; LANES];
+            for v in 0..np {
+                let (p, f) = (pw[v], factor[v]);
+                for (sum, &s) in sums.iter_mut().zip(group) {
+                    let st = base[s * np + v] * p;
+                    statics[s * np + v] = st;
+                    let w = st * f;
+                    shares[s * np + v] = w;
+                    *sum += w;
+                }
             }
-        }
-        for (&sum, &s) in sums.iter().zip(group) {
-            let (scale, e) = (scale(sum), pay[s]);
+            for (&sum, &s) in sums.iter().zip(group) {
+                let (scale, e) = (scale(sum), pay[s]);
+                let mut expected = 0.0;
+                for (share, pv) in shares[s * np..(s + 1) * np].iter_mut().zip(price) {
+                    *share *= scale;
+                    expected += *share * e * pv;
+                }
+                m.expected_price[s] = expected;
+            }
+        },
+        |m, s, providers| {
+            let row = s * m.providers;
+            let (base, statics, shares) = (
+                &m.base_weight.data,
+                &mut m.static_weight.data,
+                &mut m.share.data,
+            );
+            let mut sum = 0.0;
+            for &v in providers {
+                let st = base[row + v] * m.price_weight[v];
+                statics[row + v] = st;
+                let w = st * m.capacity_factor[v];
+                shares[row + v] = w;
+                sum += w;
+            }
+            let (scale, e) = (scale(sum), m.pay_factor[s]);
             let mut expected = 0.0;
-            for (share, pv) in shares[s * np..(s + 1) * np].iter_mut().zip(price) {
+            for &v in providers {
+                let share = &mut shares[row + v];
                 *share *= scale;
-                expected += *share * e * pv;
+                expected += *share * e * m.price[v];
             }
             m.expected_price[s] = expected;
-        }
-    }
-    for &s in groups.remainder() {
-        let row = s * np..(s + 1) * np;
-        let mut sum = 0.0;
-        for (((st, share), b), (p, f)) in statics[row.clone()]
-            .iter_mut()
-            .zip(&mut shares[row.clone()])
-            .zip(&base[row.clone()])
-            .zip(pw.iter().zip(factor))
-        {
-            *st = b * p;
-            *share = *st * f;
-            sum += *share;
-        }
-        let (scale, e) = (scale(sum), pay[s]);
-        let mut expected = 0.0;
-        for (share, pv) in shares[row].iter_mut().zip(price) {
-            *share *= scale;
-            expected += *share * e * pv;
-        }
-        m.expected_price[s] = expected;
-    }
+        },
+    );
 }
 
 /// The chosen segments' logit-expected prices as their choice sees them (friction and sanction premium
@@ -213,13 +264,12 @@ pub(crate) fn expected_prices(
 pub(crate) fn choice_prices(m: &mut MarketScratch) {
     let np = m.providers;
     for &s in &m.chosen {
-        let row = s * np..(s + 1) * np;
-        m.choice_price[s] = m.share.data[row.clone()]
-            .iter()
-            .zip(&m.eff_factor.data[row])
-            .zip(&m.price)
-            .map(|((x, e), pv)| x * e * pv)
-            .sum();
+        let row = s * np;
+        let cell = |v: usize| m.share.data[row + v] * m.eff_factor.data[row + v] * m.price[v];
+        m.choice_price[s] = match m.contracted(s) {
+            Some(providers) => providers.iter().map(|&v| cell(v)).sum(),
+            None => (0..np).map(cell).sum(),
+        };
     }
 }
 
@@ -259,41 +309,66 @@ fn step_requests(m: &mut MarketScratch, beta: f64, capacity_weight: f64, hours: 
     let np = m.providers;
     let mean_price = m.price.iter().sum::<f64>() / np.max(1) as f64;
     m.requests.fill(0.0);
-    let (base, pay, price, pw, factor, money) = (
-        &m.base_weight.data,
-        &m.pay_factor,
-        &m.price,
-        &m.price_weight,
-        &m.capacity_factor,
-        &m.money,
-    );
-    let (rows, requests) = (&mut m.lane_rows, &mut m.requests);
-    for group in m.chosen.chunks(LANES) {
-        let mut sums = [0.0; LANES];
-        for v in 0..np {
-            let (p, f) = (pw[v], factor[v]);
-            for (k, (sum, &s)) in sums.iter_mut().zip(group).enumerate() {
-                let w = base[s * np + v] * p * f;
-                rows[k * np + v] = w;
-                *sum += w;
-            }
-        }
-        for (k, (&sum, &s)) in sums.iter().zip(group).enumerate() {
-            let scale = if sum > 0.0 { 1.0 / sum } else { 0.0 };
-            let (row, e) = (&mut rows[k * np..(k + 1) * np], pay[s]);
-            let mut expected = 0.0;
-            for (w, pv) in row.iter_mut().zip(price) {
-                *w *= scale;
-                expected += *w * e * pv;
-            }
-            let d = money[s] * demand_per_usd(money[s], expected, mean_price, hours);
-            if d > 0.0 {
-                for (r, x) in requests.iter_mut().zip(row.iter()) {
-                    *r += d * x;
+    walk(
+        m,
+        |m, group| {
+            let (base, pay, price, pw, factor, money) = (
+                &m.base_weight.data,
+                &m.pay_factor,
+                &m.price,
+                &m.price_weight,
+                &m.capacity_factor,
+                &m.money,
+            );
+            let (rows, requests) = (&mut m.lane_rows, &mut m.requests);
+            let mut sums = [0.0; LANES];
+            for v in 0..np {
+                let (p, f) = (pw[v], factor[v]);
+                for (k, (sum, &s)) in sums.iter_mut().zip(group).enumerate() {
+                    let w = base[s * np + v] * p * f;
+                    rows[k * np + v] = w;
+                    *sum += w;
                 }
             }
-        }
-    }
+            for (k, (&sum, &s)) in sums.iter().zip(group).enumerate() {
+                let (row, e) = (&mut rows[k * np..(k + 1) * np], pay[s]);
+                let scale = scale(sum);
+                let mut expected = 0.0;
+                for (w, pv) in row.iter_mut().zip(price) {
+                    *w *= scale;
+                    expected += *w * e * pv;
+                }
+                let d = money[s] * demand_per_usd(money[s], expected, mean_price, hours);
+                if d > 0.0 {
+                    for (r, x) in requests.iter_mut().zip(row.iter()) {
+                        *r += d * x;
+                    }
+                }
+            }
+        },
+        |m, s, providers| {
+            let base = &m.base_weight.data[s * np..(s + 1) * np];
+            let row = &mut m.lane_rows[..providers.len()];
+            let mut sum = 0.0;
+            for (w, &v) in row.iter_mut().zip(providers) {
+                *w = base[v] * m.price_weight[v] * m.capacity_factor[v];
+                sum += *w;
+            }
+            let (scale, e) = (scale(sum), m.pay_factor[s]);
+            let mut expected = 0.0;
+            for (w, &v) in row.iter_mut().zip(providers) {
+                *w *= scale;
+                expected += *w * e * m.price[v];
+            }
+            let money = m.money[s];
+            let d = money * demand_per_usd(money, expected, mean_price, hours);
+            if d > 0.0 {
+                for (x, &v) in row.iter().zip(providers) {
+                    m.requests[v] += d * x;
+                }
+            }
+        },
+    );
 }
 
 /// The month's prices: `price_iterations` bounded steps on requested over open capacity, then every
@@ -343,23 +418,36 @@ pub(crate) fn clear_prices(m: &mut MarketScratch, p: &Parameters, warm_up: bool)
 #[inline(never)]
 pub(crate) fn solve(m: &mut MarketScratch, capacity_weight: f64, reoffer_rounds: u32, hours: f64) {
     let np = m.providers;
-    m.alloc.fill(0.0);
+    let columns = std::mem::take(&mut m.columns);
+    let contracted = |s: usize| super::contracted(&columns, s);
+    // A segment's providers: its contracted ones, or all. Its other cells are never written.
+    let all: Vec<usize> = (0..np).collect();
+    let providers = |s: usize| contracted(s).unwrap_or(&all);
+    for s in 0..m.segments {
+        let row = s * np;
+        for &v in providers(s) {
+            m.alloc.data[row + v] = 0.0;
+        }
+    }
     m.spent.fill(0.0);
     m.remaining_money.copy_from_slice(&m.money);
     m.remaining_capacity.copy_from_slice(&m.capacity);
+    m.columns = columns;
     for round in 0..=reoffer_rounds {
         // Segments without money (left) keep stale shares; nothing reads them.
         logit_shares(m, capacity_weight, Segments::WithMoneyLeft);
+        let columns = std::mem::take(&mut m.columns);
+        let contracted = |s: usize| super::contracted(&columns, s);
+        let providers = |s: usize| contracted(s).unwrap_or(&all);
         // Each chosen segment's demand in the round: its money at its expected price over the
         // providers it may still use.
         m.requests.fill(0.0);
         for &s in &m.chosen {
-            let row = s * np..(s + 1) * np;
+            let row = s * np;
             let e = m.pay_factor[s];
-            let expected: f64 = m.share.data[row.clone()]
+            let expected: f64 = providers(s)
                 .iter()
-                .zip(&m.price)
-                .map(|(x, p)| x * e * p)
+                .map(|&v| m.share.data[row + v] * e * m.price[v])
                 .sum();
             let d = if expected > 0.0 {
                 m.remaining_money[s] / (expected * hours)
@@ -367,13 +455,24 @@ pub(crate) fn solve(m: &mut MarketScratch, capacity_weight: f64, reoffer_rounds:
                 0.0
             };
             m.remaining_demand[s] = d;
-            for (r, x) in m.requests.iter_mut().zip(&m.share.data[row]) {
-                *r += d * x;
+            for &v in providers(s) {
+                m.requests[v] += d * m.share.data[row + v];
             }
         }
         if round == 0 {
             m.first_requests.copy_from_slice(&m.requests);
-            m.first_share.data.copy_from_slice(&m.share.data);
+            for s in 0..m.segments {
+                let row = s * np;
+                match contracted(s) {
+                    Some(providers) => {
+                        for &v in providers {
+                            m.first_share.data[row + v] = m.share.data[row + v];
+                        }
+                    }
+                    None => m.first_share.data[row..row + np]
+                        .copy_from_slice(&m.share.data[row..row + np]),
+                }
+            }
         }
         m.served.fill(0.0);
         for &s in &m.chosen {
@@ -383,7 +482,7 @@ pub(crate) fn solve(m: &mut MarketScratch, capacity_weight: f64, reoffer_rounds:
             }
             let mut spent = 0.0;
             let mut rationed = false;
-            for v in 0..np {
+            for &v in providers(s) {
                 let r = m.requests[v];
                 let share = m.share.get(s, v);
                 if r <= 0.0 || share <= 0.0 {
@@ -411,6 +510,7 @@ pub(crate) fn solve(m: &mut MarketScratch, capacity_weight: f64, reoffer_rounds:
                 0.0
             };
         }
+        m.columns = columns;
         for v in 0..np {
             m.remaining_capacity[v] = (m.remaining_capacity[v] - m.served[v]).max(0.0);
         }

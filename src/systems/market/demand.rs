@@ -53,11 +53,12 @@ pub(crate) fn place_demand(
     splits.clear();
     m.nation_sums.clear();
     // A pool is stuck when every provider it has contracts with is shut by policy to its nation.
-    let np = m.providers;
     m.stuck.clear();
     m.stuck.extend((0..index.pools).map(|pool| {
-        index.pool_contracts[pool].as_ref().is_some_and(|allowed| {
-            (0..np).all(|v| !allowed[v] || rules.is_closed(v, index.pool_nation[pool]))
+        super::contracted(&m.columns, pool * 2).is_some_and(|providers| {
+            providers
+                .iter()
+                .all(|&v| rules.is_closed(v, index.pool_nation[pool]))
         })
     }));
     let hours = p.hours_per_month;

@@ -90,6 +90,15 @@ pub struct MarketScratch {
     pub(crate) capacity_factor: Vec<f64>,
     /// A few segments' logit weights while a price step works on them (`LANES` rows).
     pub(crate) lane_rows: Vec<f64>,
+    /// By pool: the providers a pool with contracts may use, in provider order (`None`: every
+    /// provider). Its segments' cells for other providers hold nothing — no weight, share or
+    /// allocation — in every month, so the market's passes over a contracted segment read only its
+    /// contracted providers' cells: in a world of a thousand providers and two thousand contracted
+    /// labs, most rows of the segment × provider grids are all but empty.
+    pub(crate) columns: Vec<Option<Vec<usize>>>,
+    /// [nation][provider]: the share of the provider's open capacity in regions the nation's labs may
+    /// use, this month.
+    pub(crate) reach: Grid,
     /// The segments a clearing phase works on ([`clearing::Segments`]), in order.
     pub(crate) chosen: Vec<usize>,
     pub(crate) outcome: Vec<SegmentOutcome>,
@@ -100,8 +109,6 @@ pub struct MarketScratch {
     /// By pool: every contracted provider is shut by policy this month.
     pub(crate) stuck: Vec<bool>,
     pub(crate) nation_sums: NationSums,
-    /// The month's access rules, nation by nation.
-    pub(crate) by_nation: access::ByNation,
 }
 
 /// A segment's month in the market, as its labs read it.
@@ -186,8 +193,27 @@ pub(crate) struct LabSplit {
 }
 
 impl MarketScratch {
-    pub fn new(pools: usize, providers: usize, blocs: usize, nations: usize) -> Self {
+    /// The market of a world's pools (by pool, the providers a pool with contracts may use, a flag per
+    /// provider; `None` for every provider), providers, blocs and nations.
+    pub fn new(
+        pool_contracts: &[Option<Vec<bool>>],
+        providers: usize,
+        blocs: usize,
+        nations: usize,
+    ) -> Self {
+        let pools = pool_contracts.len();
         let s = pools * 2;
+        let columns = pool_contracts
+            .iter()
+            .map(|allowed| {
+                allowed.as_ref().map(|a| {
+                    a.iter()
+                        .enumerate()
+                        .filter_map(|(v, &yes)| yes.then_some(v))
+                        .collect()
+                })
+            })
+            .collect();
         MarketScratch {
             segments: s,
             providers,
@@ -223,6 +249,8 @@ impl MarketScratch {
             bloc_weight: Vec::with_capacity(blocs),
             capacity_factor: vec![0.0; providers],
             lane_rows: vec![0.0; clearing::LANES * providers],
+            columns,
+            reach: Grid::default(),
             chosen: Vec::with_capacity(s),
             outcome: vec![SegmentOutcome::default(); s],
             by_bloc: Grid::new(s, blocs, 0.0),
@@ -230,9 +258,23 @@ impl MarketScratch {
             splits: Vec::new(),
             stuck: Vec::with_capacity(pools),
             nation_sums: NationSums::new(nations, blocs, providers),
-            by_nation: access::ByNation::default(),
         }
     }
+}
+
+impl MarketScratch {
+    /// The providers segment `s` may use, in provider order, when its pool has contracts; `None` when
+    /// it may use every provider.
+    #[inline]
+    pub(crate) fn contracted(&self, s: usize) -> Option<&[usize]> {
+        contracted(&self.columns, s)
+    }
+}
+
+/// [`MarketScratch::contracted`] from its `columns` alone, for loops that write its other fields.
+#[inline]
+pub(crate) fn contracted(columns: &[Option<Vec<usize>>], s: usize) -> Option<&[usize]> {
+    columns.get(s / 2).and_then(|c| c.as_deref())
 }
 
 /// A provider's cost of an H100e-hour, the floor of its price: what it paid for the chips it runs, by
@@ -315,8 +357,15 @@ pub fn market(
         weights[nation.idx * k..(nation.idx + 1) * k].copy_from_slice(&alignment.weights);
         open_to_foreign[nation.idx] = nation.open_to_foreign_users;
     }
-    // [nation][provider]: the share of the provider's open capacity in regions the nation's labs may use.
-    let mut reach = Grid::new(nn, np, 1.0);
+    // [nation][provider]: the share of the provider's open capacity in regions the nation's labs may use
+    // (kept from month to month: a fresh grid of a thousand nations and providers each month was
+    // faulted in anew).
+    let mut reach = std::mem::take(&mut m.reach);
+    if reach.data.len() == nn * np {
+        reach.fill(1.0);
+    } else {
+        reach = Grid::new(nn, np, 1.0);
+    }
     for (provider, book) in &providers {
         let v = provider.idx;
         if book.open_capacity <= 0.0 {
@@ -332,9 +381,9 @@ pub fn market(
         }
     }
 
-    m.by_nation.fill(rules, nn, np);
     let facts = access::SegmentFacts {
         params: p,
+        rules,
         index,
         compliance: &compliance,
         bloc: &bloc,
@@ -362,6 +411,7 @@ pub fn market(
     books::book_nations(m, index, &mut nations);
     books::book_providers(m, p, t, &mut providers);
     books::remember_use(m, &mut usage);
+    m.reach = reach;
 }
 
 #[cfg(test)]
