@@ -58,6 +58,46 @@ fn run_writes_tables_and_manifest_and_refuses_to_overwrite_without_force() {
 }
 
 #[test]
+fn no_charts_writes_the_same_tables_without_charts_and_plot_draws_them_later() {
+    let tmp = tempfile::tempdir().unwrap();
+    let charts_in = |dir: &Path| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".png") || n.ends_with(".svg"))
+            .collect()
+    };
+    for (out, extra) in [("plain", None), ("bare", Some("--no-charts"))] {
+        let mut args = vec!["run", "alibaba-ban", "--months", "6", "--out", out, "-q"];
+        args.extend(extra);
+        let done = fracture(&args, tmp.path());
+        assert!(done.status.success(), "{}", text(&done.stderr));
+    }
+    let (plain, bare) = (tmp.path().join("plain"), tmp.path().join("bare"));
+    assert!(!charts_in(&plain).is_empty());
+    assert_eq!(
+        charts_in(&bare),
+        Vec::<String>::new(),
+        "--no-charts drew charts"
+    );
+    for f in TABLES.iter().copied().chain(["compare"]) {
+        let file = format!("{f}.parquet");
+        assert_eq!(
+            std::fs::read(plain.join(&file)).unwrap(),
+            std::fs::read(bare.join(&file)).unwrap(),
+            "{file} differs without charts"
+        );
+    }
+    let plot = fracture(&["plot", "bare"], tmp.path());
+    assert!(plot.status.success(), "{}", text(&plot.stderr));
+    let mut drawn = charts_in(&bare);
+    let mut expected = charts_in(&plain);
+    drawn.sort();
+    expected.sort();
+    assert_eq!(drawn, expected, "plot draws what run would have drawn");
+}
+
+#[test]
 fn run_with_no_arguments_runs_the_embedded_baseline_from_any_directory() {
     let tmp = tempfile::tempdir().unwrap();
     let out = fracture::<&str>(&[], tmp.path());
