@@ -68,8 +68,8 @@ fn the_alibaba_ban_lowers_kenya_and_brazil_for_two_years_and_any_later_gain_is_s
     eprintln!("KE+BR, 24 months from the ban: {m:.4} (se {se:.4}) {first:?}");
     assert!(m < 0.0 && -m >= 3.0 * se, "lower for two years: {first:?}");
     // Months 48–60 after the ban: the story states why they are a little above the counterfactual then
-    // (there, some of their labs stay on Alibaba Cloud, dearer by then than the Western clouds the ban
-    // sent them to, as China's clouds abroad buy only Chinese chips under the headquarters rule). The
+    // (there, their labs' choice still puts a little money on Alibaba Cloud, dearer by then than the
+    // Western clouds, as China's clouds abroad buy only Chinese chips under the headquarters rule). The
     // gain is bounded (under 1 %), and it is the price: what they pay per H100e-hour is lower with the
     // ban, by at least as much as their compute is higher.
     let later = story_effects("alibaba-ban", |o, s| ke_br(o, s + 48, s + 60));

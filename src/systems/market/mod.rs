@@ -18,7 +18,8 @@
 //! Labs that face the same choice — same nation, same provider contracts, same KYC standing — form a
 //! *segment*; prices, shares, rationing and re-offers are solved per segment, and each lab gets its
 //! segment's fulfilled fraction. That is the per-lab rule exactly (demand is linear in money, pro-rata
-//! rationing treats alike demands alike) at O(labs + segments × providers × rounds) a month.
+//! rationing treats alike demands alike) at O(labs + (open segments × providers + contracted segments ×
+//! their providers) × rounds) a month.
 
 pub mod access;
 pub mod books;
