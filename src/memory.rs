@@ -17,7 +17,10 @@
 
 use crate::scenario::Scenario;
 use crate::scenario::limits::MAX_TRIGGERED_POLICIES;
-use crate::tables::{Detail, Recording, chunk_months, sampled_members};
+use crate::tables::{
+    Columns, Detail, FabColumns, GlobalColumns, NationColumns, ProviderColumns, Recording,
+    chunk_months, sampled_members,
+};
 use anyhow::Result;
 
 /// The program, its libraries, fonts and thread stacks: what a run of a tiny world takes.
@@ -32,6 +35,9 @@ const PER_VINTAGE: u64 = 64;
 /// Per row of a large table's chunk, three chunks held: 60 bytes recorded, as much again handed over,
 /// and its Arrow columns (keys included) and pages while encoded.
 const PER_CHUNK_ROW: u64 = 3 * 100;
+/// The key columns that name a row of a small table: the month, `t` and its nation's, provider's or
+/// fab's id.
+const KEY_COLUMNS: u64 = 3;
 /// Per event kept (strings of its actor, target, nation, provider and detail).
 const PER_EVENT: u64 = 200;
 /// Events a lab may give rise to over a run, at most, on average (KYC evasions, dropped contracts,
@@ -87,9 +93,17 @@ pub fn estimate(scenario: &Scenario, recording: Recording) -> Estimate {
     let rules = 8 * (nations * nations * (3 + 2 * inputs) + nations * (5 * chips + 3 * providers));
     let segments = 2 * (nations + scenario.lab.len() as u64);
     let grids = rules + rules / 4 + 8 * segments * (10 * providers + 2 * blocs);
-    // Columns of the small tables, a number (8 bytes) each; their DataFrames at the end as much again.
-    let small_rows_bytes =
-        months * (60 + nations * (20 + 3 * blocs) + providers * 14 + fabs * 12) * 8;
+    // Columns of the small tables, as declared (per-bloc columns one per bloc), and the keys that name
+    // a row (month, t and the row's id), a number (8 bytes) each; their DataFrames at the end as much
+    // again.
+    let bloc_ids: Vec<String> = scenario.bloc.iter().map(|b| b.id.clone()).collect();
+    let width = |names: Vec<String>| KEY_COLUMNS + names.len() as u64;
+    let small_rows_bytes = months
+        * (width(GlobalColumns::names(&bloc_ids))
+            + nations * width(NationColumns::names(&bloc_ids))
+            + providers * width(ProviderColumns::names(&bloc_ids))
+            + fabs * width(FabColumns::names(&bloc_ids)))
+        * 8;
     // Lab-level events: accusations each month (a false positive, or a detected extraction attempt by
     // a lab that tries), the rest on average. Policy events, kept at any detail: a trigger logs at most
     // one skip a month, and the policies triggers put in force are bounded, four events each.

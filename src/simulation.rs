@@ -27,6 +27,24 @@ pub enum Chunks<'a> {
     Beside(&'a mut (dyn FnMut(&'static str, Table) -> Result<()> + Send)),
 }
 
+/// Something of each of the two large tables, whose rows go out in chunks named by the table.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Large<T> {
+    pub labs: T,
+    pub usage: T,
+}
+
+impl<T> Large<T> {
+    /// The entry of the large table `name` (`labs` or `usage`, as its chunks are named).
+    pub fn of(&mut self, name: &str) -> &mut T {
+        match name {
+            "labs" => &mut self.labs,
+            "usage" => &mut self.usage,
+            other => unreachable!("`{other}` is no large table"),
+        }
+    }
+}
+
 /// What a run recorded, but the rows of the large tables (which went to its [`Chunks`]).
 pub struct Recorded {
     pub global: Table,
@@ -37,9 +55,9 @@ pub struct Recorded {
     /// The labs table's dimension table.
     pub lab_ids: LabIds,
     /// The large tables, `labs` and `usage`, without rows: their columns.
-    pub large: [Table; 2],
+    pub large: Large<Table>,
     /// The rows the large tables had, wherever they went.
-    pub large_rows: [usize; 2],
+    pub large_rows: Large<usize>,
     /// What the labs table holds.
     pub sample: LabSample,
     /// The run's first month, for the events' month labels.
@@ -59,16 +77,19 @@ pub fn simulate_and_record(
     let recording = recording.into();
     let mut world = world::build_with(scenario, seed, recording);
     let months = scenario.scenario.months;
-    let large_rows = std::sync::Mutex::new([0usize; 2]);
+    let large_rows = std::sync::Mutex::new(Large::<usize>::default());
     let count = |name: &str, rows: &Table| {
         let mut counts = large_rows.lock().expect("no counter panicked");
-        counts[usize::from(name == "usage")] += rows.rows();
+        *counts.of(name) += rows.rows();
     };
     // Recorded before the first month: the columns without rows.
     let (large, sample) = {
         let recorder = world.resource::<Recorder>();
         (
-            [recorder.labs.empty(), recorder.usage.empty()],
+            Large {
+                labs: recorder.labs.empty(),
+                usage: recorder.usage.empty(),
+            },
             recorder.sample,
         )
     };
@@ -86,7 +107,7 @@ pub fn simulate_and_record(
             events: log.events,
             lab_ids,
             large,
-            large_rows: [0; 2],
+            large_rows: Large::default(),
             sample,
             start: scenario.scenario.start,
         }

@@ -228,7 +228,7 @@ impl Outputs {
     /// (else they are here without rows).
     pub fn from_recorded(
         recorded: Recorded,
-        large: [Option<DataFrame>; 2],
+        large: crate::simulation::Large<Option<DataFrame>>,
     ) -> PolarsResult<Outputs> {
         let Recorded {
             global,
@@ -242,9 +242,9 @@ impl Outputs {
             sample,
             start,
         } = recorded;
-        let [labs, usage] = match (large, empty) {
-            ([Some(labs), Some(usage)], _) => [labs, usage],
-            (_, [labs, usage]) => [frame(labs)?, frame(usage)?],
+        let (labs, usage) = match (large.labs, large.usage) {
+            (Some(labs), Some(usage)) => (labs, usage),
+            _ => (frame(empty.labs)?, frame(empty.usage)?),
         };
         let mut outputs = Outputs {
             global: frame(global)?,
@@ -263,8 +263,8 @@ impl Outputs {
             .into_iter()
             .map(|(name, frame)| (name.to_string(), frame.height()))
             .collect();
-        rows.insert("labs".into(), large_rows[0]);
-        rows.insert("usage".into(), large_rows[1]);
+        rows.insert("labs".into(), large_rows.labs);
+        rows.insert("usage".into(), large_rows.usage);
         outputs.rows = rows;
         Ok(outputs)
     }

@@ -4,7 +4,7 @@
 use super::Outputs;
 use super::frames::frame;
 use crate::scenario::Scenario;
-use crate::simulation::{Chunks, simulate_and_record};
+use crate::simulation::{Chunks, Large, simulate_and_record};
 use crate::tables::{Recording, Table};
 use anyhow::Result;
 use polars::prelude::DataFrame;
@@ -57,10 +57,10 @@ pub fn simulate_into(
 ) -> Result<Outputs> {
     match large {
         LargeTables::Keep => {
-            let mut kept: [Option<DataFrame>; 2] = [None, None];
+            let mut kept: Large<Option<DataFrame>> = Large::default();
             let mut keep = |name: &'static str, rows: Table| -> Result<()> {
                 let part = frame(rows)?;
-                let frame = &mut kept[usize::from(name == "usage")];
+                let frame = kept.of(name);
                 match frame {
                     Some(f) => {
                         f.vstack_mut_owned(part)?;
@@ -72,7 +72,7 @@ pub fn simulate_into(
             let recorded =
                 simulate_and_record(scenario, seed, recording, on_month, Chunks::Here(&mut keep))?;
             assert!(
-                kept.iter().all(Option::is_some),
+                kept.labs.is_some() && kept.usage.is_some(),
                 "a run has at least one chunk"
             );
             Ok(Outputs::from_recorded(recorded, kept)?)
@@ -80,7 +80,7 @@ pub fn simulate_into(
         LargeTables::Stream(sink) => {
             let recorded =
                 simulate_and_record(scenario, seed, recording, on_month, Chunks::Beside(sink))?;
-            Ok(Outputs::from_recorded(recorded, [None, None])?)
+            Ok(Outputs::from_recorded(recorded, Large::default())?)
         }
     }
 }

@@ -391,8 +391,8 @@ impl Prepared {
             &recorded.fabs,
         ];
         if !tables.iter().all(|t| t.all_finite()) {
-            let out =
-                crate::Outputs::from_recorded(recorded, [None, None]).map_err(|e| e.to_string())?;
+            let out = crate::Outputs::from_recorded(recorded, Default::default())
+                .map_err(|e| e.to_string())?;
             crate::output::check_finite(&out).map_err(|e| e.to_string())?;
             return Err("a value is not finite".into());
         }
