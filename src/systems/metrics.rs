@@ -25,6 +25,22 @@ pub struct Books<'w> {
     usage: Res<'w, SegmentUse>,
 }
 
+/// The labs as the metrics read them (and mark stranded).
+type LabsObserved<'w, 's> = Query<
+    'w,
+    's,
+    (
+        &'static Lab,
+        &'static mut LabState,
+        &'static Capacity,
+        &'static Purchase,
+    ),
+>;
+
+/// The providers' regions, with their chips.
+type RegionsObserved<'w, 's> =
+    Query<'w, 's, (&'static Region, &'static Capacity, &'static Purchase), Without<Lab>>;
+
 /// The entities whose rows the metrics write.
 #[derive(SystemParam)]
 pub struct Observed<'w, 's> {
@@ -38,20 +54,14 @@ pub struct Observed<'w, 's> {
             &'static Power,
         ),
     >,
-    labs: Query<
-        'w,
-        's,
-        (
-            &'static Lab,
-            &'static mut LabState,
-            &'static Capacity,
-            &'static Purchase,
-        ),
-    >,
-    regions: Query<'w, 's, (&'static Region, &'static Capacity, &'static Purchase), Without<Lab>>,
+    labs: LabsObserved<'w, 's>,
+    regions: RegionsObserved<'w, 's>,
     providers: Query<'w, 's, (&'static Provider, &'static ProviderBook)>,
     fabs: Query<'w, 's, &'static Fab>,
 }
+
+/// A nation as the metrics read it.
+type NationView<'a> = (&'a Nation, &'a Alignment, &'a NationCompute, &'a Power);
 
 pub fn metrics(
     month: super::Month,
@@ -60,8 +70,6 @@ pub fn metrics(
     mut recorder: ResMut<Recorder>,
     observed: Observed,
 ) {
-    let p = month.p();
-    let (index, sides) = (&*month.index, &month.sides.0);
     let Books {
         ledger,
         research,
@@ -75,126 +83,246 @@ pub fn metrics(
         providers,
         fabs,
     } = observed;
-    let k = index.blocs();
-    let nn = index.nation_ids.len();
     let rec = &mut *recorder;
 
-    let mut ordered: Vec<(&Nation, &Alignment, &NationCompute, &Power)> = nations.iter().collect();
+    let mut ordered: Vec<NationView> = nations.iter().collect();
     ordered.sort_by_key(|(n, _, _, _)| n.idx);
+    let world = NationTotals::of(&ordered, &month);
+    let labs = LabTotals::of(&mut labs, &regions, &month, &usage, rec);
+    // The providers' books, in provider order.
+    let mut books: Vec<(&Provider, &ProviderBook)> = providers.iter().collect();
+    books.sort_by_key(|(v, _)| v.idx);
+    let facts = MonthFacts {
+        ledger: &ledger,
+        research: &research,
+        market: &market,
+        books: &books,
+    };
+    record_global(rec, &month, &ordered, &world, &labs, &facts, &mut history);
+    record_nations(rec, &month, &ordered, &labs, &facts);
+    record_fabs(rec, &fabs);
+    record_providers(rec, &books);
+}
 
-    // Compute flows by (user bloc, supplier bloc), and shares by the user nation's side.
-    let mut flows = vec![vec![0.0; k]; k];
-    let mut compute_by_side = vec![0.0; k];
-    let mut demand_by_side = vec![0.0; k];
-    let mut unmet_by_side = vec![0.0; k];
-    let (mut total_compute, mut total_demand, mut total_unmet, mut non_aligned) =
-        (0.0, 0.0, 0.0, 0.0);
-    let mut per_capita = Vec::with_capacity(nn);
-    let mut population = Vec::with_capacity(nn);
-    let (mut cloud_spend, mut cloud_hours, mut budget, mut gdp, mut power, mut power_capacity) =
-        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-    let gdp_factor = gdp_factor(month.trend_month(), p.gdp_growth);
-    for (nation, alignment, c, pw) in &ordered {
-        cloud_spend += c.spend;
-        cloud_hours += c.cloud * p.hours_per_month;
-        budget += c.budget;
-        gdp += nation.gdp * gdp_factor;
-        power += pw.in_use_gw;
-        power_capacity += pw.capacity_gw;
-        for (row, &weight) in flows.iter_mut().zip(&alignment.weights) {
-            for (flow, &supplied) in row.iter_mut().zip(&c.by_bloc) {
-                *flow += weight * supplied;
+/// What the month's trade, research and market booked, as the global and nations rows read it.
+struct MonthFacts<'a> {
+    ledger: &'a ChipLedger,
+    research: &'a ResearchBook,
+    market: &'a ChipMarket,
+    books: &'a [(&'a Provider, &'a ProviderBook)],
+}
+
+/// The nations' compute, demand, money and power summed, in nation order: compute flows by (user bloc,
+/// supplier bloc), and shares by the user nation's side.
+struct NationTotals {
+    flows: Vec<Vec<f64>>,
+    compute_by_side: Vec<f64>,
+    demand_by_side: Vec<f64>,
+    unmet_by_side: Vec<f64>,
+    compute: f64,
+    demand: f64,
+    unmet: f64,
+    non_aligned: f64,
+    per_capita: Vec<f64>,
+    population: Vec<f64>,
+    cloud_spend: f64,
+    cloud_hours: f64,
+    budget: f64,
+    gdp: f64,
+    power: f64,
+    power_capacity: f64,
+}
+
+impl NationTotals {
+    fn of(ordered: &[NationView], month: &super::Month) -> Self {
+        let p = month.p();
+        let k = month.index.blocs();
+        let nn = ordered.len();
+        let mut t = NationTotals {
+            flows: vec![vec![0.0; k]; k],
+            compute_by_side: vec![0.0; k],
+            demand_by_side: vec![0.0; k],
+            unmet_by_side: vec![0.0; k],
+            compute: 0.0,
+            demand: 0.0,
+            unmet: 0.0,
+            non_aligned: 0.0,
+            per_capita: Vec::with_capacity(nn),
+            population: Vec::with_capacity(nn),
+            cloud_spend: 0.0,
+            cloud_hours: 0.0,
+            budget: 0.0,
+            gdp: 0.0,
+            power: 0.0,
+            power_capacity: 0.0,
+        };
+        let gdp_factor = gdp_factor(month.trend_month(), p.gdp_growth);
+        for (nation, alignment, c, pw) in ordered {
+            t.cloud_spend += c.spend;
+            t.cloud_hours += c.cloud * p.hours_per_month;
+            t.budget += c.budget;
+            t.gdp += nation.gdp * gdp_factor;
+            t.power += pw.in_use_gw;
+            t.power_capacity += pw.capacity_gw;
+            for (row, &weight) in t.flows.iter_mut().zip(&alignment.weights) {
+                for (flow, &supplied) in row.iter_mut().zip(&c.by_bloc) {
+                    *flow += weight * supplied;
+                }
+            }
+            t.compute += c.compute;
+            t.demand += c.demand;
+            t.unmet += c.unmet;
+            match alignment.side {
+                Some(s) => {
+                    t.compute_by_side[s] += c.compute;
+                    t.demand_by_side[s] += c.demand;
+                    t.unmet_by_side[s] += c.unmet;
+                }
+                None => t.non_aligned += c.compute,
+            }
+            t.per_capita.push(c.compute / (nation.population * 1e6));
+            t.population.push(nation.population);
+        }
+        t
+    }
+}
+
+/// The labs' and regions' sums: capability frontiers (of each bloc, labs by their nation's side, and of
+/// the world, as capability FLOP), stranded labs, installed chips, and the labs' money by nation.
+struct LabTotals {
+    frontier_by_bloc: Vec<f64>,
+    frontier: f64,
+    stranded_labs: u32,
+    stranded_by_nation: Vec<u32>,
+    largest_training: f64,
+    installed: f64,
+    installed_by_side: Vec<f64>,
+    frozen: f64,
+    chip_spend: Vec<f64>,
+    datacentre_spend: Vec<f64>,
+    /// Labs' money this month, by nation: spent (cloud, own chips and datacentres, smugglers) and not.
+    spend: Vec<f64>,
+    unspent: Vec<f64>,
+}
+
+impl LabTotals {
+    /// The sums over the labs, lab by lab in order — deciding whether each is stranded and recording its
+    /// row as it goes — and over the regions.
+    fn of(
+        labs: &mut LabsObserved,
+        regions: &RegionsObserved,
+        month: &super::Month,
+        usage: &SegmentUse,
+        rec: &mut Recorder,
+    ) -> Self {
+        let p = month.p();
+        let (index, sides) = (&*month.index, &month.sides.0);
+        let (k, nn) = (index.blocs(), index.nation_ids.len());
+        let mut t = LabTotals {
+            frontier_by_bloc: vec![f64::NAN; k],
+            frontier: 0.0,
+            stranded_labs: 0,
+            stranded_by_nation: vec![0; nn],
+            largest_training: 0.0,
+            installed: 0.0,
+            installed_by_side: vec![0.0; k],
+            frozen: 0.0,
+            chip_spend: vec![0.0; nn],
+            datacentre_spend: vec![0.0; nn],
+            spend: vec![0.0; nn],
+            unspent: vec![0.0; nn],
+        };
+        let record_labs = rec.detail.labs();
+        for_each_in_order!(labs, &index.labs, |(lab, state, capacity, purchase)| {
+            let state = state.into_inner();
+            state.stranded = super::stranded::stranded(state, usage, p.stranded_loss);
+            t.frontier = t.frontier.max(state.capability_flop);
+            t.largest_training = t.largest_training.max(state.training);
+            if let Some(s) = sides[lab.nation]
+                && (t.frontier_by_bloc[s].is_nan() || state.capability_flop > t.frontier_by_bloc[s])
+            {
+                t.frontier_by_bloc[s] = state.capability_flop;
+            }
+            t.stranded_labs += u32::from(state.stranded);
+            t.stranded_by_nation[lab.nation] += u32::from(state.stranded);
+            t.installed += capacity.total;
+            t.chip_spend[lab.nation] += purchase.spend;
+            t.datacentre_spend[lab.nation] += purchase.facility;
+            // Part of what its own-cluster money could not buy went to the cloud market, and is in its
+            // cloud books; the rest is unspent.
+            t.spend[lab.nation] += state.cloud_spend + purchase.facility + purchase.spend;
+            t.unspent[lab.nation] += state.cloud_unspent + state.own_unspent;
+            if let Some(s) = sides[lab.nation] {
+                t.installed_by_side[s] += capacity.total;
+            }
+            if record_labs && let Some(at) = rec.lab_row(lab.idx) {
+                rec.labs.push(at, lab_row(state));
+            }
+        });
+        for (region, capacity, purchase) in regions {
+            t.installed += capacity.total;
+            t.chip_spend[region.host] += purchase.spend;
+            t.datacentre_spend[region.host] += purchase.facility;
+            if region.frozen {
+                t.frozen += capacity.total;
+            }
+            if let Some(s) = sides[region.host] {
+                t.installed_by_side[s] += capacity.total;
             }
         }
-        total_compute += c.compute;
-        total_demand += c.demand;
-        total_unmet += c.unmet;
-        match alignment.side {
-            Some(s) => {
-                compute_by_side[s] += c.compute;
-                demand_by_side[s] += c.demand;
-                unmet_by_side[s] += c.unmet;
-            }
-            None => non_aligned += c.compute,
-        }
-        per_capita.push(c.compute / (nation.population * 1e6));
-        population.push(nation.population);
+        t
     }
-    let share = |x: f64, of: f64| if of > 0.0 { x / of } else { 0.0 };
+}
 
-    // Capability: frontier of each bloc (labs by their nation's side) and of the world.
-    // As capability FLOP first, orders of magnitude below. Stranded labs, lab by lab, in order.
-    let mut frontier_by_bloc = vec![f64::NAN; k];
-    let mut frontier: f64 = 0.0;
-    let mut stranded_labs = 0u32;
-    let mut stranded_by_nation = vec![0u32; nn];
-    let mut largest_training: f64 = 0.0;
-    let mut installed = 0.0;
-    let mut installed_by_side = vec![0.0; k];
-    let mut chip_spend = vec![0.0; nn];
-    let mut datacentre_spend = vec![0.0; nn];
-    // Labs' money this month, by nation: spent (cloud, own chips and datacentres, smugglers) and not.
-    let mut spend = vec![0.0; nn];
-    let mut unspent = vec![0.0; nn];
-    let record_labs = rec.detail.labs();
-    for_each_in_order!(labs, &index.labs, |(lab, state, capacity, purchase)| {
-        let state = state.into_inner();
-        state.stranded = super::stranded::stranded(state, &usage, p.stranded_loss);
-        frontier = frontier.max(state.capability_flop);
-        largest_training = largest_training.max(state.training);
-        if let Some(s) = sides[lab.nation]
-            && (frontier_by_bloc[s].is_nan() || state.capability_flop > frontier_by_bloc[s])
-        {
-            frontier_by_bloc[s] = state.capability_flop;
-        }
-        stranded_labs += u32::from(state.stranded);
-        stranded_by_nation[lab.nation] += u32::from(state.stranded);
-        installed += capacity.total;
-        chip_spend[lab.nation] += purchase.spend;
-        datacentre_spend[lab.nation] += purchase.facility;
-        // Part of what its own-cluster money could not buy went to the cloud market, and is in its cloud
-        // books; the rest is unspent.
-        spend[lab.nation] += state.cloud_spend + purchase.facility + purchase.spend;
-        unspent[lab.nation] += state.cloud_unspent + state.own_unspent;
-        if let Some(s) = sides[lab.nation] {
-            installed_by_side[s] += capacity.total;
-        }
-        if record_labs && let Some(at) = rec.lab_row(lab.idx) {
-            let row = LabRow {
-                budget_busd: state.budget / 1e9,
-                compute_h100e: state.compute,
-                training_h100e: state.training,
-                demand_h100e: state.demand,
-                unmet_h100e: state.unmet,
-                capability: state.capability_flop,
-                providers_used: state.providers_used,
-                // The list starts with "no provider".
-                main_provider: state.main_provider.map_or(0, |v| v + 1),
-                kyc_refused: state.kyc_refused,
-                uses_sanctioned_provider: state.uses_sanctioned_provider,
-                stranded: state.stranded,
-                accused: state.accused,
-            };
-            rec.labs.push(at, row);
-        }
-    });
-    let mut frozen = 0.0;
-    for (region, capacity, purchase) in &regions {
-        installed += capacity.total;
-        chip_spend[region.host] += purchase.spend;
-        datacentre_spend[region.host] += purchase.facility;
-        if region.frozen {
-            frozen += capacity.total;
-        }
-        if let Some(s) = sides[region.host] {
-            installed_by_side[s] += capacity.total;
-        }
+/// A lab's row.
+fn lab_row(state: &LabState) -> LabRow {
+    LabRow {
+        budget_busd: state.budget / 1e9,
+        compute_h100e: state.compute,
+        training_h100e: state.training,
+        demand_h100e: state.demand,
+        unmet_h100e: state.unmet,
+        capability: state.capability_flop,
+        providers_used: state.providers_used,
+        // The list starts with "no provider".
+        main_provider: state.main_provider.map_or(0, |v| v + 1),
+        kyc_refused: state.kyc_refused,
+        uses_sanctioned_provider: state.uses_sanctioned_provider,
+        stranded: state.stranded,
+        accused: state.accused,
     }
-    let frontier = if frontier > 0.0 {
-        orders_of_magnitude(frontier)
+}
+
+fn share(x: f64, of: f64) -> f64 {
+    if of > 0.0 { x / of } else { 0.0 }
+}
+
+/// The global row: the summary measures of MODEL.md, the world's sums and each bloc's columns. The
+/// frontier goes into `history` (as orders of magnitude) for the lag's growth rate.
+fn record_global(
+    rec: &mut Recorder,
+    month: &super::Month,
+    ordered: &[NationView],
+    world: &NationTotals,
+    labs: &LabTotals,
+    facts: &MonthFacts,
+    history: &mut History,
+) {
+    let p = month.p();
+    let index = &*month.index;
+    let k = index.blocs();
+    let MonthFacts {
+        ledger,
+        research,
+        market,
+        books,
+    } = *facts;
+    let frontier = if labs.frontier > 0.0 {
+        orders_of_magnitude(labs.frontier)
     } else {
         0.0
     };
+    let mut frontier_by_bloc = labs.frontier_by_bloc.clone();
     for f in frontier_by_bloc.iter_mut().filter(|f| !f.is_nan()) {
         *f = orders_of_magnitude(*f);
     }
@@ -207,8 +335,8 @@ pub fn metrics(
     let growth_per_month = frontier_growth(&history.frontier, p.reference_frontier_growth);
 
     let by_bloc = |value: &dyn Fn(usize) -> f64| -> Vec<f64> { (0..k).map(value).collect() };
-    let compute_share = by_bloc(&|b| share(compute_by_side[b], total_compute));
-    let unmet_share = by_bloc(&|b| share(unmet_by_side[b], demand_by_side[b]));
+    let compute_share = by_bloc(&|b| share(world.compute_by_side[b], world.compute));
+    let unmet_share = by_bloc(&|b| share(world.unmet_by_side[b], world.demand_by_side[b]));
     let chip_production = by_bloc(&|b| ledger.produced_by_bloc[b]);
     let indigenous_share = by_bloc(&|b| {
         share(
@@ -225,7 +353,7 @@ pub fn metrics(
         }
     });
     let smuggled_share =
-        by_bloc(&|b| share(ledger.smuggled_stock_by_bloc[b], installed_by_side[b]).min(1.0));
+        by_bloc(&|b| share(ledger.smuggled_stock_by_bloc[b], labs.installed_by_side[b]).min(1.0));
     let chip_price_usd = by_bloc(&|b| market.price[b]);
     let chip_markup = by_bloc(&|b| market.markup[b]);
     let chip_price = if market.installed > 0.0 {
@@ -233,31 +361,28 @@ pub fn metrics(
     } else {
         market.price[0]
     };
-    // The providers' books, in provider order.
-    let mut books: Vec<(&Provider, &ProviderBook)> = providers.iter().collect();
-    books.sort_by_key(|(v, _)| v.idx);
     let (parent, operating) = books.iter().fold((0.0, 0.0), |(a, b), (_, book)| {
         (a + book.parent, b + book.operating)
     });
     let row = GlobalRow {
-        bifurcation_index: indices::bifurcation_index(&flows),
-        cross_bloc_share: indices::cross_bloc_share(&flows),
+        bifurcation_index: indices::bifurcation_index(&world.flows),
+        cross_bloc_share: indices::cross_bloc_share(&world.flows),
         capability_gap_oom: gap,
         capability_lag_months: gap / growth_per_month,
-        compute_gini: indices::gini(&per_capita, &population),
-        unmet_share: share(total_unmet, total_demand),
+        compute_gini: indices::gini(&world.per_capita, &world.population),
+        unmet_share: share(world.unmet, world.demand),
         smuggled_h100e: ledger.smuggled,
         seized_h100e: ledger.seized,
-        stranded_labs,
+        stranded_labs: labs.stranded_labs,
         extractions: research.extractions,
         polarization: indices::polarization(
             ordered.iter().map(|(_, a, _, _)| a.weights.as_slice()),
         ),
-        compute_h100e: total_compute,
-        installed_h100e: installed,
-        frozen_h100e: frozen,
+        compute_h100e: world.compute,
+        installed_h100e: labs.installed,
+        frozen_h100e: labs.frozen,
         frontier_capability: frontier,
-        largest_run_flop: (largest_training
+        largest_run_flop: (labs.largest_training
             * p.run_share
             * p.flop_per_h100e_month
             * p.run_length(month.trend_month()))
@@ -267,22 +392,22 @@ pub fn metrics(
         delivered_h100e_cum: ledger.delivered_cum,
         seized_h100e_cum: ledger.seized_cum,
         stock_h100e: ledger.stock_h100e(&index.chip_h100e),
-        compute_share_non_aligned: share(non_aligned, total_compute),
+        compute_share_non_aligned: share(world.non_aligned, world.compute),
         chip_price_usd: chip_price,
-        cloud_price_usd: share(cloud_spend, cloud_hours),
+        cloud_price_usd: share(world.cloud_spend, world.cloud_hours),
         chip_spend_busd: market.spend / 1e9,
         datacentre_spend_busd: market.datacentre_spend / 1e9,
-        budget_busd: budget / 1e9,
-        spend_busd: spend.iter().sum::<f64>() / 1e9,
-        unspent_busd: unspent.iter().sum::<f64>() / 1e9,
+        budget_busd: world.budget / 1e9,
+        spend_busd: labs.spend.iter().sum::<f64>() / 1e9,
+        unspent_busd: labs.unspent.iter().sum::<f64>() / 1e9,
         parent_busd: parent / 1e9,
         smuggling_busd: market.smuggling / 1e9,
         smuggling_margin_busd: market.smuggling_margin / 1e9,
         licence_fees_busd: market.licence_fees / 1e9,
         operating_busd: operating / 1e9,
-        gdp_busd: gdp,
-        power_gw: power,
-        power_capacity_gw: power_capacity,
+        gdp_busd: world.gdp,
+        power_gw: world.power,
+        power_capacity_gw: world.power_capacity,
         compute_share_: &compute_share,
         unmet_share_: &unmet_share,
         chip_production_h100e_: &chip_production,
@@ -293,8 +418,21 @@ pub fn metrics(
         chip_markup_: &chip_markup,
     };
     rec.global.push(0, row);
+}
 
-    for (nation, alignment, c, pw) in &ordered {
+/// Each nation's row, in nation order, and (in full detail) its compute by provider.
+fn record_nations(
+    rec: &mut Recorder,
+    month: &super::Month,
+    ordered: &[NationView],
+    labs: &LabTotals,
+    facts: &MonthFacts,
+) {
+    let p = month.p();
+    let index = &*month.index;
+    let k = index.blocs();
+    let (ledger, market) = (facts.ledger, facts.market);
+    for (nation, alignment, c, pw) in ordered {
         let supplied: Vec<f64> = c.by_bloc.iter().map(|x| share(*x, c.compute)).collect();
         let row = NationRow {
             // The list of sides is the blocs', then non-aligned.
@@ -305,16 +443,16 @@ pub fn metrics(
             demand_h100e: c.demand,
             unmet_h100e: c.unmet,
             own_cluster_h100e: c.own_cluster,
-            stranded_labs: stranded_by_nation[nation.idx],
+            stranded_labs: labs.stranded_by_nation[nation.idx],
             supplied_share_: &supplied,
             price_paid: share(c.spend, c.cloud * p.hours_per_month),
             received_h100e_: &ledger.received[nation.idx * k..(nation.idx + 1) * k],
             smuggled_received_h100e: ledger.smuggled_received[nation.idx],
             budget_busd: c.budget / 1e9,
-            spend_busd: spend[nation.idx] / 1e9,
-            unspent_busd: unspent[nation.idx] / 1e9,
-            chip_spend_busd: chip_spend[nation.idx] / 1e9,
-            datacentre_spend_busd: datacentre_spend[nation.idx] / 1e9,
+            spend_busd: labs.spend[nation.idx] / 1e9,
+            unspent_busd: labs.unspent[nation.idx] / 1e9,
+            chip_spend_busd: labs.chip_spend[nation.idx] / 1e9,
+            datacentre_spend_busd: labs.datacentre_spend[nation.idx] / 1e9,
             licence_fees_busd: market.licence_fees_by_nation[nation.idx] / 1e9,
             power_gw: pw.in_use_gw,
             power_capacity_gw: pw.capacity_gw,
@@ -328,9 +466,6 @@ pub fn metrics(
             rec.usage.push(nation.idx * np + v, row);
         }
     }
-
-    record_fabs(rec, &fabs);
-    record_providers(rec, &books);
 }
 
 /// The world frontier's growth, orders of magnitude a month: its mean over the last twelve months (as

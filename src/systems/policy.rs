@@ -357,26 +357,13 @@ pub fn compile(
             foreign_direct_product,
             headquartered,
             strength,
-        } => {
-            if *strength <= 0.0 {
-                return;
-            }
-            for c in (0..listed.len()).filter(|&c| listed[c]) {
-                let jurisdiction = by[index.chip_designer[c]]
-                    || (*foreign_direct_product
-                        && index.chip_fab_nations[c].iter().any(|&f| by[f]));
-                if jurisdiction {
-                    for n in targeted().filter(|&n| !by[n]) {
-                        rules.chip_block.raise(c, n, *strength);
-                        if *headquartered {
-                            rules.chip_block_headquartered.raise(c, n, *strength);
-                        }
-                        rules.under_chip_control[n] = true;
-                        rules.chip_pressure[n] = rules.chip_pressure[n].max(*strength);
-                    }
-                }
-            }
-        }
+        } => chip_export_control(
+            listed,
+            (*foreign_direct_product, *headquartered, *strength),
+            index,
+            (&by, &targets),
+            rules,
+        ),
         Measure::ImportCap { cap_h100e_per_year } => {
             let cap = *cap_h100e_per_year;
             for n in targeted() {
@@ -427,24 +414,7 @@ pub fn compile(
         Measure::SecondarySanctions {
             sanctioned,
             strength,
-        } => {
-            // Third countries: every nation not on a sanctioned bloc's side.
-            let third = |n: usize| !sides[n].is_some_and(|s| sanctioned[s]);
-            for (p, &b) in index.provider_bloc.iter().enumerate() {
-                if sanctioned[b] {
-                    for n in (0..nations).filter(|&n| third(n)) {
-                        rules.sanction.raise(p, n, *strength);
-                    }
-                }
-            }
-            for c in 0..index.chip_ids.len() {
-                if sides[index.chip_designer[c]].is_some_and(|s| sanctioned[s]) {
-                    for n in (0..nations).filter(|&n| third(n)) {
-                        rules.chip_sanction.raise(c, n, *strength);
-                    }
-                }
-            }
-        }
+        } => secondary_sanctions(sanctioned, *strength, index, sides, rules),
         Measure::Reciprocity {
             closed_blocs,
             inputs,
@@ -487,6 +457,62 @@ pub fn compile(
                 for n in targeted().filter(|&n| !by[n]) {
                     rules.licence_fee.raise(c, n, *revenue_share);
                 }
+            }
+        }
+    }
+}
+
+/// A chip export control: the imposers (`by`) block the listed classes in their jurisdiction — designed
+/// in their nations, or (with the foreign direct product rule) made in their fabs — to the targets
+/// outside them, and (with `headquartered`) to the targets' firms wherever they buy.
+fn chip_export_control(
+    listed: &[bool],
+    (foreign_direct_product, headquartered, strength): (bool, bool, f64),
+    index: &WorldIndex,
+    (by, targets): (&[bool], &[bool]),
+    rules: &mut Rules,
+) {
+    if strength <= 0.0 {
+        return;
+    }
+    for c in (0..listed.len()).filter(|&c| listed[c]) {
+        let jurisdiction = by[index.chip_designer[c]]
+            || (foreign_direct_product && index.chip_fab_nations[c].iter().any(|&f| by[f]));
+        if jurisdiction {
+            for n in (0..targets.len()).filter(|&n| targets[n] && !by[n]) {
+                rules.chip_block.raise(c, n, strength);
+                if headquartered {
+                    rules.chip_block_headquartered.raise(c, n, strength);
+                }
+                rules.under_chip_control[n] = true;
+                rules.chip_pressure[n] = rules.chip_pressure[n].max(strength);
+            }
+        }
+    }
+}
+
+/// Secondary sanctions fall on third countries — every nation not on a sanctioned bloc's side — using
+/// the sanctioned blocs' clouds or buying chips designed on their side.
+fn secondary_sanctions(
+    sanctioned: &[bool],
+    strength: f64,
+    index: &WorldIndex,
+    sides: &[Option<usize>],
+    rules: &mut Rules,
+) {
+    let third = |n: usize| !sides[n].is_some_and(|s| sanctioned[s]);
+    let nations = sides.len();
+    for (p, &b) in index.provider_bloc.iter().enumerate() {
+        if sanctioned[b] {
+            for n in (0..nations).filter(|&n| third(n)) {
+                rules.sanction.raise(p, n, strength);
+            }
+        }
+    }
+    for c in 0..index.chip_ids.len() {
+        if sides[index.chip_designer[c]].is_some_and(|s| sanctioned[s]) {
+            for n in (0..nations).filter(|&n| third(n)) {
+                rules.chip_sanction.raise(c, n, strength);
             }
         }
     }

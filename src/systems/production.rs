@@ -173,93 +173,17 @@ pub fn production(
     }
     share_memory(&mut plans, &order, trend_month, (index, rules), &mut ledger);
 
-    // Each nation's stockpile of a memory input yields at most a `stockpile_months`-th of what is left
-    // a month, shared among its fabs by what supply left each short (so that two fabs do not each draw
-    // the whole month's share).
-    let mut short = vec![vec![0.0; index.nation_ids.len()]; ledger.memory_stock.len()];
-    for (fab, plan) in order.iter().zip(&plans) {
-        let need = (plan.wafer_units + plan.bank_units).min(plan.packaging_units) * plan.stacks;
-        for &(i, got) in &plan.memory {
-            if need.is_finite() {
-                short[i][fab.owner] += (need - got).max(0.0);
-            }
-        }
-    }
-    let stock_draw = |i: usize, owner: usize, got: f64, plan: &Plan, stock: f64| -> f64 {
-        let need = (plan.wafer_units + plan.bank_units).min(plan.packaging_units) * plan.stacks;
-        let mine = (need - got).max(0.0);
-        let all = short[i][owner];
-        if all > 0.0 && mine.is_finite() {
-            stock / p.stockpile_months.max(1.0) * mine / all
-        } else {
-            0.0
-        }
-    };
-
-    // What each fab can make, before it looks at what sells, by class.
-    let mut units_of: Vec<f64> = Vec::with_capacity(order.len());
-    let mut class_total = vec![0.0; nc];
-    for (fab, plan) in order.iter_mut().zip(&plans) {
-        let fab = &mut **fab;
-        let owner = fab.owner;
-        fab.input_availability = plan.availability;
-        let memory_units = if plan.stacks > 0.0 {
-            let mut units = f64::INFINITY;
-            for &(i, got) in &plan.memory {
-                let from_stock = stock_draw(i, owner, got, plan, ledger.memory_stock[i][owner]);
-                units = units.min((got + from_stock) / plan.stacks);
-            }
-            units
-        } else {
-            f64::INFINITY
-        };
-        let units = if plan.share > 0.0 {
-            (plan.wafer_units + plan.bank_units)
-                .min(memory_units)
-                .min(plan.packaging_units)
-        } else {
-            0.0
-        };
-        fab.bound = if units >= plan.wafer_units + plan.bank_units {
-            Bound::Wafers
-        } else if memory_units <= plan.packaging_units {
-            Bound::Memory
-        } else {
-            Bound::Packaging
-        };
-        for &(c, share) in &fab.chips {
-            if in_production[c] && plan.share > 0.0 {
-                class_total[c] += units * share / plan.share;
-            }
-        }
-        units_of.push(units);
-    }
-    // Produce what sells, market by market: when a market sold out, its fabs make all they can; with
-    // stock on hand, they make together its recent sales plus a third of the gap to a stock of
-    // `max_stock_months` of them (in H100e), each in proportion to what it could make — but no fab cuts
-    // its output by more than `output_cut_max` in a month (wafer starts are planned ahead).
-    let k = market.markup.len();
-    let (mut possible_h100e, mut stock_h100e, mut sold_h100e) =
-        (vec![0.0; k], vec![0.0; k], vec![0.0; k]);
-    for c in 0..nc {
-        possible_h100e[origin[c]] += class_total[c] * index.chip_h100e[c];
-        stock_h100e[origin[c]] += ledger.stock[c] * index.chip_h100e[c];
-        sold_h100e[origin[c]] += ledger.sold_recently[c] * index.chip_h100e[c];
-    }
-    let market_room: Vec<f64> = (0..k)
-        .map(|b| {
-            let allowed = sales_allowance(
-                stock_h100e[b],
-                sold_h100e[b],
-                (p.max_stock_months, p.stock_correction_months),
-            );
-            if possible_h100e[b] > 0.0 {
-                (allowed / possible_h100e[b]).min(1.0)
-            } else {
-                1.0
-            }
-        })
-        .collect();
+    let (units_of, class_total) = possible_units(&mut order, &plans, &ledger, &in_production, p);
+    // Each fab makes its market's share of what it could make, but no fab cuts its output by more than
+    // `output_cut_max` in a month (wafer starts are planned ahead).
+    let market_room = market_room(
+        &class_total,
+        &origin,
+        market.markup.len(),
+        &ledger,
+        index,
+        p,
+    );
     for ((fab, plan), &possible) in order.iter_mut().zip(&plans).zip(&units_of) {
         let fab = &mut **fab;
         let owner = fab.owner;
@@ -309,21 +233,147 @@ pub fn production(
         } else {
             0.0
         };
-        let (growth, ceiling) = planned_growth(fab, rules, &market, &ledger, index, p, false);
-        if let Some(arrived) = fab.capacity_pipeline.pop_front() {
-            fab.wafers += arrived;
-        }
-        let planned = fab.wafers + fab.capacity_pipeline.iter().sum::<f64>();
-        fab.capacity_pipeline
-            .push_back(planned * monthly(growth.min(ceiling) * (1.0 - fill)));
-        if let Some(packaging) = fab.packaging {
-            let arrived = fab.packaging_pipeline.pop_front().unwrap_or(0.0);
-            let planned = packaging + arrived + fab.packaging_pipeline.iter().sum::<f64>();
-            let growth = growth.min(p.packaging_growth_max) * (1.0 - fill);
-            fab.packaging = Some(packaging + arrived);
-            fab.packaging_pipeline.push_back(planned * monthly(growth));
+        invest(fab, fill, &market, &ledger, (index, rules), p);
+    }
+}
+
+/// A fab's investment: the month's arrivals join its wafers and packaging, and the pipeline gets its
+/// planned growth ([`planned_growth`]: the margin, within its ceiling) times the share of what it could
+/// make that sold (`1 − fill`).
+fn invest(
+    fab: &mut Fab,
+    fill: f64,
+    market: &ChipMarket,
+    ledger: &ChipLedger,
+    (index, rules): (&WorldIndex, &Rules),
+    p: &Parameters,
+) {
+    let (growth, ceiling) = planned_growth(fab, rules, market, ledger, index, p, false);
+    if let Some(arrived) = fab.capacity_pipeline.pop_front() {
+        fab.wafers += arrived;
+    }
+    let planned = fab.wafers + fab.capacity_pipeline.iter().sum::<f64>();
+    fab.capacity_pipeline
+        .push_back(planned * monthly(growth.min(ceiling) * (1.0 - fill)));
+    if let Some(packaging) = fab.packaging {
+        let arrived = fab.packaging_pipeline.pop_front().unwrap_or(0.0);
+        let planned = packaging + arrived + fab.packaging_pipeline.iter().sum::<f64>();
+        let growth = growth.min(p.packaging_growth_max) * (1.0 - fill);
+        fab.packaging = Some(packaging + arrived);
+        fab.packaging_pipeline.push_back(planned * monthly(growth));
+    }
+}
+
+/// What each fab can make this month before it looks at what sells (units of its mix), and what all can
+/// make of each class; each fab's binding constraint is set on the way. Memory comes from world supply
+/// and substitutes first; each nation's stockpile of a memory input then yields at most a
+/// `stockpile_months`-th of what is left a month, shared among its fabs by what supply left each short
+/// (so that two fabs do not each draw the whole month's share).
+fn possible_units(
+    order: &mut [Mut<Fab>],
+    plans: &[Plan],
+    ledger: &ChipLedger,
+    in_production: &[bool],
+    p: &Parameters,
+) -> (Vec<f64>, Vec<f64>) {
+    // [memory input][nation]: what supply left the nation's fabs short.
+    let mut short: Vec<Vec<f64>> = ledger
+        .memory_stock
+        .iter()
+        .map(|by_nation| vec![0.0; by_nation.len()])
+        .collect();
+    for (fab, plan) in order.iter().zip(plans) {
+        let need = (plan.wafer_units + plan.bank_units).min(plan.packaging_units) * plan.stacks;
+        for &(i, got) in &plan.memory {
+            if need.is_finite() {
+                short[i][fab.owner] += (need - got).max(0.0);
+            }
         }
     }
+    let stock_draw = |i: usize, owner: usize, got: f64, plan: &Plan, stock: f64| -> f64 {
+        let need = (plan.wafer_units + plan.bank_units).min(plan.packaging_units) * plan.stacks;
+        let mine = (need - got).max(0.0);
+        let all = short[i][owner];
+        if all > 0.0 && mine.is_finite() {
+            stock / p.stockpile_months.max(1.0) * mine / all
+        } else {
+            0.0
+        }
+    };
+    let mut units_of: Vec<f64> = Vec::with_capacity(order.len());
+    let mut class_total = vec![0.0; in_production.len()];
+    for (fab, plan) in order.iter_mut().zip(plans) {
+        let fab = &mut **fab;
+        let owner = fab.owner;
+        fab.input_availability = plan.availability;
+        let memory_units = if plan.stacks > 0.0 {
+            let mut units = f64::INFINITY;
+            for &(i, got) in &plan.memory {
+                let from_stock = stock_draw(i, owner, got, plan, ledger.memory_stock[i][owner]);
+                units = units.min((got + from_stock) / plan.stacks);
+            }
+            units
+        } else {
+            f64::INFINITY
+        };
+        let units = if plan.share > 0.0 {
+            (plan.wafer_units + plan.bank_units)
+                .min(memory_units)
+                .min(plan.packaging_units)
+        } else {
+            0.0
+        };
+        fab.bound = if units >= plan.wafer_units + plan.bank_units {
+            Bound::Wafers
+        } else if memory_units <= plan.packaging_units {
+            Bound::Memory
+        } else {
+            Bound::Packaging
+        };
+        for &(c, share) in &fab.chips {
+            if in_production[c] && plan.share > 0.0 {
+                class_total[c] += units * share / plan.share;
+            }
+        }
+        units_of.push(units);
+    }
+    (units_of, class_total)
+}
+
+/// Produce what sells, market by market: when a market sold out, its fabs make all they can; with stock
+/// on hand, they make together its recent sales plus a third of the gap to a stock of `max_stock_months`
+/// of them (in H100e), each in proportion to what it could make. Each market's share of what its fabs
+/// could make (`class_total`, by class), at most 1.
+fn market_room(
+    class_total: &[f64],
+    origin: &[usize],
+    markets: usize,
+    ledger: &ChipLedger,
+    index: &WorldIndex,
+    p: &Parameters,
+) -> Vec<f64> {
+    let k = markets;
+    let (mut possible_h100e, mut stock_h100e, mut sold_h100e) =
+        (vec![0.0; k], vec![0.0; k], vec![0.0; k]);
+    for (c, &total) in class_total.iter().enumerate() {
+        possible_h100e[origin[c]] += total * index.chip_h100e[c];
+        stock_h100e[origin[c]] += ledger.stock[c] * index.chip_h100e[c];
+        sold_h100e[origin[c]] += ledger.sold_recently[c] * index.chip_h100e[c];
+    }
+    (0..k)
+        .map(|b| {
+            let allowed = sales_allowance(
+                stock_h100e[b],
+                sold_h100e[b],
+                (p.max_stock_months, p.stock_correction_months),
+            );
+            if possible_h100e[b] > 0.0 {
+                (allowed / possible_h100e[b]).min(1.0)
+            } else {
+                1.0
+            }
+        })
+        .collect()
 }
 
 /// What a market's fabs make at most this month (H100e): all they can when it sold out, else its recent

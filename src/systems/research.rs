@@ -45,48 +45,15 @@ pub fn research(
 
     // Last month's capabilities: each bloc's frontier lab and each nation's best open release, from the
     // nations' leaders as last month's research left them (found from the labs in the first month).
-    let mut last = leaders.take().unwrap_or_else(|| {
+    let last = leaders.take().unwrap_or_else(|| {
         let mut first = Leaders::new(nn);
         for (lab, state) in labs.iter() {
             first.note(lab, state.capability_flop);
         }
         first
     });
-    // Each bloc's best closed model: what its rivals try to extract (open weights are adopted instead).
-    let mut frontier: Vec<Option<(usize, f64)>> = vec![None; k];
-    for (n, best) in last.best_closed.iter().enumerate() {
-        if let (Some(side), Some((i, c))) = (sides[n], *best)
-            && frontier[side].is_none_or(|(fi, fc)| c > fc || (c == fc && i < fi))
-        {
-            frontier[side] = Some((i, c));
-        }
-    }
-    let open_by_owner = std::mem::take(&mut last.open);
-    // What each nation may adopt: the best open release it may legally obtain (weights controls cap
-    // the capability, in orders of magnitude, that targets may obtain).
-    let mut open_for = vec![0.0_f64; nn];
-    // Caps come from a few policy thresholds (no cap is infinite): each one's FLOP is worked out once.
-    let mut cap_flops: Vec<(f64, f64)> = Vec::new();
-    let mut flop_of = |cap: f64| {
-        if cap == f64::INFINITY {
-            return f64::INFINITY;
-        }
-        match cap_flops.iter().find(|(c, _)| *c == cap) {
-            Some(&(_, flop)) => flop,
-            None => {
-                let flop = 10f64.powf(cap);
-                cap_flops.push((cap, flop));
-                flop
-            }
-        }
-    };
-    for (owner, &c) in open_by_owner.iter().enumerate() {
-        if c > 0.0 {
-            for (n, best) in open_for.iter_mut().enumerate() {
-                *best = best.max(c.min(flop_of(rules.weights_cap.get(owner, n))));
-            }
-        }
-    }
+    let frontier = last.frontiers(sides, k);
+    let open_for = open_for(&last.open, rules);
     // Orders of magnitude behind, as factors on FLOP.
     let open_discount = 10f64.powf(-p.open_lag);
     let extraction_discount = 10f64.powf(-p.extraction_gap);
@@ -174,36 +141,78 @@ pub fn research(
     });
     *leaders = Some(next);
 
-    // Forensic false positives: skip ahead geometrically instead of drawing once per lab.
-    if p.false_positive_rate > 0.0
-        && let Ok(gaps) = Geometric::new(p.false_positive_rate)
-    {
-        let mut i = gaps.sample(&mut rngs.false_positive) as usize;
-        while i < index.labs.len() {
-            if !attempted[i]
-                && let Ok((lab, mut state)) = labs.get_mut(index.labs[i])
-            {
-                let target = rival_of(sides[lab.nation])
-                    .map(|(t, _)| t)
-                    .filter(|&t| t != lab.idx);
-                state.accused = true;
-                if let Some(target) = target {
-                    accuse(
-                        &mut log,
-                        &mut triggers,
-                        index,
-                        t,
-                        (lab, &state),
-                        target,
-                        true,
-                    );
-                }
+    false_accusations(
+        &attempted,
+        &mut labs,
+        (&mut rngs, &mut log, &mut triggers),
+        (&month, p.false_positive_rate),
+        rival_of,
+    );
+}
+
+/// Forensic false positives: each lab that did not attempt an extraction this month is accused with
+/// probability `false_positive_rate`, of the rival frontier it would target, skipping ahead geometrically
+/// instead of drawing once per lab.
+fn false_accusations(
+    attempted: &[bool],
+    labs: &mut Query<(&Lab, &mut LabState)>,
+    (rngs, log, triggers): (&mut Rngs, &mut EventLog, &mut TriggerState),
+    (month, rate): (&super::Month, f64),
+    rival_of: impl Fn(Option<usize>) -> Option<(usize, f64)>,
+) {
+    let (index, sides, t) = (&*month.index, &month.sides.0, month.t());
+    // No draw at all without false positives (a rate of 0, or NaN), as before there were any.
+    let Some(gaps) = (rate > 0.0).then(|| Geometric::new(rate).ok()).flatten() else {
+        return;
+    };
+    let mut i = gaps.sample(&mut rngs.false_positive) as usize;
+    while i < index.labs.len() {
+        if !attempted[i]
+            && let Ok((lab, mut state)) = labs.get_mut(index.labs[i])
+        {
+            let target = rival_of(sides[lab.nation])
+                .map(|(t, _)| t)
+                .filter(|&t| t != lab.idx);
+            state.accused = true;
+            if let Some(target) = target {
+                accuse(log, triggers, index, t, (lab, &state), target, true);
             }
-            i = i
-                .saturating_add(1)
-                .saturating_add(gaps.sample(&mut rngs.false_positive) as usize);
+        }
+        i = i
+            .saturating_add(1)
+            .saturating_add(gaps.sample(&mut rngs.false_positive) as usize);
+    }
+}
+
+/// What each nation may adopt: the best open release it may legally obtain, capability FLOP, from each
+/// owner nation's best open release (`open`); weights controls cap the capability, in orders of
+/// magnitude, that targets may obtain.
+fn open_for(open: &[f64], rules: &Rules) -> Vec<f64> {
+    let nn = open.len();
+    let mut open_for = vec![0.0_f64; nn];
+    // Caps come from a few policy thresholds (no cap is infinite): each one's FLOP is worked out once.
+    let mut cap_flops: Vec<(f64, f64)> = Vec::new();
+    let mut flop_of = |cap: f64| {
+        if cap == f64::INFINITY {
+            return f64::INFINITY;
+        }
+        match cap_flops.iter().find(|(c, _)| *c == cap) {
+            Some(&(_, flop)) => flop,
+            None => {
+                let flop = 10f64.powf(cap);
+                cap_flops.push((cap, flop));
+                flop
+            }
+        }
+    };
+    for (owner, &c) in open.iter().enumerate() {
+        if c > 0.0 {
+            for (n, best) in open_for.iter_mut().enumerate() {
+                *best = best.max(c.min(flop_of(rules.weights_cap.get(owner, n))));
+            }
         }
     }
+    open_for
 }
 
 /// The capability a lab gains from a model it may use (an open release, or one it extracted), in FLOP:
@@ -227,6 +236,20 @@ pub struct Leaders {
 }
 
 impl Leaders {
+    /// Each bloc's best closed model (its lab and capability FLOP, the lowest index among equals),
+    /// from its nations' leaders: what its rivals try to extract (open weights are adopted instead).
+    fn frontiers(&self, sides: &[Option<usize>], blocs: usize) -> Vec<Option<(usize, f64)>> {
+        let mut frontier: Vec<Option<(usize, f64)>> = vec![None; blocs];
+        for (n, best) in self.best_closed.iter().enumerate() {
+            if let (Some(side), Some((i, c))) = (sides[n], *best)
+                && frontier[side].is_none_or(|(fi, fc)| c > fc || (c == fc && i < fi))
+            {
+                frontier[side] = Some((i, c));
+            }
+        }
+        frontier
+    }
+
     fn new(nations: usize) -> Self {
         Leaders {
             best_closed: vec![None; nations],

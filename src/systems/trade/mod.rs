@@ -116,34 +116,14 @@ pub fn trade(
     let lab_rows = lab_buyers(&labs, index, sides, &price, &mut buyers, &mut expected);
     let installers = buyers.len();
 
-    // The nation's buyers pay for the power under construction; then they install within the room.
-    let lead = f64::from(p.dc_lead_months);
-    let building = power::under_construction(&nations, nn);
-    let plan: Vec<f64> = buyers.iter().map(|b| b.money).collect();
-    let nation: Vec<usize> = buyers.iter().map(|b| b.nation).collect();
-    let (payments, paid_share) =
-        power::pay_for_construction(&plan, &nation, &building, (p.facility_usd_per_w, lead));
-    market.datacentre_spend = 0.0;
-    for (b, pay) in buyers.iter_mut().zip(&payments) {
-        let pay = pay.min(b.money);
-        b.facility = pay;
-        b.money -= pay;
-        market.datacentre_spend += pay;
-    }
-    let room_gw = power::build(&mut nations, &paid_share, (t, lead));
-    let money: Vec<f64> = buyers.iter().map(|b| b.money).collect();
-    let (fit, fitted) = power::fit_to_power(
-        (&money, &plan, &expected, &nation),
-        &mut nations,
-        &room_gw,
-        (p.watts_at(trend_month as i32), p.facility_usd_per_w),
-        (p.power_trend_months, p.power_trend_step_max),
+    let fit = within_power(
+        &mut buyers,
+        &expected,
+        (&mut nations, nn),
+        &mut market,
+        p,
+        (t, trend_month),
     );
-    for (b, (money, legal)) in buyers.iter_mut().zip(fitted) {
-        b.kept_by_power = b.money - money;
-        b.money = money;
-        b.legal = legal;
-    }
 
     let mut classes: Vec<&ChipClass> = goods.chips.iter().collect();
     classes.sort_by_key(|c| c.idx);
@@ -189,20 +169,7 @@ pub fn trade(
         p.chip_sale_rounds,
     );
     sale::move_markups(&mut market, &classes, &ledger, p);
-    // Fabs watch recent sales: an exponential average over `fab_sales_memory_months`.
-    let ChipLedger {
-        sold_recently,
-        sold_last_month,
-        ..
-    } = &mut *ledger;
-    for (recent, &sold) in sold_recently.iter_mut().zip(sold_last_month.iter()) {
-        // The first month's sales are the first month's average.
-        *recent = if t == 0 {
-            sold
-        } else {
-            *recent + (sold - *recent) / p.fab_sales_memory_months
-        };
-    }
+    remember_sales(&mut ledger, t, p);
 
     let (installing, smugglers) = buyers.split_at_mut(installers);
     let shipment = smuggling::Shipment {
@@ -222,6 +189,63 @@ pub fn trade(
     market.smuggling = installing.iter().map(|b| b.smuggling).sum();
     book_installed(installing, &mut ledger, &mut market, sides, p);
     record_purchases(region_rows, &lab_rows, installing, &mut labs);
+}
+
+/// The nation's buyers pay for the power under construction (their datacentre spend); then each keeps of
+/// its money what buys chips within the power its nation has room for ([`power::fit_to_power`]).
+fn within_power(
+    buyers: &mut [sale::Buyer],
+    expected: &[f64],
+    (nations, nn): (&mut Query<(&Nation, &mut Power)>, usize),
+    market: &mut ChipMarket,
+    p: &Parameters,
+    (t, trend_month): (u32, u32),
+) -> power::PowerFit {
+    let lead = f64::from(p.dc_lead_months);
+    let building = power::under_construction(nations, nn);
+    let plan: Vec<f64> = buyers.iter().map(|b| b.money).collect();
+    let nation: Vec<usize> = buyers.iter().map(|b| b.nation).collect();
+    let (payments, paid_share) =
+        power::pay_for_construction(&plan, &nation, &building, (p.facility_usd_per_w, lead));
+    market.datacentre_spend = 0.0;
+    for (b, pay) in buyers.iter_mut().zip(&payments) {
+        let pay = pay.min(b.money);
+        b.facility = pay;
+        b.money -= pay;
+        market.datacentre_spend += pay;
+    }
+    let room_gw = power::build(nations, &paid_share, (t, lead));
+    let money: Vec<f64> = buyers.iter().map(|b| b.money).collect();
+    let (fit, fitted) = power::fit_to_power(
+        (&money, &plan, expected, &nation),
+        nations,
+        &room_gw,
+        (p.watts_at(trend_month as i32), p.facility_usd_per_w),
+        (p.power_trend_months, p.power_trend_step_max),
+    );
+    for (b, (money, legal)) in buyers.iter_mut().zip(fitted) {
+        b.kept_by_power = b.money - money;
+        b.money = money;
+        b.legal = legal;
+    }
+    fit
+}
+
+/// Fabs watch recent sales: an exponential average over `fab_sales_memory_months` (the first month's
+/// sales are the first month's average).
+fn remember_sales(ledger: &mut ChipLedger, t: u32, p: &Parameters) {
+    let ChipLedger {
+        sold_recently,
+        sold_last_month,
+        ..
+    } = ledger;
+    for (recent, &sold) in sold_recently.iter_mut().zip(sold_last_month.iter()) {
+        *recent = if t == 0 {
+            sold
+        } else {
+            *recent + (sold - *recent) / p.fab_sales_memory_months
+        };
+    }
 }
 
 /// A region buying chips, in the order of the regions' ids.
