@@ -491,126 +491,7 @@ impl SweepSpec {
                     format!("column `{}` is used twice; give one a `name`", p.column()),
                 );
             }
-            if s.design == DesignKind::File {
-                let given = p.values.is_some()
-                    || p.distribution.is_some()
-                    || p.min.is_some()
-                    || p.max.is_some()
-                    || p.mode.is_some()
-                    || p.mean.is_some()
-                    || p.sd.is_some()
-                    || p.weights.is_some();
-                if given {
-                    push(
-                        &at("key"),
-                        "the file design takes the values from the file: give only `key` (and \
-                         `name`, `integer`)"
-                            .into(),
-                    );
-                }
-                continue;
-            }
-            let mut need = |k: &str, v: Option<f64>| {
-                if v.is_none_or(|x| !x.is_finite()) {
-                    push(
-                        &at(k),
-                        format!("required by the {:?} distribution", p.kind()),
-                    );
-                }
-            };
-            match p.kind() {
-                DistributionKind::Choice => {}
-                DistributionKind::Uniform | DistributionKind::LogUniform => {
-                    need("min", p.min);
-                    need("max", p.max);
-                }
-                DistributionKind::Normal => {
-                    need("mean", p.mean);
-                    need("sd", p.sd);
-                }
-                DistributionKind::Triangular => {
-                    need("min", p.min);
-                    need("mode", p.mode);
-                    need("max", p.max);
-                }
-            }
-            match p.kind() {
-                DistributionKind::Choice => match &p.values {
-                    None => {
-                        let bounds = p.min.is_some() || p.max.is_some();
-                        push(
-                            &at("values"),
-                            if bounds {
-                                "give `values`, or a `distribution` for `min` and `max` (say \
-                                 distribution = \"uniform\")"
-                                    .into()
-                            } else {
-                                "give `values` or a `distribution`".into()
-                            },
-                        )
-                    }
-                    Some(v) if v.is_empty() => push(&at("values"), "is empty".into()),
-                    Some(v) => {
-                        if let Some(w) = &p.weights
-                            && (w.len() != v.len()
-                                || w.iter().any(|x| x.is_nan() || *x < 0.0)
-                                || w.iter().sum::<f64>() <= 0.0)
-                        {
-                            push(
-                                &at("weights"),
-                                "one non-negative weight per value, not all zero".into(),
-                            );
-                        }
-                    }
-                },
-                DistributionKind::Uniform | DistributionKind::LogUniform => {
-                    if let (Some(a), Some(b)) = (p.min, p.max)
-                        && a >= b
-                    {
-                        push(&at("max"), "must be greater than min".into());
-                    }
-                    if p.kind() == DistributionKind::LogUniform && p.min.is_some_and(|a| a <= 0.0) {
-                        push(&at("min"), "log-uniform needs min > 0".into());
-                    }
-                }
-                DistributionKind::Normal => {
-                    if p.sd.is_some_and(|s| s <= 0.0) {
-                        push(&at("sd"), "must be positive".into());
-                    }
-                }
-                DistributionKind::Triangular => {
-                    if let (Some(a), Some(c), Some(b)) = (p.min, p.mode, p.max)
-                        && !(a <= c && c <= b && a < b)
-                    {
-                        push(&at("mode"), "needs min ≤ mode ≤ max, min < max".into());
-                    }
-                }
-            }
-            if p.distribution.is_some()
-                && p.kind() != DistributionKind::Choice
-                && p.values.is_some()
-            {
-                push(
-                    &at("values"),
-                    "give either `values` or a continuous `distribution`, not both".into(),
-                );
-            }
-            if s.design == DesignKind::Grid && p.values.is_none() {
-                push(&at("values"), "the grid design needs `values`".into());
-            }
-            if p.integer
-                && matches!(p.kind(), DistributionKind::Uniform)
-                && let (Some(a), Some(b)) = (p.min, p.max)
-                && a.ceil() > b.floor()
-            {
-                push(
-                    &at("integer"),
-                    format!("no whole number lies between min = {a} and max = {b}"),
-                );
-            }
-            if let Some((path, message)) = beyond_range(p) {
-                push(&at(path), message);
-            }
+            parameter_problems(p, s.design, &at, &mut push);
         }
         out
     }
@@ -768,6 +649,134 @@ fn parameter_range(key: &str) -> Option<(f64, f64)> {
         .iter()
         .find(|d| d.name == name)
         .map(|d| (d.min, d.max))
+}
+
+/// A `[[parameter]]`'s own problems under `design`: the keys its distribution needs, and their values'
+/// consistency; `at(key)` is the key's path.
+fn parameter_problems(
+    p: &ParameterSpec,
+    design: DesignKind,
+    at: &dyn Fn(&str) -> String,
+    push: &mut dyn FnMut(&str, String),
+) {
+    let s_design = design;
+    if s_design == DesignKind::File {
+        let given = p.values.is_some()
+            || p.distribution.is_some()
+            || p.min.is_some()
+            || p.max.is_some()
+            || p.mode.is_some()
+            || p.mean.is_some()
+            || p.sd.is_some()
+            || p.weights.is_some();
+        if given {
+            push(
+                &at("key"),
+                "the file design takes the values from the file: give only `key` (and \
+                     `name`, `integer`)"
+                    .into(),
+            );
+        }
+        return;
+    }
+    let mut need = |k: &str, v: Option<f64>| {
+        if v.is_none_or(|x| !x.is_finite()) {
+            push(
+                &at(k),
+                format!("required by the {:?} distribution", p.kind()),
+            );
+        }
+    };
+    match p.kind() {
+        DistributionKind::Choice => {}
+        DistributionKind::Uniform | DistributionKind::LogUniform => {
+            need("min", p.min);
+            need("max", p.max);
+        }
+        DistributionKind::Normal => {
+            need("mean", p.mean);
+            need("sd", p.sd);
+        }
+        DistributionKind::Triangular => {
+            need("min", p.min);
+            need("mode", p.mode);
+            need("max", p.max);
+        }
+    }
+    match p.kind() {
+        DistributionKind::Choice => match &p.values {
+            None => {
+                let bounds = p.min.is_some() || p.max.is_some();
+                push(
+                    &at("values"),
+                    if bounds {
+                        "give `values`, or a `distribution` for `min` and `max` (say \
+                             distribution = \"uniform\")"
+                            .into()
+                    } else {
+                        "give `values` or a `distribution`".into()
+                    },
+                )
+            }
+            Some(v) if v.is_empty() => push(&at("values"), "is empty".into()),
+            Some(v) => {
+                if let Some(w) = &p.weights
+                    && (w.len() != v.len()
+                        || w.iter().any(|x| x.is_nan() || *x < 0.0)
+                        || w.iter().sum::<f64>() <= 0.0)
+                {
+                    push(
+                        &at("weights"),
+                        "one non-negative weight per value, not all zero".into(),
+                    );
+                }
+            }
+        },
+        DistributionKind::Uniform | DistributionKind::LogUniform => {
+            if let (Some(a), Some(b)) = (p.min, p.max)
+                && a >= b
+            {
+                push(&at("max"), "must be greater than min".into());
+            }
+            if p.kind() == DistributionKind::LogUniform && p.min.is_some_and(|a| a <= 0.0) {
+                push(&at("min"), "log-uniform needs min > 0".into());
+            }
+        }
+        DistributionKind::Normal => {
+            if p.sd.is_some_and(|s| s <= 0.0) {
+                push(&at("sd"), "must be positive".into());
+            }
+        }
+        DistributionKind::Triangular => {
+            if let (Some(a), Some(c), Some(b)) = (p.min, p.mode, p.max)
+                && !(a <= c && c <= b && a < b)
+            {
+                push(&at("mode"), "needs min ≤ mode ≤ max, min < max".into());
+            }
+        }
+    }
+    if p.distribution.is_some() && p.kind() != DistributionKind::Choice && p.values.is_some() {
+        push(
+            &at("values"),
+            "give either `values` or a continuous `distribution`, not both".into(),
+        );
+    }
+    if s_design == DesignKind::Grid && p.values.is_none() {
+        push(&at("values"), "the grid design needs `values`".into());
+    }
+    if p.integer
+        && matches!(p.kind(), DistributionKind::Uniform)
+        && let (Some(a), Some(b)) = (p.min, p.max)
+        && a.ceil() > b.floor()
+    {
+        push(
+            &at("integer"),
+            format!("no whole number lies between min = {a} and max = {b}"),
+        );
+    }
+    if let Some((path, message)) = beyond_range(p) {
+        push(&at(path), message);
+    }
 }
 
 /// A swept model parameter whose values or distribution reach outside its documented range: every
