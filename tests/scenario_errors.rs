@@ -70,6 +70,28 @@ fn wrong_type_says_what_was_expected() {
 }
 
 #[test]
+fn a_fraction_where_a_whole_number_belongs_is_told_the_range() {
+    let d = errors(
+        "extends = \"baseline\"\n[scenario]\nname = \"x\"\nmonths = 2.5\n[parameters]\nreoffer_rounds = 3.5\n",
+    );
+    // A parameter's range is its declaration's; other keys' their limits'.
+    expect(
+        &d,
+        6,
+        1,
+        "parameters.reoffer_rounds",
+        "expected u32 (a whole number from 0 to 100, rounds)",
+    );
+    expect(
+        &d,
+        4,
+        1,
+        "scenario.months",
+        "expected u32 (a whole number from 1 to 1200: months of the run",
+    );
+}
+
+#[test]
 fn unresolved_reference_in_an_added_policy_points_into_the_extending_file() {
     let d = errors(
         r#"extends = "baseline"

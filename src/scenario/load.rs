@@ -1101,6 +1101,35 @@ fn typed<T: DeserializeOwned>(value: &Value, path: &str, problems: &mut Problems
             }
         }
         let mut said = suggest::serde_message(&message);
+        // A number where a whole number is expected: say so, and the key's range if it has one.
+        if message.starts_with("invalid type: floating point")
+            && [
+                "expected u32",
+                "expected u64",
+                "expected i32",
+                "expected i64",
+            ]
+            .iter()
+            .any(|e| message.ends_with(e))
+        {
+            // A model parameter's range is declared with it; other keys' in `limits`.
+            let parameter = full.strip_prefix("parameters.").and_then(|name| {
+                crate::parameters::PARAMETER_DOCS
+                    .iter()
+                    .find(|d| d.name == name)
+            });
+            said = match (parameter, super::limits::limit_of(&full)) {
+                (Some(d), _) => format!(
+                    "{said} (a whole number from {} to {}, {})",
+                    d.min, d.max, d.unit
+                ),
+                (None, Some(l)) => format!(
+                    "{said} (a whole number from {} to {}: {})",
+                    l.min, l.max, l.what
+                ),
+                (None, None) => format!("{said} (a whole number)"),
+            };
+        }
         // A key an earlier version of the format had: say what replaced it.
         if let Some(hint) =
             quoted_after(&message, "unknown field `").and_then(super::validate::replaced_key_hint)
