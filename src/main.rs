@@ -869,6 +869,28 @@ enum Against {
     Counterfactual,
 }
 
+/// `compare` of a `run --seeds` folder: every seed against its own counterfactual, with the numbers'
+/// spread, into `out` (default: output/compare).
+fn compare_ensemble(dir: &Path, focus: &[String], out: Option<PathBuf>) -> Result<()> {
+    use fracture::comparison;
+    let ensemble = fracture::ensemble::Ensemble::read(dir, focus)?;
+    let Some(frame) = ensemble.frame() else {
+        anyhow::bail!(
+            "{} holds runs without a counterfactual/ folder: they are not a story's, or were run \
+             with --no-baseline",
+            dir.shown()
+        );
+    };
+    let out = out.unwrap_or_else(|| PathBuf::from("output").join("compare"));
+    check_compare_destination(&out)?;
+    let file = out.join(comparison::FILE);
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.shown()))?;
+    output::write_parquet(&file, &frame?)?;
+    out!("{}", ensemble_text(&ensemble, &out));
+    outln!("\n{} → {}", comparison::FILE, out.shown());
+    Ok(())
+}
+
 fn compare(
     run_dirs: &[PathBuf],
     against: Option<Against>,
@@ -896,22 +918,7 @@ fn compare(
                 fracture::ensemble::SEED_PREFIX
             );
         }
-        let ensemble = fracture::ensemble::Ensemble::read(d, focus)?;
-        let Some(frame) = ensemble.frame() else {
-            anyhow::bail!(
-                "{} holds runs without a counterfactual/ folder: they are not a story's, or were run \
-                 with --no-baseline",
-                d.shown()
-            );
-        };
-        let out = out.unwrap_or_else(|| PathBuf::from("output").join("compare"));
-        check_compare_destination(&out)?;
-        let file = out.join(comparison::FILE);
-        std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.shown()))?;
-        output::write_parquet(&file, &frame?)?;
-        out!("{}", ensemble_text(&ensemble, &out));
-        outln!("\n{} → {}", comparison::FILE, out.shown());
-        return Ok(());
+        return compare_ensemble(d, focus, out);
     }
     let mut runs = Vec::with_capacity(run_dirs.len());
     for (i, d) in run_dirs.iter().enumerate() {

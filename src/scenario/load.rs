@@ -444,6 +444,38 @@ fn finish(
     Err(ScenarioError { diagnostics })
 }
 
+/// A file that is not TOML, located where the parser stopped (nowhere, without a span: the parser's
+/// recursion limit), with a hint for the two refusals users meet.
+fn not_toml(e: &toml::de::Error, name: &str, text: &str) -> ScenarioError {
+    let mut message = format!("not valid TOML: {}", e.message().trim());
+    if message.contains("recursion limit") {
+        message.push_str(" (keys or tables nested too deeply)");
+    }
+    if message.contains("as i128") {
+        message.push_str(
+            " (TOML's integers are 64-bit, up to 9223372036854775807: write a larger number as a \
+             float, e.g. 1e24)",
+        );
+    }
+    // Without a span no line or key is known: none is named, rather than the file's first key.
+    let (line, column, key_path) = match e.span() {
+        Some(span) => {
+            let (l, c) = line_column(text, span.start);
+            (Some(l), Some(c), key_at(text, span.start))
+        }
+        None => (None, None, String::new()),
+    };
+    ScenarioError {
+        diagnostics: vec![Diagnostic {
+            file: name.to_string(),
+            line,
+            column,
+            key_path,
+            message,
+        }],
+    }
+}
+
 /// Reads and parses a file and, recursively, the files it extends, each once: pushes them to `files`
 /// and returns (file index, table), base first. `seen` is the chain so far as (identity, name): a
 /// file's identity is its canonical path, so that a file extending itself by another path
@@ -484,37 +516,8 @@ fn read_chain(
     };
     seen.push((identity, name.clone()));
 
-    let not_toml = |e: &toml::de::Error| {
-        let mut message = format!("not valid TOML: {}", e.message().trim());
-        if message.contains("recursion limit") {
-            message.push_str(" (keys or tables nested too deeply)");
-        }
-        if message.contains("as i128") {
-            message.push_str(
-                " (TOML's integers are 64-bit, up to 9223372036854775807: write a larger number as a \
-                 float, e.g. 1e24)",
-            );
-        }
-        // Without a span (the parser's recursion limit) no line or key is known: none is named,
-        // rather than the file's first key.
-        let (line, column, key_path) = match e.span() {
-            Some(span) => {
-                let (l, c) = line_column(&text, span.start);
-                (Some(l), Some(c), key_at(&text, span.start))
-            }
-            None => (None, None, String::new()),
-        };
-        ScenarioError {
-            diagnostics: vec![Diagnostic {
-                file: name.clone(),
-                line,
-                column,
-                key_path,
-                message,
-            }],
-        }
-    };
-    let (mut table, positions) = parse_with_positions(&text).map_err(|e| not_toml(&e))?;
+    let (mut table, positions) =
+        parse_with_positions(&text).map_err(|e| not_toml(&e, &name, &text))?;
 
     let extends = table.remove("extends");
     files.push(SourceFile::new(name.clone(), text, positions));

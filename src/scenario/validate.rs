@@ -1007,7 +1007,8 @@ fn placeholder(field: &str, v: &str, template: bool) -> Result<bool, String> {
     }
 }
 
-fn check_policy(policy: &Policy, at: &str, ids: &Ids, template: bool, p: &mut Problems) {
+/// A policy's keys against its kind's declaration: each key it needs, and none it does not take.
+fn check_policy_keys(policy: &Policy, at: &str, p: &mut Problems) {
     let kind = policy.kind.as_str();
     let (needs, takes) = (policy.kind.needs(), policy.kind.takes());
     let set = policy.keys_set();
@@ -1040,6 +1041,10 @@ fn check_policy(policy: &Policy, at: &str, ids: &Ids, template: bool, p: &mut Pr
             ));
         }
     }
+}
+
+fn check_policy(policy: &Policy, at: &str, ids: &Ids, template: bool, p: &mut Problems) {
+    check_policy_keys(policy, at, p);
     if matches!(
         policy.kind,
         PolicyKind::ChipExportControl | PolicyKind::PurchaseDiscouragement | PolicyKind::LicenceFee

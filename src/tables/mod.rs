@@ -308,6 +308,40 @@ pub const BOUNDS: [&str; 4] = ["wafers", "memory", "packaging", "sales"];
 pub const NON_ALIGNED: &str = "non_aligned";
 pub const NO_PROVIDER: &str = "";
 
+/// The labs with rows in the labs table, by index, and each lab's row within a month (`NOT_RECORDED`
+/// for one without): every lab, a sample of `lab_sample` members of each population (`member` 0, a lab
+/// of its own, always), or none without lab rows.
+fn recorded_labs(
+    d: &Dictionaries,
+    recording: Recording,
+    population_sizes: &[u32],
+) -> (Vec<u32>, Option<Vec<u32>>) {
+    let detail = recording.detail;
+    let nl = d.lab_nations.len();
+    match recording.lab_sample {
+        Some(n) if detail.labs() => {
+            let kept: Vec<Vec<u32>> = population_sizes
+                .iter()
+                .map(|&count| sampled_members(count, n))
+                .collect();
+            let mut recorded = Vec::new();
+            let mut rows = vec![NOT_RECORDED; nl];
+            for (lab, row) in rows.iter_mut().enumerate() {
+                let member = d.lab_members[lab];
+                let population = d.lab_populations[lab] as usize;
+                if member == 0 || kept[population].binary_search(&member).is_ok() {
+                    *row = recorded.len() as u32;
+                    recorded.push(lab as u32);
+                }
+            }
+            (recorded, Some(rows))
+        }
+        // No rows, no keys: a summary run of a big world holds nothing per lab here.
+        _ if detail.labs() => ((0..nl as u32).collect(), None),
+        _ => (Vec::new(), None),
+    }
+}
+
 impl Recorder {
     pub fn new(d: Dictionaries, recording: Recording) -> Self {
         let detail = recording.detail;
@@ -351,28 +385,7 @@ impl Recorder {
         for &p in &d.lab_populations {
             population_sizes[p as usize] += 1;
         }
-        let (recorded, lab_rows): (Vec<u32>, Option<Vec<u32>>) = match recording.lab_sample {
-            Some(n) if detail.labs() => {
-                let kept: Vec<Vec<u32>> = population_sizes
-                    .iter()
-                    .map(|&count| sampled_members(count, n))
-                    .collect();
-                let mut recorded = Vec::new();
-                let mut rows = vec![NOT_RECORDED; nl];
-                for (lab, row) in rows.iter_mut().enumerate() {
-                    let member = d.lab_members[lab];
-                    let population = d.lab_populations[lab] as usize;
-                    if member == 0 || kept[population].binary_search(&member).is_ok() {
-                        *row = recorded.len() as u32;
-                        recorded.push(lab as u32);
-                    }
-                }
-                (recorded, Some(rows))
-            }
-            // No rows, no keys: a summary run of a big world holds nothing per lab here.
-            _ if detail.labs() => ((0..nl as u32).collect(), None),
-            _ => (Vec::new(), None),
-        };
+        let (recorded, lab_rows) = recorded_labs(&d, recording, &population_sizes);
         let of = |column: &[u32]| -> Vec<u32> {
             recorded.iter().map(|&lab| column[lab as usize]).collect()
         };
