@@ -338,6 +338,32 @@ fn main() -> ExitCode {
     }
 }
 
+/// Refuses a result folder `run` may not replace; a report asked over a run already there is told that
+/// `fracture report` adds one without running again.
+fn check_run_destination(dir: &Path, args: &RunArgs) -> Result<()> {
+    output::check_destination(dir, args.force).map_err(|e| {
+        if args.report && !args.force && dir.join("manifest.json").is_file() {
+            anyhow::anyhow!(
+                "{e}; or, to add a report to the run already there without running it again: \
+                 fracture report {}",
+                dir.shown()
+            )
+        } else {
+            e
+        }
+    })
+}
+
+/// What the progress line calls a run: the scenario, with its counterfactual and seeds if any.
+fn progress_label(name: &str, counterfactual: bool, seeds: Option<u32>) -> String {
+    match (counterfactual, seeds) {
+        (true, Some(n)) => format!("{name} and its counterfactual, {n} seeds"),
+        (false, Some(n)) => format!("{name}, {n} seeds"),
+        (true, None) => format!("{name} and its counterfactual"),
+        (false, None) => name.to_string(),
+    }
+}
+
 fn run(args: RunArgs) -> Result<()> {
     let name = args.scenario.as_deref().unwrap_or("baseline");
     // The `--set`s as written, then --seed and --months (clap holds them to the files' bounds).
@@ -359,18 +385,7 @@ fn run(args: RunArgs) -> Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("output").join(&scenario.scenario.name));
-    output::check_destination(&dir, args.force).map_err(|e| {
-        // A report asked over a run already there: `fracture report` adds one without running again.
-        if args.report && !args.force && dir.join("manifest.json").is_file() {
-            anyhow::anyhow!(
-                "{e}; or, to add a report to the run already there without running it again: \
-                 fracture report {}",
-                dir.shown()
-            )
-        } else {
-            e
-        }
-    })?;
+    check_run_destination(&dir, &args)?;
     // An unknown --focus nation is refused before the months run, not after.
     let nations: Vec<(String, String)> = scenario
         .nation
@@ -440,15 +455,11 @@ fn run(args: RunArgs) -> Result<()> {
     // Only runs that take more than a second get a bar on a terminal; elsewhere (a Slurm log) a plain
     // line every few seconds.
     let progress = fracture::progress::Progress::new(
-        match (counterfactual.is_some(), args.seeds) {
-            (true, Some(n)) => format!(
-                "{} and its counterfactual, {n} seeds",
-                scenario.scenario.name
-            ),
-            (false, Some(n)) => format!("{}, {n} seeds", scenario.scenario.name),
-            (true, None) => format!("{} and its counterfactual", scenario.scenario.name),
-            (false, None) => scenario.scenario.name.clone(),
-        },
+        progress_label(
+            &scenario.scenario.name,
+            counterfactual.is_some(),
+            args.seeds,
+        ),
         "months",
         months as u64 * runs * seeds,
         !args.quiet,
@@ -1314,8 +1325,84 @@ enum ExportPer {
     Run,
 }
 
+/// `sweep run`: the shard given (`--shard I/N`, else the environment's array index, else the only one)
+/// of the sweep in `spec`, planned into `out` if no plan is there yet and checked against it if one is.
+fn sweep_run(
+    spec: &Path,
+    out: &Path,
+    shard: Option<&str>,
+    options: fracture::sweep::RunOptions,
+) -> Result<()> {
+    use fracture::sweep::{Plan, Prepared, ShardOutcome, SweepSpec, dataset};
+    let file = SweepSpec::read(spec)?;
+    let given = shard.map(parse_shard).transpose()?;
+    // A bad SLURM_ARRAY_TASK_ID is refused before anything is written (a plan included).
+    let from_env = if given.is_none() { env_shard()? } else { None };
+    let sweep_dir = dataset::sweep_dir(out, &file.spec.sweep.name);
+    let prepared = Prepared::new(&file)?;
+    let shards = if sweep_dir.join(dataset::PLAN).exists() {
+        let plan = Plan::read(&sweep_dir)?;
+        plan.check(&prepared.spec_hash)?;
+        if let Some((_, n)) = given
+            && n != plan.shards
+        {
+            anyhow::bail!("--shard says {n} shards, the plan {}", plan.shards);
+        }
+        plan.shards
+    } else {
+        let n = given.map_or(1, |(_, n)| n);
+        if let Some(i) = from_env {
+            anyhow::ensure!(
+                i < n,
+                "shard {i} (from the environment) does not exist: the sweep has {n} shard{} \
+                 (plan more with `sweep plan --shards N` or pass --shard I/N); nothing was \
+                 written",
+                if n == 1 { "" } else { "s" }
+            );
+        }
+        prepared.plan(n).write_or_check(out)?;
+        n
+    };
+    let index = match given {
+        Some((i, _)) => i,
+        None => match from_env {
+            Some(i) => i,
+            None if shards == 1 => 0,
+            None => anyhow::bail!(
+                "which shard? pass --shard I/{shards}, or set SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX"
+            ),
+        },
+    };
+    anyhow::ensure!(
+        index < shards,
+        "shard {index} does not exist: the plan has {shards} shards"
+    );
+    let quiet = !options.progress;
+    let started = Instant::now();
+    match prepared.run_shard(out, index, shards, &options)? {
+        ShardOutcome::AlreadyComplete => {
+            if !quiet {
+                errln!("shard {index}/{shards} is already complete");
+            }
+        }
+        ShardOutcome::Stopped { parts } => {
+            errln!("stopped after {parts} parts, as asked");
+        }
+        ShardOutcome::Completed { runs, ran, failed } => {
+            if !quiet {
+                outln!(
+                    "shard {index}/{shards}: {runs} runs complete ({ran} of them run now, in {:.1} s; {failed} failed) → {}",
+                    started.elapsed().as_secs_f64(),
+                    dataset::shard_dir(out, &prepared.spec.sweep.name, index).shown()
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 fn sweep_command(command: SweepCommand) -> Result<()> {
-    use fracture::sweep::{Plan, Prepared, RunOptions, ShardOutcome, SweepSpec, dataset};
+    use fracture::sweep::{Prepared, RunOptions, SweepSpec, dataset};
     match command {
         SweepCommand::Plan { spec, shards, out } => {
             anyhow::ensure!(
@@ -1344,77 +1431,17 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
             resume,
             stop_after_parts,
             quiet,
-        } => {
-            let file = SweepSpec::read(&spec)?;
-            let given = shard.as_deref().map(parse_shard).transpose()?;
-            // A bad SLURM_ARRAY_TASK_ID is refused before anything is written (a plan included).
-            let from_env = if given.is_none() { env_shard()? } else { None };
-            let sweep_dir = dataset::sweep_dir(&out, &file.spec.sweep.name);
-            let prepared = Prepared::new(&file)?;
-            let shards = if sweep_dir.join(dataset::PLAN).exists() {
-                let plan = Plan::read(&sweep_dir)?;
-                plan.check(&prepared.spec_hash)?;
-                if let Some((_, n)) = given
-                    && n != plan.shards
-                {
-                    anyhow::bail!("--shard says {n} shards, the plan {}", plan.shards);
-                }
-                plan.shards
-            } else {
-                let n = given.map_or(1, |(_, n)| n);
-                if let Some(i) = from_env {
-                    anyhow::ensure!(
-                        i < n,
-                        "shard {i} (from the environment) does not exist: the sweep has {n} shard{} \
-                         (plan more with `sweep plan --shards N` or pass --shard I/N); nothing was \
-                         written",
-                        if n == 1 { "" } else { "s" }
-                    );
-                }
-                prepared.plan(n).write_or_check(&out)?;
-                n
-            };
-            let index = match given {
-                Some((i, _)) => i,
-                None => match from_env {
-                    Some(i) => i,
-                    None if shards == 1 => 0,
-                    None => anyhow::bail!(
-                        "which shard? pass --shard I/{shards}, or set SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX"
-                    ),
-                },
-            };
-            anyhow::ensure!(
-                index < shards,
-                "shard {index} does not exist: the plan has {shards} shards"
-            );
-            let options = RunOptions {
+        } => sweep_run(
+            &spec,
+            &out,
+            shard.as_deref(),
+            RunOptions {
                 threads,
                 resume,
                 stop_after_parts,
                 progress: !quiet,
-            };
-            let started = Instant::now();
-            match prepared.run_shard(&out, index, shards, &options)? {
-                ShardOutcome::AlreadyComplete => {
-                    if !quiet {
-                        errln!("shard {index}/{shards} is already complete");
-                    }
-                }
-                ShardOutcome::Stopped { parts } => {
-                    errln!("stopped after {parts} parts, as asked");
-                }
-                ShardOutcome::Completed { runs, ran, failed } => {
-                    if !quiet {
-                        outln!(
-                            "shard {index}/{shards}: {runs} runs complete ({ran} of them run now, in {:.1} s; {failed} failed) → {}",
-                            started.elapsed().as_secs_f64(),
-                            dataset::shard_dir(&out, &prepared.spec.sweep.name, index).shown()
-                        );
-                    }
-                }
-            }
-        }
+            },
+        )?,
         SweepCommand::Status { dir } => {
             let status = dataset::status(&dir)?;
             for (i, why) in &status.damaged {
