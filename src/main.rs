@@ -338,6 +338,43 @@ fn main() -> ExitCode {
     }
 }
 
+/// What `run` prints of a run: where it went, the final month's numbers and, for a story, its effects
+/// against the counterfactual (and the `--set`s the counterfactual leaves out, `skipped`).
+fn print_run(
+    done: &SeedRun,
+    scenario: &scenario::Scenario,
+    seed: u64,
+    dir: &Path,
+    skipped: &[String],
+) -> Result<()> {
+    outln!(
+        "{} ({} months from {}, seed {}) → {}",
+        scenario.scenario.name,
+        scenario.scenario.months,
+        scenario.scenario.start,
+        seed,
+        dir.shown()
+    );
+    out!(
+        "{}",
+        fracture::summary::final_month(&done.outputs, &done.data.blocs, &done.data.focus)
+    );
+    if let Some(view) = &done.comparison {
+        let table = dir.join(fracture::comparison::FILE);
+        out!(
+            "{}",
+            fracture::summary::story(view, &done.data, &table.shown())
+        );
+    }
+    if !skipped.is_empty() {
+        errln!(
+            "note: {} apply to the story alone: its counterfactual has no such policy or trigger",
+            skipped.join(", ")
+        );
+    }
+    Ok(())
+}
+
 /// Refuses a result folder `run` may not replace; a report asked over a run already there is told that
 /// `fracture report` adds one without running again.
 fn check_run_destination(dir: &Path, args: &RunArgs) -> Result<()> {
@@ -492,33 +529,10 @@ fn run(args: RunArgs) -> Result<()> {
     let done = run_one(&job, first_seed, &dir, args.force, &progress, started)?;
     progress.finish();
     if !args.quiet {
-        outln!(
-            "{} ({} months from {}, seed {}) → {}",
-            scenario.scenario.name,
-            months,
-            scenario.scenario.start,
-            first_seed,
-            dir.shown()
-        );
-        out!(
-            "{}",
-            fracture::summary::final_month(&done.outputs, &done.data.blocs, &done.data.focus)
-        );
-        if let Some(view) = &done.comparison {
-            let table = dir.join(fracture::comparison::FILE);
-            out!(
-                "{}",
-                fracture::summary::story(view, &done.data, &table.shown())
-            );
-        }
-        if let Some((_, skipped)) = &counterfactual
-            && !skipped.is_empty()
-        {
-            errln!(
-                "note: {} apply to the story alone: its counterfactual has no such policy or trigger",
-                skipped.join(", ")
-            );
-        }
+        let skipped = counterfactual
+            .as_ref()
+            .map_or(&[][..], |(_, s)| s.as_slice());
+        print_run(&done, scenario, first_seed, &dir, skipped)?;
     }
     Ok(())
 }
