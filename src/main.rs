@@ -338,6 +338,40 @@ fn main() -> ExitCode {
     }
 }
 
+/// `run --seeds N`: the job on `n` seeds from the scenario's, `at_once` at a time, into `dir`, and what
+/// it prints of the ensemble.
+fn run_ensemble(
+    job: &Job,
+    n: u32,
+    at_once: usize,
+    (dir, force, quiet): (&Path, bool, bool),
+    progress: &fracture::progress::Progress,
+) -> Result<()> {
+    let scenario = job.scenario;
+    let first_seed = scenario.scenario.seed;
+    let seeds: Vec<u64> = (0..u64::from(n)).map(|i| first_seed + i).collect();
+    if seeds.last().is_some_and(|&s| s > i64::MAX as u64) {
+        anyhow::bail!(
+            "--seeds {n} from seed {first_seed} runs past the largest seed, 2^63-1: give a \
+             smaller --seed"
+        );
+    }
+    let ensemble = run_seeds(job, &seeds, at_once, dir, force, progress)?;
+    progress.finish();
+    if !quiet {
+        outln!(
+            "{} ({} months from {}, seeds {}) → {}",
+            scenario.scenario.name,
+            scenario.scenario.months,
+            scenario.scenario.start,
+            fracture::summary::seed_list(&ensemble.seeds),
+            dir.shown()
+        );
+        out!("{}", ensemble_text(&ensemble, dir));
+    }
+    Ok(())
+}
+
 /// What `run` prints of a run: where it went, the final month's numbers and, for a story, its effects
 /// against the counterfactual (and the `--set`s the counterfactual leaves out, `skipped`).
 fn print_run(
@@ -504,27 +538,13 @@ fn run(args: RunArgs) -> Result<()> {
     );
     let first_seed = scenario.scenario.seed;
     if let Some(n) = args.seeds {
-        let seeds: Vec<u64> = (0..u64::from(n)).map(|i| first_seed + i).collect();
-        if seeds.last().is_some_and(|&s| s > i64::MAX as u64) {
-            anyhow::bail!(
-                "--seeds {n} from seed {first_seed} runs past the largest seed, 2^63-1: give a \
-                 smaller --seed"
-            );
-        }
-        let ensemble = run_seeds(&job, &seeds, at_once as usize, &dir, args.force, &progress)?;
-        progress.finish();
-        if !args.quiet {
-            outln!(
-                "{} ({} months from {}, seeds {}) → {}",
-                scenario.scenario.name,
-                months,
-                scenario.scenario.start,
-                fracture::summary::seed_list(&ensemble.seeds),
-                dir.shown()
-            );
-            out!("{}", ensemble_text(&ensemble, &dir));
-        }
-        return Ok(());
+        return run_ensemble(
+            &job,
+            n,
+            at_once as usize,
+            (&dir, args.force, args.quiet),
+            &progress,
+        );
     }
     let done = run_one(&job, first_seed, &dir, args.force, &progress, started)?;
     progress.finish();
@@ -1339,6 +1359,78 @@ enum ExportPer {
     Run,
 }
 
+/// `sweep export`: the sweep's dataset, a row per point or per run, as CSV or Parquet at `out` (a file
+/// of the user's only with `force`).
+fn sweep_export(dir: &Path, out: Option<PathBuf>, per: ExportPer, force: bool) -> Result<()> {
+    use fracture::sweep::export;
+    let per = match per {
+        ExportPer::Point => export::Per::Point,
+        ExportPer::Run => export::Per::Run,
+    };
+    let table = export::table(dir, per)?;
+    let path = match out {
+        // A file of the user's is not replaced unasked (the default, the sweep's own export,
+        // is).
+        Some(p) if p.exists() && !force => anyhow::bail!(
+            "{} already exists: pass --force to replace it, or give another --out",
+            p.shown()
+        ),
+        Some(p) => p,
+        None => export::default_path(dir)?,
+    };
+    export::write(&table, &path)?;
+    let outcomes = export::outcome_columns(&table).len();
+    let inputs = table
+        .get_column_names()
+        .iter()
+        .filter(|c| c.contains('.'))
+        .count();
+    outln!(
+        "{} rows ({} inputs, {} outcomes) → {}",
+        table.height(),
+        inputs,
+        outcomes,
+        path.shown()
+    );
+    Ok(())
+}
+
+/// `sweep verify`: every run of the plan present exactly once, in its shard, and every shard's parts
+/// matching its `_SUCCESS` marker; what is wrong, listed, is an error.
+fn sweep_verify(dir: &Path) -> Result<()> {
+    use fracture::sweep::dataset;
+    let v = dataset::verify(dir)?;
+    let show = |ids: &[u64]| {
+        let mut s: Vec<String> = ids.iter().take(20).map(u64::to_string).collect();
+        if ids.len() > 20 || (!ids.is_empty() && ids.len() == dataset::LISTED) {
+            s.push("…".into());
+        }
+        s.join(",")
+    };
+    if !v.incomplete_shards.is_empty() {
+        errln!("shards without _SUCCESS: {:?}", v.incomplete_shards);
+    }
+    for (i, why) in &v.damaged_shards {
+        errln!("shard {i} is damaged: {why}");
+    }
+    if !v.ok() {
+        anyhow::bail!(
+            "{} runs: {} missing ({}), {} duplicated ({}), {} in the wrong shard ({}), {} \
+             damaged shards",
+            v.runs,
+            v.missing_count,
+            show(&v.missing),
+            v.duplicated_count,
+            show(&v.duplicated),
+            v.misplaced_count,
+            show(&v.misplaced),
+            v.damaged_shards.len()
+        );
+    }
+    outln!("ok: all {} runs present exactly once", v.runs);
+    Ok(())
+}
+
 /// `sweep run`: the shard given (`--shard I/N`, else the environment's array index, else the only one)
 /// of the sweep in `spec`, planned into `out` if no plan is there yet and checked against it if one is.
 fn sweep_run(
@@ -1473,37 +1565,7 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
             );
             outln!("{}", status.array_spec());
         }
-        SweepCommand::Verify { dir } => {
-            let v = dataset::verify(&dir)?;
-            let show = |ids: &[u64]| {
-                let mut s: Vec<String> = ids.iter().take(20).map(u64::to_string).collect();
-                if ids.len() > 20 || (!ids.is_empty() && ids.len() == dataset::LISTED) {
-                    s.push("…".into());
-                }
-                s.join(",")
-            };
-            if !v.incomplete_shards.is_empty() {
-                errln!("shards without _SUCCESS: {:?}", v.incomplete_shards);
-            }
-            for (i, why) in &v.damaged_shards {
-                errln!("shard {i} is damaged: {why}");
-            }
-            if !v.ok() {
-                anyhow::bail!(
-                    "{} runs: {} missing ({}), {} duplicated ({}), {} in the wrong shard ({}), {} \
-                     damaged shards",
-                    v.runs,
-                    v.missing_count,
-                    show(&v.missing),
-                    v.duplicated_count,
-                    show(&v.duplicated),
-                    v.misplaced_count,
-                    show(&v.misplaced),
-                    v.damaged_shards.len()
-                );
-            }
-            outln!("ok: all {} runs present exactly once", v.runs);
-        }
+        SweepCommand::Verify { dir } => sweep_verify(&dir)?,
         SweepCommand::Dump { dir } => {
             let frame = dataset::read_all(&dataset::locate(&dir)?)?;
             out!("{}", dataset::to_text(&frame)?);
@@ -1513,38 +1575,7 @@ fn sweep_command(command: SweepCommand) -> Result<()> {
             out,
             per,
             force,
-        } => {
-            use fracture::sweep::export;
-            let per = match per {
-                ExportPer::Point => export::Per::Point,
-                ExportPer::Run => export::Per::Run,
-            };
-            let table = export::table(&dir, per)?;
-            let path = match out {
-                // A file of the user's is not replaced unasked (the default, the sweep's own export,
-                // is).
-                Some(p) if p.exists() && !force => anyhow::bail!(
-                    "{} already exists: pass --force to replace it, or give another --out",
-                    p.shown()
-                ),
-                Some(p) => p,
-                None => export::default_path(&dir)?,
-            };
-            export::write(&table, &path)?;
-            let outcomes = export::outcome_columns(&table).len();
-            let inputs = table
-                .get_column_names()
-                .iter()
-                .filter(|c| c.contains('.'))
-                .count();
-            outln!(
-                "{} rows ({} inputs, {} outcomes) → {}",
-                table.height(),
-                inputs,
-                outcomes,
-                path.shown()
-            );
-        }
+        } => sweep_export(&dir, out, per, force)?,
         SweepCommand::Analyze {
             dir,
             outcomes,
