@@ -177,60 +177,13 @@ impl Prepared {
                 files.load(&sets).map_err(|e| anyhow!("{e}"))?
             }
         };
-        // Every point's value of a parameter lies between its smallest and its largest: probing those
-        // two finds a value the base scenario refuses anywhere in the design (`scenario.months = 1201`
-        // in one row of a file, a strength of 1.5 in a grid), before a run of it fails.
-        for (i, key) in keys.iter().enumerate() {
-            let at = format!("parameter[{i}].key");
-            if key.is_err() || problems.iter().any(|(p, _)| *p == at) {
-                continue;
-            }
-            // The values a spec lists or bounds may be drawn though these points missed them.
-            let p = &spec.parameters[i];
-            let listed: Vec<Value> = p
-                .values
-                .iter()
-                .flatten()
-                .map(|v| super::design::from_toml(v, p.integer))
-                .chain(p.min.into_iter().chain(p.max).map(|x| {
-                    if p.integer {
-                        Value::Int(x.round() as i64)
-                    } else {
-                        Value::Float(x)
-                    }
-                }))
-                .collect();
-            let [lo, hi] = extremes(design.points.iter().map(|point| &point[i]));
-            let [listed_lo, listed_hi] = extremes(listed.iter());
-            // A design point's row, for a design file's messages; a listed value has none.
-            let candidates = [
-                ("smallest", lo.map(|(row, v)| (Some(row), v))),
-                ("largest", hi.map(|(row, v)| (Some(row), v))),
-                ("smallest possible", listed_lo.map(|(_, v)| (None, v))),
-                ("largest possible", listed_hi.map(|(_, v)| (None, v))),
-            ];
-            for (which, (row, value)) in candidates
-                .into_iter()
-                .filter_map(|(w, v)| v.map(|v| (w, v)))
-            {
-                let sets = point_overrides(&fixed, &keys[i..=i], std::slice::from_ref(value));
-                if let Err(e) = files.load(&sets) {
-                    let path = format!("parameter[{i}].values");
-                    if let Some(row) = row {
-                        value_rows.push((path.clone(), row));
-                    }
-                    problems.push((
-                        path,
-                        format!(
-                            "the design's {which} value, {}: {}",
-                            value.to_toml(),
-                            refused(&base, &e)
-                        ),
-                    ));
-                    break;
-                }
-            }
-        }
+        probe_extremes(
+            (&spec, &design),
+            (&files, &base),
+            (&fixed, &keys),
+            &mut problems,
+            &mut value_rows,
+        );
         let out = crate::simulate_with(&probe.scenario, 0, crate::Detail::Summary, |_| {})?;
         let numeric: Vec<String> = out
             .global
@@ -689,6 +642,71 @@ fn extremes<'a>(values: impl Iterator<Item = &'a Value>) -> [Option<(usize, &'a 
         }
     }
     [lo, hi]
+}
+
+/// Every point's value of a parameter lies between its smallest and its largest: probing those two
+/// (and the smallest and largest the spec lists or bounds) finds a value the base scenario refuses
+/// anywhere in the design (`scenario.months = 1201` in one row of a file, a strength of 1.5 in a
+/// grid), before a run of it fails. Adds each refusal to `problems` (and a design file's row to
+/// `value_rows`); parameters already refused are skipped.
+fn probe_extremes(
+    (spec, design): (&SweepSpec, &Design),
+    (files, base): (&scenario::Base, &str),
+    (fixed, keys): (&[Override], &[Result<KeyPath, Override>]),
+    problems: &mut Vec<(String, String)>,
+    value_rows: &mut Vec<(String, usize)>,
+) {
+    for (i, key) in keys.iter().enumerate() {
+        let at = format!("parameter[{i}].key");
+        if key.is_err() || problems.iter().any(|(p, _)| *p == at) {
+            continue;
+        }
+        // The values a spec lists or bounds may be drawn though these points missed them.
+        let p = &spec.parameters[i];
+        let listed: Vec<Value> = p
+            .values
+            .iter()
+            .flatten()
+            .map(|v| super::design::from_toml(v, p.integer))
+            .chain(p.min.into_iter().chain(p.max).map(|x| {
+                if p.integer {
+                    Value::Int(x.round() as i64)
+                } else {
+                    Value::Float(x)
+                }
+            }))
+            .collect();
+        let [lo, hi] = extremes(design.points.iter().map(|point| &point[i]));
+        let [listed_lo, listed_hi] = extremes(listed.iter());
+        // A design point's row, for a design file's messages; a listed value has none.
+        let candidates = [
+            ("smallest", lo.map(|(row, v)| (Some(row), v))),
+            ("largest", hi.map(|(row, v)| (Some(row), v))),
+            ("smallest possible", listed_lo.map(|(_, v)| (None, v))),
+            ("largest possible", listed_hi.map(|(_, v)| (None, v))),
+        ];
+        for (which, (row, value)) in candidates
+            .into_iter()
+            .filter_map(|(w, v)| v.map(|v| (w, v)))
+        {
+            let sets = point_overrides(fixed, &keys[i..=i], std::slice::from_ref(value));
+            if let Err(e) = files.load(&sets) {
+                let path = format!("parameter[{i}].values");
+                if let Some(row) = row {
+                    value_rows.push((path.clone(), row));
+                }
+                problems.push((
+                    path,
+                    format!(
+                        "the design's {which} value, {}: {}",
+                        value.to_toml(),
+                        refused(base, &e)
+                    ),
+                ));
+                break;
+            }
+        }
+    }
 }
 
 /// Problems located in the sweep file — and a parameter's, when its points come from a design file,
