@@ -374,37 +374,7 @@ pub fn ensemble(
         }
     }
     let blocs = data.bloc_names();
-    let expectations = crate::ensemble::expectations(views);
-    if !expectations.is_empty() {
-        let _ = writeln!(out, "\nExpectations over the {n} seeds (the mean effect)");
-        let first = views.first();
-        for e in &expectations {
-            let j = &e.judgement;
-            let verdict = format!("met {}/{}", e.met, n);
-            let range = e
-                .range
-                .filter(|_| e.judged > 1)
-                .map(|(lo, hi)| {
-                    let one = |x: f64| {
-                        let mut k = j.clone();
-                        k.effect = Some(x);
-                        comparison::finding(&k, &blocs)
-                    };
-                    format!(" (range {} to {})", one(lo), one(hi))
-                })
-                .unwrap_or_default();
-            let text = format!(
-                "{}: {}{range}",
-                comparison::claim(j, &blocs, |t| first
-                    .map_or_else(String::new, |v| v.month(t).to_string())),
-                comparison::finding(j, &blocs)
-            );
-            for (i, line) in wrap(&text, WIDTH - 13).into_iter().enumerate() {
-                let lead = if i == 0 { verdict.as_str() } else { "" };
-                let _ = writeln!(out, "  {lead:<10} {line}");
-            }
-        }
-    }
+    write_expectations(&mut out, views, &blocs, n);
     let _ = writeln!(out);
     let name = |nation: &str| {
         if nation == comparison::WORLD {
@@ -510,52 +480,7 @@ pub fn ensemble(
             "In every seed, every headline metric stays within 1 % of the counterfactual throughout."
         );
     } else {
-        let title = format!("Mean of {n} seeds, range below");
-        let header = [
-            title.as_str(),
-            "largest difference",
-            "cumulative",
-            "agree",
-            "months >1 % below",
-            "above",
-            "within 1 % from",
-        ];
-        let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
-        widths[0] = lines
-            .iter()
-            .filter(|(_, c)| !c[1].is_empty() || !c[0].is_empty())
-            .map(|(l, _)| l.chars().count())
-            .fold(widths[0], usize::max);
-        for (_, cells) in &lines {
-            // A count's text runs across the columns.
-            if !cells[1].is_empty() || cells[0].is_empty() {
-                for (w, text) in widths[1..].iter_mut().zip(cells) {
-                    *w = (*w).max(text.chars().count());
-                }
-            }
-        }
-        let row = |label: &str, cells: &[String]| -> String {
-            std::iter::once(label)
-                .chain(cells.iter().map(String::as_str))
-                .zip(&widths)
-                .map(|(text, w)| format!("{text:<w$}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-                .trim_end()
-                .to_string()
-        };
-        let head: Vec<String> = header[1..].iter().map(|h| h.to_string()).collect();
-        let _ = writeln!(out, "{}", row(header[0], &head));
-        for (label, cells) in &lines {
-            if cells.iter().all(String::is_empty) {
-                let _ = writeln!(out, "{label}");
-            } else if cells[1..].iter().all(String::is_empty) && !label.is_empty() {
-                let w = widths[0];
-                let _ = writeln!(out, "{label:<w$} {}", cells[0]);
-            } else {
-                let _ = writeln!(out, "{}", row(label, cells));
-            }
-        }
+        write_seed_table(&mut out, n, &lines);
     }
     if !quiet.is_empty() && !lines.is_empty() {
         let text = format!(
@@ -576,6 +501,97 @@ pub fn ensemble(
         let _ = writeln!(out, "{line}");
     }
     out
+}
+
+/// The story's expectations over the seeds, each with how many seeds met it and the range of its effect.
+fn write_expectations(
+    out: &mut String,
+    views: &[StoryComparison],
+    blocs: &[(String, String)],
+    n: usize,
+) {
+    let expectations = crate::ensemble::expectations(views);
+    if !expectations.is_empty() {
+        let _ = writeln!(out, "\nExpectations over the {n} seeds (the mean effect)");
+        let first = views.first();
+        for e in &expectations {
+            let j = &e.judgement;
+            let verdict = format!("met {}/{}", e.met, n);
+            let range = e
+                .range
+                .filter(|_| e.judged > 1)
+                .map(|(lo, hi)| {
+                    let one = |x: f64| {
+                        let mut k = j.clone();
+                        k.effect = Some(x);
+                        comparison::finding(&k, blocs)
+                    };
+                    format!(" (range {} to {})", one(lo), one(hi))
+                })
+                .unwrap_or_default();
+            let text = format!(
+                "{}: {}{range}",
+                comparison::claim(j, blocs, |t| first
+                    .map_or_else(String::new, |v| v.month(t).to_string())),
+                comparison::finding(j, blocs)
+            );
+            for (i, line) in wrap(&text, WIDTH - 13).into_iter().enumerate() {
+                let lead = if i == 0 { verdict.as_str() } else { "" };
+                let _ = writeln!(out, "  {lead:<10} {line}");
+            }
+        }
+    }
+}
+
+/// The table of `run --seeds`: a header, then each label with its six cells aligned (a nation's line
+/// alone; a count's text across the columns; a range line under its mean).
+fn write_seed_table(out: &mut String, n: usize, lines: &[(String, [String; 6])]) {
+    let title = format!("Mean of {n} seeds, range below");
+    let header = [
+        title.as_str(),
+        "largest difference",
+        "cumulative",
+        "agree",
+        "months >1 % below",
+        "above",
+        "within 1 % from",
+    ];
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    widths[0] = lines
+        .iter()
+        .filter(|(_, c)| !c[1].is_empty() || !c[0].is_empty())
+        .map(|(l, _)| l.chars().count())
+        .fold(widths[0], usize::max);
+    for (_, cells) in lines {
+        // A count's text runs across the columns.
+        if !cells[1].is_empty() || cells[0].is_empty() {
+            for (w, text) in widths[1..].iter_mut().zip(cells) {
+                *w = (*w).max(text.chars().count());
+            }
+        }
+    }
+    let row = |label: &str, cells: &[String]| -> String {
+        std::iter::once(label)
+            .chain(cells.iter().map(String::as_str))
+            .zip(&widths)
+            .map(|(text, w)| format!("{text:<w$}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+            .trim_end()
+            .to_string()
+    };
+    let head: Vec<String> = header[1..].iter().map(|h| h.to_string()).collect();
+    let _ = writeln!(out, "{}", row(header[0], &head));
+    for (label, cells) in lines {
+        if cells.iter().all(String::is_empty) {
+            let _ = writeln!(out, "{label}");
+        } else if cells[1..].iter().all(String::is_empty) && !label.is_empty() {
+            let w = widths[0];
+            let _ = writeln!(out, "{label:<w$} {}", cells[0]);
+        } else {
+            let _ = writeln!(out, "{}", row(label, cells));
+        }
+    }
 }
 
 /// A range `lo to hi`, the unit written once when both share it (`−0.84 to +0.60 pts`), or one
