@@ -102,7 +102,7 @@ impl SegmentFacts<'_> {
             );
         };
         // A contracted segment's other cells stay as they were made: no weight, not blocked.
-        match m.columns.get(pool).and_then(|c| c.as_deref()) {
+        match super::contracted(&m.columns, s) {
             Some(columns) => columns.iter().for_each(|&v| provider(v)),
             None => (0..m.providers).for_each(provider),
         }

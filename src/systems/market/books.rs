@@ -13,7 +13,7 @@
 //! of the H100e its customers will request (their budget growth over the fall of prices with
 //! price-performance) and its return on capacity, each against its first month.
 
-use super::{Labs, MarketScratch, SegmentOutcome, contracted, reference};
+use super::{Labs, MarketScratch, SegmentOutcome, contracted, providers_of, reference};
 use crate::components::*;
 use crate::parameters::Parameters;
 use crate::resources::*;
@@ -28,13 +28,10 @@ pub(crate) fn summarize_segments(
     rules: &Rules,
     bloc: &[usize],
 ) {
-    let np = m.providers;
     let k = m.blocs;
-    let all: Vec<usize> = (0..np).collect();
     for s in 0..m.segments {
         let n = index.pool_nation[s / 2];
-        // A contracted segment's cells for other providers hold nothing.
-        let providers = contracted(&m.columns, s).unwrap_or(&all);
+        let providers = providers_of(&m.columns, &m.every_provider, s);
         let got: f64 = providers.iter().map(|&v| m.alloc.get(s, v)).sum();
         let per_usd = |x: f64| {
             if m.money[s] > 0.0 {
@@ -308,10 +305,8 @@ pub(crate) fn remember_use(m: &MarketScratch, usage: &mut SegmentUse) {
         usage.policy_blocked = Grid::new(m.segments, np, 0.0);
     }
     std::mem::swap(&mut usage.share, &mut usage.previous);
-    let all: Vec<usize> = (0..np).collect();
     for s in 0..m.segments {
-        // A contracted segment's cells for other providers hold nothing, here as in the market.
-        let providers = contracted(&m.columns, s).unwrap_or(&all);
+        let providers = providers_of(&m.columns, &m.every_provider, s);
         let got: f64 = providers.iter().map(|&v| m.alloc.get(s, v)).sum();
         for &v in providers {
             let share = if got > 0.0 {

@@ -419,10 +419,9 @@ pub(crate) fn clear_prices(m: &mut MarketScratch, p: &Parameters, warm_up: bool)
 pub(crate) fn solve(m: &mut MarketScratch, capacity_weight: f64, reoffer_rounds: u32, hours: f64) {
     let np = m.providers;
     let columns = std::mem::take(&mut m.columns);
-    let contracted = |s: usize| super::contracted(&columns, s);
+    let every = std::mem::take(&mut m.every_provider);
     // A segment's providers: its contracted ones, or all. Its other cells are never written.
-    let all: Vec<usize> = (0..np).collect();
-    let providers = |s: usize| contracted(s).unwrap_or(&all);
+    let providers = |s: usize| super::providers_of(&columns, &every, s);
     for s in 0..m.segments {
         let row = s * np;
         for &v in providers(s) {
@@ -438,7 +437,7 @@ pub(crate) fn solve(m: &mut MarketScratch, capacity_weight: f64, reoffer_rounds:
         logit_shares(m, capacity_weight, Segments::WithMoneyLeft);
         let columns = std::mem::take(&mut m.columns);
         let contracted = |s: usize| super::contracted(&columns, s);
-        let providers = |s: usize| contracted(s).unwrap_or(&all);
+        let providers = |s: usize| super::providers_of(&columns, &every, s);
         // Each chosen segment's demand in the round: its money at its expected price over the
         // providers it may still use.
         m.requests.fill(0.0);
@@ -520,4 +519,5 @@ pub(crate) fn solve(m: &mut MarketScratch, capacity_weight: f64, reoffer_rounds:
             break;
         }
     }
+    m.every_provider = every;
 }

@@ -97,6 +97,8 @@ pub struct MarketScratch {
     /// contracted providers' cells: in a world of a thousand providers and two thousand contracted
     /// labs, most rows of the segment × provider grids are all but empty.
     pub(crate) columns: Vec<Option<Vec<usize>>>,
+    /// Every provider, in order: the providers of a segment without contracts ([`providers_of`]).
+    pub(crate) every_provider: Vec<usize>,
     /// [nation][provider]: the share of the provider's open capacity in regions the nation's labs may
     /// use, this month.
     pub(crate) reach: Grid,
@@ -251,6 +253,7 @@ impl MarketScratch {
             capacity_factor: vec![0.0; providers],
             lane_rows: vec![0.0; clearing::LANES * providers],
             columns,
+            every_provider: (0..providers).collect(),
             reach: Grid::default(),
             chosen: Vec::with_capacity(s),
             outcome: vec![SegmentOutcome::default(); s],
@@ -270,6 +273,17 @@ impl MarketScratch {
     pub(crate) fn contracted(&self, s: usize) -> Option<&[usize]> {
         contracted(&self.columns, s)
     }
+}
+
+/// The providers segment `s` may use, in provider order: its pool's contracted ones, else `every` (a
+/// scratch's `every_provider`). Its cells for other providers hold nothing.
+#[inline]
+pub(crate) fn providers_of<'a>(
+    columns: &'a [Option<Vec<usize>>],
+    every: &'a [usize],
+    s: usize,
+) -> &'a [usize] {
+    contracted(columns, s).unwrap_or(every)
 }
 
 /// [`MarketScratch::contracted`] from its `columns` alone, for loops that write its other fields.
