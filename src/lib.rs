@@ -6,59 +6,22 @@
 //! in memory with [`simulate`], write it with [`output::write_run`], draw it with [`charts`] and
 //! [`report`].
 
-pub mod fsutil;
-pub mod month;
-pub mod parameters;
-pub mod scenario;
+// The layers below, as crates of their own (crates/): the scenario, the model (no polars, plotters or
+// clap), the output and the analysis. Re-exported by path, so `fracture::scenario`, `fracture::systems` and
+// `fracture::output` name what they always did.
+pub use fracture_output::{
+    Detail, LargeTables, Outputs, Recording, components, fsutil, indices, measure, month, output,
+    parameters, resources, scenario, simulate, simulate_into, simulate_with,
+    simulate_with_progress, simulation, systems, tables, world,
+};
 
-// The simulator and everything built on it (feature `engine`, on by default): without it the library is
-// the scenario loader and validator, as the fuzz targets build it.
-#[cfg(feature = "engine")]
+// The analysis, which draws nothing.
+pub use fracture_analysis::{comparison, ensemble, numbers, run_data, story, summary};
+
+// The program: the command line's listings and progress, charts, the report and sweeps.
 pub mod charts;
-#[cfg(feature = "engine")]
-pub mod comparison;
-#[cfg(feature = "engine")]
-pub mod components;
-#[cfg(feature = "engine")]
-pub mod ensemble;
-#[cfg(feature = "engine")]
-pub mod indices;
-#[cfg(feature = "engine")]
 pub mod listing;
-#[cfg(feature = "engine")]
-pub mod measure;
-#[cfg(feature = "engine")]
 pub mod memory;
-#[cfg(feature = "engine")]
-pub mod numbers;
-#[cfg(feature = "engine")]
-pub mod output;
-#[cfg(feature = "engine")]
 pub mod progress;
-#[cfg(feature = "engine")]
 pub mod report;
-#[cfg(feature = "engine")]
-pub mod resources;
-#[cfg(feature = "engine")]
-pub mod run_data;
-#[cfg(feature = "engine")]
-pub mod simulation;
-#[cfg(feature = "engine")]
-pub mod story;
-#[cfg(feature = "engine")]
-pub mod summary;
-#[cfg(feature = "engine")]
 pub mod sweep;
-#[cfg(feature = "engine")]
-pub mod systems;
-#[cfg(feature = "engine")]
-pub mod tables;
-#[cfg(feature = "engine")]
-pub mod world;
-
-#[cfg(feature = "engine")]
-pub use output::Outputs;
-#[cfg(feature = "engine")]
-pub use output::{LargeTables, simulate, simulate_into, simulate_with, simulate_with_progress};
-#[cfg(feature = "engine")]
-pub use tables::{Detail, Recording};

@@ -2,7 +2,7 @@
 //! not panic, and every problem of a rejection must be located (a file and a line, or `--set`).
 #![no_main]
 
-use fracture::scenario::{Base, Override};
+use fracture_scenario::scenario::{Base, Override};
 use libfuzzer_sys::fuzz_target;
 use std::sync::LazyLock;
 

@@ -3,7 +3,7 @@
 //! a file and a line, or `--set`.
 #![no_main]
 
-use fracture::scenario::{Override, load_str};
+use fracture_scenario::scenario::{Override, load_str};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

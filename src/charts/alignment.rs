@@ -36,7 +36,7 @@ impl ChartSpec for Alignment {
     }
 
     fn height(&self, data: &RunData) -> u32 {
-        let n = data.nation_series_len();
+        let n = nation_count(data);
         (96 + 120 + 90 + ROW * n as u32).max(600)
     }
 
@@ -173,12 +173,11 @@ fn colour_label(data: &RunData) -> String {
     format!("Alignment with the {} (0 to 1)", data.blocs[0].name)
 }
 
-impl RunData {
-    fn nation_series_len(&self) -> usize {
-        crate::run_data::strings(&self.nations, "nation")
-            .map(|n| n.iter().collect::<std::collections::BTreeSet<_>>().len())
-            .unwrap_or(0)
-    }
+/// How many nations the run recorded.
+fn nation_count(data: &RunData) -> usize {
+    crate::run_data::strings(&data.nations, "nation")
+        .map(|n| n.iter().collect::<std::collections::BTreeSet<_>>().len())
+        .unwrap_or(0)
 }
 
 /// Vermillion (0: the other side) through white (0.5) to blue (1: the first bloc): the two ends are the

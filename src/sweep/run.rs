@@ -263,7 +263,7 @@ impl Prepared {
     /// the dataset, which reads and writes plans and knows nothing of running them.)
     pub fn plan(&self, shards: u32) -> Plan {
         Plan {
-            program: env!("CARGO_PKG_NAME").into(),
+            program: crate::fsutil::PROGRAM.into(),
             version: env!("CARGO_PKG_VERSION").into(),
             sweep: self.spec.sweep.name.clone(),
             spec_hash: self.spec_hash.clone(),

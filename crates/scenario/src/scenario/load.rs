@@ -682,7 +682,7 @@ fn resolve_base(base: &str, dir: Option<&Path>, from_shipped: bool) -> Option<Or
 
 /// TOML text parsed once: the spanned document gives each key path's byte offset, then becomes the
 /// plain table.
-pub(crate) fn parse_with_positions(
+pub fn parse_with_positions(
     text: &str,
 ) -> Result<(Table, HashMap<String, usize>), toml::de::Error> {
     let spanned = DeTable::parse(text)?;

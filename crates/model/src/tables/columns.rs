@@ -84,6 +84,8 @@ pub trait Columns: Sized {
 ///   named with a trailing underscore: `compute_share_` makes `compute_share_us`, `compute_share_cn`);
 ///   the row holds a slice of one value per bloc, which is why a table with such columns has a
 ///   lifetime.
+// Exported (at the crate root, re-exported as `tables::table`) so the output layer's tests declare tables too.
+#[macro_export]
 macro_rules! table {
     (
         $(#[doc = $doc:literal])*
@@ -211,7 +213,6 @@ macro_rules! table {
         $columns.extend($store.into_iter().map($crate::tables::Column::F64))
     };
 }
-pub(crate) use table;
 
 /// A key column: made from the rows' positions within a month, not recorded.
 #[derive(Clone, Debug)]

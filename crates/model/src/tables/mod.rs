@@ -12,7 +12,7 @@
 
 mod columns;
 
-pub(crate) use columns::table;
+pub use crate::table;
 pub use columns::{Column, Columns, KeyColumn, Keys, Rows, Table, Vocabulary, Words};
 
 use crate::scenario::LabKind;

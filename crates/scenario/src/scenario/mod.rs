@@ -11,7 +11,8 @@ pub mod limits;
 mod load;
 mod overrides;
 mod policy;
-pub(crate) mod suggest;
+#[doc(hidden)]
+pub mod suggest;
 pub mod text;
 
 /// The candidate closest to `word`, if close enough to be a misspelling of it ("did you mean").
@@ -22,12 +23,12 @@ mod validate;
 
 // For the sweep file's errors (the sweeps are part of the engine).
 pub use error::{Diagnostic, MAX_SHOWN, ScenarioError};
-#[cfg(feature = "engine")]
-pub(crate) use error::{LineIndex, line_column, nearest, write_problems};
+#[doc(hidden)]
+pub use error::{LineIndex, line_column, nearest, write_problems};
 pub use keys::KeyPath;
 pub use library::{SHIPPED, ShippedScenario, shipped};
-#[cfg(feature = "engine")]
-pub(crate) use load::parse_with_positions;
+#[doc(hidden)]
+pub use load::parse_with_positions;
 pub use load::{Base, Files, Loaded, load, load_counterfactual, load_path, load_shipped, load_str};
 pub use overrides::Override;
 pub use policy::{POLICY_KEYS, Policy, PolicyKind};

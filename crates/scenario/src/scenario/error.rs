@@ -68,7 +68,7 @@ impl fmt::Display for ScenarioError {
 
 /// `HEAD: N problems` and the first [`MAX_SHOWN`] of them, one a line: how scenario and sweep errors
 /// print.
-pub(crate) fn write_problems(
+pub fn write_problems(
     f: &mut fmt::Formatter<'_>,
     head: &str,
     diagnostics: &[Diagnostic],
@@ -94,13 +94,13 @@ impl std::error::Error for ScenarioError {}
 /// offset in logarithmic time, and in constant time on an ASCII line, so a million problems on one long
 /// line are located in a moment. Made once per file, when its first problem is located.
 #[derive(Debug)]
-pub(crate) struct LineIndex {
+pub struct LineIndex {
     starts: Vec<usize>,
     ascii: Vec<bool>,
 }
 
 impl LineIndex {
-    pub(crate) fn new(text: &str) -> LineIndex {
+    pub fn new(text: &str) -> LineIndex {
         let starts: Vec<usize> = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
@@ -117,7 +117,7 @@ impl LineIndex {
 
     /// The 1-based (line, column) of a byte offset of `text` (the text the index was made of), counting
     /// columns in characters.
-    pub(crate) fn locate(&self, text: &str, offset: usize) -> (usize, usize) {
+    pub fn locate(&self, text: &str, offset: usize) -> (usize, usize) {
         let offset = offset.min(text.len());
         let line = self.starts.partition_point(|&s| s <= offset);
         let start = self.starts[line - 1];
@@ -132,10 +132,7 @@ impl LineIndex {
 
 /// The position of `path` in `positions`, or of its nearest ancestor there (`a.b[2].c`, `a.b[2]`,
 /// `a.b`, `a`).
-pub(crate) fn nearest(
-    positions: &std::collections::HashMap<String, usize>,
-    path: &str,
-) -> Option<usize> {
+pub fn nearest(positions: &std::collections::HashMap<String, usize>, path: &str) -> Option<usize> {
     let mut p = path;
     loop {
         if let Some(&pos) = positions.get(p) {
@@ -147,7 +144,7 @@ pub(crate) fn nearest(
 }
 
 /// Converts a byte offset into a 1-based (line, column), counting columns in characters.
-pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;

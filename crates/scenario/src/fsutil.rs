@@ -35,6 +35,10 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+/// The program named in every manifest a run or sweep writes, and looked for before `--force` replaces
+/// a folder (the package name of the command-line program, whichever crate writes the manifest).
+pub const PROGRAM: &str = "fracture";
+
 /// Prefix of the staging folders beside a destination.
 pub const STAGING_PREFIX: &str = ".fracture-staging-";
 /// Prefix of the aside folders of the versions before this module (removed when old enough).
@@ -261,9 +265,7 @@ pub fn is_fracture_output(dir: &Path) -> bool {
         read_text(&dir.join(name), MAX_INPUT_BYTES)
             .ok()
             .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
-            .is_some_and(|v| {
-                v.get("program").and_then(|p| p.as_str()) == Some(env!("CARGO_PKG_NAME"))
-            })
+            .is_some_and(|v| v.get("program").and_then(|p| p.as_str()) == Some(PROGRAM))
     })
 }
 
@@ -370,7 +372,7 @@ pub fn not_replaceable(dir: &Path) -> Option<String> {
         return (!is_fracture_output(dir))
             .then(|| "it holds no manifest.json or _plan.json written by fracture".to_string());
     };
-    if json.get("program").and_then(|p| p.as_str()) != Some(env!("CARGO_PKG_NAME")) {
+    if json.get("program").and_then(|p| p.as_str()) != Some(PROGRAM) {
         return Some("its manifest.json was not written by fracture".into());
     }
     let Some(entries) = json.get("entries").and_then(|e| e.as_array()) else {

@@ -2,10 +2,7 @@
 
 /// The candidate closest to `word` if it is close enough to be a likely misspelling: at most a third of
 /// its characters (and at least one) edited, transposed or of another case.
-pub(crate) fn closest<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(1);
     let lower = word.to_lowercase();
     candidates
@@ -27,7 +24,7 @@ pub(crate) fn closest<'a>(
 /// `; did you mean `x`?` when a candidate is close, else nothing. Close is a likely misspelling
 /// ([`closest`]) or, failing that, an id the word begins, up to a `-` or `_` (`huawei` for
 /// `huawei-cloud`; both `alibaba-cloud` and `alibaba-qwen` for `alibaba`).
-pub(crate) fn hint<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+pub fn hint<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
     let candidates: Vec<&str> = candidates.into_iter().collect();
     if let Some(c) = closest(word, candidates.iter().copied()) {
         return format!("; did you mean `{c}`?");
@@ -62,7 +59,7 @@ pub(crate) fn hint<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>
 
 /// Adds a suggestion to serde's "unknown field `x`, expected one of `a`, `b`" and "unknown variant …"
 /// messages.
-pub(crate) fn serde_message(message: &str) -> String {
+pub fn serde_message(message: &str) -> String {
     for prefix in ["unknown field `", "unknown variant `"] {
         let Some(rest) = message.strip_prefix(prefix) else {
             continue;

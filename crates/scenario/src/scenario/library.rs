@@ -16,7 +16,7 @@ macro_rules! shipped {
             $(ShippedScenario {
                 name: $name,
                 file: concat!($name, ".toml"),
-                text: include_str!(concat!("../../scenarios/", $name, ".toml")),
+                text: include_str!(concat!("../../../../scenarios/", $name, ".toml")),
             },)+
         ];
     };

@@ -46,7 +46,7 @@ pub struct Manifest {
 impl Manifest {
     pub fn new(scenario: &Scenario, seed: u64, files: Vec<String>) -> Self {
         Manifest {
-            program: env!("CARGO_PKG_NAME").into(),
+            program: crate::fsutil::PROGRAM.into(),
             version: env!("CARGO_PKG_VERSION").into(),
             scenario_name: scenario.scenario.name.clone(),
             scenario_hash: scenario_hash(scenario),
