@@ -6,6 +6,8 @@
 //! in memory with [`simulate`], write it with [`output::write_run`], draw it with [`charts`] and
 //! [`report`].
 
+#![warn(clippy::too_many_lines)]
+
 // The layers below, as crates of their own (crates/): the scenario, the model (no polars, plotters or
 // clap), the output and the analysis. Re-exported by path, so `fracture::scenario`, `fracture::systems` and
 // `fracture::output` name what they always did.

@@ -109,212 +109,257 @@ pub fn list(what: What, scenario: &Scenario) -> String {
 }
 
 fn rows_of(what: What, scenario: &Scenario) -> String {
-    let bloc_of = |nation: &str| -> String {
-        scenario
-            .nation
-            .iter()
-            .find(|n| n.id == nation)
-            .and_then(|n| {
-                n.alignment
-                    .iter()
-                    .max_by(|a, b| a.1.total_cmp(b.1))
-                    .map(|(b, _)| b.clone())
-            })
-            .unwrap_or_default()
-    };
-    match what {
-        What::Providers => table(
-            ("id", "name · bloc · home · hosts (regions) · price USD/H100e-h"),
-            scenario
-                .provider
-                .iter()
-                .map(|p| {
-                    let hosts: Vec<String> = p.region.iter().map(|r| r.host.clone()).collect();
-                    let mut distinct = hosts.clone();
-                    distinct.dedup();
-                    (
-                        p.id.clone(),
-                        format!(
-                            "{} · {} · {} · {} ({}) · {:.2}",
-                            p.name,
-                            p.bloc.clone().unwrap_or_else(|| bloc_of(&p.home)),
-                            p.home,
-                            ids(&distinct, 8),
-                            hosts.len(),
-                            p.price
-                        ),
-                    )
-                })
-                .collect(),
+    let (header, rows) = match what {
+        What::Providers => (
+            (
+                "id",
+                "name · bloc · home · hosts (regions) · price USD/H100e-h",
+            ),
+            provider_rows(scenario),
         ),
-        What::Coalitions => table(
-            ("id", "name · members"),
-            scenario
-                .coalition
-                .iter()
-                .map(|c| {
-                    (
-                        c.id.clone(),
-                        format!("{} · {}", c.name, ids(&c.members, 40)),
-                    )
-                })
-                .collect(),
-        ),
-        What::Nations => table(
+        What::Coalitions => (("id", "name · members"), coalition_rows(scenario)),
+        What::Nations => (
             ("id", "name · closest bloc · population (M) · GDP (T USD)"),
-            scenario
+            nation_rows(scenario),
+        ),
+        What::Blocs => (
+            ("id", "name · leader · nations closest to it"),
+            bloc_rows(scenario),
+        ),
+        What::Chips => (
+            ("id", "name · designer · sold · sold to"),
+            chip_rows(scenario),
+        ),
+        What::Policies => (
+            ("name", "kind · in force · by → targets · strength"),
+            policy_rows(scenario),
+        ),
+        What::Triggers => (
+            ("name", "when · the policy it puts in force · delay"),
+            trigger_rows(scenario),
+        ),
+        What::Labs => (
+            ("id", "name · nation · kind · count · budget (B USD a year)"),
+            lab_rows(scenario),
+        ),
+    };
+    table(header, rows)
+}
+
+/// The bloc a nation is most aligned with (empty if it has no alignment).
+fn closest_bloc(scenario: &Scenario, nation: &str) -> String {
+    scenario
+        .nation
+        .iter()
+        .find(|n| n.id == nation)
+        .and_then(|n| {
+            n.alignment
+                .iter()
+                .max_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(b, _)| b.clone())
+        })
+        .unwrap_or_default()
+}
+
+/// The rows of the cloud providers.
+fn provider_rows(scenario: &Scenario) -> Vec<(String, String)> {
+    scenario
+        .provider
+        .iter()
+        .map(|p| {
+            let hosts: Vec<String> = p.region.iter().map(|r| r.host.clone()).collect();
+            let mut distinct = hosts.clone();
+            distinct.dedup();
+            (
+                p.id.clone(),
+                format!(
+                    "{} · {} · {} · {} ({}) · {:.2}",
+                    p.name,
+                    p.bloc
+                        .clone()
+                        .unwrap_or_else(|| closest_bloc(scenario, &p.home)),
+                    p.home,
+                    ids(&distinct, 8),
+                    hosts.len(),
+                    p.price
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The rows of the coalitions.
+fn coalition_rows(scenario: &Scenario) -> Vec<(String, String)> {
+    scenario
+        .coalition
+        .iter()
+        .map(|c| {
+            (
+                c.id.clone(),
+                format!("{} · {}", c.name, ids(&c.members, 40)),
+            )
+        })
+        .collect()
+}
+
+/// The rows of the nations.
+fn nation_rows(scenario: &Scenario) -> Vec<(String, String)> {
+    scenario
+        .nation
+        .iter()
+        .map(|n| {
+            (
+                n.id.clone(),
+                format!(
+                    "{} · {} · {:.1} · {:.2}",
+                    if n.name.is_empty() { &n.id } else { &n.name },
+                    closest_bloc(scenario, &n.id),
+                    n.population,
+                    n.gdp / 1e3
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The rows of the blocs.
+fn bloc_rows(scenario: &Scenario) -> Vec<(String, String)> {
+    scenario
+        .bloc
+        .iter()
+        .map(|b| {
+            let members = scenario
                 .nation
                 .iter()
-                .map(|n| {
-                    (
-                        n.id.clone(),
-                        format!(
-                            "{} · {} · {:.1} · {:.2}",
-                            if n.name.is_empty() { &n.id } else { &n.name },
-                            bloc_of(&n.id),
-                            n.population,
-                            n.gdp / 1e3
+                .filter(|n| closest_bloc(scenario, &n.id) == b.id)
+                .count();
+            (
+                b.id.clone(),
+                format!("{} · {} · {members}", b.name, b.leader),
+            )
+        })
+        .collect()
+}
+
+/// The rows of the chip classes.
+fn chip_rows(scenario: &Scenario) -> Vec<(String, String)> {
+    scenario
+        .chip
+        .iter()
+        .map(|c| {
+            let sold = match (c.available, c.until) {
+                (Some(a), Some(u)) => format!("{a} to {u}"),
+                (Some(a), None) => format!("from {a}"),
+                (None, Some(u)) => format!("to {u}"),
+                (None, None) => "throughout".into(),
+            };
+            (
+                c.id.clone(),
+                format!(
+                    "{} · {} · {sold} · {}",
+                    c.name,
+                    c.designer,
+                    match c.sold_to {
+                        crate::scenario::SoldTo::All => "all",
+                        crate::scenario::SoldTo::HomeBloc => "home bloc",
+                        crate::scenario::SoldTo::HomeNation => "home nation",
+                    }
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The rows of the policies.
+fn policy_rows(scenario: &Scenario) -> Vec<(String, String)> {
+    scenario
+        .policy
+        .iter()
+        .map(|p| {
+            let start = scenario.policy_start(p);
+            let end = p
+                .end
+                .map_or_else(|| "the end".to_string(), |e| e.to_string());
+            let reach = if p.providers.is_empty() {
+                format!("{} \u{2192} {}", ids(&p.by, 6), ids(&p.targets, 6))
+            } else {
+                format!(
+                    "{} \u{2192} {} (providers {})",
+                    ids(&p.by, 6),
+                    ids(&p.targets, 6),
+                    ids(&p.providers, 4)
+                )
+            };
+            (
+                p.name.clone(),
+                format!(
+                    "{} · {start} to {end} · {reach} · {}",
+                    p.kind.as_str(),
+                    match (p.kind.takes_strength(), p.strength) {
+                        (false, _) => p.revenue_share.map_or_else(
+                            || "\u{2013}".to_string(),
+                            |r| format!("revenue share {r}"),
                         ),
-                    )
-                })
-                .collect(),
-        ),
-        What::Blocs => table(
-            ("id", "name · leader · nations closest to it"),
-            scenario
-                .bloc
-                .iter()
-                .map(|b| {
-                    let members = scenario
-                        .nation
-                        .iter()
-                        .filter(|n| bloc_of(&n.id) == b.id)
-                        .count();
-                    (
-                        b.id.clone(),
-                        format!("{} · {} · {members}", b.name, b.leader),
-                    )
-                })
-                .collect(),
-        ),
-        What::Chips => table(
-            ("id", "name · designer · sold · sold to"),
-            scenario
-                .chip
-                .iter()
-                .map(|c| {
-                    let sold = match (c.available, c.until) {
-                        (Some(a), Some(u)) => format!("{a} to {u}"),
-                        (Some(a), None) => format!("from {a}"),
-                        (None, Some(u)) => format!("to {u}"),
-                        (None, None) => "throughout".into(),
-                    };
-                    (
-                        c.id.clone(),
-                        format!(
-                            "{} · {} · {sold} · {}",
-                            c.name,
-                            c.designer,
-                            match c.sold_to {
-                                crate::scenario::SoldTo::All => "all",
-                                crate::scenario::SoldTo::HomeBloc => "home bloc",
-                                crate::scenario::SoldTo::HomeNation => "home nation",
-                            }
-                        ),
-                    )
-                })
-                .collect(),
-        ),
-        What::Policies => table(
-            ("name", "kind · in force · by → targets · strength"),
-            scenario
-                .policy
-                .iter()
-                .map(|p| {
-                    let start = scenario.policy_start(p);
-                    let end = p
-                        .end
-                        .map_or_else(|| "the end".to_string(), |e| e.to_string());
-                    let reach = if p.providers.is_empty() {
-                        format!("{} \u{2192} {}", ids(&p.by, 6), ids(&p.targets, 6))
-                    } else {
-                        format!(
-                            "{} \u{2192} {} (providers {})",
-                            ids(&p.by, 6),
-                            ids(&p.targets, 6),
-                            ids(&p.providers, 4)
-                        )
-                    };
-                    (
-                        p.name.clone(),
-                        format!(
-                            "{} · {start} to {end} · {reach} · {}",
-                            p.kind.as_str(),
-                            match (p.kind.takes_strength(), p.strength) {
-                                (false, _) => p.revenue_share.map_or_else(
-                                    || "\u{2013}".to_string(),
-                                    |r| format!("revenue share {r}"),
-                                ),
-                                (true, None) => "1 (default)".to_string(),
-                                (true, Some(s)) => format!("{s}"),
-                            }
-                        ),
-                    )
-                })
-                .collect(),
-        ),
-        What::Triggers => table(
-            ("name", "when · the policy it puts in force · delay"),
-            scenario
-                .trigger
-                .iter()
-                .map(|t| {
-                    let whose = if t.nations.is_empty() && t.blocs.is_empty() {
-                        "any lab".to_string()
-                    } else {
-                        format!(
-                            "labs in {}",
-                            ids(&[t.nations.clone(), t.blocs.clone()].concat(), 6)
-                        )
-                    };
-                    let on = if t.providers.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" on {}", ids(&t.providers, 4))
-                    };
-                    (
-                        t.name.clone(),
-                        format!(
-                            "an accusation against {whose}{on} (p = {}) · {} “{}” by {} · {} months",
-                            t.probability,
-                            t.policy.kind.as_str(),
-                            t.policy.name,
-                            ids(&t.policy.by, 4),
-                            t.delay_months
-                        ),
-                    )
-                })
-                .collect(),
-        ),
-        What::Labs => table(
-            ("id", "name · nation · kind · count · budget (B USD a year)"),
-            scenario
-                .lab
-                .iter()
-                .map(|l| {
-                    (
-                        l.id.clone(),
-                        format!(
-                            "{} · {} · {} · {} · {}",
-                            cut(if l.name.is_empty() { &l.id } else { &l.name }, 40),
-                            l.nation,
-                            l.kind.as_str(),
-                            l.count,
-                            l.budget
-                        ),
-                    )
-                })
-                .collect(),
-        ),
-    }
+                        (true, None) => "1 (default)".to_string(),
+                        (true, Some(s)) => format!("{s}"),
+                    }
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The rows of the triggers.
+fn trigger_rows(scenario: &Scenario) -> Vec<(String, String)> {
+    scenario
+        .trigger
+        .iter()
+        .map(|t| {
+            let whose = if t.nations.is_empty() && t.blocs.is_empty() {
+                "any lab".to_string()
+            } else {
+                format!(
+                    "labs in {}",
+                    ids(&[t.nations.clone(), t.blocs.clone()].concat(), 6)
+                )
+            };
+            let on = if t.providers.is_empty() {
+                String::new()
+            } else {
+                format!(" on {}", ids(&t.providers, 4))
+            };
+            (
+                t.name.clone(),
+                format!(
+                    "an accusation against {whose}{on} (p = {}) · {} “{}” by {} · {} months",
+                    t.probability,
+                    t.policy.kind.as_str(),
+                    t.policy.name,
+                    ids(&t.policy.by, 4),
+                    t.delay_months
+                ),
+            )
+        })
+        .collect()
+}
+
+/// The rows of the lab entries.
+fn lab_rows(scenario: &Scenario) -> Vec<(String, String)> {
+    scenario
+        .lab
+        .iter()
+        .map(|l| {
+            (
+                l.id.clone(),
+                format!(
+                    "{} · {} · {} · {} · {}",
+                    cut(if l.name.is_empty() { &l.id } else { &l.name }, 40),
+                    l.nation,
+                    l.kind.as_str(),
+                    l.count,
+                    l.budget
+                ),
+            )
+        })
+        .collect()
 }

@@ -1,6 +1,8 @@
 //! The `fracture` command line: run a scenario, validate files, list the shipped scenarios, and draw a
 //! run's charts, its report, or a comparison of runs.
 
+#![warn(clippy::too_many_lines)]
+
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use fracture::Detail;

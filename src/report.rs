@@ -415,7 +415,6 @@ fn words_section(h: &mut String) {
 /// many seeds met them, the table of each headline metric's mean, range and sign agreement over the
 /// seeds, the spread chart, and links to each seed's own report.
 pub fn render_ensemble(e: &crate::ensemble::Ensemble) -> Result<String> {
-    use crate::comparison::{Measure, cells, cumulative_text, difference_text, moved};
     let Some(first) = e.runs.first() else {
         anyhow::bail!("an ensemble without runs");
     };
@@ -460,6 +459,31 @@ pub fn render_ensemble(e: &crate::ensemble::Ensemble) -> Result<String> {
          the draw. Read a difference as an effect when its range stays on one side of zero and every \
          seed agrees on its sign.</p>"
     );
+    ensemble_expectations(&mut h, e, first);
+    ensemble_table(&mut h, e, first);
+    ensemble_spread(&mut h, e, first)?;
+    let _ = writeln!(h, "<h2>Each seed</h2>\n<ul class=\"seeds\">");
+    for seed in &e.seeds {
+        let folder = crate::ensemble::seed_folder(*seed);
+        let _ = writeln!(
+            h,
+            "<li><a href=\"{folder}/{FILE}\">seed {seed}</a>: its own report, tables and charts in \
+             {folder}/</li>"
+        );
+    }
+    let _ = writeln!(
+        h,
+        "</ul>\n<p class=\"files\">Every seed's comparison rows and the summary rows (mean, min and \
+         max; <code>row_kind</code> and <code>statistic</code> tell them apart) are in {}.</p>\n\
+         </main>\n</body>\n</html>",
+        crate::comparison::FILE
+    );
+    Ok(h)
+}
+
+/// The ensemble's expectations, each with its mean over the seeds and how many seeds met it.
+fn ensemble_expectations(h: &mut String, e: &crate::ensemble::Ensemble, first: &RunData) {
+    let n = e.seeds.len();
     let blocs = first.bloc_names();
     let expectations = crate::ensemble::expectations(&e.views);
     if !expectations.is_empty() {
@@ -482,6 +506,13 @@ pub fn render_ensemble(e: &crate::ensemble::Ensemble) -> Result<String> {
         }
         let _ = writeln!(h, "</tbody>\n</table>");
     }
+}
+
+/// The ensemble's table: each headline metric that moved in any seed, its mean, range and the seeds
+/// that agree on its sign.
+fn ensemble_table(h: &mut String, e: &crate::ensemble::Ensemble, first: &RunData) {
+    use crate::comparison::{Measure, cells, cumulative_text, difference_text, moved};
+    let n = e.seeds.len();
     let name = |nation: &str| {
         if nation == crate::comparison::WORLD {
             "World".to_string()
@@ -568,6 +599,11 @@ pub fn render_ensemble(e: &crate::ensemble::Ensemble) -> Result<String> {
         }
         let _ = writeln!(h, "</tbody>\n</table>");
     }
+}
+
+/// The chart of each headline metric's spread over the seeds.
+fn ensemble_spread(h: &mut String, e: &crate::ensemble::Ensemble, first: &RunData) -> Result<()> {
+    let n = e.seeds.len();
     let bands = e.bands.clone();
     if !bands.is_empty() {
         let spread = charts::spread::Spread {
@@ -577,7 +613,7 @@ pub fn render_ensemble(e: &crate::ensemble::Ensemble) -> Result<String> {
         };
         let svg = charts::figure_svg(&spread)?;
         chart_section(
-            &mut h,
+            h,
             charts::spread::STEM,
             &charts::Figure::title(&spread),
             &svg,
@@ -585,23 +621,7 @@ pub fn render_ensemble(e: &crate::ensemble::Ensemble) -> Result<String> {
             &charts::spread::how_to_read(n),
         );
     }
-    let _ = writeln!(h, "<h2>Each seed</h2>\n<ul class=\"seeds\">");
-    for seed in &e.seeds {
-        let folder = crate::ensemble::seed_folder(*seed);
-        let _ = writeln!(
-            h,
-            "<li><a href=\"{folder}/{FILE}\">seed {seed}</a>: its own report, tables and charts in \
-             {folder}/</li>"
-        );
-    }
-    let _ = writeln!(
-        h,
-        "</ul>\n<p class=\"files\">Every seed's comparison rows and the summary rows (mean, min and \
-         max; <code>row_kind</code> and <code>statistic</code> tell them apart) are in {}.</p>\n\
-         </main>\n</body>\n</html>",
-        crate::comparison::FILE
-    );
-    Ok(h)
+    Ok(())
 }
 
 /// Writes the ensemble's `report.html` into `dir` atomically; returns its path.
@@ -661,6 +681,12 @@ fn story_section(h: &mut String, data: &RunData, view: &StoryComparison) {
         }
         let _ = writeln!(h, "</ul>");
     }
+    story_expectations(h, data, view);
+    story_table(h, data, view);
+}
+
+/// A story's expectations, each with what this run found and its verdict.
+fn story_expectations(h: &mut String, data: &RunData, view: &StoryComparison) {
     let blocs = data.bloc_names();
     if !view.judgements.is_empty() {
         let _ = writeln!(
@@ -689,7 +715,10 @@ fn story_section(h: &mut String, data: &RunData, view: &StoryComparison) {
              zero.</p>"
         );
     }
+}
 
+/// The table of a story's headline metrics that moved against its counterfactual, nation by nation.
+fn story_table(h: &mut String, data: &RunData, view: &StoryComparison) {
     let (shown, quiet) = crate::comparison::moved_by_nation(&view.rows);
     let name = |nation: &str| {
         if nation == crate::comparison::WORLD {

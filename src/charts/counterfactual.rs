@@ -14,6 +14,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 const PER_CAPITA: &str = "H100e per 1000 people (log scale)";
 const DIFFERENCE: &str = "Difference (%)";
@@ -82,123 +83,10 @@ impl ChartSpec for Counterfactual {
         let panels = area.split_evenly((3, 1));
         let months = data.month_range();
 
-        // Both runs' compute per person.
-        let top = panel_caption(
-            &panels[0],
-            "Compute per 1000 people: the story, and its counterfactual dashed",
-        )?;
-        let range = log_range(
-            story
-                .values()
-                .chain(other.values())
-                .flat_map(|s| s.iter().map(|p| p.1)),
-        );
-        let mut chart = time_panel(
-            &top,
-            months.clone(),
-            range.log_scale(),
-            &Axes {
-                y_desc: PER_CAPITA,
-                x_desc: false,
-                y_labels: 8,
-                y_fmt: &fmt_num,
-            },
-        )?;
-        for (i, id) in nations.iter().enumerate() {
-            let color = nation_color(i);
-            if let Some(pts) = other.get(*id) {
-                draw_line(
-                    &mut chart,
-                    pts,
-                    LineStyle {
-                        color,
-                        dash: Dash::Dashed,
-                    },
-                    true,
-                )?;
-            }
-            draw_line(&mut chart, &story[*id], color, true)?;
-        }
-
-        // The difference in per cent, with the band within 1 %.
-        let middle = panel_caption(
-            &panels[1],
-            "The story's compute against the counterfactual's, in per cent",
-        )?;
-        let differences: Vec<(usize, Vec<(f64, f64)>)> = nations
-            .iter()
-            .enumerate()
-            .filter_map(|(i, id)| {
-                let base: BTreeMap<i64, f64> = other
-                    .get(*id)?
-                    .iter()
-                    .map(|&(x, y)| (x as i64, y))
-                    .collect();
-                let pts = story[*id]
-                    .iter()
-                    .filter_map(|&(x, y)| {
-                        let b = *base.get(&(x as i64))?;
-                        (b > 0.0).then(|| (x, 100.0 * (y - b) / b))
-                    })
-                    .collect();
-                Some((i, pts))
-            })
-            .collect();
-        let range = linear_range(
-            differences
-                .iter()
-                .flat_map(|(_, s)| s.iter().map(|p| p.1))
-                .chain([-2.0, 2.0]),
-            0.0,
-        );
-        let mut chart = time_panel(
-            &middle,
-            months.clone(),
-            range,
-            &Axes {
-                y_desc: DIFFERENCE,
-                x_desc: false,
-                y_labels: 6,
-                y_fmt: &fmt_num,
-            },
-        )?;
-        chart.draw_series(std::iter::once(Rectangle::new(
-            [(months.start, -1.0), (months.end, 1.0)],
-            palette::GRID.filled(),
-        )))?;
-        draw_hline(&mut chart, 0.0, palette::MUTED)?;
-        for (i, pts) in &differences {
-            draw_line(&mut chart, pts, nation_color(*i), false)?;
-        }
-        // The nations' codes at the ends of their lines, as on the per-capita chart.
-        label_ends(&panels[1], &chart, &differences, &nations)?;
-
-        // Stranded labs in both runs.
-        let bottom = panel_caption(&panels[2], "Stranded labs in the world")?;
-        let a = data.global_series("stranded_labs")?;
-        let b = cf.global_series("stranded_labs")?;
-        let max = a.iter().chain(&b).map(|p| p.1).fold(0.0f64, f64::max);
-        let mut chart = time_panel(
-            &bottom,
-            months,
-            0.0..(max * 1.15).max(5.0),
-            &Axes {
-                y_desc: STRANDED,
-                x_desc: true,
-                y_labels: 6,
-                y_fmt: &fmt_count,
-            },
-        )?;
-        draw_line(
-            &mut chart,
-            &b,
-            LineStyle {
-                color: palette::BLACK,
-                dash: Dash::Dashed,
-            },
-            false,
-        )?;
-        draw_line(&mut chart, &a, palette::BLACK, false)?;
+        let runs = (&story, &other);
+        per_capita_panel(&panels[0], months.clone(), runs, &nations)?;
+        difference_panel(&panels[1], months.clone(), runs, &nations)?;
+        stranded_panel(&panels[2], months, data, cf)?;
         Ok(())
     }
 }
@@ -232,6 +120,166 @@ fn legend_rows(data: &RunData) -> u32 {
         + 60;
     (chars as u32 * 11 / (size::WIDTH - 80)) + 1
 }
+/// Both runs' compute per person, by focus nation: the story solid, the counterfactual dashed.
+fn per_capita_panel<DB>(
+    panel: &DrawingArea<DB, Shift>,
+    months: Range<f64>,
+    (story, other): (&Series, &Series),
+    nations: &[&String],
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    // Both runs' compute per person.
+    let top = panel_caption(
+        panel,
+        "Compute per 1000 people: the story, and its counterfactual dashed",
+    )?;
+    let range = log_range(
+        story
+            .values()
+            .chain(other.values())
+            .flat_map(|s| s.iter().map(|p| p.1)),
+    );
+    let mut chart = time_panel(
+        &top,
+        months.clone(),
+        range.log_scale(),
+        &Axes {
+            y_desc: PER_CAPITA,
+            x_desc: false,
+            y_labels: 8,
+            y_fmt: &fmt_num,
+        },
+    )?;
+    for (i, id) in nations.iter().enumerate() {
+        let color = nation_color(i);
+        if let Some(pts) = other.get(*id) {
+            draw_line(
+                &mut chart,
+                pts,
+                LineStyle {
+                    color,
+                    dash: Dash::Dashed,
+                },
+                true,
+            )?;
+        }
+        draw_line(&mut chart, &story[*id], color, true)?;
+    }
+    Ok(())
+}
+
+/// The story's compute against the counterfactual's in per cent, by focus nation, with the band within
+/// 1 %.
+fn difference_panel<DB>(
+    panel: &DrawingArea<DB, Shift>,
+    months: Range<f64>,
+    (story, other): (&Series, &Series),
+    nations: &[&String],
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    // The difference in per cent, with the band within 1 %.
+    let middle = panel_caption(
+        panel,
+        "The story's compute against the counterfactual's, in per cent",
+    )?;
+    let differences: Vec<(usize, Vec<(f64, f64)>)> = nations
+        .iter()
+        .enumerate()
+        .filter_map(|(i, id)| {
+            let base: BTreeMap<i64, f64> = other
+                .get(*id)?
+                .iter()
+                .map(|&(x, y)| (x as i64, y))
+                .collect();
+            let pts = story[*id]
+                .iter()
+                .filter_map(|&(x, y)| {
+                    let b = *base.get(&(x as i64))?;
+                    (b > 0.0).then(|| (x, 100.0 * (y - b) / b))
+                })
+                .collect();
+            Some((i, pts))
+        })
+        .collect();
+    let range = linear_range(
+        differences
+            .iter()
+            .flat_map(|(_, s)| s.iter().map(|p| p.1))
+            .chain([-2.0, 2.0]),
+        0.0,
+    );
+    let mut chart = time_panel(
+        &middle,
+        months.clone(),
+        range,
+        &Axes {
+            y_desc: DIFFERENCE,
+            x_desc: false,
+            y_labels: 6,
+            y_fmt: &fmt_num,
+        },
+    )?;
+    chart.draw_series(std::iter::once(Rectangle::new(
+        [(months.start, -1.0), (months.end, 1.0)],
+        palette::GRID.filled(),
+    )))?;
+    draw_hline(&mut chart, 0.0, palette::MUTED)?;
+    for (i, pts) in &differences {
+        draw_line(&mut chart, pts, nation_color(*i), false)?;
+    }
+    // The nations' codes at the ends of their lines, as on the per-capita chart.
+    label_ends(panel, &chart, &differences, nations)?;
+    Ok(())
+}
+
+/// Stranded labs in the world in both runs.
+fn stranded_panel<DB>(
+    panel: &DrawingArea<DB, Shift>,
+    months: Range<f64>,
+    data: &RunData,
+    cf: &RunData,
+) -> Result<()>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    // Stranded labs in both runs.
+    let bottom = panel_caption(panel, "Stranded labs in the world")?;
+    let a = data.global_series("stranded_labs")?;
+    let b = cf.global_series("stranded_labs")?;
+    let max = a.iter().chain(&b).map(|p| p.1).fold(0.0f64, f64::max);
+    let mut chart = time_panel(
+        &bottom,
+        months,
+        0.0..(max * 1.15).max(5.0),
+        &Axes {
+            y_desc: STRANDED,
+            x_desc: true,
+            y_labels: 6,
+            y_fmt: &fmt_count,
+        },
+    )?;
+    draw_line(
+        &mut chart,
+        &b,
+        LineStyle {
+            color: palette::BLACK,
+            dash: Dash::Dashed,
+        },
+        false,
+    )?;
+    draw_line(&mut chart, &a, palette::BLACK, false)?;
+    Ok(())
+}
+
+/// Compute per 1000 people by focus nation: (month, value) points.
+type Series = BTreeMap<String, Vec<(f64, f64)>>;
 
 /// Each focus nation's compute per 1000 people in a run, by calendar month number.
 fn per_capita(data: &RunData) -> Result<BTreeMap<String, Vec<(f64, f64)>>> {

@@ -337,6 +337,25 @@ fn parameter_label(plan: &Plan, i: usize) -> String {
     plan.spec.parameters[i].column()
 }
 
+/// What the sensitivity analysis of one sweep reads: its plan, its runs' table, the outcomes analysed,
+/// the number of points and the parameters' column names.
+struct Sensitivity<'a> {
+    plan: &'a Plan,
+    frame: &'a DataFrame,
+    outcomes: &'a [String],
+    points: usize,
+    columns: Vec<String>,
+}
+
+impl Sensitivity<'_> {
+    fn subtitle(&self, what: &str) -> String {
+        format!(
+            "Sweep \u{201c}{}\u{201d} \u{00b7} {} \u{00b7} {} runs",
+            self.plan.sweep, what, self.plan.runs
+        )
+    }
+}
+
 fn sensitivity(
     plan: &Plan,
     design: &Design,
@@ -345,6 +364,49 @@ fn sensitivity(
     out_dir: &Path,
     analysis: &mut Analysis,
 ) -> Result<()> {
+    // The plan counts the points: a file design's are not in the spec.
+    let points = plan.points as usize;
+    let outcomes = varying_outcomes(plan, frame, options, points, analysis)?;
+    if outcomes.is_empty() {
+        analysis.table = "no outcome varies over this sweep: nothing to analyse\n".into();
+        return Ok(());
+    }
+    let s = Sensitivity {
+        plan,
+        frame,
+        outcomes: &outcomes,
+        points,
+        columns: plan.spec.parameters.iter().map(|p| p.column()).collect(),
+    };
+    let (df, tornado, file) = match &design.layout {
+        Layout::Saltelli { n, k } => {
+            let (df, tornado) = sobol(&s, *n, *k, options.resamples, analysis)?;
+            (df, tornado, "sobol.parquet")
+        }
+        Layout::Morris { k, steps } => {
+            let (df, tornado) = morris(&s, *k, steps, analysis)?;
+            (df, tornado, "morris.parquet")
+        }
+        Layout::Plain => unreachable!("only sensitivity designs come here"),
+    };
+    let path = out_dir.join(file);
+    crate::output::write_parquet(&path, &df)?;
+    analysis.written.push(path);
+    analysis
+        .written
+        .extend(charts::write_figure(out_dir, "tornado", &tornado)?);
+    Ok(())
+}
+
+/// The outcomes to analyse (the asked-for ones, or the default ones the runs recorded) that vary over
+/// the sweep, with a note for each that does not or whose variance is largely seed noise.
+fn varying_outcomes(
+    plan: &Plan,
+    frame: &DataFrame,
+    options: &AnalyzeOptions,
+    points: usize,
+    analysis: &mut Analysis,
+) -> Result<Vec<String>> {
     let outcomes: Vec<String> = if options.outcomes.is_empty() {
         DEFAULT_OUTCOMES
             .iter()
@@ -354,9 +416,6 @@ fn sensitivity(
     } else {
         options.outcomes.clone()
     };
-    let columns: Vec<String> = plan.spec.parameters.iter().map(|p| p.column()).collect();
-    // The plan counts the points: a file design's are not in the spec.
-    let points = plan.points as usize;
     // An outcome that does not vary over the sweep has no variance to share out: its indices would
     // be rounding noise divided by rounding noise. It gets a note instead.
     let mut outcomes_kept = Vec::new();
@@ -383,170 +442,171 @@ fn sensitivity(
             }
         }
     }
-    let outcomes = outcomes_kept;
-    if outcomes.is_empty() {
-        analysis.table = "no outcome varies over this sweep: nothing to analyse\n".into();
-        return Ok(());
+    Ok(outcomes_kept)
+}
+
+/// Sobol indices of a Saltelli design (`n` base rows, `k` parameters): their table, notes and
+/// warnings, their rows as a DataFrame and their tornado chart.
+fn sobol(
+    s: &Sensitivity,
+    n: usize,
+    k: usize,
+    resamples: usize,
+    analysis: &mut Analysis,
+) -> Result<(DataFrame, Tornado)> {
+    let mut rows = Vec::new();
+    for outcome in s.outcomes {
+        let y = point_means(s.frame, outcome, s.points)?;
+        let base: Vec<usize> = (0..n)
+            .filter(|j| (0..k + 2).all(|b| y[j * (k + 2) + b].is_finite()))
+            .collect();
+        let ya: Vec<f64> = base.iter().map(|j| y[j * (k + 2)]).collect();
+        let yb: Vec<f64> = base.iter().map(|j| y[j * (k + 2) + 1]).collect();
+        let yab: Vec<Vec<f64>> = (0..k)
+            .map(|i| base.iter().map(|j| y[j * (k + 2) + 2 + i]).collect())
+            .collect();
+        let seed = super::stream_seed(s.plan.spec.sweep.seed, 2);
+        for (i, index) in sobol_indices(&ya, &yb, &yab, resamples, seed)
+            .into_iter()
+            .enumerate()
+        {
+            rows.push(Row {
+                outcome: outcome.clone(),
+                parameter: i,
+                index,
+                used: base.len(),
+            });
+        }
     }
-    let subtitle = |what: &str| {
-        format!(
-            "Sweep \u{201c}{}\u{201d} \u{00b7} {} \u{00b7} {} runs",
-            plan.sweep, what, plan.runs
-        )
+    sobol_doubts(s, n, &rows, analysis);
+    analysis.table = sobol_table(s.plan, s.outcomes, &rows, resamples);
+    let get = |f: fn(&SobolIndex) -> f64| rows.iter().map(|r| f(&r.index)).collect::<Vec<f64>>();
+    let df = DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new("outcome".into(), outcome_column(&rows)),
+            Column::new("parameter".into(), parameter_column(&rows, &s.columns)),
+            Column::new("s1".into(), get(|s| s.s1)),
+            Column::new("s1_low".into(), get(|s| s.s1_low)),
+            Column::new("s1_high".into(), get(|s| s.s1_high)),
+            Column::new("st".into(), get(|s| s.st)),
+            Column::new("st_low".into(), get(|s| s.st_low)),
+            Column::new("st_high".into(), get(|s| s.st_high)),
+            Column::new(
+                "base_rows".into(),
+                rows.iter().map(|r| r.used as u64).collect::<Vec<u64>>(),
+            ),
+        ],
+    )?;
+    let tornado = Tornado {
+        title: "Which inputs drive the results? (Sobol indices)".into(),
+        subtitle: s.subtitle("total effect with 95 % bootstrap interval"),
+        bar_label: "Total effect ST (share of variance, with interactions)".into(),
+        dot_label: "First-order effect S1 (alone)".into(),
+        panels: panels(s.outcomes, &rows, s.plan, |s| {
+            (s.st, Some((s.st_low, s.st_high)), s.s1)
+        }),
     };
-    let (df, tornado, file) = match &design.layout {
-        Layout::Saltelli { n, k } => {
-            let mut rows = Vec::new();
-            for outcome in &outcomes {
-                let y = point_means(frame, outcome, points)?;
-                let base: Vec<usize> = (0..*n)
-                    .filter(|j| (0..k + 2).all(|b| y[j * (k + 2) + b].is_finite()))
-                    .collect();
-                let ya: Vec<f64> = base.iter().map(|j| y[j * (k + 2)]).collect();
-                let yb: Vec<f64> = base.iter().map(|j| y[j * (k + 2) + 1]).collect();
-                let yab: Vec<Vec<f64>> = (0..*k)
-                    .map(|i| base.iter().map(|j| y[j * (k + 2) + 2 + i]).collect())
-                    .collect();
-                let seed = super::stream_seed(plan.spec.sweep.seed, 2);
-                for (i, index) in sobol_indices(&ya, &yb, &yab, options.resamples, seed)
-                    .into_iter()
-                    .enumerate()
-                {
-                    rows.push(Row {
-                        outcome: outcome.clone(),
-                        parameter: i,
-                        index,
-                        used: base.len(),
-                    });
-                }
-            }
-            if !n.is_power_of_two() {
-                analysis.warnings.push(format!(
-                    "the Sobol base size N = {n} (`sweep.samples`) is not a power of two: the Sobol \
-                     sequence is balanced only for N = 2^m, so the indices converge more slowly; use \
-                     N = {} or {} next time",
-                    n.next_power_of_two() / 2,
-                    n.next_power_of_two()
-                ));
-            }
-            for outcome in &outcomes {
-                let odd: Vec<String> = rows
-                    .iter()
-                    .filter(|r| &r.outcome == outcome && r.index.unreliable())
-                    .map(|r| parameter_label(plan, r.parameter))
-                    .collect();
-                if !odd.is_empty() {
-                    analysis.notes.push(format!(
-                        "{outcome}: the indices of {} fall outside [0, 1] or have intervals wider \
-                         than 0.5: N = {n} base rows are too few for this outcome; raise \
-                         `samples` (4 × N or more) or `replicates`, and read these indices as a \
-                         ranking at most",
-                        odd.join(", ")
-                    ));
-                }
-            }
-            for r in rows.iter().filter(|r| r.index.s1_above_st()) {
-                let i = &r.index;
-                analysis.warnings.push(format!(
-                    "{} on {}: S1 = {} exceeds ST = {} beyond the bootstrap interval (S1 − ST in \
-                     [{}, {}]), which exact indices never do: too few base rows for this outcome, or \
-                     seed noise that swamps the parameters' effect; raise `samples` or `replicates`",
-                    parameter_label(plan, r.parameter),
-                    r.outcome,
-                    num(i.s1),
-                    num(i.st),
-                    num(i.excess_low),
-                    num(i.excess_high)
-                ));
-            }
-            analysis.table = sobol_table(plan, &outcomes, &rows, options.resamples);
-            let get =
-                |f: fn(&SobolIndex) -> f64| rows.iter().map(|r| f(&r.index)).collect::<Vec<f64>>();
-            let df = DataFrame::new(
-                rows.len(),
-                vec![
-                    Column::new("outcome".into(), outcome_column(&rows)),
-                    Column::new("parameter".into(), parameter_column(&rows, &columns)),
-                    Column::new("s1".into(), get(|s| s.s1)),
-                    Column::new("s1_low".into(), get(|s| s.s1_low)),
-                    Column::new("s1_high".into(), get(|s| s.s1_high)),
-                    Column::new("st".into(), get(|s| s.st)),
-                    Column::new("st_low".into(), get(|s| s.st_low)),
-                    Column::new("st_high".into(), get(|s| s.st_high)),
-                    Column::new(
-                        "base_rows".into(),
-                        rows.iter().map(|r| r.used as u64).collect::<Vec<u64>>(),
-                    ),
-                ],
-            )?;
-            let tornado = Tornado {
-                title: "Which inputs drive the results? (Sobol indices)".into(),
-                subtitle: subtitle("total effect with 95 % bootstrap interval"),
-                bar_label: "Total effect ST (share of variance, with interactions)".into(),
-                dot_label: "First-order effect S1 (alone)".into(),
-                panels: panels(&outcomes, &rows, plan, |s| {
-                    (s.st, Some((s.st_low, s.st_high)), s.s1)
-                }),
-            };
-            (df, tornado, "sobol.parquet")
+    Ok((df, tornado))
+}
+
+/// The warnings and notes that say when Sobol indices should not be trusted: a base size that is not
+/// a power of two, indices outside [0, 1] or with wide intervals, S1 above ST.
+fn sobol_doubts(s: &Sensitivity, n: usize, rows: &[Row<SobolIndex>], analysis: &mut Analysis) {
+    if !n.is_power_of_two() {
+        analysis.warnings.push(format!(
+            "the Sobol base size N = {n} (`sweep.samples`) is not a power of two: the Sobol \
+             sequence is balanced only for N = 2^m, so the indices converge more slowly; use \
+             N = {} or {} next time",
+            n.next_power_of_two() / 2,
+            n.next_power_of_two()
+        ));
+    }
+    for outcome in s.outcomes {
+        let odd: Vec<String> = rows
+            .iter()
+            .filter(|r| &r.outcome == outcome && r.index.unreliable())
+            .map(|r| parameter_label(s.plan, r.parameter))
+            .collect();
+        if !odd.is_empty() {
+            analysis.notes.push(format!(
+                "{outcome}: the indices of {} fall outside [0, 1] or have intervals wider \
+                 than 0.5: N = {n} base rows are too few for this outcome; raise \
+                 `samples` (4 × N or more) or `replicates`, and read these indices as a \
+                 ranking at most",
+                odd.join(", ")
+            ));
         }
-        Layout::Morris { k, steps } => {
-            let mut rows = Vec::new();
-            for outcome in &outcomes {
-                let y = point_means(frame, outcome, points)?;
-                let mut effects = vec![Vec::new(); *k];
-                for (t, trajectory) in steps.iter().enumerate() {
-                    for (s, &(i, delta)) in trajectory.iter().enumerate() {
-                        let (a, b) = (y[t * (k + 1) + s], y[t * (k + 1) + s + 1]);
-                        if a.is_finite() && b.is_finite() {
-                            effects[i].push((b - a) / delta);
-                        }
-                    }
-                }
-                for (i, index) in morris_indices(&effects).into_iter().enumerate() {
-                    rows.push(Row {
-                        outcome: outcome.clone(),
-                        parameter: i,
-                        used: index.effects,
-                        index,
-                    });
+    }
+    for r in rows.iter().filter(|r| r.index.s1_above_st()) {
+        let i = &r.index;
+        analysis.warnings.push(format!(
+            "{} on {}: S1 = {} exceeds ST = {} beyond the bootstrap interval (S1 − ST in \
+             [{}, {}]), which exact indices never do: too few base rows for this outcome, or \
+             seed noise that swamps the parameters' effect; raise `samples` or `replicates`",
+            parameter_label(s.plan, r.parameter),
+            r.outcome,
+            num(i.s1),
+            num(i.st),
+            num(i.excess_low),
+            num(i.excess_high)
+        ));
+    }
+}
+
+/// Morris indices of `k` parameters from the design's trajectories (`steps`): their table, their rows
+/// as a DataFrame and their tornado chart.
+fn morris(
+    s: &Sensitivity,
+    k: usize,
+    steps: &[Vec<(usize, f64)>],
+    analysis: &mut Analysis,
+) -> Result<(DataFrame, Tornado)> {
+    let mut rows = Vec::new();
+    for outcome in s.outcomes {
+        let y = point_means(s.frame, outcome, s.points)?;
+        let mut effects = vec![Vec::new(); k];
+        for (t, trajectory) in steps.iter().enumerate() {
+            for (step, &(i, delta)) in trajectory.iter().enumerate() {
+                let (a, b) = (y[t * (k + 1) + step], y[t * (k + 1) + step + 1]);
+                if a.is_finite() && b.is_finite() {
+                    effects[i].push((b - a) / delta);
                 }
             }
-            analysis.table = morris_table(plan, &outcomes, &rows, steps.len());
-            let get =
-                |f: fn(&MorrisIndex) -> f64| rows.iter().map(|r| f(&r.index)).collect::<Vec<f64>>();
-            let df = DataFrame::new(
-                rows.len(),
-                vec![
-                    Column::new("outcome".into(), outcome_column(&rows)),
-                    Column::new("parameter".into(), parameter_column(&rows, &columns)),
-                    Column::new("mu".into(), get(|m| m.mu)),
-                    Column::new("mu_star".into(), get(|m| m.mu_star)),
-                    Column::new("sigma".into(), get(|m| m.sigma)),
-                    Column::new(
-                        "effects".into(),
-                        rows.iter().map(|r| r.used as u64).collect::<Vec<u64>>(),
-                    ),
-                ],
-            )?;
-            let tornado = Tornado {
-                title: "Which inputs drive the results? (Morris screening)".into(),
-                subtitle: subtitle("mean absolute elementary effect"),
-                bar_label: "\u{03bc}* (mean absolute effect, in the outcome's units)".into(),
-                dot_label: "\u{03c3} (spread: non-linearity and interactions)".into(),
-                panels: panels(&outcomes, &rows, plan, |m| (m.mu_star, None, m.sigma)),
-            };
-            (df, tornado, "morris.parquet")
         }
-        Layout::Plain => unreachable!("only sensitivity designs come here"),
+        for (i, index) in morris_indices(&effects).into_iter().enumerate() {
+            rows.push(Row {
+                outcome: outcome.clone(),
+                parameter: i,
+                used: index.effects,
+                index,
+            });
+        }
+    }
+    analysis.table = morris_table(s.plan, s.outcomes, &rows, steps.len());
+    let get = |f: fn(&MorrisIndex) -> f64| rows.iter().map(|r| f(&r.index)).collect::<Vec<f64>>();
+    let df = DataFrame::new(
+        rows.len(),
+        vec![
+            Column::new("outcome".into(), outcome_column(&rows)),
+            Column::new("parameter".into(), parameter_column(&rows, &s.columns)),
+            Column::new("mu".into(), get(|m| m.mu)),
+            Column::new("mu_star".into(), get(|m| m.mu_star)),
+            Column::new("sigma".into(), get(|m| m.sigma)),
+            Column::new(
+                "effects".into(),
+                rows.iter().map(|r| r.used as u64).collect::<Vec<u64>>(),
+            ),
+        ],
+    )?;
+    let tornado = Tornado {
+        title: "Which inputs drive the results? (Morris screening)".into(),
+        subtitle: s.subtitle("mean absolute elementary effect"),
+        bar_label: "\u{03bc}* (mean absolute effect, in the outcome's units)".into(),
+        dot_label: "\u{03c3} (spread: non-linearity and interactions)".into(),
+        panels: panels(s.outcomes, &rows, s.plan, |m| (m.mu_star, None, m.sigma)),
     };
-    let path = out_dir.join(file);
-    crate::output::write_parquet(&path, &df)?;
-    analysis.written.push(path);
-    analysis
-        .written
-        .extend(charts::write_figure(out_dir, "tornado", &tornado)?);
-    Ok(())
+    Ok((df, tornado))
 }
 
 /// Why an outcome gets a note instead of indices, if it does: every point gives the same value, or

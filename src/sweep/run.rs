@@ -126,7 +126,6 @@ impl Prepared {
         // Rows of a design file whose value is refused, by problem path.
         let mut value_rows: Vec<(String, usize)> = Vec::new();
         let fixed = Override::parse_all(&spec.sweep.set);
-        let one_month = || Override::new(KeyPath::parse("scenario.months").expect("a key path"), 1);
         let loaded = match files.load(&fixed) {
             Ok(loaded) => loaded,
             Err(all) => {
@@ -148,35 +147,7 @@ impl Prepared {
             .iter()
             .map(|p| Override::parse_key(&p.key))
             .collect();
-        let mut probe_sets = point_overrides(&fixed, &keys, &design.points[0]);
-        probe_sets.push(one_month());
-        let probe = match files.load(&probe_sets) {
-            Ok(probe) => probe,
-            Err(all) => {
-                for (i, key) in keys.iter().enumerate() {
-                    let mut sets = point_overrides(&fixed, &keys[i..=i], &design.points[0][i..=i]);
-                    sets.push(one_month());
-                    if let Err(e) = files.load(&sets) {
-                        problems.push((format!("parameter[{i}].key"), refused(&base, &e)));
-                    } else if key.is_err() {
-                        problems.push((format!("parameter[{i}].key"), "not a key path".into()));
-                    }
-                }
-                if problems.is_empty() {
-                    problems.push((
-                        "parameter".into(),
-                        format!(
-                            "the first point does not apply to `{base}`: {}",
-                            refused(&base, &all)
-                        ),
-                    ));
-                }
-                // The column names below do not depend on the point: probe the base alone.
-                let mut sets = fixed.clone();
-                sets.push(one_month());
-                files.load(&sets).map_err(|e| anyhow!("{e}"))?
-            }
-        };
+        let probe = probe_first_point((&files, &base), (&fixed, &keys), &design, &mut problems)?;
         probe_extremes(
             (&spec, &design),
             (&files, &base),
@@ -184,53 +155,8 @@ impl Prepared {
             &mut problems,
             &mut value_rows,
         );
-        let out = crate::simulate_with(&probe.scenario, 0, crate::Detail::Summary, |_| {})?;
-        let numeric: Vec<String> = out
-            .global
-            .columns()
-            .iter()
-            .filter(|c| {
-                matches!(c.dtype(), DataType::Float64 | DataType::UInt32) && c.name() != "t"
-            })
-            .map(|c| c.name().to_string())
-            .collect();
-        if let Some(ms) = &spec.outputs.metrics {
-            for (j, m) in ms.iter().enumerate() {
-                if !numeric.contains(m) {
-                    problems.push((
-                        format!("outputs.metrics[{j}]"),
-                        format!(
-                            "`{m}` is not a numeric global column{} (the README lists the `global` \
-                             columns)",
-                            scenario::suggest::hint(m, numeric.iter().map(String::as_str))
-                        ),
-                    ));
-                }
-            }
-        }
-        let metrics = spec.outputs.metrics.clone().unwrap_or(numeric);
-        let focus = spec
-            .outputs
-            .focus
-            .clone()
-            .unwrap_or_else(|| loaded.scenario.scenario.focus.clone());
-        let nations: Vec<&str> = loaded
-            .scenario
-            .nation
-            .iter()
-            .map(|x| x.id.as_str())
-            .collect();
-        for (j, n) in focus.iter().enumerate() {
-            if !nations.contains(&n.as_str()) {
-                problems.push((
-                    format!("outputs.focus[{j}]"),
-                    format!(
-                        "no nation `{n}` in the base scenario{}",
-                        scenario::suggest::hint(n, nations.iter().copied())
-                    ),
-                ));
-            }
-        }
+        let (metrics, focus) =
+            output_problems(&spec, &probe.scenario, &loaded.scenario, &mut problems)?;
         if !problems.is_empty() {
             return Err(located(positions, problems, points, &value_rows));
         }
@@ -435,20 +361,11 @@ impl Prepared {
         Ok(DataFrame::new(n, cols)?)
     }
 
-    /// Runs shard `shard` of `shards` into `root` (the dataset folder holding `sweep=NAME`). A
-    /// damaged shard (its `_SUCCESS` disagreeing with a part) is refused, or with `--resume` has its
-    /// damaged parts run again; a shard whose marker disagrees with the plan is refused.
-    pub fn run_shard(
-        &self,
-        root: &Path,
-        shard: u32,
-        shards: u32,
-        options: &RunOptions,
-    ) -> Result<dataset::ShardOutcome> {
-        let dir = dataset::shard_dir(root, &self.spec.sweep.name, shard);
+    /// Every other shard's marker must agree with this plan's shard count, and no shard beyond it may
+    /// exist: a plan edited after shards ran would otherwise run its runs again under other shard
+    /// numbers.
+    fn check_other_shards(&self, root: &Path, shard: u32, shards: u32) -> Result<()> {
         let sweep_dir = dataset::sweep_dir(root, &self.spec.sweep.name);
-        // Every other shard's marker must agree with this plan's shard count: a plan edited after
-        // shards ran would otherwise run its runs again under other shard numbers.
         for i in (0..shards).filter(|&i| i != shard) {
             let other = dataset::shard_dir(root, &self.spec.sweep.name, i);
             if let dataset::ShardState::Damaged { why, parts } = dataset::check_shard(
@@ -473,15 +390,27 @@ impl Prepared {
         {
             bail!("{}: shard {i}: {why}; nothing was run", sweep_dir.display());
         }
+        Ok(())
+    }
+
+    /// Readies shard `shard`'s folder `dir`: `None` if the shard is complete; otherwise the parts
+    /// already written (with `--resume`; a damaged shard's damaged parts and marker removed first).
+    fn prepare_shard(
+        &self,
+        dir: &Path,
+        shard: u32,
+        shards: u32,
+        options: &RunOptions,
+    ) -> Result<Option<std::collections::BTreeSet<usize>>> {
         match dataset::check_shard(
-            &dir,
+            dir,
             &self.spec_hash,
             self.runs,
             shard,
             shards,
             self.spec.sweep.chunk,
         )? {
-            dataset::ShardState::Complete => return Ok(dataset::ShardOutcome::AlreadyComplete),
+            dataset::ShardState::Complete => return Ok(None),
             dataset::ShardState::Incomplete => {}
             dataset::ShardState::Damaged { why, parts } => {
                 if parts.is_empty() {
@@ -498,7 +427,7 @@ impl Prepared {
                 std::fs::remove_file(dir.join(dataset::SUCCESS))
                     .with_context(|| format!("cannot remove {}", dir.display()))?;
                 for k in parts {
-                    let part = dataset::part_path(&dir, k);
+                    let part = dataset::part_path(dir, k);
                     if part.exists() {
                         std::fs::remove_file(&part)
                             .with_context(|| format!("cannot remove {}", part.display()))?;
@@ -506,9 +435,8 @@ impl Prepared {
                 }
             }
         }
-        std::fs::create_dir_all(&dir)
-            .with_context(|| format!("cannot create {}", dir.display()))?;
-        let done = dataset::complete_parts(&dir)?;
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let done = dataset::complete_parts(dir)?;
         if !done.is_empty() && !options.resume {
             bail!(
                 "{} holds {} parts of an interrupted run: pass --resume to finish it",
@@ -516,6 +444,24 @@ impl Prepared {
                 done.len()
             );
         }
+        Ok(Some(done))
+    }
+
+    /// Runs shard `shard` of `shards` into `root` (the dataset folder holding `sweep=NAME`). A
+    /// damaged shard (its `_SUCCESS` disagreeing with a part) is refused, or with `--resume` has its
+    /// damaged parts run again; a shard whose marker disagrees with the plan is refused.
+    pub fn run_shard(
+        &self,
+        root: &Path,
+        shard: u32,
+        shards: u32,
+        options: &RunOptions,
+    ) -> Result<dataset::ShardOutcome> {
+        let dir = dataset::shard_dir(root, &self.spec.sweep.name, shard);
+        self.check_other_shards(root, shard, shards)?;
+        let Some(done) = self.prepare_shard(&dir, shard, shards, options)? else {
+            return Ok(dataset::ShardOutcome::AlreadyComplete);
+        };
         dataset::remove_temporaries(&dir)?;
         let ids: Vec<u64> = (shard as u64..self.runs).step_by(shards as usize).collect();
         let chunks: Vec<&[u64]> = ids.chunks(self.spec.sweep.chunk).collect();
@@ -600,6 +546,98 @@ impl Prepared {
             failed: failed as u64,
         })
     }
+}
+
+/// The base scenario with the design's first point applied, for one month; when it is refused, each
+/// parameter key that the base refuses is a problem, and the base alone is returned (the column names do
+/// not depend on the point).
+fn probe_first_point(
+    (files, base): (&scenario::Base, &str),
+    (fixed, keys): (&[Override], &[Result<KeyPath, Override>]),
+    design: &Design,
+    problems: &mut Vec<(String, String)>,
+) -> Result<scenario::Loaded> {
+    let one_month = || Override::new(KeyPath::parse("scenario.months").expect("a key path"), 1);
+    let mut probe_sets = point_overrides(fixed, keys, &design.points[0]);
+    probe_sets.push(one_month());
+    Ok(match files.load(&probe_sets) {
+        Ok(probe) => probe,
+        Err(all) => {
+            for (i, key) in keys.iter().enumerate() {
+                let mut sets = point_overrides(fixed, &keys[i..=i], &design.points[0][i..=i]);
+                sets.push(one_month());
+                if let Err(e) = files.load(&sets) {
+                    problems.push((format!("parameter[{i}].key"), refused(base, &e)));
+                } else if key.is_err() {
+                    problems.push((format!("parameter[{i}].key"), "not a key path".into()));
+                }
+            }
+            if problems.is_empty() {
+                problems.push((
+                    "parameter".into(),
+                    format!(
+                        "the first point does not apply to `{base}`: {}",
+                        refused(base, &all)
+                    ),
+                ));
+            }
+            // The column names below do not depend on the point: probe the base alone.
+            let mut sets = fixed.to_vec();
+            sets.push(one_month());
+            files.load(&sets).map_err(|e| anyhow!("{e}"))?
+        }
+    })
+}
+
+/// The metrics and focus nations the sweep records (`[outputs]`, or every numeric global column and the
+/// base's focus), with a problem for each that the base scenario does not have.
+fn output_problems(
+    spec: &SweepSpec,
+    probe: &scenario::Scenario,
+    base: &scenario::Scenario,
+    problems: &mut Vec<(String, String)>,
+) -> Result<(Vec<String>, Vec<String>)> {
+    let out = crate::simulate_with(probe, 0, crate::Detail::Summary, |_| {})?;
+    let numeric: Vec<String> = out
+        .global
+        .columns()
+        .iter()
+        .filter(|c| matches!(c.dtype(), DataType::Float64 | DataType::UInt32) && c.name() != "t")
+        .map(|c| c.name().to_string())
+        .collect();
+    if let Some(ms) = &spec.outputs.metrics {
+        for (j, m) in ms.iter().enumerate() {
+            if !numeric.contains(m) {
+                problems.push((
+                    format!("outputs.metrics[{j}]"),
+                    format!(
+                        "`{m}` is not a numeric global column{} (the README lists the `global` \
+                         columns)",
+                        scenario::suggest::hint(m, numeric.iter().map(String::as_str))
+                    ),
+                ));
+            }
+        }
+    }
+    let metrics = spec.outputs.metrics.clone().unwrap_or(numeric);
+    let focus = spec
+        .outputs
+        .focus
+        .clone()
+        .unwrap_or_else(|| base.scenario.focus.clone());
+    let nations: Vec<&str> = base.nation.iter().map(|x| x.id.as_str()).collect();
+    for (j, n) in focus.iter().enumerate() {
+        if !nations.contains(&n.as_str()) {
+            problems.push((
+                format!("outputs.focus[{j}]"),
+                format!(
+                    "no nation `{n}` in the base scenario{}",
+                    scenario::suggest::hint(n, nations.iter().copied())
+                ),
+            ));
+        }
+    }
+    Ok((metrics, focus))
 }
 
 /// The overrides of one point: the spec's fixed ones, then each parameter's value as drawn.

@@ -3,6 +3,8 @@
 //! ([`summary`]) and judged against a story's expectations ([`story`]), with numbers written as people
 //! read them ([`numbers`]). It draws nothing: the program's charts and report read what it computes.
 
+#![warn(clippy::too_many_lines)]
+
 pub mod comparison;
 pub mod ensemble;
 pub mod numbers;

@@ -327,19 +327,9 @@ pub fn table(rows: &[comparison::Row], data: &RunData, against: &str, file: &str
     out
 }
 
-/// A story over several seeds, as `run --seeds` prints it: the story, its expectations with how many
-/// seeds met them, and the table of the world's and the focus nations' headline metrics that moved in
-/// any seed — each cell the mean over the seeds (months and month counts: the median) with the range
-/// on the line below, and how many seeds agree on the sign of the cumulative difference. `data` is the
-/// first seed's run (for names); `file` names the file that holds every row.
-pub fn ensemble(
-    summaries: &[crate::ensemble::Summary],
-    views: &[StoryComparison],
-    data: &RunData,
-    seeds: &[u64],
-    file: &str,
-) -> String {
-    let mut out = String::new();
+/// The story's head over several seeds: what it is, and when its own policies came into force in the
+/// first seed.
+fn write_seeds_story(out: &mut String, views: &[StoryComparison], seeds: &[u64]) {
     let n = seeds.len();
     let _ = writeln!(
         out,
@@ -373,16 +363,14 @@ pub fn ensemble(
             }
         }
     }
-    let blocs = data.bloc_names();
-    write_expectations(&mut out, views, &blocs, n);
-    let _ = writeln!(out);
-    let name = |nation: &str| {
-        if nation == comparison::WORLD {
-            "World".to_string()
-        } else {
-            data.nation_label(nation)
-        }
-    };
+}
+
+/// The seeds' table's lines, nation by nation, of every metric that moved in any seed, and the nations
+/// none of whose metrics moved.
+fn seed_rows(
+    summaries: &[crate::ensemble::Summary],
+    name: impl Fn(&str) -> String,
+) -> (Vec<(String, [String; 6])>, Vec<String>) {
     let moved = |s: &crate::ensemble::Summary| s.rows.iter().any(comparison::moved);
     let mut lines: Vec<(String, [String; 6])> = Vec::new();
     let mut quiet: Vec<String> = Vec::new();
@@ -405,75 +393,112 @@ pub fn ensemble(
             lines.push((name(&s.nation), Default::default()));
             shown_here = true;
         }
-        let (mean, min, max) = (s.mean(), s.min(), s.max());
-        let label = format!("  {}", s.metric.label);
-        if s.metric.measure == Measure::Count {
-            let peak = |r: &comparison::Row| crate::numbers::fmt_num(r.stats.run_peak.value);
-            lines.push((
-                label,
-                [
-                    format!(
-                        "peak {} (median; range {} to {}), in {} months",
-                        peak(mean),
-                        peak(min),
-                        peak(max),
-                        mean.stats.run_peak.months_above_zero
-                    ),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                ],
-            ));
-            continue;
-        }
-        let c = comparison::cells(mean);
-        let largest = |r: &comparison::Row| {
-            r.stats.largest.map_or_else(
-                || "0".to_string(),
-                |l| comparison::difference_text(r, l.difference, l.relative),
-            )
-        };
-        let below = |r: &comparison::Row| r.stats.months_below.to_string();
-        let above = |r: &comparison::Row| r.stats.months_above.to_string();
-        // The mean and its range to the same decimals, so that a row does not read `−0.142` above
-        // `−0.1574 to −0.132`.
-        let [mean_largest, low_largest, high_largest] =
-            same_decimals([c.largest, largest(min), largest(max)]);
-        let [mean_cumulative, low_cumulative, high_cumulative] = same_decimals([
-            c.cumulative,
-            comparison::cumulative_text(min),
-            comparison::cumulative_text(max),
-        ]);
-        lines.push((
-            label,
-            [
-                mean_largest,
-                mean_cumulative,
-                format!("{}/{}", s.same_sign, s.seeds),
-                below(mean),
-                above(mean),
-                c.recovery,
-            ],
-        ));
-        lines.push((
-            String::new(),
-            [
-                range_text(&low_largest, &high_largest),
-                range_text(&low_cumulative, &high_cumulative),
-                String::new(),
-                range_text(&below(min), &below(max)),
-                range_text(&above(min), &above(max)),
-                String::new(),
-            ],
-        ));
+        lines.extend(metric_lines(s));
     }
     if let Some(previous) = &nation
         && !shown_here
     {
         quiet.push(name(previous));
     }
+    (lines, quiet)
+}
+
+/// A metric's lines in the seeds' table: the mean over the seeds with the range on the line below (a
+/// count: its peak).
+fn metric_lines(s: &crate::ensemble::Summary) -> Vec<(String, [String; 6])> {
+    let mut lines = Vec::new();
+    let (mean, min, max) = (s.mean(), s.min(), s.max());
+    let label = format!("  {}", s.metric.label);
+    if s.metric.measure == Measure::Count {
+        let peak = |r: &comparison::Row| crate::numbers::fmt_num(r.stats.run_peak.value);
+        lines.push((
+            label,
+            [
+                format!(
+                    "peak {} (median; range {} to {}), in {} months",
+                    peak(mean),
+                    peak(min),
+                    peak(max),
+                    mean.stats.run_peak.months_above_zero
+                ),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ],
+        ));
+        return lines;
+    }
+    let c = comparison::cells(mean);
+    let largest = |r: &comparison::Row| {
+        r.stats.largest.map_or_else(
+            || "0".to_string(),
+            |l| comparison::difference_text(r, l.difference, l.relative),
+        )
+    };
+    let below = |r: &comparison::Row| r.stats.months_below.to_string();
+    let above = |r: &comparison::Row| r.stats.months_above.to_string();
+    // The mean and its range to the same decimals, so that a row does not read `−0.142` above
+    // `−0.1574 to −0.132`.
+    let [mean_largest, low_largest, high_largest] =
+        same_decimals([c.largest, largest(min), largest(max)]);
+    let [mean_cumulative, low_cumulative, high_cumulative] = same_decimals([
+        c.cumulative,
+        comparison::cumulative_text(min),
+        comparison::cumulative_text(max),
+    ]);
+    lines.push((
+        label,
+        [
+            mean_largest,
+            mean_cumulative,
+            format!("{}/{}", s.same_sign, s.seeds),
+            below(mean),
+            above(mean),
+            c.recovery,
+        ],
+    ));
+    lines.push((
+        String::new(),
+        [
+            range_text(&low_largest, &high_largest),
+            range_text(&low_cumulative, &high_cumulative),
+            String::new(),
+            range_text(&below(min), &below(max)),
+            range_text(&above(min), &above(max)),
+            String::new(),
+        ],
+    ));
+    lines
+}
+
+/// A story over several seeds, as `run --seeds` prints it: the story, its expectations with how many
+/// seeds met them, and the table of the world's and the focus nations' headline metrics that moved in
+/// any seed — each cell the mean over the seeds (months and month counts: the median) with the range
+/// on the line below, and how many seeds agree on the sign of the cumulative difference. `data` is the
+/// first seed's run (for names); `file` names the file that holds every row.
+pub fn ensemble(
+    summaries: &[crate::ensemble::Summary],
+    views: &[StoryComparison],
+    data: &RunData,
+    seeds: &[u64],
+    file: &str,
+) -> String {
+    let mut out = String::new();
+    let n = seeds.len();
+    write_seeds_story(&mut out, views, seeds);
+    let blocs = data.bloc_names();
+    write_expectations(&mut out, views, &blocs, n);
+    let _ = writeln!(out);
+    let name = |nation: &str| {
+        if nation == comparison::WORLD {
+            "World".to_string()
+        } else {
+            data.nation_label(nation)
+        }
+    };
+    let (lines, quiet) = seed_rows(summaries, name);
     if lines.is_empty() {
         let _ = writeln!(
             out,

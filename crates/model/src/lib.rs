@@ -5,6 +5,8 @@
 //! [`tables`]. It has no polars, plotters or clap: the output layer turns the rows into Parquet, the
 //! program draws and reports them.
 
+#![warn(clippy::too_many_lines)]
+
 pub mod components;
 pub mod indices;
 pub mod measure;

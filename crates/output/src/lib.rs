@@ -2,6 +2,8 @@
 //! with its manifest into a staging folder that is moved into place only when complete ([`output`]).
 //! It runs the model ([`simulate`]) with the Parquet writer as the large tables' destination.
 
+#![warn(clippy::too_many_lines)]
+
 pub mod output;
 
 // The layers below, by the paths this crate's files name them (`crate::tables`, …).

@@ -6,6 +6,8 @@
 //! calendar; [`fsutil`] holds the file I/O every layer shares (bounded reads, atomic writes). Nothing here
 //! knows the ECS, polars or the command line.
 
+#![warn(clippy::too_many_lines)]
+
 pub mod fsutil;
 pub mod month;
 pub mod parameters;
