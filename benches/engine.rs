@@ -10,7 +10,7 @@ use fracture::Detail;
 use fracture::output::{Manifest, simulate_to};
 use fracture::resources::Clock;
 use fracture::scenario::{Lab, LabKind, load};
-use fracture::systems::{budgets, market, monthly_schedule};
+use fracture::systems::{Monthly, budgets, market};
 use std::time::{Duration, Instant};
 
 fn median(mut xs: Vec<Duration>) -> Duration {
@@ -105,8 +105,7 @@ fn market_per_lab_month() {
     s.lab = entries;
     let mut world = fracture::world::build(&s, 1);
     // One full month first, so that providers have books and labs have demand.
-    let mut month = monthly_schedule();
-    month.run(&mut world);
+    world.run_schedule(Monthly);
     world.resource_mut::<Clock>().t = 1;
     // The market's two systems: the budgets, early in the month, and the market itself.
     let mut only_market = Schedule::default();

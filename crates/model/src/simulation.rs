@@ -7,7 +7,7 @@
 use crate::month::YearMonth;
 use crate::resources::{Clock, EventLog, EventRecord, WorldIndex};
 use crate::scenario::Scenario;
-use crate::systems::monthly_schedule;
+use crate::systems::Monthly;
 use crate::tables::{LabIds, LabSample, Recorder, Recording, Table};
 use crate::world;
 use anyhow::Result;
@@ -164,10 +164,9 @@ fn run_months(
     mut on_month: impl FnMut(u32),
     mut chunk_done: impl FnMut(Vec<(&'static str, Table)>) -> Result<()>,
 ) -> Result<()> {
-    let mut schedule = monthly_schedule();
     for t in 0..months {
         world.resource_mut::<Clock>().t = t;
-        schedule.run(world);
+        world.run_schedule(Monthly);
         on_month(t + 1);
         let due = world.resource_mut::<Recorder>().take_due(t + 1, months);
         if !due.is_empty() {

@@ -1,9 +1,11 @@
-//! Building the ECS world from a scenario: one entity per agent, in sorted order, and the resources.
+//! Building the ECS world from a scenario: one entity per agent, in sorted order, the state every
+//! submodel shares (index, parameters, clock, random streams, event log), then each submodel installed
+//! with its own state and systems ([`crate::systems::install`]).
 
 use crate::components::*;
 use crate::resources::*;
 use crate::scenario::{LabKind, Scenario};
-use crate::tables::{Detail, Dictionaries, Recorder, Recording};
+use crate::tables::{Detail, Recording};
 use bevy_ecs::prelude::*;
 use std::collections::{HashMap, VecDeque};
 
@@ -31,7 +33,7 @@ fn push_padded(text: &mut Vec<u8>, mut n: u32, width: usize) {
     text.extend_from_slice(&digits[digits.len() - len..]);
 }
 
-fn sorted_by_id<T>(items: &[T], id: impl Fn(&T) -> &str) -> Vec<&T> {
+pub(crate) fn sorted_by_id<T>(items: &[T], id: impl Fn(&T) -> &str) -> Vec<&T> {
     let mut v: Vec<&T> = items.iter().collect();
     v.sort_by(|a, b| id(a).cmp(id(b)));
     v
@@ -103,16 +105,20 @@ pub fn build_with(scenario: &Scenario, seed: u64, recording: impl Into<Recording
         &homes,
         &mut watts_at_start,
     );
-    install_power(&mut world, &index, scenario, &watts_at_start);
     spawn_intermediaries(&mut world, &mut index, scenario);
     spawn_policies(&mut world, &index, scenario);
-    insert_resources(
+    let recording = recording.into();
+    insert_shared(&mut world, index, scenario, seed, recording);
+    crate::systems::install(
         &mut world,
-        index,
-        scenario,
-        (seed, recording.into()),
-        &lab_kinds,
-        fabs,
+        &crate::systems::Setup {
+            scenario,
+            recording,
+            watts_at_start: &watts_at_start,
+            lab_kinds: &lab_kinds,
+            fab_ids: &fabs.ids,
+            fab_owners: &fabs.owners,
+        },
     );
     world
 }
@@ -656,59 +662,6 @@ fn spawn_labs(
     lab_kinds
 }
 
-/// Each nation's AI power: the scenario's, else what its chips draw at the start and some headroom; and
-/// the power under way at the start, its build path's, arriving a twelfth of a year's a month over the
-/// first lead time.
-fn install_power(world: &mut World, index: &WorldIndex, scenario: &Scenario, watts: &[f64]) {
-    let params = &scenario.parameters;
-    let growth = planned_power_growth(index, scenario);
-    for (i, n) in sorted_by_id(&scenario.nation, |n| &n.id).iter().enumerate() {
-        let capacity_gw = n
-            .power_gw
-            .unwrap_or(watts[i] / 1e9 * (1.0 + params.default_power_headroom));
-        let build_gw_yr = n
-            .power_build_gw_yr
-            .unwrap_or(capacity_gw * params.default_power_build);
-        world.entity_mut(index.nations[i]).insert(Power {
-            capacity_gw,
-            in_use_gw: watts[i] / 1e9,
-            build_gw_yr,
-            on_order: std::iter::repeat_n(build_gw_yr / 12.0, params.dc_lead_months as usize)
-                .collect(),
-            wanted_gw: 0.0,
-            built_gw: 0.0,
-            wanted_growth: growth[i],
-        });
-    }
-}
-
-/// The monthly growth of the power each nation's chip buyers want that builders plan with before they
-/// have seen any: its labs' budget growth (money-weighted; the world's for a nation without labs), over
-/// the fall of chip prices and of watts per H100e, `((1 + g) / ((1 − price_performance)(1 +
-/// efficiency_gain)))^(1/12)`. It is then learnt from what buyers want (`power::smoothed_growth`).
-fn planned_power_growth(index: &WorldIndex, scenario: &Scenario) -> Vec<f64> {
-    let p = &scenario.parameters;
-    let nn = index.nation_ids.len();
-    let (mut money, mut weighted) = (vec![0.0; nn], vec![0.0; nn]);
-    for l in &scenario.lab {
-        let n = index.nation_index[&l.nation];
-        let b = l.budget * f64::from(l.count);
-        money[n] += b;
-        weighted[n] += b * l.budget_growth;
-    }
-    let world = weighted.iter().sum::<f64>() / money.iter().sum::<f64>().max(f64::MIN_POSITIVE);
-    (0..nn)
-        .map(|n| {
-            let g = if money[n] > 0.0 {
-                weighted[n] / money[n]
-            } else {
-                world
-            };
-            ((1.0 + g) / ((1.0 - p.price_performance) * (1.0 + p.efficiency_gain))).powf(1.0 / 12.0)
-        })
-        .collect()
-}
-
 /// Intermediaries; routes without an explicit share split what the others leave.
 fn spawn_intermediaries(world: &mut World, index: &mut WorldIndex, scenario: &Scenario) {
     let explicit: f64 = scenario.intermediary.iter().filter_map(|m| m.share).sum();
@@ -757,122 +710,20 @@ fn spawn_policies(world: &mut World, index: &WorldIndex, scenario: &Scenario) {
     }
 }
 
-/// The resources the systems share, sized for the world, and the recorder of the output tables.
-fn insert_resources(
+/// The state every submodel reads: the world's index, the parameters, the clock, the random streams and
+/// the event log. Each submodel installs its own ([`crate::systems::install`]).
+fn insert_shared(
     world: &mut World,
     index: WorldIndex,
     scenario: &Scenario,
-    (seed, recording): (u64, Recording),
-    lab_kinds: &[LabKind],
-    fabs: FabNames,
+    seed: u64,
+    recording: Recording,
 ) {
-    let params = &scenario.parameters;
-    let start = scenario.scenario.start;
-    let (n, k) = (index.nation_ids.len(), index.blocs());
-    world.insert_resource(Rules::new(
-        index.chip_ids.len(),
-        n,
-        index.input_ids.len(),
-        index.provider_ids.len(),
-    ));
-    world.insert_resource(ChipLedger {
-        stock: vec![0.0; index.chip_ids.len()],
-        sold_last_month: vec![0.0; index.chip_ids.len()],
-        sold_recently: vec![0.0; index.chip_ids.len()],
-        produced_by_bloc: vec![0.0; k],
-        new_compute_by_bloc: vec![0.0; k],
-        indigenous_new_by_bloc: vec![0.0; k],
-        smuggled_stock_by_bloc: vec![0.0; k],
-        received_this_year: vec![0.0; n],
-        received: vec![0.0; n * k],
-        smuggled_received: vec![0.0; n],
-        memory_stock: sorted_by_id(&scenario.input, |x| &x.id)
-            .iter()
-            .map(|x| {
-                let mut stock = vec![0.0; n];
-                for (nation, units) in &x.stocks {
-                    stock[index.nation_index[nation]] = *units;
-                }
-                stock
-            })
-            .collect(),
-        substitution: vec![vec![None; n]; index.input_ids.len()],
-        domestic: index
-            .input_domestic
-            .iter()
-            .map(|flows| vec![0.0; flows.len()])
-            .collect(),
-        ..Default::default()
-    });
-    let markup: Vec<f64> = scenario.bloc.iter().map(|b| b.chip_markup).collect();
-    world.insert_resource(ChipMarket {
-        class_markup: (0..index.chip_ids.len())
-            .map(|c| markup[index.chip_origin[c]])
-            .collect(),
-        markup,
-        class_wanted: vec![0.0; index.chip_ids.len()],
-        class_sold: vec![0.0; index.chip_ids.len()],
-        price: vec![params.chip_price_per_h100e; k],
-        supply: vec![0.0; k],
-        wanted: vec![0.0; k],
-        sold: vec![0.0; k],
-        spend: 0.0,
-        installed: 0.0,
-        installed_value: 0.0,
-        datacentre_spend: 0.0,
-        licence_fees: 0.0,
-        licence_fees_by_nation: vec![0.0; n],
-        smuggling: 0.0,
-        smuggling_margin: 0.0,
-    });
-    world.insert_resource(TriggerState {
-        fires: vec![0; scenario.trigger.len()],
-        next_policy_idx: scenario.policy.len(),
-        ..Default::default()
-    });
-    world.insert_resource(Triggers(scenario.trigger.clone()));
-    world.insert_resource(crate::systems::market::MarketScratch::new(
-        &index.pool_contracts,
-        index.provider_ids.len(),
-        k,
-        n,
-    ));
-    world.insert_resource(crate::systems::metrics::History::default());
-    world.insert_resource(SegmentUse::default());
-    world.insert_resource(ResearchBook::default());
-    world.insert_resource(Sides(
-        (0..index.nations.len())
-            .map(|i| {
-                world
-                    .get::<Alignment>(index.nations[i])
-                    .and_then(|a| a.side)
-            })
-            .collect(),
-    ));
-    world.insert_resource(Recorder::new(
-        Dictionaries {
-            months: (0..scenario.scenario.months)
-                .map(|t| start.plus(t as i32).to_string())
-                .collect(),
-            blocs: index.bloc_ids.as_slice().into(),
-            nations: index.nation_ids.as_slice().into(),
-            populations: scenario.lab.iter().map(|l| l.id.clone()).collect(),
-            providers: index.provider_ids.as_slice().into(),
-            lab_nations: index.lab_nation.iter().map(|&n| n as u32).collect(),
-            lab_kinds: lab_kinds.iter().map(|&k| k as u32).collect(),
-            lab_populations: index.lab_population.clone(),
-            lab_members: index.lab_member.clone(),
-            provider_blocs: index.provider_bloc.iter().map(|&b| b as u32).collect(),
-            fabs: fabs.ids.as_slice().into(),
-            fab_nations: fabs.owners.iter().map(|&n| n as u32).collect(),
-        },
-        recording,
-    ));
     world.insert_resource(index);
-    world.insert_resource(Params(params.clone()));
+    world.insert_resource(Params(scenario.parameters.clone()));
     world.insert_resource(Clock {
         t: 0,
-        start,
+        start: scenario.scenario.start,
         months: scenario.scenario.months,
         since_data: scenario.months_since_data(),
     });

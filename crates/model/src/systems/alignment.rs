@@ -16,6 +16,20 @@ use crate::resources::*;
 use bevy_ecs::prelude::*;
 use rand_distr::{Distribution, Gumbel};
 
+/// Installs the alignment submodel: each nation's side at the start, and its system.
+pub fn install(world: &mut World) {
+    let index = world.resource::<WorldIndex>();
+    let sides = Sides(
+        index
+            .nations
+            .iter()
+            .map(|&nation| world.get::<Alignment>(nation).and_then(|a| a.side))
+            .collect(),
+    );
+    world.insert_resource(sides);
+    super::add_systems(world, super::Submodel::Alignment, alignment);
+}
+
 pub fn alignment(
     params: Res<Params>,
     index: Res<WorldIndex>,

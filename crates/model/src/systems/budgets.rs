@@ -12,6 +12,11 @@ use crate::resources::*;
 use crate::systems::market::reference;
 use bevy_ecs::prelude::*;
 
+/// Installs the budgets submodel: its system (the labs' budgets are their own state).
+pub fn install(world: &mut World) {
+    super::add_systems(world, super::Submodel::Budgets, budgets);
+}
+
 /// Grows every lab's budget for the month and sums each nation's (step 0, before production: chip
 /// buyers spend these budgets).
 pub fn budgets(

@@ -9,6 +9,11 @@
 use crate::components::*;
 use bevy_ecs::prelude::*;
 
+/// Installs the capacity submodel: its system (each region's capacity is its own state).
+pub fn install(world: &mut World) {
+    super::add_systems(world, super::Submodel::Capacity, capacity);
+}
+
 /// Whether there is nothing to install, retire or recount: most labs own no cluster and buy nothing.
 fn idle(capacity: &Capacity, purchase: &Purchase) -> bool {
     capacity.vintages.is_empty() && purchase.bought.iter().all(|&h| h <= 0.0)
@@ -16,7 +21,7 @@ fn idle(capacity: &Capacity, purchase: &Purchase) -> bool {
 
 /// Installs this month's purchases at `watts` per H100e, valued at what was paid for them, and retires
 /// worn-out vintages; updates totals.
-pub fn install(
+pub fn install_purchase(
     capacity: &mut Capacity,
     purchase: &Purchase,
     month: i32,
@@ -96,7 +101,7 @@ pub fn capacity(
     // Per provider: its open regions' capital, watts and electricity bill, and this month's books.
     let mut books = vec![ProviderSums::default(); open.len()];
     for (mut region, mut capacity, purchase) in regions.iter_mut() {
-        install(&mut capacity, purchase, month, lifetime, watts);
+        install_purchase(&mut capacity, purchase, month, lifetime, watts);
         drawn[region.host] += capacity.watts;
         region.frozen = rules.is_closed(region.provider, region.host);
         let sums = &mut books[region.provider];
@@ -118,7 +123,7 @@ pub fn capacity(
         // Checked before borrowing mutably, so that idle labs' clusters are not marked changed.
         if !idle(&capacity, purchase) {
             let capacity = capacity.into_inner();
-            install(capacity, purchase, month, lifetime, watts);
+            install_purchase(capacity, purchase, month, lifetime, watts);
             drawn[lab.nation] += capacity.watts;
         }
     }
@@ -166,16 +171,16 @@ mod tests {
             bought: smallvec::smallvec![h, 0.0],
             ..Default::default()
         };
-        install(&mut c, &buy(10.0), 0, 3, 1000.0);
-        install(&mut c, &buy(5.0), 1, 3, 500.0);
+        install_purchase(&mut c, &buy(10.0), 0, 3, 1000.0);
+        install_purchase(&mut c, &buy(5.0), 1, 3, 500.0);
         assert_eq!(c.total, 15.0);
         assert_eq!(c.watts, 12_500.0);
-        install(&mut c, &buy(0.0), 2, 3, 400.0);
+        install_purchase(&mut c, &buy(0.0), 2, 3, 400.0);
         assert_eq!(c.total, 15.0);
-        install(&mut c, &buy(0.0), 3, 3, 400.0);
+        install_purchase(&mut c, &buy(0.0), 3, 3, 400.0);
         assert_eq!(c.total, 5.0, "the month-0 vintage retires at month 3");
         assert_eq!(c.watts, 2_500.0);
-        install(&mut c, &buy(0.0), 4, 3, 400.0);
+        install_purchase(&mut c, &buy(0.0), 4, 3, 400.0);
         assert_eq!(c.total, 0.0);
         assert_eq!(c.watts, 0.0);
     }

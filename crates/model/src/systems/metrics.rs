@@ -6,9 +6,37 @@
 use crate::components::*;
 use crate::indices;
 use crate::resources::*;
-use crate::tables::{FabRow, GlobalRow, LabRow, NationRow, ProviderRow, Recorder, UsageRow};
+use crate::tables::{
+    Dictionaries, FabRow, GlobalRow, LabRow, NationRow, ProviderRow, Recorder, UsageRow,
+};
 use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
+
+/// Installs the metrics submodel: the history the indices look back on, the recorder of the output
+/// tables with their words (months, ids, kinds), and its system.
+pub fn install(world: &mut World, setup: &super::Setup) {
+    let index = world.resource::<WorldIndex>();
+    let start = setup.scenario.scenario.start;
+    let words = Dictionaries {
+        months: (0..setup.scenario.scenario.months)
+            .map(|t| start.plus(t as i32).to_string())
+            .collect(),
+        blocs: index.bloc_ids.as_slice().into(),
+        nations: index.nation_ids.as_slice().into(),
+        populations: setup.scenario.lab.iter().map(|l| l.id.clone()).collect(),
+        providers: index.provider_ids.as_slice().into(),
+        lab_nations: index.lab_nation.iter().map(|&n| n as u32).collect(),
+        lab_kinds: setup.lab_kinds.iter().map(|&k| k as u32).collect(),
+        lab_populations: index.lab_population.clone(),
+        lab_members: index.lab_member.clone(),
+        provider_blocs: index.provider_bloc.iter().map(|&b| b as u32).collect(),
+        fabs: setup.fab_ids.into(),
+        fab_nations: setup.fab_owners.iter().map(|&n| n as u32).collect(),
+    };
+    world.insert_resource(History::default());
+    world.insert_resource(Recorder::new(words, setup.recording));
+    super::add_systems(world, super::Submodel::Metrics, metrics);
+}
 
 /// What the metrics need from earlier months: the global frontier capability, month by month.
 #[derive(Resource, Clone, Debug, Default)]

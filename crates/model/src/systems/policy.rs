@@ -14,6 +14,30 @@ use bevy_ecs::prelude::*;
 use rand::RngExt;
 use std::collections::HashSet;
 
+/// Installs the policy submodel: the rules the policies in force make, the triggers and their state,
+/// and its two systems (triggers fire, then policies apply).
+pub fn install(world: &mut World, setup: &super::Setup) {
+    let index = world.resource::<WorldIndex>();
+    let rules = Rules::new(
+        index.chip_ids.len(),
+        index.nation_ids.len(),
+        index.input_ids.len(),
+        index.provider_ids.len(),
+    );
+    world.insert_resource(rules);
+    world.insert_resource(TriggerState {
+        fires: vec![0; setup.scenario.trigger.len()],
+        next_policy_idx: setup.scenario.policy.len(),
+        ..Default::default()
+    });
+    world.insert_resource(Triggers(setup.scenario.trigger.clone()));
+    super::add_systems(
+        world,
+        super::Submodel::Policy,
+        (fire_triggers, apply_policies).chain(),
+    );
+}
+
 /// Fires triggers on the accusations recorded last month, putting new policies in force after their delay.
 ///
 /// A template's `$provider` is the cloud the accused lab relies on from outside the accusers' side: its

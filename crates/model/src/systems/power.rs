@@ -17,7 +17,68 @@
 
 use crate::components::{Nation, Power};
 use crate::parameters::Parameters;
+use crate::resources::WorldIndex;
+use crate::scenario::Scenario;
 use bevy_ecs::prelude::*;
+
+/// Each nation's AI power: the scenario's, else what its chips draw at the start and some headroom; and
+/// the power under way at the start, its build path's, arriving a twelfth of a year's a month over the
+/// first lead time.
+pub fn install(world: &mut World, setup: &super::Setup) {
+    let (scenario, watts) = (setup.scenario, setup.watts_at_start);
+    let params = &scenario.parameters;
+    let index = world.resource::<WorldIndex>();
+    let growth = planned_power_growth(index, scenario);
+    let nations = index.nations.clone();
+    for (i, n) in crate::world::sorted_by_id(&scenario.nation, |n| &n.id)
+        .iter()
+        .enumerate()
+    {
+        let capacity_gw = n
+            .power_gw
+            .unwrap_or(watts[i] / 1e9 * (1.0 + params.default_power_headroom));
+        let build_gw_yr = n
+            .power_build_gw_yr
+            .unwrap_or(capacity_gw * params.default_power_build);
+        world.entity_mut(nations[i]).insert(Power {
+            capacity_gw,
+            in_use_gw: watts[i] / 1e9,
+            build_gw_yr,
+            on_order: std::iter::repeat_n(build_gw_yr / 12.0, params.dc_lead_months as usize)
+                .collect(),
+            wanted_gw: 0.0,
+            built_gw: 0.0,
+            wanted_growth: growth[i],
+        });
+    }
+}
+
+/// The monthly growth of the power each nation's chip buyers want that builders plan with before they
+/// have seen any: its labs' budget growth (money-weighted; the world's for a nation without labs), over
+/// the fall of chip prices and of watts per H100e, `((1 + g) / ((1 − price_performance)(1 +
+/// efficiency_gain)))^(1/12)`. It is then learnt from what buyers want (`power::smoothed_growth`).
+fn planned_power_growth(index: &WorldIndex, scenario: &Scenario) -> Vec<f64> {
+    let p = &scenario.parameters;
+    let nn = index.nation_ids.len();
+    let (mut money, mut weighted) = (vec![0.0; nn], vec![0.0; nn]);
+    for l in &scenario.lab {
+        let n = index.nation_index[&l.nation];
+        let b = l.budget * f64::from(l.count);
+        money[n] += b;
+        weighted[n] += b * l.budget_growth;
+    }
+    let world = weighted.iter().sum::<f64>() / money.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+    (0..nn)
+        .map(|n| {
+            let g = if money[n] > 0.0 {
+                weighted[n] / money[n]
+            } else {
+                world
+            };
+            ((1.0 + g) / ((1.0 - p.price_performance) * (1.0 + p.efficiency_gain))).powf(1.0 / 12.0)
+        })
+        .collect()
+}
 
 /// GW under construction in each nation (every order not yet arrived).
 pub fn under_construction(nations: &Query<(&Nation, &mut Power)>, nn: usize) -> Vec<f64> {

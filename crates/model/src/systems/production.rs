@@ -29,6 +29,44 @@ use crate::resources::*;
 use crate::scenario::InputKind;
 use bevy_ecs::prelude::*;
 
+/// Installs the production submodel: the chips' books (stock, sales, what each nation received, the
+/// memory inputs' stocks) and its system.
+pub fn install(world: &mut World, setup: &super::Setup) {
+    let index = world.resource::<WorldIndex>();
+    let (n, k, chips) = (index.nation_ids.len(), index.blocs(), index.chip_ids.len());
+    let ledger = ChipLedger {
+        stock: vec![0.0; chips],
+        sold_last_month: vec![0.0; chips],
+        sold_recently: vec![0.0; chips],
+        produced_by_bloc: vec![0.0; k],
+        new_compute_by_bloc: vec![0.0; k],
+        indigenous_new_by_bloc: vec![0.0; k],
+        smuggled_stock_by_bloc: vec![0.0; k],
+        received_this_year: vec![0.0; n],
+        received: vec![0.0; n * k],
+        smuggled_received: vec![0.0; n],
+        memory_stock: crate::world::sorted_by_id(&setup.scenario.input, |x| &x.id)
+            .iter()
+            .map(|x| {
+                let mut stock = vec![0.0; n];
+                for (nation, units) in &x.stocks {
+                    stock[index.nation_index[nation]] = *units;
+                }
+                stock
+            })
+            .collect(),
+        substitution: vec![vec![None; n]; index.input_ids.len()],
+        domestic: index
+            .input_domestic
+            .iter()
+            .map(|flows| vec![0.0; flows.len()])
+            .collect(),
+        ..Default::default()
+    };
+    world.insert_resource(ledger);
+    super::add_systems(world, super::Submodel::Production, production);
+}
+
 /// How much of an input a fab's nation can get, and how far its substitution has come.
 struct Supply {
     /// Share of supply withheld from the nation.

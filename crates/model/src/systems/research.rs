@@ -23,6 +23,12 @@ use bevy_ecs::prelude::*;
 use rand::RngExt;
 use rand_distr::{Distribution, Geometric};
 
+/// Installs the research submodel: its book of the month's training runs and releases, and its system.
+pub fn install(world: &mut World) {
+    world.insert_resource(ResearchBook::default());
+    super::add_systems(world, super::Submodel::Research, research);
+}
+
 pub fn research(
     month: super::Month,
     chance: super::Chance,

@@ -33,6 +33,21 @@ use crate::resources::*;
 use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 
+/// Installs the compute market: its working space (kept from month to month), what each segment used
+/// last month (which the triggers read), and its system.
+pub fn install(world: &mut World) {
+    let index = world.resource::<WorldIndex>();
+    let scratch = MarketScratch::new(
+        &index.pool_contracts,
+        index.provider_ids.len(),
+        index.blocs(),
+        index.nation_ids.len(),
+    );
+    world.insert_resource(scratch);
+    world.insert_resource(SegmentUse::default());
+    super::add_systems(world, super::Submodel::Market, market);
+}
+
 /// Per-segment and per-provider working memory, allocated once for the run.
 #[derive(Resource, Clone, Debug)]
 pub struct MarketScratch {

@@ -35,6 +35,34 @@ use bevy_ecs::prelude::*;
 use bevy_ecs::system::SystemParam;
 use sale::{Buyer, Shelf};
 
+/// Installs the trade submodel: the chip market (each bloc's price, mark-up, supply and sales) and its
+/// system.
+pub fn install(world: &mut World, setup: &super::Setup) {
+    let index = world.resource::<WorldIndex>();
+    let (n, k, chips) = (index.nation_ids.len(), index.blocs(), index.chip_ids.len());
+    let markup: Vec<f64> = setup.scenario.bloc.iter().map(|b| b.chip_markup).collect();
+    let market = ChipMarket {
+        class_markup: (0..chips).map(|c| markup[index.chip_origin[c]]).collect(),
+        markup,
+        class_wanted: vec![0.0; chips],
+        class_sold: vec![0.0; chips],
+        price: vec![setup.scenario.parameters.chip_price_per_h100e; k],
+        supply: vec![0.0; k],
+        wanted: vec![0.0; k],
+        sold: vec![0.0; k],
+        spend: 0.0,
+        installed: 0.0,
+        installed_value: 0.0,
+        datacentre_spend: 0.0,
+        licence_fees: 0.0,
+        licence_fees_by_nation: vec![0.0; n],
+        smuggling: 0.0,
+        smuggling_margin: 0.0,
+    };
+    world.insert_resource(market);
+    super::add_systems(world, super::Submodel::Trade, trade);
+}
+
 /// Who buys chips: the clouds' regions, spending their providers' capex, and the labs with clusters of
 /// their own.
 #[derive(SystemParam)]
