@@ -318,18 +318,21 @@ pub struct Lab {
     pub extraction: bool,
 }
 
-/// A lab's month: budget, demand, what it got and where from, capability.
+// A lab's month is held in components by use, each a column of its own in the ECS's storage, so that a
+// system walking a million labs reads only what it uses: its budget (the budgets system writes it), its
+// place in the compute market (the market's demand), what the market served it (the market's books),
+// its research, and whether it is stranded.
+
+/// A lab's budget: USD a year, and its yearly growth this month.
 #[derive(Component, Clone, Debug, Default)]
-pub struct LabState {
-    /// USD a year, and its yearly growth this month.
+pub struct LabBudget {
     pub budget: f64,
     pub budget_growth: f64,
-    /// H100e: its own cluster and the cloud compute its budget buys at this month's prices.
-    pub demand: f64,
-    pub compute: f64,
-    pub training: f64,
-    pub unmet: f64,
-    pub prev_compute: f64,
+}
+
+/// Where a lab competes in the compute market, and its own-cluster money the market rents with.
+#[derive(Component, Clone, Debug, Default)]
+pub struct LabMarket {
     /// The market pool it competes in (its nation and, if any, its provider contracts); a lab whose every
     /// contracted provider is shut to it for `switching_months` drops its contracts and joins its
     /// nation's contract-free pool.
@@ -340,21 +343,34 @@ pub struct LabState {
     pub segment: usize,
     pub prev_segment: Option<usize>,
     pub prev_pool: usize,
+    /// This month's own-cluster money left unspent (what did not go to the cloud), USD.
+    pub own_unspent: f64,
+}
+
+/// What the compute market served a lab this month, in H100e and USD.
+#[derive(Component, Clone, Debug, Default)]
+pub struct LabCompute {
+    /// H100e: its own cluster and the cloud compute its budget buys at this month's prices.
+    pub demand: f64,
+    pub compute: f64,
+    pub training: f64,
+    pub unmet: f64,
+    pub prev_compute: f64,
     pub main_provider: Option<usize>,
     pub providers_used: u32,
     pub kyc_refused: bool,
     pub uses_sanctioned_provider: bool,
-    pub stranded: bool,
-    /// While stranded, the compute it had before the policy cut it off (0 when not stranded).
-    pub stranded_from: f64,
-    pub accused: bool,
     /// USD per H100e-hour paid to providers on average for cloud compute.
     pub price_paid: f64,
-    /// This month's cloud money spent and left unspent, and its
-    /// own-cluster money left unspent (what did not go to the cloud), USD.
+    /// This month's cloud money spent and left unspent, USD.
     pub cloud_spend: f64,
     pub cloud_unspent: f64,
-    pub own_unspent: f64,
+}
+
+/// A lab's research: its recent training runs, its largest, its capability, and whether it was accused
+/// of extraction this month.
+#[derive(Component, Clone, Debug, Default)]
+pub struct LabResearch {
     /// Effective training compute (FLOP) of each of the last `max_run_months`, as a ring indexed by
     /// month modulo its length.
     pub runs: Vec<f64>,
@@ -364,6 +380,15 @@ pub struct LabState {
     /// is log10 of the largest run it has — trained, adopted as open weights or extracted. Kept as FLOP so
     /// that the monthly comparisons need no logarithm; it is taken where capability is reported.
     pub capability_flop: f64,
+    pub accused: bool,
+}
+
+/// Whether a lab is stranded ([`crate::systems::stranded`]).
+#[derive(Component, Clone, Debug, Default)]
+pub struct LabStranding {
+    pub stranded: bool,
+    /// While stranded, the compute it had before the policy cut it off (0 when not stranded).
+    pub stranded_from: f64,
 }
 
 /// Capability of a run of `flop` FLOP: its order of magnitude, log10. Computed as log2 × log10(2), which

@@ -625,16 +625,26 @@ fn spawn_labs(
                 weights: l.weights,
                 extraction: t.extraction,
             },
-            LabState {
-                budget: l.budget * 1e9,
-                pool: t.pool,
-                prev_pool: t.pool,
-                runs: t.runs.clone(),
-                largest_run: t.total,
-                // A lab that has trained nothing starts at capability 0 (1 FLOP).
-                capability_flop: t.total.max(1.0),
-                ..Default::default()
-            },
+            (
+                LabBudget {
+                    budget: l.budget * 1e9,
+                    ..Default::default()
+                },
+                LabMarket {
+                    pool: t.pool,
+                    prev_pool: t.pool,
+                    ..Default::default()
+                },
+                LabCompute::default(),
+                LabResearch {
+                    runs: t.runs.clone(),
+                    largest_run: t.total,
+                    // A lab that has trained nothing starts at capability 0 (1 FLOP).
+                    capability_flop: t.total.max(1.0),
+                    ..Default::default()
+                },
+                LabStranding::default(),
+            ),
             initial_vintages(
                 l.owned,
                 params.initial_age_months,

@@ -25,7 +25,7 @@ pub fn budgets(
     index: Res<WorldIndex>,
     rules: Res<Rules>,
     mut nations: Query<(&Nation, &mut NationCompute)>,
-    mut labs: Query<(&Lab, &mut LabState)>,
+    mut labs: Query<(&Lab, &mut LabBudget)>,
 ) {
     let p = &params.0;
     let t = clock.t;

@@ -59,7 +59,13 @@ type LabsObserved<'w, 's> = Query<
     's,
     (
         &'static Lab,
-        &'static mut LabState,
+        &'static mut LabStranding,
+        (
+            &'static LabBudget,
+            &'static LabMarket,
+            &'static LabCompute,
+            &'static LabResearch,
+        ),
         &'static Capacity,
         &'static Purchase,
     ),
@@ -261,30 +267,40 @@ impl LabTotals {
             unspent: vec![0.0; nn],
         };
         let record_labs = rec.detail.labs();
-        for_each_in_order!(labs, &index.labs, |(lab, state, capacity, purchase)| {
-            let state = state.into_inner();
-            state.stranded = super::stranded::stranded(state, usage, p.stranded_loss);
-            t.frontier = t.frontier.max(state.capability_flop);
-            t.largest_training = t.largest_training.max(state.training);
+        for_each_in_order!(labs, &index.labs, |(
+            lab,
+            stranding,
+            state,
+            capacity,
+            purchase,
+        )| {
+            let (budget, market, served, research) = state;
+            let stranding = stranding.into_inner();
+            stranding.stranded =
+                super::stranded::stranded(stranding, (market, served), usage, p.stranded_loss);
+            t.frontier = t.frontier.max(research.capability_flop);
+            t.largest_training = t.largest_training.max(served.training);
             if let Some(s) = sides[lab.nation]
-                && (t.frontier_by_bloc[s].is_nan() || state.capability_flop > t.frontier_by_bloc[s])
+                && (t.frontier_by_bloc[s].is_nan()
+                    || research.capability_flop > t.frontier_by_bloc[s])
             {
-                t.frontier_by_bloc[s] = state.capability_flop;
+                t.frontier_by_bloc[s] = research.capability_flop;
             }
-            t.stranded_labs += u32::from(state.stranded);
-            t.stranded_by_nation[lab.nation] += u32::from(state.stranded);
+            t.stranded_labs += u32::from(stranding.stranded);
+            t.stranded_by_nation[lab.nation] += u32::from(stranding.stranded);
             t.installed += capacity.total;
             t.chip_spend[lab.nation] += purchase.spend;
             t.datacentre_spend[lab.nation] += purchase.facility;
             // Part of what its own-cluster money could not buy went to the cloud market, and is in its
             // cloud books; the rest is unspent.
-            t.spend[lab.nation] += state.cloud_spend + purchase.facility + purchase.spend;
-            t.unspent[lab.nation] += state.cloud_unspent + state.own_unspent;
+            t.spend[lab.nation] += served.cloud_spend + purchase.facility + purchase.spend;
+            t.unspent[lab.nation] += served.cloud_unspent + market.own_unspent;
             if let Some(s) = sides[lab.nation] {
                 t.installed_by_side[s] += capacity.total;
             }
             if record_labs && let Some(at) = rec.lab_row(lab.idx) {
-                rec.labs.push(at, lab_row(state));
+                rec.labs
+                    .push(at, lab_row(budget, served, research, stranding));
             }
         });
         for (region, capacity, purchase) in regions {
@@ -303,21 +319,26 @@ impl LabTotals {
 }
 
 /// A lab's row.
-fn lab_row(state: &LabState) -> LabRow {
+fn lab_row(
+    budget: &LabBudget,
+    served: &LabCompute,
+    research: &LabResearch,
+    stranding: &LabStranding,
+) -> LabRow {
     LabRow {
-        budget_busd: state.budget / 1e9,
-        compute_h100e: state.compute,
-        training_h100e: state.training,
-        demand_h100e: state.demand,
-        unmet_h100e: state.unmet,
-        capability: state.capability_flop,
-        providers_used: state.providers_used,
+        budget_busd: budget.budget / 1e9,
+        compute_h100e: served.compute,
+        training_h100e: served.training,
+        demand_h100e: served.demand,
+        unmet_h100e: served.unmet,
+        capability: research.capability_flop,
+        providers_used: served.providers_used,
         // The list starts with "no provider".
-        main_provider: state.main_provider.map_or(0, |v| v + 1),
-        kyc_refused: state.kyc_refused,
-        uses_sanctioned_provider: state.uses_sanctioned_provider,
-        stranded: state.stranded,
-        accused: state.accused,
+        main_provider: served.main_provider.map_or(0, |v| v + 1),
+        kyc_refused: served.kyc_refused,
+        uses_sanctioned_provider: served.uses_sanctioned_provider,
+        stranded: stranding.stranded,
+        accused: research.accused,
     }
 }
 

@@ -29,12 +29,25 @@ pub fn install(world: &mut World) {
     super::add_systems(world, super::Submodel::Research, research);
 }
 
+/// The labs as research reads them: what the market served them (their training compute, main
+/// provider) and where they compete, and their research, which it writes.
+type ResearchLabs<'w, 's> = Query<
+    'w,
+    's,
+    (
+        &'static Lab,
+        &'static LabCompute,
+        &'static LabMarket,
+        &'static mut LabResearch,
+    ),
+>;
+
 pub fn research(
     month: super::Month,
     chance: super::Chance,
     mut triggers: ResMut<TriggerState>,
     mut book: ResMut<ResearchBook>,
-    mut labs: Query<(&Lab, &mut LabState)>,
+    mut labs: ResearchLabs,
     mut leaders: Local<Option<Leaders>>,
 ) {
     let (t, p) = (month.t(), month.p());
@@ -53,7 +66,7 @@ pub fn research(
     // nations' leaders as last month's research left them (found from the labs in the first month).
     let last = leaders.take().unwrap_or_else(|| {
         let mut first = Leaders::new(nn);
-        for (lab, state) in labs.iter() {
+        for (lab, _, _, state) in labs.iter() {
             first.note(lab, state.capability_flop);
         }
         first
@@ -82,10 +95,10 @@ pub fn research(
     let mut next = Leaders::new(nn);
     let pos = t as usize % window;
     let flop_per_h100e = efficiency * p.flop_per_h100e_month * p.run_share;
-    for_each_in_order!(labs, &index.labs, |(lab, state)| {
+    for_each_in_order!(labs, &index.labs, |(lab, served, market, state)| {
         // One change mark per lab, not one per field written.
         let state = state.into_inner();
-        state.runs[pos] = state.training * flop_per_h100e;
+        state.runs[pos] = served.training * flop_per_h100e;
         let run = run_flop(&state.runs, pos, run_length);
         state.largest_run = state.largest_run.max(run);
         let mut cap = state.capability_flop.max(state.largest_run);
@@ -135,7 +148,7 @@ pub fn research(
                         &mut triggers,
                         index,
                         t,
-                        (lab, state),
+                        (lab, served, market),
                         target,
                         false,
                     );
@@ -161,7 +174,7 @@ pub fn research(
 /// instead of drawing once per lab.
 fn false_accusations(
     attempted: &[bool],
-    labs: &mut Query<(&Lab, &mut LabState)>,
+    labs: &mut ResearchLabs,
     (rngs, log, triggers): (&mut Rngs, &mut EventLog, &mut TriggerState),
     (month, rate): (&super::Month, f64),
     rival_of: impl Fn(Option<usize>) -> Option<(usize, f64)>,
@@ -174,14 +187,14 @@ fn false_accusations(
     let mut i = gaps.sample(&mut rngs.false_positive) as usize;
     while i < index.labs.len() {
         if !attempted[i]
-            && let Ok((lab, mut state)) = labs.get_mut(index.labs[i])
+            && let Ok((lab, served, market, mut state)) = labs.get_mut(index.labs[i])
         {
             let target = rival_of(sides[lab.nation])
                 .map(|(t, _)| t)
                 .filter(|&t| t != lab.idx);
             state.accused = true;
             if let Some(target) = target {
-                accuse(log, triggers, index, t, (lab, &state), target, true);
+                accuse(log, triggers, index, t, (lab, served, market), target, true);
             }
         }
         i = i
@@ -284,7 +297,7 @@ fn accuse(
     triggers: &mut TriggerState,
     index: &WorldIndex,
     month: u32,
-    (lab, state): (&Lab, &LabState),
+    (lab, served, market): (&Lab, &LabCompute, &LabMarket),
     target: usize,
     false_positive: bool,
 ) {
@@ -292,7 +305,7 @@ fn accuse(
     {
         event.target = index.lab_id(target);
         event.nation = index.nation_ids[lab.nation].clone();
-        event.provider = state
+        event.provider = served
             .main_provider
             .map(|p| index.provider_ids[p].clone())
             .unwrap_or_default();
@@ -303,8 +316,8 @@ fn accuse(
         month,
         lab: lab.idx,
         nation: lab.nation,
-        provider: state.main_provider,
-        segments: (state.pool * 2, state.segment),
+        provider: served.main_provider,
+        segments: (market.pool * 2, market.segment),
     });
 }
 

@@ -83,13 +83,13 @@ pub(crate) fn serve_labs(m: &mut MarketScratch, index: &WorldIndex, labs: &mut L
     let sums = &mut m.nation_sums;
     let splits = &m.splits;
     let mut i = 0;
-    for_each_in_order!(labs, &index.labs, |(lab, capacity, _, state)| {
+    for_each_in_order!(labs, &index.labs, |(lab, capacity, _, _, market, state)| {
         // One change mark per lab, not one per field written.
         let state = state.into_inner();
         let split = &splits[i];
         i += 1;
-        let s0 = state.pool * 2;
-        let st = state.segment;
+        let s0 = market.pool * 2;
+        let st = market.segment;
         let (inf, train) = (&m.outcome[s0], &m.outcome[st]);
         let (money_inf, money_train) = (split.inference_money, split.training_money);
         let want_inf = money_inf * inf.demand_per_usd;
@@ -102,7 +102,7 @@ pub(crate) fn serve_labs(m: &mut MarketScratch, index: &WorldIndex, labs: &mut L
         // chips nor rent — would have bought at the prices the lab expected.
         let unmet = money_inf * (1.0 - inf.spent_share) * inf.demand_per_usd
             + money_train * (1.0 - train.spent_share) * train.demand_per_usd
-            + state.own_unspent * inf.demand_per_usd;
+            + market.own_unspent * inf.demand_per_usd;
         let compute = split.own_used + cloud_inf + cloud_train;
         state.prev_compute = state.compute;
         state.compute = compute;

@@ -67,7 +67,14 @@ pub(crate) fn place_demand(
     // segment totals when the segments change, not lab by lab into the same slots, where each addition
     // would wait for the one before to be stored.
     let mut run = SegmentRun::default();
-    for_each_in_order!(labs, &index.labs, |(lab, capacity, purchase, state)| {
+    for_each_in_order!(labs, &index.labs, |(
+        lab,
+        capacity,
+        purchase,
+        budget,
+        state,
+        _,
+    )| {
         // One change mark per lab, not one per field written.
         let state = state.into_inner();
         // Contracts with providers that are all shut by policy are dropped after `switching_months`;
@@ -98,7 +105,7 @@ pub(crate) fn place_demand(
         // Its cloud money: its cloud share of the budget, and what its own-cluster money could not buy
         // this month (chips rationed, blocked or short of power), which rents instead.
         let money =
-            (1.0 - lab.own_share) * state.budget / 12.0 + p.rent_when_short * purchase.unspent;
+            (1.0 - lab.own_share) * budget.budget / 12.0 + p.rent_when_short * purchase.unspent;
         state.own_unspent = (1.0 - p.rent_when_short) * purchase.unspent;
         let training = money * lab.training_share;
         let inference = money - training;
@@ -125,8 +132,8 @@ pub(crate) fn place_demand(
         }
         run.inference += inference;
         run.training += training;
-        run.inference_growth += inference * state.budget_growth;
-        run.training_growth += training * state.budget_growth;
+        run.inference_growth += inference * budget.budget_growth;
+        run.training_growth += training * budget.budget_growth;
         state.prev_segment = (t > 0).then_some(state.segment);
         state.segment = st;
         m.nation_sums.own[lab.nation] += capacity.total;

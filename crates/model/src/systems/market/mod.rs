@@ -320,7 +320,8 @@ pub fn provider_cost(book: &ProviderBook, chip_price: f64, watts: f64, p: &Param
     }
 }
 
-/// The labs' query: fixed traits, own cluster, and the month's state the market writes.
+/// The labs' query: fixed traits, own cluster, budget, and the month's state the market writes: where
+/// each lab competes (the demand phase) and what it was served (the books).
 pub(crate) type Labs<'w, 's> = Query<
     'w,
     's,
@@ -328,7 +329,9 @@ pub(crate) type Labs<'w, 's> = Query<
         &'static Lab,
         &'static Capacity,
         &'static Purchase,
-        &'static mut LabState,
+        &'static LabBudget,
+        &'static mut LabMarket,
+        &'static mut LabCompute,
     ),
 >;
 

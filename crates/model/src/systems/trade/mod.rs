@@ -75,7 +75,7 @@ pub struct Buyers<'w, 's> {
         's,
         (
             &'static Lab,
-            &'static LabState,
+            &'static LabBudget,
             &'static Capacity,
             &'static mut Purchase,
         ),
@@ -360,7 +360,7 @@ fn region_buyers(
 /// Labs with their own clusters spend their own share of the budget; they expect their side's market's
 /// price. Returns the labs, in the order of their buyers.
 fn lab_buyers(
-    labs: &Query<(&Lab, &LabState, &Capacity, &mut Purchase), Without<Region>>,
+    labs: &Query<(&Lab, &LabBudget, &Capacity, &mut Purchase), Without<Region>>,
     index: &WorldIndex,
     sides: &[Option<usize>],
     price: &[f64],
@@ -444,7 +444,7 @@ fn record_purchases(
     regions: Vec<RegionRow>,
     labs_buying: &[Entity],
     installers: &[Buyer],
-    labs: &mut Query<(&Lab, &LabState, &Capacity, &mut Purchase), Without<Region>>,
+    labs: &mut Query<(&Lab, &LabBudget, &Capacity, &mut Purchase), Without<Region>>,
 ) {
     let book = |purchase: &mut Purchase, b: &Buyer| {
         purchase.money = b.offered;
