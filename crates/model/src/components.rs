@@ -316,6 +316,9 @@ pub struct Lab {
     pub own_share: f64,
     pub weights: Weights,
     pub extraction: bool,
+    /// Whether it can hold chips of its own: it buys them (an own share of a budget) or had some at the
+    /// start. The others' clusters and purchases stay empty, and the systems do not read them.
+    pub holds_chips: bool,
 }
 
 // A lab's month is held in components by use, each a column of its own in the ECS's storage, so that a
@@ -367,13 +370,10 @@ pub struct LabCompute {
     pub cloud_unspent: f64,
 }
 
-/// A lab's research: its recent training runs, its largest, its capability, and whether it was accused
-/// of extraction this month.
+/// A lab's research: its largest run, its capability, and whether it was accused of extraction this
+/// month (its recent runs are in [`crate::resources::TrainingRuns`]).
 #[derive(Component, Clone, Debug, Default)]
 pub struct LabResearch {
-    /// Effective training compute (FLOP) of each of the last `max_run_months`, as a ring indexed by
-    /// month modulo its length.
-    pub runs: Vec<f64>,
     /// FLOP of its largest run to date: what it can do on its own.
     pub largest_run: f64,
     /// Capability as FLOP, `10^capability`: capability (orders of magnitude, the labs table's `capability`)

@@ -160,6 +160,8 @@ pub struct WorldIndex {
     pub labs: Vec<Entity>,
     /// The labs with an own cluster to grow (own share and capex above 0), in index order.
     pub own_cluster_labs: Vec<Entity>,
+    /// The labs that can hold chips ([`crate::components::Lab::holds_chips`]), in index order.
+    pub chip_holding_labs: Vec<Entity>,
     pub regions: Vec<Entity>,
     pub fabs: Vec<Entity>,
     pub intermediaries: Vec<Entity>,
@@ -545,6 +547,26 @@ pub struct EventRecord {
     pub detail: String,
     /// For `theft_detected`: the accused lab did not in fact extract. Never read by the rules.
     pub false_positive: bool,
+}
+
+/// Every lab's recent training runs: the effective training compute (FLOP) of each of its last
+/// `window` (`max_run_months`) months, as a ring indexed by month modulo `window` — lab after lab in
+/// index order, in one array rather than an allocation per lab, so that research walks them in order.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct TrainingRuns {
+    pub window: usize,
+    pub flop: Vec<f64>,
+}
+
+impl TrainingRuns {
+    /// Lab `lab`'s ring.
+    pub fn of(&self, lab: usize) -> &[f64] {
+        &self.flop[lab * self.window..(lab + 1) * self.window]
+    }
+
+    pub fn of_mut(&mut self, lab: usize) -> &mut [f64] {
+        &mut self.flop[lab * self.window..(lab + 1) * self.window]
+    }
 }
 
 /// Every event of the run, in order — or, for runs that keep no lab-level events (`--detail

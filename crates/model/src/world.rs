@@ -599,6 +599,8 @@ fn spawn_labs(
     let mut traits_of: Vec<Option<Traits>> = (0..scenario.lab.len()).map(|_| None).collect();
     let mut lab_kinds = Vec::with_capacity(total);
     let mut own_cluster = Vec::with_capacity(total);
+    let mut holds_chips = Vec::with_capacity(total);
+    let mut runs = Vec::with_capacity(total * params.max_run_months as usize);
     index.lab_nation.reserve(total);
     let populations = std::mem::take(&mut index.lab_population);
     let members = std::mem::take(&mut index.lab_member);
@@ -608,7 +610,10 @@ fn spawn_labs(
             .get_or_insert_with(|| traits(l, index, &mut pools, scenario, homes));
         index.lab_nation.push(t.nation);
         lab_kinds.push(l.kind);
-        own_cluster.push(l.own_share > 0.0 && l.budget > 0.0);
+        let own = l.own_share > 0.0 && l.budget > 0.0;
+        own_cluster.push(own);
+        holds_chips.push(own || l.owned > 0.0);
+        runs.extend_from_slice(&t.runs);
         watts_at_start[t.nation] += l.owned * w0;
         (
             Lab {
@@ -624,6 +629,7 @@ fn spawn_labs(
                 own_share: l.own_share,
                 weights: l.weights,
                 extraction: t.extraction,
+                holds_chips: own || l.owned > 0.0,
             },
             (
                 LabBudget {
@@ -637,7 +643,6 @@ fn spawn_labs(
                 },
                 LabCompute::default(),
                 LabResearch {
-                    runs: t.runs.clone(),
                     largest_run: t.total,
                     // A lab that has trained nothing starts at capability 0 (1 FLOP).
                     capability_flop: t.total.max(1.0),
@@ -659,6 +664,10 @@ fn spawn_labs(
         )
     });
     index.labs = world.spawn_batch(bundles).collect();
+    world.insert_resource(TrainingRuns {
+        window: params.max_run_months as usize,
+        flop: runs,
+    });
     index.lab_population = populations;
     index.lab_member = members;
     index.own_cluster_labs = index
@@ -666,6 +675,13 @@ fn spawn_labs(
         .iter()
         .zip(&own_cluster)
         .filter(|(_, own)| **own)
+        .map(|(e, _)| *e)
+        .collect();
+    index.chip_holding_labs = index
+        .labs
+        .iter()
+        .zip(&holds_chips)
+        .filter(|(_, holds)| **holds)
         .map(|(e, _)| *e)
         .collect();
     index.pools = pools.0.len();

@@ -84,7 +84,7 @@ pub fn capacity(
     mut providers: Query<(&Provider, &mut ProviderBook)>,
     mut nations: Query<(&Nation, &mut Power)>,
 ) {
-    let (p, rules) = (month.p(), &month.rules);
+    let (p, rules, index) = (month.p(), &month.rules, &month.index);
     let watts = p.watts_at(month.trend_month() as i32);
     let month = month.t() as i32;
     let lifetime = p.lifetime_months as i32;
@@ -119,7 +119,11 @@ pub fn capacity(
             sums.electricity += capacity.watts * electricity[region.host];
         }
     }
-    for (lab, capacity, purchase) in labs.iter_mut() {
+    // Only the labs that can hold chips have clusters to tend: a million startups renting their compute
+    // are not walked.
+    let mut holders = labs.iter_many_mut(&index.chip_holding_labs);
+    while let Some(holder) = holders.fetch_next() {
+        let (lab, capacity, purchase) = holder.expect("every indexed lab exists");
         // Checked before borrowing mutably, so that idle labs' clusters are not marked changed.
         if !idle(&capacity, purchase) {
             let capacity = capacity.into_inner();

@@ -288,15 +288,22 @@ impl LabTotals {
             }
             t.stranded_labs += u32::from(stranding.stranded);
             t.stranded_by_nation[lab.nation] += u32::from(stranding.stranded);
-            t.installed += capacity.total;
-            t.chip_spend[lab.nation] += purchase.spend;
-            t.datacentre_spend[lab.nation] += purchase.facility;
+            // A lab that holds no chips has an empty cluster and no purchases: its zeros are not read.
+            let (installed, facility, chips) = if lab.holds_chips {
+                (capacity.total, purchase.facility, purchase.spend)
+            } else {
+                debug_assert!(capacity.total == 0.0 && purchase.money == 0.0);
+                (0.0, 0.0, 0.0)
+            };
+            t.installed += installed;
+            t.chip_spend[lab.nation] += chips;
+            t.datacentre_spend[lab.nation] += facility;
             // Part of what its own-cluster money could not buy went to the cloud market, and is in its
             // cloud books; the rest is unspent.
-            t.spend[lab.nation] += served.cloud_spend + purchase.facility + purchase.spend;
+            t.spend[lab.nation] += served.cloud_spend + facility + chips;
             t.unspent[lab.nation] += served.cloud_unspent + market.own_unspent;
             if let Some(s) = sides[lab.nation] {
-                t.installed_by_side[s] += capacity.total;
+                t.installed_by_side[s] += installed;
             }
             if record_labs && let Some(at) = rec.lab_row(lab.idx) {
                 rec.labs

@@ -48,6 +48,7 @@ pub fn research(
     mut triggers: ResMut<TriggerState>,
     mut book: ResMut<ResearchBook>,
     mut labs: ResearchLabs,
+    mut runs: ResMut<TrainingRuns>,
     mut leaders: Local<Option<Leaders>>,
 ) {
     let (t, p) = (month.t(), month.p());
@@ -95,11 +96,13 @@ pub fn research(
     let mut next = Leaders::new(nn);
     let pos = t as usize % window;
     let flop_per_h100e = efficiency * p.flop_per_h100e_month * p.run_share;
+    let runs = &mut *runs;
     for_each_in_order!(labs, &index.labs, |(lab, served, market, state)| {
         // One change mark per lab, not one per field written.
         let state = state.into_inner();
-        state.runs[pos] = served.training * flop_per_h100e;
-        let run = run_flop(&state.runs, pos, run_length);
+        let ring = runs.of_mut(lab.idx);
+        ring[pos] = served.training * flop_per_h100e;
+        let run = run_flop(ring, pos, run_length);
         state.largest_run = state.largest_run.max(run);
         let mut cap = state.capability_flop.max(state.largest_run);
         cap = cap.max(absorbed(
@@ -338,6 +341,7 @@ mod tests {
             own_share: 0.0,
             weights,
             extraction: false,
+            holds_chips: false,
         }
     }
 

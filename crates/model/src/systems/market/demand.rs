@@ -104,9 +104,14 @@ pub(crate) fn place_demand(
         let s0 = state.pool * 2;
         // Its cloud money: its cloud share of the budget, and what its own-cluster money could not buy
         // this month (chips rationed, blocked or short of power), which rents instead.
-        let money =
-            (1.0 - lab.own_share) * budget.budget / 12.0 + p.rent_when_short * purchase.unspent;
-        state.own_unspent = (1.0 - p.rent_when_short) * purchase.unspent;
+        // A lab that holds no chips has an empty cluster and no purchases: its zeros are not read.
+        let (own_used, own_unspent) = if lab.holds_chips {
+            (capacity.total, purchase.unspent)
+        } else {
+            (0.0, 0.0)
+        };
+        let money = (1.0 - lab.own_share) * budget.budget / 12.0 + p.rent_when_short * own_unspent;
+        state.own_unspent = (1.0 - p.rent_when_short) * own_unspent;
         let training = money * lab.training_share;
         let inference = money - training;
         // KYC looks at the training compute the money buys at the prices the lab expects.
@@ -136,9 +141,9 @@ pub(crate) fn place_demand(
         run.training_growth += training * budget.budget_growth;
         state.prev_segment = (t > 0).then_some(state.segment);
         state.segment = st;
-        m.nation_sums.own[lab.nation] += capacity.total;
+        m.nation_sums.own[lab.nation] += own_used;
         splits.push(LabSplit {
-            own_used: capacity.total,
+            own_used,
             training_money: training,
             inference_money: inference,
             large,
