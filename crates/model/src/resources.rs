@@ -87,6 +87,95 @@ impl Grid {
     }
 }
 
+/// The kinds of index a rule's grid is read by. A grid over (rows, columns) takes only its own kinds, so
+/// swapped arguments — a target nation for an owner, a nation for a chip — do not compile: write
+/// `rules.weights_strength.get(Owner(owner), Recipient(nation))`.
+pub trait Axis: Copy {
+    fn at(self) -> usize;
+}
+
+macro_rules! axes {
+    ($($(#[doc = $doc:literal])* $name:ident),* $(,)?) => {
+        $(
+            $(#[doc = $doc])*
+            #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+            pub struct $name(pub usize);
+
+            impl Axis for $name {
+                fn at(self) -> usize {
+                    self.0
+                }
+            }
+        )*
+    };
+}
+
+axes! {
+    /// A chip class, by index.
+    ChipIx,
+    /// A nation a rule applies to (whose buyers, labs or clouds' customers it binds), by index.
+    NationIx,
+    /// A cloud provider, by index.
+    ProviderIx,
+    /// The nation whose models' weights a weights control protects, by index.
+    Owner,
+    /// The nation that supplies an input, by index.
+    Supplier,
+    /// The nation that would receive weights or an input, by index.
+    Recipient,
+}
+
+/// A rule's value for each pair of a row kind `R` and a column kind `C` ([`Axis`]), stored row-major.
+#[derive(Debug)]
+pub struct RuleGrid<R, C> {
+    grid: Grid,
+    axes: std::marker::PhantomData<(R, C)>,
+}
+
+impl<R, C> Clone for RuleGrid<R, C> {
+    fn clone(&self) -> Self {
+        RuleGrid {
+            grid: self.grid.clone(),
+            axes: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<R, C> Default for RuleGrid<R, C> {
+    fn default() -> Self {
+        RuleGrid {
+            grid: Grid::default(),
+            axes: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<R: Axis, C: Axis> RuleGrid<R, C> {
+    pub fn new(rows: usize, cols: usize, value: f64) -> Self {
+        RuleGrid {
+            grid: Grid::new(rows, cols, value),
+            axes: std::marker::PhantomData,
+        }
+    }
+    pub fn get(&self, r: R, c: C) -> f64 {
+        self.grid.get(r.at(), c.at())
+    }
+    pub fn set(&mut self, r: R, c: C, v: f64) {
+        self.grid.set(r.at(), c.at(), v);
+    }
+    /// Keeps the larger of the current and the new value.
+    pub fn raise(&mut self, r: R, c: C, v: f64) {
+        self.grid.raise(r.at(), c.at(), v);
+    }
+    /// Keeps the smaller of the current and the new value.
+    pub fn lower(&mut self, r: R, c: C, v: f64) {
+        self.grid.lower(r.at(), c.at(), v);
+    }
+    pub fn fill(&mut self, v: f64) {
+        self.grid.fill(v);
+    }
+}
+
 /// A provider × nation table kept nation by nation: the market reads one nation's cell of every
 /// provider for each segment it prepares (in a world of a thousand providers and nations, a strided
 /// read of a provider-major grid was a fifth of the run), while policies write a cell at a time.
@@ -97,22 +186,22 @@ impl ProviderNation {
     pub fn new(providers: usize, nations: usize, value: f64) -> Self {
         ProviderNation(Grid::new(nations, providers, value))
     }
-    pub fn get(&self, provider: usize, nation: usize) -> f64 {
-        self.0.get(nation, provider)
+    pub fn get(&self, provider: ProviderIx, nation: NationIx) -> f64 {
+        self.0.get(nation.0, provider.0)
     }
-    pub fn set(&mut self, provider: usize, nation: usize, v: f64) {
-        self.0.set(nation, provider, v);
+    pub fn set(&mut self, provider: ProviderIx, nation: NationIx, v: f64) {
+        self.0.set(nation.0, provider.0, v);
     }
     /// Keeps the larger of the current and the new value.
-    pub fn raise(&mut self, provider: usize, nation: usize, v: f64) {
-        self.0.raise(nation, provider, v);
+    pub fn raise(&mut self, provider: ProviderIx, nation: NationIx, v: f64) {
+        self.0.raise(nation.0, provider.0, v);
     }
     pub fn fill(&mut self, v: f64) {
         self.0.fill(v);
     }
     /// Every provider's cell for `nation`, in provider order.
-    pub fn for_nation(&self, nation: usize) -> &[f64] {
-        self.0.row(nation)
+    pub fn for_nation(&self, nation: NationIx) -> &[f64] {
+        self.0.row(nation.0)
     }
 }
 
@@ -257,18 +346,18 @@ pub struct Sides(pub Vec<Option<usize>>);
 #[derive(Resource, Clone, Debug, Default)]
 pub struct Rules {
     /// [chip][nation]: share of sales blocked by export controls.
-    pub chip_block: Grid,
+    pub chip_block: RuleGrid<ChipIx, NationIx>,
     /// [chip][nation]: share of sales blocked to firms headquartered in the nation wherever they buy
     /// (a control that covers headquarters: a cloud's regions abroad).
-    pub chip_block_headquartered: Grid,
+    pub chip_block_headquartered: RuleGrid<ChipIx, NationIx>,
     /// [chip][nation]: secondary-sanction strength on buying the chip.
-    pub chip_sanction: Grid,
+    pub chip_sanction: RuleGrid<ChipIx, NationIx>,
     /// [chip][nation]: the share of the chip its own government closes to the nation's buyers
     /// (discouragement).
-    pub chip_discouraged: Grid,
+    pub chip_discouraged: RuleGrid<ChipIx, NationIx>,
     /// [chip][nation]: the share of a sale's price paid to the licensing governments on legal sales of
     /// the chip to buyers in the nation.
-    pub licence_fee: Grid,
+    pub licence_fee: RuleGrid<ChipIx, NationIx>,
     /// [nation]: under any chip export control (indigenous fabs invest more), and the strongest one's
     /// strength (labs' budget plans follow it).
     pub under_chip_control: Vec<bool>,
@@ -277,13 +366,13 @@ pub struct Rules {
     pub import_cap: Vec<Option<f64>>,
     /// Per input, [supplier][nation]: share withheld, and the month the earliest control in force that
     /// withholds it began (substitution runs from then; +∞ where nothing is withheld).
-    pub input_block: Vec<Grid>,
-    pub input_since: Vec<Grid>,
+    pub input_block: Vec<RuleGrid<Supplier, Recipient>>,
+    pub input_since: Vec<RuleGrid<Supplier, Recipient>>,
     /// [owner nation][target nation]: weights-control strength, the capability above which closed
     /// weights are covered, and the open-release cap (log10 FLOP; +∞ where none).
-    pub weights_strength: Grid,
-    pub weights_threshold: Grid,
-    pub weights_cap: Grid,
+    pub weights_strength: RuleGrid<Owner, Recipient>,
+    pub weights_threshold: RuleGrid<Owner, Recipient>,
+    pub weights_cap: RuleGrid<Owner, Recipient>,
     /// [provider][nation]: KYC strength on large training; [nation]: smallest training threshold.
     pub kyc: ProviderNation,
     pub kyc_threshold: Vec<f64>,
@@ -298,19 +387,19 @@ pub struct Rules {
 impl Rules {
     pub fn new(chips: usize, nations: usize, inputs: usize, providers: usize) -> Self {
         Rules {
-            chip_block: Grid::new(chips, nations, 0.0),
-            chip_block_headquartered: Grid::new(chips, nations, 0.0),
-            chip_sanction: Grid::new(chips, nations, 0.0),
-            chip_discouraged: Grid::new(chips, nations, 0.0),
-            licence_fee: Grid::new(chips, nations, 0.0),
+            chip_block: RuleGrid::new(chips, nations, 0.0),
+            chip_block_headquartered: RuleGrid::new(chips, nations, 0.0),
+            chip_sanction: RuleGrid::new(chips, nations, 0.0),
+            chip_discouraged: RuleGrid::new(chips, nations, 0.0),
+            licence_fee: RuleGrid::new(chips, nations, 0.0),
             under_chip_control: vec![false; nations],
             chip_pressure: vec![0.0; nations],
             import_cap: vec![None; nations],
-            input_block: vec![Grid::new(nations, nations, 0.0); inputs],
-            input_since: vec![Grid::new(nations, nations, f64::INFINITY); inputs],
-            weights_strength: Grid::new(nations, nations, 0.0),
-            weights_threshold: Grid::new(nations, nations, f64::INFINITY),
-            weights_cap: Grid::new(nations, nations, f64::INFINITY),
+            input_block: vec![RuleGrid::new(nations, nations, 0.0); inputs],
+            input_since: vec![RuleGrid::new(nations, nations, f64::INFINITY); inputs],
+            weights_strength: RuleGrid::new(nations, nations, 0.0),
+            weights_threshold: RuleGrid::new(nations, nations, f64::INFINITY),
+            weights_cap: RuleGrid::new(nations, nations, f64::INFINITY),
             kyc: ProviderNation::new(providers, nations, 0.0),
             kyc_threshold: vec![f64::INFINITY; nations],
             closed: ProviderNation::new(providers, nations, 0.0),
@@ -343,7 +432,7 @@ impl Rules {
     }
 
     /// Whether a provider is closed to a nation's labs (ban or reciprocity).
-    pub fn is_closed(&self, provider: usize, nation: usize) -> bool {
+    pub fn is_closed(&self, provider: ProviderIx, nation: NationIx) -> bool {
         self.closed.get(provider, nation) > 0.0
     }
 }

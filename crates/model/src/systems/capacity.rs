@@ -7,6 +7,7 @@
 //! ([`super::power::order`]).
 
 use crate::components::*;
+use crate::resources::{NationIx, ProviderIx};
 use bevy_ecs::prelude::*;
 
 /// Installs the capacity submodel: its system (each region's capacity is its own state).
@@ -103,7 +104,7 @@ pub fn capacity(
     for (mut region, mut capacity, purchase) in regions.iter_mut() {
         install_purchase(&mut capacity, purchase, month, lifetime, watts);
         drawn[region.host] += capacity.watts;
-        region.frozen = rules.is_closed(region.provider, region.host);
+        region.frozen = rules.is_closed(ProviderIx(region.provider), NationIx(region.host));
         let sums = &mut books[region.provider];
         sums.chip_spend += purchase.spend;
         sums.datacentre_spend += purchase.facility;

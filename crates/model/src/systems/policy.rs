@@ -401,18 +401,11 @@ pub fn compile(
             capability_threshold,
             open_release_cap,
             strength,
-        } => {
-            if *strength <= 0.0 {
-                return;
-            }
-            for o in (0..nations).filter(|&o| by[o]) {
-                for n in targeted().filter(|&n| !by[n]) {
-                    rules.weights_strength.raise(o, n, *strength);
-                    rules.weights_threshold.lower(o, n, *capability_threshold);
-                    rules.weights_cap.lower(o, n, *open_release_cap);
-                }
-            }
-        }
+        } => protect_weights(
+            (*capability_threshold, *open_release_cap, *strength),
+            (&by, &targets),
+            rules,
+        ),
         Measure::CloudKyc {
             providers,
             training_threshold_h100e,
@@ -424,14 +417,14 @@ pub fn compile(
             for n in targeted() {
                 rules.kyc_threshold[n] = rules.kyc_threshold[n].min(*training_threshold_h100e);
                 for p in (0..providers.len()).filter(|&p| providers[p]) {
-                    rules.kyc.raise(p, n, *strength);
+                    rules.kyc.raise(ProviderIx(p), NationIx(n), *strength);
                 }
             }
         }
         Measure::CloudBan { providers } => {
             for n in targeted() {
                 for p in (0..providers.len()).filter(|&p| providers[p]) {
-                    rules.closed.set(p, n, 1.0);
+                    rules.closed.set(ProviderIx(p), NationIx(n), 1.0);
                 }
             }
         }
@@ -447,7 +440,7 @@ pub fn compile(
             for (p, &b) in index.provider_bloc.iter().enumerate() {
                 if closed_blocs[b] {
                     for n in (0..nations).filter(|&n| by[n]) {
-                        rules.closed.set(p, n, 1.0);
+                        rules.closed.set(ProviderIx(p), NationIx(n), 1.0);
                     }
                 }
             }
@@ -464,7 +457,9 @@ pub fn compile(
             }
             for c in (0..listed.len()).filter(|&c| listed[c]) {
                 for n in targeted() {
-                    rules.chip_discouraged.raise(c, n, *strength);
+                    rules
+                        .chip_discouraged
+                        .raise(ChipIx(c), NationIx(n), *strength);
                 }
             }
         }
@@ -479,9 +474,31 @@ pub fn compile(
             // targets outside them.
             for c in (0..listed.len()).filter(|&c| listed[c] && by[index.chip_designer[c]]) {
                 for n in targeted().filter(|&n| !by[n]) {
-                    rules.licence_fee.raise(c, n, *revenue_share);
+                    rules
+                        .licence_fee
+                        .raise(ChipIx(c), NationIx(n), *revenue_share);
                 }
             }
+        }
+    }
+}
+
+/// A weights export control: the owners (`by`) protect their models' weights above `threshold` from the
+/// targets outside them, and cap the open releases the targets may obtain (both log10 FLOP).
+fn protect_weights(
+    (threshold, open_release_cap, strength): (f64, f64, f64),
+    (by, targets): (&[bool], &[bool]),
+    rules: &mut Rules,
+) {
+    if strength <= 0.0 {
+        return;
+    }
+    for o in (0..by.len()).filter(|&o| by[o]) {
+        for n in (0..targets.len()).filter(|&n| targets[n] && !by[n]) {
+            let (owner, recipient) = (Owner(o), Recipient(n));
+            rules.weights_strength.raise(owner, recipient, strength);
+            rules.weights_threshold.lower(owner, recipient, threshold);
+            rules.weights_cap.lower(owner, recipient, open_release_cap);
         }
     }
 }
@@ -504,9 +521,11 @@ fn chip_export_control(
             || (foreign_direct_product && index.chip_fab_nations[c].iter().any(|&f| by[f]));
         if jurisdiction {
             for n in (0..targets.len()).filter(|&n| targets[n] && !by[n]) {
-                rules.chip_block.raise(c, n, strength);
+                rules.chip_block.raise(ChipIx(c), NationIx(n), strength);
                 if headquartered {
-                    rules.chip_block_headquartered.raise(c, n, strength);
+                    rules
+                        .chip_block_headquartered
+                        .raise(ChipIx(c), NationIx(n), strength);
                 }
                 rules.under_chip_control[n] = true;
                 rules.chip_pressure[n] = rules.chip_pressure[n].max(strength);
@@ -529,14 +548,14 @@ fn secondary_sanctions(
     for (p, &b) in index.provider_bloc.iter().enumerate() {
         if sanctioned[b] {
             for n in (0..nations).filter(|&n| third(n)) {
-                rules.sanction.raise(p, n, strength);
+                rules.sanction.raise(ProviderIx(p), NationIx(n), strength);
             }
         }
     }
     for c in 0..index.chip_ids.len() {
         if sides[index.chip_designer[c]].is_some_and(|s| sanctioned[s]) {
             for n in (0..nations).filter(|&n| third(n)) {
-                rules.chip_sanction.raise(c, n, strength);
+                rules.chip_sanction.raise(ChipIx(c), NationIx(n), strength);
             }
         }
     }
@@ -560,8 +579,8 @@ fn withhold_inputs(
         for &(supplier, _) in &index.input_suppliers[i] {
             if by[supplier] {
                 for n in (0..targets.len()).filter(|&n| targets[n] && !by[n]) {
-                    rules.input_block[i].raise(supplier, n, strength);
-                    rules.input_since[i].lower(supplier, n, start as f64);
+                    rules.input_block[i].raise(Supplier(supplier), Recipient(n), strength);
+                    rules.input_since[i].lower(Supplier(supplier), Recipient(n), start as f64);
                 }
             }
         }
@@ -618,12 +637,32 @@ mod tests {
         control.strength = Some(0.8);
         let rules = rules_of(&[control], &index, &sides);
         // A US design above the threshold: blocked to China, never to the imposer itself.
-        assert_eq!(rules.chip_block.get(chip("b200"), n("CN")), 0.8);
-        assert_eq!(rules.chip_block.get(chip("b200"), n("US")), 0.0);
+        assert_eq!(
+            rules
+                .chip_block
+                .get(ChipIx(chip("b200")), NationIx(n("CN"))),
+            0.8
+        );
+        assert_eq!(
+            rules
+                .chip_block
+                .get(ChipIx(chip("b200")), NationIx(n("US"))),
+            0.0
+        );
         assert!(rules.under_chip_control[n("CN")]);
         // Below the threshold, or a Chinese design: not listed, or not the US's to control.
-        assert_eq!(rules.chip_block.get(chip("h100"), n("CN")), 0.0);
-        assert_eq!(rules.chip_block.get(chip("ascend-960"), n("CN")), 0.0);
+        assert_eq!(
+            rules
+                .chip_block
+                .get(ChipIx(chip("h100")), NationIx(n("CN"))),
+            0.0
+        );
+        assert_eq!(
+            rules
+                .chip_block
+                .get(ChipIx(chip("ascend-960")), NationIx(n("CN"))),
+            0.0
+        );
         // Overlapping controls combine by the strongest.
         let mut weaker = policy(PolicyKind::ChipExportControl, &["US"], &["CN"]);
         weaker.chips = vec!["b200".into(), "h100".into()];
@@ -632,8 +671,18 @@ mod tests {
         stronger.chips = vec!["b200".into()];
         stronger.strength = Some(0.9);
         let rules = rules_of(&[weaker, stronger], &index, &sides);
-        assert_eq!(rules.chip_block.get(chip("b200"), n("CN")), 0.9);
-        assert_eq!(rules.chip_block.get(chip("h100"), n("CN")), 0.5);
+        assert_eq!(
+            rules
+                .chip_block
+                .get(ChipIx(chip("b200")), NationIx(n("CN"))),
+            0.9
+        );
+        assert_eq!(
+            rules
+                .chip_block
+                .get(ChipIx(chip("h100")), NationIx(n("CN"))),
+            0.5
+        );
     }
 
     #[test]
@@ -645,16 +694,16 @@ mod tests {
         ban.providers = vec!["aws".into()];
         let aws = index.provider_index["aws"];
         let rules = rules_of(std::slice::from_ref(&ban), &index, &sides);
-        assert_eq!(rules.closed.get(aws, n("CN")), 1.0);
-        assert_eq!(rules.closed.get(aws, n("KE")), 0.0);
+        assert_eq!(rules.closed.get(ProviderIx(aws), NationIx(n("CN"))), 1.0);
+        assert_eq!(rules.closed.get(ProviderIx(aws), NationIx(n("KE"))), 0.0);
         // Kenya drifts to China's side: the same policy now covers it.
         sides[n("KE")] = Some(china);
         let rules = rules_of(std::slice::from_ref(&ban), &index, &sides);
-        assert_eq!(rules.closed.get(aws, n("KE")), 1.0);
+        assert_eq!(rules.closed.get(ProviderIx(aws), NationIx(n("KE"))), 1.0);
         // A ban at strength 0 closes nothing (a ban is all or nothing).
         ban.strength = Some(0.0);
         let rules = rules_of(&[ban], &index, &sides);
-        assert_eq!(rules.closed.get(aws, n("CN")), 0.0);
+        assert_eq!(rules.closed.get(ProviderIx(aws), NationIx(n("CN"))), 0.0);
     }
 
     #[test]
@@ -666,10 +715,13 @@ mod tests {
         let rules = rules_of(&[reciprocity], &index, &sides);
         let aws = index.provider_index["aws"];
         let alibaba = index.provider_index["alibaba-cloud"];
-        assert_eq!(rules.closed.get(aws, n("CN")), 1.0);
+        assert_eq!(rules.closed.get(ProviderIx(aws), NationIx(n("CN"))), 1.0);
         // Not in the rest of China's side, and never China's own clouds.
-        assert_eq!(rules.closed.get(aws, n("RU")), 0.0);
-        assert_eq!(rules.closed.get(alibaba, n("CN")), 0.0);
+        assert_eq!(rules.closed.get(ProviderIx(aws), NationIx(n("RU"))), 0.0);
+        assert_eq!(
+            rules.closed.get(ProviderIx(alibaba), NationIx(n("CN"))),
+            0.0
+        );
     }
 
     #[test]
@@ -682,8 +734,14 @@ mod tests {
         let alibaba = index.provider_index["alibaba-cloud"];
         let aws = index.provider_index["aws"];
         // A third country (on no sanctioned side) is penalised for Alibaba; China itself is not.
-        assert_eq!(rules.sanction.get(alibaba, n("KE")), 0.6);
-        assert_eq!(rules.sanction.get(alibaba, n("CN")), 0.0);
-        assert_eq!(rules.sanction.get(aws, n("KE")), 0.0);
+        assert_eq!(
+            rules.sanction.get(ProviderIx(alibaba), NationIx(n("KE"))),
+            0.6
+        );
+        assert_eq!(
+            rules.sanction.get(ProviderIx(alibaba), NationIx(n("CN"))),
+            0.0
+        );
+        assert_eq!(rules.sanction.get(ProviderIx(aws), NationIx(n("KE"))), 0.0);
     }
 }

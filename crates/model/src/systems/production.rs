@@ -81,10 +81,10 @@ fn withheld(i: usize, nation: usize, index: &WorldIndex, rules: &Rules) -> (f64,
     let mut withheld = 0.0;
     let mut since = f64::INFINITY;
     for &(s, share) in &index.input_suppliers[i] {
-        let block = rules.input_block[i].get(s, nation);
+        let block = rules.input_block[i].get(Supplier(s), Recipient(nation));
         if block > 0.0 {
             withheld += share * block;
-            since = since.min(rules.input_since[i].get(s, nation));
+            since = since.min(rules.input_since[i].get(Supplier(s), Recipient(nation)));
         }
     }
     (withheld, since)
@@ -577,7 +577,9 @@ fn share_memory(
             let eligible: Vec<f64> = need
                 .iter()
                 .zip(fabs)
-                .map(|(n, fab)| n * share * (1.0 - rules.input_block[i].get(s, fab.owner)))
+                .map(|(n, fab)| {
+                    n * share * (1.0 - rules.input_block[i].get(Supplier(s), Recipient(fab.owner)))
+                })
                 .collect();
             let total: f64 = eligible.iter().sum();
             if total > 0.0 {
@@ -662,8 +664,8 @@ mod tests {
 
     /// Withholds input `i` from nation 1 at `strength` from month `since`.
     fn control(rules: &mut Rules, i: usize, strength: f64, since: f64) {
-        rules.input_block[i].set(0, 1, strength);
-        rules.input_since[i].set(0, 1, since);
+        rules.input_block[i].set(Supplier(0), Recipient(1), strength);
+        rules.input_since[i].set(Supplier(0), Recipient(1), since);
     }
 
     fn fab(owner: usize, inputs: Vec<usize>) -> Fab {

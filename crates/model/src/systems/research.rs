@@ -122,9 +122,14 @@ pub fn research(
             // Closed weights of models above the control's threshold are protected; open ones are
             // published, and a model below the threshold is not covered (ECCN 4E091).
             let covered = orders_of_magnitude(target_cap)
-                >= rules.weights_threshold.get(target_nation, lab.nation);
+                >= rules
+                    .weights_threshold
+                    .get(Owner(target_nation), Recipient(lab.nation));
             let protection = if covered {
-                p.weights_protection * rules.weights_strength.get(target_nation, lab.nation)
+                p.weights_protection
+                    * rules
+                        .weights_strength
+                        .get(Owner(target_nation), Recipient(lab.nation))
             } else {
                 0.0
             };
@@ -230,7 +235,7 @@ fn open_for(open: &[f64], rules: &Rules) -> Vec<f64> {
     for (owner, &c) in open.iter().enumerate() {
         if c > 0.0 {
             for (n, best) in open_for.iter_mut().enumerate() {
-                *best = best.max(c.min(flop_of(rules.weights_cap.get(owner, n))));
+                *best = best.max(c.min(flop_of(rules.weights_cap.get(Owner(owner), Recipient(n)))));
             }
         }
     }

@@ -55,9 +55,9 @@ impl SegmentFacts<'_> {
         m.pay_factor[s] = pay;
         let rules = self.rules;
         let (closed, kyc, sanction) = (
-            rules.closed.for_nation(n),
-            rules.kyc.for_nation(n),
-            rules.sanction.for_nation(n),
+            rules.closed.for_nation(NationIx(n)),
+            rules.kyc.for_nation(NationIx(n)),
+            rules.sanction.for_nation(NationIx(n)),
         );
         let (blocked_grid, eff_grid, base_grid) =
             (&mut m.policy_blocked, &mut m.eff_factor, &mut m.base_weight);

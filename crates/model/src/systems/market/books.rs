@@ -58,7 +58,7 @@ pub(crate) fn summarize_segments(
                 best = Some(v);
             }
             by_bloc[bloc[v]] += a;
-            sanctioned[bloc[v]] += a * rules.sanction.get(v, n);
+            sanctioned[bloc[v]] += a * rules.sanction.get(ProviderIx(v), NationIx(n));
         }
         m.outcome[s] = SegmentOutcome {
             demand_per_usd: m.outcome[s].demand_per_usd,

@@ -58,7 +58,7 @@ pub(crate) fn place_demand(
         super::contracted(&m.columns, pool * 2).is_some_and(|providers| {
             providers
                 .iter()
-                .all(|&v| rules.is_closed(v, index.pool_nation[pool]))
+                .all(|&v| rules.is_closed(ProviderIx(v), NationIx(index.pool_nation[pool])))
         })
     }));
     let hours = p.hours_per_month;

@@ -331,7 +331,7 @@ fn region_buyers(
     let region_weight = |cap: f64| cap + new_region_weight * mean_region;
     let mut provider_weight = vec![0.0; np];
     for r in rows {
-        if !rules.is_closed(r.provider, r.host) {
+        if !rules.is_closed(ProviderIx(r.provider), NationIx(r.host)) {
             provider_weight[r.provider] += region_weight(r.capacity);
         }
     }
@@ -346,7 +346,9 @@ fn region_buyers(
     let mut buyers: Vec<Buyer> = Vec::with_capacity(rows.len());
     let mut expected: Vec<f64> = Vec::with_capacity(rows.len());
     for r in rows {
-        let money = if rules.is_closed(r.provider, r.host) || provider_weight[r.provider] <= 0.0 {
+        let money = if rules.is_closed(ProviderIx(r.provider), NationIx(r.host))
+            || provider_weight[r.provider] <= 0.0
+        {
             0.0
         } else {
             provider_money[r.provider] * region_weight(r.capacity) / provider_weight[r.provider]

@@ -17,6 +17,7 @@
 
 use crate::components::ChipClass;
 use crate::parameters::Parameters;
+use crate::resources::{ChipIx, NationIx};
 use crate::resources::{ChipLedger, ChipMarket, Rules};
 use crate::scenario::SoldTo;
 use smallvec::{SmallVec, smallvec};
@@ -167,18 +168,24 @@ impl Access {
         access.wants.resize(nc, false);
         access.first_split = false;
         for (ci, c) in shelf.classes.iter().enumerate() {
-            let by_nation = rules.chip_block.get(c.idx, nation);
-            let block = by_nation.max(rules.chip_block_headquartered.get(c.idx, home));
+            let by_nation = rules.chip_block.get(ChipIx(c.idx), NationIx(nation));
+            let block = by_nation.max(
+                rules
+                    .chip_block_headquartered
+                    .get(ChipIx(c.idx), NationIx(home)),
+            );
             // A government's guidance against a class closes that share of it to its own buyers
             // (what smugglers could bring is the exporters' blocked share only).
-            let discouraged = rules.chip_discouraged.get(c.idx, nation);
+            let discouraged = rules.chip_discouraged.get(ChipIx(c.idx), NationIx(nation));
             access.open[ci] = (1.0 - block) * (1.0 - discouraged);
             access.smugglable[ci] = by_nation;
             access.wants[ci] = match target {
-                Some(t) => rules.chip_block.get(c.idx, t) > 0.0 && sold_to(c, t, sides),
+                Some(t) => {
+                    rules.chip_block.get(ChipIx(c.idx), NationIx(t)) > 0.0 && sold_to(c, t, sides)
+                }
                 None => sold_to(c, nation, sides),
             };
-            let sanction = rules.chip_sanction.get(c.idx, nation);
+            let sanction = rules.chip_sanction.get(ChipIx(c.idx), NationIx(nation));
             if sanction > 0.0 {
                 access.factor_weight[ci] = (1.0 + p.sanction_premium * sanction).powf(-p.chip_beta);
             }
@@ -420,7 +427,7 @@ pub(crate) fn sell(
                 market.spend += pay;
                 // A licensed sale pays its share on to the licensing governments, out of what the
                 // seller receives (smugglers buy where they sit, unlicensed).
-                let fee = pay * world.0.licence_fee.get(c.idx, b.nation);
+                let fee = pay * world.0.licence_fee.get(ChipIx(c.idx), NationIx(b.nation));
                 if fee > 0.0 {
                     market.licence_fees += fee;
                     market.licence_fees_by_nation[b.nation] += fee;

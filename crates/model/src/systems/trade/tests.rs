@@ -163,7 +163,7 @@ fn a_controlled_class_is_blocked_to_its_targets_and_the_money_is_blocked_not_spe
     let classes = [class(0, 0, 2.0)];
     // Fully blocked: nothing at all; its money is left, and counted as blocked.
     let (mut ledger, mut market, mut rules) = setup(&classes, &[100.0]);
-    rules.chip_block.raise(0, 1, 1.0);
+    rules.chip_block.raise(ChipIx(0), NationIx(1), 1.0);
     let mut blocked = vec![Buyer::new(1, 1, 10.0, 2)];
     sell_all(
         &classes,
@@ -176,7 +176,9 @@ fn a_controlled_class_is_blocked_to_its_targets_and_the_money_is_blocked_not_spe
     assert_eq!(blocked[0].blocked, 10.0);
     // Blocked through its headquarters: a region abroad of a firm headquartered in a target.
     let (mut ledger, mut market, mut rules) = setup(&classes, &[100.0]);
-    rules.chip_block_headquartered.raise(0, 1, 1.0);
+    rules
+        .chip_block_headquartered
+        .raise(ChipIx(0), NationIx(1), 1.0);
     let mut abroad = vec![Buyer::new(0, 1, 10.0, 2), Buyer::new(0, 0, 10.0, 2)];
     sell_all(
         &classes,
@@ -195,7 +197,7 @@ fn a_controlled_class_is_blocked_to_its_targets_and_the_money_is_blocked_not_spe
 fn smugglers_are_paid_by_the_blocked_buyers_and_seek_only_what_is_controlled_toward_them() {
     let classes = [class(0, 0, 1.0), class(1, 0, 1.0)];
     let (mut ledger, mut market, mut rules) = setup(&classes, &[50.0, 50.0]);
-    rules.chip_block.raise(1, 1, 1.0);
+    rules.chip_block.raise(ChipIx(1), NationIx(1), 1.0);
     let refs: Vec<&ChipClass> = classes.iter().collect();
     let shelf = Shelf::new(
         &refs,
