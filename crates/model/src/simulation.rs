@@ -4,11 +4,10 @@
 //! two of them, and the rest comes back as plain tables ([`Recorded`]), which `output` turns into
 //! DataFrames ([`crate::simulate`]) and files. Sweeps run many simulations side by side.
 
-use crate::month::YearMonth;
-use crate::resources::{Clock, EventLog, EventRecord, WorldIndex};
+use crate::resources::{Clock, EventLog, WorldIndex};
 use crate::scenario::Scenario;
 use crate::systems::Monthly;
-use crate::tables::{LabIds, LabSample, Recorder, Recording, Table};
+use crate::tables::{LabIds, LabSample, Recorder, Recording, Table, events_table};
 use crate::world;
 use anyhow::Result;
 use bevy_ecs::world::World;
@@ -51,7 +50,7 @@ pub struct Recorded {
     pub nations: Table,
     pub providers: Table,
     pub fabs: Table,
-    pub events: Vec<EventRecord>,
+    pub events: Table,
     /// The labs table's dimension table.
     pub lab_ids: LabIds,
     /// The large tables, `labs` and `usage`, without rows: their columns.
@@ -60,8 +59,6 @@ pub struct Recorded {
     pub large_rows: Large<usize>,
     /// What the labs table holds.
     pub sample: LabSample,
-    /// The run's first month, for the events' month labels.
-    pub start: YearMonth,
 }
 
 /// Simulates `scenario` with `seed` — builds the world and runs every month — recording the tables
@@ -99,17 +96,17 @@ pub fn simulate_and_record(
         let log = world.remove_resource::<EventLog>().expect("event log");
         let index = world.resource::<WorldIndex>();
         let lab_ids = recorder.lab_ids(|lab| index.lab_id(lab));
+        let events = events_table(&log.events, &recorder.global.keys().months);
         Recorded {
             global: recorder.global.finish(),
             nations: recorder.nations.finish(),
             providers: recorder.providers.finish(),
             fabs: recorder.fabs.finish(),
-            events: log.events,
+            events,
             lab_ids,
             large,
             large_rows: Large::default(),
             sample,
-            start: scenario.scenario.start,
         }
     };
     let mut recorded = match chunks {

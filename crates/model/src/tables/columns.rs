@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 /// A fixed list of strings that a column draws from, shared (not copied) by the tables that use it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Words(Arc<[String]>);
 
 impl Words {
@@ -36,7 +36,7 @@ impl Words {
 
 /// The lists of words the recorded (not key) string columns draw from, by the name a declaration
 /// gives them in `code(…)`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Vocabulary {
     /// A nation's side: the blocs, then `non_aligned`.
     pub sides: Words,
@@ -59,6 +59,8 @@ pub enum Column {
     /// FLOP counts, reported in orders of magnitude (log10): the log is taken when the table is
     /// finished, off the simulation's thread for the large tables.
     OrdersOfMagnitude(Vec<f64>),
+    /// Free text, one string a row (the events' actors and details: few rows, no fixed list).
+    Text(Vec<String>),
 }
 
 /// The column stores of one table, with its row type: what [`table!`] makes from a declaration.
@@ -80,6 +82,7 @@ pub trait Columns: Sized {
 /// - `f64`, `u32`, `bool`: one column of that type;
 /// - `flop`: a FLOP count, recorded as it is and reported in orders of magnitude;
 /// - `code(list)`: a string from the [`Vocabulary`]'s `list`, given by its position;
+/// - `text`: free text, a `&str` in the row (for small tables: each row's string is copied);
 /// - `per_bloc`: one f64 column per bloc, the field's name followed by the bloc's (so the field is
 ///   named with a trailing underscore: `compute_share_` makes `compute_share_us`, `compute_share_cn`);
 ///   the row holds a slice of one value per bloc, which is why a table with such columns has a
@@ -161,6 +164,7 @@ macro_rules! table {
     (@type flop $lt:lifetime) => { f64 };
     (@type code $lt:lifetime) => { usize };
     (@type per_bloc $lt:lifetime) => { &$lt [f64] };
+    (@type text $lt:lifetime) => { &$lt str };
 
     (@store f64) => { Vec<f64> };
     (@store u32) => { Vec<u32> };
@@ -168,6 +172,7 @@ macro_rules! table {
     (@store flop) => { Vec<f64> };
     (@store code) => { ($crate::tables::Words, Vec<u32>) };
     (@store per_bloc) => { Vec<Vec<f64>> };
+    (@store text) => { Vec<String> };
 
     (@new code ($list:ident) $blocs:ident $words:ident) => { ($words.$list.clone(), Vec::new()) };
     (@new per_bloc $blocs:ident $words:ident) => { vec![Vec::new(); $blocs] };
@@ -191,6 +196,7 @@ macro_rules! table {
         debug_assert!($x < $store.0.len(), "a code beyond its words");
         $store.1.push($x as u32)
     }};
+    (@push text $store:expr, $x:expr) => { $store.push($x.to_string()) };
     (@push per_bloc $store:expr, $x:expr) => {{
         assert_eq!($x.len(), $store.len(), "one value per bloc");
         for (column, &x) in $store.iter_mut().zip($x) {
@@ -209,6 +215,7 @@ macro_rules! table {
         let (words, codes) = $store;
         $columns.push($crate::tables::Column::Dict(words, codes))
     }};
+    (@column text $columns:ident $store:expr) => { $columns.push($crate::tables::Column::Text($store)) };
     (@column per_bloc $columns:ident $store:expr) => {
         $columns.extend($store.into_iter().map($crate::tables::Column::F64))
     };
@@ -226,7 +233,7 @@ pub enum KeyColumn {
 /// What the rows of a table are keyed by: the month, and the entity (or pair of entities) of each row
 /// within a month, always the same and in the same order — one row per entity per month, as MODEL.md
 /// has it. These columns are not recorded row by row: they are made from the rows' positions when the
-/// table is finished.
+/// table is finished. A log (the events) is keyed by each row's month alone ([`Keys::logged`]).
 #[derive(Clone, Debug)]
 pub struct Keys {
     /// Labels of the run's months, for the `month` column (`t` is the position).
@@ -235,6 +242,9 @@ pub struct Keys {
     pub per_month: usize,
     /// The entity columns after `month` and `t`, each with its values for the rows of a month.
     pub entities: Vec<(String, KeyColumn)>,
+    /// For a log, whose months have any number of rows (the events): each row's month, and no entity
+    /// columns; `per_month` is then 0.
+    pub row_months: Option<Arc<[u32]>>,
 }
 
 impl Keys {
@@ -243,6 +253,17 @@ impl Keys {
             months: months.clone(),
             per_month,
             entities: Vec::new(),
+            row_months: None,
+        }
+    }
+
+    /// The keys of a log: each row's month, in `row_months`.
+    pub fn logged(months: &Words, row_months: Vec<u32>) -> Keys {
+        Keys {
+            months: months.clone(),
+            per_month: 0,
+            entities: Vec::new(),
+            row_months: Some(row_months.into()),
         }
     }
 
@@ -398,7 +419,7 @@ impl Table {
                     .collect(),
             ),
             Column::U32(x) => Some(x.iter().map(|&v| f64::from(v)).collect()),
-            Column::Bool(_) | Column::Dict(..) => None,
+            Column::Bool(_) | Column::Dict(..) | Column::Text(_) => None,
         }
     }
 
@@ -419,7 +440,7 @@ impl Table {
             Column::OrdersOfMagnitude(x) => x
                 .iter()
                 .all(|&v| crate::components::orders_of_magnitude(v).is_finite()),
-            Column::U32(_) | Column::Bool(_) | Column::Dict(..) => true,
+            Column::U32(_) | Column::Bool(_) | Column::Dict(..) | Column::Text(_) => true,
         })
     }
 }

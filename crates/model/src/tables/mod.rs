@@ -15,6 +15,7 @@ mod columns;
 pub use crate::table;
 pub use columns::{Column, Columns, KeyColumn, Keys, Rows, Table, Vocabulary, Words};
 
+use crate::resources::EventRecord;
 use crate::scenario::LabKind;
 use bevy_ecs::prelude::*;
 use std::sync::Arc;
@@ -166,6 +167,45 @@ pub const CHUNK_MONTHS: u32 = 24;
 /// Months in a chunk of a table with `rows_per_month` rows a month.
 pub fn chunk_months(rows_per_month: usize) -> u32 {
     (CHUNK_ROWS / rows_per_month.max(1)).clamp(1, CHUNK_MONTHS as usize) as u32
+}
+
+table! {
+    /// A row of the events table: a policy switched on, a ban imposed, a trigger fired or skipped, an
+    /// accusation, a KYC evasion caught, a seizure, contracts dropped — in the order they happened, each
+    /// keyed by its own month (a log: no row per entity).
+    pub struct EventRow<'a> in EventColumns {
+        kind: text,
+        actor: text,
+        target: text,
+        nation: text,
+        provider: text,
+        detail: text,
+        false_positive: bool,
+    }
+}
+
+/// The events table of a run: `events` in order, each row keyed by its month's label in `months`.
+pub fn events_table(events: &[EventRecord], months: &Words) -> Table {
+    let mut store = EventColumns::new(0, &Vocabulary::default());
+    store.reserve(events.len());
+    for e in events {
+        store.push(EventRow {
+            kind: e.kind.as_str(),
+            actor: &e.actor,
+            target: &e.target,
+            nation: &e.nation,
+            provider: &e.provider,
+            detail: &e.detail,
+            false_positive: e.false_positive,
+        });
+    }
+    Table {
+        keys: Keys::logged(months, events.iter().map(|e| e.month).collect()),
+        first_month: 0,
+        names: EventColumns::names(&[]).into(),
+        columns: store.into_columns(),
+        rows: events.len(),
+    }
 }
 
 /// The tables of a run being recorded.

@@ -8,7 +8,6 @@
 //! DataFrames they are plain polars Strings.
 
 use crate::components::orders_of_magnitude;
-use crate::resources::EventRecord;
 use crate::simulation::Recorded;
 use crate::tables::{Column as Stored, KeyColumn, LabIds, LabSample, Table, Words};
 use polars::prelude::*;
@@ -49,7 +48,7 @@ fn dtype(column: &Stored) -> DataType {
         Stored::F64(_) | Stored::OrdersOfMagnitude(_) => DataType::Float64,
         Stored::U32(_) => DataType::UInt32,
         Stored::Bool(_) => DataType::Boolean,
-        Stored::Dict(..) => DataType::String,
+        Stored::Dict(..) | Stored::Text(_) => DataType::String,
     }
 }
 
@@ -66,6 +65,7 @@ fn array(column: Stored) -> PolarsResult<ArrayRef> {
             array.clone().boxed()
         }
         Stored::Dict(words, codes) => dictionary(&words, codes)?,
+        Stored::Text(x) => Utf8ViewArray::from_slice_values(&x).boxed(),
         Stored::OrdersOfMagnitude(mut x) => {
             for v in &mut x {
                 *v = orders_of_magnitude(*v);
@@ -113,10 +113,16 @@ pub fn arrays(table: Table) -> PolarsResult<Arrays> {
         rows / per_month
     };
     // Made with bulk copies, not per-row iterator chains: this runs on every chunk of the labs table.
-    let mut month_of_row = Vec::with_capacity(rows);
-    for m in first_month..first_month + months_here {
-        month_of_row.extend(std::iter::repeat_n(m as u32, per_month));
-    }
+    let month_of_row = match &keys.row_months {
+        Some(months) => months.to_vec(),
+        None => {
+            let mut month_of_row = Vec::with_capacity(rows);
+            for m in first_month..first_month + months_here {
+                month_of_row.extend(std::iter::repeat_n(m as u32, per_month));
+            }
+            month_of_row
+        }
+    };
     let tile = |codes: &[u32]| {
         let mut tiled = Vec::with_capacity(rows);
         for _ in 0..months_here {
@@ -240,7 +246,6 @@ impl Outputs {
             large: empty,
             large_rows,
             sample,
-            start,
         } = recorded;
         let (labs, usage) = match (large.labs, large.usage) {
             (Some(labs), Some(usage)) => (labs, usage),
@@ -253,7 +258,7 @@ impl Outputs {
             providers: frame(providers)?,
             fabs: frame(fabs)?,
             usage,
-            events: events_frame(&events, |m| start.plus(m as i32).to_string())?,
+            events: frame(events)?,
             lab_ids: lab_ids_frame(lab_ids)?,
             rows: Default::default(),
             sample,
@@ -282,52 +287,6 @@ impl Outputs {
             ("events", &self.events),
         ]
     }
-}
-
-/// The events table, with its month labels.
-pub fn events_frame(
-    events: &[EventRecord],
-    month_label: impl Fn(u32) -> String,
-) -> PolarsResult<DataFrame> {
-    let n = events.len();
-    // Borrowed, not cloned: the columns copy the bytes once.
-    let col = |name: &str, f: &dyn Fn(&EventRecord) -> &str| {
-        Column::new(name.into(), events.iter().map(f).collect::<Vec<&str>>())
-    };
-    // Each month's label made once, not once per event.
-    let last = events
-        .iter()
-        .map(|e| e.month)
-        .max()
-        .map_or(0, |m| m as usize + 1);
-    let labels: Vec<String> = (0..last as u32).map(&month_label).collect();
-    let months: Vec<&str> = events
-        .iter()
-        .map(|e| labels[e.month as usize].as_str())
-        .collect();
-    DataFrame::new(
-        n,
-        vec![
-            Column::new("month".into(), months),
-            Column::new(
-                "t".into(),
-                events.iter().map(|e| e.month).collect::<Vec<u32>>(),
-            ),
-            col("kind", &|e| e.kind.as_str()),
-            col("actor", &|e| &e.actor),
-            col("target", &|e| &e.target),
-            col("nation", &|e| &e.nation),
-            col("provider", &|e| &e.provider),
-            col("detail", &|e| &e.detail),
-            Column::new(
-                "false_positive".into(),
-                events
-                    .iter()
-                    .map(|e| e.false_positive)
-                    .collect::<Vec<bool>>(),
-            ),
-        ],
-    )
 }
 
 #[cfg(test)]
@@ -382,6 +341,69 @@ mod tests {
         let plain = strings(dictionary(&words(3), vec![2, 0, 2]).unwrap().as_ref()).unwrap();
         let plain: &Utf8ViewArray = plain.as_any().downcast_ref().unwrap();
         assert_eq!(plain.values_iter().collect::<Vec<_>>(), ["w2", "w0", "w2"]);
+    }
+
+    /// The events are a log: any number of rows a month, each keyed by its own month.
+    #[test]
+    fn the_events_log_is_keyed_by_each_event_month() {
+        use crate::resources::{EventKind, EventRecord};
+        let months = Words::new(["2025-01", "2025-02", "2025-03"].map(String::from).into());
+        let event = |month, kind, actor: &str, false_positive| EventRecord {
+            month,
+            kind,
+            actor: actor.into(),
+            target: String::new(),
+            nation: "CN".into(),
+            provider: String::new(),
+            detail: format!("{actor} in {month}"),
+            false_positive,
+        };
+        let events = [
+            event(0, EventKind::PolicyOn, "US", false),
+            event(2, EventKind::TheftDetected, "lab-a", true),
+            event(2, EventKind::Ban, "US", false),
+        ];
+        let df = frame(crate::tables::events_table(&events, &months)).unwrap();
+        let names: Vec<&str> = df.get_column_names().iter().map(|n| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "month",
+                "t",
+                "kind",
+                "actor",
+                "target",
+                "nation",
+                "provider",
+                "detail",
+                "false_positive"
+            ]
+        );
+        assert_eq!(strs(&df, "month"), ["2025-01", "2025-03", "2025-03"]);
+        let t: Vec<u32> = df
+            .column("t")
+            .unwrap()
+            .u32()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
+        assert_eq!(t, [0, 2, 2]);
+        assert_eq!(strs(&df, "kind"), ["policy_on", "theft_detected", "ban"]);
+        assert_eq!(strs(&df, "detail"), ["US in 0", "lab-a in 2", "US in 2"]);
+        let flags: Vec<bool> = df
+            .column("false_positive")
+            .unwrap()
+            .bool()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
+        assert_eq!(flags, [false, true, false]);
+        // No events: the same columns, no rows.
+        let empty = frame(crate::tables::events_table(&[], &months)).unwrap();
+        assert_eq!(empty.height(), 0);
+        assert_eq!(empty.schema(), df.schema());
     }
 
     #[test]
