@@ -9,9 +9,9 @@
 //! in their nation (a ban, or reciprocity). For a large-training segment, KYC lets through `1 − kyc ×
 //! compliance` of the demand. The effective price of provider `v` for nation `n` is
 //! `price_v × pay × (1 + sanction_premium × sanction[v][n] + bloc_friction × (1 − alignment_n[bloc_v]))`,
-//! `pay = 1 − contract_discount` at a contracted provider, else 1 ([`reference::effective_price`]).
+//! `pay = 1 − contract_discount` at a contracted provider, else 1 ([`equations::effective_price`]).
 
-use super::{MarketScratch, reference};
+use super::{MarketScratch, equations};
 use crate::parameters::Parameters;
 use crate::resources::*;
 
@@ -48,7 +48,7 @@ impl SegmentFacts<'_> {
         m.bloc_factor.clear();
         m.bloc_weight.clear();
         for &w in weights {
-            let factor = reference::effective_price(1.0, pay, 0.0, p.bloc_friction * (1.0 - w));
+            let factor = equations::effective_price(1.0, pay, 0.0, p.bloc_friction * (1.0 - w));
             m.bloc_factor.push(factor);
             m.bloc_weight.push(factor.powf(-p.beta));
         }
@@ -63,7 +63,7 @@ impl SegmentFacts<'_> {
             (&mut m.policy_blocked, &mut m.eff_factor, &mut m.base_weight);
         let (bloc_factor, bloc_weight) = (&m.bloc_factor, &m.bloc_weight);
         let mut provider = |v: usize| {
-            let (leak, blocked) = reference::access(
+            let (leak, blocked) = equations::access(
                 contracts.is_none_or(|c| c[v]),
                 closed[v] > 0.0,
                 if large { kyc[v] } else { 0.0 },
@@ -75,7 +75,7 @@ impl SegmentFacts<'_> {
             let (factor, weight) = if premium == 0.0 {
                 (bloc_factor[b], bloc_weight[b])
             } else {
-                let factor = reference::effective_price(
+                let factor = equations::effective_price(
                     1.0,
                     pay,
                     premium,

@@ -9,11 +9,11 @@
 //! H100e-hour served. (Bloc friction and the sanction risk premium weigh in a lab's choice of provider,
 //! not in what it pays.)
 //!
-//! Providers invest from revenue ([`reference::capex`]): capex follows trailing revenue, the growth term
+//! Providers invest from revenue ([`equations::capex`]): capex follows trailing revenue, the growth term
 //! of the H100e its customers will request (their budget growth over the fall of prices with
 //! price-performance) and its return on capacity, each against its first month.
 
-use super::{Labs, MarketScratch, SegmentOutcome, contracted, providers_of, reference};
+use super::{Labs, MarketScratch, SegmentOutcome, contracted, equations, providers_of};
 use crate::components::*;
 use crate::parameters::Parameters;
 use crate::resources::*;
@@ -269,8 +269,8 @@ pub(crate) fn book_providers(
         };
         let now = (
             trailing,
-            reference::growth_term(book.expected_growth, p),
-            reference::return_on_capacity(book.price, utilisation, book.cost, p),
+            equations::growth_term(book.expected_growth, p),
+            equations::return_on_capacity(book.price, utilisation, book.cost, p),
         );
         match book.start {
             None if trailing > 0.0 => {
@@ -282,7 +282,7 @@ pub(crate) fn book_providers(
             }
             None => {}
             Some(start) => {
-                book.capex = reference::capex(
+                book.capex = equations::capex(
                     provider.capex0,
                     book.capex,
                     now,

@@ -2,7 +2,7 @@
 //!
 //! Each of the month's `price_iterations` steps computes every segment's logit shares and demand at the
 //! current prices and moves each provider's price by `clamp((R/K)^η, 1/(1 + δ_k), 1 + δ_k)` on requested
-//! over open capacity ([`reference::price_step`]); the month's total move stays within `price_step_max`,
+//! over open capacity ([`equations::price_step`]); the month's total move stays within `price_step_max`,
 //! and prices stay between the user cost and `price_cap_ratio` times it. With money budgets and logit
 //! shares the requests' price elasticities have row sums −1 and own elasticities at most β, so `η ≤ 1/β`
 //! makes each step a contraction toward balance, without overshoot (ODD 7.6). A fixed number of steps and
@@ -386,14 +386,14 @@ pub(crate) fn clear_prices(m: &mut MarketScratch, p: &Parameters, warm_up: bool)
     for _ in 0..steps {
         step_requests(m, p.beta, p.capacity_weight, p.hours_per_month);
         for v in 0..np {
-            let stepped = super::reference::price_step(
+            let stepped = super::equations::price_step(
                 m.price[v],
                 m.requests[v],
                 m.capacity[v],
                 p.price_eta,
                 p.price_step_iteration,
             );
-            let within = super::reference::within;
+            let within = super::equations::within;
             m.price[v] = within(
                 within(
                     stepped,

@@ -12,7 +12,7 @@
 //! [`crate::systems::budgets`]),
 //! [`access`] (who may use which provider, at what effective price), [`clearing`] (price steps, logit
 //! shares, rationing) and [`books`] (what labs, nations and providers got, paid and earned, and the
-//! providers' investment). [`reference`] holds each equation as a plain function that the fast path is
+//! providers' investment). [`equations`] holds each equation as a plain function that the fast path is
 //! tested against.
 //!
 //! Labs that face the same choice — same nation, same provider contracts, same KYC standing — form a
@@ -25,7 +25,7 @@ pub mod access;
 pub mod books;
 pub mod clearing;
 pub mod demand;
-pub mod reference;
+pub mod equations;
 
 use crate::components::*;
 use crate::parameters::Parameters;
@@ -378,7 +378,7 @@ pub fn market(
         m.capacity[v] = book.open_capacity;
         m.cost[v] = provider_cost(book, chips.price[provider.bloc], watts, p);
         m.cap[v] = (p.price_cap_ratio * trend_cost).max(m.cost[v]);
-        m.price[v] = reference::within(book.price, m.cost[v], m.cap[v]);
+        m.price[v] = equations::within(book.price, m.cost[v], m.cap[v]);
         m.start_price[v] = m.price[v];
     }
     // Alignment weights, [nation × bloc], and which nations' regions serve foreign labs.

@@ -1,6 +1,6 @@
 //! The market's fast path held to its reference equations, and its behaviour on small markets.
 
-use super::reference::{self, Segment};
+use super::equations::{self, Segment};
 use super::*;
 use crate::parameters::Parameters;
 
@@ -167,7 +167,7 @@ fn the_fast_price_clearing_matches_the_reference() {
         let cost = m.cost.clone();
         let cap = m.cap.clone();
         clearing::clear_prices(&mut m, &p, false);
-        let expected = reference::clear_prices(&segments, &start, &capacity, (&cost, &cap), &p);
+        let expected = equations::clear_prices(&segments, &start, &capacity, (&cost, &cap), &p);
         for (v, (&price, &expected)) in m.price.iter().zip(&expected).enumerate() {
             assert!(
                 (price - expected).abs() <= 1e-9 * expected,
@@ -181,8 +181,8 @@ fn the_fast_price_clearing_matches_the_reference() {
             let eff: Vec<f64> = (0..6).map(|v| m.price[v] * seg.factor[v]).collect();
             let paid: Vec<f64> = (0..6).map(|v| m.price[v] * seg.pay[v]).collect();
             let shares =
-                reference::logit_shares(&eff, &seg.leak, &capacity, p.beta, p.capacity_weight);
-            let d = reference::segment_demand(seg.money, &shares, &paid, p.hours_per_month);
+                equations::logit_shares(&eff, &seg.leak, &capacity, p.beta, p.capacity_weight);
+            let d = equations::segment_demand(seg.money, &shares, &paid, p.hours_per_month);
             if shares.iter().sum::<f64>() > 0.0 {
                 assert!((m.demand[s] - d).abs() <= 1e-9 * d.max(1.0), "segment {s}");
             }
@@ -251,10 +251,10 @@ fn months_of_clearing(
         };
         let caps = [total / 2.0, total / 2.0];
         price =
-            reference::clear_prices(std::slice::from_ref(&seg), &price, &caps, (&cost, &cap), &p);
+            equations::clear_prices(std::slice::from_ref(&seg), &price, &caps, (&cost, &cap), &p);
         let eff = price.clone();
-        let shares = reference::logit_shares(&eff, &seg.leak, &caps, p.beta, p.capacity_weight);
-        let demand = reference::segment_demand(money, &shares, &eff, p.hours_per_month);
+        let shares = equations::logit_shares(&eff, &seg.leak, &caps, p.beta, p.capacity_weight);
+        let demand = equations::segment_demand(money, &shares, &eff, p.hours_per_month);
         out.push((price[0], demand - total));
     }
     out
@@ -306,7 +306,7 @@ fn a_price_moves_at_most_its_step_a_month_and_stays_between_cost_and_cap() {
         pay: vec![1.0],
         leak: vec![1.0],
     };
-    let once = reference::clear_prices(
+    let once = equations::clear_prices(
         std::slice::from_ref(&seg),
         &[2.0],
         &[1.0],
@@ -316,7 +316,7 @@ fn a_price_moves_at_most_its_step_a_month_and_stays_between_cost_and_cap() {
     assert!((once[0] - 2.0 * (1.0 + p.price_step_max)).abs() < 1e-12);
     let mut price = vec![2.0];
     for _ in 0..60 {
-        price = reference::clear_prices(
+        price = equations::clear_prices(
             std::slice::from_ref(&seg),
             &price,
             &[1.0],
@@ -332,7 +332,7 @@ fn a_price_moves_at_most_its_step_a_month_and_stays_between_cost_and_cap() {
     let idle = Segment { money: 0.0, ..seg };
     let mut price = vec![2.0];
     for _ in 0..60 {
-        price = reference::clear_prices(
+        price = equations::clear_prices(
             std::slice::from_ref(&idle),
             &price,
             &[1.0],
@@ -346,19 +346,19 @@ fn a_price_moves_at_most_its_step_a_month_and_stays_between_cost_and_cap() {
 #[test]
 fn budgets_grow_ever_slower_and_stop_at_the_gdp_ceiling() {
     let p = Parameters::default();
-    let g0 = reference::budget_growth(1.0, 0, 0.0, &p);
-    let g5 = reference::budget_growth(1.0, 60, 0.0, &p);
+    let g0 = crate::systems::budgets::budget_growth(1.0, 0, 0.0, &p);
+    let g5 = crate::systems::budgets::budget_growth(1.0, 60, 0.0, &p);
     assert_eq!(g0, 1.0);
     // The excess over GDP growth shrinks by 30 % a year: 0.03 + 0.97 × 0.7^5.
     assert!((g5 - (0.03 + 0.97 * 0.7f64.powi(5))).abs() < 1e-12);
-    let near = reference::budget_growth(1.0, 0, 0.9 * p.budget_gdp_ceiling, &p);
+    let near = crate::systems::budgets::budget_growth(1.0, 0, 0.9 * p.budget_gdp_ceiling, &p);
     assert!((near - (1.0 - 0.9f64.powi(4))).abs() < 1e-12);
     assert_eq!(
-        reference::budget_growth(1.0, 0, p.budget_gdp_ceiling, &p),
+        crate::systems::budgets::budget_growth(1.0, 0, p.budget_gdp_ceiling, &p),
         0.0
     );
     assert_eq!(
-        reference::budget_growth(1.0, 0, 2.0 * p.budget_gdp_ceiling, &p),
+        crate::systems::budgets::budget_growth(1.0, 0, 2.0 * p.budget_gdp_ceiling, &p),
         0.0
     );
 }
@@ -368,24 +368,24 @@ fn capex_follows_revenue_growth_and_return_within_its_bounds() {
     let p = Parameters::default();
     let start = (10.0, 4.0, 2.0);
     // Same as at the start: the start's capex.
-    assert!((reference::capex(100.0, 100.0, start, start, &p) - 100.0).abs() < 1e-9);
+    assert!((equations::capex(100.0, 100.0, start, start, &p) - 100.0).abs() < 1e-9);
     // Revenue up 20 %: capex up 20 %, unless that is faster than capex may grow in a month.
-    let up = reference::capex(100.0, 100.0, (12.0, 4.0, 2.0), start, &p);
+    let up = equations::capex(100.0, 100.0, (12.0, 4.0, 2.0), start, &p);
     assert!((up - 100.0 * 2f64.powf(1.0 / 12.0)).abs() < 1e-9, "{up}");
-    let up = reference::capex(100.0, 1000.0, (12.0, 4.0, 2.0), start, &p);
+    let up = equations::capex(100.0, 1000.0, (12.0, 4.0, 2.0), start, &p);
     assert!((up - 120.0).abs() < 1e-9);
     // Expected growth halves the growth term: capex halves.
-    assert!((reference::capex(100.0, 100.0, (10.0, 2.0, 2.0), start, &p) - 50.0).abs() < 1e-9);
+    assert!((equations::capex(100.0, 100.0, (10.0, 2.0, 2.0), start, &p) - 50.0).abs() < 1e-9);
     // A collapse in return halves capex at most.
-    assert!((reference::capex(100.0, 100.0, (10.0, 4.0, 0.1), start, &p) - 50.0).abs() < 1e-9);
+    assert!((equations::capex(100.0, 100.0, (10.0, 4.0, 0.1), start, &p) - 50.0).abs() < 1e-9);
 }
 
 #[test]
 fn access_and_effective_price_follow_their_equations() {
-    assert_eq!(reference::access(false, false, 0.0, 1.0), (0.0, false));
-    assert_eq!(reference::access(true, true, 0.0, 1.0), (0.0, true));
-    assert_eq!(reference::access(true, false, 1.0, 1.0), (0.0, true));
-    assert_eq!(reference::access(true, false, 1.0, 0.6), (1.0 - 0.6, false));
-    assert_eq!(reference::access(true, false, 0.0, 1.0), (1.0, false));
-    assert!((reference::effective_price(2.0, 0.7, 0.5, 0.1) - 2.0 * 0.7 * 1.6).abs() < 1e-12);
+    assert_eq!(equations::access(false, false, 0.0, 1.0), (0.0, false));
+    assert_eq!(equations::access(true, true, 0.0, 1.0), (0.0, true));
+    assert_eq!(equations::access(true, false, 1.0, 1.0), (0.0, true));
+    assert_eq!(equations::access(true, false, 1.0, 0.6), (1.0 - 0.6, false));
+    assert_eq!(equations::access(true, false, 0.0, 1.0), (1.0, false));
+    assert!((equations::effective_price(2.0, 0.7, 0.5, 0.1) - 2.0 * 0.7 * 1.6).abs() < 1e-12);
 }

@@ -1,40 +1,10 @@
 //! The market's equations as plain functions, one per equation and written to be read. The phases in
-//! the other files call them where they run once per provider, nation or month (capex, budget growth's
-//! factors, a price step, effective prices), and compute the per-lab and per-segment quantities with
-//! precomputed factors and shared passes instead; the tests (`market/tests.rs`) hold those fast paths to
-//! these equations. So this is production code and the tests' oracle at once.
+//! the other files call them where they run once per provider, nation or month (capex, a price step,
+//! effective prices, a provider's return), and compute the per-lab and per-segment quantities with
+//! precomputed factors and shared passes instead; the tests (`market/tests.rs`) hold those fast paths
+//! to these equations — the reference clearing ([`clear_prices`]) among them, which only the tests run.
 
 use crate::parameters::Parameters;
-
-/// Budget growth a year (demand): `g = [g∞ + (g₀ − g∞)(1 − λ)^(t/12)] · max(0, 1 − (S/S_max)^k)`, with
-/// `g∞ = gdp_growth`, `λ = budget_growth_decay`, `S` the nation's AI budgets over its GDP, `S_max =
-/// budget_gdp_ceiling`, `k = budget_ceiling_exponent`.
-pub fn budget_growth(g0: f64, t: u32, share_of_gdp: f64, p: &Parameters) -> f64 {
-    budget_growth_from(g0, budget_decay(t, p), budget_brake(share_of_gdp, p), p)
-}
-
-/// The growth a lab plans at the start (budgets): `g_controlled + (g_free − g_controlled)(1 − s)`, with
-/// `s` the strength of the strongest chip control toward its nation — as planned under the controls of
-/// the start at full strength, as it would be without any at none.
-pub fn planned_growth((controlled, free): (f64, f64), pressure: f64) -> f64 {
-    controlled + (free - controlled) * (1.0 - pressure.clamp(0.0, 1.0))
-}
-
-/// The decay factor of [`budget_growth`], `(1 − λ)^(t/12)`.
-pub fn budget_decay(t: u32, p: &Parameters) -> f64 {
-    (1.0 - p.budget_growth_decay).powf(t as f64 / 12.0)
-}
-
-/// The brake of [`budget_growth`], `1 − (S/S_max)^k` (before it is held at 0 or above).
-pub fn budget_brake(share_of_gdp: f64, p: &Parameters) -> f64 {
-    1.0 - (share_of_gdp / p.budget_gdp_ceiling).powf(p.budget_ceiling_exponent)
-}
-
-/// [`budget_growth`] from its decay factor and brake.
-pub fn budget_growth_from(g0: f64, decay: f64, brake: f64, p: &Parameters) -> f64 {
-    let decayed = p.gdp_growth + (g0 - p.gdp_growth) * decay;
-    decayed * brake.max(0.0)
-}
 
 /// Access (access): the share of a segment's demand a provider may take, and whether a policy keeps
 /// the segment from it. Not contracted: 0. Closed by a ban or reciprocity: 0, blocked. Under KYC (for
