@@ -123,36 +123,39 @@ axes! {
     Supplier,
     /// The nation that would receive weights or an input, by index.
     Recipient,
+    /// A market segment (pool × 2 + large-training flag), by index.
+    SegmentIx,
 }
 
-/// A rule's value for each pair of a row kind `R` and a column kind `C` ([`Axis`]), stored row-major.
+/// A value for each pair of a row kind `R` and a column kind `C` ([`Axis`]), stored row-major: a rule's
+/// strength by chip and nation, a segment's use of each provider.
 #[derive(Debug)]
-pub struct RuleGrid<R, C> {
+pub struct TypedGrid<R, C> {
     grid: Grid,
     axes: std::marker::PhantomData<(R, C)>,
 }
 
-impl<R, C> Clone for RuleGrid<R, C> {
+impl<R, C> Clone for TypedGrid<R, C> {
     fn clone(&self) -> Self {
-        RuleGrid {
+        TypedGrid {
             grid: self.grid.clone(),
             axes: std::marker::PhantomData,
         }
     }
 }
 
-impl<R, C> Default for RuleGrid<R, C> {
+impl<R, C> Default for TypedGrid<R, C> {
     fn default() -> Self {
-        RuleGrid {
+        TypedGrid {
             grid: Grid::default(),
             axes: std::marker::PhantomData,
         }
     }
 }
 
-impl<R: Axis, C: Axis> RuleGrid<R, C> {
+impl<R: Axis, C: Axis> TypedGrid<R, C> {
     pub fn new(rows: usize, cols: usize, value: f64) -> Self {
-        RuleGrid {
+        TypedGrid {
             grid: Grid::new(rows, cols, value),
             axes: std::marker::PhantomData,
         }
@@ -173,6 +176,14 @@ impl<R: Axis, C: Axis> RuleGrid<R, C> {
     }
     pub fn fill(&mut self, v: f64) {
         self.grid.fill(v);
+    }
+    /// The number of columns (of kind `C`).
+    pub fn cols(&self) -> usize {
+        self.grid.cols
+    }
+    /// The number of cells.
+    pub fn cells(&self) -> usize {
+        self.grid.data.len()
     }
 }
 
@@ -346,18 +357,18 @@ pub struct Sides(pub Vec<Option<usize>>);
 #[derive(Resource, Clone, Debug, Default)]
 pub struct Rules {
     /// [chip][nation]: share of sales blocked by export controls.
-    pub chip_block: RuleGrid<ChipIx, NationIx>,
+    pub chip_block: TypedGrid<ChipIx, NationIx>,
     /// [chip][nation]: share of sales blocked to firms headquartered in the nation wherever they buy
     /// (a control that covers headquarters: a cloud's regions abroad).
-    pub chip_block_headquartered: RuleGrid<ChipIx, NationIx>,
+    pub chip_block_headquartered: TypedGrid<ChipIx, NationIx>,
     /// [chip][nation]: secondary-sanction strength on buying the chip.
-    pub chip_sanction: RuleGrid<ChipIx, NationIx>,
+    pub chip_sanction: TypedGrid<ChipIx, NationIx>,
     /// [chip][nation]: the share of the chip its own government closes to the nation's buyers
     /// (discouragement).
-    pub chip_discouraged: RuleGrid<ChipIx, NationIx>,
+    pub chip_discouraged: TypedGrid<ChipIx, NationIx>,
     /// [chip][nation]: the share of a sale's price paid to the licensing governments on legal sales of
     /// the chip to buyers in the nation.
-    pub licence_fee: RuleGrid<ChipIx, NationIx>,
+    pub licence_fee: TypedGrid<ChipIx, NationIx>,
     /// [nation]: under any chip export control (indigenous fabs invest more), and the strongest one's
     /// strength (labs' budget plans follow it).
     pub under_chip_control: Vec<bool>,
@@ -366,13 +377,13 @@ pub struct Rules {
     pub import_cap: Vec<Option<f64>>,
     /// Per input, [supplier][nation]: share withheld, and the month the earliest control in force that
     /// withholds it began (substitution runs from then; +∞ where nothing is withheld).
-    pub input_block: Vec<RuleGrid<Supplier, Recipient>>,
-    pub input_since: Vec<RuleGrid<Supplier, Recipient>>,
+    pub input_block: Vec<TypedGrid<Supplier, Recipient>>,
+    pub input_since: Vec<TypedGrid<Supplier, Recipient>>,
     /// [owner nation][target nation]: weights-control strength, the capability above which closed
     /// weights are covered, and the open-release cap (log10 FLOP; +∞ where none).
-    pub weights_strength: RuleGrid<Owner, Recipient>,
-    pub weights_threshold: RuleGrid<Owner, Recipient>,
-    pub weights_cap: RuleGrid<Owner, Recipient>,
+    pub weights_strength: TypedGrid<Owner, Recipient>,
+    pub weights_threshold: TypedGrid<Owner, Recipient>,
+    pub weights_cap: TypedGrid<Owner, Recipient>,
     /// [provider][nation]: KYC strength on large training; [nation]: smallest training threshold.
     pub kyc: ProviderNation,
     pub kyc_threshold: Vec<f64>,
@@ -387,19 +398,19 @@ pub struct Rules {
 impl Rules {
     pub fn new(chips: usize, nations: usize, inputs: usize, providers: usize) -> Self {
         Rules {
-            chip_block: RuleGrid::new(chips, nations, 0.0),
-            chip_block_headquartered: RuleGrid::new(chips, nations, 0.0),
-            chip_sanction: RuleGrid::new(chips, nations, 0.0),
-            chip_discouraged: RuleGrid::new(chips, nations, 0.0),
-            licence_fee: RuleGrid::new(chips, nations, 0.0),
+            chip_block: TypedGrid::new(chips, nations, 0.0),
+            chip_block_headquartered: TypedGrid::new(chips, nations, 0.0),
+            chip_sanction: TypedGrid::new(chips, nations, 0.0),
+            chip_discouraged: TypedGrid::new(chips, nations, 0.0),
+            licence_fee: TypedGrid::new(chips, nations, 0.0),
             under_chip_control: vec![false; nations],
             chip_pressure: vec![0.0; nations],
             import_cap: vec![None; nations],
-            input_block: vec![RuleGrid::new(nations, nations, 0.0); inputs],
-            input_since: vec![RuleGrid::new(nations, nations, f64::INFINITY); inputs],
-            weights_strength: RuleGrid::new(nations, nations, 0.0),
-            weights_threshold: RuleGrid::new(nations, nations, f64::INFINITY),
-            weights_cap: RuleGrid::new(nations, nations, f64::INFINITY),
+            input_block: vec![TypedGrid::new(nations, nations, 0.0); inputs],
+            input_since: vec![TypedGrid::new(nations, nations, f64::INFINITY); inputs],
+            weights_strength: TypedGrid::new(nations, nations, 0.0),
+            weights_threshold: TypedGrid::new(nations, nations, f64::INFINITY),
+            weights_cap: TypedGrid::new(nations, nations, f64::INFINITY),
             kyc: ProviderNation::new(providers, nations, 0.0),
             kyc_threshold: vec![f64::INFINITY; nations],
             closed: ProviderNation::new(providers, nations, 0.0),
@@ -734,12 +745,12 @@ pub struct Accusation {
 /// the stranded-lab measure (which providers a lab lost) read it.
 #[derive(Resource, Clone, Debug, Default)]
 pub struct SegmentUse {
-    pub share: Grid,
+    pub share: TypedGrid<SegmentIx, ProviderIx>,
     /// The month before's shares.
-    pub previous: Grid,
+    pub previous: TypedGrid<SegmentIx, ProviderIx>,
     /// [segment][provider]: 1 where a policy (ban, closure, full KYC refusal) keeps the segment from the
     /// provider this month.
-    pub policy_blocked: Grid,
+    pub policy_blocked: TypedGrid<SegmentIx, ProviderIx>,
 }
 
 /// The scenario's triggers, in scenario order.

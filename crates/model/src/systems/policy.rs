@@ -231,7 +231,10 @@ fn accused_provider(
     let (s0, st) = accusation.segments;
     (0..index.provider_ids.len())
         .filter(|&v| foreign(v))
-        .map(|v| (v, usage.share.get(s0, v).max(usage.share.get(st, v))))
+        .map(|v| {
+            let share = |s| usage.share.get(SegmentIx(s), ProviderIx(v));
+            (v, share(s0).max(share(st)))
+        })
         .filter(|&(_, share)| share > 0.0 && share >= reliance)
         .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))
         .map(|(v, _)| v)

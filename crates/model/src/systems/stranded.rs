@@ -5,7 +5,7 @@
 //! state (what it had before it was stranded), so it has a file of its own.
 
 use crate::components::{LabCompute, LabMarket, LabStranding};
-use crate::resources::SegmentUse;
+use crate::resources::{ProviderIx, SegmentIx, SegmentUse};
 
 /// Whether a lab is stranded this month, updating its memory of the compute it had before: it lost
 /// more than `loss` of last month's compute while a provider its segments used last month is now shut
@@ -26,7 +26,8 @@ pub fn stranded(
     {
         let s0 = market.pool * 2;
         let st = market.segment;
-        let shut = (0..usage.previous.cols).any(|v| {
+        let (prev, s0, st) = (SegmentIx(prev), SegmentIx(s0), SegmentIx(st));
+        let shut = (0..usage.previous.cols()).map(ProviderIx).any(|v| {
             let used_before = usage.previous.get(prev, v) > 0.0 || usage.previous.get(s0, v) > 0.0;
             used_before
                 && (usage.policy_blocked.get(st, v) > 0.0 || usage.policy_blocked.get(s0, v) > 0.0)
@@ -41,18 +42,18 @@ pub fn stranded(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resources::Grid;
+    use crate::resources::TypedGrid;
 
     /// One pool (segments 0 and 1) and two providers; the lab used provider 0 last month.
     fn usage(blocked: bool) -> SegmentUse {
         let mut u = SegmentUse {
-            share: Grid::new(2, 2, 0.0),
-            previous: Grid::new(2, 2, 0.0),
-            policy_blocked: Grid::new(2, 2, 0.0),
+            share: TypedGrid::new(2, 2, 0.0),
+            previous: TypedGrid::new(2, 2, 0.0),
+            policy_blocked: TypedGrid::new(2, 2, 0.0),
         };
-        u.previous.set(0, 0, 1.0);
+        u.previous.set(SegmentIx(0), ProviderIx(0), 1.0);
         if blocked {
-            u.policy_blocked.set(0, 0, 1.0);
+            u.policy_blocked.set(SegmentIx(0), ProviderIx(0), 1.0);
         }
         u
     }
@@ -92,7 +93,7 @@ mod tests {
             "shut out but lost less than half"
         );
         let mut unused = usage(true);
-        unused.previous.set(0, 0, 0.0);
+        unused.previous.set(SegmentIx(0), ProviderIx(0), 0.0);
         assert!(
             !strand(&mut lab(100.0, 40.0), &unused, loss),
             "the shut provider was not one it used"

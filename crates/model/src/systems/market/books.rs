@@ -299,10 +299,10 @@ pub(crate) fn book_providers(
 #[inline(never)]
 pub(crate) fn remember_use(m: &MarketScratch, usage: &mut SegmentUse) {
     let np = m.providers;
-    if usage.share.data.len() != m.alloc.data.len() {
-        usage.share = Grid::new(m.segments, np, 0.0);
-        usage.previous = Grid::new(m.segments, np, 0.0);
-        usage.policy_blocked = Grid::new(m.segments, np, 0.0);
+    if usage.share.cells() != m.alloc.data.len() {
+        usage.share = TypedGrid::new(m.segments, np, 0.0);
+        usage.previous = TypedGrid::new(m.segments, np, 0.0);
+        usage.policy_blocked = TypedGrid::new(m.segments, np, 0.0);
     }
     std::mem::swap(&mut usage.share, &mut usage.previous);
     for s in 0..m.segments {
@@ -314,8 +314,11 @@ pub(crate) fn remember_use(m: &MarketScratch, usage: &mut SegmentUse) {
             } else {
                 0.0
             };
-            usage.share.set(s, v, share);
-            usage.policy_blocked.set(s, v, m.policy_blocked.get(s, v));
+            let (segment, provider) = (SegmentIx(s), ProviderIx(v));
+            usage.share.set(segment, provider, share);
+            usage
+                .policy_blocked
+                .set(segment, provider, m.policy_blocked.get(s, v));
         }
     }
 }
