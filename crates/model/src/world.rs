@@ -611,8 +611,9 @@ fn spawn_labs(
         index.lab_nation.push(t.nation);
         lab_kinds.push(l.kind);
         let own = l.own_share > 0.0 && l.budget > 0.0;
+        let holds = own || l.owned > 0.0;
         own_cluster.push(own);
-        holds_chips.push(own || l.owned > 0.0);
+        holds_chips.push(holds);
         runs.extend_from_slice(&t.runs);
         watts_at_start[t.nation] += l.owned * w0;
         (
@@ -629,7 +630,7 @@ fn spawn_labs(
                 own_share: l.own_share,
                 weights: l.weights,
                 extraction: t.extraction,
-                holds_chips: own || l.owned > 0.0,
+                holds_chips: holds,
             },
             (
                 LabBudget {
@@ -670,20 +671,17 @@ fn spawn_labs(
     });
     index.lab_population = populations;
     index.lab_member = members;
-    index.own_cluster_labs = index
-        .labs
-        .iter()
-        .zip(&own_cluster)
-        .filter(|(_, own)| **own)
-        .map(|(e, _)| *e)
-        .collect();
-    index.chip_holding_labs = index
-        .labs
-        .iter()
-        .zip(&holds_chips)
-        .filter(|(_, holds)| **holds)
-        .map(|(e, _)| *e)
-        .collect();
+    // The labs flagged in `which`, in index order.
+    let labs_where = |which: &[bool]| -> Vec<Entity> {
+        index
+            .labs
+            .iter()
+            .zip(which)
+            .filter_map(|(&e, &yes)| yes.then_some(e))
+            .collect()
+    };
+    index.own_cluster_labs = labs_where(&own_cluster);
+    index.chip_holding_labs = labs_where(&holds_chips);
     index.pools = pools.0.len();
     lab_kinds
 }
