@@ -103,10 +103,10 @@ end = "2025-09"
 "#;
 
 /// World metrics for two blocs (compute, two compute shares, unmet share, capability gap,
-/// bifurcation, stranded labs) and nation metrics (compute, unmet share, price, two supply shares,
-/// stranded labs).
+/// bifurcation, stranded labs) and nation metrics (compute, unmet share, price paid, price index, two
+/// supply shares, stranded labs).
 const WORLD_METRICS: usize = 7;
-const NATION_METRICS: usize = 6;
+const NATION_METRICS: usize = 7;
 
 #[test]
 fn a_ban_shows_kenya_below_its_counterfactual_while_it_lasts_and_back_after() {

@@ -69,9 +69,11 @@ fn the_alibaba_ban_lowers_kenya_and_brazil_for_two_years_and_any_later_gain_is_s
     assert!(m < 0.0 && -m >= 3.0 * se, "lower for two years: {first:?}");
     // Months 48–60 after the ban: the story states why they are a little above the counterfactual then
     // (there, their labs' choice still puts a little money on Alibaba Cloud, dearer by then than the
-    // Western clouds, as China's clouds abroad buy only Chinese chips under the headquarters rule). The
-    // gain is bounded (under 1 %), and it is the price: what they pay per H100e-hour is lower with the
-    // ban, by at least as much as their compute is higher.
+    // Western clouds, as China's clouds abroad buy only Chinese chips under the headquarters rule, and
+    // the capacity it would have built for them the Western clouds build instead). The gain is bounded
+    // (under 1 %), and it is the price: what they pay per H100e-hour is lower with the ban, by at least
+    // as much as their compute is higher, and so is their open market's price index — by the choice
+    // model's own measure too the ban has stopped costing them anything by then.
     let later = story_effects("alibaba-ban", |o, s| ke_br(o, s + 48, s + 60));
     let (m, se) = mean_and_error(&later);
     eprintln!("KE+BR, months 48–60 after the ban: {m:.4} (se {se:.4}) {later:?}");
@@ -92,7 +94,33 @@ fn the_alibaba_ban_lowers_kenya_and_brazil_for_two_years_and_any_later_gain_is_s
             p < 0.0 && -p >= 0.5 * m,
             "the gain is not the price's: {price:?}"
         );
+        let index = story_effects("alibaba-ban", |o, s| {
+            let index = |n: &str| mean(&nation(o, n, "price_index")[s + 48..s + 60]);
+            (index("KE") + index("BR")) / 2.0
+        });
+        let (x, se) = mean_and_error(&index);
+        eprintln!("KE+BR price index, months 48–60 after the ban: {x:.4} (se {se:.4}) {index:?}");
+        assert!(
+            x < 0.0 && -x >= 3.0 * se,
+            "their open market is not better by then: {index:?}"
+        );
     }
+}
+
+#[test]
+fn closing_clouds_raises_the_price_index_of_those_shut_out() {
+    // Reciprocity shuts the Western clouds to China's labs: their open market's price index rises
+    // (by far more than what they pay, since the index counts the options they lost), from the first
+    // year on, in every seed.
+    let e = story_effects("reciprocity", |o, s| {
+        mean(&nation(o, "CN", "price_index")[s..s + 12])
+    });
+    let paid = story_effects("reciprocity", |o, s| {
+        mean(&nation(o, "CN", "price_paid")[s..s + 12])
+    });
+    eprintln!("CN price index, first year of reciprocity: {e:?}; price paid {paid:?}");
+    assert!(e.iter().all(|&x| x > 0.1), "{e:?}");
+    assert!(e.iter().zip(&paid).all(|(x, p)| x > p), "{e:?} {paid:?}");
 }
 
 #[test]

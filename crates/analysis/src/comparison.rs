@@ -242,6 +242,7 @@ pub fn nation_metrics(blocs: &[(String, String)]) -> Vec<Metric> {
         Metric::new("compute_h100e", "compute (H100e)", Measure::Quantity),
         Metric::new("unmet_share", "unmet demand", Measure::Share),
         Metric::new("price_paid", "cloud price paid", Measure::Quantity),
+        Metric::new("price_index", "cloud price index", Measure::Quantity),
     ];
     for (id, name) in blocs {
         m.push(Metric::new(

@@ -83,6 +83,7 @@ table! {
         stranded_labs: u32,
         supplied_share_: per_bloc,
         price_paid: f64,
+        price_index: f64,
         received_h100e_: per_bloc,
         smuggled_received_h100e: f64,
         budget_busd: f64,
@@ -703,6 +704,7 @@ mod tests {
             stranded_labs: 6,
             supplied_share_: &[0.5, 0.5],
             price_paid: 7.0,
+            price_index: 7.5,
             received_h100e_: &[8.0, 9.0],
             smuggled_received_h100e: 10.0,
             budget_busd: 11.0,
@@ -725,7 +727,8 @@ mod tests {
         );
         assert!(matches!(&columns[2], Column::F64(x) if x == &[0.75]));
         assert!(matches!(&columns[8], Column::U32(x) if x == &[6]));
-        assert!(matches!(&columns[13], Column::F64(x) if x == &[9.0]));
+        assert!(matches!(&columns[12], Column::F64(x) if x == &[7.5]));
+        assert!(matches!(&columns[14], Column::F64(x) if x == &[9.0]));
         assert!(matches!(columns.last(), Some(Column::F64(x)) if x == &[14.0]));
     }
 

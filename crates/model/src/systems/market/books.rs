@@ -153,13 +153,24 @@ pub(crate) fn serve_labs(m: &mut MarketScratch, index: &WorldIndex, labs: &mut L
 pub(crate) fn book_nations(
     m: &mut MarketScratch,
     index: &WorldIndex,
+    p: &Parameters,
     nations: &mut Query<(&Nation, &Alignment, &mut NationCompute)>,
 ) {
     let np = m.providers;
     let k = m.blocs;
-    let sums = &mut m.nation_sums;
+    let norm = price_index_norm(&m.capacity, p.capacity_weight);
     for s in 0..m.segments {
         let n = index.pool_nation[s / 2];
+        // The open market's index: a contract narrows a pool's choice to the providers it signed with,
+        // which no logit chose.
+        if m.money[s] > 0.0
+            && contracted(&m.columns, s).is_none()
+            && let Some(x) = segment_price_index(m, s, norm, p.beta)
+        {
+            m.nation_sums.indexed_money[n] += m.money[s];
+            m.nation_sums.price_index[n] += m.money[s] * x;
+        }
+        let sums = &mut m.nation_sums;
         sums.cloud[n] += m.outcome[s].got;
         sums.spend[n] += m.outcome[s].spend;
         for kk in 0..k {
@@ -180,6 +191,7 @@ pub(crate) fn book_nations(
             }
         }
     }
+    let sums = &m.nation_sums;
     for (nation, _, mut nc) in nations.iter_mut() {
         let n = nation.idx;
         let compute = sums.own[n] + sums.cloud[n];
@@ -192,11 +204,40 @@ pub(crate) fn book_nations(
         nc.cloud = sums.cloud[n];
         nc.spend = sums.spend[n];
         nc.cloud_unspent = sums.unspent[n];
+        let money = sums.indexed_money[n];
+        nc.price_index = if money > 0.0 {
+            sums.price_index[n] / money
+        } else {
+            0.0
+        };
         nc.by_bloc
             .copy_from_slice(&sums.by_bloc[n * k..(n + 1) * k]);
         nc.sanctioned_by_bloc
             .copy_from_slice(&sums.sanctioned[n * k..(n + 1) * k]);
     }
+}
+
+/// The factor that turns a month's logit sums, whose capacities are over the largest, into the price
+/// index's, whose capacities are over the total: `(largest / total)^capacity_weight`.
+pub(crate) fn price_index_norm(capacity: &[f64], capacity_weight: f64) -> f64 {
+    let largest = capacity.iter().copied().fold(0.0, f64::max);
+    let total: f64 = capacity.iter().sum();
+    if total > 0.0 {
+        super::clearing::pow_weight(largest / total, capacity_weight)
+    } else {
+        0.0
+    }
+}
+
+/// Segment `s`'s price index ([`equations::price_index`]) from the logit sum of its choice at the
+/// final prices; `None` when no provider is open to it.
+pub(crate) fn segment_price_index(
+    m: &MarketScratch,
+    s: usize,
+    norm: f64,
+    beta: f64,
+) -> Option<f64> {
+    equations::index_of_sum(m.logit_sum[s] * norm, beta)
 }
 
 /// Each provider's price, requests, service and revenue; the growth its customers' requests are

@@ -223,6 +223,7 @@ pub(crate) fn expected_prices(
                 }
             }
             for (&sum, &s) in sums.iter().zip(group) {
+                m.logit_sum[s] = sum;
                 let (scale, e) = (scale(sum), pay[s]);
                 let mut expected = 0.0;
                 for (share, pv) in shares[s * np..(s + 1) * np].iter_mut().zip(price) {
@@ -247,6 +248,7 @@ pub(crate) fn expected_prices(
                 shares[row + v] = w;
                 sum += w;
             }
+            m.logit_sum[s] = sum;
             let (scale, e) = (scale(sum), m.pay_factor[s]);
             let mut expected = 0.0;
             for &v in providers {

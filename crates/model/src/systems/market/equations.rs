@@ -58,6 +58,35 @@ pub fn logit_shares(
         .collect()
 }
 
+/// Price index (books): the logit's exact price index of a segment's choice, `(Σ_v leak_v (K_v/K)^w
+/// eff_v^−β)^(−1/β)` with `K` the open capacity of every provider and `w` the capacity weight — the
+/// log-sum of its choice expressed as a price. At equal effective prices and full access it is that
+/// price; it rises when a provider is closed to the segment or its prices rise, even where what the
+/// segment pays on average falls (labs left an option their taste valued). `None` when nothing is open,
+/// or when the choice ignores price (`β ≤ 0`) or weighs it so little that the index overflows.
+pub fn price_index(
+    eff: &[f64],
+    leak: &[f64],
+    capacity: &[f64],
+    beta: f64,
+    capacity_weight: f64,
+) -> Option<f64> {
+    let total: f64 = capacity.iter().sum();
+    let sum: f64 = (0..eff.len())
+        .filter(|&v| leak[v] > 0.0 && capacity[v] > 1e-9)
+        .map(|v| leak[v] * (capacity[v] / total).powf(capacity_weight) * eff[v].powf(-beta))
+        .sum();
+    index_of_sum(sum, beta)
+}
+
+/// The price index from its sum of weights: `sum^(−1/β)`, where it is a finite price.
+pub fn index_of_sum(sum: f64, beta: f64) -> Option<f64> {
+    if !(sum > 0.0 && beta > 0.0) {
+        return None;
+    }
+    Some(sum.powf(-1.0 / beta)).filter(|x| x.is_finite())
+}
+
 /// Segment demand (demand): `D = M ÷ (p̄ × hours)`, H100e, where `M` is the segment's money for the
 /// month and `p̄ = Σ_v s_v paid_v` the price it expects to pay (USD per H100e-hour): its logit shares —
 /// chosen on effective prices, friction and premia included — times what it pays each provider.

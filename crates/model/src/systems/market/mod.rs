@@ -80,6 +80,10 @@ pub struct MarketScratch {
     /// friction and sanction premium its choice weighs (what a lab compares at a contract's renewal).
     pub(crate) expected_price: Vec<f64>,
     pub(crate) choice_price: Vec<f64>,
+    /// Each segment's sum of logit weights at the prices [`clearing::expected_prices`] last saw, with
+    /// capacities over the largest: its price index's ([`equations::price_index`]) sum, up to a factor
+    /// common to the month.
+    pub(crate) logit_sum: Vec<f64>,
     pub(crate) requests: Vec<f64>,
     /// Demand directed at each provider, and the shares, in the first round (before re-offers).
     pub(crate) first_requests: Vec<f64>,
@@ -165,6 +169,10 @@ pub(crate) struct NationSums {
     pub(crate) sanctioned: Vec<f64>,
     /// [nation × provider]
     pub(crate) by_provider: Vec<f64>,
+    /// Cloud money of its segments whose choice had a provider open, and that money times their price
+    /// index.
+    pub(crate) indexed_money: Vec<f64>,
+    pub(crate) price_index: Vec<f64>,
 }
 
 impl NationSums {
@@ -179,6 +187,8 @@ impl NationSums {
             by_bloc: vec![0.0; nations * blocs],
             sanctioned: vec![0.0; nations * blocs],
             by_provider: vec![0.0; nations * providers],
+            indexed_money: vec![0.0; nations],
+            price_index: vec![0.0; nations],
         }
     }
 
@@ -193,6 +203,8 @@ impl NationSums {
             &mut self.by_bloc,
             &mut self.sanctioned,
             &mut self.by_provider,
+            &mut self.indexed_money,
+            &mut self.price_index,
         ] {
             v.fill(0.0);
         }
@@ -252,6 +264,7 @@ impl MarketScratch {
             price_weight_of: vec![None; providers],
             expected_price: vec![0.0; s],
             choice_price: vec![0.0; s],
+            logit_sum: vec![0.0; s],
             requests: vec![0.0; providers],
             first_requests: vec![0.0; providers],
             first_share: Grid::new(s, providers, 0.0),
@@ -441,7 +454,7 @@ pub fn market(
     clearing::solve(m, p.capacity_weight, p.reoffer_rounds, p.hours_per_month);
     books::summarize_segments(m, index, rules, &bloc);
     books::serve_labs(m, index, &mut labs);
-    books::book_nations(m, index, &mut nations);
+    books::book_nations(m, index, p, &mut nations);
     books::book_providers(m, p, t, &mut providers);
     books::remember_use(m, &mut usage);
     m.reach = reach;

@@ -186,8 +186,51 @@ fn the_fast_price_clearing_matches_the_reference() {
             if shares.iter().sum::<f64>() > 0.0 {
                 assert!((m.demand[s] - d).abs() <= 1e-9 * d.max(1.0), "segment {s}");
             }
+            // And the price index the books report is the equation's, from the same final prices.
+            if seg.money > 0.0 {
+                let norm = books::price_index_norm(&m.capacity, p.capacity_weight);
+                let fast = books::segment_price_index(&m, s, norm, p.beta);
+                let reference =
+                    equations::price_index(&eff, &seg.leak, &capacity, p.beta, p.capacity_weight);
+                match (fast, reference) {
+                    (Some(a), Some(b)) => {
+                        assert!((a - b).abs() <= 1e-9 * b, "segment {s}: {a} vs {b}")
+                    }
+                    (a, b) => assert_eq!(a, b, "segment {s}"),
+                }
+            }
         }
     }
+}
+
+#[test]
+fn the_price_index_is_the_price_at_full_access_and_rises_when_a_provider_closes() {
+    let p = Parameters::default();
+    let index = |eff: &[f64], leak: &[f64], capacity: &[f64]| {
+        equations::price_index(eff, leak, capacity, p.beta, p.capacity_weight).unwrap()
+    };
+    // One price everywhere, every provider open without friction: the index is that price.
+    let x = index(&[1.5, 1.5, 1.5], &[1.0; 3], &[1e3, 2e3, 7e3]);
+    assert!((x - 1.5).abs() < 1e-12, "{x}");
+    // Closing a provider, or letting through less of it, raises it at the same prices, even the
+    // dearest provider (its buyers valued it), and more the larger the provider closed.
+    let prices = [1.0, 1.2, 1.8];
+    let capacity = [5e3, 4e3, 1e3];
+    let open = index(&prices, &[1.0, 1.0, 1.0], &capacity);
+    let dearest_closed = index(&prices, &[1.0, 1.0, 0.0], &capacity);
+    let half_kyc = index(&prices, &[1.0, 0.5, 1.0], &capacity);
+    let cheapest_closed = index(&prices, &[0.0, 1.0, 1.0], &capacity);
+    assert!(
+        open < dearest_closed && open < half_kyc,
+        "{open} {dearest_closed} {half_kyc}"
+    );
+    assert!(dearest_closed < cheapest_closed);
+    // A higher price raises it; with nothing open there is no index.
+    assert!(index(&[1.1, 1.2, 1.8], &[1.0; 3], &capacity) > open);
+    assert_eq!(
+        equations::price_index(&prices, &[0.0; 3], &capacity, p.beta, p.capacity_weight),
+        None
+    );
 }
 
 #[test]
