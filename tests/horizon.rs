@@ -135,3 +135,119 @@ fn alignment_holds_where_no_policy_changes() {
         }
     }
 }
+
+/// ODD.md's "Reading the ten years" (seed 42, Decembers 2025 to 2034) is what this build gives: each row
+/// measured here and printed as ODD.md prints it. With `FRACTURE_BLESS=1` the rows are written into
+/// ODD.md instead, after a model change.
+#[test]
+fn odd_reads_the_ten_years_from_this_build() {
+    let out = baseline();
+    let dec = |xs: Vec<f64>| -> Vec<f64> { decembers().map(|t| xs[t]).collect() };
+    let ratio =
+        |a: Vec<f64>, b: Vec<f64>| -> Vec<f64> { a.iter().zip(&b).map(|(x, y)| x / y).collect() };
+    let china_hk = |column: &str| -> Vec<f64> {
+        let (cn, hk) = (nation(out, "CN", column), nation(out, "HK", column));
+        cn.iter().zip(&hk).map(|(a, b)| a + b).collect()
+    };
+    let unspent = ratio(
+        china_hk("unspent_busd"),
+        china_hk("budget_busd").iter().map(|b| b / 12.0).collect(),
+    );
+    // A figure with three digits or more shows no decimals, in groups of three.
+    let magnitude = |x: f64| {
+        if x >= 100.0 {
+            let s = format!("{x:.0}");
+            let n = s.len();
+            s.chars()
+                .enumerate()
+                .flat_map(|(i, c)| {
+                    ((i > 0 && (n - i) % 3 == 0).then_some(' '))
+                        .into_iter()
+                        .chain([c])
+                })
+                .collect()
+        } else {
+            format!("{x:.1}")
+        }
+    };
+    let percent = |x: f64| format!("{:.1} %", 100.0 * x);
+    let whole_percent = |x: f64| {
+        if x >= 0.1 {
+            format!("{:.0} %", 100.0 * x)
+        } else {
+            format!("{:.1} %", 100.0 * x)
+        }
+    };
+    type Row<'a> = (&'a str, Vec<f64>, &'a dyn Fn(f64) -> String);
+    let rows: Vec<Row> = vec![
+        (
+            "installed compute, M H100e",
+            dec(global(out, "installed_h100e"))
+                .iter()
+                .map(|x| x / 1e6)
+                .collect(),
+            &magnitude,
+        ),
+        (
+            "AI power in use, GW",
+            dec(global(out, "power_gw")),
+            &magnitude,
+        ),
+        (
+            "China's share of compute",
+            dec(global(out, "compute_share_china")),
+            &percent,
+        ),
+        ("China + Hong Kong's money unspent", dec(unspent), &percent),
+        (
+            "China's chips over the West's",
+            dec(ratio(
+                global(out, "chip_price_usd_china"),
+                global(out, "chip_price_usd_west"),
+            )),
+            &|x| format!("{x:.1}×"),
+        ),
+        (
+            "smuggled chips' share of China's compute",
+            dec(global(out, "smuggled_share_china")),
+            &whole_percent,
+        ),
+        (
+            "mean cloud price, USD per H100e-hour",
+            dec(global(out, "cloud_price_usd")),
+            &|x| format!("{x:.2}"),
+        ),
+    ];
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/ODD.md");
+    let text = std::fs::read_to_string(path).expect("ODD.md reads");
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut problems = Vec::new();
+    for (name, values, show) in rows {
+        let want = format!(
+            "| {name} | {} |",
+            values
+                .iter()
+                .map(|&x| show(x))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        );
+        let at = lines
+            .iter()
+            .position(|l| l.starts_with(&format!("| {name} |")))
+            .unwrap_or_else(|| panic!("ODD.md's ten years have no row `{name}`"));
+        if lines[at] != want {
+            problems.push(format!("ODD.md: {}\nbuild:  {want}", lines[at]));
+            lines[at] = want;
+        }
+    }
+    if std::env::var("FRACTURE_BLESS").is_ok_and(|v| v == "1") {
+        std::fs::write(path, lines.join("\n") + "\n").expect("ODD.md writes");
+    } else {
+        assert!(
+            problems.is_empty(),
+            "ODD.md's \"Reading the ten years\" differs from the build (FRACTURE_BLESS=1 cargo test --test \
+             horizon rewrites it):\n{}",
+            problems.join("\n")
+        );
+    }
+}
