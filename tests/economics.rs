@@ -380,3 +380,32 @@ fn gallium_reaches_western_chips_only_through_what_it_enters() {
     eprintln!("gallium ban on Western output: {e:?}");
     assert!(e.iter().all(|x| x.abs() <= 0.01), "{e:?}");
 }
+
+#[test]
+fn kyc_first_fills_chinas_idle_clouds_then_lowers_chinas_compute() {
+    // ODD §5: refused large training on Western clouds, China's labs fill capacity of China's own clouds
+    // that stood idle, so China's compute is a little higher for about a year; the clouds' new chips come
+    // out of China's rationed chip market, and from the second year China's compute is lower.
+    let served_by_china = |o: &Outputs, from: usize, to: usize| {
+        let rows = rows_where(&o.providers, "bloc", "china");
+        let (t, served) = (f64s(&rows, "t"), f64s(&rows, "served_h100e"));
+        t.iter()
+            .zip(&served)
+            .filter(|(t, _)| (from as f64..to as f64).contains(t))
+            .map(|(_, s)| s)
+            .sum::<f64>()
+    };
+    let served = story_effects("weights-and-kyc", |o, s| served_by_china(o, s, s + 12));
+    let first = story_effects("weights-and-kyc", |o, s| {
+        mean(&nation(o, "CN", "compute_h100e")[s..s + 12])
+    });
+    let later = story_effects("weights-and-kyc", |o, s| {
+        mean(&nation(o, "CN", "compute_h100e")[s + 18..s + 60])
+    });
+    eprintln!(
+        "KYC: China's clouds served {served:?}; China's compute, first year {first:?}, then {later:?}"
+    );
+    assert!(served.iter().all(|&x| x > 0.1), "{served:?}");
+    assert!(first.iter().all(|&x| x > 0.0), "{first:?}");
+    assert!(later.iter().all(|&x| x < -0.02), "{later:?}");
+}
