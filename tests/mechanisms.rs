@@ -413,3 +413,32 @@ fn capability_is_earned_by_compute() {
         |o| over(o, "capability_gap_oom", 12, 120),
     );
 }
+
+#[test]
+fn idle_capacity_priced_down_fills_chinas_idle_clouds() {
+    // `idle_utilisation` 0.5 against the default 0 (full-cost floors): China's smaller clouds, which
+    // stand mostly idle at full cost, price toward what running them costs and are used more, 2029–30.
+    let idle = ("", &["parameters.idle_utilisation=0.5"][..]);
+    let provider = |o: &Outputs, id: &str, column: &str| -> f64 {
+        let rows = rows_where(&o.providers, "provider", id);
+        mean(&f64s(&rows, column)[48..72])
+    };
+    for id in ["huawei-cloud", "tencent-cloud"] {
+        paired(
+            &format!("{id}'s utilisation 2029–30"),
+            idle,
+            ("", &[]),
+            72,
+            0.1,
+            |o| provider(o, id, "utilization"),
+        );
+        paired(
+            &format!("{id}'s price 2029–30"),
+            idle,
+            ("", &[]),
+            72,
+            -0.05,
+            |o| provider(o, id, "price_usd"),
+        );
+    }
+}

@@ -217,6 +217,8 @@ pub struct ProviderBook {
     /// prices with price-performance.
     pub expected_growth: f64,
     pub served: f64,
+    /// Served over open capacity, as a moving mean over about a year (what `idle_utilisation` reads).
+    pub utilisation_trend: f64,
     /// Revenue this month, USD.
     pub revenue: f64,
     /// The last 12 months' revenue, USD (a ring indexed by month), and its sum.

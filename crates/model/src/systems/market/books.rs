@@ -308,6 +308,11 @@ pub(crate) fn book_providers(
         } else {
             0.0
         };
+        book.utilisation_trend = if book.start.is_some() {
+            book.utilisation_trend + (utilisation - book.utilisation_trend) / 12.0
+        } else {
+            utilisation
+        };
         let now = (
             trailing,
             equations::growth_term(book.expected_growth, p),

@@ -323,11 +323,18 @@ pub(crate) fn contracted(columns: &[Option<Vec<usize>>], s: usize) -> Option<&[u
 /// A provider's cost of an H100e-hour, the floor of its price: what it paid for the chips it runs, by
 /// vintage, and the buildings that house them, as capital ([`Parameters::capital_cost`] per H100e of
 /// its open capacity), and the electricity its regions draw at their hosts' prices. A provider with
-/// nothing open yet is costed at new chips from its bloc's market (`chip_price`, `watts`).
+/// nothing open yet is costed at new chips from its bloc's market (`chip_price`, `watts`). With
+/// `idle_utilisation` above 0, a provider used less than that (a year's moving mean) keeps only that
+/// share of the capital charge: sunk capital earns what it can.
 pub fn provider_cost(book: &ProviderBook, chip_price: f64, watts: f64, p: &Parameters) -> f64 {
     let k = book.open_capacity;
     if k > 0.0 && book.watts > 0.0 {
-        p.capital_cost(book.capital / k, book.watts / k) + book.electricity / k / 1000.0
+        let idle = if p.idle_utilisation > 0.0 && book.start.is_some() {
+            (book.utilisation_trend / p.idle_utilisation).min(1.0)
+        } else {
+            1.0
+        };
+        idle * p.capital_cost(book.capital / k, book.watts / k) + book.electricity / k / 1000.0
     } else {
         p.user_cost(chip_price, watts)
     }
