@@ -833,3 +833,41 @@ fn swept_values_stay_within_each_parameters_range() {
         "{e}"
     );
 }
+
+#[test]
+fn a_sweep_summarises_each_focus_nations_price_index_and_a_kyc_rule_raises_chinas() {
+    // A grid over the KYC rule's strength in the weights-and-kyc story: China's open-market price index
+    // (the options the refusals take) is summarised per run, and is higher at strength 1 than at 0.
+    let spec = SweepSpec::parse(
+        "kyc.toml",
+        r#"
+[sweep]
+name = "kyc"
+scenario = "weights-and-kyc"
+set = ["scenario.months=24"]
+design = "grid"
+seed = 5
+
+[[parameter]]
+key = "policy.cloud-kyc.strength"
+values = [0.0, 1.0]
+
+[outputs]
+metrics = ["compute_h100e"]
+focus = ["CN"]
+"#,
+    )
+    .unwrap();
+    let p = Prepared::from_spec(spec, "weights-and-kyc".into()).unwrap();
+    let dir = run_whole(&p, 1);
+    let a = dataset::read_all(&dataset::sweep_dir(dir.path(), "kyc")).unwrap();
+    let index: Vec<f64> = a
+        .column("price_index_CN_mean")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .into_no_null_iter()
+        .collect();
+    assert_eq!(index.len(), 2);
+    assert!(index[0] > 0.0 && index[1] > 1.1 * index[0], "{index:?}");
+}

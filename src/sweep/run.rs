@@ -206,7 +206,7 @@ impl Prepared {
     }
 
     /// The summary columns, in row order: `METRIC_final`, `METRIC_mean`, `METRIC_max` per metric, then
-    /// `compute_per_capita_NATION_{final,mean,max}` per focus nation.
+    /// for each of [`FOCUS_METRICS`], `COLUMN_NATION_{final,mean,max}` per focus nation.
     pub fn summary_columns(&self) -> Vec<String> {
         let mut cols = Vec::new();
         for m in &self.metrics {
@@ -214,9 +214,11 @@ impl Prepared {
                 cols.push(format!("{m}_{s}"));
             }
         }
-        for n in &self.focus {
-            for s in ["final", "mean", "max"] {
-                cols.push(format!("compute_per_capita_{n}_{s}"));
+        for column in FOCUS_METRICS {
+            for n in &self.focus {
+                for s in ["final", "mean", "max"] {
+                    cols.push(format!("{column}_{n}_{s}"));
+                }
             }
         }
         cols
@@ -872,6 +874,10 @@ fn stats(xs: &[f64]) -> [f64; 3] {
     [xs[xs.len() - 1], mean, max]
 }
 
+/// The nations columns a sweep summarises for each focus nation: its compute per person, and what the
+/// open cloud market is worth to its labs (the price index, which counts the options a policy closes).
+pub const FOCUS_METRICS: [&str; 2] = ["compute_per_capita", "price_index"];
+
 /// A run's summary statistics (and series) from its recorded tables.
 pub fn summarise(
     recorded: &crate::simulation::Recorded,
@@ -891,17 +897,17 @@ pub fn summarise(
             all_series.push(xs);
         }
     }
-    if !focus.is_empty() {
+    for column in FOCUS_METRICS.iter().filter(|_| !focus.is_empty()) {
         let nations = &recorded.nations;
         let nation = nations
             .key_words("nation")
             .ok_or("the nations table has no nation column")?;
-        let pc = nations
-            .numbers("compute_per_capita")
-            .ok_or("the nations table has no compute_per_capita column")?;
+        let numbers = nations
+            .numbers(column)
+            .ok_or_else(|| format!("the nations table has no {column} column"))?;
         let mut per: Vec<Vec<f64>> = vec![Vec::new(); focus.len()];
         // Rows are month-major, so each nation's values come out in month order.
-        for (n, x) in nation.zip(pc) {
+        for (n, x) in nation.zip(numbers) {
             if let Some(i) = focus.iter().position(|f| f == n) {
                 per[i].push(x);
             }
