@@ -105,8 +105,9 @@ pub struct NationCompute {
     pub spend: f64,
     pub cloud_unspent: f64,
     pub cloud: f64,
-    /// The money-weighted price index of its labs' cloud choice, USD per H100e-hour (0 without cloud
-    /// money or an open provider): see [`crate::systems::market::equations::price_index`].
+    /// The price index of its labs' open cloud market, USD per H100e-hour: the money-weighted mean over
+    /// its contract-free segments (0 without such money or an open provider); see
+    /// [`crate::systems::market::equations::price_index`].
     pub price_index: f64,
     /// The nation's labs' budgets, USD a year.
     pub budget: f64,
