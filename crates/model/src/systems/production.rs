@@ -783,35 +783,46 @@ mod tests {
         assert!((made(&rules, &ledger) - 500.0 * 0.88).abs() < 1e-9);
     }
 
+    /// The memory (input 2) each of `fabs` gets in `month` when each plans 150 units of wafers, in
+    /// fab order, shared from `ledger`.
+    fn memory_shared(
+        fabs: &[Fab],
+        month: u32,
+        (index, rules): (&WorldIndex, &Rules),
+        ledger: &mut ChipLedger,
+    ) -> Vec<f64> {
+        let mut world = World::new();
+        for f in fabs {
+            world.spawn(f.clone());
+        }
+        let mut query = world.query::<&mut Fab>();
+        let mut order: Vec<Mut<Fab>> = query.iter_mut(&mut world).collect();
+        order.sort_by_key(|f| f.idx);
+        assert_eq!(order.len(), fabs.len());
+        let mut plans: Vec<Plan> = order
+            .iter()
+            .map(|f| {
+                let mut plan = plan(
+                    f,
+                    (&[true], &chip(1.0)),
+                    ledger,
+                    (index, rules),
+                    (1.0, 36.0),
+                );
+                plan.wafer_units = 150.0;
+                plan
+            })
+            .collect();
+        share_memory(&mut plans, &order, month, (index, rules), ledger);
+        plans.iter().map(|p| p.memory[0].1).collect()
+    }
+
     #[test]
     fn hbm_goes_pro_rata_to_fabs_it_is_not_withheld_from() {
         let (index, mut rules, ledger) = world();
         // Two fabs that each need 150 stacks (300 units, a stack each) of the 100 supplied.
         let fabs = [fab(0, vec![2]), fab(1, vec![2])];
-        let plans = |rules: &Rules| {
-            let mut world = World::new();
-            let entities: Vec<Entity> = fabs.iter().map(|f| world.spawn(f.clone()).id()).collect();
-            let mut query = world.query::<&mut Fab>();
-            let mut order: Vec<Mut<Fab>> = query.iter_mut(&mut world).collect();
-            order.sort_by_key(|f| f.idx);
-            assert_eq!(order.len(), entities.len());
-            let mut plans: Vec<Plan> = order
-                .iter()
-                .map(|f| {
-                    let mut plan = plan(
-                        f,
-                        (&[true], &chip(1.0)),
-                        &ledger,
-                        (&index, rules),
-                        (1.0, 36.0),
-                    );
-                    plan.wafer_units = 150.0;
-                    plan
-                })
-                .collect();
-            share_memory(&mut plans, &order, 0, (&index, rules), &mut ledger.clone());
-            plans.iter().map(|p| p.memory[0].1).collect::<Vec<f64>>()
-        };
+        let plans = |rules: &Rules| memory_shared(&fabs, 0, (&index, rules), &mut ledger.clone());
         assert_eq!(plans(&rules), vec![50.0, 50.0], "shared pro rata");
         control(&mut rules, 2, 1.0, 0.0);
         let got = plans(&rules);
@@ -866,30 +877,8 @@ mod tests {
         ledger.domestic = vec![Vec::new(), Vec::new(), vec![0.0]];
         let fabs = [fab(0, vec![2]), fab(1, vec![2])];
         let mut got = |month: u32| {
-            let mut world = World::new();
-            for f in &fabs {
-                world.spawn(f.clone());
-            }
-            let mut query = world.query::<&mut Fab>();
-            let mut order: Vec<Mut<Fab>> = query.iter_mut(&mut world).collect();
-            order.sort_by_key(|f| f.idx);
-            let mut plans: Vec<Plan> = order
-                .iter()
-                .map(|f| {
-                    let mut plan = plan(
-                        f,
-                        (&[true], &chip(1.0)),
-                        &ledger,
-                        (&index, &rules),
-                        (1.0, 36.0),
-                    );
-                    plan.wafer_units = 150.0;
-                    plan
-                })
-                .collect();
             ledger.domestic[2][0] = 0.0;
-            share_memory(&mut plans, &order, month, (&index, &rules), &mut ledger);
-            plans.iter().map(|p| p.memory[0].1).collect::<Vec<f64>>()
+            memory_shared(&fabs, month, (&index, &rules), &mut ledger)
         };
         assert_eq!(got(0), vec![100.0, 0.0], "before its own supply: nothing");
         assert_eq!(got(12), vec![100.0, 40.0]);
