@@ -30,6 +30,7 @@ const ODD_WINDOWS: [usize; 3] = [6, 24, 60];
 /// expectation is), over the seeds 1–4 in which the story acts.
 struct Checked {
     failures: Vec<String>,
+    expects: Vec<Expectation>,
     odd: Vec<[f64; 3]>,
 }
 
@@ -124,7 +125,11 @@ fn check_story(name: &str) -> Checked {
         .iter()
         .map(|cells| cells.each_ref().map(|xs| mean_and_error(xs).0))
         .collect();
-    Checked { failures, odd }
+    Checked {
+        failures,
+        expects: story.scenario.expect,
+        odd,
+    }
 }
 
 #[test]
@@ -138,8 +143,7 @@ fn every_shipped_story_keeps_its_expectations_and_odd_reports_their_effects() {
     {
         let checked = check_story(s.name);
         failures.extend(checked.failures);
-        let story = fracture::scenario::load(s.name, &[]).unwrap().scenario;
-        effects.push((s.name, story.scenario.expect, checked.odd));
+        effects.push((s.name, checked.expects, checked.odd));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     // ODD.md lists the stories by name; the hindcast's counterfactual history has its own section.

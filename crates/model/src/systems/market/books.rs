@@ -161,16 +161,17 @@ pub(crate) fn book_nations(
     let norm = price_index_norm(&m.capacity, p.capacity_weight);
     for s in 0..m.segments {
         let n = index.pool_nation[s / 2];
+        let contract = contracted(&m.columns, s);
         // The open market's index: a contract narrows a pool's choice to the providers it signed with,
         // which no logit chose.
-        if m.money[s] > 0.0
-            && contracted(&m.columns, s).is_none()
-            && let Some(x) = segment_price_index(m, s, norm, p.beta)
-        {
-            m.nation_sums.indexed_money[n] += m.money[s];
-            m.nation_sums.price_index[n] += m.money[s] * x;
-        }
+        let price_index = (m.money[s] > 0.0 && contract.is_none())
+            .then(|| segment_price_index(m, s, norm, p.beta))
+            .flatten();
         let sums = &mut m.nation_sums;
+        if let Some(x) = price_index {
+            sums.indexed_money[n] += m.money[s];
+            sums.price_index[n] += m.money[s] * x;
+        }
         sums.cloud[n] += m.outcome[s].got;
         sums.spend[n] += m.outcome[s].spend;
         for kk in 0..k {
@@ -178,7 +179,7 @@ pub(crate) fn book_nations(
             sums.sanctioned[n * k + kk] += m.sanctioned_by_bloc.get(s, kk);
         }
         let by_provider = &mut sums.by_provider[n * np..(n + 1) * np];
-        match contracted(&m.columns, s) {
+        match contract {
             Some(providers) => {
                 for &v in providers {
                     by_provider[v] += m.alloc.get(s, v);
