@@ -415,10 +415,11 @@ fn capability_is_earned_by_compute() {
 }
 
 #[test]
-fn idle_capacity_priced_down_fills_chinas_idle_clouds() {
-    // `idle_utilisation` 0.5 against the default 0 (full-cost floors): China's smaller clouds, which
-    // stand mostly idle at full cost, price toward what running them costs and are used more, 2029–30.
-    let idle = ("", &["parameters.idle_utilisation=0.5"][..]);
+fn idle_capacity_is_priced_down_and_not_replaced() {
+    // `idle_utilisation` (0.5) against 0, full-cost floors and no brake on capex: China's smaller
+    // clouds, which stand mostly idle at full cost, price toward what running them costs and are used
+    // more, 2029–30; and a cloud that stands half idle invests less per USD it earns.
+    let off = ("", &["parameters.idle_utilisation=0"][..]);
     let provider = |o: &Outputs, id: &str, column: &str| -> f64 {
         let rows = rows_where(&o.providers, "provider", id);
         mean(&f64s(&rows, column)[48..72])
@@ -426,19 +427,28 @@ fn idle_capacity_priced_down_fills_chinas_idle_clouds() {
     for id in ["huawei-cloud", "tencent-cloud"] {
         paired(
             &format!("{id}'s utilisation 2029–30"),
-            idle,
             ("", &[]),
+            off,
             72,
             0.1,
             |o| provider(o, id, "utilization"),
         );
         paired(
             &format!("{id}'s price 2029–30"),
-            idle,
             ("", &[]),
+            off,
             72,
             -0.05,
             |o| provider(o, id, "price_usd"),
         );
     }
+    // Humain (≈ 0.3–0.4 used by then either way): capex over a year's revenue.
+    paired(
+        "humain's capex per USD of revenue 2029–30",
+        ("", &[]),
+        off,
+        72,
+        -0.3,
+        |o| provider(o, "humain", "capex_busd") / 12.0 / provider(o, "humain", "revenue_busd"),
+    );
 }

@@ -594,8 +594,10 @@ fn analyze_writes_sobol_indices_a_tornado_and_fans_that_agree_with_the_runs() {
     .unwrap();
     assert!(
         one.notes.iter().all(|n| {
+            // (how much of it is seed noise depends on the model's numbers; that it is said does not)
             n.starts_with("unmet_share_final: the indices")
-                || n.starts_with("unmet_share_final: 47 % of its run-to-run variance is seed noise")
+                || (n.starts_with("unmet_share_final: ")
+                    && n.contains(" % of its run-to-run variance is seed noise"))
         }),
         "nothing but the indices' notes: {:?}",
         one.notes

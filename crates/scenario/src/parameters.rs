@@ -110,7 +110,7 @@ parameters! {
     /// Utilisation (a year's moving mean) below which a provider prices its idle capacity down toward
     /// what running it costs: the capital charge in its price's floor is scaled by that utilisation over
     /// this share. 0 (the default): never, every floor is the full cost.
-    idle_utilisation: f64 = 0.0, ["share"], 0.0..=1.0;
+    idle_utilisation: f64 = 0.5, ["share"], 0.0..=1.0;
     /// Price of electricity for datacentres.
     electricity_usd_kwh: f64 = 0.068, ["USD/kWh"], 0.0..=1.0;
     /// Cost of a datacentre's building, power and cooling per watt of facility power, without the IT.

@@ -314,28 +314,28 @@ pub(crate) fn book_providers(
         } else {
             utilisation
         };
-        let now = (
-            trailing,
-            equations::growth_term(book.expected_growth, p),
-            equations::return_on_capacity(book.price, utilisation, book.cost, p),
-        );
+        let now = equations::CapexFactors {
+            revenue: trailing,
+            growth: equations::growth_term(book.expected_growth, p),
+            q: equations::return_on_capacity(book.price, utilisation, book.cost, p),
+        };
         match book.start {
             None if trailing > 0.0 => {
                 book.start = Some(CapexStart {
-                    revenue: now.0,
-                    growth_term: now.1,
-                    q: now.2,
+                    revenue: now.revenue,
+                    growth_term: now.growth,
+                    q: now.q,
                 });
             }
             None => {}
             Some(start) => {
-                book.capex = equations::capex(
-                    provider.capex0,
-                    book.capex,
-                    now,
-                    (start.revenue, start.growth_term, start.q),
-                    p,
-                );
+                let start = equations::CapexFactors {
+                    revenue: start.revenue,
+                    growth: start.growth_term,
+                    q: start.q,
+                };
+                let used = book.utilisation_trend;
+                book.capex = equations::capex(provider.capex0, book.capex, (now, start), used, p);
             }
         }
     }

@@ -193,25 +193,45 @@ pub fn return_on_capacity(price: f64, utilisation: f64, cost: f64, p: &Parameter
     }
 }
 
-/// A provider's capex, USD a year (books): `capex₀ × (R/R₀) × (G/G₀) × clamp((q/q₀)^ξ, 1/m, m)` (`m` =
-/// `capex_margin_max`) — revenue
-/// (trailing, a year's worth), growth term and return on capacity, each against the provider's first
-/// month — within `capex_growth_max` a year of last month's.
+/// What a provider's capex follows, this month and in its first month: trailing revenue (a year's
+/// worth), the growth term and the return on capacity `q`.
+#[derive(Clone, Copy, Debug)]
+pub struct CapexFactors {
+    pub revenue: f64,
+    pub growth: f64,
+    pub q: f64,
+}
+
+/// A provider's capex, USD a year (books): `capex₀ × (R/R₀) × (G/G₀) × clamp((q/q₀)^ξ, 1/m, m) × min(1,
+/// ū/i)^ξ` (`m` = `capex_margin_max`, `i` = `idle_utilisation`; the last factor is 1 when `i` is 0),
+/// within `capex_growth_max` a year of last month's: trailing revenue, growth term and return on
+/// capacity, each against the provider's first month, and — for a provider whose utilisation's moving
+/// mean over about a year `ū` is under `i`, which prices its idle capital down
+/// ([`super::provider_cost`]) — a brake without a floor: capacity that stands idle does not earn its
+/// replacement.
 pub fn capex(
     capex0: f64,
     last: f64,
-    (revenue, growth, q): (f64, f64, f64),
-    (revenue0, growth0, q0): (f64, f64, f64),
+    (now, start): (CapexFactors, CapexFactors),
+    utilisation_trend: f64,
     p: &Parameters,
 ) -> f64 {
-    let margin = if q0 > 0.0 {
-        (q / q0)
+    let margin = if start.q > 0.0 {
+        (now.q / start.q)
             .powf(p.capex_q_elasticity)
             .clamp(1.0 / p.capex_margin_max, p.capex_margin_max)
     } else {
         1.0
     };
-    let target = capex0 * (revenue / revenue0) * (growth / growth0) * margin;
+    let idle = if p.idle_utilisation > 0.0 {
+        (utilisation_trend / p.idle_utilisation)
+            .min(1.0)
+            .powf(p.capex_q_elasticity)
+    } else {
+        1.0
+    };
+    let target =
+        capex0 * (now.revenue / start.revenue) * (now.growth / start.growth) * margin * idle;
     target
         .min(last * (1.0 + p.capex_growth_max).powf(1.0 / 12.0))
         .max(0.0)

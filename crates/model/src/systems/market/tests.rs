@@ -409,18 +409,37 @@ fn budgets_grow_ever_slower_and_stop_at_the_gdp_ceiling() {
 #[test]
 fn capex_follows_revenue_growth_and_return_within_its_bounds() {
     let p = Parameters::default();
-    let start = (10.0, 4.0, 2.0);
+    let at = |revenue, growth, q| equations::CapexFactors { revenue, growth, q };
+    let start = at(10.0, 4.0, 2.0);
+    // Used as much as a cloud needs to be (at or above `idle_utilisation`, over about a year).
+    let used = p.idle_utilisation.max(0.5);
+    let capex = |now, last| equations::capex(100.0, last, (now, start), used, &p);
     // Same as at the start: the start's capex.
-    assert!((equations::capex(100.0, 100.0, start, start, &p) - 100.0).abs() < 1e-9);
+    assert!((capex(start, 100.0) - 100.0).abs() < 1e-9);
     // Revenue up 20 %: capex up 20 %, unless that is faster than capex may grow in a month.
-    let up = equations::capex(100.0, 100.0, (12.0, 4.0, 2.0), start, &p);
+    let up = capex(at(12.0, 4.0, 2.0), 100.0);
     assert!((up - 100.0 * 2f64.powf(1.0 / 12.0)).abs() < 1e-9, "{up}");
-    let up = equations::capex(100.0, 1000.0, (12.0, 4.0, 2.0), start, &p);
+    let up = capex(at(12.0, 4.0, 2.0), 1000.0);
     assert!((up - 120.0).abs() < 1e-9);
     // Expected growth halves the growth term: capex halves.
-    assert!((equations::capex(100.0, 100.0, (10.0, 2.0, 2.0), start, &p) - 50.0).abs() < 1e-9);
-    // A collapse in return halves capex at most.
-    assert!((equations::capex(100.0, 100.0, (10.0, 4.0, 0.1), start, &p) - 50.0).abs() < 1e-9);
+    assert!((capex(at(10.0, 2.0, 2.0), 100.0) - 50.0).abs() < 1e-9);
+    // A collapse in return divides capex by `capex_margin_max` at most.
+    let fall = capex(at(10.0, 4.0, 0.1), 100.0);
+    assert!((fall - 100.0 / p.capex_margin_max).abs() < 1e-9, "{fall}");
+    // Capacity standing idle — a year's mean utilisation under `idle_utilisation` — brakes capex in
+    // proportion, without a floor; without the rule nothing does.
+    let idle = p.idle_utilisation;
+    assert!(idle > 0.0);
+    let braked = equations::capex(100.0, 100.0, (start, start), 0.2 * idle, &p);
+    assert!((braked - 20.0).abs() < 1e-9, "{braked}");
+    let unused = equations::capex(100.0, 100.0, (start, start), 0.0, &p);
+    assert_eq!(unused, 0.0);
+    let off = Parameters {
+        idle_utilisation: 0.0,
+        ..p.clone()
+    };
+    let unbraked = equations::capex(100.0, 100.0, (start, start), 0.01, &off);
+    assert!((unbraked - 100.0).abs() < 1e-9, "{unbraked}");
 }
 
 #[test]
