@@ -227,7 +227,7 @@ pub struct ProviderBook {
     /// Capex this month, USD a year; and its inputs at the start (first month's revenue, expected growth
     /// and return), which it is measured against.
     pub capex: f64,
-    pub start: Option<CapexStart>,
+    pub start: Option<CapexFactors>,
     /// Its open regions' chips: the USD paid for them, the watts they draw, and those watts times the
     /// host's electricity price (W × USD/kWh): what its cost of an H100e-hour is made of.
     pub capital: f64,
@@ -243,12 +243,13 @@ pub struct ProviderBook {
     pub parent: f64,
 }
 
-/// What a provider's capex is measured against: the first month's revenue (a year's worth), expected
-/// growth term and return on capacity.
+/// What a provider's capex follows ([`crate::systems::market::equations::capex`]), this month and in
+/// its first month, against which it is measured: trailing revenue (a year's worth), the growth term
+/// and the return on capacity `q`.
 #[derive(Clone, Copy, Debug)]
-pub struct CapexStart {
+pub struct CapexFactors {
     pub revenue: f64,
-    pub growth_term: f64,
+    pub growth: f64,
     pub q: f64,
 }
 

@@ -314,26 +314,15 @@ pub(crate) fn book_providers(
         } else {
             utilisation
         };
-        let now = equations::CapexFactors {
+        let now = CapexFactors {
             revenue: trailing,
             growth: equations::growth_term(book.expected_growth, p),
             q: equations::return_on_capacity(book.price, utilisation, book.cost, p),
         };
         match book.start {
-            None if trailing > 0.0 => {
-                book.start = Some(CapexStart {
-                    revenue: now.revenue,
-                    growth_term: now.growth,
-                    q: now.q,
-                });
-            }
+            None if trailing > 0.0 => book.start = Some(now),
             None => {}
             Some(start) => {
-                let start = equations::CapexFactors {
-                    revenue: start.revenue,
-                    growth: start.growth_term,
-                    q: start.q,
-                };
                 let used = book.utilisation_trend;
                 book.capex = equations::capex(provider.capex0, book.capex, (now, start), used, p);
             }

@@ -4,6 +4,7 @@
 //! precomputed factors and shared passes instead; the tests (`market/tests.rs`) hold those fast paths
 //! to these equations — the reference clearing ([`clear_prices`]) among them, which only the tests run.
 
+use crate::components::CapexFactors;
 use crate::parameters::Parameters;
 
 /// Access (access): the share of a segment's demand a provider may take, and whether a policy keeps
@@ -191,15 +192,6 @@ pub fn return_on_capacity(price: f64, utilisation: f64, cost: f64, p: &Parameter
     } else {
         0.0
     }
-}
-
-/// What a provider's capex follows, this month and in its first month: trailing revenue (a year's
-/// worth), the growth term and the return on capacity `q`.
-#[derive(Clone, Copy, Debug)]
-pub struct CapexFactors {
-    pub revenue: f64,
-    pub growth: f64,
-    pub q: f64,
 }
 
 /// A provider's capex, USD a year (books): `capex₀ × (R/R₀) × (G/G₀) × clamp((q/q₀)^ξ, 1/m, m) × min(1,

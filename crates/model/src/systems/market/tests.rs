@@ -409,7 +409,7 @@ fn budgets_grow_ever_slower_and_stop_at_the_gdp_ceiling() {
 #[test]
 fn capex_follows_revenue_growth_and_return_within_its_bounds() {
     let p = Parameters::default();
-    let at = |revenue, growth, q| equations::CapexFactors { revenue, growth, q };
+    let at = |revenue, growth, q| CapexFactors { revenue, growth, q };
     let start = at(10.0, 4.0, 2.0);
     // Used as much as a cloud needs to be (at or above `idle_utilisation`, over about a year).
     let used = p.idle_utilisation.max(0.5);
