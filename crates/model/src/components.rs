@@ -357,24 +357,32 @@ pub struct LabMarket {
     pub own_unspent: f64,
 }
 
-/// What the compute market served a lab this month, in H100e and USD.
+/// What the compute market served a lab this month, in H100e and USD: what the later systems read
+/// (research, stranding, the books), kept small because every one of them reads it for every lab.
 #[derive(Component, Clone, Debug, Default)]
 pub struct LabCompute {
     /// H100e: its own cluster and the cloud compute its budget buys at this month's prices.
-    pub demand: f64,
     pub compute: f64,
     pub training: f64,
-    pub unmet: f64,
     pub prev_compute: f64,
     pub main_provider: Option<usize>,
-    pub providers_used: u32,
-    pub kyc_refused: bool,
-    pub uses_sanctioned_provider: bool,
-    /// USD per H100e-hour paid to providers on average for cloud compute.
-    pub price_paid: f64,
     /// This month's cloud money spent and left unspent, USD.
     pub cloud_spend: f64,
     pub cloud_unspent: f64,
+}
+
+/// What the labs table reports of a lab's month in the market and no system reads: written only when
+/// the run records the labs table's rows (`--detail full`), so that a summary run does not carry it.
+#[derive(Component, Clone, Debug, Default)]
+pub struct LabOutcome {
+    /// H100e it demanded (what it got and what its unspent money would have bought) and did not get.
+    pub demand: f64,
+    pub unmet: f64,
+    /// USD per H100e-hour paid to providers on average for cloud compute.
+    pub price_paid: f64,
+    pub providers_used: u32,
+    pub kyc_refused: bool,
+    pub uses_sanctioned_provider: bool,
 }
 
 /// A lab's research: its largest run, its capability, and whether it was accused of extraction this

@@ -643,6 +643,7 @@ fn spawn_labs(
                     ..Default::default()
                 },
                 LabCompute::default(),
+                LabOutcome::default(),
                 LabResearch {
                     largest_run: t.total,
                     // A lab that has trained nothing starts at capability 0 (1 FLOP).

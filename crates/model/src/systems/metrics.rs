@@ -65,6 +65,7 @@ type LabsObserved<'w, 's> = Query<
             &'static LabMarket,
             &'static LabCompute,
             &'static LabResearch,
+            &'static LabOutcome,
         ),
         &'static Capacity,
         &'static Purchase,
@@ -274,7 +275,7 @@ impl LabTotals {
             capacity,
             purchase,
         )| {
-            let (budget, market, served, research) = state;
+            let (budget, market, served, research, outcome) = state;
             let stranding = stranding.into_inner();
             stranding.stranded =
                 super::stranded::stranded(stranding, (market, served), usage, p.stranded_loss);
@@ -307,7 +308,7 @@ impl LabTotals {
             }
             if record_labs && let Some(at) = rec.lab_row(lab.idx) {
                 rec.labs
-                    .push(at, lab_row(budget, served, research, stranding));
+                    .push(at, lab_row(budget, (served, outcome), research, stranding));
             }
         });
         for (region, capacity, purchase) in regions {
@@ -328,7 +329,7 @@ impl LabTotals {
 /// A lab's row.
 fn lab_row(
     budget: &LabBudget,
-    served: &LabCompute,
+    (served, outcome): (&LabCompute, &LabOutcome),
     research: &LabResearch,
     stranding: &LabStranding,
 ) -> LabRow {
@@ -336,14 +337,14 @@ fn lab_row(
         budget_busd: budget.budget / 1e9,
         compute_h100e: served.compute,
         training_h100e: served.training,
-        demand_h100e: served.demand,
-        unmet_h100e: served.unmet,
+        demand_h100e: outcome.demand,
+        unmet_h100e: outcome.unmet,
         capability: research.capability_flop,
-        providers_used: served.providers_used,
+        providers_used: outcome.providers_used,
         // The list starts with "no provider".
         main_provider: served.main_provider.map_or(0, |v| v + 1),
-        kyc_refused: served.kyc_refused,
-        uses_sanctioned_provider: served.uses_sanctioned_provider,
+        kyc_refused: outcome.kyc_refused,
+        uses_sanctioned_provider: outcome.uses_sanctioned_provider,
         stranded: stranding.stranded,
         accused: research.accused,
     }

@@ -154,7 +154,7 @@ pub fn install(world: &mut World, setup: &Setup) {
     production::install(world, setup);
     trade::install(world, setup);
     capacity::install(world);
-    market::install(world);
+    market::install(world, setup);
     research::install(world);
     alignment::install(world);
     metrics::install(world, setup);

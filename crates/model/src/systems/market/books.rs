@@ -83,7 +83,15 @@ pub(crate) fn serve_labs(m: &mut MarketScratch, index: &WorldIndex, labs: &mut L
     let sums = &mut m.nation_sums;
     let splits = &m.splits;
     let mut i = 0;
-    for_each_in_order!(labs, &index.labs, |(lab, capacity, _, _, market, state)| {
+    for_each_in_order!(labs, &index.labs, |(
+        lab,
+        capacity,
+        _,
+        _,
+        market,
+        state,
+        outcome,
+    )| {
         // One change mark per lab, not one per field written.
         let state = state.into_inner();
         let split = &splits[i];
@@ -100,20 +108,19 @@ pub(crate) fn serve_labs(m: &mut MarketScratch, index: &WorldIndex, labs: &mut L
         let unspent = (money_inf + money_train - spent).max(0.0);
         // Unmet: what the unspent money — cloud money, and own-cluster money that could neither buy
         // chips nor rent — would have bought at the prices the lab expected.
-        let unmet = money_inf * (1.0 - inf.spent_share) * inf.demand_per_usd
+        let unmet = (money_inf * (1.0 - inf.spent_share) * inf.demand_per_usd
             + money_train * (1.0 - train.spent_share) * train.demand_per_usd
-            + market.own_unspent * inf.demand_per_usd;
+            + market.own_unspent * inf.demand_per_usd)
+            .max(0.0);
         let compute = split.own_used + cloud_inf + cloud_train;
+        let demand = compute + unmet;
         state.prev_compute = state.compute;
         state.compute = compute;
-        state.demand = compute + unmet.max(0.0);
         state.training = split.own_used * lab.training_share + cloud_train;
-        state.unmet = unmet.max(0.0);
         state.cloud_spend = spent;
         state.cloud_unspent = unspent;
-        state.kyc_refused = split.large;
-        sums.demand[lab.nation] += state.demand;
-        sums.unmet[lab.nation] += state.unmet;
+        sums.demand[lab.nation] += demand;
+        sums.unmet[lab.nation] += unmet;
         sums.unspent[lab.nation] += unspent;
         if split.own_used > 0.0 {
             let n = lab.nation;
@@ -124,26 +131,32 @@ pub(crate) fn serve_labs(m: &mut MarketScratch, index: &WorldIndex, labs: &mut L
                 *sum += origin;
             }
         }
-        state.uses_sanctioned_provider =
-            (cloud_inf > 0.0 && inf.sanctioned) || (cloud_train > 0.0 && train.sanctioned);
-        let cloud = cloud_inf + cloud_train;
-        let paid = cloud_inf * inf.price + cloud_train * train.price;
-        state.price_paid = if cloud > 0.0 { paid / cloud } else { 0.0 };
         state.main_provider = if want_inf >= want_train {
             inf.main
         } else {
             train.main
         };
-        state.providers_used = if st == s0 {
-            inf.used
-        } else {
-            // Both segments belong to the lab's pool, and so have the same providers.
-            let used = |v: &&usize| m.alloc.get(s0, **v) > 0.0 || m.alloc.get(st, **v) > 0.0;
-            match contracted(&m.columns, s0) {
-                Some(providers) => providers.iter().filter(used).count() as u32,
-                None => (0..np).filter(|v| used(&v)).count() as u32,
-            }
-        };
+        if m.lab_outcomes {
+            let outcome = outcome.into_inner();
+            outcome.demand = demand;
+            outcome.unmet = unmet;
+            outcome.kyc_refused = split.large;
+            outcome.uses_sanctioned_provider =
+                (cloud_inf > 0.0 && inf.sanctioned) || (cloud_train > 0.0 && train.sanctioned);
+            let cloud = cloud_inf + cloud_train;
+            let paid = cloud_inf * inf.price + cloud_train * train.price;
+            outcome.price_paid = if cloud > 0.0 { paid / cloud } else { 0.0 };
+            outcome.providers_used = if st == s0 {
+                inf.used
+            } else {
+                // Both segments belong to the lab's pool, and so have the same providers.
+                let used = |v: &&usize| m.alloc.get(s0, **v) > 0.0 || m.alloc.get(st, **v) > 0.0;
+                match contracted(&m.columns, s0) {
+                    Some(providers) => providers.iter().filter(used).count() as u32,
+                    None => (0..np).filter(|v| used(&v)).count() as u32,
+                }
+            };
+        }
     });
 }
 

@@ -74,6 +74,7 @@ pub(crate) fn place_demand(
         budget,
         state,
         _,
+        _,
     )| {
         // One change mark per lab, not one per field written.
         let state = state.into_inner();

@@ -35,14 +35,15 @@ use bevy_ecs::system::SystemParam;
 
 /// Installs the compute market: its working space (kept from month to month), what each segment used
 /// last month (which the triggers read), and its system.
-pub fn install(world: &mut World) {
+pub fn install(world: &mut World, setup: &super::Setup) {
     let index = world.resource::<WorldIndex>();
-    let scratch = MarketScratch::new(
+    let mut scratch = MarketScratch::new(
         &index.pool_contracts,
         index.provider_ids.len(),
         index.blocs(),
         index.nation_ids.len(),
     );
+    scratch.lab_outcomes = setup.recording.detail.labs();
     world.insert_resource(scratch);
     world.insert_resource(SegmentUse::default());
     super::add_systems(world, super::Submodel::Market, market);
@@ -51,6 +52,8 @@ pub fn install(world: &mut World) {
 /// Per-segment and per-provider working memory, allocated once for the run.
 #[derive(Resource, Clone, Debug)]
 pub struct MarketScratch {
+    /// Whether the labs' [`LabOutcome`]s are written: only when the labs table records them.
+    pub(crate) lab_outcomes: bool,
     pub(crate) segments: usize,
     pub(crate) providers: usize,
     pub(crate) blocs: usize,
@@ -245,6 +248,7 @@ impl MarketScratch {
             })
             .collect();
         MarketScratch {
+            lab_outcomes: true,
             segments: s,
             providers,
             blocs,
@@ -352,6 +356,7 @@ pub(crate) type Labs<'w, 's> = Query<
         &'static LabBudget,
         &'static mut LabMarket,
         &'static mut LabCompute,
+        &'static mut LabOutcome,
     ),
 >;
 
