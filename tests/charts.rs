@@ -238,6 +238,33 @@ fn bloc_names_come_from_the_columns_and_the_legend_names_every_bloc() {
 }
 
 #[test]
+fn the_clouds_chart_reads_the_providers_table_and_is_left_out_without_it() {
+    let data = baseline();
+    // Every cloud of the scenario, each in one of the run's blocs, month by month.
+    let capacity = data.provider_series("capacity_h100e").unwrap();
+    assert_eq!(capacity.len(), 16);
+    for series in &capacity {
+        assert!(
+            data.blocs.iter().any(|b| b.id == series.bloc),
+            "{}",
+            series.id
+        );
+        assert_eq!(series.points.len(), MONTHS as usize);
+    }
+    let svg = Chart::Clouds.svg(data).unwrap();
+    for b in &data.blocs {
+        assert!(svg.contains(&svg_escaped(&format!("{}'s clouds", b.name))));
+    }
+    // A folder without providers.parquet (a counterfactual's, an older run's) has no such chart, and its
+    // other charts are still drawn.
+    let mut without = data.clone();
+    without.providers = polars::prelude::DataFrame::empty();
+    let charts = Chart::of(&without);
+    assert!(!charts.contains(&Chart::Clouds));
+    assert_eq!(charts.len(), Chart::of(data).len() - 1);
+}
+
+#[test]
 fn focus_nations_pick_the_per_capita_lines() {
     let default = baseline();
     assert_eq!(default.focus, ["KE", "BR", "IN", "US", "CN"]);

@@ -20,6 +20,7 @@ pub mod axes;
 mod bifurcation;
 mod capability;
 mod chips;
+mod clouds;
 pub mod compare;
 mod counterfactual;
 mod economics;
@@ -59,6 +60,7 @@ spec::run_charts! {
         Alignment = alignment::Alignment,
         ChipSupply = chips::ChipSupply,
         Economics = economics::Economics,
+        Clouds = clouds::Clouds,
         StrandedLabs = stranded::StrandedLabs,
     }
 }

@@ -45,6 +45,8 @@ pub struct RunData {
     pub global: DataFrame,
     pub nations: DataFrame,
     pub events: DataFrame,
+    /// The clouds' monthly books (`providers.parquet`); empty for a counterfactual, which keeps none.
+    pub providers: DataFrame,
     /// Month numbers (`year * 12 + month - 1`) of the global table's rows.
     pub months: Vec<f64>,
     month_labels: Vec<String>,
@@ -56,18 +58,29 @@ pub struct RunData {
     pub counterfactual: Option<Box<RunData>>,
 }
 
+/// One provider's monthly values of a column of the providers table.
+#[derive(Clone, Debug)]
+pub struct ProviderSeries {
+    pub id: String,
+    /// The id of the bloc the provider belongs to.
+    pub bloc: String,
+    pub points: Vec<(f64, f64)>,
+}
+
 impl RunData {
     /// From a run in memory and its manifest (as JSON, so that old and new manifests read alike).
     /// `focus` overrides the scenario's focus list; an empty list means the scenario's, then the default.
     pub fn new(outputs: &Outputs, manifest: &Value, focus: &[String]) -> Result<Self> {
-        Self::from_frames(
+        let mut data = Self::from_frames(
             outputs.global.clone(),
             outputs.nations.clone(),
             outputs.events.clone(),
             manifest,
             focus,
             None,
-        )
+        )?;
+        data.providers = outputs.providers.clone();
+        Ok(data)
     }
 
     /// Reads a run folder written by `fracture run`: `global`, `nations` and `events` Parquet and
@@ -122,7 +135,12 @@ impl RunData {
             .canonicalize()
             .ok()
             .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()));
-        Self::from_frames(global, nations, events, &manifest, focus, folder)
+        let mut data = Self::from_frames(global, nations, events, &manifest, focus, folder)?;
+        let providers_file = dir.join("providers.parquet");
+        if providers_file.is_file() {
+            data.providers = read_parquet(&providers_file)?;
+        }
+        Ok(data)
     }
 
     fn from_frames(
@@ -220,6 +238,7 @@ impl RunData {
             global,
             nations,
             events,
+            providers: DataFrame::empty(),
             months,
             month_labels,
         })
@@ -266,6 +285,32 @@ impl RunData {
         }
         for points in out.values_mut() {
             points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        }
+        Ok(out)
+    }
+
+    /// A column of the providers table as points per provider, with each provider's bloc: empty when
+    /// the run folder has no providers table.
+    pub fn provider_series(&self, column: &str) -> Result<Vec<ProviderSeries>> {
+        if self.providers.height() == 0 {
+            return Ok(Vec::new());
+        }
+        let provider = strings(&self.providers, "provider")?;
+        let bloc = strings(&self.providers, "bloc")?;
+        let month = strings(&self.providers, "month")?;
+        let v = floats(&self.providers, column)?;
+        let mut out: BTreeMap<String, ProviderSeries> = BTreeMap::new();
+        for (((id, b), m), v) in provider.into_iter().zip(bloc).zip(month).zip(v) {
+            let series = out.entry(id.clone()).or_insert_with(|| ProviderSeries {
+                id,
+                bloc: b,
+                points: Vec::new(),
+            });
+            series.points.push((month_number(&m)?, v));
+        }
+        let mut out: Vec<ProviderSeries> = out.into_values().collect();
+        for series in &mut out {
+            series.points.sort_by(|a, b| a.0.total_cmp(&b.0));
         }
         Ok(out)
     }
