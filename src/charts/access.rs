@@ -5,7 +5,7 @@ use super::axes::{
     Axes, X_DESC, draw_line, fmt_num, log_range, panel_caption, segments, time_panel,
 };
 use super::legend::{LegendItem, legend};
-use super::style::{Dash, LineStyle, palette};
+use super::style::{LineStyle, palette};
 use super::{ChartSpec, RunChartSpec, RunData};
 use crate::run_data::Points;
 use anyhow::Result;
@@ -49,10 +49,7 @@ impl ChartSpec for ComputeAccess {
             .collect();
         items.push(LegendItem::line(
             "World total",
-            LineStyle {
-                color: palette::BLACK,
-                dash: Dash::Dashed,
-            },
+            LineStyle::dashed(palette::BLACK),
         ));
         let area = legend(area, &items)?;
         let (top, bottom) = area.split_vertically(area.dim_in_pixel().1 / 2);

@@ -7,7 +7,7 @@ use super::axes::{
     panel_caption, time_panel,
 };
 use super::legend::{LegendItem, legend};
-use super::style::{Dash, LineStyle, bold, palette, size};
+use super::style::{LineStyle, bold, palette, size};
 use super::{ChartSpec, RunChartSpec, RunData};
 use anyhow::{Result, anyhow};
 use plotters::coord::Shift;
@@ -71,10 +71,7 @@ impl ChartSpec for Counterfactual {
         items.push(LegendItem::line("story", palette::MUTED));
         items.push(LegendItem::line(
             "counterfactual",
-            LineStyle {
-                color: palette::MUTED,
-                dash: Dash::Dashed,
-            },
+            LineStyle::dashed(palette::MUTED),
         ));
         let area = legend(area, &items)?;
         // Room on the right for the nation codes at the ends of the lines, the same in every panel so
@@ -156,15 +153,7 @@ where
     for (i, id) in nations.iter().enumerate() {
         let color = nation_color(i);
         if let Some(pts) = other.get(*id) {
-            draw_line(
-                &mut chart,
-                pts,
-                LineStyle {
-                    color,
-                    dash: Dash::Dashed,
-                },
-                true,
-            )?;
+            draw_line(&mut chart, pts, LineStyle::dashed(color), true)?;
         }
         draw_line(&mut chart, &story[*id], color, true)?;
     }
@@ -265,15 +254,7 @@ where
             y_fmt: &fmt_count,
         },
     )?;
-    draw_line(
-        &mut chart,
-        &b,
-        LineStyle {
-            color: palette::BLACK,
-            dash: Dash::Dashed,
-        },
-        false,
-    )?;
+    draw_line(&mut chart, &b, LineStyle::dashed(palette::BLACK), false)?;
     draw_line(&mut chart, &a, palette::BLACK, false)?;
     Ok(())
 }

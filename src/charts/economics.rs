@@ -6,7 +6,7 @@ use super::axes::{
     Axes, X_DESC, draw_line, fmt_num, linear_range, log_range, panel_caption, time_panel,
 };
 use super::legend::{LegendItem, legend};
-use super::style::{Dash, LineStyle, palette};
+use super::style::{LineStyle, palette};
 use super::{ChartSpec, RunChartSpec, RunData};
 use anyhow::Result;
 use plotters::coord::Shift;
@@ -47,10 +47,7 @@ impl ChartSpec for Economics {
         DB: DrawingBackend,
         DB::ErrorType: 'static,
     {
-        let dashed = |i: usize| LineStyle {
-            color: palette::series(i),
-            dash: Dash::Dashed,
-        };
+        let dashed = |i: usize| LineStyle::dashed(palette::series(i));
         let mut items: Vec<LegendItem> = data
             .blocs
             .iter()

@@ -85,6 +85,17 @@ pub struct LineStyle {
     pub dash: Dash,
 }
 
+impl LineStyle {
+    /// A dashed line of `color`: the other half of a pair drawn solid and dashed (a counterfactual, a
+    /// second measure of the same thing).
+    pub fn dashed(color: RGBColor) -> Self {
+        LineStyle {
+            color,
+            dash: Dash::Dashed,
+        }
+    }
+}
+
 impl From<RGBColor> for LineStyle {
     fn from(color: RGBColor) -> Self {
         LineStyle {
