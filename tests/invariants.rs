@@ -202,6 +202,32 @@ training_threshold_h100e = 100
     check_books(&out);
     check_no_nan_or_negative(&out);
     check_stranded_labs_add_up(&out);
+    check_cloud_utilization_adds_up(&out);
+}
+
+/// Each bloc's `cloud_utilization_*` is its clouds' served H100e over their open capacity, summed from
+/// the providers table, every month (bans freeze regions and sanctions move customers in this world).
+fn check_cloud_utilization_adds_up(out: &fracture::Outputs) {
+    let (t, bloc) = (f64s(&out.providers, "t"), strs(&out.providers, "bloc"));
+    let (open, served) = (
+        f64s(&out.providers, "capacity_h100e"),
+        f64s(&out.providers, "served_h100e"),
+    );
+    for b in ["west", "china"] {
+        let column = global(out, &format!("cloud_utilization_{b}"));
+        let mut sums = vec![(0.0, 0.0); column.len()];
+        for i in (0..t.len()).filter(|&i| bloc[i] == b) {
+            sums[t[i] as usize].0 += served[i];
+            sums[t[i] as usize].1 += open[i];
+        }
+        for (month, (&u, &(s, k))) in column.iter().zip(&sums).enumerate() {
+            assert!(k > 0.0, "{b}'s clouds have capacity open in month {month}");
+            assert!(
+                (u - s / k).abs() < 1e-12 && (0.0..=1.0 + 1e-12).contains(&u),
+                "month {month}: {b}'s cloud utilization {u} against {s} served of {k}"
+            );
+        }
+    }
 }
 
 /// The nations' stranded labs add up to the world's each month, and to the labs table's count.

@@ -418,9 +418,7 @@ fn record_global(
     } else {
         market.price[0]
     };
-    let (parent, operating) = books.iter().fold((0.0, 0.0), |(a, b), (_, book)| {
-        (a + book.parent, b + book.operating)
-    });
+    let clouds = CloudTotals::of(books, k);
     let row = GlobalRow {
         bifurcation_index: indices::bifurcation_index(&world.flows),
         cross_bloc_share: indices::cross_bloc_share(&world.flows),
@@ -457,11 +455,11 @@ fn record_global(
         budget_busd: world.budget / 1e9,
         spend_busd: labs.spend.iter().sum::<f64>() / 1e9,
         unspent_busd: labs.unspent.iter().sum::<f64>() / 1e9,
-        parent_busd: parent / 1e9,
+        parent_busd: clouds.parent / 1e9,
         smuggling_busd: market.smuggling / 1e9,
         smuggling_margin_busd: market.smuggling_margin / 1e9,
         licence_fees_busd: market.licence_fees / 1e9,
-        operating_busd: operating / 1e9,
+        operating_busd: clouds.operating / 1e9,
         gdp_busd: world.gdp,
         power_gw: world.power,
         power_capacity_gw: world.power_capacity,
@@ -473,8 +471,40 @@ fn record_global(
         smuggled_share_: &smuggled_share,
         chip_price_usd_: &chip_price_usd,
         chip_markup_: &chip_markup,
+        cloud_utilization_: &clouds.utilization,
     };
     rec.global.push(0, row);
+}
+
+/// The clouds' month, summed: what their parents put in, the electricity they paid, and each bloc's
+/// clouds' utilisation (served over open capacity, all of the bloc's clouds together; 0 without any).
+struct CloudTotals {
+    parent: f64,
+    operating: f64,
+    utilization: Vec<f64>,
+}
+
+impl CloudTotals {
+    fn of(books: &[(&Provider, &ProviderBook)], blocs: usize) -> Self {
+        let (mut served, mut open) = (vec![0.0; blocs], vec![0.0; blocs]);
+        let (mut parent, mut operating) = (0.0, 0.0);
+        for (provider, book) in books {
+            parent += book.parent;
+            operating += book.operating;
+            served[provider.bloc] += book.served;
+            open[provider.bloc] += book.open_capacity;
+        }
+        let utilization = served
+            .iter()
+            .zip(&open)
+            .map(|(&s, &k)| share(s, k))
+            .collect();
+        CloudTotals {
+            parent,
+            operating,
+            utilization,
+        }
+    }
 }
 
 /// Each nation's row, in nation order, and (in full detail) its compute by provider.

@@ -67,6 +67,7 @@ table! {
         smuggled_share_: per_bloc,
         chip_price_usd_: per_bloc,
         chip_markup_: per_bloc,
+        cloud_utilization_: per_bloc,
     }
 }
 
@@ -631,7 +632,7 @@ mod tests {
         ] {
             assert_eq!(global.iter().filter(|n| *n == name).count(), 1, "{name}");
         }
-        assert_eq!(global.len(), 36 + 8 * blocs.len());
+        assert_eq!(global.len(), 36 + 9 * blocs.len());
         // No table repeats a column.
         for names in [
             global,
