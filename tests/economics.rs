@@ -30,17 +30,23 @@ fn nations_sum(out: &Outputs, nations: &[&str], column: &str) -> Vec<f64> {
 
 /// A shipped story and its counterfactual (the same file without its own policies and triggers).
 fn story(name: &str) -> (Scenario, Scenario) {
+    story_with(name, &[])
+}
+
+/// A shipped story and its counterfactual, both with `sets` (`key=value` overrides).
+fn story_with(name: &str, sets: &[&str]) -> (Scenario, Scenario) {
+    let sets = common::sets(sets);
     let files = Files::read(name).expect("story reads");
     let story = files
         .base()
-        .and_then(|b| b.load(&[]))
+        .and_then(|b| b.load(&sets))
         .expect("story loads")
         .scenario;
     let counterfactual = files
         .counterfactual()
         .expect("counterfactual merges")
         .expect("a story has policies of its own")
-        .load(&[])
+        .load(&sets)
         .expect("counterfactual loads")
         .scenario;
     (story, counterfactual)
@@ -48,7 +54,16 @@ fn story(name: &str) -> (Scenario, Scenario) {
 
 /// Paired relative effects `(with − without) / without` of `measure(out, story start)` over the seeds.
 fn story_effects(name: &str, measure: impl Fn(&Outputs, usize) -> f64) -> Vec<f64> {
-    let (s, cf) = story(name);
+    story_effects_with(name, &[], measure)
+}
+
+/// [`story_effects`] with `sets` applied to the story and its counterfactual alike.
+fn story_effects_with(
+    name: &str,
+    sets: &[&str],
+    measure: impl Fn(&Outputs, usize) -> f64,
+) -> Vec<f64> {
+    let (s, cf) = story_with(name, sets);
     // Full detail: a story set off by a trigger starts at the trigger's event.
     with_and_without(&s, &cf, &SEEDS, Detail::Full, |a, b, seed| {
         let start = story_start(&s, &cf, a)
@@ -69,11 +84,13 @@ fn the_alibaba_ban_lowers_kenya_and_brazil_for_two_years_and_any_later_gain_is_s
     assert!(m < 0.0 && -m >= 3.0 * se, "lower for two years: {first:?}");
     // Months 48–60 after the ban: the story states why they are a little above the counterfactual then
     // (there, their labs' choice still puts a little money on Alibaba Cloud, dearer by then than the
-    // Western clouds, as China's clouds abroad buy only Chinese chips under the headquarters rule, and
-    // the capacity it would have built for them the Western clouds build instead). The gain is bounded
-    // (under 1 %), and it is the price: what they pay per H100e-hour is lower with the ban, by at least
-    // as much as their compute is higher, and so is their open market's price index — by the choice
-    // model's own measure too the ban has stopped costing them anything by then.
+    // Western clouds, as China's clouds abroad buy only Chinese chips under the headquarters rule). The
+    // gain is bounded (under 1 %), and it is the price: what they pay per H100e-hour is lower with the
+    // ban, by at least as much as their compute is higher. It is not a gain by the choice model's own
+    // measure of welfare: at the preferences they had (alignment held where it starts, `eta` 0, which
+    // keeps the compute gain), their open market's price index is higher with the ban — the option they
+    // lost was worth more to them than the H100e it cost. (With alignment free the ban pulls them West,
+    // bloc friction with the Western clouds falls, and the index falls with their preferences.)
     let later = story_effects("alibaba-ban", |o, s| ke_br(o, s + 48, s + 60));
     let (m, se) = mean_and_error(&later);
     eprintln!("KE+BR, months 48–60 after the ban: {m:.4} (se {se:.4}) {later:?}");
@@ -94,15 +111,21 @@ fn the_alibaba_ban_lowers_kenya_and_brazil_for_two_years_and_any_later_gain_is_s
             p < 0.0 && -p >= 0.5 * m,
             "the gain is not the price's: {price:?}"
         );
-        let index = story_effects("alibaba-ban", |o, s| {
+        let fixed = ["parameters.eta=0"];
+        let compute = story_effects_with("alibaba-ban", &fixed, |o, s| ke_br(o, s + 48, s + 60));
+        let index = story_effects_with("alibaba-ban", &fixed, |o, s| {
             let index = |n: &str| mean(&nation(o, n, "price_index")[s + 48..s + 60]);
             (index("KE") + index("BR")) / 2.0
         });
+        let (c, _) = mean_and_error(&compute);
         let (x, se) = mean_and_error(&index);
-        eprintln!("KE+BR price index, months 48–60 after the ban: {x:.4} (se {se:.4}) {index:?}");
+        eprintln!(
+            "KE+BR at fixed alignment, months 48–60 after the ban: compute {c:.4} {compute:?}; \
+             price index {x:.4} (se {se:.4}) {index:?}"
+        );
         assert!(
-            x < 0.0 && -x >= 3.0 * se,
-            "their open market is not better by then: {index:?}"
+            x > 0.0 && x >= 3.0 * se,
+            "at the preferences they had, the ban leaves them better off by their own measure: {index:?}"
         );
     }
 }
