@@ -194,6 +194,17 @@ pub fn return_on_capacity(price: f64, utilisation: f64, cost: f64, p: &Parameter
     }
 }
 
+/// The share of an idle provider's capital that still earns (cost, books): `min(1, ū/i)` for a
+/// provider whose utilisation's moving mean over about a year `ū` is under `i` = `idle_utilisation`; 1
+/// when `i` is 0. Its price floor keeps this share of the capital charge, and its capex scales by it.
+pub fn idle_share(utilisation_trend: f64, p: &Parameters) -> f64 {
+    if p.idle_utilisation > 0.0 {
+        (utilisation_trend / p.idle_utilisation).min(1.0)
+    } else {
+        1.0
+    }
+}
+
 /// A provider's capex, USD a year (books): `capex₀ × (R/R₀) × (G/G₀) × clamp((q/q₀)^ξ, 1/m, m) × min(1,
 /// ū/i)^ξ` (`m` = `capex_margin_max`, `i` = `idle_utilisation`; the last factor is 1 when `i` is 0),
 /// within `capex_growth_max` a year of last month's: trailing revenue, growth term and return on
@@ -215,13 +226,7 @@ pub fn capex(
     } else {
         1.0
     };
-    let idle = if p.idle_utilisation > 0.0 {
-        (utilisation_trend / p.idle_utilisation)
-            .min(1.0)
-            .powf(p.capex_q_elasticity)
-    } else {
-        1.0
-    };
+    let idle = idle_share(utilisation_trend, p).powf(p.capex_q_elasticity);
     let target =
         capex0 * (now.revenue / start.revenue) * (now.growth / start.growth) * margin * idle;
     target

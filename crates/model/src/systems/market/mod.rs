@@ -333,8 +333,9 @@ pub(crate) fn contracted(columns: &[Option<Vec<usize>>], s: usize) -> Option<&[u
 pub fn provider_cost(book: &ProviderBook, chip_price: f64, watts: f64, p: &Parameters) -> f64 {
     let k = book.open_capacity;
     if k > 0.0 && book.watts > 0.0 {
-        let idle = if p.idle_utilisation > 0.0 && book.start.is_some() {
-            (book.utilisation_trend / p.idle_utilisation).min(1.0)
+        // Before its first month's books it has no utilisation to read.
+        let idle = if book.start.is_some() {
+            equations::idle_share(book.utilisation_trend, p)
         } else {
             1.0
         };
