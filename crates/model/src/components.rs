@@ -6,7 +6,7 @@
 
 use crate::measure::{Measure, Parties};
 use crate::resources::WorldIndex;
-use crate::scenario::{LabKind, Policy, PolicyKind, SoldTo, Weights};
+use crate::scenario::{Policy, PolicyKind, SoldTo, Weights};
 use bevy_ecs::prelude::*;
 use smallvec::SmallVec;
 use std::collections::VecDeque;
@@ -306,17 +306,12 @@ pub struct Purchase {
     pub spend: f64,
 }
 
-/// A lab's fixed traits.
+/// A lab's identity and the fixed traits that most of the systems walking the labs read: kept small, as
+/// every such walk streams it (its budget plan, which only the budgets read, is [`LabPlan`]).
 #[derive(Component, Clone, Debug)]
 pub struct Lab {
     pub idx: usize,
     pub nation: usize,
-    pub kind: LabKind,
-    /// Budget at the start, USD a year, and its yearly growth then: as planned under the chip controls
-    /// in force at the start, and as it would be without any.
-    pub budget0: f64,
-    pub budget_growth: f64,
-    pub budget_growth_without_controls: f64,
     /// Share of its cloud compute that is training.
     pub training_share: f64,
     /// Share of the budget spent on its own cluster's chips.
@@ -326,6 +321,14 @@ pub struct Lab {
     /// Whether it can hold chips of its own: it buys them (an own share of a budget) or had some at the
     /// start. The others' clusters and purchases stay empty, and the systems do not read them.
     pub holds_chips: bool,
+}
+
+/// A lab's budget plan: the yearly growth of its budget at the start, as planned under the chip
+/// controls then in force and as it would be without any (only the budgets read it).
+#[derive(Component, Clone, Debug)]
+pub struct LabPlan {
+    pub budget_growth: f64,
+    pub budget_growth_without_controls: f64,
 }
 
 // A lab's month is held in components by use, each a column of its own in the ECS's storage, so that a
@@ -346,13 +349,13 @@ pub struct LabMarket {
     /// The market pool it competes in (its nation and, if any, its provider contracts); a lab whose every
     /// contracted provider is shut to it for `switching_months` drops its contracts and joins its
     /// nation's contract-free pool.
-    pub pool: usize,
+    pub pool: u32,
     /// Consecutive months all its contracted providers have been shut to it.
     pub stuck_months: u32,
     /// Market segment used this month and last (pool × 2 + large-training flag), and last month's pool.
-    pub segment: usize,
-    pub prev_segment: Option<usize>,
-    pub prev_pool: usize,
+    pub segment: u32,
+    pub prev_segment: Option<u32>,
+    pub prev_pool: u32,
     /// This month's own-cluster money left unspent (what did not go to the cloud), USD.
     pub own_unspent: f64,
 }
@@ -365,7 +368,7 @@ pub struct LabCompute {
     pub compute: f64,
     pub training: f64,
     pub prev_compute: f64,
-    pub main_provider: Option<usize>,
+    pub main_provider: Option<u32>,
     /// This month's cloud money spent and left unspent, USD.
     pub cloud_spend: f64,
     pub cloud_unspent: f64,

@@ -620,12 +620,6 @@ fn spawn_labs(
             Lab {
                 idx: i,
                 nation: t.nation,
-                kind: l.kind,
-                budget0: l.budget * 1e9,
-                budget_growth: l.budget_growth,
-                budget_growth_without_controls: l
-                    .budget_growth_without_controls
-                    .unwrap_or(l.budget_growth),
                 training_share: l.training_share,
                 own_share: l.own_share,
                 weights: l.weights,
@@ -633,13 +627,19 @@ fn spawn_labs(
                 holds_chips: holds,
             },
             (
+                LabPlan {
+                    budget_growth: l.budget_growth,
+                    budget_growth_without_controls: l
+                        .budget_growth_without_controls
+                        .unwrap_or(l.budget_growth),
+                },
                 LabBudget {
                     budget: l.budget * 1e9,
                     ..Default::default()
                 },
                 LabMarket {
-                    pool: t.pool,
-                    prev_pool: t.pool,
+                    pool: t.pool as u32,
+                    prev_pool: t.pool as u32,
                     ..Default::default()
                 },
                 LabCompute::default(),

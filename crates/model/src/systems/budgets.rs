@@ -25,7 +25,7 @@ pub fn budgets(
     index: Res<WorldIndex>,
     rules: Res<Rules>,
     mut nations: Query<(&Nation, &mut NationCompute)>,
-    mut labs: Query<(&Lab, &mut LabBudget)>,
+    mut labs: Query<(&Lab, &LabPlan, &mut LabBudget)>,
 ) {
     let p = &params.0;
     let t = clock.t;
@@ -45,9 +45,9 @@ pub fn budgets(
     // the same for every lab of a nation (computed when first needed).
     let decay = budget_decay(trend_month, p);
     let mut brake = vec![f64::NAN; nn];
-    for_each_in_order!(labs, &index.labs, |(lab, state)| {
+    for_each_in_order!(labs, &index.labs, |(lab, plan, state)| {
         let state = state.into_inner();
-        let plans = (lab.budget_growth, lab.budget_growth_without_controls);
+        let plans = (plan.budget_growth, plan.budget_growth_without_controls);
         if (plans, lab.nation) != (memo.0, memo.1) {
             let n = lab.nation;
             if brake[n].is_nan() {

@@ -342,7 +342,7 @@ fn lab_row(
         capability: research.capability_flop,
         providers_used: outcome.providers_used,
         // The list starts with "no provider".
-        main_provider: served.main_provider.map_or(0, |v| v + 1),
+        main_provider: served.main_provider.map_or(0, |v| v as usize + 1),
         kyc_refused: outcome.kyc_refused,
         uses_sanctioned_provider: outcome.uses_sanctioned_provider,
         stranded: stranding.stranded,

@@ -315,7 +315,7 @@ fn accuse(
         event.nation = index.nation_ids[lab.nation].clone();
         event.provider = served
             .main_provider
-            .map(|p| index.provider_ids[p].clone())
+            .map(|p| index.provider_ids[p as usize].clone())
             .unwrap_or_default();
         event.detail = format!("extraction from {}", event.target);
         event.false_positive = false_positive;
@@ -324,24 +324,19 @@ fn accuse(
         month,
         lab: lab.idx,
         nation: lab.nation,
-        provider: served.main_provider,
-        segments: (market.pool * 2, market.segment),
+        provider: served.main_provider.map(|v| v as usize),
+        segments: (market.pool as usize * 2, market.segment as usize),
     });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::LabKind;
 
     fn lab(idx: usize, nation: usize, weights: Weights) -> Lab {
         Lab {
             idx,
             nation,
-            kind: LabKind::Frontier,
-            budget0: 0.0,
-            budget_growth: 0.0,
-            budget_growth_without_controls: 0.0,
             training_share: 0.5,
             own_share: 0.0,
             weights,

@@ -24,9 +24,9 @@ pub fn stranded(
     } else if let Some(prev) = market.prev_segment
         && compute < (1.0 - loss) * served.prev_compute
     {
-        let s0 = market.pool * 2;
-        let st = market.segment;
-        let (prev, s0, st) = (SegmentIx(prev), SegmentIx(s0), SegmentIx(st));
+        let s0 = market.pool as usize * 2;
+        let st = market.segment as usize;
+        let (prev, s0, st) = (SegmentIx(prev as usize), SegmentIx(s0), SegmentIx(st));
         let shut = (0..usage.previous.cols()).map(ProviderIx).any(|v| {
             let used_before = usage.previous.get(prev, v) > 0.0 || usage.previous.get(s0, v) > 0.0;
             used_before

@@ -71,8 +71,14 @@ fn array(column: Stored) -> PolarsResult<ArrayRef> {
         Stored::Dict(words, codes) => dictionary(&words, codes)?,
         Stored::Text(x) => Utf8ViewArray::from_slice_values(&x).boxed(),
         Stored::OrdersOfMagnitude(mut x) => {
+            // Alike labs share their capability, so a value often repeats the row before: the
+            // logarithm is taken once for the run.
+            let mut last = (f64::NAN, f64::NAN);
             for v in &mut x {
-                *v = orders_of_magnitude(*v);
+                if v.to_bits() != last.0.to_bits() {
+                    last = (*v, orders_of_magnitude(*v));
+                }
+                *v = last.1;
             }
             PrimitiveArray::from_vec(x).boxed()
         }

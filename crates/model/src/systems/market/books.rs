@@ -96,8 +96,8 @@ pub(crate) fn serve_labs(m: &mut MarketScratch, index: &WorldIndex, labs: &mut L
         let state = state.into_inner();
         let split = &splits[i];
         i += 1;
-        let s0 = market.pool * 2;
-        let st = market.segment;
+        let s0 = market.pool as usize * 2;
+        let st = market.segment as usize;
         let (inf, train) = (&m.outcome[s0], &m.outcome[st]);
         let (money_inf, money_train) = (split.inference_money, split.training_money);
         let want_inf = money_inf * inf.demand_per_usd;
@@ -135,7 +135,8 @@ pub(crate) fn serve_labs(m: &mut MarketScratch, index: &WorldIndex, labs: &mut L
             inf.main
         } else {
             train.main
-        };
+        }
+        .map(|v| v as u32);
         if m.lab_outcomes {
             let outcome = outcome.into_inner();
             outcome.demand = demand;

@@ -82,12 +82,12 @@ pub(crate) fn place_demand(
         // at renewal (every `contract_months`, staggered by lab) a lab whose contracted providers cost
         // more, discount included, than the open market leaves them.
         state.prev_pool = state.pool;
-        if index.pool_contracts[state.pool].is_some() {
-            let stuck = m.stuck[state.pool];
+        if index.pool_contracts[state.pool as usize].is_some() {
+            let stuck = m.stuck[state.pool as usize];
             state.stuck_months = if stuck { state.stuck_months + 1 } else { 0 };
             let renewal = t > 0 && (t as usize + lab.idx).is_multiple_of(term);
             if stuck && state.stuck_months > p.switching_months {
-                state.pool = lab.nation;
+                state.pool = lab.nation as u32;
                 state.stuck_months = 0;
                 record_contracts_dropped(
                     log,
@@ -96,13 +96,13 @@ pub(crate) fn place_demand(
                     index,
                     "every contracted provider shut by policy",
                 );
-            } else if renewal && cheaper_elsewhere(m, state.pool, lab.nation) {
-                state.pool = lab.nation;
+            } else if renewal && cheaper_elsewhere(m, state.pool as usize, lab.nation) {
+                state.pool = lab.nation as u32;
                 state.stuck_months = 0;
                 record_contracts_dropped(log, t, lab, index, "cheaper elsewhere at renewal");
             }
         }
-        let s0 = state.pool * 2;
+        let s0 = state.pool as usize * 2;
         // Its cloud money: its cloud share of the budget, and what its own-cluster money could not buy
         // this month (chips rationed, blocked or short of power), which rents instead.
         // A lab that holds no chips has an empty cluster and no purchases: its zeros are not read.
@@ -141,7 +141,7 @@ pub(crate) fn place_demand(
         run.inference_growth += inference * budget.budget_growth;
         run.training_growth += training * budget.budget_growth;
         state.prev_segment = (t > 0).then_some(state.segment);
-        state.segment = st;
+        state.segment = st as u32;
         m.nation_sums.own[lab.nation] += own_used;
         splits.push(LabSplit {
             own_used,
