@@ -590,7 +590,7 @@ mod tests {
         // Zeros of both signs, NaN, infinities, one value, none, and a column of several pages (ten
         // million values; a page holds about a million): each page's header as polars' own
         // statistics make it, so the files' bytes do not change.
-        let many: Vec<f64> = (0..10_000_000)
+        let many: Vec<f64> = (0..10_000_000u64)
             .map(|i| ((i * 7919) % 10_007) as f64 - 5_000.5)
             .collect();
         let columns: [Vec<f64>; 8] = [
