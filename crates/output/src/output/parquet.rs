@@ -8,6 +8,8 @@
 //! - float columns are written plain. polars' writer tries a dictionary for every numeric column and,
 //!   for floats, first estimates their cardinality over every row; these are measured quantities that
 //!   rarely repeat except in runs, which zstd compresses anyway, so the estimate bought nothing;
+//!   their pages' statistics (null count, minimum, maximum) are found here in one vectorisable pass and
+//!   put in the page headers as polars' writer would put them ([`float_statistics`]);
 //! - string columns are dictionary-encoded (unless more than half of a row group's values are
 //!   distinct, then plain), the dictionary holding the row group's distinct values in order of first
 //!   appearance — the same whether the column comes as polars strings, hashed here, or as positions
