@@ -56,9 +56,7 @@ impl ChartSpec for Clouds {
             .enumerate()
             .map(|(i, b)| LegendItem::line(format!("{}'s clouds", b.name), palette::series(i)))
             .collect();
-        let area = legend(area, &items)?;
-        let h = area.dim_in_pixel().1 as i32;
-        let parts = area.split_by_breakpoints([] as [i32; 0], [h / 3, h * 2 / 3]);
+        let parts = legend(area, &items)?.split_evenly((3, 1));
         let capacity = by_bloc(data, &data.provider_series("capacity_h100e")?);
         let served = by_bloc(data, &data.provider_series("served_h100e")?);
 
@@ -81,7 +79,7 @@ impl ChartSpec for Clouds {
             },
         )?;
         for (i, bloc) in capacity.iter().enumerate() {
-            draw_line(&mut chart, &positive(&bloc.total), palette::series(i), true)?;
+            draw_line(&mut chart, &bloc.total, palette::series(i), true)?;
         }
 
         let middle = panel_caption(
@@ -146,8 +144,8 @@ impl ChartSpec for Clouds {
             },
         )?;
         for (i, (r, c)) in revenue.iter().zip(&capex).enumerate() {
-            draw_line(&mut chart, &positive(r), palette::series(i), true)?;
-            draw_line(&mut chart, &positive(c), dashed(i), true)?;
+            draw_line(&mut chart, r, palette::series(i), true)?;
+            draw_line(&mut chart, c, dashed(i), true)?;
         }
         Ok(())
     }
@@ -244,11 +242,6 @@ fn utilisation(capacity: &BlocSeries, served: &BlocSeries) -> Utilisation {
         })
         .collect();
     Utilisation { all, mean }
-}
-
-/// The points a logarithmic axis can show.
-fn positive(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
-    points.iter().copied().filter(|p| p.1 > 0.0).collect()
 }
 
 #[cfg(test)]
