@@ -125,6 +125,8 @@ axes! {
     Recipient,
     /// A market segment (pool × 2 + large-training flag), by index.
     SegmentIx,
+    /// A bloc (a supplier bloc of compute or chips), by index.
+    BlocIx,
 }
 
 /// A value for each pair of a row kind `R` and a column kind `C` ([`Axis`]), stored row-major: a rule's
@@ -141,6 +143,10 @@ impl<R, C> Clone for TypedGrid<R, C> {
             grid: self.grid.clone(),
             axes: std::marker::PhantomData,
         }
+    }
+
+    fn clone_from(&mut self, source: &Self) {
+        self.grid.clone_from(&source.grid);
     }
 }
 
@@ -184,6 +190,22 @@ impl<R: Axis, C: Axis> TypedGrid<R, C> {
     /// The number of cells.
     pub fn cells(&self) -> usize {
         self.grid.data.len()
+    }
+    /// Row `r`'s cells, in column order.
+    pub fn row(&self, r: R) -> &[f64] {
+        self.grid.row(r.at())
+    }
+    pub fn row_mut(&mut self, r: R) -> &mut [f64] {
+        let cols = self.grid.cols;
+        &mut self.grid.data[r.at() * cols..(r.at() + 1) * cols]
+    }
+    /// Every cell, row by row: for kernels that walk several rows at once by offset (the market's
+    /// clearing lanes), where an index per cell would hide the arithmetic from the compiler.
+    pub fn flat(&self) -> &[f64] {
+        &self.grid.data
+    }
+    pub fn flat_mut(&mut self) -> &mut [f64] {
+        &mut self.grid.data
     }
 }
 

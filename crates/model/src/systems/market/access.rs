@@ -25,7 +25,7 @@ pub(crate) struct SegmentFacts<'a> {
     /// Alignment weights, [nation × bloc].
     pub(crate) weights: &'a [f64],
     /// [nation][provider]: share of the provider's open capacity in regions the nation's labs may use.
-    pub(crate) reach: &'a Grid,
+    pub(crate) reach: &'a TypedGrid<NationIx, ProviderIx>,
 }
 
 impl SegmentFacts<'_> {
@@ -69,7 +69,8 @@ impl SegmentFacts<'_> {
                 if large { kyc[v] } else { 0.0 },
                 self.compliance[v],
             );
-            blocked_grid.set(s, v, if blocked { 1.0 } else { 0.0 });
+            let cell = (SegmentIx(s), ProviderIx(v));
+            blocked_grid.set(cell.0, cell.1, if blocked { 1.0 } else { 0.0 });
             let b = self.bloc[v];
             let premium = p.sanction_premium * sanction[v];
             let (factor, weight) = if premium == 0.0 {
@@ -84,16 +85,16 @@ impl SegmentFacts<'_> {
                 (factor, factor.powf(-p.beta))
             };
             // Labs see only the capacity in regions open to them (the logit's capacity term).
-            let reach = self.reach.get(n, v);
+            let reach = self.reach.get(NationIx(n), cell.1);
             let reach_weight = if reach >= 1.0 {
                 1.0
             } else {
                 super::clearing::pow_weight(reach, p.capacity_weight)
             };
-            eff_grid.set(s, v, factor);
+            eff_grid.set(cell.0, cell.1, factor);
             base_grid.set(
-                s,
-                v,
+                cell.0,
+                cell.1,
                 if leak <= 0.0 {
                     0.0
                 } else {

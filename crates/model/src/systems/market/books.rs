@@ -28,11 +28,11 @@ pub(crate) fn summarize_segments(
     rules: &Rules,
     bloc: &[usize],
 ) {
-    let k = m.blocs;
     for s in 0..m.segments {
         let n = index.pool_nation[s / 2];
         let providers = providers_of(&m.columns, &m.every_provider, s);
-        let got: f64 = providers.iter().map(|&v| m.alloc.get(s, v)).sum();
+        let alloc = m.alloc.row(SegmentIx(s));
+        let got: f64 = providers.iter().map(|&v| alloc[v]).sum();
         let per_usd = |x: f64| {
             if m.money[s] > 0.0 {
                 x / m.money[s]
@@ -43,18 +43,18 @@ pub(crate) fn summarize_segments(
         let mut paid = 0.0;
         let mut best: Option<usize> = None;
         let mut used = 0;
-        let by_bloc = &mut m.by_bloc.data[s * k..(s + 1) * k];
-        let sanctioned = &mut m.sanctioned_by_bloc.data[s * k..(s + 1) * k];
+        let by_bloc = m.by_bloc.row_mut(SegmentIx(s));
+        let sanctioned = m.sanctioned_by_bloc.row_mut(SegmentIx(s));
         by_bloc.fill(0.0);
         sanctioned.fill(0.0);
         for &v in providers {
-            let a = m.alloc.get(s, v);
+            let a = alloc[v];
             if a <= 0.0 {
                 continue;
             }
             used += 1;
             paid += a * m.pay_factor[s] * m.price[v];
-            if best.is_none_or(|b| a > m.alloc.get(s, b)) {
+            if best.is_none_or(|b| a > alloc[b]) {
                 best = Some(v);
             }
             by_bloc[bloc[v]] += a;
@@ -151,7 +151,8 @@ pub(crate) fn serve_labs(m: &mut MarketScratch, index: &WorldIndex, labs: &mut L
                 inf.used
             } else {
                 // Both segments belong to the lab's pool, and so have the same providers.
-                let used = |v: &&usize| m.alloc.get(s0, **v) > 0.0 || m.alloc.get(st, **v) > 0.0;
+                let (inf, train) = (m.alloc.row(SegmentIx(s0)), m.alloc.row(SegmentIx(st)));
+                let used = |v: &&usize| inf[**v] > 0.0 || train[**v] > 0.0;
                 match contracted(&m.columns, s0) {
                     Some(providers) => providers.iter().filter(used).count() as u32,
                     None => (0..np).filter(|v| used(&v)).count() as u32,
@@ -188,19 +189,20 @@ pub(crate) fn book_nations(
         }
         sums.cloud[n] += m.outcome[s].got;
         sums.spend[n] += m.outcome[s].spend;
+        let segment = SegmentIx(s);
         for kk in 0..k {
-            sums.by_bloc[n * k + kk] += m.by_bloc.get(s, kk);
-            sums.sanctioned[n * k + kk] += m.sanctioned_by_bloc.get(s, kk);
+            sums.by_bloc[n * k + kk] += m.by_bloc.get(segment, BlocIx(kk));
+            sums.sanctioned[n * k + kk] += m.sanctioned_by_bloc.get(segment, BlocIx(kk));
         }
         let by_provider = &mut sums.by_provider[n * np..(n + 1) * np];
         match contract {
             Some(providers) => {
                 for &v in providers {
-                    by_provider[v] += m.alloc.get(s, v);
+                    by_provider[v] += m.alloc.get(segment, ProviderIx(v));
                 }
             }
             None => {
-                for (sum, a) in by_provider.iter_mut().zip(m.alloc.row(s)) {
+                for (sum, a) in by_provider.iter_mut().zip(m.alloc.row(segment)) {
                     *sum += a;
                 }
             }
@@ -282,7 +284,9 @@ pub(crate) fn book_providers(
     let (mut served_by, mut revenue_by, mut growth_by) =
         (vec![0.0; np], vec![0.0; np], vec![0.0; np]);
     for (s, (&demand, &segment_growth)) in m.demand.iter().zip(&segment_growth).enumerate() {
-        let (alloc, pay, first) = (m.alloc.row(s), m.pay_factor[s], m.first_share.row(s));
+        let segment = SegmentIx(s);
+        let (alloc, pay) = (m.alloc.row(segment), m.pay_factor[s]);
+        let first = m.first_share.row(segment);
         let mut add = |v: usize| {
             let a = alloc[v];
             served_by[v] += a;
@@ -349,7 +353,7 @@ pub(crate) fn book_providers(
 #[inline(never)]
 pub(crate) fn remember_use(m: &MarketScratch, usage: &mut SegmentUse) {
     let np = m.providers;
-    if usage.share.cells() != m.alloc.data.len() {
+    if usage.share.cells() != m.alloc.cells() {
         usage.share = TypedGrid::new(m.segments, np, 0.0);
         usage.previous = TypedGrid::new(m.segments, np, 0.0);
         usage.policy_blocked = TypedGrid::new(m.segments, np, 0.0);
@@ -357,18 +361,16 @@ pub(crate) fn remember_use(m: &MarketScratch, usage: &mut SegmentUse) {
     std::mem::swap(&mut usage.share, &mut usage.previous);
     for s in 0..m.segments {
         let providers = providers_of(&m.columns, &m.every_provider, s);
-        let got: f64 = providers.iter().map(|&v| m.alloc.get(s, v)).sum();
+        let segment = SegmentIx(s);
+        let alloc = m.alloc.row(segment);
+        let got: f64 = providers.iter().map(|&v| alloc[v]).sum();
         for &v in providers {
-            let share = if got > 0.0 {
-                m.alloc.get(s, v) / got
-            } else {
-                0.0
-            };
-            let (segment, provider) = (SegmentIx(s), ProviderIx(v));
+            let share = if got > 0.0 { alloc[v] / got } else { 0.0 };
+            let provider = ProviderIx(v);
             usage.share.set(segment, provider, share);
             usage
                 .policy_blocked
-                .set(segment, provider, m.policy_blocked.get(s, v));
+                .set(segment, provider, m.policy_blocked.get(segment, provider));
         }
     }
 }

@@ -17,6 +17,7 @@
 
 use super::MarketScratch;
 use crate::parameters::Parameters;
+use crate::resources::{ProviderIx, SegmentIx};
 
 /// Which segments a phase updates; the others keep stale numbers that nothing reads.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -147,8 +148,11 @@ fn chosen_logit_shares(m: &mut MarketScratch, capacity_weight: f64) {
         m,
         |m, group| {
             let np = m.providers;
-            let (weights, shares, factor) =
-                (&m.static_weight.data, &mut m.share.data, &m.capacity_factor);
+            let (weights, shares, factor) = (
+                m.static_weight.flat(),
+                m.share.flat_mut(),
+                &m.capacity_factor,
+            );
             let mut sums = [0.0; LANES];
             for (v, &f) in factor.iter().enumerate() {
                 for (sum, &s) in sums.iter_mut().zip(group) {
@@ -166,8 +170,11 @@ fn chosen_logit_shares(m: &mut MarketScratch, capacity_weight: f64) {
         },
         |m, s, providers| {
             let row = s * m.providers;
-            let (weights, shares, factor) =
-                (&m.static_weight.data, &mut m.share.data, &m.capacity_factor);
+            let (weights, shares, factor) = (
+                m.static_weight.flat(),
+                m.share.flat_mut(),
+                &m.capacity_factor,
+            );
             let mut sum = 0.0;
             for &v in providers {
                 let w = weights[row + v] * factor[v];
@@ -205,9 +212,9 @@ pub(crate) fn expected_prices(
         |m, group| {
             let np = m.providers;
             let (base, statics, shares) = (
-                &m.base_weight.data,
-                &mut m.static_weight.data,
-                &mut m.share.data,
+                m.base_weight.flat(),
+                m.static_weight.flat_mut(),
+                m.share.flat_mut(),
             );
             let (pay, price, pw, factor) =
                 (&m.pay_factor, &m.price, &m.price_weight, &m.capacity_factor);
@@ -236,9 +243,9 @@ pub(crate) fn expected_prices(
         |m, s, providers| {
             let row = s * m.providers;
             let (base, statics, shares) = (
-                &m.base_weight.data,
-                &mut m.static_weight.data,
-                &mut m.share.data,
+                m.base_weight.flat(),
+                m.static_weight.flat_mut(),
+                m.share.flat_mut(),
             );
             let mut sum = 0.0;
             for &v in providers {
@@ -266,8 +273,8 @@ pub(crate) fn expected_prices(
 pub(crate) fn choice_prices(m: &mut MarketScratch) {
     let np = m.providers;
     for &s in &m.chosen {
-        let row = s * np;
-        let cell = |v: usize| m.share.data[row + v] * m.eff_factor.data[row + v] * m.price[v];
+        let (share, eff) = (m.share.row(SegmentIx(s)), m.eff_factor.row(SegmentIx(s)));
+        let cell = |v: usize| share[v] * eff[v] * m.price[v];
         m.choice_price[s] = match m.contracted(s) {
             Some(providers) => providers.iter().map(|&v| cell(v)).sum(),
             None => (0..np).map(cell).sum(),
@@ -315,7 +322,7 @@ fn step_requests(m: &mut MarketScratch, beta: f64, capacity_weight: f64, hours: 
         m,
         |m, group| {
             let (base, pay, price, pw, factor, money) = (
-                &m.base_weight.data,
+                m.base_weight.flat(),
                 &m.pay_factor,
                 &m.price,
                 &m.price_weight,
@@ -349,7 +356,7 @@ fn step_requests(m: &mut MarketScratch, beta: f64, capacity_weight: f64, hours: 
             }
         },
         |m, s, providers| {
-            let base = &m.base_weight.data[s * np..(s + 1) * np];
+            let base = m.base_weight.row(SegmentIx(s));
             let row = &mut m.lane_rows[..providers.len()];
             let mut sum = 0.0;
             for (w, &v) in row.iter_mut().zip(providers) {
@@ -425,9 +432,9 @@ pub(crate) fn solve(m: &mut MarketScratch, capacity_weight: f64, reoffer_rounds:
     // A segment's providers: its contracted ones, or all. Its other cells are never written.
     let providers = |s: usize| super::providers_of(&columns, &every, s);
     for s in 0..m.segments {
-        let row = s * np;
+        let alloc = m.alloc.row_mut(SegmentIx(s));
         for &v in providers(s) {
-            m.alloc.data[row + v] = 0.0;
+            alloc[v] = 0.0;
         }
     }
     m.spent.fill(0.0);
@@ -444,11 +451,11 @@ pub(crate) fn solve(m: &mut MarketScratch, capacity_weight: f64, reoffer_rounds:
         // providers it may still use.
         m.requests.fill(0.0);
         for &s in &m.chosen {
-            let row = s * np;
+            let share = m.share.row(SegmentIx(s));
             let e = m.pay_factor[s];
             let expected: f64 = providers(s)
                 .iter()
-                .map(|&v| m.share.data[row + v] * e * m.price[v])
+                .map(|&v| share[v] * e * m.price[v])
                 .sum();
             let d = if expected > 0.0 {
                 m.remaining_money[s] / (expected * hours)
@@ -457,21 +464,23 @@ pub(crate) fn solve(m: &mut MarketScratch, capacity_weight: f64, reoffer_rounds:
             };
             m.remaining_demand[s] = d;
             for &v in providers(s) {
-                m.requests[v] += d * m.share.data[row + v];
+                m.requests[v] += d * share[v];
             }
         }
         if round == 0 {
             m.first_requests.copy_from_slice(&m.requests);
             for s in 0..m.segments {
-                let row = s * np;
+                let (first, share) = (
+                    m.first_share.row_mut(SegmentIx(s)),
+                    m.share.row(SegmentIx(s)),
+                );
                 match contracted(s) {
                     Some(providers) => {
                         for &v in providers {
-                            m.first_share.data[row + v] = m.share.data[row + v];
+                            first[v] = share[v];
                         }
                     }
-                    None => m.first_share.data[row..row + np]
-                        .copy_from_slice(&m.share.data[row..row + np]),
+                    None => first.copy_from_slice(share),
                 }
             }
         }
@@ -485,7 +494,7 @@ pub(crate) fn solve(m: &mut MarketScratch, capacity_weight: f64, reoffer_rounds:
             let mut rationed = false;
             for &v in providers(s) {
                 let r = m.requests[v];
-                let share = m.share.get(s, v);
+                let share = m.share.get(SegmentIx(s), ProviderIx(v));
                 if r <= 0.0 || share <= 0.0 {
                     continue;
                 }
@@ -493,7 +502,8 @@ pub(crate) fn solve(m: &mut MarketScratch, capacity_weight: f64, reoffer_rounds:
                 rationed |= fill < 1.0;
                 let a = d * share * fill.min(1.0);
                 if a > 0.0 {
-                    m.alloc.set(s, v, m.alloc.get(s, v) + a);
+                    let cell = (SegmentIx(s), ProviderIx(v));
+                    m.alloc.set(cell.0, cell.1, m.alloc.get(cell.0, cell.1) + a);
                     m.served[v] += a;
                     spent += a * m.pay_factor[s] * m.price[v] * hours;
                 }

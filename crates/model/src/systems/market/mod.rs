@@ -90,22 +90,22 @@ pub struct MarketScratch {
     pub(crate) requests: Vec<f64>,
     /// Demand directed at each provider, and the shares, in the first round (before re-offers).
     pub(crate) first_requests: Vec<f64>,
-    pub(crate) first_share: Grid,
+    pub(crate) first_share: TypedGrid<SegmentIx, ProviderIx>,
     pub(crate) served: Vec<f64>,
-    pub(crate) share: Grid,
-    pub(crate) alloc: Grid,
+    pub(crate) share: TypedGrid<SegmentIx, ProviderIx>,
+    pub(crate) alloc: TypedGrid<SegmentIx, ProviderIx>,
     /// [segment]: what the segment pays per USD of list price, at every provider it may use (1, or
     /// less under a contract: a contracted pool uses only its contracted providers).
     pub(crate) pay_factor: Vec<f64>,
     /// [segment][provider]: its effective price per USD of list price as its choice sees it (what it
     /// pays, times the friction and sanction mark-ups, which weigh in the choice but are not paid).
-    pub(crate) eff_factor: Grid,
+    pub(crate) eff_factor: TypedGrid<SegmentIx, ProviderIx>,
     /// 1 where a policy (ban, closure, full KYC refusal) keeps the segment from the provider.
-    pub(crate) policy_blocked: Grid,
+    pub(crate) policy_blocked: TypedGrid<SegmentIx, ProviderIx>,
     /// The month's price-independent part of the logit weight, `eff_factor^−beta × share let through`
     /// (0 out of reach); times `price^−beta` it is the static weight.
-    pub(crate) base_weight: Grid,
-    pub(crate) static_weight: Grid,
+    pub(crate) base_weight: TypedGrid<SegmentIx, ProviderIx>,
+    pub(crate) static_weight: TypedGrid<SegmentIx, ProviderIx>,
     /// While preparing a segment: its effective-price factor and weight for each supplier bloc.
     pub(crate) bloc_factor: Vec<f64>,
     pub(crate) bloc_weight: Vec<f64>,
@@ -123,13 +123,13 @@ pub struct MarketScratch {
     pub(crate) every_provider: Vec<usize>,
     /// [nation][provider]: the share of the provider's open capacity in regions the nation's labs may
     /// use, this month.
-    pub(crate) reach: Grid,
+    pub(crate) reach: TypedGrid<NationIx, ProviderIx>,
     /// The segments a clearing phase works on ([`clearing::Segments`]), in order.
     pub(crate) chosen: Vec<usize>,
     pub(crate) outcome: Vec<SegmentOutcome>,
     /// What each segment got by supplier bloc, and from sanctioned providers times the sanction's strength.
-    pub(crate) by_bloc: Grid,
-    pub(crate) sanctioned_by_bloc: Grid,
+    pub(crate) by_bloc: TypedGrid<SegmentIx, BlocIx>,
+    pub(crate) sanctioned_by_bloc: TypedGrid<SegmentIx, BlocIx>,
     pub(crate) splits: Vec<LabSplit>,
     /// By pool: every contracted provider is shut by policy this month.
     pub(crate) stuck: Vec<bool>,
@@ -271,26 +271,26 @@ impl MarketScratch {
             logit_sum: vec![0.0; s],
             requests: vec![0.0; providers],
             first_requests: vec![0.0; providers],
-            first_share: Grid::new(s, providers, 0.0),
+            first_share: TypedGrid::new(s, providers, 0.0),
             served: vec![0.0; providers],
-            share: Grid::new(s, providers, 0.0),
-            alloc: Grid::new(s, providers, 0.0),
+            share: TypedGrid::new(s, providers, 0.0),
+            alloc: TypedGrid::new(s, providers, 0.0),
             pay_factor: vec![1.0; s],
-            eff_factor: Grid::new(s, providers, 1.0),
-            policy_blocked: Grid::new(s, providers, 0.0),
-            base_weight: Grid::new(s, providers, 0.0),
-            static_weight: Grid::new(s, providers, 0.0),
+            eff_factor: TypedGrid::new(s, providers, 1.0),
+            policy_blocked: TypedGrid::new(s, providers, 0.0),
+            base_weight: TypedGrid::new(s, providers, 0.0),
+            static_weight: TypedGrid::new(s, providers, 0.0),
             bloc_factor: Vec::with_capacity(blocs),
             bloc_weight: Vec::with_capacity(blocs),
             capacity_factor: vec![0.0; providers],
             lane_rows: vec![0.0; clearing::LANES * providers],
             columns,
             every_provider: (0..providers).collect(),
-            reach: Grid::default(),
+            reach: TypedGrid::default(),
             chosen: Vec::with_capacity(s),
             outcome: vec![SegmentOutcome::default(); s],
-            by_bloc: Grid::new(s, blocs, 0.0),
-            sanctioned_by_bloc: Grid::new(s, blocs, 0.0),
+            by_bloc: TypedGrid::new(s, blocs, 0.0),
+            sanctioned_by_bloc: TypedGrid::new(s, blocs, 0.0),
             splits: Vec::new(),
             stuck: Vec::with_capacity(pools),
             nation_sums: NationSums::new(nations, blocs, providers),
@@ -420,10 +420,10 @@ pub fn market(
     // (kept from month to month: a fresh grid of a thousand nations and providers each month was
     // faulted in anew).
     let mut reach = std::mem::take(&mut m.reach);
-    if reach.data.len() == nn * np {
+    if reach.cells() == nn * np {
         reach.fill(1.0);
     } else {
-        reach = Grid::new(nn, np, 1.0);
+        reach = TypedGrid::new(nn, np, 1.0);
     }
     for (provider, book) in &providers {
         let v = provider.idx;
@@ -436,7 +436,11 @@ pub fn market(
             .sum();
         for (n, (&open, &hosted)) in open_to_foreign.iter().zip(&book.open_by_host).enumerate() {
             let own = if open { 0.0 } else { hosted };
-            reach.set(n, v, ((foreign + own) / book.open_capacity).min(1.0));
+            reach.set(
+                NationIx(n),
+                ProviderIx(v),
+                ((foreign + own) / book.open_capacity).min(1.0),
+            );
         }
     }
 

@@ -13,15 +13,16 @@ fn market(prices: [f64; 2], capacity: [f64; 2], money: [f64; 2]) -> MarketScratc
     m.money.copy_from_slice(&money);
     for s in 0..2 {
         for (v, price) in prices.iter().enumerate() {
-            m.base_weight.set(s, v, 1.0);
-            m.static_weight.set(s, v, price.powf(-2.0));
+            m.base_weight.set(SegmentIx(s), ProviderIx(v), 1.0);
+            m.static_weight
+                .set(SegmentIx(s), ProviderIx(v), price.powf(-2.0));
         }
     }
     m
 }
 
 fn total(m: &MarketScratch, s: usize) -> f64 {
-    m.alloc.row(s).iter().sum()
+    m.alloc.row(SegmentIx(s)).iter().sum()
 }
 
 #[test]
@@ -30,7 +31,11 @@ fn ample_capacity_serves_all_demand_by_logit_shares() {
     let mut m = market([1.0, 2.0], [1e6, 1e6], [120.0, 0.0]);
     clearing::solve(&mut m, 1.0, 3, 1.0);
     assert!((total(&m, 0) - 100.0).abs() < 1e-9);
-    assert!((m.alloc.get(0, 0) / m.alloc.get(0, 1) - 4.0).abs() < 1e-9);
+    assert!(
+        (m.alloc.get(SegmentIx(0), ProviderIx(0)) / m.alloc.get(SegmentIx(0), ProviderIx(1)) - 4.0)
+            .abs()
+            < 1e-9
+    );
     assert_eq!(m.spent[0], 120.0, "served in full: all its money spent");
 }
 
@@ -56,7 +61,8 @@ fn unmet_demand_is_re_offered_to_capacity_left() {
     let run = |rounds| {
         let mut m = market([1.0, 3.0], [50.0, 1000.0], [200.0, 0.0]);
         for v in 0..2 {
-            m.static_weight.set(0, v, m.price[v].powf(-4.0));
+            m.static_weight
+                .set(SegmentIx(0), ProviderIx(v), m.price[v].powf(-4.0));
         }
         clearing::solve(&mut m, 0.0, rounds, 1.0);
         m
@@ -69,7 +75,7 @@ fn unmet_demand_is_re_offered_to_capacity_left() {
         total(&m, 0)
     );
     assert!(
-        (m.alloc.get(0, 0) - 50.0).abs() < 1e-9,
+        (m.alloc.get(SegmentIx(0), ProviderIx(0)) - 50.0).abs() < 1e-9,
         "the cheap provider is full"
     );
     // The 50 H100e of the cheap provider cost 50 USD; the other 150 USD buy 50 at 3 USD.
@@ -81,10 +87,10 @@ fn unmet_demand_is_re_offered_to_capacity_left() {
 fn a_closed_provider_gets_nothing() {
     let mut m = market([1.0, 1.0], [1e6, 1e6], [100.0, 0.0]);
     // Nothing of the segment's demand may go to provider 0, as under a ban.
-    m.static_weight.set(0, 0, 0.0);
+    m.static_weight.set(SegmentIx(0), ProviderIx(0), 0.0);
     clearing::solve(&mut m, 1.0, 3, 1.0);
-    assert_eq!(m.alloc.get(0, 0), 0.0);
-    assert!((m.alloc.get(0, 1) - 100.0).abs() < 1e-9);
+    assert_eq!(m.alloc.get(SegmentIx(0), ProviderIx(0)), 0.0);
+    assert!((m.alloc.get(SegmentIx(0), ProviderIx(1)) - 100.0).abs() < 1e-9);
 }
 
 /// A small market of `segments` segments and `providers` providers with varied money, access, mark-ups
@@ -141,9 +147,12 @@ fn random_market(
             } else {
                 1.0
             };
-            m.eff_factor.set(s, v, f);
-            m.base_weight
-                .set(s, v, if l > 0.0 { f.powf(-p.beta) * l } else { 0.0 });
+            m.eff_factor.set(SegmentIx(s), ProviderIx(v), f);
+            m.base_weight.set(
+                SegmentIx(s),
+                ProviderIx(v),
+                if l > 0.0 { f.powf(-p.beta) * l } else { 0.0 },
+            );
             factor.push(f);
             pay.push(paid);
             leak.push(l);
@@ -251,15 +260,27 @@ fn contracted_segments_read_only_their_providers_and_the_market_is_the_same_to_t
         }
         let bits = |x: &[f64]| x.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
         for (what, a, b) in [
-            ("price", &m.price, &full.price),
-            ("expected price", &m.expected_price, &full.expected_price),
-            ("choice price", &m.choice_price, &full.choice_price),
-            ("demand", &m.demand, &full.demand),
-            ("spent", &m.spent, &full.spent),
-            ("first requests", &m.first_requests, &full.first_requests),
-            ("share", &m.share.data, &full.share.data),
-            ("first share", &m.first_share.data, &full.first_share.data),
-            ("allocation", &m.alloc.data, &full.alloc.data),
+            ("price", m.price.as_slice(), full.price.as_slice()),
+            (
+                "expected price",
+                m.expected_price.as_slice(),
+                full.expected_price.as_slice(),
+            ),
+            (
+                "choice price",
+                m.choice_price.as_slice(),
+                full.choice_price.as_slice(),
+            ),
+            ("demand", m.demand.as_slice(), full.demand.as_slice()),
+            ("spent", m.spent.as_slice(), full.spent.as_slice()),
+            (
+                "first requests",
+                m.first_requests.as_slice(),
+                full.first_requests.as_slice(),
+            ),
+            ("share", m.share.flat(), full.share.flat()),
+            ("first share", m.first_share.flat(), full.first_share.flat()),
+            ("allocation", m.alloc.flat(), full.alloc.flat()),
         ] {
             assert_eq!(bits(a), bits(b), "seed {seed}: {what}");
         }
