@@ -172,6 +172,10 @@ impl<R: Axis, C: Axis> TypedGrid<R, C> {
     pub fn set(&mut self, r: R, c: C, v: f64) {
         self.grid.set(r.at(), c.at(), v);
     }
+    /// Adds `v` to the cell.
+    pub fn add(&mut self, r: R, c: C, v: f64) {
+        self.grid.data[r.at() * self.grid.cols + c.at()] += v;
+    }
     /// Keeps the larger of the current and the new value.
     pub fn raise(&mut self, r: R, c: C, v: f64) {
         self.grid.raise(r.at(), c.at(), v);
@@ -491,8 +495,8 @@ pub struct ChipLedger {
     pub seized: f64,
     /// Smuggled H100e still in service, by the receiving nation's side (retired at 1/lifetime a month).
     pub smuggled_stock_by_bloc: Vec<f64>,
-    /// This month, [nation × bloc]: H100e installed by chip origin bloc (legal and smuggled).
-    pub received: Vec<f64>,
+    /// This month: H100e each nation installed by chip origin bloc (legal and smuggled).
+    pub received: TypedGrid<NationIx, BlocIx>,
     /// This month, [nation]: smuggled H100e delivered.
     pub smuggled_received: Vec<f64>,
     /// H100e received legally by each nation in the current simulation year (import caps).

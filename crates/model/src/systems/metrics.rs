@@ -534,7 +534,7 @@ fn record_nations(
             supplied_share_: &supplied,
             price_paid: share(c.spend, c.cloud * p.hours_per_month),
             price_index: c.price_index,
-            received_h100e_: &ledger.received[nation.idx * k..(nation.idx + 1) * k],
+            received_h100e_: ledger.received.row(NationIx(nation.idx)),
             smuggled_received_h100e: ledger.smuggled_received[nation.idx],
             budget_busd: c.budget / 1e9,
             spend_busd: labs.spend[nation.idx] / 1e9,

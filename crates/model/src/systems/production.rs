@@ -43,7 +43,7 @@ pub fn install(world: &mut World, setup: &super::Setup) {
         indigenous_new_by_bloc: vec![0.0; k],
         smuggled_stock_by_bloc: vec![0.0; k],
         received_this_year: vec![0.0; n],
-        received: vec![0.0; n * k],
+        received: TypedGrid::new(n, k, 0.0),
         smuggled_received: vec![0.0; n],
         memory_stock: crate::world::sorted_by_id(&setup.scenario.input, |x| &x.id)
             .iter()

@@ -22,8 +22,8 @@ pub(crate) struct SegmentFacts<'a> {
     pub(crate) index: &'a WorldIndex,
     pub(crate) compliance: &'a [f64],
     pub(crate) bloc: &'a [usize],
-    /// Alignment weights, [nation × bloc].
-    pub(crate) weights: &'a [f64],
+    /// Each nation's alignment weights over the blocs.
+    pub(crate) weights: &'a TypedGrid<NationIx, BlocIx>,
     /// [nation][provider]: share of the provider's open capacity in regions the nation's labs may use.
     pub(crate) reach: &'a TypedGrid<NationIx, ProviderIx>,
 }
@@ -37,8 +37,7 @@ impl SegmentFacts<'_> {
         let large = s % 2 == 1;
         let n = self.index.pool_nation[pool];
         let contracts = self.index.pool_contracts[pool].as_ref();
-        let k = m.blocs;
-        let weights = &self.weights[n * k..(n + 1) * k];
+        let weights = self.weights.row(NationIx(n));
         let pay = if contracts.is_some() {
             1.0 - p.contract_discount
         } else {

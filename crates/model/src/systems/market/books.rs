@@ -79,7 +79,6 @@ pub(crate) fn summarize_segments(
 #[inline(never)]
 pub(crate) fn serve_labs(m: &mut MarketScratch, index: &WorldIndex, labs: &mut Labs) {
     let np = m.providers;
-    let k = m.blocs;
     let sums = &mut m.nation_sums;
     let splits = &m.splits;
     let mut i = 0;
@@ -123,8 +122,9 @@ pub(crate) fn serve_labs(m: &mut MarketScratch, index: &WorldIndex, labs: &mut L
         sums.unmet[lab.nation] += unmet;
         sums.unspent[lab.nation] += unspent;
         if split.own_used > 0.0 {
-            let n = lab.nation;
-            for (sum, origin) in sums.by_bloc[n * k..(n + 1) * k]
+            for (sum, origin) in sums
+                .by_bloc
+                .row_mut(NationIx(lab.nation))
                 .iter_mut()
                 .zip(&capacity.by_origin)
             {
@@ -171,7 +171,6 @@ pub(crate) fn book_nations(
     p: &Parameters,
     nations: &mut Query<(&Nation, &Alignment, &mut NationCompute)>,
 ) {
-    let np = m.providers;
     let k = m.blocs;
     let norm = price_index_norm(&m.capacity, p.capacity_weight);
     for s in 0..m.segments {
@@ -191,10 +190,12 @@ pub(crate) fn book_nations(
         sums.spend[n] += m.outcome[s].spend;
         let segment = SegmentIx(s);
         for kk in 0..k {
-            sums.by_bloc[n * k + kk] += m.by_bloc.get(segment, BlocIx(kk));
-            sums.sanctioned[n * k + kk] += m.sanctioned_by_bloc.get(segment, BlocIx(kk));
+            let (nation, bloc) = (NationIx(n), BlocIx(kk));
+            sums.by_bloc.add(nation, bloc, m.by_bloc.get(segment, bloc));
+            sums.sanctioned
+                .add(nation, bloc, m.sanctioned_by_bloc.get(segment, bloc));
         }
-        let by_provider = &mut sums.by_provider[n * np..(n + 1) * np];
+        let by_provider = sums.by_provider.row_mut(NationIx(n));
         match contract {
             Some(providers) => {
                 for &v in providers {
@@ -214,7 +215,7 @@ pub(crate) fn book_nations(
         let compute = sums.own[n] + sums.cloud[n];
         nc.own_cluster = sums.own[n];
         nc.by_provider
-            .copy_from_slice(&sums.by_provider[n * np..(n + 1) * np]);
+            .copy_from_slice(sums.by_provider.row(NationIx(n)));
         nc.compute = compute;
         nc.demand = sums.demand[n];
         nc.unmet = sums.unmet[n];
@@ -227,10 +228,9 @@ pub(crate) fn book_nations(
         } else {
             0.0
         };
-        nc.by_bloc
-            .copy_from_slice(&sums.by_bloc[n * k..(n + 1) * k]);
+        nc.by_bloc.copy_from_slice(sums.by_bloc.row(NationIx(n)));
         nc.sanctioned_by_bloc
-            .copy_from_slice(&sums.sanctioned[n * k..(n + 1) * k]);
+            .copy_from_slice(sums.sanctioned.row(NationIx(n)));
     }
 }
 

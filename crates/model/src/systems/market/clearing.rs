@@ -502,8 +502,7 @@ pub(crate) fn solve(m: &mut MarketScratch, capacity_weight: f64, reoffer_rounds:
                 rationed |= fill < 1.0;
                 let a = d * share * fill.min(1.0);
                 if a > 0.0 {
-                    let cell = (SegmentIx(s), ProviderIx(v));
-                    m.alloc.set(cell.0, cell.1, m.alloc.get(cell.0, cell.1) + a);
+                    m.alloc.add(SegmentIx(s), ProviderIx(v), a);
                     m.served[v] += a;
                     spent += a * m.pay_factor[s] * m.price[v] * hours;
                 }

@@ -167,11 +167,9 @@ pub(crate) struct NationSums {
     /// USD its labs spent on cloud compute, and left unspent.
     pub(crate) spend: Vec<f64>,
     pub(crate) unspent: Vec<f64>,
-    /// [nation × bloc]
-    pub(crate) by_bloc: Vec<f64>,
-    pub(crate) sanctioned: Vec<f64>,
-    /// [nation × provider]
-    pub(crate) by_provider: Vec<f64>,
+    pub(crate) by_bloc: TypedGrid<NationIx, BlocIx>,
+    pub(crate) sanctioned: TypedGrid<NationIx, BlocIx>,
+    pub(crate) by_provider: TypedGrid<NationIx, ProviderIx>,
     /// Cloud money of its segments whose choice had a provider open, and that money times their price
     /// index.
     pub(crate) indexed_money: Vec<f64>,
@@ -187,9 +185,9 @@ impl NationSums {
             cloud: vec![0.0; nations],
             spend: vec![0.0; nations],
             unspent: vec![0.0; nations],
-            by_bloc: vec![0.0; nations * blocs],
-            sanctioned: vec![0.0; nations * blocs],
-            by_provider: vec![0.0; nations * providers],
+            by_bloc: TypedGrid::new(nations, blocs, 0.0),
+            sanctioned: TypedGrid::new(nations, blocs, 0.0),
+            by_provider: TypedGrid::new(nations, providers, 0.0),
             indexed_money: vec![0.0; nations],
             price_index: vec![0.0; nations],
         }
@@ -203,14 +201,14 @@ impl NationSums {
             &mut self.cloud,
             &mut self.spend,
             &mut self.unspent,
-            &mut self.by_bloc,
-            &mut self.sanctioned,
-            &mut self.by_provider,
             &mut self.indexed_money,
             &mut self.price_index,
         ] {
             v.fill(0.0);
         }
+        self.by_bloc.fill(0.0);
+        self.sanctioned.fill(0.0);
+        self.by_provider.fill(0.0);
     }
 }
 
@@ -410,10 +408,12 @@ pub fn market(
     // Alignment weights, [nation × bloc], and which nations' regions serve foreign labs.
     let k = m.blocs;
     let nn = index.nation_ids.len();
-    let mut weights = vec![0.0; nn * k];
+    let mut weights = TypedGrid::new(nn, k, 0.0);
     let mut open_to_foreign = vec![true; nn];
     for (nation, alignment, _) in &nations {
-        weights[nation.idx * k..(nation.idx + 1) * k].copy_from_slice(&alignment.weights);
+        weights
+            .row_mut(NationIx(nation.idx))
+            .copy_from_slice(&alignment.weights);
         open_to_foreign[nation.idx] = nation.open_to_foreign_users;
     }
     // [nation][provider]: the share of the provider's open capacity in regions the nation's labs may use

@@ -212,7 +212,7 @@ pub fn trade(
         &mut ledger,
         (&mut rngs, &mut log),
     );
-    smuggling::deliver(installing, &delivered, k);
+    smuggling::deliver(installing, &delivered);
     market.smuggling_margin = delivered.margin;
     market.smuggling = installing.iter().map(|b| b.smuggling).sum();
     book_installed(installing, &mut ledger, &mut market, sides, p);
@@ -416,7 +416,6 @@ fn book_installed(
     sides: &[Option<usize>],
     p: &Parameters,
 ) {
-    let k = market.markup.len();
     let retire = 1.0 / p.lifetime_months as f64;
     for stock in ledger.smuggled_stock_by_bloc.iter_mut() {
         *stock *= 1.0 - retire;
@@ -429,7 +428,7 @@ fn book_installed(
         market.installed += total;
         market.installed_value += b.chips + b.smuggling;
         for (origin, &h) in b.bought.iter().enumerate() {
-            ledger.received[b.nation * k + origin] += h;
+            ledger.received.add(NationIx(b.nation), BlocIx(origin), h);
         }
         ledger.smuggled_received[b.nation] += b.smuggled;
         if let Some(side) = sides[b.nation] {

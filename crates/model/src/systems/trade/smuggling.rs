@@ -83,8 +83,8 @@ pub(crate) struct Shipment<'a> {
 
 /// What the smugglers delivered and kept.
 pub(crate) struct Delivered {
-    /// [nation × origin bloc]: H100e delivered.
-    pub h100e: Vec<f64>,
+    /// H100e delivered to each nation, by origin bloc.
+    pub h100e: TypedGrid<NationIx, BlocIx>,
     /// Per nation: USD the smugglers could not spend, owed back to the payers.
     pub refund: Vec<f64>,
     /// USD the smugglers kept: their premium on what they bought.
@@ -104,7 +104,7 @@ pub(crate) fn ship(
     let Shipment { routes, classes, t } = *shipment;
     let origin_of = |c: usize| classes.iter().find(|x| x.idx == c).map_or(0, |x| x.origin);
     let mut out = Delivered {
-        h100e: vec![0.0; nn * k],
+        h100e: TypedGrid::new(nn, k, 0.0),
         refund: vec![0.0; nn],
         margin: 0.0,
     };
@@ -133,7 +133,8 @@ pub(crate) fn ship(
             ledger.seized += seized * h;
             ledger.seized_cum += seized * h;
             ledger.smuggled += delivered;
-            out.h100e[target * k + origin_of(c)] += delivered;
+            out.h100e
+                .add(NationIx(target), BlocIx(origin_of(c)), delivered);
             if seized > 0.0
                 && let Some(event) = log.record(t, EventKind::Seizure, &routes[route].id)
             {
@@ -148,7 +149,7 @@ pub(crate) fn ship(
 
 /// What got through reaches the buyers of each nation who paid smugglers, pro rata to their payments;
 /// what smugglers could not spend goes back to them the same way (too late to spend this month).
-pub(crate) fn deliver(installers: &mut [Buyer], delivered: &Delivered, k: usize) {
+pub(crate) fn deliver(installers: &mut [Buyer], delivered: &Delivered) {
     let nn = delivered.refund.len();
     let mut paid = vec![0.0; nn];
     for b in installers.iter() {
@@ -160,7 +161,7 @@ pub(crate) fn deliver(installers: &mut [Buyer], delivered: &Delivered, k: usize)
             continue;
         }
         let share = b.smuggling / paid[n];
-        for (origin, &h) in delivered.h100e[n * k..(n + 1) * k].iter().enumerate() {
+        for (origin, &h) in delivered.h100e.row(NationIx(n)).iter().enumerate() {
             b.bought[origin] += h * share;
             b.smuggled += h * share;
         }
