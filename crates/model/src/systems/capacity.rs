@@ -7,7 +7,7 @@
 //! ([`super::power::order`]).
 
 use crate::components::*;
-use crate::resources::{NationIx, ProviderIx};
+use crate::resources::{NationIx, ProviderIx, TypedGrid};
 use bevy_ecs::prelude::*;
 
 /// Installs the capacity submodel: its system (each region's capacity is its own state).
@@ -93,7 +93,7 @@ pub fn capacity(
     let mut frozen = vec![0.0; open.len()];
     let mut frozen_regions = vec![0u32; open.len()];
     let nn = nations.iter().len();
-    let mut by_host = vec![0.0; open.len() * nn];
+    let mut by_host: TypedGrid<ProviderIx, NationIx> = TypedGrid::new(open.len(), nn, 0.0);
     let mut drawn = vec![0.0; nn];
     let mut electricity = vec![0.0; nn];
     for (nation, _) in nations.iter() {
@@ -114,7 +114,11 @@ pub fn capacity(
             frozen_regions[region.provider] += 1;
         } else {
             open[region.provider] += capacity.total;
-            by_host[region.provider * nn + region.host] += capacity.total;
+            by_host.add(
+                ProviderIx(region.provider),
+                NationIx(region.host),
+                capacity.total,
+            );
             sums.capital += capacity.capital;
             sums.watts += capacity.watts;
             sums.electricity += capacity.watts * electricity[region.host];
@@ -144,7 +148,7 @@ pub fn capacity(
         book.frozen_capacity = frozen[provider.idx];
         book.frozen_regions = frozen_regions[provider.idx];
         book.open_by_host
-            .copy_from_slice(&by_host[provider.idx * nn..(provider.idx + 1) * nn]);
+            .copy_from_slice(by_host.row(ProviderIx(provider.idx)));
     }
     let drawn_gw: Vec<f64> = drawn.iter().map(|w| w / 1e9).collect();
     super::power::order(&mut nations, &drawn_gw, p);
