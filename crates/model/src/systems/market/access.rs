@@ -24,7 +24,7 @@ pub(crate) struct SegmentFacts<'a> {
     pub(crate) bloc: &'a [usize],
     /// Each nation's alignment weights over the blocs.
     pub(crate) weights: &'a TypedGrid<NationIx, BlocIx>,
-    /// [nation][provider]: share of the provider's open capacity in regions the nation's labs may use.
+    /// The share of each provider's open capacity in regions each nation's labs may use.
     pub(crate) reach: &'a TypedGrid<NationIx, ProviderIx>,
 }
 
@@ -61,6 +61,7 @@ impl SegmentFacts<'_> {
         let (blocked_grid, eff_grid, base_grid) =
             (&mut m.policy_blocked, &mut m.eff_factor, &mut m.base_weight);
         let (bloc_factor, bloc_weight) = (&m.bloc_factor, &m.bloc_weight);
+        let segment = SegmentIx(s);
         let mut provider = |v: usize| {
             let (leak, blocked) = equations::access(
                 contracts.is_none_or(|c| c[v]),
@@ -68,8 +69,8 @@ impl SegmentFacts<'_> {
                 if large { kyc[v] } else { 0.0 },
                 self.compliance[v],
             );
-            let cell = (SegmentIx(s), ProviderIx(v));
-            blocked_grid.set(cell.0, cell.1, if blocked { 1.0 } else { 0.0 });
+            let cloud = ProviderIx(v);
+            blocked_grid.set(segment, cloud, if blocked { 1.0 } else { 0.0 });
             let b = self.bloc[v];
             let premium = p.sanction_premium * sanction[v];
             let (factor, weight) = if premium == 0.0 {
@@ -84,16 +85,16 @@ impl SegmentFacts<'_> {
                 (factor, factor.powf(-p.beta))
             };
             // Labs see only the capacity in regions open to them (the logit's capacity term).
-            let reach = self.reach.get(NationIx(n), cell.1);
+            let reach = self.reach.get(NationIx(n), cloud);
             let reach_weight = if reach >= 1.0 {
                 1.0
             } else {
                 super::clearing::pow_weight(reach, p.capacity_weight)
             };
-            eff_grid.set(cell.0, cell.1, factor);
+            eff_grid.set(segment, cloud, factor);
             base_grid.set(
-                cell.0,
-                cell.1,
+                segment,
+                cloud,
                 if leak <= 0.0 {
                     0.0
                 } else {

@@ -97,8 +97,9 @@ pub struct MarketScratch {
     /// [segment]: what the segment pays per USD of list price, at every provider it may use (1, or
     /// less under a contract: a contracted pool uses only its contracted providers).
     pub(crate) pay_factor: Vec<f64>,
-    /// [segment][provider]: its effective price per USD of list price as its choice sees it (what it
-    /// pays, times the friction and sanction mark-ups, which weigh in the choice but are not paid).
+    /// Each segment's effective price per USD of list price at each provider, as its choice sees it
+    /// (what it pays, times the friction and sanction mark-ups, which weigh in the choice but are not
+    /// paid).
     pub(crate) eff_factor: TypedGrid<SegmentIx, ProviderIx>,
     /// 1 where a policy (ban, closure, full KYC refusal) keeps the segment from the provider.
     pub(crate) policy_blocked: TypedGrid<SegmentIx, ProviderIx>,
@@ -121,8 +122,7 @@ pub struct MarketScratch {
     pub(crate) columns: Vec<Option<Vec<usize>>>,
     /// Every provider, in order: the providers of a segment without contracts ([`providers_of`]).
     pub(crate) every_provider: Vec<usize>,
-    /// [nation][provider]: the share of the provider's open capacity in regions the nation's labs may
-    /// use, this month.
+    /// The share of each provider's open capacity in regions each nation's labs may use, this month.
     pub(crate) reach: TypedGrid<NationIx, ProviderIx>,
     /// The segments a clearing phase works on ([`clearing::Segments`]), in order.
     pub(crate) chosen: Vec<usize>,
@@ -416,9 +416,8 @@ pub fn market(
             .copy_from_slice(&alignment.weights);
         open_to_foreign[nation.idx] = nation.open_to_foreign_users;
     }
-    // [nation][provider]: the share of the provider's open capacity in regions the nation's labs may use
-    // (kept from month to month: a fresh grid of a thousand nations and providers each month was
-    // faulted in anew).
+    // The share of each provider's open capacity in regions each nation's labs may use (kept from month
+    // to month: a fresh grid of a thousand nations and providers each month was faulted in anew).
     let mut reach = std::mem::take(&mut m.reach);
     if reach.cells() == nn * np {
         reach.fill(1.0);
