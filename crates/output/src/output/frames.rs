@@ -12,6 +12,7 @@ use crate::simulation::Recorded;
 use crate::tables::{Column as Stored, KeyColumn, LabIds, LabSample, Table, Words};
 use polars::prelude::*;
 use polars_arrow::array::{Array, BooleanArray, DictionaryArray, PrimitiveArray, Utf8ViewArray};
+use polars_arrow::bitmap::Bitmap;
 use polars_arrow::datatypes::IntegerType;
 
 /// Rows of a table as Arrow arrays, one per column in schema order. String columns are dictionary
@@ -46,6 +47,35 @@ fn dictionary(words: &Words, codes: Vec<u32>) -> PolarsResult<ArrayRef> {
     }?))
 }
 
+/// Bytes of 0 or 1 packed eight to a byte, the first in the lowest bit (Arrow's order). Eight bytes
+/// read as one little-endian word and multiplied by `0x0102040810204080` put byte `i`'s bit at bit
+/// `56 + i`, with every other product term below bit 56 or above bit 63 and no carry between them: one
+/// multiplication a byte of output. (polars' comparison kernel, which this replaces, packed bit by bit:
+/// 1.4 % of a 1 M-lab run in full detail.)
+fn pack_bits(bytes: &[u8]) -> Vec<u8> {
+    debug_assert!(
+        bytes.iter().all(|&b| b <= 1),
+        "a boolean column holds 0 or 1"
+    );
+    const GATHER: u64 = 0x0102_0408_1020_4080;
+    let chunks = bytes.chunks_exact(8);
+    let rest = chunks.remainder();
+    let mut packed: Vec<u8> = chunks
+        .map(|chunk| {
+            let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+            (word.wrapping_mul(GATHER) >> 56) as u8
+        })
+        .collect();
+    if !rest.is_empty() {
+        packed.push(
+            rest.iter()
+                .enumerate()
+                .fold(0, |acc, (i, &b)| acc | (b << i)),
+        );
+    }
+    packed
+}
+
 /// The polars type of a recorded column.
 fn dtype(column: &Stored) -> DataType {
     match column {
@@ -61,12 +91,14 @@ fn array(column: Stored) -> PolarsResult<ArrayRef> {
     Ok(match column {
         Stored::F64(x) => PrimitiveArray::from_vec(x).boxed(),
         Stored::U32(x) => PrimitiveArray::from_vec(x).boxed(),
-        // polars packs bits from bytes with its vectorised comparison kernel, several times faster
-        // than from a Vec<bool>.
         Stored::Bool(x) => {
-            let bits = UInt8Chunked::from_vec(PlSmallStr::EMPTY, x).equal(1);
-            let array: &BooleanArray = bits.downcast_iter().next().expect("one chunk");
-            array.clone().boxed()
+            let len = x.len();
+            BooleanArray::new(
+                ArrowDataType::Boolean,
+                Bitmap::from_u8_vec(pack_bits(&x), len),
+                None,
+            )
+            .boxed()
         }
         Stored::Dict(words, codes) => dictionary(&words, codes)?,
         Stored::Text(x) => Utf8ViewArray::from_slice_values(&x).boxed(),
@@ -485,5 +517,32 @@ mod tests {
         assert_eq!(side, ["w0", "w1"].repeat(5));
         let b = f64s(&all, "share_b");
         assert_eq!(b, expected.iter().map(|x| -x).collect::<Vec<_>>());
+    }
+
+    /// Every byte of eight 0/1 values, and every length of tail, packs as the rule says: value `i` at
+    /// bit `i % 8` of byte `i / 8`.
+    #[test]
+    fn booleans_pack_eight_to_a_byte_lowest_bit_first() {
+        let naive = |bytes: &[u8]| -> Vec<u8> {
+            let mut out = vec![0u8; bytes.len().div_ceil(8)];
+            for (i, &b) in bytes.iter().enumerate() {
+                out[i / 8] |= b << (i % 8);
+            }
+            out
+        };
+        for pattern in 0u32..256 {
+            let bytes: Vec<u8> = (0..8).map(|i| ((pattern >> i) & 1) as u8).collect();
+            assert_eq!(super::pack_bits(&bytes), [pattern as u8], "{bytes:?}");
+        }
+        let long: Vec<u8> = (0..1000u32)
+            .map(|i| u8::from(i % 3 == 0 || i % 7 == 1))
+            .collect();
+        for len in 0..long.len() {
+            assert_eq!(
+                super::pack_bits(&long[..len]),
+                naive(&long[..len]),
+                "length {len}"
+            );
+        }
     }
 }
