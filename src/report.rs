@@ -799,13 +799,13 @@ fn events_section(h: &mut String, data: &RunData) -> Result<()> {
     if events.is_empty() {
         let _ = writeln!(
             h,
-            "<p>No policy was switched on, no ban imposed and no trigger fired.</p>"
+            "<p>No policy was switched on or off, no ban imposed and no trigger fired.</p>"
         );
         return Ok(());
     }
     let _ = writeln!(
         h,
-        "<p>Policies switched on, cloud bans and triggers fired, in order ({} in all{}).</p>\n\
+        "<p>Policies switched on and off, cloud bans and triggers fired, in order ({} in all{}).</p>\n\
          <table class=\"events\">\n<thead><tr><th>Month</th><th>Event</th><th>Detail</th></tr></thead>\n<tbody>",
         events.len(),
         if events.len() > MAX_EVENTS {

@@ -12,6 +12,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 pub(crate) enum Swatch {
     Line,
     Dot,
+    /// An open circle: the end of what a dot begins (a policy switched off).
+    Ring,
     Triangle,
     Cross,
     /// A filled box: bars and bands.
@@ -109,6 +111,9 @@ where
                     ))?,
                 },
                 Swatch::Dot => area.draw(&Circle::new((x + swatch_w / 2, y), 8, c.filled()))?,
+                Swatch::Ring => {
+                    area.draw(&Circle::new((x + swatch_w / 2, y), 7, c.stroke_width(3)))?
+                }
                 Swatch::Triangle => {
                     area.draw(&TriangleMarker::new((x + swatch_w / 2, y), 10, c.filled()))?
                 }

@@ -1,5 +1,5 @@
-//! Stranded labs over time, with the policy events of the run (policies switched on, cloud bans,
-//! triggers fired) marked on the same time axis.
+//! Stranded labs over time, with the policy events of the run (policies switched on and off, cloud
+//! bans, triggers fired) marked on the same time axis.
 
 use super::axes::{Axes, Ticked, X_DESC, draw_line, fmt_count, month_label, time_axis, time_panel};
 use super::legend::{LegendItem, Swatch, legend};
@@ -15,15 +15,17 @@ use std::collections::BTreeMap;
 const Y_DESC: &str = "Stranded labs";
 
 /// The policy events the charts mark and the report lists: (kind in `events.parquet`, name for readers).
-pub const EVENT_KINDS: [(&str, &str); 3] = [
+pub const EVENT_KINDS: [(&str, &str); 4] = [
     (EventKind::PolicyOn.as_str(), "Policy switched on"),
+    (EventKind::PolicyOff.as_str(), "Policy switched off"),
     (EventKind::Ban.as_str(), "Cloud ban"),
     (EventKind::TriggerFired.as_str(), "Trigger fired"),
 ];
 
 /// How each of [`EVENT_KINDS`] is drawn, in its order.
-const LOOK: [(RGBColor, Swatch); 3] = [
+const LOOK: [(RGBColor, Swatch); 4] = [
     (palette::BLUISH_GREEN, Swatch::Dot),
+    (palette::BLUISH_GREEN, Swatch::Ring),
     (palette::VERMILLION, Swatch::Triangle),
     (palette::ORANGE, Swatch::Cross),
 ];
@@ -111,7 +113,10 @@ impl ChartSpec for StrandedLabs {
 
         // The event lane: one row per kind, labelled on the y axis.
         let span = months.end - months.start;
-        let y_axis = Ticked::new(-0.6..kinds.len() as f64 - 0.4, vec![0.0, 1.0, 2.0]);
+        let y_axis = Ticked::new(
+            -0.6..kinds.len() as f64 - 0.4,
+            (0..kinds.len()).map(|i| i as f64).collect(),
+        );
         let mut lane_chart = ChartBuilder::on(&lane)
             .margin_left(16)
             .margin_right(40)
@@ -145,6 +150,11 @@ impl ChartSpec for StrandedLabs {
             match swatch {
                 Swatch::Triangle => lane_chart
                     .draw_series(std::iter::once(TriangleMarker::new(at, 9, color.filled())))?,
+                Swatch::Ring => lane_chart.draw_series(std::iter::once(Circle::new(
+                    at,
+                    6,
+                    color.stroke_width(3),
+                )))?,
                 Swatch::Cross => lane_chart.draw_series(std::iter::once(Cross::new(
                     at,
                     7,
@@ -171,7 +181,8 @@ impl RunChartSpec for StrandedLabs {
         "A lab is stranded when the clouds it relies on are closed to it and it cannot get compute \
          elsewhere: it is frozen out as collateral damage of a ban. The black line counts stranded \
          labs each month. The strip below marks the policy events of the scenario on the same time \
-         axis: green dots where a policy is switched on, orange crosses where an automatic trigger \
+         axis: green dots where a policy is switched on and green rings where one is switched off (at \
+         its end date), orange crosses where an automatic trigger \
          fires (for example a ban after a theft accusation), red-orange triangles where a cloud ban \
          takes effect; a number beside a mark counts several events in the same month. Policies \
          and bans already in force when the run starts are the world it starts in and are not marked. Faint \
@@ -183,7 +194,7 @@ impl RunChartSpec for StrandedLabs {
 }
 
 /// The kinds with their names and looks.
-fn event_looks() -> [(&'static str, &'static str, RGBColor, Swatch); 3] {
+fn event_looks() -> [(&'static str, &'static str, RGBColor, Swatch); 4] {
     std::array::from_fn(|i| (EVENT_KINDS[i].0, EVENT_KINDS[i].1, LOOK[i].0, LOOK[i].1))
 }
 
@@ -191,6 +202,7 @@ fn event_looks() -> [(&'static str, &'static str, RGBColor, Swatch); 3] {
 fn short(kind: &str) -> &'static str {
     match EventKind::parse(kind) {
         Some(EventKind::PolicyOn) => "policy on",
+        Some(EventKind::PolicyOff) => "policy off",
         Some(EventKind::Ban) => "ban",
         _ => "trigger",
     }
