@@ -85,6 +85,12 @@ impl Grid {
     pub fn row(&self, r: usize) -> &[f64] {
         &self.data[r * self.cols..(r + 1) * self.cols]
     }
+    pub fn row_mut(&mut self, r: usize) -> &mut [f64] {
+        &mut self.data[r * self.cols..(r + 1) * self.cols]
+    }
+    pub fn add(&mut self, r: usize, c: usize, v: f64) {
+        self.data[r * self.cols + c] += v;
+    }
 }
 
 /// The kinds of index a rule's grid is read by. A grid over (rows, columns) takes only its own kinds, so
@@ -174,7 +180,7 @@ impl<R: Axis, C: Axis> TypedGrid<R, C> {
     }
     /// Adds `v` to the cell.
     pub fn add(&mut self, r: R, c: C, v: f64) {
-        self.grid.data[r.at() * self.grid.cols + c.at()] += v;
+        self.grid.add(r.at(), c.at(), v);
     }
     /// Keeps the larger of the current and the new value.
     pub fn raise(&mut self, r: R, c: C, v: f64) {
@@ -200,8 +206,7 @@ impl<R: Axis, C: Axis> TypedGrid<R, C> {
         self.grid.row(r.at())
     }
     pub fn row_mut(&mut self, r: R) -> &mut [f64] {
-        let cols = self.grid.cols;
-        &mut self.grid.data[r.at() * cols..(r.at() + 1) * cols]
+        self.grid.row_mut(r.at())
     }
     /// Every cell, row by row: for kernels that walk several rows at once by offset (the market's
     /// clearing lanes), where an index per cell would hide the arithmetic from the compiler.

@@ -171,7 +171,6 @@ pub(crate) fn book_nations(
     p: &Parameters,
     nations: &mut Query<(&Nation, &Alignment, &mut NationCompute)>,
 ) {
-    let k = m.blocs;
     let norm = price_index_norm(&m.capacity, p.capacity_weight);
     for s in 0..m.segments {
         let n = index.pool_nation[s / 2];
@@ -188,13 +187,13 @@ pub(crate) fn book_nations(
         }
         sums.cloud[n] += m.outcome[s].got;
         sums.spend[n] += m.outcome[s].spend;
-        let segment = SegmentIx(s);
-        for kk in 0..k {
-            let (nation, bloc) = (NationIx(n), BlocIx(kk));
-            sums.by_bloc.add(nation, bloc, m.by_bloc.get(segment, bloc));
-            sums.sanctioned
-                .add(nation, bloc, m.sanctioned_by_bloc.get(segment, bloc));
-        }
+        let (segment, nation) = (SegmentIx(s), NationIx(n));
+        let add = |sum: &mut [f64], got: &[f64]| sum.iter_mut().zip(got).for_each(|(a, b)| *a += b);
+        add(sums.by_bloc.row_mut(nation), m.by_bloc.row(segment));
+        add(
+            sums.sanctioned.row_mut(nation),
+            m.sanctioned_by_bloc.row(segment),
+        );
         let by_provider = sums.by_provider.row_mut(NationIx(n));
         match contract {
             Some(providers) => {
