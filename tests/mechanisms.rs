@@ -348,14 +348,22 @@ fn scarce_hbm_and_packaging_hold_back_chip_output() {
         -0.05 * base,
         |o| over(o, "chip_production_h100e_west", 12, 36),
     );
+    // Packaging decided now is used `packaging_lead_months` (12) later, so a cap on its growth from 2025
+    // binds from 2026 and most in 2027–28.
+    let base = over(
+        &summary(&scenario("", 48, &[]), 1),
+        "chip_production_h100e_west",
+        24,
+        48,
+    );
     paired(
-        "Western chips 2026–27 with packaging growing 30 % a year at most",
+        "Western chips 2027–28 with packaging growing 30 % a year at most",
         ("", &["parameters.packaging_growth_max=0.3"]),
         ("", &[]),
-        36,
+        48,
         // Western output follows what sells: packaging binds only where demand outgrows it.
         -0.01 * base,
-        |o| over(o, "chip_production_h100e_west", 12, 36),
+        |o| over(o, "chip_production_h100e_west", 24, 48),
     );
 }
 
@@ -375,6 +383,40 @@ fn price_performance_drives_the_stock() {
         -0.2 * base,
         |o| over(o, "installed_h100e", 60, 72),
     );
+}
+
+#[test]
+fn blocked_money_held_back_is_left_unspent_in_china() {
+    // ODD §7.4, *Held back*: buyers move only `blocked_substitution` of the blocked money smugglers did not
+    // take to the chips open to them in the month; the rest is unspent. Against moving all of it (1), the
+    // shipped 0.7 leaves China + Hong Kong at least 1 point more of their money unspent over 2025.
+    let unspent_share = |o: &Outputs| {
+        let cn = ["CN", "HK"];
+        nations_over(o, &cn, "unspent_busd", 0, 12)
+            / (nations_over(o, &cn, "budget_busd", 0, 12) / 12.0)
+    };
+    paired(
+        "China + Hong Kong's money unspent in 2025, blocked money held back",
+        ("", &[]),
+        ("", &["parameters.blocked_substitution=1"]),
+        12,
+        0.01,
+        unspent_share,
+    );
+    // With no blocked money (no chip controls) nothing is held back: the parameter changes nothing.
+    let off = ["policy.us-chip-controls.strength=0"];
+    let all = [
+        "policy.us-chip-controls.strength=0",
+        "parameters.blocked_substitution=1",
+    ];
+    let same = with_and_without(
+        &scenario("", 12, &off),
+        &scenario("", 12, &all),
+        &SEEDS,
+        Detail::Summary,
+        |a, b, _| unspent_share(a) - unspent_share(b),
+    );
+    assert!(same.iter().all(|&d| d == 0.0), "{same:?}");
 }
 
 #[test]

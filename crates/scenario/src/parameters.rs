@@ -149,6 +149,10 @@ parameters! {
     /// Pull of a cleared chip market's mark-up back toward normal margins (1): the exponent of `m^−ρ` in
     /// its monthly step (0.05: most of the way back in about two years).
     chip_markup_reversion: f64 = 0.05, ["per month"], 0.0..=1.0;
+    /// Share of a buyer's blocked money, less what it paid smugglers, that it spends on the classes open
+    /// to it in the same month; the rest is left unspent (a lab that wanted a controlled accelerator does
+    /// not switch its whole order at once: new software stack, qualification, allocation).
+    blocked_substitution: f64 = 0.7, ["share"], 0.0..=1.0;
     /// Dispersion (sigma of the log) of smuggled volumes around their mean.
     smuggling_sigma: f64 = 0.6, ["1"], 0.0..=3.0;
     /// Smugglers' margin: blocked buyers pay them `1 + premium` times the market price of what they

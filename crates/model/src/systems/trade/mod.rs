@@ -8,7 +8,8 @@
 //! - each nation's buyers may install only what its power has room for; beyond it their money is kept;
 //! - buyers choose among the classes they may buy by price ([`sale`]); the money their first split puts
 //!   on classes controls close to them is their blocked money;
-//! - blocked buyers pay smugglers out of their own money ([`smuggling`]), who buy in the routes' nations;
+//! - blocked buyers pay smugglers out of their own money ([`smuggling`]), who buy in the routes' nations,
+//!   and hold back `1 − blocked_substitution` of the rest of their blocked money (left unspent);
 //! - import caps bound what a nation's buyers (smugglers there included) receive in a calendar year;
 //! - the classes are sold, scarce ones pro rata, in up to `chip_sale_rounds` rounds; what a buyer could
 //!   not buy is left unspent (the money its labs or its provider's parent did not spend);
@@ -187,6 +188,7 @@ pub fn trade(
         .collect();
     smuggling::add_smugglers(&mut buyers, &routes, &room_left, p, &mut rngs.smuggling);
     cap_imports(&mut buyers, rules, &ledger, &price);
+    sale::hold_back(&mut buyers, p.blocked_substitution);
     sale::sell(
         &shelf,
         &mut buyers,
@@ -196,6 +198,7 @@ pub fn trade(
         (rules, sides, p),
         p.chip_sale_rounds,
     );
+    sale::release_held_back(&mut buyers);
     sale::move_markups(&mut market, &classes, &ledger, p);
     remember_sales(&mut ledger, t, p);
 

@@ -8,7 +8,9 @@
 //! class the buyer would buy, controlled or not, and classes still in production whose market has sold
 //! out: what it wants of the open ones is the market's demand signal, and the money the split puts on
 //! classes controls close to it is its *blocked* money, which smugglers may take. In later rounds the money
-//! left goes to the classes open to it that still have stock. Each class goes pro rata to the H100e wanted
+//! left goes to the classes open to it that still have stock, but for `1 − blocked_substitution` of the
+//! blocked money smugglers did not take, which is held back and left unspent (a buyer does not move its
+//! whole order to another maker's chip in a month). Each class goes pro rata to the H100e wanted
 //! of it; a buyer never takes more than its nation's power and import caps let it install. The sanction
 //! premium weighs in a buyer's choice (a risk it would rather not take) but is not paid: the buyer pays
 //! the class's price, which its seller gets. A government's discouragement of a class closes that share
@@ -42,6 +44,8 @@ pub(crate) struct Buyer {
     pub blocked: f64,
     /// USD paid to smugglers.
     pub smuggling: f64,
+    /// USD of its blocked money held back from the open classes this month (`blocked_substitution`).
+    pub held_back: f64,
     /// USD its nation's power kept it from spending this month.
     pub kept_by_power: f64,
     /// H100e received by origin bloc (legal and smuggled), and of them smuggled.
@@ -64,6 +68,7 @@ impl Buyer {
             chips: 0.0,
             blocked: 0.0,
             smuggling: 0.0,
+            held_back: 0.0,
             kept_by_power: 0.0,
             bought: smallvec![0.0; blocs],
             smuggled: 0.0,
@@ -321,6 +326,25 @@ pub(crate) fn first_round(
     }
 }
 
+/// Each buyer holds back from this month's later rounds `1 − substitution` of its blocked money that
+/// smugglers did not take: it is not spent on the open classes this month.
+pub(crate) fn hold_back(buyers: &mut [Buyer], substitution: f64) {
+    for b in buyers.iter_mut() {
+        let held = ((1.0 - substitution) * (b.blocked - b.smuggling))
+            .min(b.money)
+            .max(0.0);
+        b.held_back = held;
+        b.money -= held;
+    }
+}
+
+/// The money held back returns to its buyers after the sale, to be left unspent.
+pub(crate) fn release_held_back(buyers: &mut [Buyer]) {
+    for b in buyers.iter_mut() {
+        b.money += b.held_back;
+    }
+}
+
 /// Sells the stock of every class to `buyers` in up to `rounds` rounds (the first as [`first_round`]
 /// split it; the later ones over what is open and left). Sales are booked in the ledger and the
 /// market; buyers pay the effective price, sellers get the market's. Each market's demand signal
@@ -371,7 +395,7 @@ pub(crate) fn sell(
             // first round splits what it had before paying smugglers (the closed part is blocked, or left
             // for later rounds).
             let base = if notional && b.route.is_none() {
-                b.money + b.smuggling
+                b.money + b.smuggling + b.held_back
             } else {
                 b.money
             };

@@ -261,6 +261,71 @@ fn smugglers_are_paid_by_the_blocked_buyers_and_seek_only_what_is_controlled_tow
     );
 }
 
+/// One buyer in nation 1 with 10 USD, half its split on a class closed to it; a route takes 0.4 of the
+/// blocked 5 USD; `substitution` of the remaining 3 USD moves to the open class. Returns the buyer after
+/// the sale (held-back money returned).
+fn blocked_buyer_after_sale(substitution: f64) -> Buyer {
+    let classes = [class(0, 0, 1.0), class(1, 0, 1.0)];
+    let (mut ledger, mut market, mut rules) = setup(&classes, &[50.0, 50.0]);
+    rules.chip_block.raise(ChipIx(1), NationIx(1), 1.0);
+    let refs: Vec<&ChipClass> = classes.iter().collect();
+    let shelf = Shelf::new(&refs, vec![true; 2], vec![1.0, 1.0], 2, 3.0);
+    let p = Parameters {
+        smuggling_sigma: 0.0,
+        blocked_substitution: substitution,
+        ..Default::default()
+    };
+    let sides = [Some(0), Some(1)];
+    let mut buyers = vec![Buyer::new(1, 1, 10.0, 2)];
+    let mut accesses = sale::Accesses::default();
+    accesses.new_month(2);
+    let world = (&rules, &sides[..], &p);
+    sale::first_round(&shelf, &mut buyers, &ledger, &mut accesses, world);
+    let route = Intermediary {
+        idx: 0,
+        id: "route".into(),
+        nation: 0,
+        leakage_rate: 0.4,
+        enforcement: 0.0,
+        share: 1.0,
+    };
+    let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(1);
+    super::smuggling::add_smugglers(&mut buyers, &[&route], &[1e9, 1e9], &p, &mut rng);
+    sale::hold_back(&mut buyers, p.blocked_substitution);
+    let world = (&rules, &sides[..], &p);
+    sale::sell(
+        &shelf,
+        &mut buyers,
+        &mut ledger,
+        &mut market,
+        &mut accesses,
+        world,
+        3,
+    );
+    sale::release_held_back(&mut buyers);
+    buyers.swap_remove(0)
+}
+
+#[test]
+fn blocked_money_smugglers_did_not_take_moves_to_open_classes_only_in_part_and_the_rest_is_left() {
+    // 5 USD open, 2 to smugglers, 3 blocked and left: substitution 1 spends all 3 on the open class.
+    let all = blocked_buyer_after_sale(1.0);
+    assert!((all.chips - 8.0).abs() < 1e-9, "{}", all.chips);
+    assert!(all.money.abs() < 1e-9);
+    // 0.7: 2.1 of the 3 moves, 0.9 is left unspent; 0: none moves.
+    let part = blocked_buyer_after_sale(0.7);
+    assert!((part.chips - 7.1).abs() < 1e-9, "{}", part.chips);
+    assert!((part.money - 0.9).abs() < 1e-9, "{}", part.money);
+    let none = blocked_buyer_after_sale(0.0);
+    assert!((none.chips - 5.0).abs() < 1e-9, "{}", none.chips);
+    assert!((none.money - 3.0).abs() < 1e-9, "{}", none.money);
+    // The smugglers were paid the same in each, and the books close.
+    for b in [&all, &part, &none] {
+        assert!((b.smuggling - 2.0).abs() < 1e-9);
+        assert!((b.chips + b.smuggling + b.money - 10.0).abs() < 1e-9);
+    }
+}
+
 #[test]
 fn mark_ups_rise_when_buyers_want_more_than_there_is_and_fall_toward_normal_when_they_do_not() {
     let p = Parameters::default();
