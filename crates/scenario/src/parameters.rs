@@ -26,7 +26,7 @@ macro_rules! parameters {
                 name: stringify!($name),
                 default: stringify!($default),
                 unit: $unit,
-                doc: concat!($($doc, " "),+),
+                doc: concat!($($doc),+),
                 min: $min,
                 max: $max,
             }, )+
@@ -375,6 +375,8 @@ mod tests {
         for doc in PARAMETER_DOCS {
             assert!(fields.contains_key(doc.name), "{}", doc.name);
             assert!(!doc.doc.trim().is_empty());
+            // A meaning wrapped over several doc lines reads as one sentence in `fracture parameters`.
+            assert!(!doc.doc.contains("  "), "{}: {:?}", doc.name, doc.doc);
         }
     }
 }
