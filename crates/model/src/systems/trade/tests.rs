@@ -193,6 +193,18 @@ fn a_controlled_class_is_blocked_to_its_targets_and_the_money_is_blocked_not_spe
     );
 }
 
+/// A smuggling route in nation 0 that takes 0.4 of the blocked money, with no seizures.
+fn route_through_nation_0() -> Intermediary {
+    Intermediary {
+        idx: 0,
+        id: "route".into(),
+        nation: 0,
+        leakage_rate: 0.4,
+        enforcement: 0.0,
+        share: 1.0,
+    }
+}
+
 #[test]
 fn smugglers_are_paid_by_the_blocked_buyers_and_seek_only_what_is_controlled_toward_them() {
     let classes = [class(0, 0, 1.0), class(1, 0, 1.0)];
@@ -225,14 +237,7 @@ fn smugglers_are_paid_by_the_blocked_buyers_and_seek_only_what_is_controlled_tow
         (buyers[0].blocked - 5.0).abs() < 1e-9,
         "half its split was closed"
     );
-    let route = Intermediary {
-        idx: 0,
-        id: "route".into(),
-        nation: 0,
-        leakage_rate: 0.4,
-        enforcement: 0.0,
-        share: 1.0,
-    };
+    let route = route_through_nation_0();
     let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(1);
     super::smuggling::add_smugglers(&mut buyers, &[&route], &[1e9, 1e9], &p, &mut rng);
     // 0.4 of the 5 blocked: 2 USD paid out of the buyer's own money.
@@ -281,14 +286,7 @@ fn blocked_buyer_after_sale(substitution: f64) -> Buyer {
     accesses.new_month(2);
     let world = (&rules, &sides[..], &p);
     sale::first_round(&shelf, &mut buyers, &ledger, &mut accesses, world);
-    let route = Intermediary {
-        idx: 0,
-        id: "route".into(),
-        nation: 0,
-        leakage_rate: 0.4,
-        enforcement: 0.0,
-        share: 1.0,
-    };
+    let route = route_through_nation_0();
     let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(1);
     super::smuggling::add_smugglers(&mut buyers, &[&route], &[1e9, 1e9], &p, &mut rng);
     sale::hold_back(&mut buyers, p.blocked_substitution);
