@@ -91,6 +91,12 @@ impl Grid {
     pub fn add(&mut self, r: usize, c: usize, v: f64) {
         self.data[r * self.cols + c] += v;
     }
+    pub fn add_row(&mut self, r: usize, values: &[f64]) {
+        debug_assert_eq!(values.len(), self.cols);
+        for (cell, v) in self.row_mut(r).iter_mut().zip(values) {
+            *cell += v;
+        }
+    }
 }
 
 /// The kinds of index a rule's grid is read by. A grid over (rows, columns) takes only its own kinds, so
@@ -181,6 +187,10 @@ impl<R: Axis, C: Axis> TypedGrid<R, C> {
     /// Adds `v` to the cell.
     pub fn add(&mut self, r: R, c: C, v: f64) {
         self.grid.add(r.at(), c.at(), v);
+    }
+    /// Adds `values`, one per column, to the row's cells.
+    pub fn add_row(&mut self, r: R, values: &[f64]) {
+        self.grid.add_row(r.at(), values);
     }
     /// Keeps the larger of the current and the new value.
     pub fn raise(&mut self, r: R, c: C, v: f64) {

@@ -122,14 +122,8 @@ pub(crate) fn serve_labs(m: &mut MarketScratch, index: &WorldIndex, labs: &mut L
         sums.unmet[lab.nation] += unmet;
         sums.unspent[lab.nation] += unspent;
         if split.own_used > 0.0 {
-            for (sum, origin) in sums
-                .by_bloc
-                .row_mut(NationIx(lab.nation))
-                .iter_mut()
-                .zip(&capacity.by_origin)
-            {
-                *sum += origin;
-            }
+            sums.by_bloc
+                .add_row(NationIx(lab.nation), &capacity.by_origin);
         }
         state.main_provider = if want_inf >= want_train {
             inf.main
@@ -188,24 +182,18 @@ pub(crate) fn book_nations(
         sums.cloud[n] += m.outcome[s].got;
         sums.spend[n] += m.outcome[s].spend;
         let (segment, nation) = (SegmentIx(s), NationIx(n));
-        let add = |sum: &mut [f64], got: &[f64]| sum.iter_mut().zip(got).for_each(|(a, b)| *a += b);
-        add(sums.by_bloc.row_mut(nation), m.by_bloc.row(segment));
-        add(
-            sums.sanctioned.row_mut(nation),
-            m.sanctioned_by_bloc.row(segment),
-        );
-        let by_provider = sums.by_provider.row_mut(NationIx(n));
+        sums.by_bloc.add_row(nation, m.by_bloc.row(segment));
+        sums.sanctioned
+            .add_row(nation, m.sanctioned_by_bloc.row(segment));
         match contract {
             Some(providers) => {
                 for &v in providers {
-                    by_provider[v] += m.alloc.get(segment, ProviderIx(v));
+                    let cloud = ProviderIx(v);
+                    sums.by_provider
+                        .add(nation, cloud, m.alloc.get(segment, cloud));
                 }
             }
-            None => {
-                for (sum, a) in by_provider.iter_mut().zip(m.alloc.row(segment)) {
-                    *sum += a;
-                }
-            }
+            None => sums.by_provider.add_row(nation, m.alloc.row(segment)),
         }
     }
     let sums = &m.nation_sums;
