@@ -6,6 +6,7 @@
 
 pub mod frames;
 mod manifest;
+mod pages;
 mod parquet;
 mod simulate;
 

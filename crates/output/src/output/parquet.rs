@@ -19,11 +19,15 @@
 //!   tables of two runs concatenate and join without casts;
 //! - `t` and `member`, numbers that mostly repeat or count up, are DELTA_BINARY_PACKED: a run of a
 //!   million labs' `member` (1, 2, 3, …) takes a few bytes;
+//! - flat columns of floats, `u32` and booleans without nulls are made into pages by
+//!   [`super::pages`], byte for byte as polars' encoder makes them but slice by slice rather than value
+//!   by value;
 //! - the columns of all of a run's tables are independent work, spread here over rayon's threads.
 //!
 //! The bytes depend only on the tables and their chunks: a column is encoded the same way on any thread,
 //! early or late, and the pages are written in schema order.
 
+use super::pages::{self, Values};
 use anyhow::{Context, Result};
 use polars::prelude::*;
 use polars_arrow::array::{Array, DictionaryArray, PrimitiveArray, Utf8ViewArray};
@@ -130,6 +134,13 @@ fn encode_column(
     parquet_type: &ParquetType,
 ) -> PolarsResult<EncodedColumn> {
     let (array, encoding) = prepare(name, array)?;
+    if let Some(values) = Values::of(array.as_ref(), &encoding)
+        && let Some(pages) = pages::pages(values, parquet_type, encoding[0], |page| {
+            compress(page, None)
+        })?
+    {
+        return Ok(vec![pages]);
+    }
     if let Some(values) = plain_floats(&array, &encoding)
         && let Some(column) = float_column(values, &array, parquet_type, &encoding)?
     {
@@ -194,7 +205,10 @@ fn float_column(
 /// A page's statistics as polars writes them for a float column without nulls — its null count (0),
 /// its minimum and maximum (a zero as −0 and +0, the Parquet specification's normal form), which are
 /// the same whatever order the values are compared in — or `None` if a value is NaN.
-fn float_statistics(values: &[f64], primitive_type: PrimitiveType) -> Option<ParquetStatistics> {
+pub(super) fn float_statistics(
+    values: &[f64],
+    primitive_type: PrimitiveType,
+) -> Option<ParquetStatistics> {
     const LANES: usize = 8;
     let (mut lo, mut hi) = ([f64::INFINITY; LANES], [f64::NEG_INFINITY; LANES]);
     let mut nan = [false; LANES];
