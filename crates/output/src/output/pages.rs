@@ -18,6 +18,7 @@ use polars_parquet::parquet::schema::types::PrimitiveType;
 use polars_parquet::parquet::statistics::{
     BooleanStatistics, ParquetStatistics, PrimitiveStatistics,
 };
+use polars_parquet::parquet::types::NativeType as _;
 use polars_parquet::write::{Encoding, Page, ParquetType, Version, write_def_levels};
 
 /// The values of a flat column without nulls, as polars writes them.
@@ -186,7 +187,7 @@ fn packed_bits(bits: &Bitmap, buffer: &mut Vec<u8>) -> bool {
 /// a float is NaN.
 fn statistics(values: &Values, primitive_type: PrimitiveType) -> Option<ParquetStatistics> {
     match values {
-        Values::Floats(values) => super::parquet::float_statistics(values, primitive_type),
+        Values::Floats(values) => float_statistics(values, primitive_type),
         Values::Flags(bits) => {
             let found = !bits.is_empty();
             let statistics = BooleanStatistics {
@@ -211,6 +212,44 @@ fn statistics(values: &Values, primitive_type: PrimitiveType) -> Option<ParquetS
             Some(statistics.serialize())
         }
     }
+}
+
+/// A page's statistics as polars writes them for a float column without nulls — its null count (0),
+/// its minimum and maximum (a zero as −0 and +0, the Parquet specification's normal form), which are
+/// the same whatever order the values are compared in — or `None` if a value is NaN.
+pub(super) fn float_statistics(
+    values: &[f64],
+    primitive_type: PrimitiveType,
+) -> Option<ParquetStatistics> {
+    const LANES: usize = 8;
+    let (mut lo, mut hi) = ([f64::INFINITY; LANES], [f64::NEG_INFINITY; LANES]);
+    let mut nan = [false; LANES];
+    let chunks = values.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for i in 0..LANES {
+            lo[i] = if chunk[i] < lo[i] { chunk[i] } else { lo[i] };
+            hi[i] = if chunk[i] > hi[i] { chunk[i] } else { hi[i] };
+            nan[i] |= chunk[i].is_nan();
+        }
+    }
+    if nan.contains(&true) || rest.iter().any(|v| v.is_nan()) {
+        return None;
+    }
+    let fold = |xs: &[f64], first: f64, pick: fn(f64, f64) -> f64| {
+        xs.iter().fold(first, |a, &b| pick(a, b))
+    };
+    let min = fold(rest, fold(&lo, f64::INFINITY, f64::min), f64::min);
+    let max = fold(rest, fold(&hi, f64::NEG_INFINITY, f64::max), f64::max);
+    let found = !values.is_empty();
+    let statistics = PrimitiveStatistics::<f64> {
+        primitive_type,
+        null_count: Some(0),
+        distinct_count: None,
+        min_value: found.then(|| min.norm_min()),
+        max_value: found.then(|| max.norm_max()),
+    };
+    Some(statistics.serialize())
 }
 
 /// The least and the greatest of `values` (`u32::MAX` and 0 if there are none), in lanes that the

@@ -9,7 +9,7 @@
 //!   for floats, first estimates their cardinality over every row; these are measured quantities that
 //!   rarely repeat except in runs, which zstd compresses anyway, so the estimate bought nothing;
 //!   their pages' statistics (null count, minimum, maximum) are found here in one vectorisable pass and
-//!   put in the page headers as polars' writer would put them ([`float_statistics`]);
+//!   put in the page headers as polars' writer would put them ([`pages::float_statistics`]);
 //! - string columns are dictionary-encoded (unless more than half of a row group's values are
 //!   distinct, then plain), the dictionary holding the row group's distinct values in order of first
 //!   appearance — the same whether the column comes as polars strings, hashed here, or as positions
@@ -35,9 +35,7 @@ use polars_arrow::datatypes::IntegerType;
 use polars_parquet::parquet::CowBuffer;
 use polars_parquet::parquet::compression::Compression;
 use polars_parquet::parquet::page::{CompressedDataPage, CompressedDictPage, DataPageHeader};
-use polars_parquet::parquet::schema::types::PrimitiveType;
-use polars_parquet::parquet::statistics::{ParquetStatistics, PrimitiveStatistics};
-use polars_parquet::parquet::types::NativeType as _;
+use polars_parquet::parquet::statistics::ParquetStatistics;
 use polars_parquet::write::{
     CompressedPage, CompressionOptions, DynIter, DynStreamingIterator, Encoding, FileWriter, Page,
     ParquetType, StatisticsOptions, Version, WriteOptions, ZstdLevel, array_to_columns,
@@ -92,7 +90,7 @@ fn zstd(bytes: &[u8]) -> PolarsResult<Vec<u8>> {
 }
 
 /// An encoded page, compressed with [`zstd`]; a data page's header takes `statistics` when given
-/// (see [`float_statistics`]).
+/// (see [`pages::float_statistics`]).
 fn compress(page: Page, statistics: Option<ParquetStatistics>) -> PolarsResult<CompressedPage> {
     Ok(match page {
         Page::Data(data) => {
@@ -159,7 +157,7 @@ fn plain_floats<'a>(array: &'a ArrayRef, encoding: &[Encoding]) -> Option<&'a [f
 }
 
 /// A float column encoded without polars' statistics, each data page's minimum and maximum put in its
-/// header from [`float_statistics`] (polars finds them with a scalar loop that propagates NaN, which
+/// header from [`pages::float_statistics`] (polars finds them with a scalar loop that propagates NaN, which
 /// was a sixth of the writer's work on the labs table of a million labs); `None` if a value is NaN,
 /// which polars' own statistics then handle.
 fn float_column(
@@ -188,7 +186,8 @@ fn float_column(
                     let page_values = &values[offset..offset + n];
                     offset += n;
                     let primitive_type = data.descriptor.primitive_type.clone();
-                    let Some(statistics) = float_statistics(page_values, primitive_type) else {
+                    let Some(statistics) = pages::float_statistics(page_values, primitive_type)
+                    else {
                         return Ok(None);
                     };
                     Some(statistics)
@@ -200,44 +199,6 @@ fn float_column(
         column.push(compressed);
     }
     Ok(Some(column))
-}
-
-/// A page's statistics as polars writes them for a float column without nulls — its null count (0),
-/// its minimum and maximum (a zero as −0 and +0, the Parquet specification's normal form), which are
-/// the same whatever order the values are compared in — or `None` if a value is NaN.
-pub(super) fn float_statistics(
-    values: &[f64],
-    primitive_type: PrimitiveType,
-) -> Option<ParquetStatistics> {
-    const LANES: usize = 8;
-    let (mut lo, mut hi) = ([f64::INFINITY; LANES], [f64::NEG_INFINITY; LANES]);
-    let mut nan = [false; LANES];
-    let chunks = values.chunks_exact(LANES);
-    let rest = chunks.remainder();
-    for chunk in chunks {
-        for i in 0..LANES {
-            lo[i] = if chunk[i] < lo[i] { chunk[i] } else { lo[i] };
-            hi[i] = if chunk[i] > hi[i] { chunk[i] } else { hi[i] };
-            nan[i] |= chunk[i].is_nan();
-        }
-    }
-    if nan.contains(&true) || rest.iter().any(|v| v.is_nan()) {
-        return None;
-    }
-    let fold = |xs: &[f64], first: f64, pick: fn(f64, f64) -> f64| {
-        xs.iter().fold(first, |a, &b| pick(a, b))
-    };
-    let min = fold(rest, fold(&lo, f64::INFINITY, f64::min), f64::min);
-    let max = fold(rest, fold(&hi, f64::NEG_INFINITY, f64::max), f64::max);
-    let found = !values.is_empty();
-    let statistics = PrimitiveStatistics::<f64> {
-        primitive_type,
-        null_count: Some(0),
-        distinct_count: None,
-        min_value: found.then(|| min.norm_min()),
-        max_value: found.then(|| max.norm_max()),
-    };
-    Some(statistics.serialize())
 }
 
 /// The array to encode for a column, and its encoding (see the module documentation).
