@@ -5,6 +5,7 @@
 use crate::components::*;
 use crate::resources::*;
 use crate::scenario::{LabKind, Scenario};
+use crate::systems::sorted_by_id;
 use crate::tables::{Detail, Recording};
 use bevy_ecs::prelude::*;
 use std::collections::{HashMap, VecDeque};
@@ -31,12 +32,6 @@ fn push_padded(text: &mut Vec<u8>, mut n: u32, width: usize) {
     }
     let len = (digits.len() - i).max(width.min(digits.len()));
     text.extend_from_slice(&digits[digits.len() - len..]);
-}
-
-pub(crate) fn sorted_by_id<T>(items: &[T], id: impl Fn(&T) -> &str) -> Vec<&T> {
-    let mut v: Vec<&T> = items.iter().collect();
-    v.sort_by(|a, b| id(a).cmp(id(b)));
-    v
 }
 
 /// Spreads an initial stock over the months before the start so that it retires gradually; it draws

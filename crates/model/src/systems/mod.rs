@@ -108,6 +108,14 @@ pub enum Submodel {
     Metrics,
 }
 
+/// A scenario's entities of one kind in the order the world indexes them: by id. The world's index and
+/// the submodels' own state (built as they are installed) must agree on it.
+pub(crate) fn sorted_by_id<T>(items: &[T], id: impl Fn(&T) -> &str) -> Vec<&T> {
+    let mut v: Vec<&T> = items.iter().collect();
+    v.sort_by(|a, b| id(a).cmp(id(b)));
+    v
+}
+
 /// What the submodels' `install` functions read besides the world (which already holds the index, the
 /// parameters, the clock, the random streams and the event log): the scenario and what building the
 /// world found.

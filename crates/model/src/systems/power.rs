@@ -30,7 +30,7 @@ pub fn install(world: &mut World, setup: &super::Setup) {
     let index = world.resource::<WorldIndex>();
     let growth = planned_power_growth(index, scenario);
     let nations = index.nations.clone();
-    for (i, n) in crate::world::sorted_by_id(&scenario.nation, |n| &n.id)
+    for (i, n) in super::sorted_by_id(&scenario.nation, |n| &n.id)
         .iter()
         .enumerate()
     {

@@ -45,7 +45,7 @@ pub fn install(world: &mut World, setup: &super::Setup) {
         received_this_year: vec![0.0; n],
         received: TypedGrid::new(n, k, 0.0),
         smuggled_received: vec![0.0; n],
-        memory_stock: crate::world::sorted_by_id(&setup.scenario.input, |x| &x.id)
+        memory_stock: super::sorted_by_id(&setup.scenario.input, |x| &x.id)
             .iter()
             .map(|x| {
                 let mut stock = vec![0.0; n];
