@@ -483,4 +483,45 @@ mod tests {
                 .is_none()
         );
     }
+
+    #[test]
+    fn random_columns_give_polars_own_pages() {
+        // Many small columns of random lengths, each a mix of runs, steps and noise of random widths, and
+        // booleans sliced at random whole bytes: every page as polars makes it.
+        for seed in 0..60u64 {
+            let mut draws = numbers(4_096, seed * 7_919 + 13);
+            let mut draw = move || draws.next().expect("enough draws");
+            let len = (draw() % 2_000) as usize;
+            let mut counts = Vec::with_capacity(len);
+            let mut value = (draw() % 1_000) as u32;
+            while counts.len() < len {
+                let run = 1 + (draw() % 300) as usize;
+                let (kind, width) = (draw() % 4, 1 + draw() % 32);
+                for _ in 0..run.min(len - counts.len()) {
+                    value = match kind {
+                        0 => value,
+                        1 => value.wrapping_add(1),
+                        2 => (draw() & ((1u64 << width) - 1)) as u32,
+                        _ => value.wrapping_sub((draw() % 3) as u32),
+                    };
+                    counts.push(value);
+                }
+            }
+            let array = PrimitiveArray::from_vec(counts);
+            let what = format!("counts, seed {seed}");
+            assert_same_pages(&array, Encoding::DeltaBinaryPacked, &what);
+            assert_same_pages(&array, Encoding::Plain, &what);
+            let floats: Vec<f64> = array
+                .values()
+                .iter()
+                .map(|&v| f64::from(v) * if v % 3 == 0 { -0.5 } else { 1.25 })
+                .collect();
+            assert_same_pages(&PrimitiveArray::from_vec(floats), Encoding::Plain, &what);
+            let flags: Vec<bool> = array.values().iter().map(|&v| v % 5 < 2).collect();
+            let flags = BooleanArray::from_slice(flags);
+            let from = 8 * (draw() as usize % (len / 8 + 1));
+            let flags = flags.sliced(from, len - from);
+            assert_same_pages(&flags, Encoding::Plain, &format!("flags, seed {seed}"));
+        }
+    }
 }
