@@ -8,8 +8,8 @@
 //! - float columns are written plain. polars' writer tries a dictionary for every numeric column and,
 //!   for floats, first estimates their cardinality over every row; these are measured quantities that
 //!   rarely repeat except in runs, which zstd compresses anyway, so the estimate bought nothing;
-//!   their pages' statistics (null count, minimum, maximum) are found here in one vectorisable pass and
-//!   put in the page headers as polars' writer would put them ([`pages::float_statistics`]);
+//!   their pages' statistics (null count, minimum, maximum) are found in one vectorisable pass and put
+//!   in the page headers as polars' writer would put them ([`pages::float_statistics`]);
 //! - string columns are dictionary-encoded (unless more than half of a row group's values are
 //!   distinct, then plain), the dictionary holding the row group's distinct values in order of first
 //!   appearance — the same whether the column comes as polars strings, hashed here, or as positions
@@ -156,10 +156,10 @@ fn plain_floats<'a>(array: &'a ArrayRef, encoding: &[Encoding]) -> Option<&'a [f
     (encoding == [Encoding::Plain] && floats.null_count() == 0).then(|| floats.values().as_slice())
 }
 
-/// A float column encoded without polars' statistics, each data page's minimum and maximum put in its
-/// header from [`pages::float_statistics`] (polars finds them with a scalar loop that propagates NaN, which
-/// was a sixth of the writer's work on the labs table of a million labs); `None` if a value is NaN,
-/// which polars' own statistics then handle.
+/// A float column without nulls that [`super::pages`] leaves (it has a validity bitmap), encoded without
+/// polars' statistics, each data page's minimum and maximum put in its header from
+/// [`pages::float_statistics`] (polars finds them with a scalar loop that propagates NaN); `None` if a
+/// value is NaN, which polars' own statistics then handle.
 fn float_column(
     values: &[f64],
     array: &ArrayRef,
