@@ -35,7 +35,6 @@ use polars_arrow::datatypes::IntegerType;
 use polars_parquet::parquet::CowBuffer;
 use polars_parquet::parquet::compression::Compression;
 use polars_parquet::parquet::page::{CompressedDataPage, CompressedDictPage, DataPageHeader};
-use polars_parquet::parquet::statistics::ParquetStatistics;
 use polars_parquet::write::{
     CompressedPage, CompressionOptions, DynIter, DynStreamingIterator, Encoding, FileWriter, Page,
     ParquetType, StatisticsOptions, Version, WriteOptions, ZstdLevel, array_to_columns,
@@ -89,19 +88,16 @@ fn zstd(bytes: &[u8]) -> PolarsResult<Vec<u8>> {
     })
 }
 
-/// An encoded page, compressed with [`zstd`]; a data page's header takes `statistics` when given
-/// (see [`pages::float_statistics`]).
-fn compress(page: Page, statistics: Option<ParquetStatistics>) -> PolarsResult<CompressedPage> {
+/// An encoded page, compressed with [`zstd`].
+fn compress(page: Page) -> PolarsResult<CompressedPage> {
     Ok(match page {
         Page::Data(data) => {
             // Version 1 pages compress the whole buffer, levels included.
-            let mut header = data.header().clone();
-            let DataPageHeader::V1(v1) = &mut header else {
-                panic!("pages are written as version 1");
-            };
-            if statistics.is_some() {
-                v1.statistics = statistics;
-            }
+            let header = data.header().clone();
+            assert!(
+                matches!(header, DataPageHeader::V1(_)),
+                "pages are written as version 1"
+            );
             CompressedPage::Data(CompressedDataPage::new(
                 header,
                 CowBuffer::Owned(zstd(data.buffer())?),
@@ -133,72 +129,14 @@ fn encode_column(
 ) -> PolarsResult<EncodedColumn> {
     let (array, encoding) = prepare(name, array)?;
     if let Some(values) = Values::of(array.as_ref(), &encoding)
-        && let Some(pages) = pages::pages(values, parquet_type, encoding[0], |page| {
-            compress(page, None)
-        })?
+        && let Some(pages) = pages::pages(values, parquet_type, encoding[0], compress)?
     {
         return Ok(vec![pages]);
     }
-    if let Some(values) = plain_floats(&array, &encoding)
-        && let Some(column) = float_column(values, &array, parquet_type, &encoding)?
-    {
-        return Ok(column);
-    }
     array_to_columns(&array, parquet_type.clone(), write_options(), &encoding)?
         .into_iter()
-        .map(|pages| pages.map(|page| compress(page?, None)).collect())
+        .map(|pages| pages.map(|page| compress(page?)).collect())
         .collect()
-}
-
-/// A float column written plain with no nulls: its values.
-fn plain_floats<'a>(array: &'a ArrayRef, encoding: &[Encoding]) -> Option<&'a [f64]> {
-    let floats = array.as_any().downcast_ref::<PrimitiveArray<f64>>()?;
-    (encoding == [Encoding::Plain] && floats.null_count() == 0).then(|| floats.values().as_slice())
-}
-
-/// A float column without nulls that [`super::pages`] leaves (it has a validity bitmap), encoded without
-/// polars' statistics, each data page's minimum and maximum put in its header from
-/// [`pages::float_statistics`] (polars finds them with a scalar loop that propagates NaN); `None` if a
-/// value is NaN, which polars' own statistics then handle.
-fn float_column(
-    values: &[f64],
-    array: &ArrayRef,
-    parquet_type: &ParquetType,
-    encoding: &[Encoding],
-) -> PolarsResult<Option<EncodedColumn>> {
-    let mut options = write_options();
-    options.statistics = StatisticsOptions {
-        min_value: false,
-        max_value: false,
-        distinct_count: false,
-        null_count: false,
-        binary_statistics_truncate_length: None,
-    };
-    let mut offset = 0;
-    let mut column = EncodedColumn::new();
-    for pages in array_to_columns(array, parquet_type.clone(), options, encoding)? {
-        let mut compressed = Vec::new();
-        for page in pages {
-            let page = page?;
-            let statistics = match &page {
-                Page::Data(data) => {
-                    let n = data.num_values();
-                    let page_values = &values[offset..offset + n];
-                    offset += n;
-                    let primitive_type = data.descriptor.primitive_type.clone();
-                    let Some(statistics) = pages::float_statistics(page_values, primitive_type)
-                    else {
-                        return Ok(None);
-                    };
-                    Some(statistics)
-                }
-                Page::Dict(_) => None,
-            };
-            compressed.push(compress(page, statistics)?);
-        }
-        column.push(compressed);
-    }
-    Ok(Some(column))
 }
 
 /// The array to encode for a column, and its encoding (see the module documentation).
@@ -593,7 +531,7 @@ mod tests {
             )
             .unwrap()
             .into_iter()
-            .map(|pages| pages.map(|page| compress(page.unwrap(), None)).collect())
+            .map(|pages| pages.map(|page| compress(page.unwrap())).collect())
             .collect::<PolarsResult<_>>()
             .unwrap();
             let headers = |column: &EncodedColumn| -> Vec<_> {
