@@ -1315,3 +1315,37 @@ fn entries_past_a_sections_bound_are_refused_before_they_are_typed() {
         "{e}"
     );
 }
+
+/// A list inside an entry, or inside a table of an entry, is cut to `MAX_LIST` elements and named by its
+/// whole key path, as deep as it lies.
+#[test]
+fn a_list_past_its_bound_is_named_by_its_key_path_at_any_depth() {
+    use fracture::scenario::limits::MAX_LIST;
+    let many = |id: &str| {
+        (0..=MAX_LIST)
+            .map(|_| format!("\"{id}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let text = format!(
+        "extends = \"baseline\"\n[scenario]\nname = \"long\"\n[[trigger]]\nname = \"t\"\n\
+         on = \"theft_detected\"\nblocs = [\"china\"]\nprobability = 1.0\npolicy = {{ name = \
+         \"p\", kind = \"cloud_ban\", by = [\"KE\"], providers = [\"alibaba-cloud\"], \
+         targets = [{}] }}\n[[trigger]]\nname = \"u\"\non = \"theft_detected\"\nblocs = [{}]\n\
+         probability = 1.0\npolicy = {{ name = \"q\", kind = \"cloud_ban\", by = [\"KE\"], \
+         providers = [\"alibaba-cloud\"], targets = [\"KE\"] }}\n",
+        many("KE"),
+        many("china")
+    );
+    let e = load_str("long.toml", &text, &sets::<&str>(&[])).unwrap_err();
+    let found = MAX_LIST + 1;
+    for path in ["trigger[0].policy.targets", "trigger[1].blocs"] {
+        assert!(
+            e.diagnostics.iter().any(|d| d.key_path == path
+                && d.message.contains(&format!(
+                    "expected a list of at most {MAX_LIST} elements, found {found}"
+                ))),
+            "{path}: {e}"
+        );
+    }
+}

@@ -205,7 +205,7 @@ pub(crate) fn cut_long_lists(doc: &mut Table, problems: &mut Problems) {
     for (section, value) in doc.iter_mut() {
         let Value::Array(items) = value else {
             if let Value::Table(t) = value {
-                cut_within(t, section, problems);
+                cut_within(t, &|| section.to_string(), problems);
             }
             continue;
         };
@@ -223,20 +223,22 @@ pub(crate) fn cut_long_lists(doc: &mut Table, problems: &mut Problems) {
         }
         for (i, item) in items.iter_mut().enumerate() {
             if let Value::Table(t) = item {
-                cut_within(t, &format!("{section}[{i}]"), problems);
+                cut_within(t, &|| format!("{section}[{i}]"), problems);
             }
         }
     }
 }
 
-fn cut_within(table: &mut Table, at: &str, problems: &mut Problems) {
+/// `at` spells out the table's key path, called only for a problem: a sweep loads its scenario once a
+/// run, and formatting a path for each of its thousands of keys was most of this walk's time.
+fn cut_within(table: &mut Table, at: &dyn Fn() -> String, problems: &mut Problems) {
     for (key, value) in table.iter_mut() {
-        let path = format!("{at}.{key}");
+        let path = || format!("{}.{key}", at());
         match value {
             Value::Array(items) => {
                 if items.len() > MAX_LIST {
                     problems.push((
-                        path.clone(),
+                        path(),
                         format!(
                             "expected a list of at most {MAX_LIST} elements, found {}; only the \
                              first {MAX_LIST} are checked",
@@ -247,7 +249,7 @@ fn cut_within(table: &mut Table, at: &str, problems: &mut Problems) {
                 }
                 for (i, item) in items.iter_mut().enumerate() {
                     if let Value::Table(t) = item {
-                        cut_within(t, &format!("{path}[{i}]"), problems);
+                        cut_within(t, &|| format!("{}[{i}]", path()), problems);
                     }
                 }
             }
