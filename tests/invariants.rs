@@ -1,6 +1,6 @@
 //! Accounting that must hold in every month of every run: chips are conserved, every USD has a payer and
 //! a payee (the books close for the world, each nation and each provider), and no table holds a NaN or
-//! a negative capacity, compute, volume or share.
+//! a negative capacity, compute, volume or share. And symmetry: alike labs are treated alike.
 
 mod common;
 use common::*;
@@ -261,4 +261,94 @@ fn alignment_weights_stay_a_distribution() {
     for (a, b) in w.iter().zip(&c) {
         assert!(((a + b) - 1.0).abs() < 1e-9);
     }
+}
+
+/// Alike labs are treated alike. The members of a population start identical, and in the baseline they
+/// stay identical in every column of the labs table, month by month (budget, compute, training, demand,
+/// unmet demand, capability, providers, flags), but for two things that are each member's own:
+/// - a renewal month that finds a cheaper provider (a `contracts_dropped` event naming the member) sets
+///   it apart from then on;
+/// - a false accusation sets its `accused` flag for that month, which is not compared.
+///
+/// So the market's rationing and every per-lab rule read a lab's state, never its place in the order.
+/// (Under a KYC rule each member's evasion draw would split it too; the baseline has none.)
+#[test]
+fn members_of_a_population_are_treated_alike_until_their_own_renewal_sets_them_apart() {
+    use std::collections::HashMap;
+    let out = run(&scenario("", 48, &[]));
+    let labs = &out.labs;
+    let t = f64s(labs, "t");
+    let population = strs(labs, "population");
+    let member = f64s(labs, "member");
+    let numbers: Vec<Vec<f64>> = [
+        "budget_busd",
+        "compute_h100e",
+        "training_h100e",
+        "demand_h100e",
+        "unmet_h100e",
+        "capability",
+        "providers_used",
+    ]
+    .iter()
+    .map(|c| f64s(labs, c))
+    .collect();
+    let texts: Vec<Vec<String>> = ["nation", "kind", "main_provider"]
+        .iter()
+        .map(|c| strs(labs, c))
+        .collect();
+    let flags: Vec<Vec<bool>> = ["kyc_refused", "uses_sanctioned_provider", "stranded"]
+        .iter()
+        .map(|c| bools(labs, c))
+        .collect();
+    let row = |i: usize| {
+        (
+            numbers.iter().map(|c| c[i].to_bits()).collect::<Vec<_>>(),
+            texts.iter().map(|c| c[i].clone()).collect::<Vec<_>>(),
+            flags.iter().map(|c| c[i]).collect::<Vec<_>>(),
+        )
+    };
+    // The month each member's renewal moved it, from the events' lab ids (`population-0007`).
+    let mut moved: HashMap<String, u32> = HashMap::new();
+    for (month, actor, ..) in events(&out, "contracts_dropped") {
+        moved.entry(actor).or_insert(month);
+    }
+    let id = |i: usize| format!("{}-{:04}", population[i], member[i] as u32);
+    let set_apart = |i: usize| moved.get(&id(i)).is_some_and(|&m| t[i] as u32 >= m);
+
+    let mut first: HashMap<(u32, &str), usize> = HashMap::new();
+    let (mut compared, mut apart_and_different) = (0, 0);
+    for i in 0..t.len() {
+        if member[i] == 0.0 {
+            continue; // a lab of its own, not a population
+        }
+        let key = (t[i] as u32, population[i].as_str());
+        if set_apart(i) {
+            if let Some(&r) = first.get(&key)
+                && row(r) != row(i)
+            {
+                apart_and_different += 1;
+            }
+            continue;
+        }
+        let r = *first.entry(key).or_insert(i);
+        assert_eq!(
+            row(r),
+            row(i),
+            "month {}: {} differs from {} of its population",
+            key.0,
+            id(i),
+            id(r)
+        );
+        compared += 1;
+    }
+    assert!(
+        compared > 10_000,
+        "{compared} member-months compared with their population's first"
+    );
+    assert!(
+        !moved.is_empty() && apart_and_different > 0,
+        "renewals set members apart within 48 months ({} moved, {apart_and_different} member-months \
+         differ)",
+        moved.len()
+    );
 }
