@@ -2,10 +2,10 @@
 //! makes them (the same pages, headers, statistics and bytes) but slice by slice: polars turns each
 //! value into bytes through an iterator, a boolean bit by bit, and finds each delta's bit width value by
 //! value. On the labs table of a million labs that was about a third of the writer's work, and the
-//! writer's thread a third of a full-detail run's CPU. A validity bitmap with no nulls changes nothing here:
-//! polars counts its bytes when it sizes pages, but an eighth of a byte a row is lost in the rounding, and
-//! its definition levels are a run of ones either way (the tests hold both). Anything else (nulls,
-//! other types, a float NaN, a boolean column not starting on a byte) goes to polars.
+//! writer's thread a third of a full-detail run's CPU. A validity bitmap with no nulls changes nothing
+//! here: polars counts its bytes when it sizes pages, but an eighth of a byte a row is lost in the
+//! rounding, and its definition levels are a run of ones either way (the tests hold both). Anything
+//! else (nulls, other types, a float NaN, a boolean column not starting on a byte) goes to polars.
 
 use polars::prelude::PolarsResult;
 use polars_arrow::array::{Array, BooleanArray, PrimitiveArray};
@@ -85,8 +85,8 @@ impl<'a> Values<'a> {
 }
 
 /// The column's data pages as polars would make them with `encoding` and its default statistics, each
-/// passed to `finish` (which compresses it); `None` if polars must make them (a float NaN, whose statistics polars handles; a page of booleans not
-/// starting on a byte).
+/// passed to `finish` (which compresses it); `None` if polars must make them (a float NaN, whose
+/// statistics polars handles; a page of booleans not starting on a byte).
 pub(super) fn pages<T>(
     values: Values,
     parquet_type: &ParquetType,
